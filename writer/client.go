@@ -1,0 +1,107 @@
+package writer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/keepalive"
+)
+
+// Client talks to GreptimeDB over gRPC: row inserts, queries and health
+// checks through GreptimeDatabase, bulk writes through Arrow Flight. It is
+// safe for concurrent use; create one per process and Close it.
+type Client struct {
+	cfg    Config
+	conns  []*grpc.ClientConn
+	active atomic.Int32 // index of the endpoint in use
+	mu     sync.Mutex
+	closed bool
+}
+
+// NewClient creates a client. Connections are established lazily by gRPC;
+// use HealthCheck to verify an endpoint is reachable.
+func NewClient(cfg Config) (*Client, error) {
+	if len(cfg.Endpoints) == 0 {
+		return nil, errors.New("writer: no endpoints configured")
+	}
+	cfg.withDefaults()
+	c := &Client{cfg: cfg}
+	for _, ep := range cfg.Endpoints {
+		conn, err := grpc.NewClient(ep, c.dialOptions()...)
+		if err != nil {
+			c.Close()
+			return nil, fmt.Errorf("writer: cannot set up connection to %s: %w", ep, err)
+		}
+		c.conns = append(c.conns, conn)
+	}
+	return c, nil
+}
+
+// Config returns the client's configuration with defaults applied.
+func (c *Client) Config() Config { return c.cfg }
+
+func (c *Client) dialOptions() []grpc.DialOption {
+	var creds credentials.TransportCredentials = insecure.NewCredentials()
+	if c.cfg.TLS != nil {
+		creds = credentials.NewTLS(c.cfg.TLS)
+	}
+	opts := []grpc.DialOption{
+		grpc.WithTransportCredentials(creds),
+		grpc.WithDefaultCallOptions(
+			grpc.MaxCallSendMsgSize(c.cfg.MaxSendMessageSize),
+			grpc.MaxCallRecvMsgSize(c.cfg.MaxRecvMessageSize),
+		),
+		grpc.WithConnectParams(grpc.ConnectParams{Backoff: backoff.DefaultConfig, MinConnectTimeout: c.cfg.ConnectTimeout}),
+	}
+	if c.cfg.KeepaliveTime > 0 {
+		opts = append(opts, grpc.WithKeepaliveParams(keepalive.ClientParameters{
+			Time: c.cfg.KeepaliveTime, Timeout: c.cfg.KeepaliveTimeout, PermitWithoutStream: true,
+		}))
+	}
+	return opts
+}
+
+// conn returns the connection in use and its index.
+func (c *Client) conn() (*grpc.ClientConn, int) {
+	i := int(c.active.Load())
+	return c.conns[i], i
+}
+
+// failover moves off endpoint i (if it is still the active one) to the next.
+func (c *Client) failover(i int) {
+	if len(c.conns) > 1 {
+		c.active.CompareAndSwap(int32(i), int32((i+1)%len(c.conns)))
+	}
+}
+
+// Close closes every connection. Open bulk streams fail.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil
+	}
+	c.closed = true
+	var errs []error
+	for _, cc := range c.conns {
+		if err := cc.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// withTimeout applies RequestTimeout when ctx has no deadline.
+func (c *Client) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok || c.cfg.RequestTimeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, c.cfg.RequestTimeout)
+}

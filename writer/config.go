@@ -1,0 +1,106 @@
+package writer
+
+import (
+	"crypto/tls"
+	"time"
+)
+
+// Compression names a gRPC transport compressor.
+type Compression string
+
+// Transport compressors. Zstd is registered by this package with
+// klauspost/compress, since grpc-go ships only gzip.
+const (
+	CompressionNone Compression = ""
+	CompressionGzip Compression = "gzip"
+	CompressionZstd Compression = "zstd"
+)
+
+// Config configures a Client. The zero value of every field means its
+// default; DefaultConfig documents them.
+type Config struct {
+	// Endpoints are GreptimeDB gRPC addresses ("host:4001"). The client
+	// prefers the first healthy one and fails over in order.
+	Endpoints []string
+	// Database is the default database for inserts and bulk streams
+	// ("public"). "catalog-schema" names are split by GreptimeDB.
+	Database string
+	// Username and Password enable basic auth when Username is set. They
+	// never appear in errors or logs.
+	Username, Password string
+	// Timezone is sent in the request header of row inserts and queries.
+	Timezone string
+
+	// RequestTimeout bounds each unary call when the context has no
+	// earlier deadline (default 30s).
+	RequestTimeout time.Duration
+	// ConnectTimeout bounds establishing a connection (default 5s).
+	ConnectTimeout time.Duration
+	// KeepaliveTime and KeepaliveTimeout configure HTTP/2 pings
+	// (defaults 30s and 10s; a negative KeepaliveTime disables them).
+	KeepaliveTime, KeepaliveTimeout time.Duration
+
+	// TLS enables TLS when non-nil. Build it with TLSConfig for system
+	// roots, a custom CA, client certificates or insecure dev mode.
+	TLS *tls.Config
+
+	// Compression is the gRPC transport compressor for requests.
+	Compression Compression
+	// MaxSendMessageSize and MaxRecvMessageSize bound gRPC messages
+	// (defaults 512 MiB, GreptimeDB's own default limits).
+	MaxSendMessageSize, MaxRecvMessageSize int
+
+	// Retry, when set, retries failed inserts that IsRetryable accepts.
+	Retry *RetryPolicy
+}
+
+// RetryPolicy is capped exponential backoff with full jitter.
+type RetryPolicy struct {
+	// MaxAttempts counts the first try (default 3).
+	MaxAttempts int
+	// InitialBackoff is the first delay (default 100ms).
+	InitialBackoff time.Duration
+	// MaxBackoff caps every delay (default 5s).
+	MaxBackoff time.Duration
+	// Multiplier grows the delay per attempt (default 2).
+	Multiplier float64
+}
+
+// DefaultConfig returns a Config for one endpoint and the public database.
+func DefaultConfig(endpoints ...string) Config {
+	return Config{
+		Endpoints:          endpoints,
+		Database:           "public",
+		RequestTimeout:     30 * time.Second,
+		ConnectTimeout:     5 * time.Second,
+		KeepaliveTime:      30 * time.Second,
+		KeepaliveTimeout:   10 * time.Second,
+		MaxSendMessageSize: 512 << 20,
+		MaxRecvMessageSize: 512 << 20,
+	}
+}
+
+func (c *Config) withDefaults() {
+	d := DefaultConfig()
+	if c.Database == "" {
+		c.Database = d.Database
+	}
+	if c.RequestTimeout == 0 {
+		c.RequestTimeout = d.RequestTimeout
+	}
+	if c.ConnectTimeout == 0 {
+		c.ConnectTimeout = d.ConnectTimeout
+	}
+	if c.KeepaliveTime == 0 {
+		c.KeepaliveTime = d.KeepaliveTime
+	}
+	if c.KeepaliveTimeout == 0 {
+		c.KeepaliveTimeout = d.KeepaliveTimeout
+	}
+	if c.MaxSendMessageSize == 0 {
+		c.MaxSendMessageSize = d.MaxSendMessageSize
+	}
+	if c.MaxRecvMessageSize == 0 {
+		c.MaxRecvMessageSize = d.MaxRecvMessageSize
+	}
+}

@@ -1,0 +1,310 @@
+package table
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Hint is one table-option hint, sent to GreptimeDB in the x-greptime-hints
+// metadata entry of a row insert (e.g. "append_mode"="true").
+type Hint struct {
+	Key, Value string
+}
+
+// Hints is a set of hints kept sorted by key so equal sets compare equal.
+type Hints []Hint
+
+// Set sets key to value, keeping the set sorted.
+func (h *Hints) Set(key, value string) {
+	i := sort.Search(len(*h), func(i int) bool { return (*h)[i].Key >= key })
+	if i < len(*h) && (*h)[i].Key == key {
+		(*h)[i].Value = value
+		return
+	}
+	*h = append(*h, Hint{})
+	copy((*h)[i+1:], (*h)[i:])
+	(*h)[i] = Hint{Key: key, Value: value}
+}
+
+// Get returns the value of key.
+func (h Hints) Get(key string) (string, bool) {
+	i := sort.Search(len(h), func(i int) bool { return h[i].Key >= key })
+	if i < len(h) && h[i].Key == key {
+		return h[i].Value, true
+	}
+	return "", false
+}
+
+// Key returns a canonical string for the set ("k1=v1,k2=v2"), used to group
+// batches that can share one insert call.
+func (h Hints) Key() string {
+	var sb strings.Builder
+	for i, x := range h {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(x.Key)
+		sb.WriteByte('=')
+		sb.WriteString(x.Value)
+	}
+	return sb.String()
+}
+
+// Batch is a columnar batch of rows for one table: the unit translate
+// produces, the pipeline coalesces and the writer sends. A Batch is not safe
+// for concurrent use. It is reusable: Reset keeps its columns' capacity so a
+// Batch can live in a sync.Pool.
+type Batch struct {
+	// Database is the target database ("" means the writer's default). A
+	// name of the form "catalog-schema" is resolved by GreptimeDB.
+	Database string
+	// Table is the table name, verbatim.
+	Table string
+	// Hints are the table options GreptimeDB applies when it auto-creates
+	// the table from a row insert.
+	Hints Hints
+	// CreateSQL, when set, is a CREATE TABLE IF NOT EXISTS statement to run
+	// once before the first insert, for what hints and column options cannot
+	// express (partitions, skipping indexes).
+	CreateSQL string
+
+	cols  []*Column
+	index map[string]int
+	rows  int
+	spare []*Column // columns kept by Reset(true) for reuse
+}
+
+// New returns an empty batch for database and table.
+func New(database, tableName string) *Batch {
+	return &Batch{Database: database, Table: tableName}
+}
+
+// Rows returns the number of complete rows.
+func (b *Batch) Rows() int { return b.rows }
+
+// NumColumns returns the number of columns.
+func (b *Batch) NumColumns() int { return len(b.cols) }
+
+// Columns returns the columns in schema order. The slice aliases the batch.
+func (b *Batch) Columns() []*Column { return b.cols }
+
+// Col returns column i.
+func (b *Batch) Col(i int) *Column { return b.cols[i] }
+
+// Lookup returns the index of the column named name.
+func (b *Batch) Lookup(name string) (int, bool) {
+	if b.index == nil {
+		for i, c := range b.cols {
+			if c.Name == name {
+				return i, true
+			}
+		}
+		return 0, false
+	}
+	i, ok := b.index[name]
+	return i, ok
+}
+
+// Column returns the column named name, or nil.
+func (b *Batch) Column(name string) *Column {
+	if i, ok := b.Lookup(name); ok {
+		return b.cols[i]
+	}
+	return nil
+}
+
+// TimeIndex returns the index of the time-index column, or -1.
+func (b *Batch) TimeIndex() int {
+	for i, c := range b.cols {
+		if c.Semantic == Timestamp {
+			return i
+		}
+	}
+	return -1
+}
+
+// AddColumn returns the index of column name, adding it when absent. A
+// column added after rows exist holds NULL for those rows. Adding an existing
+// name with another type or semantic type is an error.
+func (b *Batch) AddColumn(name string, typ DataType, sem SemanticType) (int, error) {
+	if i, ok := b.Lookup(name); ok {
+		c := b.cols[i]
+		if c.Type != typ || c.Semantic != sem {
+			return i, fmt.Errorf("table %q: column %q is %s %s, not %s %s", b.Table, name, c.Semantic, c.Type, sem, typ)
+		}
+		return i, nil
+	}
+	if !typ.Valid() {
+		return 0, fmt.Errorf("table %q: column %q has unknown data type %d", b.Table, name, int32(typ))
+	}
+	if name == "" {
+		return 0, fmt.Errorf("table %q: empty column name", b.Table)
+	}
+	var c *Column
+	if n := len(b.spare); n > 0 {
+		c = b.spare[n-1]
+		b.spare = b.spare[:n-1]
+		*c = Column{ints: c.ints[:0], uints: c.uints[:0], floats: c.floats[:0], bools: c.bools[:0],
+			offsets: c.offsets[:0], data: c.data[:0], decs: c.decs[:0], mdns: c.mdns[:0]}
+	} else {
+		c = &Column{}
+	}
+	c.Name, c.Type, c.Semantic = name, typ, sem
+	c.init()
+	for j := 0; j < b.rows; j++ {
+		c.AppendNull()
+	}
+	b.cols = append(b.cols, c)
+	if b.index == nil && len(b.cols) > 8 {
+		b.index = make(map[string]int, 16)
+		for j, x := range b.cols {
+			b.index[x.Name] = j
+		}
+	} else if b.index != nil {
+		b.index[name] = len(b.cols) - 1
+	}
+	return len(b.cols) - 1, nil
+}
+
+// MustColumn is AddColumn for schemas fixed in code; it panics on a conflict.
+func (b *Batch) MustColumn(name string, typ DataType, sem SemanticType) *Column {
+	i, err := b.AddColumn(name, typ, sem)
+	if err != nil {
+		panic(err)
+	}
+	return b.cols[i]
+}
+
+// EndRow completes the current row: every column without a value for it gets
+// NULL. It fails, rolling the row back, when a column received two values or
+// a value of the wrong storage class.
+func (b *Batch) EndRow() error {
+	want := b.rows + 1
+	for _, c := range b.cols {
+		if c.err != nil || c.n > want {
+			err := c.err
+			if err == nil {
+				err = fmt.Errorf("column %q got %d values for one row", c.Name, c.n-b.rows)
+			}
+			b.rollback()
+			return fmt.Errorf("table %q: %w", b.Table, err)
+		}
+		if c.n < want {
+			c.AppendNull()
+		}
+	}
+	b.rows = want
+	return nil
+}
+
+// CancelRow drops the values appended since the last complete row.
+func (b *Batch) CancelRow() { b.rollback() }
+
+func (b *Batch) rollback() {
+	for _, c := range b.cols {
+		c.truncate(b.rows)
+		c.err = nil
+	}
+}
+
+// AddRow appends one row of values in column order; len(values) must equal
+// the number of columns.
+func (b *Batch) AddRow(values ...Value) error {
+	if len(values) != len(b.cols) {
+		return fmt.Errorf("table %q: row has %d values, the schema has %d columns", b.Table, len(values), len(b.cols))
+	}
+	for i, v := range values {
+		if err := b.cols[i].AppendValue(v); err != nil {
+			b.rollback()
+			return fmt.Errorf("table %q: %w", b.Table, err)
+		}
+	}
+	return b.EndRow()
+}
+
+// Row returns row i boxed, for tests and debugging.
+func (b *Batch) Row(i int) []Value {
+	out := make([]Value, len(b.cols))
+	for j, c := range b.cols {
+		out[j] = c.Value(i)
+	}
+	return out
+}
+
+// ByteSize estimates the memory held by the batch's values.
+func (b *Batch) ByteSize() int {
+	n := 0
+	for _, c := range b.cols {
+		n += c.ByteSize()
+	}
+	return n
+}
+
+// Reset empties the batch for reuse. With keepSchema it keeps the columns
+// (values cleared); without, it drops them but keeps their buffers for the
+// next AddColumn calls.
+func (b *Batch) Reset(keepSchema bool) {
+	b.rows = 0
+	if keepSchema {
+		for _, c := range b.cols {
+			c.reset()
+		}
+		return
+	}
+	b.Database, b.Table, b.CreateSQL = "", "", ""
+	b.Hints = b.Hints[:0]
+	b.spare = append(b.spare, b.cols...)
+	for i := range b.cols {
+		b.cols[i] = nil
+	}
+	b.cols = b.cols[:0]
+	b.index = nil
+}
+
+// ErrInvalid marks client-side validation failures of a batch.
+var ErrInvalid = errors.New("invalid batch")
+
+// Validate checks what GreptimeDB requires of every batch before anything is
+// sent: a table name, at least one row, exactly one time-index column of a
+// TIMESTAMP_* type without NULLs, equal column lengths, unique names and no
+// recorded append errors. Errors wrap ErrInvalid.
+func (b *Batch) Validate() error {
+	if b.Table == "" {
+		return fmt.Errorf("%w: empty table name", ErrInvalid)
+	}
+	if b.rows == 0 {
+		return fmt.Errorf("%w: table %q: empty batch", ErrInvalid, b.Table)
+	}
+	ts := -1
+	seen := make(map[string]struct{}, len(b.cols))
+	for i, c := range b.cols {
+		if _, dup := seen[c.Name]; dup {
+			return fmt.Errorf("%w: table %q: duplicate column %q", ErrInvalid, b.Table, c.Name)
+		}
+		seen[c.Name] = struct{}{}
+		if c.err != nil {
+			return fmt.Errorf("%w: table %q: %v", ErrInvalid, b.Table, c.err)
+		}
+		if c.n != b.rows {
+			return fmt.Errorf("%w: table %q: column %q has %d values for %d rows", ErrInvalid, b.Table, c.Name, c.n, b.rows)
+		}
+		if c.Semantic == Timestamp {
+			if ts >= 0 {
+				return fmt.Errorf("%w: table %q: two time-index columns %q and %q", ErrInvalid, b.Table, b.cols[ts].Name, c.Name)
+			}
+			ts = i
+			if !c.Type.IsTimestamp() {
+				return fmt.Errorf("%w: table %q: time index %q is %s, not a TIMESTAMP type", ErrInvalid, b.Table, c.Name, c.Type)
+			}
+			if c.nulls > 0 {
+				return fmt.Errorf("%w: table %q: time index %q has a NULL value", ErrInvalid, b.Table, c.Name)
+			}
+		}
+	}
+	if ts < 0 {
+		return fmt.Errorf("%w: table %q: no time-index column", ErrInvalid, b.Table)
+	}
+	return nil
+}
