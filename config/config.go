@@ -1,0 +1,264 @@
+// Package config holds the bridge's configuration: one struct per
+// component with yaml tags, a Default constructor whose comments explain
+// every number, loading from one YAML file with environment overrides, and
+// Validate, which reports every problem at once.
+package config
+
+import (
+	"time"
+)
+
+// Config is the whole bridge configuration.
+type Config struct {
+	GreptimeDB GreptimeDB `yaml:"greptimedb"`
+	Listen     Listen     `yaml:"listen"`
+	Auth       Auth       `yaml:"auth"`
+	Limits     Limits     `yaml:"limits"`
+	Pipeline   Pipeline   `yaml:"pipeline"`
+	// Tenant maps a tenant header (e.g. X-Scope-OrgID) to databases; it is
+	// consulted after x-greptime-db-name and ?db=, before the default.
+	Tenant Tenant `yaml:"tenant"`
+	// DatabaseDefaults are the per-database choices applied to every
+	// database not listed in Databases.
+	DatabaseDefaults Database `yaml:"database_defaults"`
+	// Databases overrides DatabaseDefaults per database name.
+	Databases map[string]Database `yaml:"databases"`
+	Translate Translate           `yaml:"translate"`
+	Log       Log                 `yaml:"log"`
+}
+
+// GreptimeDB is where and how the bridge writes.
+type GreptimeDB struct {
+	// Endpoints are GreptimeDB gRPC addresses; the writer fails over in order.
+	Endpoints []string `yaml:"endpoints"`
+	// Database is the default database when a request names none.
+	Database string `yaml:"database"`
+	Username string `yaml:"username"`
+	Password Secret `yaml:"password"`
+	TLS      TLS    `yaml:"tls"`
+	// Timeout bounds each row insert and each bulk request.
+	Timeout time.Duration `yaml:"timeout"`
+	// ConnectTimeout bounds establishing a connection.
+	ConnectTimeout time.Duration `yaml:"connect_timeout"`
+	// Compression is the gRPC transport compression: none, gzip or zstd.
+	Compression string `yaml:"compression"`
+	// BulkCompression is the Arrow IPC body compression: none, lz4 or zstd.
+	BulkCompression string `yaml:"bulk_compression"`
+	// BulkParallelism is the number of in-flight batches per bulk stream
+	// (GreptimeDB keeps at most 32 pending responses per stream).
+	BulkParallelism int `yaml:"bulk_parallelism"`
+}
+
+// TLS configures TLS to GreptimeDB or on a listener.
+type TLS struct {
+	Enabled            bool   `yaml:"enabled"`
+	CAFile             string `yaml:"ca_file"`
+	CertFile           string `yaml:"cert_file"`
+	KeyFile            string `yaml:"key_file"`
+	ServerName         string `yaml:"server_name"`
+	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
+}
+
+// Listen holds the receivers' addresses.
+type Listen struct {
+	// HTTP serves OTLP/HTTP, remote write, /metrics and health.
+	HTTP string `yaml:"http"`
+	// GRPC serves OTLP/gRPC.
+	GRPC string `yaml:"grpc"`
+	// Pprof exposes /debug/pprof on the HTTP listener.
+	Pprof bool `yaml:"pprof"`
+}
+
+// Auth is the receivers' authentication; with neither users nor tokens,
+// requests are not authenticated.
+type Auth struct {
+	// Users are basic-auth users and their passwords.
+	Users map[string]Secret `yaml:"users"`
+	// BearerTokens are accepted bearer tokens.
+	BearerTokens []Secret `yaml:"bearer_tokens"`
+}
+
+// Limits bound what the bridge holds.
+type Limits struct {
+	// MaxRequestBytes bounds a compressed request body (413 beyond it).
+	MaxRequestBytes int64 `yaml:"max_request_bytes"`
+	// MaxDecompressedBytes bounds a decompressed request body (413).
+	MaxDecompressedBytes int64 `yaml:"max_decompressed_bytes"`
+	// MemoryBudgetBytes covers decompressed bodies, translated batches and
+	// Arrow buffers awaiting acknowledgement; when it is full, receivers
+	// answer 503 / Unavailable.
+	MemoryBudgetBytes int64 `yaml:"memory_budget_bytes"`
+	// MaxInflightRequests bounds concurrently handled requests.
+	MaxInflightRequests int `yaml:"max_inflight_requests"`
+	// RetryAfter is the Retry-After sent with 503 answers.
+	RetryAfter time.Duration `yaml:"retry_after"`
+}
+
+// Pipeline configures batching, routing and retries.
+type Pipeline struct {
+	// FlushInterval is the longest rows wait before they are written.
+	FlushInterval time.Duration `yaml:"flush_interval"`
+	// MaxBatchRows and MaxBatchBytes flush a table's batch early.
+	MaxBatchRows  int   `yaml:"max_batch_rows"`
+	MaxBatchBytes int64 `yaml:"max_batch_bytes"`
+	// Mode is auto (route by BulkThresholdRows), rows or bulk.
+	Mode string `yaml:"mode"`
+	// BulkThresholdRows is the flushed batch size from which a table goes
+	// through a bulk stream instead of the multi-table row insert.
+	BulkThresholdRows int `yaml:"bulk_threshold_rows"`
+	// MaxOpenStreams caps open bulk streams; the least recently used idle
+	// stream is closed first.
+	MaxOpenStreams int `yaml:"max_open_streams"`
+	// StreamIdleTimeout closes a bulk stream unused this long.
+	StreamIdleTimeout time.Duration `yaml:"stream_idle_timeout"`
+	Retry             Retry         `yaml:"retry"`
+	// ShutdownTimeout bounds the final flush on shutdown.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+}
+
+// Retry is capped exponential backoff with jitter.
+type Retry struct {
+	MaxAttempts    int           `yaml:"max_attempts"`
+	InitialBackoff time.Duration `yaml:"initial_backoff"`
+	MaxBackoff     time.Duration `yaml:"max_backoff"`
+}
+
+// Tenant maps a tenant header to database names.
+type Tenant struct {
+	// Header is the header to read, e.g. X-Scope-OrgID; empty disables it.
+	Header string `yaml:"header"`
+	// Databases maps header values to databases; a value not listed is used
+	// as the database name itself when MapUnknown is true.
+	Databases  map[string]string `yaml:"databases"`
+	MapUnknown bool              `yaml:"map_unknown"`
+}
+
+// Database holds the per-database choices GreptimeDB makes server-wide or by
+// catalog state.
+type Database struct {
+	// MetricEngine writes Prometheus-style metrics as logical tables on a
+	// physical metric table; false writes one plain table per metric.
+	MetricEngine *bool `yaml:"metric_engine"`
+	// PhysicalTable is the metric engine's physical table.
+	PhysicalTable string `yaml:"physical_table"`
+	// OTLPMetricMode is prom or legacy.
+	OTLPMetricMode string `yaml:"otlp_metric_mode"`
+}
+
+// Translate holds translation options.
+type Translate struct {
+	// LabelNames is reject (as GreptimeDB does) or sanitize.
+	LabelNames string `yaml:"label_names"`
+	// LabelValueUTF8 is strict, lossy or unchecked.
+	LabelValueUTF8 string `yaml:"label_value_utf8"`
+	// NativeHistograms is reject (default) or classic (convert to
+	// _bucket/_sum/_count tables).
+	NativeHistograms string `yaml:"native_histograms"`
+	// ExponentialHistograms is drop (as GreptimeDB does) or classic.
+	ExponentialHistograms string `yaml:"exponential_histograms"`
+	// OTLPTranslationStrategy is GreptimeDB's metric name translation
+	// strategy; requests may override it with a header.
+	OTLPTranslationStrategy string `yaml:"otlp_translation_strategy"`
+	// PromoteAllResourceAttributes, PromoteResourceAttributes and
+	// IgnoreResourceAttributes choose resource attributes that become labels.
+	PromoteAllResourceAttributes bool     `yaml:"promote_all_resource_attributes"`
+	PromoteResourceAttributes    []string `yaml:"promote_resource_attributes"`
+	IgnoreResourceAttributes     []string `yaml:"ignore_resource_attributes"`
+	PromoteScopeMetadata         bool     `yaml:"promote_scope_metadata"`
+}
+
+// Log configures logging.
+type Log struct {
+	// Level is debug, info, warn or error.
+	Level string `yaml:"level"`
+	// Format is text or json.
+	Format string `yaml:"format"`
+}
+
+// Default returns the configuration used for every field a file leaves out.
+func Default() Config {
+	yes := true
+	return Config{
+		GreptimeDB: GreptimeDB{
+			// GreptimeDB's gRPC port.
+			Endpoints: []string{"127.0.0.1:4001"},
+			// GreptimeDB's default database.
+			Database: "public",
+			// Long enough for a large bulk batch on a busy server, short
+			// enough that a stuck call is retried before senders time out.
+			Timeout:        30 * time.Second,
+			ConnectTimeout: 5 * time.Second,
+			Compression:    "none",
+			// LZ4 frame is what GreptimeDB's own ingesters use by default.
+			BulkCompression: "lz4",
+			// The Rust ingester's default; a quarter of the 32-pending cap.
+			BulkParallelism: 8,
+		},
+		Listen: Listen{
+			// The OTLP ports, as OpenTelemetry senders expect.
+			HTTP: ":4318",
+			GRPC: ":4317",
+		},
+		Limits: Limits{
+			// Prometheus sends at most a few MiB per request; vmagent up to 8 MiB.
+			MaxRequestBytes:      32 << 20,
+			MaxDecompressedBytes: 256 << 20,
+			// A quarter of a small pod's memory.
+			MemoryBudgetBytes:   512 << 20,
+			MaxInflightRequests: 256,
+			RetryAfter:          5 * time.Second,
+		},
+		Pipeline: Pipeline{
+			// Long enough to coalesce many senders' requests per table,
+			// short enough to add little latency.
+			FlushInterval: 200 * time.Millisecond,
+			MaxBatchRows:  50_000,
+			MaxBatchBytes: 32 << 20,
+			Mode:          "auto",
+			// Below about a thousand rows per table, one multi-table row
+			// insert costs fewer round trips than a stream per table.
+			BulkThresholdRows: 1000,
+			MaxOpenStreams:    256,
+			StreamIdleTimeout: 5 * time.Minute,
+			Retry: Retry{
+				MaxAttempts:    5,
+				InitialBackoff: 100 * time.Millisecond,
+				MaxBackoff:     5 * time.Second,
+			},
+			ShutdownTimeout: 30 * time.Second,
+		},
+		DatabaseDefaults: Database{
+			// GreptimeDB's prom_store.with_metric_engine default.
+			MetricEngine:   &yes,
+			PhysicalTable:  "greptime_physical_table",
+			OTLPMetricMode: "prom",
+		},
+		Translate: Translate{
+			LabelNames:              "reject",
+			LabelValueUTF8:          "strict",
+			NativeHistograms:        "reject",
+			ExponentialHistograms:   "drop",
+			OTLPTranslationStrategy: "UnderscoreEscapingWithSuffixes",
+		},
+		Log: Log{Level: "info", Format: "text"},
+	}
+}
+
+// ForDatabase returns the effective per-database choices for name.
+func (c *Config) ForDatabase(name string) Database {
+	d := c.DatabaseDefaults
+	o, ok := c.Databases[name]
+	if !ok {
+		return d
+	}
+	if o.MetricEngine != nil {
+		d.MetricEngine = o.MetricEngine
+	}
+	if o.PhysicalTable != "" {
+		d.PhysicalTable = o.PhysicalTable
+	}
+	if o.OTLPMetricMode != "" {
+		d.OTLPMetricMode = o.OTLPMetricMode
+	}
+	return d
+}

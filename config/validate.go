@@ -1,0 +1,141 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+)
+
+// Validate reports every problem in the configuration at once, each naming
+// its YAML path.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(path, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", path, fmt.Sprintf(format, args...)))
+	}
+	oneOf := func(path, v string, allowed ...string) {
+		if !slices.Contains(allowed, v) {
+			bad(path, "%q is not one of %v", v, allowed)
+		}
+	}
+	g := c.GreptimeDB
+	if len(g.Endpoints) == 0 {
+		bad("greptimedb.endpoints", "at least one endpoint is required")
+	}
+	for i, ep := range g.Endpoints {
+		if _, _, err := net.SplitHostPort(ep); err != nil {
+			bad(fmt.Sprintf("greptimedb.endpoints[%d]", i), "%q is not host:port", ep)
+		}
+	}
+	if g.Database == "" {
+		bad("greptimedb.database", "must not be empty")
+	}
+	if g.Password != "" && g.Username == "" {
+		bad("greptimedb.username", "required when a password is set")
+	}
+	if g.Timeout <= 0 {
+		bad("greptimedb.timeout", "must be positive")
+	}
+	if g.ConnectTimeout <= 0 {
+		bad("greptimedb.connect_timeout", "must be positive")
+	}
+	oneOf("greptimedb.compression", g.Compression, "none", "gzip", "zstd")
+	oneOf("greptimedb.bulk_compression", g.BulkCompression, "none", "lz4", "zstd")
+	if g.BulkParallelism < 1 || g.BulkParallelism > 32 {
+		bad("greptimedb.bulk_parallelism", "%d is outside 1..32 (GreptimeDB drops responses past 32 pending)", g.BulkParallelism)
+	}
+	if (g.TLS.CertFile == "") != (g.TLS.KeyFile == "") {
+		bad("greptimedb.tls", "cert_file and key_file go together")
+	}
+	if c.Listen.HTTP == "" && c.Listen.GRPC == "" {
+		bad("listen", "at least one of http and grpc is required")
+	}
+	for _, la := range [][2]string{{"listen.http", c.Listen.HTTP}, {"listen.grpc", c.Listen.GRPC}} {
+		path, addr := la[0], la[1]
+		if addr == "" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			bad(path, "%q is not [host]:port", addr)
+		}
+	}
+	for i, t := range c.Auth.BearerTokens {
+		if t == "" {
+			bad(fmt.Sprintf("auth.bearer_tokens[%d]", i), "must not be empty")
+		}
+	}
+	l := c.Limits
+	if l.MaxRequestBytes <= 0 {
+		bad("limits.max_request_bytes", "must be positive")
+	}
+	if l.MaxDecompressedBytes < l.MaxRequestBytes {
+		bad("limits.max_decompressed_bytes", "must be at least limits.max_request_bytes")
+	}
+	if l.MemoryBudgetBytes < l.MaxDecompressedBytes {
+		bad("limits.memory_budget_bytes", "must be at least limits.max_decompressed_bytes, or no request of the largest allowed size could be taken")
+	}
+	if l.MaxInflightRequests < 1 {
+		bad("limits.max_inflight_requests", "must be at least 1")
+	}
+	if l.RetryAfter <= 0 {
+		bad("limits.retry_after", "must be positive")
+	}
+	p := c.Pipeline
+	if p.FlushInterval <= 0 {
+		bad("pipeline.flush_interval", "must be positive")
+	}
+	if p.MaxBatchRows < 1 {
+		bad("pipeline.max_batch_rows", "must be at least 1")
+	}
+	if p.MaxBatchBytes < 1 {
+		bad("pipeline.max_batch_bytes", "must be at least 1")
+	}
+	oneOf("pipeline.mode", p.Mode, "auto", "rows", "bulk")
+	if p.BulkThresholdRows < 1 {
+		bad("pipeline.bulk_threshold_rows", "must be at least 1")
+	}
+	if p.MaxOpenStreams < 1 {
+		bad("pipeline.max_open_streams", "must be at least 1")
+	}
+	if p.Retry.MaxAttempts < 1 {
+		bad("pipeline.retry.max_attempts", "must be at least 1")
+	}
+	if p.Retry.InitialBackoff <= 0 || p.Retry.MaxBackoff < p.Retry.InitialBackoff {
+		bad("pipeline.retry", "need 0 < initial_backoff <= max_backoff")
+	}
+	if p.ShutdownTimeout <= 0 {
+		bad("pipeline.shutdown_timeout", "must be positive")
+	}
+	checkDB := func(path string, d Database, isDefault bool) {
+		if d.OTLPMetricMode != "" || isDefault {
+			oneOf(path+".otlp_metric_mode", d.OTLPMetricMode, "prom", "legacy")
+		}
+		if isDefault && d.PhysicalTable == "" {
+			bad(path+".physical_table", "must not be empty")
+		}
+	}
+	checkDB("database_defaults", c.DatabaseDefaults, true)
+	names := make([]string, 0, len(c.Databases))
+	for name := range c.Databases {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		d := c.Databases[name]
+		if name == "" {
+			bad("databases", "empty database name")
+		}
+		checkDB("databases."+name, d, false)
+	}
+	t := c.Translate
+	oneOf("translate.label_names", t.LabelNames, "reject", "sanitize")
+	oneOf("translate.label_value_utf8", t.LabelValueUTF8, "strict", "lossy", "unchecked")
+	oneOf("translate.native_histograms", t.NativeHistograms, "reject", "classic")
+	oneOf("translate.exponential_histograms", t.ExponentialHistograms, "drop", "classic")
+	oneOf("translate.otlp_translation_strategy", t.OTLPTranslationStrategy,
+		"UnderscoreEscapingWithSuffixes", "UnderscoreEscapingWithoutSuffixes", "NoUTF8EscapingWithSuffixes", "NoTranslation")
+	oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
+	oneOf("log.format", c.Log.Format, "text", "json")
+	return errors.Join(errs...)
+}
