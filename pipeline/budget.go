@@ -1,0 +1,101 @@
+// Package pipeline carries translated batches from the receivers to the
+// writer: per-table coalescing, adaptive routing between row inserts and
+// bulk streams, retries and the memory budget.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/greptime-bridge/greptime-bridge/writer/errs"
+)
+
+// ErrOverBudget is returned (wrapped in a throttle error carrying the
+// suggested delay) when the memory budget stays full for the whole wait.
+var ErrOverBudget = errors.New("memory budget exhausted")
+
+// Budget is one byte budget covering decompressed bodies, translated batches
+// and Arrow buffers awaiting acknowledgement. Receivers acquire before they
+// decompress and release when the data is acknowledged or refused, so the
+// bridge answers 503 instead of growing or dropping.
+type Budget struct {
+	mu      sync.Mutex
+	cond    chan struct{} // closed and replaced on every release
+	limit   int64
+	used    int64
+	retryIn time.Duration
+}
+
+// NewBudget returns a budget of limit bytes; retryIn is the delay suggested
+// to refused senders.
+func NewBudget(limit int64, retryIn time.Duration) *Budget {
+	return &Budget{limit: limit, cond: make(chan struct{}), retryIn: retryIn}
+}
+
+// Acquire reserves n bytes, waiting at most maxWait (and never past ctx) for
+// room. A request larger than the whole budget can never fit and fails at
+// once with a permanent error. On failure nothing is reserved.
+func (b *Budget) Acquire(ctx context.Context, n int64, maxWait time.Duration) error {
+	if n <= 0 {
+		return nil
+	}
+	if n > b.limit {
+		return errs.NewPermanent(fmt.Errorf("request needs %d bytes, more than the whole memory budget of %d bytes", n, b.limit))
+	}
+	var timer *time.Timer
+	for {
+		b.mu.Lock()
+		if b.used+n <= b.limit {
+			b.used += n
+			b.mu.Unlock()
+			if timer != nil {
+				timer.Stop()
+			}
+			return nil
+		}
+		wake := b.cond
+		b.mu.Unlock()
+		if timer == nil {
+			if maxWait <= 0 {
+				return errs.NewThrottle(ErrOverBudget, b.retryIn)
+			}
+			timer = time.NewTimer(maxWait)
+			defer timer.Stop()
+		}
+		select {
+		case <-wake:
+		case <-timer.C:
+			return errs.NewThrottle(ErrOverBudget, b.retryIn)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Release returns n bytes to the budget.
+func (b *Budget) Release(n int64) {
+	if n <= 0 {
+		return
+	}
+	b.mu.Lock()
+	b.used -= n
+	if b.used < 0 {
+		b.used = 0
+	}
+	close(b.cond)
+	b.cond = make(chan struct{})
+	b.mu.Unlock()
+}
+
+// Used returns the bytes currently reserved.
+func (b *Budget) Used() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.used
+}
+
+// Limit returns the budget's size.
+func (b *Budget) Limit() int64 { return b.limit }

@@ -1,0 +1,91 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/greptime-bridge/greptime-bridge/writer/errs"
+)
+
+func TestBudgetRefusesWhenFull(t *testing.T) {
+	b := NewBudget(100, 3*time.Second)
+	ctx := context.Background()
+	if err := b.Acquire(ctx, 60, 0); err != nil {
+		t.Fatal(err)
+	}
+	err := b.Acquire(ctx, 60, 0)
+	if !errors.Is(err, ErrOverBudget) {
+		t.Fatalf("got %v, want ErrOverBudget", err)
+	}
+	if d, ok := errs.RetryDelay(err); !ok || d != 3*time.Second {
+		t.Fatalf("retry delay %v %v", d, ok)
+	}
+	if b.Used() != 60 {
+		t.Fatalf("failed acquire reserved bytes: used %d", b.Used())
+	}
+	if err := b.Acquire(ctx, 101, time.Second); !errs.IsPermanent(err) {
+		t.Fatalf("oversized request should be permanent, got %v", err)
+	}
+}
+
+func TestBudgetWaiterWakesOnRelease(t *testing.T) {
+	b := NewBudget(100, time.Second)
+	ctx := context.Background()
+	if err := b.Acquire(ctx, 100, 0); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	go func() { done <- b.Acquire(ctx, 50, time.Minute) }()
+	b.Release(100)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if b.Used() != 50 {
+		t.Fatalf("used %d", b.Used())
+	}
+}
+
+func TestBudgetHonoursContext(t *testing.T) {
+	b := NewBudget(10, time.Second)
+	_ = b.Acquire(context.Background(), 10, 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := b.Acquire(ctx, 5, time.Minute); !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestBudgetNeverExceedsLimitUnderContention(t *testing.T) {
+	b := NewBudget(1000, time.Second)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	maxSeen := int64(0)
+	for i := 0; i < 16; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 200; j++ {
+				if err := b.Acquire(context.Background(), 300, time.Minute); err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				if u := b.Used(); u > maxSeen {
+					maxSeen = u
+				}
+				mu.Unlock()
+				b.Release(300)
+			}
+		}()
+	}
+	wg.Wait()
+	if maxSeen > 1000 {
+		t.Fatalf("budget exceeded: %d", maxSeen)
+	}
+	if b.Used() != 0 {
+		t.Fatalf("leaked %d bytes", b.Used())
+	}
+}
