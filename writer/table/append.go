@@ -1,0 +1,86 @@
+package table
+
+import "fmt"
+
+// AppendBatch appends every row of src to b, matching columns by name:
+// columns b lacks are added (NULL for b's earlier rows), columns src lacks
+// get NULL. A column whose type or semantic type differs is an error and
+// leaves b unchanged. Hints and CreateSQL are taken from src when b has none.
+// Values are copied; src is not modified.
+func (b *Batch) AppendBatch(src *Batch) error {
+	for _, sc := range src.cols {
+		if i, ok := b.Lookup(sc.Name); ok {
+			dc := b.cols[i]
+			if dc.Type != sc.Type || dc.Semantic != sc.Semantic {
+				return fmt.Errorf("table %q: column %q is %s %s here and %s %s in the appended batch",
+					b.Table, sc.Name, dc.Semantic, dc.Type, sc.Semantic, sc.Type)
+			}
+		}
+	}
+	if len(b.Hints) == 0 && len(src.Hints) > 0 {
+		b.Hints = append(b.Hints[:0], src.Hints...)
+	}
+	if b.CreateSQL == "" {
+		b.CreateSQL = src.CreateSQL
+	}
+	n := src.rows
+	for _, sc := range src.cols {
+		i, _ := b.AddColumn(sc.Name, sc.Type, sc.Semantic)
+		dc := b.cols[i]
+		if dc.Options == nil && sc.Options != nil {
+			dc.Options = sc.Options
+		}
+		if dc.Precision == 0 && dc.Scale == 0 {
+			dc.Precision, dc.Scale = sc.Precision, sc.Scale
+		}
+		if dc.VectorDim == 0 {
+			dc.VectorDim = sc.VectorDim
+		}
+		dc.appendColumn(sc, n)
+	}
+	want := b.rows + n
+	for _, c := range b.cols {
+		for c.n < want {
+			c.AppendNull()
+		}
+	}
+	b.rows = want
+	return nil
+}
+
+// appendColumn copies the first n values of src (same type) onto c.
+func (c *Column) appendColumn(src *Column, n int) {
+	start := c.n
+	switch c.Type.Storage() {
+	case StorageInt:
+		c.ints = append(c.ints, src.ints[:n]...)
+	case StorageUint:
+		c.uints = append(c.uints, src.uints[:n]...)
+	case StorageFloat:
+		c.floats = append(c.floats, src.floats[:n]...)
+	case StorageBool:
+		c.bools = append(c.bools, src.bools[:n]...)
+	case StorageBytes:
+		c.init()
+		base := int32(len(c.data)) - src.offsets[0]
+		c.data = append(c.data, src.data[src.offsets[0]:src.offsets[n]]...)
+		for _, o := range src.offsets[1 : n+1] {
+			c.offsets = append(c.offsets, o+base)
+		}
+	case StorageDecimal:
+		c.decs = append(c.decs, src.decs[:n]...)
+	case StorageMDN:
+		c.mdns = append(c.mdns, src.mdns[:n]...)
+	}
+	if src.nulls == 0 && c.valid == nil {
+		c.n = start + n
+		return
+	}
+	// Rebuild validity bit by bit from the source; n is bounded by the
+	// source batch and this path runs only when NULLs are present.
+	c.n = start
+	for i := 0; i < n; i++ {
+		c.setValid(!src.IsNull(i))
+		c.n++
+	}
+}
