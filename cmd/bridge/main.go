@@ -1,0 +1,75 @@
+// Command bridge receives Prometheus remote write and OTLP telemetry and
+// writes it into GreptimeDB in GreptimeDB's own table layouts.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/greptime-bridge/greptime-bridge/config"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr))
+}
+
+// run is main without the process: it returns the exit code.
+func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bridge", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "", "path of the YAML configuration file")
+	checkOnly := fs.Bool("check-config", false, "validate the configuration, list every problem, and exit")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	dev := fs.Bool("dev", false, "run with an embedded GreptimeDB-compatible test server (data kept in memory only)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *showVersion {
+		fmt.Fprintf(stdout, "greptime-bridge %s\n", version)
+		return 0
+	}
+	cfg, err := config.Load(*configPath, environ)
+	if err == nil {
+		err = cfg.Validate()
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "invalid configuration:")
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintln(stderr, "  "+line)
+		}
+		return 1
+	}
+	if *checkOnly {
+		fmt.Fprintln(stdout, "configuration is valid")
+		return 0
+	}
+	log := newLogger(cfg.Log, stderr)
+	if err := serve(ctx, cfg, *dev, log, stdout); err != nil && !errors.Is(err, context.Canceled) {
+		log.Error("bridge stopped", "error", err)
+		return 1
+	}
+	return 0
+}
+
+func newLogger(c config.Log, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
