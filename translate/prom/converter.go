@@ -1,0 +1,348 @@
+package prom
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/greptime-bridge/greptime-bridge/translate"
+	"github.com/greptime-bridge/greptime-bridge/writer/errs"
+	"github.com/greptime-bridge/greptime-bridge/writer/table"
+)
+
+// Column names of GreptimeDB's Prometheus tables (common/query/src/prelude.rs
+// with the default column prefix).
+const (
+	ColTimestamp = "greptime_timestamp"
+	ColValue     = "greptime_value"
+)
+
+// ctxCheckEvery is how many series pass between context checks.
+const ctxCheckEvery = 256
+
+// internLimit bounds the intern table; past it the table is dropped so a
+// stream of unique names cannot grow it without end.
+const internLimit = 1 << 16
+
+// labelRef is one non-special label of the current series: slices of the
+// decompressed request, never copied.
+type labelRef struct {
+	name, value []byte
+}
+
+// resolved is a label mapped to its column, with the value to store.
+type resolved struct {
+	col   *table.Column
+	value []byte
+}
+
+// Converter decodes remote-write requests into table batches. It keeps its
+// scratch space, intern table and per-table state between requests, so one
+// Converter should serve many requests through a sync.Pool (see
+// DecodeAndTranslate). A Converter is not safe for concurrent use.
+type Converter struct {
+	opts *Options
+	out  *translate.Output
+	ver  Version
+
+	intern map[string]string
+	dbs    map[string]*dbState
+	active []*tableState
+	free   []*tableState
+	dfree  []*dbState
+	defDB  *dbState
+
+	labels  []labelRef
+	res     []resolved
+	ts      []int64
+	vals    []float64
+	scratch []byte
+	seq     int32
+	series  int
+
+	v2 v2State
+}
+
+// NewConverter returns an empty Converter.
+func NewConverter() *Converter {
+	return &Converter{intern: make(map[string]string), dbs: make(map[string]*dbState)}
+}
+
+var converterPool = sync.Pool{New: func() any { return NewConverter() }}
+
+// Reset forgets the current request, keeping buffers and the intern table.
+func (c *Converter) Reset() {
+	for _, t := range c.active {
+		t.reset()
+		c.free = append(c.free, t)
+	}
+	clear(c.active)
+	c.active = c.active[:0]
+	for k, d := range c.dbs {
+		clear(d.tables)
+		c.dfree = append(c.dfree, d)
+		delete(c.dbs, k)
+	}
+	c.defDB = nil
+	c.opts, c.out = nil, nil
+	c.labels = c.labels[:0]
+	c.res = c.res[:0]
+	c.scratch = c.scratch[:0]
+	c.ts, c.vals = c.ts[:0], c.vals[:0]
+	c.series = 0
+	c.v2.reset()
+	if len(c.intern) > internLimit {
+		c.intern = make(map[string]string)
+	}
+}
+
+// str returns an interned copy of b: label names, metric names and routing
+// values repeat across requests, so after warm-up this allocates nothing.
+func (c *Converter) str(b []byte) string {
+	if s, ok := c.intern[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	c.intern[s] = s
+	return s
+}
+
+// dbState groups the tables of one target database.
+type dbState struct {
+	name   string
+	opts   translate.DatabaseOptions
+	tables map[string]*tableState
+}
+
+// tableState is the per-request state of one output table.
+type tableState struct {
+	db    *dbState
+	name  string
+	phys  string
+	batch *table.Batch
+	ts    *table.Column
+	val   *table.Column
+	// cols maps a raw label name to its column; keyed by the raw name so
+	// sanitised names resolve without re-sanitising.
+	cols  map[string]*table.Column
+	stamp map[*table.Column]int32
+
+	// remote write 2.0 metadata (v2.rs record_series_metadata).
+	mtype, unit string
+	declared    bool
+	kind        byte // 's' samples, 'h' native histograms (v2 conflict check)
+}
+
+func (t *tableState) reset() {
+	t.db, t.batch, t.ts, t.val = nil, nil, nil, nil
+	t.name, t.phys, t.mtype, t.unit = "", "", "", ""
+	t.declared = false
+	t.kind = 0
+	clear(t.cols)
+	clear(t.stamp)
+}
+
+// begin prepares the converter for one request.
+func (c *Converter) begin(opts *Options, out *translate.Output, v Version) {
+	c.opts, c.out, c.ver = opts, out, v
+}
+
+// database returns the state of the named database; nil db means the
+// request's database.
+func (c *Converter) database(name []byte, set bool) *dbState {
+	if !set {
+		if c.defDB == nil {
+			c.defDB = c.newDB(c.opts.Database)
+		}
+		return c.defDB
+	}
+	if d, ok := c.dbs[string(name)]; ok {
+		return d
+	}
+	return c.newDB(c.str(name))
+}
+
+func (c *Converter) newDB(name string) *dbState {
+	if d, ok := c.dbs[name]; ok {
+		return d
+	}
+	var d *dbState
+	if n := len(c.dfree); n > 0 {
+		d = c.dfree[n-1]
+		c.dfree = c.dfree[:n-1]
+	} else {
+		d = &dbState{tables: make(map[string]*tableState)}
+	}
+	d.name = name
+	d.opts = c.opts.dbOptions(name)
+	c.dbs[name] = d
+	return d
+}
+
+// table returns the state of metric table name in d, creating its batch
+// with the time index and value columns (row_builder.rs
+// TableBuilder::with_capacity) on first use. phys is the series'
+// physical-table label, if any.
+func (c *Converter) table(d *dbState, name []byte, phys []byte, physSet bool) (*tableState, error) {
+	if t, ok := d.tables[string(name)]; ok {
+		return t, nil
+	}
+	var t *tableState
+	if n := len(c.free); n > 0 {
+		t = c.free[n-1]
+		c.free = c.free[:n-1]
+	} else {
+		t = &tableState{cols: make(map[string]*table.Column), stamp: make(map[*table.Column]int32)}
+	}
+	t.db = d
+	t.name = c.str(name)
+	b := c.out.Batch(d.name, t.name)
+	t.batch = b
+	var err error
+	if t.ts, err = column(b, ColTimestamp, table.TimestampMillisecond, table.Timestamp); err != nil {
+		return nil, errs.NewPermanent(err)
+	}
+	if t.val, err = column(b, ColValue, table.Float64, table.Field); err != nil {
+		return nil, errs.NewPermanent(err)
+	}
+	// A batch that already holds columns (an Output reused without Reset)
+	// keeps them; labels map onto them by name.
+	for _, col := range b.Columns() {
+		if col.Semantic == table.Tag {
+			t.cols[col.Name] = col
+		}
+	}
+	if d.opts.MetricEngine {
+		switch {
+		case physSet:
+			t.phys = c.str(phys)
+		case c.opts.PhysicalTable != "":
+			t.phys = c.opts.PhysicalTable
+		case d.opts.PhysicalTable != "":
+			t.phys = d.opts.PhysicalTable
+		default:
+			t.phys = translate.DefaultPhysicalTable
+		}
+	}
+	d.tables[t.name] = t
+	c.active = append(c.active, t)
+	return t, nil
+}
+
+func column(b *table.Batch, name string, typ table.DataType, sem table.SemanticType) (*table.Column, error) {
+	i, err := b.AddColumn(name, typ, sem)
+	if err != nil {
+		return nil, err
+	}
+	return b.Col(i), nil
+}
+
+// resolve maps the current series' labels onto columns of t, adding tag
+// columns on first sight and validating names and values. A repeated label
+// name keeps its last value, as GreptimeDB v1 does (row_builder.rs
+// add_labels_and_samples overwrites the row slot).
+func (c *Converter) resolve(t *tableState) error {
+	c.seq++
+	if c.seq < 0 {
+		c.seq = 1
+		clear(t.stamp)
+	}
+	c.res = c.res[:0]
+	for _, l := range c.labels {
+		col, ok := t.cols[string(l.name)]
+		if !ok {
+			var err error
+			if col, err = c.addTag(t, l.name); err != nil {
+				return err
+			}
+		}
+		v, err := checkValue(c.opts.UTF8, c.ver, l.name, l.value, &c.scratch)
+		if err != nil {
+			return err
+		}
+		if c.duplicate(t, col, v, len(c.labels) > dupScanMax) {
+			continue
+		}
+		c.res = append(c.res, resolved{col: col, value: v})
+	}
+	return nil
+}
+
+// dupScanMax is the label count up to which duplicates are found by a
+// linear scan, cheaper than a map for the usual handful of labels.
+const dupScanMax = 32
+
+// duplicate reports whether col was already set by the current series; if
+// so the later value replaces the earlier one.
+func (c *Converter) duplicate(t *tableState, col *table.Column, v []byte, useMap bool) bool {
+	if useMap {
+		if t.stamp[col] != c.seq {
+			t.stamp[col] = c.seq
+			return false
+		}
+	}
+	for i := range c.res {
+		if c.res[i].col == col {
+			c.res[i].value = v
+			return true
+		}
+	}
+	return false
+}
+
+// addTag validates a label name new to t and adds its STRING tag column.
+func (c *Converter) addTag(t *tableState, raw []byte) (*table.Column, error) {
+	name := ""
+	if validLabelName(raw) {
+		name = c.str(raw)
+	} else if c.opts.LabelNames == LabelNamesSanitize && len(raw) > 0 {
+		name = sanitizeLabelName(raw)
+	} else {
+		return nil, invalidLabelName(c.ver, raw)
+	}
+	if name == ColTimestamp || name == ColValue {
+		// GreptimeDB would put a string into its own timestamp or value
+		// slot and fail the insert; refuse it up front with a clear message.
+		return nil, errs.NewPermanent(fmt.Errorf("remote write %s: table %q: label %q collides with the %s column", c.ver, t.name, name, name))
+	}
+	i, err := t.batch.AddColumn(name, table.String, table.Tag)
+	if err != nil {
+		return nil, errs.NewPermanent(err)
+	}
+	col := t.batch.Col(i)
+	t.cols[c.str(raw)] = col
+	return col, nil
+}
+
+// emit appends one row per sample of the current series.
+func (c *Converter) emit(t *tableState, ts []int64, vals []float64) error {
+	for i := range ts {
+		t.ts.AppendInt64(ts[i])
+		t.val.AppendFloat64(vals[i])
+		for _, r := range c.res {
+			r.col.AppendBytes(r.value)
+		}
+		if err := t.batch.EndRow(); err != nil {
+			return errs.NewPermanent(err)
+		}
+	}
+	return nil
+}
+
+// finish stamps every written table's options (hints).
+func (c *Converter) finish() {
+	for _, t := range c.active {
+		setHints(t, c.ver)
+	}
+}
+
+// checkCtx checks ctx every ctxCheckEvery series.
+func (c *Converter) checkCtx(ctx context.Context) error {
+	c.series++
+	if c.series%ctxCheckEvery == 0 {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("remote write translation stopped after %d series: %w", c.series, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,130 @@
+package prom
+
+import (
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/greptime-bridge/greptime-bridge/writer/errs"
+)
+
+// The special labels GreptimeDB strips from the tags and turns into routing
+// (servers/src/prom_store.rs constants; precedence in
+// prom_remote_write/decode.rs PromTimeSeries::merge_field and v2.rs
+// apply_remote_write_special_label): __schema__ always wins; of
+// x_greptime_database and __database__ the first one met wins; of the two
+// physical-table labels the last one met wins.
+const (
+	labelName             = "__name__"
+	labelDatabase         = "x_greptime_database"
+	labelDatabaseAlt      = "__database__"
+	labelSchema           = "__schema__"
+	labelPhysicalTable    = "x_greptime_physical_table"
+	labelPhysicalTableAlt = "__physical_table__"
+)
+
+// validLabelRest marks the bytes allowed after the first byte of a label
+// name: [a-zA-Z0-9_] (prom_remote_write/validation.rs IS_VALID_LABEL_REST).
+var validLabelRest = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+	}
+	return t
+}()
+
+// validLabelName reports whether name matches [a-zA-Z_][a-zA-Z0-9_]*, the
+// rule GreptimeDB enforces since v1.0.0 (validation.rs validate_label_name).
+func validLabelName(name []byte) bool {
+	if len(name) == 0 {
+		return false
+	}
+	c := name[0]
+	if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_') {
+		return false
+	}
+	for _, c := range name[1:] {
+		if !validLabelRest[c] {
+			return false
+		}
+	}
+	return true
+}
+
+// sanitizeLabelName maps an invalid name onto the valid alphabet: each
+// invalid byte becomes '_' and a leading digit is kept behind a '_' prefix.
+// This is the bridge's opt-in (GreptimeDB has no sanitising mode).
+func sanitizeLabelName(name []byte) string {
+	out := make([]byte, 0, len(name)+1)
+	if c := name[0]; c >= '0' && c <= '9' {
+		out = append(out, '_')
+	}
+	for _, c := range name {
+		if validLabelRest[c] {
+			out = append(out, c)
+		} else {
+			out = append(out, '_')
+		}
+	}
+	return string(out)
+}
+
+func invalidLabelName(v Version, name []byte) error {
+	// The message follows GreptimeDB's (row_builder.rs "Invalid label
+	// name", v2.rs "remote write v2 invalid label name").
+	return errs.NewPermanent(fmt.Errorf("remote write %s: invalid label name %q: must match [a-zA-Z_][a-zA-Z0-9_]*", v, name))
+}
+
+// String returns "1.0" or "2.0".
+func (v Version) String() string {
+	if v == V2 {
+		return "2.0"
+	}
+	return "1.0"
+}
+
+// checkValue applies the UTF-8 mode to a label value: it returns the bytes to
+// store (a lossy copy in scratch when needed) or a permanent error naming the
+// label (validation.rs PromValidationMode::decode_string).
+func checkValue(mode UTF8Mode, v Version, name, value []byte, scratch *[]byte) ([]byte, error) {
+	if mode == UTF8Unchecked || utf8.Valid(value) {
+		return value, nil
+	}
+	if mode == UTF8Strict {
+		return nil, errs.NewPermanent(fmt.Errorf("remote write %s: label %q has a value that is not valid utf-8", v, name))
+	}
+	start := len(*scratch)
+	for len(value) > 0 {
+		r, n := utf8.DecodeRune(value)
+		if r == utf8.RuneError && n <= 1 {
+			*scratch = append(*scratch, "\uFFFD"...)
+			// Rust's from_utf8_lossy folds a maximal invalid prefix of a
+			// sequence into one U+FFFD; Go decodes one byte at a time. The
+			// difference only shows on multi-byte broken sequences.
+			value = value[1:]
+			continue
+		}
+		*scratch = append(*scratch, value[:n]...)
+		value = value[n:]
+	}
+	return (*scratch)[start:], nil
+}
+
+// Names used in value errors for the routing labels.
+var (
+	bName     = []byte(labelName)
+	bDatabase = []byte(labelDatabase)
+	bPhysical = []byte(labelPhysicalTable)
+)
+
+// checkLabels validates the current series' label names and values without
+// writing anything.
+func (c *Converter) checkLabels() error {
+	for _, l := range c.labels {
+		if !validLabelName(l.name) && (c.opts.LabelNames != LabelNamesSanitize || len(l.name) == 0) {
+			return invalidLabelName(c.ver, l.name)
+		}
+		if _, err := checkValue(c.opts.UTF8, c.ver, l.name, l.value, &c.scratch); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,262 @@
+package prom
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/greptime-bridge/greptime-bridge/writer/errs"
+)
+
+// Field numbers of prometheus.WriteRequest and its messages
+// (prometheus prompb/remote.proto and prompb/types.proto).
+const (
+	v1ReqTimeseries = 1
+	v1ReqMetadata   = 3
+
+	v1TSLabels     = 1
+	v1TSSamples    = 2
+	v1TSExemplars  = 3
+	v1TSHistograms = 4
+
+	v1LabelName  = 1
+	v1LabelValue = 2
+
+	v1SampleValue     = 1
+	v1SampleTimestamp = 2
+)
+
+// errV1Histogram is GreptimeDB main's answer to a remote write 1.0 native
+// histogram (prom_remote_write/decode.rs PromTimeSeries::merge_field).
+var errV1Histogram = errors.New("remote write v1 native histogram ingestion is unsupported; use remote write v2")
+
+func wireErr(v Version, what string, err error) error {
+	return errs.NewPermanent(fmt.Errorf("cannot decode remote write %s %s: %w", v, what, err))
+}
+
+// translateV1 decodes a prometheus.WriteRequest.
+func (c *Converter) translateV1(ctx context.Context, b []byte) error {
+	metadata := 0
+	for i := 0; i < len(b); {
+		num, typ, next, err := tag(b, i)
+		if err != nil {
+			return wireErr(V1, "request", err)
+		}
+		i = next
+		if num == v1ReqTimeseries && typ == wireLen {
+			start, end, err := lenField(b, i)
+			if err != nil {
+				return wireErr(V1, "timeseries", err)
+			}
+			if err := c.seriesV1(b[start:end]); err != nil {
+				return err
+			}
+			if err := c.checkCtx(ctx); err != nil {
+				return err
+			}
+			i = end
+			continue
+		}
+		if num == v1ReqTimeseries {
+			// GreptimeDB refuses any top-level field that is not
+			// length-delimited (decode.rs "invalid wire type").
+			return wireErr(V1, "request", errWireType)
+		}
+		if num == v1ReqMetadata && typ == wireLen {
+			metadata++
+		}
+		if i, err = skip(b, i, typ); err != nil {
+			return wireErr(V1, "request", err)
+		}
+	}
+	// Metadata (WriteRequest field 3) is skipped by GreptimeDB; a request
+	// carrying only metadata succeeds with nothing written.
+	c.out.Drop("metadata", metadata)
+	c.finish()
+	return nil
+}
+
+// seriesV1 decodes one TimeSeries and appends its rows.
+func (c *Converter) seriesV1(b []byte) error {
+	c.labels = c.labels[:0]
+	c.ts, c.vals = c.ts[:0], c.vals[:0]
+	var metric, db, phys []byte
+	var hasMetric, hasDB, hasPhys bool
+	exemplars := 0
+	for i := 0; i < len(b); {
+		num, typ, next, err := tag(b, i)
+		if err != nil {
+			return wireErr(V1, "timeseries", err)
+		}
+		i = next
+		switch {
+		case num == v1TSLabels && typ == wireLen:
+			start, end, err := lenField(b, i)
+			if err != nil {
+				return wireErr(V1, "label", err)
+			}
+			name, value, err := labelV1(b[start:end])
+			if err != nil {
+				return err
+			}
+			i = end
+			switch string(name) {
+			case labelName:
+				metric, hasMetric = value, true
+			case labelSchema:
+				db, hasDB = value, true
+			case labelDatabase, labelDatabaseAlt:
+				if !hasDB {
+					db, hasDB = value, true
+				}
+			case labelPhysicalTable, labelPhysicalTableAlt:
+				phys, hasPhys = value, true
+			default:
+				c.labels = append(c.labels, labelRef{name: name, value: value})
+			}
+		case num == v1TSSamples && typ == wireLen:
+			start, end, err := lenField(b, i)
+			if err != nil {
+				return wireErr(V1, "sample", err)
+			}
+			if err := c.sampleV1(b[start:end]); err != nil {
+				return err
+			}
+			i = end
+		case num == v1TSHistograms:
+			return errs.NewPermanent(errV1Histogram)
+		default:
+			if num == v1TSExemplars && typ == wireLen {
+				exemplars++
+			}
+			if i, err = skip(b, i, typ); err != nil {
+				return wireErr(V1, "timeseries", err)
+			}
+		}
+	}
+	c.out.Samples += len(c.ts)
+	c.out.Exemplars += exemplars
+	// GreptimeDB stores no exemplars (decode.rs skips TimeSeries field 3).
+	c.out.Drop("exemplar", exemplars)
+	return c.write(metric, hasMetric, db, hasDB, phys, hasPhys)
+}
+
+// write routes the current series and appends its rows. Special-label
+// values pass the UTF-8 check like any value (decode.rs decode_string).
+func (c *Converter) write(metric []byte, hasMetric bool, db []byte, hasDB bool, phys []byte, hasPhys bool) error {
+	var err error
+	if len(c.ts) == 0 {
+		// No rows: GreptimeDB still validates the labels
+		// (row_builder.rs add_labels_and_samples) but writes nothing, and
+		// the bridge creates no empty table.
+		return c.checkLabels()
+	}
+	if !hasMetric || len(metric) == 0 {
+		// GreptimeDB v2 refuses this ("missing '__name__' label in
+		// time-series"); v1 would build a table with an empty name that the
+		// insert then fails on, so the bridge refuses it in both versions.
+		return errs.NewPermanent(fmt.Errorf("remote write %s: time series without a %s label (labels: %s)", c.ver, labelName, c.labelList()))
+	}
+	if metric, err = checkValue(c.opts.UTF8, c.ver, bName, metric, &c.scratch); err != nil {
+		return err
+	}
+	if hasDB {
+		if db, err = checkValue(c.opts.UTF8, c.ver, bDatabase, db, &c.scratch); err != nil {
+			return err
+		}
+	}
+	if hasPhys {
+		if phys, err = checkValue(c.opts.UTF8, c.ver, bPhysical, phys, &c.scratch); err != nil {
+			return err
+		}
+	}
+	t, err := c.table(c.database(db, hasDB), metric, phys, hasPhys)
+	if err != nil {
+		return err
+	}
+	if err := c.resolve(t); err != nil {
+		return err
+	}
+	return c.emit(t, c.ts, c.vals)
+}
+
+// labelList renders the current series' labels for an error message.
+func (c *Converter) labelList() string {
+	if len(c.labels) == 0 {
+		return "none"
+	}
+	s := ""
+	for i, l := range c.labels {
+		if i == 8 {
+			s += ", …"
+			break
+		}
+		if i > 0 {
+			s += ", "
+		}
+		s += fmt.Sprintf("%s=%q", l.name, l.value)
+	}
+	return s
+}
+
+// labelV1 decodes a Label message.
+func labelV1(b []byte) (name, value []byte, err error) {
+	for i := 0; i < len(b); {
+		num, typ, next, err := tag(b, i)
+		if err != nil {
+			return nil, nil, wireErr(V1, "label", err)
+		}
+		i = next
+		if (num == v1LabelName || num == v1LabelValue) && typ == wireLen {
+			start, end, err := lenField(b, i)
+			if err != nil {
+				return nil, nil, wireErr(V1, "label", err)
+			}
+			if num == v1LabelName {
+				name = b[start:end]
+			} else {
+				value = b[start:end]
+			}
+			i = end
+			continue
+		}
+		if i, err = skip(b, i, typ); err != nil {
+			return nil, nil, wireErr(V1, "label", err)
+		}
+	}
+	return name, value, nil
+}
+
+// sampleV1 decodes a Sample message into c.ts/c.vals, keeping the float's
+// exact bits (stale-marker NaN included).
+func (c *Converter) sampleV1(b []byte) error {
+	var v uint64
+	var ts int64
+	for i := 0; i < len(b); {
+		num, typ, next, err := tag(b, i)
+		if err != nil {
+			return wireErr(V1, "sample", err)
+		}
+		i = next
+		switch {
+		case num == v1SampleValue && typ == wireI64:
+			if v, i, err = fixed64(b, i); err != nil {
+				return wireErr(V1, "sample", err)
+			}
+		case num == v1SampleTimestamp && typ == wireVarint:
+			var u uint64
+			if u, i, err = varint(b, i); err != nil {
+				return wireErr(V1, "sample", err)
+			}
+			ts = int64(u)
+		default:
+			if i, err = skip(b, i, typ); err != nil {
+				return wireErr(V1, "sample", err)
+			}
+		}
+	}
+	c.ts = append(c.ts, ts)
+	c.vals = append(c.vals, math.Float64frombits(v))
+	return nil
+}
