@@ -23,6 +23,11 @@ type Client struct {
 	active atomic.Int32 // index of the endpoint in use
 	mu     sync.Mutex
 	closed bool
+
+	// created remembers the CreateSQL statements already run, per database.
+	created sync.Map
+	// rand, when set, replaces the retry jitter source (tests).
+	rand func() float64
 }
 
 // NewClient creates a client. Connections are established lazily by gRPC;
@@ -32,6 +37,9 @@ func NewClient(cfg Config) (*Client, error) {
 		return nil, errors.New("writer: no endpoints configured")
 	}
 	cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
 	c := &Client{cfg: cfg}
 	for _, ep := range cfg.Endpoints {
 		conn, err := grpc.NewClient(ep, c.dialOptions()...)
@@ -52,12 +60,18 @@ func (c *Client) dialOptions() []grpc.DialOption {
 	if c.cfg.TLS != nil {
 		creds = credentials.NewTLS(c.cfg.TLS)
 	}
+	callOpts := []grpc.CallOption{
+		grpc.MaxCallSendMsgSize(c.cfg.MaxSendMessageSize),
+		grpc.MaxCallRecvMsgSize(c.cfg.MaxRecvMessageSize),
+	}
+	if c.cfg.Compression != CompressionNone {
+		// Every GreptimeDB gRPC service accepts gzip and zstd requests
+		// (servers/src/grpc/builder.rs add_service!).
+		callOpts = append(callOpts, grpc.UseCompressor(string(c.cfg.Compression)))
+	}
 	opts := []grpc.DialOption{
 		grpc.WithTransportCredentials(creds),
-		grpc.WithDefaultCallOptions(
-			grpc.MaxCallSendMsgSize(c.cfg.MaxSendMessageSize),
-			grpc.MaxCallRecvMsgSize(c.cfg.MaxRecvMessageSize),
-		),
+		grpc.WithDefaultCallOptions(callOpts...),
 		grpc.WithConnectParams(grpc.ConnectParams{Backoff: backoff.DefaultConfig, MinConnectTimeout: c.cfg.ConnectTimeout}),
 	}
 	if c.cfg.KeepaliveTime > 0 {

@@ -2,7 +2,11 @@ package writer
 
 import (
 	"crypto/tls"
+	"errors"
+	"fmt"
 	"time"
+
+	_ "google.golang.org/grpc/encoding/gzip" // registers the gzip compressor
 )
 
 // Compression names a gRPC transport compressor.
@@ -103,4 +107,29 @@ func (c *Config) withDefaults() {
 	if c.MaxRecvMessageSize == 0 {
 		c.MaxRecvMessageSize = d.MaxRecvMessageSize
 	}
+}
+
+// validate reports every configuration problem at once.
+func (c *Config) validate() error {
+	var errs []error
+	switch c.Compression {
+	case CompressionNone, CompressionGzip, CompressionZstd:
+	default:
+		errs = append(errs, fmt.Errorf("unknown compression %q (want \"\", \"gzip\" or \"zstd\")", c.Compression))
+	}
+	for i, ep := range c.Endpoints {
+		if ep == "" {
+			errs = append(errs, fmt.Errorf("endpoint %d is empty", i))
+		}
+	}
+	if c.Password != "" && c.Username == "" {
+		errs = append(errs, errors.New("a password is set without a username"))
+	}
+	if c.Retry != nil && c.Retry.MaxAttempts < 0 {
+		errs = append(errs, fmt.Errorf("retry max attempts %d is negative", c.Retry.MaxAttempts))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("writer: invalid config: %w", err)
+	}
+	return nil
 }

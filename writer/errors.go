@@ -87,6 +87,17 @@ func (e *ServerError) Error() string {
 	return fmt.Sprintf("greptimedb: %s: %s", e.Code, e.Message)
 }
 
+// Is makes errors.Is(err, ErrTimeout) and errors.Is(err,
+// context.DeadlineExceeded) true for a call that ran out of time, whether
+// the client's deadline passed (gRPC DeadlineExceeded) or GreptimeDB gave up
+// (status 1008).
+func (e *ServerError) Is(target error) bool {
+	if target != ErrTimeout && target != context.DeadlineExceeded {
+		return false
+	}
+	return e.Code == codes.DeadlineExceeded || (e.HasStatus && e.Status == StatusDeadlineExceeded)
+}
+
 // GRPCStatus lets status.FromError see the original code.
 func (e *ServerError) GRPCStatus() *status.Status { return status.New(e.Code, e.Message) }
 

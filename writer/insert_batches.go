@@ -1,0 +1,129 @@
+package writer
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	gpb "github.com/GreptimeTeam/greptime-proto/go/greptime/v1"
+
+	"github.com/greptime-bridge/greptime-bridge/writer/table"
+)
+
+// Write converts table batches to row inserts and sends them through
+// GreptimeDatabase/Handle, returning the affected rows. One call carries
+// many tables; batches are grouped by database (a batch's empty Database
+// means WithDatabase or Config.Database) and by hint set, since hints are
+// per call: each group is one request, sent in the order the groups first
+// appear. A batch with CreateSQL runs it once per client first.
+//
+// Every batch is validated before anything is sent (InvalidInputError). If
+// a later group fails, the rows of earlier groups are written and counted
+// in the returned total. Batches must not be modified until Write returns.
+func (c *Client) Write(ctx context.Context, batches ...*table.Batch) (uint32, error) {
+	return c.WriteWith(ctx, nil, batches...)
+}
+
+// WriteWith is Write with per-call options (WithDatabase, WithTimezone).
+func (c *Client) WriteWith(ctx context.Context, opts []InsertOption, batches ...*table.Batch) (uint32, error) {
+	if len(batches) == 0 {
+		return 0, &InvalidInputError{Reason: "no batches to write"}
+	}
+	o := c.callOptions(opts)
+	groups, err := groupBatches(o.database, batches)
+	if err != nil {
+		return 0, err
+	}
+	var total uint32
+	for _, g := range groups {
+		if err := c.ensureCreated(ctx, g); err != nil {
+			return total, err
+		}
+		co := o
+		co.database = g.database
+		n, err := c.handle(ctx, co, g.hints, &gpb.GreptimeRequest_RowInserts{RowInserts: g.req}, true)
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("row insert into database %q, tables %s: %w", g.database, g.tableNames(), err)
+		}
+	}
+	return total, nil
+}
+
+// group is the batches that share one Handle call.
+type group struct {
+	database string
+	hints    string
+	req      *gpb.RowInsertRequests
+	creates  []string
+}
+
+func (g *group) tableNames() string {
+	names := make([]string, len(g.req.Inserts))
+	for i, ins := range g.req.Inserts {
+		names[i] = ins.TableName
+	}
+	return strings.Join(names, ",")
+}
+
+// groupBatches validates and converts every batch, keyed by database and
+// hint set. Nothing is sent when any batch is invalid.
+func groupBatches(defaultDB string, batches []*table.Batch) ([]*group, error) {
+	return groupBy(defaultDB, batches, true)
+}
+
+// groupBatchesIgnoringHints groups by database only, for a stream whose
+// hints are fixed when it opens.
+func groupBatchesIgnoringHints(defaultDB string, batches []*table.Batch) ([]*group, error) {
+	return groupBy(defaultDB, batches, false)
+}
+
+func groupBy(defaultDB string, batches []*table.Batch, byHints bool) ([]*group, error) {
+	var groups []*group
+	byKey := make(map[string]*group, 1)
+	for _, b := range batches {
+		ins, err := convertBatch(b)
+		if err != nil {
+			return nil, err
+		}
+		hints := ""
+		if byHints {
+			if hints, err = encodeHints(b.Table, b.Hints); err != nil {
+				return nil, err
+			}
+		}
+		db := b.Database
+		if db == "" {
+			db = defaultDB
+		}
+		key := db + "\x00" + hints
+		g, ok := byKey[key]
+		if !ok {
+			g = &group{database: db, hints: hints, req: &gpb.RowInsertRequests{}}
+			byKey[key] = g
+			groups = append(groups, g)
+		}
+		g.req.Inserts = append(g.req.Inserts, ins)
+		if b.CreateSQL != "" {
+			g.creates = append(g.creates, b.CreateSQL)
+		}
+	}
+	return groups, nil
+}
+
+// ensureCreated runs each group's CREATE statements the first time this
+// client sees them, for table layouts hints cannot express (partitions,
+// skipping indexes).
+func (c *Client) ensureCreated(ctx context.Context, g *group) error {
+	for _, sql := range g.creates {
+		key := g.database + "\x00" + sql
+		if _, done := c.created.Load(key); done {
+			continue
+		}
+		if _, err := c.ExecSQL(ctx, sql, WithDatabase(g.database)); err != nil {
+			return fmt.Errorf("cannot run the create statement of database %q: %w", g.database, err)
+		}
+		c.created.Store(key, struct{}{})
+	}
+	return nil
+}

@@ -1,0 +1,92 @@
+package writer
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+)
+
+// ErrClosed is returned by calls made after Close.
+var ErrClosed = errors.New("writer: client is closed")
+
+// attemptFunc performs one gRPC call on cc and returns its error already
+// mapped by NewServerError.
+type attemptFunc func(ctx context.Context, cc *grpc.ClientConn) error
+
+// call runs fn with failover and, when retry is set and Config.Retry is
+// configured, with the retry policy.
+func (c *Client) call(ctx context.Context, retry bool, fn attemptFunc) error {
+	policy := RetryPolicy{MaxAttempts: 1}
+	if retry && c.cfg.Retry != nil {
+		policy = *c.cfg.Retry
+	}
+	bo := newBackoff(policy)
+	if c.rand != nil {
+		bo.rand = c.rand
+	}
+	for failed := 0; ; {
+		err := c.tryWithFailover(ctx, fn)
+		if err == nil {
+			return nil
+		}
+		failed++
+		d, ok := bo.next(ctx, failed, err, time.Now())
+		if !ok {
+			return err
+		}
+		if serr := sleep(ctx, d); serr != nil {
+			return err
+		}
+	}
+}
+
+// tryWithFailover makes one try on the active endpoint. When that try
+// failed in a way that proves the request never reached GreptimeDB, the
+// client moves to the next endpoint and repeats the call there once, so an
+// insert moves over after at most one failed try without risking a
+// duplicate.
+func (c *Client) tryWithFailover(ctx context.Context, fn attemptFunc) error {
+	if c.isClosed() {
+		return ErrClosed
+	}
+	cc, i := c.conn()
+	err := c.attempt(ctx, cc, fn)
+	if err == nil || !notProcessed(err) {
+		return err
+	}
+	c.failover(i)
+	cc2, j := c.conn()
+	if j == i || ctx.Err() != nil {
+		return err
+	}
+	err = c.attempt(ctx, cc2, fn)
+	if err != nil && notProcessed(err) {
+		c.failover(j)
+	}
+	return err
+}
+
+func (c *Client) attempt(ctx context.Context, cc *grpc.ClientConn, fn attemptFunc) error {
+	actx, cancel := c.withTimeout(ctx)
+	defer cancel()
+	return fn(actx, cc)
+}
+
+// notProcessed reports a transport failure: gRPC Unavailable without
+// GreptimeDB's x-greptime-err-code trailer. GreptimeDB's own Unavailable
+// statuses (RegionNotReady, TableUnavailable, StorageUnavailable) always
+// carry the trailer (common/error/src/status_code.rs), so they stay on the
+// endpoint and go through the retry policy instead.
+func notProcessed(err error) bool {
+	var se *ServerError
+	return errors.As(err, &se) && se.Code == codes.Unavailable && !se.HasStatus
+}
+
+func (c *Client) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
+}

@@ -1,0 +1,96 @@
+package writer
+
+import (
+	gpb "github.com/GreptimeTeam/greptime-proto/go/greptime/v1"
+
+	"github.com/greptime-bridge/greptime-bridge/writer/table"
+)
+
+// This file is the one place where a table.Batch becomes a greptime-proto
+// RowInsertRequest. The layout follows greptime-proto row.proto: a schema
+// of ColumnSchema entries and rows of Values in schema order, NULL being a
+// Value with no value_data (operator/src/req_convert/common.rs).
+//
+// Allocation: a naive conversion allocates one Value and one oneof wrapper
+// per cell. Here every Value of a batch lives in one slice, every row in one
+// slice, and the oneof wrappers of a column in one typed slice, so a batch
+// of R rows and C columns costs O(C) allocations instead of O(R*C).
+// STRING and JSON values alias the batch's memory (no copy): the request
+// must be sent before the batch is modified, which Write and the stream
+// inserter guarantee because grpc-go marshals a message before SendMsg
+// returns.
+
+// convertBatch validates b and returns its row insert request.
+func convertBatch(b *table.Batch) (*gpb.RowInsertRequest, error) {
+	if err := validateBatch(b); err != nil {
+		return nil, err
+	}
+	nrows, ncols := b.Rows(), b.NumColumns()
+	vals := make([]gpb.Value, nrows*ncols)
+	ptrs := make([]*gpb.Value, nrows*ncols)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	rows := make([]gpb.Row, nrows)
+	rowPtrs := make([]*gpb.Row, nrows)
+	for r := range rows {
+		rows[r].Values = ptrs[r*ncols : (r+1)*ncols : (r+1)*ncols]
+		rowPtrs[r] = &rows[r]
+	}
+	schema := make([]gpb.ColumnSchema, ncols)
+	schemaPtrs := make([]*gpb.ColumnSchema, ncols)
+	for j, c := range b.Columns() {
+		schema[j] = gpb.ColumnSchema{
+			ColumnName:        c.Name,
+			Datatype:          gpb.ColumnDataType(c.Type),
+			SemanticType:      gpb.SemanticType(c.Semantic),
+			DatatypeExtension: typeExtension(c),
+		}
+		if len(c.Options) > 0 {
+			schema[j].Options = &gpb.ColumnOptions{Options: c.Options}
+		}
+		schemaPtrs[j] = &schema[j]
+		fillColumn(c, vals, j, ncols)
+	}
+	return &gpb.RowInsertRequest{
+		TableName: b.Table,
+		Rows:      &gpb.Rows{Schema: schemaPtrs, Rows: rowPtrs},
+	}, nil
+}
+
+// typeExtension returns the ColumnDataTypeExtension GreptimeDB needs for c:
+// decimal precision and scale, the legacy JSON marker (the server rewrites
+// every JSON column to JSON_BINARY anyway, req_convert/common.rs) and the
+// vector dimension.
+func typeExtension(c *table.Column) *gpb.ColumnDataTypeExtension {
+	switch c.Type {
+	case table.Decimal128:
+		p, s := c.Precision, c.Scale
+		if p == 0 {
+			p, s = 38, 10 // GreptimeDB's default decimal128 type
+		}
+		return &gpb.ColumnDataTypeExtension{TypeExt: &gpb.ColumnDataTypeExtension_DecimalType{
+			DecimalType: &gpb.DecimalTypeExtension{Precision: p, Scale: s}}}
+	case table.JSON:
+		return &gpb.ColumnDataTypeExtension{TypeExt: &gpb.ColumnDataTypeExtension_JsonType{
+			JsonType: gpb.JsonTypeExtension_JSON_BINARY}}
+	case table.Vector:
+		return &gpb.ColumnDataTypeExtension{TypeExt: &gpb.ColumnDataTypeExtension_VectorType{
+			VectorType: &gpb.VectorTypeExtension{Dim: vectorDim(c)}}}
+	}
+	return nil
+}
+
+// vectorDim is the column's declared dimension, or the one its first value
+// implies (validateBatch has checked every value agrees).
+func vectorDim(c *table.Column) uint32 {
+	if c.VectorDim > 0 {
+		return c.VectorDim
+	}
+	for i := 0; i < c.Len(); i++ {
+		if v, ok := c.Binary(i); ok {
+			return uint32(len(v) / 4)
+		}
+	}
+	return 0
+}

@@ -1,0 +1,167 @@
+package writer
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"unicode/utf8"
+
+	"github.com/greptime-bridge/greptime-bridge/writer/table"
+)
+
+// validateBatch checks, before anything is sent, what GreptimeDB would
+// refuse in a row insert, so the caller gets one clear InvalidInputError
+// naming the table and column instead of a server round trip (and so a
+// short row can never reach the server's JSON preprocessing, which may
+// panic on it: greptimedb-protocol.md §7.8).
+//
+// Types are not refused here: every table.AllDataTypes type can be carried
+// by a row insert. GreptimeDB itself refuses to create or add DATETIME and
+// INTERVAL_* columns (operator/src/expr_helper.rs validate_create_expr and
+// validate_add_columns_expr, issues #3235 and #5489); that error comes back
+// from the server as a ServerError with InvalidArgument.
+func validateBatch(b *table.Batch) error {
+	if b == nil {
+		return &InvalidInputError{Reason: "nil batch"}
+	}
+	if b.Table == "" {
+		return &InvalidInputError{Reason: "empty table name"}
+	}
+	if b.Rows() == 0 {
+		return &InvalidInputError{Table: b.Table, Reason: "empty batch: no rows"}
+	}
+	ts := -1
+	cols := b.Columns()
+	for i, c := range cols {
+		for _, d := range cols[:i] {
+			if d.Name == c.Name {
+				return &InvalidInputError{Table: b.Table, Column: c.Name, Reason: "duplicate column name"}
+			}
+		}
+		if c.Semantic == table.Timestamp {
+			if ts >= 0 {
+				return &InvalidInputError{Table: b.Table, Column: c.Name, Reason: fmt.Sprintf("second time-index column (the first is %q)", cols[ts].Name)}
+			}
+			ts = i
+		}
+		if err := validateColumn(b, c); err != nil {
+			return err
+		}
+	}
+	if ts < 0 {
+		return &InvalidInputError{Table: b.Table, Reason: "no time-index (timestamp) column"}
+	}
+	return nil
+}
+
+func validateColumn(b *table.Batch, c *table.Column) error {
+	bad := func(format string, args ...any) error {
+		return &InvalidInputError{Table: b.Table, Column: c.Name, Reason: fmt.Sprintf(format, args...)}
+	}
+	if !c.Type.Valid() {
+		return bad("unsupported data type %s", c.Type)
+	}
+	if c.Semantic < table.Tag || c.Semantic > table.Timestamp {
+		return bad("unknown semantic type %d", int32(c.Semantic))
+	}
+	if err := c.Err(); err != nil {
+		return bad("value type does not match the column: %v", err)
+	}
+	if c.Len() != b.Rows() {
+		return bad("column has %d values for %d rows", c.Len(), b.Rows())
+	}
+	if c.Semantic == table.Timestamp {
+		if !c.Type.IsTimestamp() {
+			return bad("time index is %s, not a TIMESTAMP type", c.Type)
+		}
+		if c.NullCount() > 0 {
+			return bad("NULL in the time index")
+		}
+	}
+	switch c.Type {
+	case table.Int8:
+		return checkIntRange(c, math.MinInt8, math.MaxInt8, bad)
+	case table.Int16:
+		return checkIntRange(c, math.MinInt16, math.MaxInt16, bad)
+	case table.Int32, table.Date, table.IntervalYearMonth:
+		return checkIntRange(c, math.MinInt32, math.MaxInt32, bad)
+	case table.Uint8:
+		return checkUintRange(c, math.MaxUint8, bad)
+	case table.Uint16:
+		return checkUintRange(c, math.MaxUint16, bad)
+	case table.Uint32:
+		return checkUintRange(c, math.MaxUint32, bad)
+	case table.Float32:
+		for r, f := range c.Float64s() {
+			if !math.IsInf(f, 0) && math.IsInf(float64(float32(f)), 0) && !c.IsNull(r) {
+				return bad("row %d: value %g overflows FLOAT32", r, f)
+			}
+		}
+	case table.String:
+		// proto3 refuses to marshal a string field that is not UTF-8.
+		for r := 0; r < c.Len(); r++ {
+			if s, ok := c.String(r); ok && !utf8.ValidString(s) {
+				return bad("row %d: string is not valid utf-8", r)
+			}
+		}
+	case table.JSON:
+		// GreptimeDB parses the text to JSONB and fails the whole request
+		// with InvalidJsonFormat otherwise (req_convert/common.rs).
+		for r := 0; r < c.Len(); r++ {
+			if v, ok := c.Binary(r); ok && !json.Valid(v) {
+				return bad("row %d: value is not valid json text", r)
+			}
+		}
+	case table.Vector:
+		return checkVector(c, bad)
+	case table.Decimal128:
+		if c.Precision != 0 && (c.Precision < 1 || c.Precision > 38 || c.Scale < 0 || c.Scale > c.Precision) {
+			return bad("decimal precision %d and scale %d out of range (1..38, 0..precision)", c.Precision, c.Scale)
+		}
+	}
+	return nil
+}
+
+func checkIntRange(c *table.Column, lo, hi int64, bad func(string, ...any) error) error {
+	for r, x := range c.Int64s() {
+		if (x < lo || x > hi) && !c.IsNull(r) {
+			return bad("row %d: value %d out of range for %s", r, x, c.Type)
+		}
+	}
+	return nil
+}
+
+func checkUintRange(c *table.Column, hi uint64, bad func(string, ...any) error) error {
+	for r, x := range c.Uint64s() {
+		if x > hi && !c.IsNull(r) {
+			return bad("row %d: value %d out of range for %s", r, x, c.Type)
+		}
+	}
+	return nil
+}
+
+// checkVector enforces what GreptimeDB checks for VECTOR values: exactly
+// dim*4 bytes of little-endian float32 (operator/src/req_convert/common.rs).
+// Without a declared dimension every value must agree with the first.
+func checkVector(c *table.Column, bad func(string, ...any) error) error {
+	want := -1
+	if c.VectorDim > 0 {
+		want = int(c.VectorDim) * 4
+	}
+	for r := 0; r < c.Len(); r++ {
+		v, ok := c.Binary(r)
+		if !ok {
+			continue
+		}
+		if want < 0 {
+			if len(v) == 0 || len(v)%4 != 0 {
+				return bad("row %d: vector of %d bytes is not a whole number of float32 values", r, len(v))
+			}
+			want = len(v)
+		}
+		if len(v) != want {
+			return bad("row %d: vector has %d bytes, want %d (dimension %d)", r, len(v), want, want/4)
+		}
+	}
+	return nil
+}
