@@ -66,8 +66,8 @@ var metricTypes = [...]string{"", "counter", "gauge", "histogram", "gauge_histog
 
 // ucumUnit converts an OpenMetrics base unit to UCUM; any other unit is
 // dropped (servers/src/semantic.rs openmetrics_unit_to_ucum).
-func ucumUnit(unit string) string {
-	switch unit {
+func ucumUnit(unit []byte) string {
+	switch string(unit) {
 	case "seconds":
 		return "s"
 	case "celsius":

@@ -1,9 +1,455 @@
 package prom
 
-import "context"
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"unicode/utf8"
 
-type v2State struct{}
+	"github.com/greptime-bridge/greptime-bridge/writer/errs"
+)
 
-func (s *v2State) reset() {}
+// Field numbers of io.prometheus.write.v2.Request and its messages
+// (prometheus prompb/io/prometheus/write/v2/types.proto). The start
+// timestamp sits in TimeSeries field 6 (created_timestamp) in 2.0-rc.3
+// (Prometheus <= 3.7) and in Sample field 3 / Histogram field 17 in
+// 2.0-rc.4 (Prometheus >= 3.8); both are accepted. GreptimeDB keeps a
+// start timestamp only inside its native-histogram STRUCT, so for samples it
+// is read and dropped.
+const (
+	v2ReqSymbols    = 4
+	v2ReqTimeseries = 5
 
-func (c *Converter) translateV2(ctx context.Context, b []byte) error { return nil }
+	v2TSLabelsRefs = 1
+	v2TSSamples    = 2
+	v2TSHistograms = 3
+	v2TSExemplars  = 4
+	v2TSMetadata   = 5
+	v2TSCreatedTS  = 6 // rc.3 only
+
+	v2SampleValue   = 1
+	v2SampleTS      = 2
+	v2SampleStartTS = 3 // rc.4
+
+	v2MetaType    = 1
+	v2MetaHelpRef = 3
+	v2MetaUnitRef = 4
+)
+
+// internalHistogramColumn is the STRUCT field GreptimeDB writes native
+// histograms to; a label of that name is refused (v2.rs
+// ensure_no_internal_histogram_labels).
+const internalHistogramColumn = "greptime_native_histogram"
+
+var errV2Histogram = errors.New("remote write 2.0 native histograms are refused: GreptimeDB stores them as an experimental STRUCT field that the bridge cannot write; configure the bridge to convert them to classic _bucket/_sum/_count tables")
+
+type v2State struct {
+	symbols [][]byte
+	series  [][]byte
+	refs    []uint32
+	hists   [][]byte
+	names   map[string]struct{}
+	h       histogram
+	le      []byte
+	tname   []byte
+}
+
+func (s *v2State) reset() {
+	clear(s.symbols)
+	s.symbols = s.symbols[:0]
+	clear(s.series)
+	s.series = s.series[:0]
+	clear(s.hists)
+	s.hists = s.hists[:0]
+	s.refs = s.refs[:0]
+	clear(s.names)
+}
+
+func v2Err(format string, args ...any) error {
+	return errs.NewPermanent(fmt.Errorf("remote write 2.0: "+format, args...))
+}
+
+// translateV2 decodes an io.prometheus.write.v2.Request (GreptimeDB:
+// prom_remote_write/v2.rs decode_remote_write_v2 and convert_remote_write_v2).
+func (c *Converter) translateV2(ctx context.Context, b []byte) error {
+	s := &c.v2
+	for i := 0; i < len(b); {
+		num, typ, next, err := tag(b, i)
+		if err != nil {
+			return wireErr(V2, "request", err)
+		}
+		i = next
+		if (num == v2ReqSymbols || num == v2ReqTimeseries) && typ == wireLen {
+			start, end, err := lenField(b, i)
+			if err != nil {
+				return wireErr(V2, "request", err)
+			}
+			if num == v2ReqSymbols {
+				s.symbols = append(s.symbols, b[start:end])
+			} else {
+				s.series = append(s.series, b[start:end])
+			}
+			i = end
+			continue
+		}
+		if num == v2ReqSymbols || num == v2ReqTimeseries {
+			return wireErr(V2, "request", errWireType)
+		}
+		if i, err = skip(b, i, typ); err != nil {
+			return wireErr(V2, "request", err)
+		}
+	}
+	if len(s.symbols) == 0 || len(s.symbols[0]) != 0 {
+		return v2Err("symbols must start with an empty string")
+	}
+	if c.opts.UTF8 == UTF8Strict {
+		// Symbols are protobuf strings; GreptimeDB refuses the request when
+		// any is not UTF-8 (v2.rs BorrowedRequest::decode).
+		for i, sym := range s.symbols {
+			if !utf8.Valid(sym) {
+				return v2Err("symbol %d is not valid utf-8", i)
+			}
+		}
+	}
+	for _, ts := range s.series {
+		if err := c.seriesV2(ts); err != nil {
+			return err
+		}
+		if err := c.checkCtx(ctx); err != nil {
+			return err
+		}
+	}
+	c.finish()
+	return nil
+}
+
+// seriesMeta is one series' inline Metadata.
+type seriesMeta struct {
+	typ           uint64
+	help, unit    uint32
+	helpSet, uSet bool
+}
+
+// seriesV2 decodes one TimeSeries: a first pass collects label refs,
+// samples, histogram messages and metadata (fields may come in any order),
+// then the rows are written.
+func (c *Converter) seriesV2(b []byte) error {
+	s := &c.v2
+	s.refs = s.refs[:0]
+	clear(s.hists)
+	s.hists = s.hists[:0]
+	c.ts, c.vals = c.ts[:0], c.vals[:0]
+	var meta seriesMeta
+	exemplars := 0
+	for i := 0; i < len(b); {
+		num, typ, next, err := tag(b, i)
+		if err != nil {
+			return wireErr(V2, "timeseries", err)
+		}
+		i = next
+		switch {
+		case num == v2TSLabelsRefs && typ == wireLen:
+			start, end, err := lenField(b, i)
+			if err != nil {
+				return wireErr(V2, "labels_refs", err)
+			}
+			for j := start; j < end; {
+				var u uint64
+				if u, j, err = varint(b[:end], j); err != nil {
+					return wireErr(V2, "labels_refs", err)
+				}
+				s.refs = append(s.refs, uint32(u))
+			}
+			i = end
+		case num == v2TSLabelsRefs && typ == wireVarint:
+			var u uint64
+			if u, i, err = varint(b, i); err != nil {
+				return wireErr(V2, "labels_refs", err)
+			}
+			s.refs = append(s.refs, uint32(u))
+		case num == v2TSSamples && typ == wireLen:
+			start, end, err := lenField(b, i)
+			if err != nil {
+				return wireErr(V2, "sample", err)
+			}
+			if err := c.sampleV2(b[start:end]); err != nil {
+				return err
+			}
+			i = end
+		case num == v2TSHistograms && typ == wireLen:
+			start, end, err := lenField(b, i)
+			if err != nil {
+				return wireErr(V2, "histogram", err)
+			}
+			s.hists = append(s.hists, b[start:end])
+			i = end
+		case num == v2TSExemplars && typ == wireLen:
+			start, end, err := lenField(b, i)
+			if err != nil {
+				return wireErr(V2, "exemplar", err)
+			}
+			if err := checkMessage(b[start:end]); err != nil {
+				return wireErr(V2, "exemplar", err)
+			}
+			exemplars++
+			i = end
+		case num == v2TSMetadata && typ == wireLen:
+			start, end, err := lenField(b, i)
+			if err != nil {
+				return wireErr(V2, "metadata", err)
+			}
+			if err := meta.decode(b[start:end]); err != nil {
+				return wireErr(V2, "metadata", err)
+			}
+			i = end
+		case num == v2TSLabelsRefs || num == v2TSSamples || num == v2TSHistograms ||
+			num == v2TSExemplars || num == v2TSMetadata:
+			return wireErr(V2, "timeseries", errWireType)
+		default:
+			// Includes the rc.3 created_timestamp (field 6), read and
+			// dropped like the rc.4 positions.
+			if i, err = skip(b, i, typ); err != nil {
+				return wireErr(V2, "timeseries", err)
+			}
+		}
+	}
+	c.out.Exemplars += exemplars
+	c.out.Drop("exemplar", exemplars)
+	if len(s.hists) > 0 && c.opts.NativeHistograms != NativeHistogramsClassic {
+		return errs.NewPermanent(errV2Histogram)
+	}
+	if len(c.ts) == 0 && len(s.hists) == 0 {
+		// GreptimeDB neither resolves labels nor writes anything for such a
+		// series (v2.rs convert_remote_write_v2).
+		return nil
+	}
+	metric, db, phys, hasDB, hasPhys, err := c.labelsV2()
+	if err != nil {
+		return err
+	}
+	if len(c.ts) > 0 && len(s.hists) > 0 {
+		return v2Err("metric %q contains both samples and native histograms", metric)
+	}
+	mtype, unit, err := c.metaV2(&meta)
+	if err != nil {
+		return err
+	}
+	c.out.Samples += len(c.ts)
+	c.out.Histograms += len(s.hists)
+	d := c.database(db, hasDB)
+	if len(c.ts) > 0 {
+		t, err := c.table(d, metric, phys, hasPhys)
+		if err != nil {
+			return err
+		}
+		if t.kind == 'h' {
+			return v2Err("metric %q contains both samples and native histograms", metric)
+		}
+		t.kind = 's'
+		t.recordMeta(mtype, unit)
+		if err := c.resolve(t); err != nil {
+			return err
+		}
+		return c.emit(t, c.ts, c.vals)
+	}
+	return c.histogramsV2(d, metric, phys, hasPhys, mtype, unit)
+}
+
+func (t *tableState) recordMeta(mtype, unit string) {
+	if mtype != "" {
+		record(&t.mtype, mtype)
+		t.declared = true
+	}
+	if unit != "" {
+		record(&t.unit, unit)
+	}
+}
+
+// labelsV2 resolves the series' label refs: names are validated, repeated
+// names refused, special labels routed (v2.rs resolve_series_labels).
+func (c *Converter) labelsV2() (metric, db, phys []byte, hasDB, hasPhys bool, err error) {
+	s := &c.v2
+	c.labels = c.labels[:0]
+	if len(s.refs)%2 != 0 {
+		return nil, nil, nil, false, false, v2Err("labels_refs must contain name/value pairs, got %d refs", len(s.refs))
+	}
+	hasMetric := false
+	useMap := len(s.refs)/2 > dupScanMax
+	if useMap {
+		if s.names == nil {
+			s.names = make(map[string]struct{})
+		}
+		clear(s.names)
+	}
+	for k := 0; k < len(s.refs); k += 2 {
+		name, err := c.symbol(s.refs[k], "label name")
+		if err != nil {
+			return nil, nil, nil, false, false, err
+		}
+		value, err := c.symbol(s.refs[k+1], "label value")
+		if err != nil {
+			return nil, nil, nil, false, false, err
+		}
+		if !validLabelName(name) && (c.opts.LabelNames != LabelNamesSanitize || len(name) == 0) {
+			return nil, nil, nil, false, false, invalidLabelName(V2, name)
+		}
+		if c.repeated(name, k, useMap) {
+			return nil, nil, nil, false, false, v2Err("label name %q is repeated", name)
+		}
+		switch string(name) {
+		case labelName:
+			metric, hasMetric = value, true
+		case labelSchema:
+			db, hasDB = value, true
+		case labelDatabase, labelDatabaseAlt:
+			if !hasDB {
+				db, hasDB = value, true
+			}
+		case labelPhysicalTable, labelPhysicalTableAlt:
+			phys, hasPhys = value, true
+		case internalHistogramColumn:
+			return nil, nil, nil, false, false, v2Err("label %q conflicts with an internal native histogram label", name)
+		default:
+			c.labels = append(c.labels, labelRef{name: name, value: value})
+		}
+	}
+	if !hasMetric {
+		return nil, nil, nil, false, false, v2Err("missing %q label in time series (labels: %s)", labelName, c.labelList())
+	}
+	if len(metric) == 0 {
+		return nil, nil, nil, false, false, v2Err("label %q value must not be empty", labelName)
+	}
+	if metric, err = checkValue(c.opts.UTF8, V2, bName, metric, &c.scratch); err != nil {
+		return nil, nil, nil, false, false, err
+	}
+	return metric, db, phys, hasDB, hasPhys, nil
+}
+
+// repeated reports whether the label name at refs[k] appeared earlier in
+// the series.
+func (c *Converter) repeated(name []byte, k int, useMap bool) bool {
+	s := &c.v2
+	if useMap {
+		if _, ok := s.names[string(name)]; ok {
+			return true
+		}
+		s.names[c.str(name)] = struct{}{}
+		return false
+	}
+	for j := 0; j < k; j += 2 {
+		if bytes.Equal(s.symbols[s.refs[j]], name) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Converter) symbol(ref uint32, field string) ([]byte, error) {
+	if int64(ref) >= int64(len(c.v2.symbols)) {
+		return nil, v2Err("%s symbol reference %d is out of range, symbols len: %d", field, ref, len(c.v2.symbols))
+	}
+	return c.v2.symbols[ref], nil
+}
+
+// metaV2 validates the metadata refs and returns the metric type and UCUM
+// unit to record (v2.rs record_series_metadata: help is checked, not kept;
+// an unknown unit is dropped; UNSPECIFIED declares nothing).
+func (c *Converter) metaV2(m *seriesMeta) (mtype, unit string, err error) {
+	if m.help != 0 {
+		if _, err := c.symbol(m.help, "metadata help"); err != nil {
+			return "", "", err
+		}
+	}
+	if m.unit != 0 {
+		u, err := c.symbol(m.unit, "metadata unit")
+		if err != nil {
+			return "", "", err
+		}
+		unit = ucumUnit(bytes.TrimSpace(u))
+	}
+	if m.typ < uint64(len(metricTypes)) {
+		mtype = metricTypes[m.typ]
+	}
+	return mtype, unit, nil
+}
+
+func (m *seriesMeta) decode(b []byte) error {
+	for i := 0; i < len(b); {
+		num, typ, next, err := tag(b, i)
+		if err != nil {
+			return err
+		}
+		i = next
+		if typ == wireVarint && (num == v2MetaType || num == v2MetaHelpRef || num == v2MetaUnitRef) {
+			var u uint64
+			if u, i, err = varint(b, i); err != nil {
+				return err
+			}
+			switch num {
+			case v2MetaType:
+				m.typ = u
+			case v2MetaHelpRef:
+				m.help = uint32(u)
+			case v2MetaUnitRef:
+				m.unit = uint32(u)
+			}
+			continue
+		}
+		if i, err = skip(b, i, typ); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkMessage walks a message's fields to catch malformed wire data in
+// parts that are otherwise dropped (GreptimeDB decodes exemplars fully).
+func checkMessage(b []byte) error {
+	for i := 0; i < len(b); {
+		_, typ, next, err := tag(b, i)
+		if err != nil {
+			return err
+		}
+		if i, err = skip(b, next, typ); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sampleV2 decodes a v2 Sample into c.ts/c.vals.
+func (c *Converter) sampleV2(b []byte) error {
+	var v uint64
+	var ts int64
+	for i := 0; i < len(b); {
+		num, typ, next, err := tag(b, i)
+		if err != nil {
+			return wireErr(V2, "sample", err)
+		}
+		i = next
+		switch {
+		case num == v2SampleValue && typ == wireI64:
+			if v, i, err = fixed64(b, i); err != nil {
+				return wireErr(V2, "sample", err)
+			}
+		case num == v2SampleTS && typ == wireVarint:
+			var u uint64
+			if u, i, err = varint(b, i); err != nil {
+				return wireErr(V2, "sample", err)
+			}
+			ts = int64(u)
+		case num == v2SampleValue || num == v2SampleTS:
+			return wireErr(V2, "sample", errWireType)
+		default:
+			// v2SampleStartTS and unknown fields.
+			if i, err = skip(b, i, typ); err != nil {
+				return wireErr(V2, "sample", err)
+			}
+		}
+	}
+	c.ts = append(c.ts, ts)
+	c.vals = append(c.vals, math.Float64frombits(v))
+	return nil
+}
