@@ -1,0 +1,136 @@
+package otlp
+
+import (
+	"context"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/greptime-bridge/greptime-bridge/translate"
+	"github.com/greptime-bridge/greptime-bridge/writer/errs"
+	"github.com/greptime-bridge/greptime-bridge/writer/table"
+)
+
+// checkEvery is how many data points, records or spans pass between two
+// checks of the context.
+const checkEvery = 1024
+
+// Converter translates OTLP payloads into table batches. It keeps scratch
+// buffers and name caches between calls; Reset prepares it for reuse from a
+// sync.Pool. A Converter is not safe for concurrent use.
+type Converter struct {
+	// labels caches translated attribute keys for one strategy; keys repeat
+	// across points and requests, so this interns them.
+	labels      map[string]string
+	labelsFor   Strategy
+	legacyNames map[string]string
+	promote     map[string]struct{}
+
+	resTags, baseTags, rowTags []tag
+	resBuf, scopeBuf, rowBuf   []byte
+	jsonBuf                    []byte
+	tagIdx                     map[string]int
+
+	n int // items since the last context check
+}
+
+// tag is one tag column value of a metric row.
+type tag struct{ name, val string }
+
+// maxCacheEntries bounds the name caches so hostile key sets cannot grow
+// them without limit.
+const maxCacheEntries = 1 << 16
+
+// NewConverter returns an empty Converter.
+func NewConverter() *Converter {
+	return &Converter{
+		labels:      make(map[string]string),
+		legacyNames: make(map[string]string),
+	}
+}
+
+// Reset drops per-request state, keeping buffers and the name caches.
+func (c *Converter) Reset() {
+	c.resTags, c.baseTags, c.rowTags = c.resTags[:0], c.baseTags[:0], c.rowTags[:0]
+	c.resBuf, c.scopeBuf, c.rowBuf, c.jsonBuf = c.resBuf[:0], c.scopeBuf[:0], c.rowBuf[:0], c.jsonBuf[:0]
+	clear(c.promote)
+	c.n = 0
+	if len(c.labels) > maxCacheEntries {
+		clear(c.labels)
+	}
+	if len(c.legacyNames) > maxCacheEntries {
+		clear(c.legacyNames)
+	}
+}
+
+// tick checks ctx every checkEvery calls.
+func (c *Converter) tick(ctx context.Context) error {
+	c.n++
+	if c.n < checkEvery {
+		return nil
+	}
+	c.n = 0
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("otlp translation stopped: %w", err)
+	}
+	return nil
+}
+
+// label returns the translated label name of key, cached.
+func (c *Converter) label(key string, st Strategy) string {
+	if c.labels == nil {
+		c.labels = make(map[string]string)
+	}
+	if c.labelsFor != st {
+		clear(c.labels)
+		c.labelsFor = st
+	}
+	if n, ok := c.labels[key]; ok {
+		return n
+	}
+	n := labelName(key, st)
+	c.labels[key] = n
+	return n
+}
+
+// legacy returns the legacy-normalised name of key, cached.
+func (c *Converter) legacy(key string) string {
+	if c.legacyNames == nil {
+		c.legacyNames = make(map[string]string)
+	}
+	if n, ok := c.legacyNames[key]; ok {
+		return n
+	}
+	n := legacyName(key)
+	c.legacyNames[key] = n
+	return n
+}
+
+// badInput wraps a bad-data error as permanent: the sender must not retry.
+func badInput(format string, args ...any) error {
+	return errs.NewPermanent(fmt.Errorf(format, args...))
+}
+
+// checkUTF8 refuses invalid UTF-8 where GreptimeDB's protobuf decoder
+// (prost) would have refused the whole request.
+func checkUTF8(what, s string) error {
+	if utf8.ValidString(s) {
+		return nil
+	}
+	return badInput("%s %q is not valid utf-8", what, s)
+}
+
+// applyHints copies request hints onto a batch; they win over the defaults
+// as GreptimeDB's x-greptime-hints do.
+func applyHints(b *table.Batch, h table.Hints) {
+	for _, x := range h {
+		b.Hints.Set(x.Key, x.Value)
+	}
+}
+
+// outputFor is a small helper so every signal names databases alike.
+func batchFor(out *translate.Output, db, name string) (*table.Batch, bool) {
+	if b, ok := out.Lookup(db, name); ok {
+		return b, false
+	}
+	return out.Batch(db, name), true
+}

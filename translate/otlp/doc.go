@@ -1,0 +1,14 @@
+// Package otlp translates decoded OTLP metrics, logs and traces (pdata
+// values) into table batches in GreptimeDB's own layouts, so a user moving
+// from GreptimeDB's /v1/otlp endpoints to the bridge finds the same tables,
+// columns, types, semantic types and table options.
+//
+// The rules follow GreptimeDB main at 7fd0a7bb (v1.1.x layouts):
+// src/servers/src/otlp/metrics.rs and metrics/translator.rs for metrics,
+// src/servers/src/otlp/logs.rs for logs and src/servers/src/otlp/trace/*.rs
+// for traces, as summarised in greptimedb-tables.md §2–§4 and §7.
+//
+// The package is pure: no I/O and no mutable globals. A Converter holds
+// scratch buffers and is reusable after Reset, so it can live in a
+// sync.Pool; it is not safe for concurrent use.
+package otlp

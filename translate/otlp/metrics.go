@@ -1,0 +1,368 @@
+package otlp
+
+import (
+	"context"
+	"strings"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+
+	"github.com/greptime-bridge/greptime-bridge/translate"
+	"github.com/greptime-bridge/greptime-bridge/writer/table"
+)
+
+// Column names of every metric table (common/query prelude.rs
+// greptime_timestamp / greptime_value; GREPTIME_COUNT for legacy summaries).
+const (
+	colTimestamp = "greptime_timestamp"
+	colValue     = "greptime_value"
+	colCount     = "greptime_count"
+)
+
+// defaultPromoted are the resource attributes kept as tags by default
+// (metrics.rs DEFAULT_PROMOTE_ATTRS).
+var defaultPromoted = map[string]struct{}{
+	"service.instance.id": {}, "service.name": {}, "service.namespace": {}, "service.version": {},
+	"cloud.availability_zone": {}, "cloud.region": {}, "container.name": {},
+	"deployment.environment": {}, "deployment.environment.name": {},
+	"k8s.cluster.name": {}, "k8s.container.name": {}, "k8s.cronjob.name": {},
+	"k8s.daemonset.name": {}, "k8s.deployment.name": {}, "k8s.job.name": {},
+	"k8s.namespace.name": {}, "k8s.pod.name": {}, "k8s.replicaset.name": {},
+	"k8s.statefulset.name": {},
+}
+
+// Semantic table options GreptimeDB v1.1+ stamps on tables it creates
+// (table/src/requests/semantic.rs). They are valid table options, so they
+// travel as hints.
+const (
+	semSignalType   = "greptime.semantic.signal_type"
+	semSource       = "greptime.semantic.source"
+	semMetricType   = "greptime.semantic.metric.type"
+	semUnit         = "greptime.semantic.metric.unit"
+	semTemporality  = "greptime.semantic.metric.temporality"
+	semQuality      = "greptime.semantic.metric.metadata_quality"
+	semOriginalName = "greptime.semantic.metric.original_name"
+	sourceOTel      = "opentelemetry"
+)
+
+// metricCtx is the per-request state of a metrics translation.
+type metricCtx struct {
+	db     translate.DatabaseOptions
+	opts   *RequestOptions
+	legacy bool
+	out    *translate.Output
+}
+
+// Metrics translates md into out: one batch per GreptimeDB table, in the
+// layout GreptimeDB's OTLP metrics endpoint writes for db's mode
+// (src/servers/src/otlp/metrics.rs). Data points GreptimeDB does not store
+// are counted in out.Dropped. A returned error is permanent when the data is
+// at fault.
+func (c *Converter) Metrics(ctx context.Context, md pmetric.Metrics, db translate.DatabaseOptions, opts *RequestOptions, out *translate.Output) error {
+	if opts == nil {
+		opts = &RequestOptions{}
+	}
+	if db.PhysicalTable == "" {
+		db.PhysicalTable = translate.DefaultPhysicalTable
+	}
+	m := &metricCtx{db: db, opts: opts, legacy: db.OTLPMetricMode == translate.OTLPMetricLegacy, out: out}
+	if c.promote == nil {
+		c.promote = make(map[string]struct{}, len(opts.ResourceAttrs))
+	}
+	clear(c.promote)
+	for _, a := range opts.ResourceAttrs {
+		c.promote[a] = struct{}{}
+	}
+	rms := md.ResourceMetrics()
+	for i := 0; i < rms.Len(); i++ {
+		rm := rms.At(i)
+		if err := c.resourceTags(m, rm.Resource().Attributes()); err != nil {
+			return err
+		}
+		sms := rm.ScopeMetrics()
+		for j := 0; j < sms.Len(); j++ {
+			sm := sms.At(j)
+			if err := c.scopeTags(m, sm); err != nil {
+				return err
+			}
+			ms := sm.Metrics()
+			for k := 0; k < ms.Len(); k++ {
+				if err := c.metric(ctx, m, ms.At(k)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// resourceTags builds the resource part of every row's tags
+// (metrics.rs process_resource_attrs): job/instance copies appended after
+// the promoted attributes, nothing dropped in legacy mode.
+func (c *Converter) resourceTags(m *metricCtx, attrs pcommon.Map) error {
+	c.resTags, c.resBuf = c.resTags[:0], c.resBuf[:0]
+	var job, inst pcommon.Value
+	var hasJob, hasInst bool
+	for k, v := range attrs.All() {
+		if !m.legacy {
+			switch k {
+			case "service.name":
+				job, hasJob = v, true
+			case "service.instance.id":
+				inst, hasInst = v, true
+			}
+			_, listed := c.promote[k]
+			if m.opts.PromoteAllResourceAttrs == listed {
+				// promote-all: listed means ignored; otherwise listed
+				// means promoted on top of the defaults.
+				if m.opts.PromoteAllResourceAttrs {
+					continue
+				}
+				if _, def := defaultPromoted[k]; !def {
+					continue
+				}
+			}
+		}
+		if err := c.addAttr(m, &c.resTags, &c.resBuf, k, v, ""); err != nil {
+			return err
+		}
+	}
+	if hasJob {
+		if err := c.addAttr(m, &c.resTags, &c.resBuf, "job", job, ""); err != nil {
+			return err
+		}
+	}
+	if hasInst {
+		if err := c.addAttr(m, &c.resTags, &c.resBuf, "instance", inst, ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scopeTags builds the resource+scope tags shared by a scope's points
+// (metrics.rs process_scope_attrs): in prom mode only with the promote
+// header, as otel_scope_<key> plus name, version and schema_url; in legacy
+// mode every scope attribute.
+func (c *Converter) scopeTags(m *metricCtx, sm pmetric.ScopeMetrics) error {
+	c.baseTags = append(c.baseTags[:0], c.resTags...)
+	c.scopeBuf = c.scopeBuf[:0]
+	if m.legacy {
+		for k, v := range sm.Scope().Attributes().All() {
+			if err := c.addAttr(m, &c.baseTags, &c.scopeBuf, k, v, ""); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if !m.opts.PromoteScopeAttrs {
+		return nil
+	}
+	s := sm.Scope()
+	for k, v := range s.Attributes().All() {
+		if err := c.addAttr(m, &c.baseTags, &c.scopeBuf, k, v, "otel_scope_"); err != nil {
+			return err
+		}
+	}
+	for _, kv := range [3][2]string{{"name", s.Name()}, {"version", s.Version()}, {"schema_url", sm.SchemaUrl()}} {
+		if err := checkUTF8("scope "+kv[0], kv[1]); err != nil {
+			return err
+		}
+		if err := c.putTag(&c.baseTags, "otel_scope_"+c.label(kv[0], m.opts.Strategy), kv[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addAttr appends one attribute as a tag, formatted as metrics.rs
+// write_attributes does: strings raw, ints as decimal text, doubles in Rust
+// Display form; bool, bytes, arrays and maps are dropped.
+func (c *Converter) addAttr(m *metricCtx, tags *[]tag, buf *[]byte, key string, v pcommon.Value, prefix string) error {
+	var val string
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		val = v.Str()
+		if err := checkUTF8("attribute value of "+key, val); err != nil {
+			return err
+		}
+	case pcommon.ValueTypeInt, pcommon.ValueTypeDouble:
+		start := len(*buf)
+		if v.Type() == pcommon.ValueTypeInt {
+			*buf = appendInt(*buf, v.Int())
+		} else {
+			*buf = appendRustFloat(*buf, v.Double())
+		}
+		val = bytesView((*buf)[start:])
+	default:
+		return nil
+	}
+	if err := checkUTF8("attribute key", key); err != nil {
+		return err
+	}
+	var name string
+	if m.legacy {
+		name = c.legacy(key)
+	} else {
+		name = c.label(key, m.opts.Strategy)
+		if prefix != "" {
+			name = prefix + name
+		}
+	}
+	return c.putTag(tags, name, val)
+}
+
+// putTag sets name to val: a later value wins on a clash but the column
+// keeps the position of its first appearance (row_writer.rs write_tags).
+func (c *Converter) putTag(tags *[]tag, name, val string) error {
+	ts := *tags
+	if len(ts) > 32 {
+		if c.tagIdx == nil {
+			c.tagIdx = make(map[string]int)
+		}
+		if len(c.tagIdx) != len(ts) {
+			clear(c.tagIdx)
+			for i, t := range ts {
+				c.tagIdx[t.name] = i
+			}
+		}
+		if i, ok := c.tagIdx[name]; ok {
+			ts[i].val = val
+			return nil
+		}
+		c.tagIdx[name] = len(ts)
+		*tags = append(ts, tag{name, val})
+		return nil
+	}
+	for i := range ts {
+		if ts[i].name == name {
+			ts[i].val = val
+			return nil
+		}
+	}
+	*tags = append(ts, tag{name, val})
+	return nil
+}
+
+func kindOf(mt pmetric.Metric) (metricKind, bool) {
+	switch mt.Type() {
+	case pmetric.MetricTypeGauge:
+		return kindGauge, true
+	case pmetric.MetricTypeSum:
+		if mt.Sum().IsMonotonic() {
+			return kindMonotonicSum, true
+		}
+		return kindNonMonotonicSum, true
+	case pmetric.MetricTypeHistogram:
+		return kindHistogram, true
+	case pmetric.MetricTypeExponentialHistogram:
+		return kindExpHistogram, true
+	case pmetric.MetricTypeSummary:
+		return kindSummary, true
+	}
+	return 0, false
+}
+
+// metric translates one metric (metrics.rs encode_metrics).
+func (c *Converter) metric(ctx context.Context, m *metricCtx, mt pmetric.Metric) error {
+	kind, ok := kindOf(mt)
+	if !ok {
+		return nil // no data: skipped, as metrics.rs does
+	}
+	var name string
+	if m.legacy {
+		name = c.legacy(mt.Name())
+	} else {
+		name = metricName(mt.Name(), mt.Unit(), kind, m.opts.Strategy)
+	}
+	if name == "" {
+		return badInput("metric %q translates to an empty table name", mt.Name())
+	}
+	if err := checkUTF8("metric name", name); err != nil {
+		return err
+	}
+	switch kind {
+	case kindGauge:
+		return c.numberPoints(ctx, m, mt, name, "gauge", mt.Gauge().DataPoints())
+	case kindMonotonicSum:
+		return c.numberPoints(ctx, m, mt, name, "counter", mt.Sum().DataPoints())
+	case kindNonMonotonicSum:
+		return c.numberPoints(ctx, m, mt, name, "updown_counter", mt.Sum().DataPoints())
+	case kindHistogram:
+		return c.histogram(ctx, m, mt, name)
+	case kindSummary:
+		return c.summary(ctx, m, mt, name)
+	case kindExpHistogram:
+		if m.opts.ConvertExponentialHistograms {
+			return c.expHistogram(ctx, m, mt, name)
+		}
+		// metrics.rs leaves exponential histograms unwritten (a TODO).
+		m.out.Drop("exponential_histogram", mt.ExponentialHistogram().DataPoints().Len())
+	}
+	return nil
+}
+
+// table returns the batch for a metric table, stamping its hints the first
+// time it appears in this output.
+func (c *Converter) table(m *metricCtx, mt pmetric.Metric, name, semType string) *table.Batch {
+	b, fresh := batchFor(m.out, m.opts.Database, name)
+	if !fresh {
+		return b
+	}
+	if !m.legacy {
+		// frontend/src/instance/otlp.rs: new-mode tables carry
+		// otlp_metric_compat=prom and go to the metric engine unless it is off.
+		b.Hints.Set("otlp_metric_compat", "prom")
+		if m.db.MetricEngine {
+			b.Hints.Set("physical_table", m.db.PhysicalTable)
+		}
+	}
+	b.Hints.Set(semSignalType, "metric")
+	b.Hints.Set(semSource, sourceOTel)
+	// metrics.rs record_metric_semantics.
+	b.Hints.Set(semMetricType, semType)
+	b.Hints.Set(semQuality, "declared")
+	if t := temporality(mt); t != "" {
+		b.Hints.Set(semTemporality, t)
+	}
+	if u := strings.TrimSpace(mt.Unit()); u != "" && hintSafe(u) {
+		b.Hints.Set(semUnit, u)
+	}
+	if base := baseName(m, mt, c); base != mt.Name() && hintSafe(mt.Name()) {
+		b.Hints.Set(semOriginalName, mt.Name())
+	}
+	applyHints(b, m.opts.Hints)
+	return b
+}
+
+// baseName is the translated name before any _bucket/_sum/_count suffix;
+// GreptimeDB compares it with the original to decide original_name.
+func baseName(m *metricCtx, mt pmetric.Metric, c *Converter) string {
+	if m.legacy {
+		return c.legacy(mt.Name())
+	}
+	kind, _ := kindOf(mt)
+	return metricName(mt.Name(), mt.Unit(), kind, m.opts.Strategy)
+}
+
+// hintSafe reports whether v can ride the "k=v, k=v" hints header.
+func hintSafe(v string) bool { return !strings.ContainsAny(v, ",=\r\n") }
+
+func temporality(mt pmetric.Metric) string {
+	var t pmetric.AggregationTemporality
+	switch mt.Type() {
+	case pmetric.MetricTypeSum:
+		t = mt.Sum().AggregationTemporality()
+	case pmetric.MetricTypeHistogram:
+		t = mt.Histogram().AggregationTemporality()
+	default:
+		return ""
+	}
+	switch t {
+	case pmetric.AggregationTemporalityDelta:
+		return "delta"
+	case pmetric.AggregationTemporalityCumulative:
+		return "cumulative"
+	}
+	return ""
+}
