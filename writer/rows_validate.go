@@ -30,8 +30,15 @@ func validateBatch(b *table.Batch) error {
 	if b.Rows() == 0 {
 		return &InvalidInputError{Table: b.Table, Reason: "empty batch: no rows"}
 	}
-	ts := -1
 	cols := b.Columns()
+	// A value of the wrong type is reported first: it also leaves the
+	// column's length off, which would otherwise hide the real mistake.
+	for _, c := range cols {
+		if err := c.Err(); err != nil {
+			return &InvalidInputError{Table: b.Table, Column: c.Name, Reason: fmt.Sprintf("value type does not match the column: %v", err)}
+		}
+	}
+	ts := -1
 	for i, c := range cols {
 		for _, d := range cols[:i] {
 			if d.Name == c.Name {
@@ -63,9 +70,6 @@ func validateColumn(b *table.Batch, c *table.Column) error {
 	}
 	if c.Semantic < table.Tag || c.Semantic > table.Timestamp {
 		return bad("unknown semantic type %d", int32(c.Semantic))
-	}
-	if err := c.Err(); err != nil {
-		return bad("value type does not match the column: %v", err)
 	}
 	if c.Len() != b.Rows() {
 		return bad("column has %d values for %d rows", c.Len(), b.Rows())
