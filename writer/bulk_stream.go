@@ -1,0 +1,280 @@
+package writer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/flight"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+
+	"github.com/greptime-bridge/greptime-bridge/writer/table"
+)
+
+// BulkStreamWriter writes batches of one table over one Arrow Flight DoPut
+// stream (greptimedb-protocol.md §3.1): the schema message with descriptor
+// PATH [table] and app_metadata {"request_id":0}, the server's id-0
+// acknowledgement, then one record batch per write with app_metadata
+// {"request_id":N} (N = 1, 2, …) and one response per batch, matched by id.
+//
+// It is safe for concurrent use; writes are sent in call order. A stream
+// that fails, or ends with requests still pending, fails every pending id
+// with a StreamEndedError; the writer is then unusable and a new one must be
+// opened (it will use the client's next endpoint if this one was
+// unavailable). Call Finish, or Close to abandon the stream.
+type BulkStreamWriter struct {
+	bi      *BulkInserter
+	table   string
+	connIdx int
+	opts    bulkOptions
+	conv    *arrowConverter
+
+	cancel context.CancelFunc
+	stream flight.FlightService_DoPutClient
+	fw     *flight.Writer
+	gate   *ackGate
+
+	slots    chan struct{} // one token per batch in flight
+	ack      chan struct{} // closed on the id-0 acknowledgement
+	recvDone chan struct{} // closed when the response stream has ended
+
+	sendMu  sync.Mutex // serialises conversion, id allocation and Send
+	nextID  int64
+	started bool // the schema message went out
+
+	mu   sync.Mutex
+	reqs map[int64]*bulkRequest // pending, or finished and not yet retrieved
+	bookkeeping
+}
+
+// bulkRequest is one written batch awaiting, or holding, its outcome.
+type bulkRequest struct {
+	id   int64
+	sent time.Time
+	done chan struct{} // closed once resp or err is set
+	resp BulkResponse
+	err  error
+}
+
+// schemaAppMetadata is what the Rust ingester puts on the schema message;
+// GreptimeDB ignores it, and the acknowledgement it sends back has id 0.
+var schemaAppMetadata = []byte(`{"request_id":0}`)
+
+func openBulkStream(ctx context.Context, bi *BulkInserter, conv *arrowConverter, o bulkOptions) (*BulkStreamWriter, error) {
+	conn, idx := bi.c.conn()
+	sctx, cancel := context.WithCancel(bi.outgoingMetadata(ctx))
+	stream, err := flight.NewFlightServiceClient(conn).DoPut(sctx)
+	if err != nil {
+		cancel()
+		err = NewServerError(err, nil)
+		if bulkUnavailable(err) {
+			bi.c.failover(idx)
+		}
+		return nil, fmt.Errorf("cannot open bulk stream for table %q: %w", conv.table, err)
+	}
+	w := &BulkStreamWriter{
+		bi: bi, table: conv.table, connIdx: idx, opts: o, conv: conv,
+		cancel: cancel, stream: stream,
+		slots: make(chan struct{}, o.parallelism), ack: make(chan struct{}), recvDone: make(chan struct{}),
+		reqs: make(map[int64]*bulkRequest),
+	}
+	w.gate = &ackGate{w: w, inner: stream}
+	w.fw = flight.NewRecordWriter(w.gate, append(o.ipcOptions(), ipc.WithSchema(conv.Schema()))...)
+	go w.receive()
+	return w, nil
+}
+
+// Table returns the table the stream writes to.
+func (w *BulkStreamWriter) Table() string { return w.table }
+
+// Parallelism returns the effective in-flight limit after clamping.
+func (w *BulkStreamWriter) Parallelism() int { return cap(w.slots) }
+
+// WriteRows writes b and waits for its acknowledgement.
+func (w *BulkStreamWriter) WriteRows(ctx context.Context, b *table.Batch) (BulkResponse, error) {
+	id, err := w.WriteAsync(ctx, b)
+	if err != nil {
+		return BulkResponse{}, err
+	}
+	return w.Wait(ctx, id)
+}
+
+// WriteAsync sends b and returns its request id without waiting for the
+// acknowledgement; collect it with Wait, WaitAll, Collect or Finish. It
+// blocks while the parallelism limit is reached. b is encoded and sent
+// before WriteAsync returns, so the caller may reuse or Reset b afterwards.
+//
+// Before sending it refuses (InvalidInputError) a batch that fails
+// table.Batch.Validate, names another table or database, or whose columns
+// differ from the stream's schema.
+func (w *BulkStreamWriter) WriteAsync(ctx context.Context, b *table.Batch) (int64, error) {
+	if err := w.checkBatch(b); err != nil {
+		return 0, err
+	}
+	if err := w.acquire(ctx); err != nil {
+		return 0, err
+	}
+	w.sendMu.Lock()
+	defer w.sendMu.Unlock()
+	if err := w.usable(); err != nil {
+		<-w.slots
+		return 0, err
+	}
+	rec, err := w.conv.convert(b)
+	if err != nil {
+		<-w.slots
+		return 0, err
+	}
+	defer rec.Release()
+	w.nextID++
+	if w.nextID <= 0 { // wrapped: 0 is the acknowledgement's id
+		w.nextID = 1
+	}
+	req := &bulkRequest{id: w.nextID, sent: time.Now(), done: make(chan struct{})}
+	w.mu.Lock()
+	w.reqs[req.id] = req
+	w.pendingAdd(req.id)
+	w.mu.Unlock()
+
+	if !w.started {
+		w.fw.SetFlightDescriptor(&flight.FlightDescriptor{Type: flight.DescriptorPATH, Path: []string{w.table}})
+		w.started = true
+	}
+	meta := strconv.AppendInt(append(make([]byte, 0, 32), `{"request_id":`...), req.id, 10)
+	meta = append(meta, '}')
+	w.gate.ctx = ctx
+	err = w.fw.WriteWithAppMetadata(rec, meta)
+	w.gate.ctx = nil
+	if err != nil {
+		return req.id, w.sendFailed(ctx, req, err)
+	}
+	return req.id, nil
+}
+
+// checkBatch applies the client-side checks that need no stream state.
+func (w *BulkStreamWriter) checkBatch(b *table.Batch) error {
+	if b == nil {
+		return &InvalidInputError{Table: w.table, Reason: "nil batch"}
+	}
+	if b.Table != "" && b.Table != w.table {
+		return &InvalidInputError{Table: w.table, Reason: fmt.Sprintf("batch is for table %q, the stream writes %q", b.Table, w.table)}
+	}
+	if b.Database != "" && b.Database != w.bi.database {
+		return &InvalidInputError{Table: w.table, Reason: fmt.Sprintf("batch is for database %q, the stream writes %q", b.Database, w.bi.database)}
+	}
+	if err := b.Validate(); err != nil {
+		return &InvalidInputError{Table: w.table, Reason: err.Error()}
+	}
+	return nil
+}
+
+// acquire takes an in-flight slot, waiting while the parallelism limit is
+// reached: for ctx, for the stream to end, or for the request timeout.
+func (w *BulkStreamWriter) acquire(ctx context.Context) error {
+	select {
+	case w.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	t := time.NewTimer(w.opts.timeout)
+	defer t.Stop()
+	select {
+	case w.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-w.recvDone:
+		return w.usable()
+	case <-t.C:
+		w.mu.Lock()
+		ids := w.pendingIDs()
+		w.mu.Unlock()
+		return &TimeoutError{Table: w.table, IDs: ids}
+	}
+}
+
+// usable returns why no more batches can be written, or nil.
+func (w *BulkStreamWriter) usable() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	switch {
+	case w.ended:
+		return &StreamEndedError{Table: w.table, Acked: w.ackedIDs(), Cause: w.endCause}
+	case w.finishing:
+		return fmt.Errorf("bulk stream for table %q is finished", w.table)
+	}
+	return nil
+}
+
+// sendFailed handles a failed Send. io.EOF means the server ended the
+// stream: the real error is read from the response stream, which also fails
+// req and every other pending id. Any other error ends the stream here.
+func (w *BulkStreamWriter) sendFailed(ctx context.Context, req *bulkRequest, err error) error {
+	if !errors.Is(err, io.EOF) {
+		w.abort(fmt.Errorf("cannot send batch %d to table %q: %w", req.id, w.table, err))
+	}
+	select {
+	case <-req.done:
+	case <-ctx.Done():
+		w.abort(ctx.Err())
+		<-req.done
+	}
+	w.mu.Lock()
+	delete(w.reqs, req.id)
+	w.mu.Unlock()
+	return req.err
+}
+
+// abort ends the stream with cause: every pending id fails with it.
+func (w *BulkStreamWriter) abort(cause error) {
+	w.mu.Lock()
+	if w.abortCause == nil {
+		w.abortCause = cause
+	}
+	w.mu.Unlock()
+	w.cancel()
+}
+
+// ackGate sits between the Flight record writer and the stream. The first
+// message is the schema: it goes out with app_metadata {"request_id":0}, as
+// the Rust ingester sends it, and the gate then waits for the server's id-0
+// acknowledgement before letting the first batch through (Rust bulk.rs
+// submit_record_batch). An ended stream turns into io.EOF so the caller
+// reads the real error from the response side.
+type ackGate struct {
+	w     *BulkStreamWriter
+	inner flight.DataStreamWriter
+	ctx   context.Context // of the write in progress; guarded by sendMu
+	sent  bool
+}
+
+// Send implements flight.DataStreamWriter.
+func (g *ackGate) Send(fd *flight.FlightData) error {
+	if g.sent {
+		return g.inner.Send(fd)
+	}
+	g.sent = true
+	meta := fd.AppMetadata
+	fd.AppMetadata = schemaAppMetadata
+	err := g.inner.Send(fd)
+	fd.AppMetadata = meta
+	if err != nil {
+		return err
+	}
+	t := time.NewTimer(g.w.opts.timeout)
+	defer t.Stop()
+	select {
+	case <-g.w.ack:
+		return nil
+	case <-g.w.recvDone:
+		return io.EOF
+	case <-g.ctx.Done():
+		return g.ctx.Err()
+	case <-t.C:
+		return &TimeoutError{Table: g.w.table, IDs: []int64{0}}
+	}
+}
