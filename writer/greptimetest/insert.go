@@ -1,0 +1,207 @@
+package greptimetest
+
+import (
+	gpb "github.com/GreptimeTeam/greptime-proto/go/greptime/v1"
+
+	"github.com/greptime-bridge/greptime-bridge/writer/table"
+)
+
+// rowInserts handles a RowInsertRequests the way the frontend does
+// (frontend/src/instance/grpc.rs: a physical_table hint routes to
+// handle_metric_row_inserts, otherwise handle_row_inserts, both in
+// operator/src/insert.rs). Every table is validated before any row is
+// stored, so a failed call stores nothing (GreptimeDB writes regions
+// independently and may store part of a failed multi-table call).
+func (s *Server) rowInserts(k dbKey, h hints, reqs *gpb.RowInsertRequests) (uint32, error) {
+	inserts := reqs.GetInserts()
+	physical, metric := h["physical_table"]
+	if !metric {
+		// handle_row_inserts preprocesses (VECTOR checks, JSON text → JSONB)
+		// before dropping empty requests and counting columns;
+		// handle_metric_row_inserts does not.
+		for _, r := range inserts {
+			if err := preprocessRows(r.GetRows()); err != nil {
+				return 0, err
+			}
+		}
+	}
+	kept := inserts[:0:0]
+	for _, r := range inserts {
+		if len(r.GetRows().GetRows()) > 0 {
+			kept = append(kept, r)
+		}
+	}
+	if err := validateColumnCount(kept); err != nil {
+		return 0, err
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	reason, err := s.autoCreateDisabledReason(h)
+	if err != nil {
+		return 0, err
+	}
+	if metric {
+		if err := s.createPhysicalOnDemand(k, physical, reason); err != nil {
+			return 0, err
+		}
+	}
+	if err := s.createOrAlterOnDemand(k, h, kept, reason, physical); err != nil {
+		return 0, err
+	}
+	writes := make([]*pendingWrite, 0, len(kept))
+	for _, r := range kept {
+		w, err := s.checkWrite(k, r)
+		if err != nil {
+			return 0, err
+		}
+		writes = append(writes, w)
+	}
+	var n uint32
+	for _, w := range writes {
+		n += uint32(w.apply(s))
+	}
+	return n, nil
+}
+
+// validateColumnCount is validate_column_count_match (operator/src/insert.rs).
+func validateColumnCount(reqs []*gpb.RowInsertRequest) error {
+	for _, r := range reqs {
+		cols := len(r.GetRows().GetSchema())
+		for _, row := range r.GetRows().GetRows() {
+			if len(row.GetValues()) != cols {
+				return invalidInsert("column count mismatch, columns: %d, values: %d", cols, len(row.GetValues()))
+			}
+		}
+	}
+	return nil
+}
+
+// autoCreateDisabledReason is Inserter::auto_create_disabled_reason
+// (operator/src/insert.rs): the hint must parse as a Rust bool ("true" or
+// "false" exactly); the server setting is checked first.
+func (s *Server) autoCreateDisabledReason(h hints) (string, error) {
+	hint := true
+	if v, ok := h["auto_create_table"]; ok {
+		switch v {
+		case "true":
+		case "false":
+			hint = false
+		default:
+			return "", invalidInsert("`auto_create_table` hint must be a boolean")
+		}
+	}
+	switch {
+	case !s.autoCreate:
+		return "auto-create table is disabled by frontend config", nil
+	case !hint:
+		return "`auto_create_table` hint is disabled", nil
+	}
+	return "", nil
+}
+
+// schemaNotFound is operator's SchemaNotFound raised when a table is
+// created in a database that does not exist (operator/src/statement/ddl.rs
+// create_non_logic_table): InvalidArguments, not DatabaseNotFound.
+func schemaNotFound(k dbKey) *Error {
+	return newErr(StatusInvalidArguments, "Failed to find schema, schema info: %s", k.schema)
+}
+
+// createOrAlterOnDemand is create_or_alter_tables_on_demand
+// (operator/src/insert.rs). With auto-create disabled, a missing table is
+// an error and existing tables are not altered. Otherwise every create and
+// alter is planned first (so a bad request changes nothing), then applied.
+// physical is the metric-engine physical table, empty for mito.
+func (s *Server) createOrAlterOnDemand(k dbKey, h hints, reqs []*gpb.RowInsertRequest, reason, physical string) error {
+	if reason != "" {
+		for _, r := range reqs {
+			if s.table(k, r.GetTableName()) == nil {
+				return invalidInsert("Table `%s` does not exist, and %s", r.GetTableName(), reason)
+			}
+		}
+		return nil
+	}
+	var creates []TableInfo
+	type alter struct {
+		t    *tableState
+		cols []ColumnInfo
+	}
+	var alters []alter
+	for _, r := range reqs {
+		t := s.table(k, r.GetTableName())
+		if t == nil {
+			ti, err := buildCreateTable(r.GetTableName(), r.GetRows().GetSchema())
+			if err != nil {
+				return err
+			}
+			creates = append(creates, ti)
+			continue
+		}
+		add, err := alterOnDemand(t, r, physical != "")
+		if err != nil {
+			return err
+		}
+		if len(add) > 0 {
+			alters = append(alters, alter{t, add})
+		}
+	}
+	if len(creates) > 0 && s.db(k) == nil {
+		return schemaNotFound(k)
+	}
+	for i := range creates {
+		if physical != "" {
+			if err := s.checkLogical(k, physical, &creates[i]); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := validateCreate(&creates[i]); err != nil {
+			return err
+		}
+	}
+	for _, ti := range creates {
+		if physical != "" {
+			ti.Engine = "metric"
+			ti.PhysicalTable = physical
+			ti.Options = h.tableOptions(physical)
+			s.addTable(k, ti)
+			s.widenPhysical(k, physical, ti.Columns)
+			continue
+		}
+		ti.Engine = "mito"
+		ti.Options = h.tableOptions("")
+		s.addTable(k, ti)
+	}
+	for _, a := range alters {
+		s.addColumns(a.t, a.cols)
+		if physical != "" {
+			s.widenPhysical(k, physical, a.cols)
+		}
+	}
+	return nil
+}
+
+// addColumns appends columns to a table; tags join the primary key. Callers
+// hold s.mu.
+func (s *Server) addColumns(t *tableState, cols []ColumnInfo) {
+	for _, c := range cols {
+		t.info.Columns = append(t.info.Columns, c)
+		if c.Semantic == table.Tag {
+			t.info.PrimaryKey = append(t.info.PrimaryKey, c.Name)
+		}
+	}
+	t.reindex()
+	s.rekey(t)
+}
+
+// rekey rebuilds a table's dedup index after its primary key changed: old
+// rows read NULL for the new tag.
+func (s *Server) rekey(t *tableState) {
+	if t.appendMode() {
+		return
+	}
+	t.keys = make(map[string]int, len(t.rows))
+	for i, r := range t.rows {
+		t.keys[t.dedupKey(r)] = i
+	}
+}

@@ -1,0 +1,172 @@
+// Package greptimetest is an in-process GreptimeDB-compatible gRPC server
+// for tests: GreptimeDatabase (row inserts and DDL through SQL), HealthCheck
+// and Arrow Flight DoPut on one grpc.Server on 127.0.0.1, with its behaviour
+// copied from GreptimeDB's source (FIDELITY.md lists each behaviour and the
+// source it follows). It stores what it receives so tests read back tables,
+// schemas and rows, and it can inject faults.
+package greptimetest
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	gpb "github.com/GreptimeTeam/greptime-proto/go/greptime/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+)
+
+// maxMessageSize is GreptimeDB's gRPC message limit, 512 MiB
+// (servers/src/grpc.rs DEFAULT_MAX_GRPC_RECV/SEND_MESSAGE_SIZE).
+const maxMessageSize = 512 << 20
+
+// Options configures a Server.
+type Options struct {
+	// Addr is the listen address; default "127.0.0.1:0".
+	Addr string
+	// Users enables basic auth with these user → password pairs; nil
+	// disables auth, as GreptimeDB's default standalone has no user provider.
+	Users map[string]string
+	// AutoCreateTable is the server's auto_create_table setting; nil = true.
+	AutoCreateTable *bool
+	// CountOnly keeps schemas and row counts but discards rows (load tests).
+	CountOnly bool
+	// Databases are extra databases that exist at start; "public" in catalog
+	// "greptime" always exists. Names may be in catalog-schema form.
+	Databases []string
+}
+
+// Server is the GreptimeDB-compatible test server.
+type Server struct {
+	opts       Options
+	autoCreate bool
+
+	mu          sync.Mutex // catalog and storage
+	dbs         map[dbKey]*database
+	nextTableID uint32
+
+	fmu         sync.Mutex // faults and call records
+	faults      []pendingFault
+	latency     time.Duration
+	streamBreak int // -1: none
+	calls       map[string]int
+	headers     map[string]metadata.MD
+
+	smu    sync.Mutex // serving state
+	addr   string
+	gs     *grpc.Server
+	lis    net.Listener
+	wg     sync.WaitGroup
+	closed bool
+}
+
+// Start creates a server and starts serving.
+func Start(opts Options) (*Server, error) {
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:0"
+	}
+	s := &Server{
+		opts:        opts,
+		autoCreate:  opts.AutoCreateTable == nil || *opts.AutoCreateTable,
+		dbs:         map[dbKey]*database{},
+		nextTableID: minUserTableID - 1,
+		streamBreak: -1,
+		calls:       map[string]int{},
+		headers:     map[string]metadata.MD{},
+	}
+	s.dbs[dbKey{defaultCatalog, defaultSchema}] = &database{key: dbKey{defaultCatalog, defaultSchema}, tables: map[string]*tableState{}}
+	for _, name := range opts.Databases {
+		if err := s.CreateDatabase(name); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.serve(opts.Addr); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// StartT starts a server for a test and closes it at the test's end.
+func StartT(t testing.TB, opts Options) *Server {
+	t.Helper()
+	s, err := Start(opts)
+	if err != nil {
+		t.Fatalf("start greptimetest server: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *Server) serve(addr string) error {
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	gs := grpc.NewServer(grpc.MaxRecvMsgSize(maxMessageSize), grpc.MaxSendMsgSize(maxMessageSize))
+	s.smu.Lock()
+	s.lis, s.gs, s.addr = lis, gs, lis.Addr().String()
+	s.smu.Unlock()
+	gpb.RegisterGreptimeDatabaseServer(gs, &databaseService{s: s})
+	gpb.RegisterHealthCheckServer(gs, &healthService{s: s})
+	s.registerFlightService()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		_ = gs.Serve(lis)
+	}()
+	return nil
+}
+
+// Addr returns the address the server listens on, host:port.
+func (s *Server) Addr() string {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	return s.addr
+}
+
+// GRPCServer returns the current grpc.Server (a new one after Restart).
+func (s *Server) GRPCServer() *grpc.Server {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	return s.gs
+}
+
+// Stop stops serving: open connections are closed and new ones refused.
+// The data is kept; Restart serves it again.
+func (s *Server) Stop() {
+	s.smu.Lock()
+	gs := s.gs
+	s.gs = nil
+	s.smu.Unlock()
+	if gs != nil {
+		gs.Stop()
+	}
+	s.wg.Wait()
+}
+
+// Restart serves again on the same address with the same data.
+func (s *Server) Restart() error {
+	s.smu.Lock()
+	if s.closed {
+		s.smu.Unlock()
+		return errors.New("restart greptimetest server: server is closed")
+	}
+	running := s.gs != nil
+	addr := s.addr
+	s.smu.Unlock()
+	if running {
+		return nil
+	}
+	return s.serve(addr)
+}
+
+// Close stops the server for good.
+func (s *Server) Close() {
+	s.smu.Lock()
+	s.closed = true
+	s.smu.Unlock()
+	s.Stop()
+}
