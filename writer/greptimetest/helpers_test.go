@@ -133,4 +133,3 @@ func req(table string, schema []*gpb.ColumnSchema, rows ...*gpb.Row) *gpb.RowIns
 }
 
 func cols(cs ...*gpb.ColumnSchema) []*gpb.ColumnSchema { return cs }
-
