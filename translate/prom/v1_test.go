@@ -1,0 +1,318 @@
+package prom
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/greptime-bridge/greptime-bridge/translate"
+	"github.com/greptime-bridge/greptime-bridge/writer/table"
+)
+
+// §1.2: one table per metric name, verbatim; timestamp TIMESTAMP(3) time
+// index, value DOUBLE field, every label a STRING tag in first-seen order;
+// labels missing from a series are NULL (row_builder.rs).
+func TestV1TableLayout(t *testing.T) {
+	raw := request1(0,
+		series1{labels: lbl("__name__", "Http.Requests-Total", "instance", "a:9090", "job", "api"), samples: []sample{{1, 1000}, {2, 2000}}},
+		series1{labels: lbl("__name__", "Http.Requests-Total", "job", "db", "code", "500"), samples: []sample{{3, 3000}}},
+	)
+	out := mustRun(t, v1opts(), raw)
+	b := batch(t, out, "", "Http.Requests-Total")
+	want := []struct {
+		name string
+		typ  table.DataType
+		sem  table.SemanticType
+	}{
+		{"greptime_timestamp", table.TimestampMillisecond, table.Timestamp},
+		{"greptime_value", table.Float64, table.Field},
+		{"instance", table.String, table.Tag},
+		{"job", table.String, table.Tag},
+		{"code", table.String, table.Tag},
+	}
+	if b.NumColumns() != len(want) {
+		t.Fatalf("columns:\n%s", dump(out))
+	}
+	for i, w := range want {
+		c := b.Col(i)
+		if c.Name != w.name || c.Type != w.typ || c.Semantic != w.sem {
+			t.Errorf("column %d = %s %s %s, want %s %s %s", i, c.Name, c.Type, c.Semantic, w.name, w.typ, w.sem)
+		}
+	}
+	if b.Rows() != 3 || out.Samples != 3 {
+		t.Fatalf("rows %d samples %d, want 3", b.Rows(), out.Samples)
+	}
+	if ts, _ := b.Col(0).Int64(2); ts != 3000 {
+		t.Errorf("row 2 timestamp %d", ts)
+	}
+	if _, ok := str(t, b, "instance", 2); ok {
+		t.Errorf("instance should be NULL in the series without it")
+	}
+	if _, ok := str(t, b, "code", 0); ok {
+		t.Errorf("code should be NULL in the first series")
+	}
+	if v, _ := str(t, b, "job", 1); v != "api" {
+		t.Errorf("job row 1 = %q", v)
+	}
+}
+
+// §1.3 and prom_store.rs prepare_remote_write_context: the metric engine's
+// physical_table hint (default greptime_physical_table) and the semantic
+// options every remote-write table gets.
+func TestV1Hints(t *testing.T) {
+	raw := request1(0, series1{labels: lbl("__name__", "up"), samples: []sample{{1, 1}}})
+	b := batch(t, mustRun(t, v1opts(), raw), "", "up")
+	for k, v := range map[string]string{
+		HintPhysicalTable:   "greptime_physical_table",
+		HintSignalType:      "metric",
+		HintSource:          "prometheus",
+		HintSourceVersion:   "1.0",
+		HintMetadataQuality: "inferred",
+	} {
+		if got := hint(b, k); got != v {
+			t.Errorf("hint %s = %q, want %q", k, got, v)
+		}
+	}
+	mito := v1opts()
+	mito.DB.MetricEngine = false
+	b = batch(t, mustRun(t, mito, raw), "", "up")
+	if _, ok := b.Hints.Get(HintPhysicalTable); ok {
+		t.Errorf("mito tables must not carry the physical_table hint")
+	}
+}
+
+// Physical table: series label, then the request's ?physical_table=, then
+// the database default, then greptime_physical_table (§1.3).
+func TestPhysicalTablePrecedence(t *testing.T) {
+	plain := series1{labels: lbl("__name__", "a"), samples: []sample{{1, 1}}}
+	labelled := series1{labels: lbl("__name__", "b", "__physical_table__", "p_label"), samples: []sample{{1, 1}}}
+	labelled2 := series1{labels: lbl("__name__", "c", "x_greptime_physical_table", "p_label2"), samples: []sample{{1, 1}}}
+	o := v1opts()
+	o.DB.PhysicalTable = "p_db"
+	out := mustRun(t, o, request1(0, plain, labelled, labelled2))
+	if got := hint(batch(t, out, "", "a"), HintPhysicalTable); got != "p_db" {
+		t.Errorf("db default: %q", got)
+	}
+	if got := hint(batch(t, out, "", "b"), HintPhysicalTable); got != "p_label" {
+		t.Errorf("label: %q", got)
+	}
+	if got := hint(batch(t, out, "", "c"), HintPhysicalTable); got != "p_label2" {
+		t.Errorf("label: %q", got)
+	}
+	o.PhysicalTable = "p_req"
+	if got := hint(batch(t, mustRun(t, o, request1(0, plain)), "", "a"), HintPhysicalTable); got != "p_req" {
+		t.Errorf("request: %q", got)
+	}
+	if b := batch(t, out, "", "b"); b.Column("__physical_table__") != nil {
+		t.Errorf("special label stored as a column")
+	}
+}
+
+// §1.2 special labels: __schema__ wins over both database labels; of
+// x_greptime_database and __database__ the first wins (decode.rs
+// merge_field); none is stored as a column.
+func TestDatabaseLabels(t *testing.T) {
+	cases := []struct {
+		labels []label
+		want   string
+	}{
+		{lbl("__name__", "m", "x_greptime_database", "d1"), "d1"},
+		{lbl("__name__", "m", "__database__", "d2"), "d2"},
+		{lbl("__database__", "first", "__name__", "m", "x_greptime_database", "second"), "first"},
+		{lbl("__name__", "m", "x_greptime_database", "d1", "__schema__", "s"), "s"},
+		{lbl("__schema__", "s", "__name__", "m", "x_greptime_database", "d1"), "s"},
+	}
+	for _, tc := range cases {
+		o := v1opts()
+		o.Database = "req_db"
+		out := mustRun(t, o, request1(0, series1{labels: tc.labels, samples: []sample{{1, 1}}}))
+		b := batch(t, out, tc.want, "m")
+		if b.NumColumns() != 2 {
+			t.Errorf("%v: special labels became columns:\n%s", tc.labels, dump(out))
+		}
+	}
+	o := v1opts()
+	o.Database = "req_db"
+	batch(t, mustRun(t, o, request1(0, series1{labels: lbl("__name__", "m"), samples: []sample{{1, 1}}})), "req_db", "m")
+}
+
+// §1.2 NaN and stale markers: the exact float bits are stored, ±Inf too.
+func TestV1FloatBits(t *testing.T) {
+	stale := math.Float64frombits(0x7ff0000000000002)
+	raw := request1(0, series1{labels: lbl("__name__", "m"), samples: []sample{{stale, 1}, {math.NaN(), 2}, {math.Inf(1), 3}, {math.Inf(-1), 4}, {-0.0, 5}}})
+	b := batch(t, mustRun(t, v1opts(), raw), "", "m")
+	want := []uint64{0x7ff0000000000002, math.Float64bits(math.NaN()), math.Float64bits(math.Inf(1)), math.Float64bits(math.Inf(-1)), math.Float64bits(-0.0)}
+	for i, w := range want {
+		if got, _ := b.Col(1).Float64Bits(i); got != w {
+			t.Errorf("row %d bits %#x, want %#x", i, got, w)
+		}
+	}
+}
+
+// §1.2: GreptimeDB v2 refuses a series without __name__; the bridge refuses
+// it in v1 too (decision noted in rw1.go).
+func TestV1MissingName(t *testing.T) {
+	_, err := run(t, v1opts(), request1(0, series1{labels: lbl("job", "x"), samples: []sample{{1, 1}}}))
+	wantErr(t, err, "without a __name__ label", `job="x"`)
+	_, err = run(t, v1opts(), request1(0, series1{labels: lbl("__name__", ""), samples: []sample{{1, 1}}}))
+	wantErr(t, err, "__name__")
+	_, err = run(t, v1opts(), request1(0, series1{samples: []sample{{1, 1}}}))
+	wantErr(t, err, "labels: none")
+}
+
+// §1.2 label names: [a-zA-Z_][a-zA-Z0-9_]* or the whole request is refused
+// (validation.rs); the opt-in sanitising mode rewrites them instead.
+func TestV1LabelNames(t *testing.T) {
+	for _, name := range []string{"has-dash", "0digit", "dot.ted", "ünï"} {
+		raw := request1(0, series1{labels: []label{{"__name__", "m"}, {name, "v"}}, samples: []sample{{1, 1}}})
+		_, err := run(t, v1opts(), raw)
+		wantErr(t, err, "invalid label name", name)
+		o := v1opts()
+		o.LabelNames = LabelNamesSanitize
+		out := mustRun(t, o, raw)
+		b := batch(t, out, "", "m")
+		got := b.Col(2).Name
+		if !validLabelName([]byte(got)) {
+			t.Errorf("sanitised %q to invalid %q", name, got)
+		}
+	}
+	if got := sanitizeLabelName([]byte("0a-b")); got != "_0a_b" {
+		t.Errorf("sanitize = %q", got)
+	}
+	for _, name := range []string{"_", "A", "abc123", "__meta__"} {
+		raw := request1(0, series1{labels: []label{{"__name__", "m"}, {name, "v"}}, samples: []sample{{1, 1}}})
+		mustRun(t, v1opts(), raw)
+	}
+	// An empty name is refused in both modes.
+	o := v1opts()
+	o.LabelNames = LabelNamesSanitize
+	_, err := run(t, o, request1(0, series1{labels: []label{{"__name__", "m"}, {"", "v"}}, samples: []sample{{1, 1}}}))
+	wantErr(t, err, "invalid label name")
+	// A label shadowing the value column is refused with a clear message.
+	_, err = run(t, v1opts(), request1(0, series1{labels: lbl("__name__", "m", "greptime_value", "x"), samples: []sample{{1, 1}}}))
+	wantErr(t, err, `"greptime_value" collides`)
+}
+
+// §1.2: in v1 a repeated label name keeps its last value.
+func TestV1DuplicateLabels(t *testing.T) {
+	raw := request1(0, series1{labels: lbl("__name__", "m", "job", "first", "job", "last"), samples: []sample{{1, 1}, {2, 2}}})
+	b := batch(t, mustRun(t, v1opts(), raw), "", "m")
+	for i := 0; i < 2; i++ {
+		if v, _ := str(t, b, "job", i); v != "last" {
+			t.Errorf("row %d job = %q, want last", i, v)
+		}
+	}
+	// The same with more labels than the linear-scan limit.
+	ls := lbl("__name__", "m")
+	for i := 0; i < 40; i++ {
+		ls = append(ls, label{"l" + strings.Repeat("x", i), "v"})
+	}
+	ls = append(ls, label{"l", "again"})
+	b = batch(t, mustRun(t, v1opts(), request1(0, series1{labels: ls, samples: []sample{{1, 1}}})), "", "m")
+	if v, _ := str(t, b, "l", 0); v != "again" {
+		t.Errorf("l = %q", v)
+	}
+}
+
+// §1.2 label values: strict refuses invalid UTF-8, lossy replaces with
+// U+FFFD, unchecked keeps the bytes (validation.rs PromValidationMode).
+func TestUTF8Modes(t *testing.T) {
+	raw := request1(0, series1{labels: lbl("__name__", "m", "v", "a\xffb"), samples: []sample{{1, 1}}})
+	_, err := run(t, v1opts(), raw)
+	wantErr(t, err, "not valid utf-8", `"v"`)
+	o := v1opts()
+	o.UTF8 = UTF8Lossy
+	if v, _ := str(t, batch(t, mustRun(t, o, raw), "", "m"), "v", 0); v != "a\uFFFDb" {
+		t.Errorf("lossy = %q", v)
+	}
+	o.UTF8 = UTF8Unchecked
+	if v, _ := str(t, batch(t, mustRun(t, o, raw), "", "m"), "v", 0); v != "a\xffb" {
+		t.Errorf("unchecked = %q", v)
+	}
+	_, err = run(t, v1opts(), request1(0, series1{labels: lbl("__name__", "m\xff"), samples: []sample{{1, 1}}}))
+	wantErr(t, err, "not valid utf-8")
+}
+
+// §1.2 not stored: metadata-only requests succeed, exemplars are dropped
+// and counted, v1 native histograms are refused as GreptimeDB main does.
+func TestV1DroppedParts(t *testing.T) {
+	out := mustRun(t, v1opts(), request1(3))
+	if len(out.Batches) != 0 || out.Dropped["metadata"] != 3 {
+		t.Errorf("metadata-only: %s", dump(out))
+	}
+	out = mustRun(t, v1opts(), request1(0, series1{labels: lbl("__name__", "m"), samples: []sample{{1, 1}}, exemplars: 2}))
+	if out.Exemplars != 2 || out.Dropped["exemplar"] != 2 || out.Rows() != 1 {
+		t.Errorf("exemplars: %s", dump(out))
+	}
+	_, err := run(t, v1opts(), request1(0, series1{labels: lbl("__name__", "m"), samples: []sample{{1, 1}}, histograms: 1}))
+	wantErr(t, err, "remote write v1 native histogram ingestion is unsupported; use remote write v2")
+	// A series without samples writes nothing but its labels are checked.
+	out = mustRun(t, v1opts(), request1(0, series1{labels: lbl("__name__", "m", "a", "b")}))
+	if len(out.Batches) != 0 {
+		t.Errorf("empty series created a table")
+	}
+	_, err = run(t, v1opts(), request1(0, series1{labels: lbl("__name__", "m", "a-b", "b")}))
+	wantErr(t, err, "invalid label name")
+}
+
+// Empty and huge label sets.
+func TestLabelSetSizes(t *testing.T) {
+	b := batch(t, mustRun(t, v1opts(), request1(0, series1{labels: lbl("__name__", "m"), samples: []sample{{1, 1}}})), "", "m")
+	if b.NumColumns() != 2 {
+		t.Errorf("name-only series: %d columns", b.NumColumns())
+	}
+	ls := lbl("__name__", "big")
+	for i := 0; i < 2000; i++ {
+		ls = append(ls, label{"label_" + strings.Repeat("a", i%7) + string(rune('a'+i%26)) + itoa(i), strings.Repeat("v", i%50)})
+	}
+	b = batch(t, mustRun(t, v1opts(), request1(0, series1{labels: ls, samples: []sample{{1, 1}, {2, 2}}})), "", "big")
+	if b.NumColumns() != 2002 || b.Rows() != 2 {
+		t.Errorf("huge: %d columns %d rows", b.NumColumns(), b.Rows())
+	}
+}
+
+func itoa(i int) string {
+	if i == 0 {
+		return "0"
+	}
+	s := ""
+	for ; i > 0; i /= 10 {
+		s = string(rune('0'+i%10)) + s
+	}
+	return s
+}
+
+// Malformed wire data is a permanent decode error, never a panic.
+func TestV1Malformed(t *testing.T) {
+	good := request1(0, series1{labels: lbl("__name__", "m"), samples: []sample{{1, 1}}})
+	for n := 1; n < len(good); n++ {
+		_, err := run(t, v1opts(), good[:n])
+		if err == nil {
+			continue // a prefix can be a valid shorter message
+		}
+		wantErr(t, err, "remote write 1.0")
+	}
+	_, err := run(t, v1opts(), []byte{0x08, 0x01})
+	wantErr(t, err, "wire type")
+}
+
+// An Output reused after Reset gives the same result (pooled converters and
+// batches keep no state across requests).
+func TestReuse(t *testing.T) {
+	raw := request1(0,
+		series1{labels: lbl("__name__", "a", "x", "1"), samples: []sample{{1, 1}}},
+		series1{labels: lbl("__name__", "b", "y", "2"), samples: []sample{{2, 2}}})
+	out := &translate.Output{}
+	var first string
+	for i := 0; i < 3; i++ {
+		out.Reset()
+		if err := Translate(t.Context(), raw, v1opts(), out); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = dump(out)
+		} else if got := dump(out); got != first {
+			t.Fatalf("run %d differs:\n%s\nvs\n%s", i, got, first)
+		}
+	}
+}
