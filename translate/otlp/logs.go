@@ -1,0 +1,337 @@
+package otlp
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/greptime-bridge/greptime-bridge/translate"
+	"github.com/greptime-bridge/greptime-bridge/writer/table"
+)
+
+// logSchema is GreptimeDB's opentelemetry_logs layout, column for column
+// (src/servers/src/otlp/logs.rs build_otlp_logs_identity_schema). The JSON
+// columns are GreptimeDB's JSONB columns; a row insert carries their JSON
+// text (greptimedb-protocol.md §3.4).
+var logSchema = [...]struct {
+	name string
+	typ  table.DataType
+	sem  table.SemanticType
+}{
+	{"timestamp", table.TimestampNanosecond, table.Timestamp},
+	{"trace_id", table.String, table.Field},
+	{"span_id", table.String, table.Field},
+	{"severity_text", table.String, table.Field},
+	{"severity_number", table.Int32, table.Field},
+	{"body", table.String, table.Field},
+	{"log_attributes", table.JSON, table.Field},
+	{"trace_flags", table.Uint32, table.Field},
+	{"scope_name", table.String, table.Tag},
+	{"scope_version", table.String, table.Field},
+	{"scope_attributes", table.JSON, table.Field},
+	{"scope_schema_url", table.String, table.Field},
+	{"resource_attributes", table.JSON, table.Field},
+	{"resource_schema_url", table.String, table.Field},
+}
+
+const (
+	logTS = iota
+	logTraceID
+	logSpanID
+	logSeverityText
+	logSeverityNumber
+	logBody
+	logAttrs
+	logFlags
+	logScopeName
+	logScopeVersion
+	logScopeAttrs
+	logScopeURL
+	logResAttrs
+	logResURL
+)
+
+// FulltextOptionKey and FulltextOptionValue are the column option GreptimeDB
+// puts on the log body (logs.rs: ColumnOptions {"fulltext": {"enable":true}},
+// the key api::v1::column_def FULLTEXT_GRPC_KEY). The server fills in the
+// defaults: analyzer English, case-insensitive, bloom backend.
+const (
+	FulltextOptionKey   = "fulltext"
+	FulltextOptionValue = `{"enable":true}`
+)
+
+// extractCol is one x-greptime-log-extract-keys column of this request.
+type extractCol struct {
+	key string
+	typ table.DataType
+	col int
+}
+
+// keyVal is an extract key's value in one attribute map, if any.
+type keyVal struct {
+	v  pcommon.Value
+	ok bool
+}
+
+// logCtx is the per-request state of a logs translation.
+type logCtx struct {
+	b        *table.Batch
+	keys     []string // sorted, deduplicated extract keys
+	extract  []extractCol
+	resVals  []keyVal // per key: the value found in the resource
+	scopVals []keyVal // per key: the value found in the scope
+}
+
+// Logs translates ld into the opentelemetry_logs table (or
+// opts.LogTableName), as GreptimeDB's identity path writes it
+// (src/servers/src/otlp/logs.rs). Extract keys become extra columns in the
+// order a value is first met (greptimedb-tables.md §7.2). A float, array or
+// map value for an extract key is refused, as GreptimeDB answers 400.
+func (c *Converter) Logs(ctx context.Context, ld plog.Logs, opts *RequestOptions, out *translate.Output) error {
+	if opts == nil {
+		opts = &RequestOptions{}
+	}
+	name := opts.LogTableName
+	if name == "" {
+		name = DefaultLogTable
+	}
+	if ld.LogRecordCount() == 0 {
+		return nil
+	}
+	b, fresh := batchFor(out, opts.Database, name)
+	if fresh || b.NumColumns() == 0 {
+		for _, s := range logSchema {
+			col := b.MustColumn(s.name, s.typ, s.sem)
+			if s.name == "body" {
+				col.Options = map[string]string{FulltextOptionKey: FulltextOptionValue}
+			}
+		}
+		// operator/src/insert.rs: AutoCreateTableType::Log sets
+		// append_mode; frontend/src/instance/otlp.rs adds the semantics.
+		b.Hints.Set("append_mode", "true")
+		b.Hints.Set(semSignalType, "log")
+		b.Hints.Set(semSource, sourceOTel)
+		applyHints(b, opts.Hints)
+	}
+	lc := &logCtx{b: b}
+	if len(opts.LogExtractKeys) > 0 {
+		// pipeline/src/manager.rs SelectInfo::from: split on ',', sorted,
+		// deduplicated, not trimmed.
+		lc.keys = append([]string(nil), opts.LogExtractKeys...)
+		sort.Strings(lc.keys)
+		lc.keys = dedupSorted(lc.keys)
+		lc.resVals = make([]keyVal, len(lc.keys))
+		lc.scopVals = make([]keyVal, len(lc.keys))
+	}
+	rls := ld.ResourceLogs()
+	for i := 0; i < rls.Len(); i++ {
+		rl := rls.At(i)
+		res := rl.Resource().Attributes()
+		c.jsonBuf = appendJSONBMap(c.jsonBuf[:0], res)
+		resJSON := string(c.jsonBuf)
+		if err := checkUTF8("resource schema url", rl.SchemaUrl()); err != nil {
+			return err
+		}
+		if err := c.lookupKeys(lc, name, res, lc.resVals); err != nil {
+			return err
+		}
+		sls := rl.ScopeLogs()
+		for j := 0; j < sls.Len(); j++ {
+			sl := sls.At(j)
+			scope := sl.Scope()
+			c.jsonBuf = appendJSONBMap(c.jsonBuf[:0], scope.Attributes())
+			scopeJSON := string(c.jsonBuf)
+			for _, s := range []string{scope.Name(), scope.Version(), sl.SchemaUrl()} {
+				if err := checkUTF8("scope field", s); err != nil {
+					return err
+				}
+			}
+			if err := c.lookupKeys(lc, name, scope.Attributes(), lc.scopVals); err != nil {
+				return err
+			}
+			recs := sl.LogRecords()
+			for k := 0; k < recs.Len(); k++ {
+				if err := c.tick(ctx); err != nil {
+					return err
+				}
+				rec := recs.At(k)
+				cols := b.Columns()
+				ts := rec.Timestamp()
+				if ts == 0 {
+					ts = rec.ObservedTimestamp()
+				}
+				cols[logTS].AppendInt64(int64(ts))
+				tid, sid := rec.TraceID(), rec.SpanID()
+				c.rowBuf = appendHex(c.rowBuf[:0], traceIDBytes(tid))
+				cols[logTraceID].AppendBytes(c.rowBuf)
+				c.rowBuf = appendHex(c.rowBuf[:0], spanIDBytes(sid))
+				cols[logSpanID].AppendBytes(c.rowBuf)
+				if err := checkUTF8("severity text", rec.SeverityText()); err != nil {
+					b.CancelRow()
+					return err
+				}
+				cols[logSeverityText].AppendString(rec.SeverityText())
+				cols[logSeverityNumber].AppendInt64(int64(rec.SeverityNumber()))
+				if err := c.appendBody(cols[logBody], rec.Body()); err != nil {
+					b.CancelRow()
+					return err
+				}
+				c.jsonBuf = appendJSONBMap(c.jsonBuf[:0], rec.Attributes())
+				cols[logAttrs].AppendBytes(c.jsonBuf)
+				cols[logFlags].AppendUint64(uint64(rec.Flags()))
+				cols[logScopeName].AppendString(scope.Name())
+				cols[logScopeVersion].AppendString(scope.Version())
+				cols[logScopeAttrs].AppendString(scopeJSON)
+				cols[logScopeURL].AppendString(sl.SchemaUrl())
+				cols[logResAttrs].AppendString(resJSON)
+				cols[logResURL].AppendString(rl.SchemaUrl())
+				if len(lc.keys) > 0 {
+					if err := c.extractRow(lc, name, rec.Attributes()); err != nil {
+						b.CancelRow()
+						return err
+					}
+				}
+				if err := b.EndRow(); err != nil {
+					return badInput("%v", err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func dedupSorted(s []string) []string {
+	out := s[:0]
+	for i, x := range s {
+		if i == 0 || x != s[i-1] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// appendBody writes the body as logs.rs log_body_to_string does: a string
+// raw, any other value serde_json text, an absent body NULL.
+func (c *Converter) appendBody(col *table.Column, v pcommon.Value) error {
+	switch v.Type() {
+	case pcommon.ValueTypeEmpty:
+		col.AppendNull()
+	case pcommon.ValueTypeStr:
+		if err := checkUTF8("log body", v.Str()); err != nil {
+			return err
+		}
+		col.AppendString(v.Str())
+	default:
+		c.jsonBuf = appendSerdeValue(c.jsonBuf[:0], v)
+		col.AppendBytes(c.jsonBuf)
+	}
+	return nil
+}
+
+// findKey looks a key up as jsonb's get_by_name_ignore_case does: an exact
+// match first, else the first case-insensitive match in key order.
+func findKey(m pcommon.Map, key string) (pcommon.Value, bool) {
+	if v, ok := m.Get(key); ok {
+		return v, true
+	}
+	var best string
+	var found pcommon.Value
+	ok := false
+	for k, v := range m.All() {
+		if strings.EqualFold(k, key) && (!ok || k < best) {
+			best, found, ok = k, v, true
+		}
+	}
+	return found, ok
+}
+
+// lookupKeys resolves every extract key in one attribute map (a resource's
+// or a scope's), creating columns for keys with values there.
+func (c *Converter) lookupKeys(lc *logCtx, tableName string, m pcommon.Map, dst []keyVal) error {
+	for i, k := range lc.keys {
+		v, ok := findKey(m, k)
+		if !ok || v.Type() == pcommon.ValueTypeEmpty {
+			dst[i] = keyVal{}
+			continue
+		}
+		if _, err := c.extractColumn(lc, tableName, k, v); err != nil {
+			return err
+		}
+		dst[i] = keyVal{v, true}
+	}
+	return nil
+}
+
+// extractColumn returns the column of an extract key, creating it as a TAG
+// typed by its first value (logs.rs decide_column_schema_and_convert_value).
+func (c *Converter) extractColumn(lc *logCtx, tableName, key string, v pcommon.Value) (*extractCol, error) {
+	var typ table.DataType
+	switch v.Type() {
+	case pcommon.ValueTypeStr, pcommon.ValueTypeBytes:
+		typ = table.String
+	case pcommon.ValueTypeInt:
+		typ = table.Int64
+	case pcommon.ValueTypeBool:
+		typ = table.Boolean
+	case pcommon.ValueTypeDouble:
+		return nil, badInput("table %q: extract key %q has a FLOAT value, which cannot be a tag", tableName, key)
+	default:
+		return nil, badInput("table %q: extract key %q has a Json value, which cannot be a tag", tableName, key)
+	}
+	for i := range lc.extract {
+		e := &lc.extract[i]
+		if e.key == key {
+			if e.typ != typ {
+				return nil, badInput("table %q: extract key %q is %s in one record and %s in another", tableName, key, e.typ, typ)
+			}
+			return e, nil
+		}
+	}
+	idx, err := lc.b.AddColumn(key, typ, table.Tag)
+	if err != nil {
+		return nil, badInput("%v", err)
+	}
+	lc.extract = append(lc.extract, extractCol{key: key, typ: typ, col: idx})
+	return &lc.extract[len(lc.extract)-1], nil
+}
+
+// extractRow fills the extract columns of one record: the log attribute
+// wins over the scope's, which wins over the resource's (logs.rs
+// merge_values).
+func (c *Converter) extractRow(lc *logCtx, tableName string, attrs pcommon.Map) error {
+	for i, k := range lc.keys {
+		v, ok := findKey(attrs, k)
+		if !ok || v.Type() == pcommon.ValueTypeEmpty {
+			v, ok = lc.scopVals[i].v, lc.scopVals[i].ok
+		}
+		if !ok {
+			v, ok = lc.resVals[i].v, lc.resVals[i].ok
+		}
+		if !ok {
+			continue
+		}
+		e, err := c.extractColumn(lc, tableName, k, v)
+		if err != nil {
+			return err
+		}
+		col := lc.b.Col(e.col)
+		switch v.Type() {
+		case pcommon.ValueTypeStr:
+			if err := checkUTF8("extract key value of "+k, v.Str()); err != nil {
+				return err
+			}
+			col.AppendString(v.Str())
+		case pcommon.ValueTypeBytes:
+			c.rowBuf = appendHex(c.rowBuf[:0], v.Bytes().AsRaw())
+			col.AppendBytes(c.rowBuf)
+		case pcommon.ValueTypeInt:
+			col.AppendInt64(v.Int())
+		case pcommon.ValueTypeBool:
+			col.AppendBool(v.Bool())
+		}
+	}
+	return nil
+}
