@@ -1,0 +1,92 @@
+package greptimetest
+
+import (
+	"errors"
+	"io"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/flight"
+)
+
+// putProducer is the task GreptimeDB spawns per DoPut stream
+// (servers/src/grpc/greptime_handler.rs put_record_batches): it reads the
+// stream, writes each batch and offers each result to the response
+// channel with try_send.
+type putProducer struct {
+	f      *flightService
+	stream flight.FlightService_DoPutServer
+	db     dbKey
+	out    chan<- putResult
+	done   <-chan struct{} // closed when the response side is gone
+
+	breakAfter int
+	hasBreak   bool
+}
+
+// run reads and writes batches until the stream ends, fails, or the
+// response side goes away. It closes out when it returns, which ends the
+// response stream with OK unless an error made it into the channel.
+func (p *putProducer) run() {
+	defer close(p.out)
+	ps, err := openPutStream(p.stream, p.f.mem)
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			p.offer(putResult{err: err})
+		}
+		return
+	}
+	defer ps.release()
+
+	// The table is resolved on the first record batch, not on the schema
+	// (frontend/src/instance/grpc.rs handle_put_record_batch_stream_inner).
+	checked := false
+	for n := 0; ; n++ {
+		if p.hasBreak && n == p.breakAfter {
+			// A broken connection is not a response: it is not dropped.
+			select {
+			case p.out <- putResult{broken: true}:
+			case <-p.done:
+			}
+			return
+		}
+		rec, id, err := ps.next()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			p.offer(putResult{err: err})
+			return
+		}
+		if !checked {
+			if _, err := p.f.s.lookupTable(p.db, ps.table); err != nil {
+				p.offer(putResult{err: err})
+				return
+			}
+			checked = true
+		}
+		start := time.Now()
+		rows, err := p.f.writeBatch(p.db, ps.table, rec)
+		if err != nil {
+			p.offer(putResult{err: err})
+			return
+		}
+		if !p.offer(putResult{id: id, rows: rows, elapsed: time.Since(start).Seconds()}) {
+			return
+		}
+	}
+}
+
+// offer is try_send: a full channel drops r; it reports false when the
+// response side is gone (TrySendError::Closed), which stops the task.
+func (p *putProducer) offer(r putResult) bool {
+	select {
+	case <-p.done:
+		return false
+	default:
+	}
+	select {
+	case p.out <- r:
+	default:
+	}
+	return true
+}

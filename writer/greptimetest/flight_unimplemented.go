@@ -1,0 +1,61 @@
+package greptimetest
+
+import (
+	"context"
+
+	"github.com/apache/arrow-go/v18/arrow/flight"
+	flightpb "github.com/apache/arrow-go/v18/arrow/flight/gen/flight"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// flightUnimplemented answers every Flight method but DoPut as GreptimeDB's
+// FlightCraftWrapper does: Unimplemented "Not yet implemented"
+// (servers/src/grpc/flight.rs). DoGet runs SQL queries on the real server;
+// the test server has no query engine, so it is Unimplemented here too.
+type flightUnimplemented struct {
+	flightpb.UnimplementedFlightServiceServer
+}
+
+func notYet() error { return status.Error(codes.Unimplemented, "Not yet implemented") }
+
+// Handshake is not implemented by GreptimeDB.
+func (flightUnimplemented) Handshake(flight.FlightService_HandshakeServer) error { return notYet() }
+
+// ListFlights is not implemented by GreptimeDB.
+func (flightUnimplemented) ListFlights(*flight.Criteria, flight.FlightService_ListFlightsServer) error {
+	return notYet()
+}
+
+// GetFlightInfo is not implemented by GreptimeDB.
+func (flightUnimplemented) GetFlightInfo(context.Context, *flight.FlightDescriptor) (*flight.FlightInfo, error) {
+	return nil, notYet()
+}
+
+// PollFlightInfo is not implemented by GreptimeDB.
+func (flightUnimplemented) PollFlightInfo(context.Context, *flight.FlightDescriptor) (*flight.PollInfo, error) {
+	return nil, notYet()
+}
+
+// GetSchema is not implemented by GreptimeDB.
+func (flightUnimplemented) GetSchema(context.Context, *flight.FlightDescriptor) (*flight.SchemaResult, error) {
+	return nil, notYet()
+}
+
+// DoGet runs queries on GreptimeDB; the test server has none.
+func (flightUnimplemented) DoGet(*flight.Ticket, flight.FlightService_DoGetServer) error {
+	return notYet()
+}
+
+// DoExchange is not implemented by GreptimeDB.
+func (flightUnimplemented) DoExchange(flight.FlightService_DoExchangeServer) error { return notYet() }
+
+// DoAction is not implemented by GreptimeDB.
+func (flightUnimplemented) DoAction(*flight.Action, flight.FlightService_DoActionServer) error {
+	return notYet()
+}
+
+// ListActions is not implemented by GreptimeDB.
+func (flightUnimplemented) ListActions(*flight.Empty, flight.FlightService_ListActionsServer) error {
+	return notYet()
+}
