@@ -18,7 +18,9 @@ func putStrictTable(name string) TableInfo {
 }
 
 func TestDoPutSchemaMatching(t *testing.T) {
-	f := func(name string, typ arrow.DataType) arrow.Field { return arrow.Field{Name: name, Type: typ, Nullable: true} }
+	f := func(name string, typ arrow.DataType) arrow.Field {
+		return arrow.Field{Name: name, Type: typ, Nullable: true}
+	}
 	str, f64, ms := arrow.BinaryTypes.String, arrow.PrimitiveTypes.Float64, &arrow.TimestampType{Unit: arrow.Millisecond}
 	const mismatch = "Failed to create RecordBatch from vectors: Invalid argument error: column types must match schema types, "
 	cases := []struct {
