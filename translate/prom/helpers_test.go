@@ -10,7 +10,11 @@ import (
 	"github.com/greptime-bridge/greptime-bridge/writer/table"
 )
 
-func v1opts() *Options { o := DefaultOptions(); o.Encoding = Identity; return &o }
+func v1opts() *Options {
+	o := DefaultOptions()
+	o.Encoding = Identity
+	return &o
+}
 
 func v2opts() *Options { o := v1opts(); o.Version = V2; return o }
 
