@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -242,3 +243,6 @@ func appendSerdeValue(b []byte, v pcommon.Value) []byte {
 // appendHex appends lower-case hex of an ID (otlp/utils.rs
 // bytes_to_hex_string); an empty ID gives "".
 func appendHex(b []byte, id []byte) []byte { return hex.AppendEncode(b, id) }
+
+// toValidUTF8 decodes bytes as Rust's String::from_utf8_lossy does.
+func toValidUTF8(b []byte) string { return strings.ToValidUTF8(string(b), "\ufffd") }

@@ -1,0 +1,555 @@
+package otlp
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/greptime-bridge/greptime-bridge/translate"
+	"github.com/greptime-bridge/greptime-bridge/writer/table"
+)
+
+// traceFixed are the fixed columns of greptime_trace_v1, in GreptimeDB's
+// order (servers/src/otlp/trace/v1.rs FixedTraceColumnIndexes).
+var traceFixed = [...]struct {
+	name string
+	typ  table.DataType
+	sem  table.SemanticType
+}{
+	{"timestamp", table.TimestampNanosecond, table.Timestamp},
+	{"timestamp_end", table.TimestampNanosecond, table.Field},
+	{"duration_nano", table.Uint64, table.Field},
+	{"parent_span_id", table.String, table.Field},
+	{"trace_id", table.String, table.Field},
+	{"span_id", table.String, table.Field},
+	{"span_kind", table.String, table.Field},
+	{"span_name", table.String, table.Field},
+	{"span_status_code", table.String, table.Field},
+	{"span_status_message", table.String, table.Field},
+	{"trace_state", table.String, table.Field},
+	{"scope_name", table.String, table.Field},
+	{"scope_version", table.String, table.Field},
+}
+
+// auxTimestamp is the fixed 2100-01-01 timestamp of the _services and
+// _operations rows (trace/v1.rs MAX_TIMESTAMP).
+const auxTimestamp = 4102444800000000000
+
+// spanKinds and statusCodes are the protobuf enum names GreptimeDB stores.
+var spanKinds = [...]string{"SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER",
+	"SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER"}
+
+var statusCodes = [...]string{"STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"}
+
+// traceCol is one dynamic attribute column observed in a request.
+type traceCol struct {
+	observed []table.DataType
+	typ      table.DataType
+}
+
+// spanVal is one attribute value of the span being written.
+type spanVal struct {
+	name string
+	cv   coercedValue
+}
+
+// traceCtx is the per-request state of a traces translation.
+type traceCtx struct {
+	cols     map[string]*traceCol
+	names    [3]map[string]string // per prefix: attribute key → column name
+	vals     []spanVal
+	services map[string]struct{}
+	ops      map[[3]string]struct{}
+}
+
+var attrPrefixes = [3]string{"span_attributes", "scope_attributes", "resource_attributes"}
+
+func (tc *traceCtx) column(prefix int, key string) string {
+	if n, ok := tc.names[prefix][key]; ok {
+		return n
+	}
+	n := attrPrefixes[prefix] + "." + key
+	tc.names[prefix][key] = n
+	return n
+}
+
+// Traces translates td into the greptime_trace_v1 table (or
+// opts.TraceTableName) plus its _services and _operations tables, as
+// GreptimeDB's trace v1 path writes them (servers/src/otlp/trace/span.rs,
+// v1.rs; frontend/src/instance/otlp/trace_ingest.rs for type
+// reconciliation). Spans whose attributes cannot take their column's type
+// are left out and counted as out.Dropped["trace_span_rejected"], as
+// GreptimeDB rejects them through partial success. The main batch carries a
+// CreateSQL statement with the partitions and skipping indexes; the
+// auxiliary batches come after it and must be written only after it
+// succeeded, as GreptimeDB does.
+func (c *Converter) Traces(ctx context.Context, td ptrace.Traces, opts *RequestOptions, out *translate.Output) error {
+	if opts == nil {
+		opts = &RequestOptions{}
+	}
+	// GreptimeDB answers 400 without x-greptime-pipeline-name; the bridge
+	// takes an absent name as greptime_trace_v1, its only trace model.
+	if opts.PipelineName != "" && opts.PipelineName != TraceV1Pipeline {
+		return badInput("trace pipeline %q is not supported; use %s", opts.PipelineName, TraceV1Pipeline)
+	}
+	partitions, err := tracePartitions(opts.Hints)
+	if err != nil {
+		return err
+	}
+	if td.SpanCount() == 0 {
+		return nil
+	}
+	name := opts.TraceTableName
+	if name == "" {
+		name = DefaultTraceTable
+	}
+	tc := &traceCtx{cols: make(map[string]*traceCol), services: map[string]struct{}{}, ops: map[[3]string]struct{}{}}
+	for i := range tc.names {
+		tc.names[i] = make(map[string]string)
+	}
+	c.observeTraceTypes(tc, td)
+
+	b, fresh := batchFor(out, opts.Database, name)
+	if fresh || b.NumColumns() == 0 {
+		for _, f := range traceFixed {
+			b.MustColumn(f.name, f.typ, f.sem)
+		}
+		b.Hints.Set("append_mode", "true")
+		b.Hints.Set("table_data_model", TraceV1Pipeline)
+		b.Hints.Set(semSignalType, "trace")
+		b.Hints.Set(semSource, sourceOTel)
+		b.Hints.Set("greptime.semantic.pipeline", TraceV1Pipeline)
+		if conv := traceConventions(td); hintSafe(conv) {
+			b.Hints.Set("greptime.semantic.trace.conventions", conv)
+		}
+		applyHints(b, opts.Hints)
+	}
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		rs := rss.At(i)
+		svc, hasSvc := serviceName(rs.Resource().Attributes())
+		if hasSvc {
+			if err := checkUTF8("service name", svc); err != nil {
+				return err
+			}
+		}
+		sss := rs.ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			ss := sss.At(j)
+			spans := ss.Spans()
+			for k := 0; k < spans.Len(); k++ {
+				if err := c.tick(ctx); err != nil {
+					return err
+				}
+				sp := spans.At(k)
+				ok, err := c.writeSpan(tc, b, rs, ss, sp, svc, hasSvc)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					out.Drop("trace_span_rejected", 1)
+					continue
+				}
+				if hasSvc {
+					tc.services[svc] = struct{}{}
+					tc.ops[[3]string{svc, sp.Name(), spanKind(sp.Kind())}] = struct{}{}
+				}
+			}
+		}
+	}
+	if b.Rows() > 0 {
+		b.CreateSQL = traceCreateSQL(b, partitions)
+	}
+	return c.traceAux(tc, out, opts, name)
+}
+
+// serviceName copies span.rs parse's find_or_first: the service.name
+// attribute, else the FIRST resource attribute whatever its key; a string
+// or (lossily decoded) bytes value, else none.
+func serviceName(attrs pcommon.Map) (string, bool) {
+	if attrs.Len() == 0 {
+		return "", false
+	}
+	v, ok := attrs.Get("service.name")
+	if !ok {
+		for _, first := range attrs.All() {
+			v = first
+			break
+		}
+	}
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		return v.Str(), true
+	case pcommon.ValueTypeBytes:
+		return toValidUTF8(v.Bytes().AsRaw()), true
+	}
+	return "", false
+}
+
+func spanKind(k ptrace.SpanKind) string {
+	if int(k) >= 0 && int(k) < len(spanKinds) {
+		return spanKinds[k]
+	}
+	// prost maps an unknown enum value to the default.
+	return spanKinds[0]
+}
+
+// observeTraceTypes is the first pass: the types every attribute column
+// receives in this request, then the type each column takes.
+func (c *Converter) observeTraceTypes(tc *traceCtx, td ptrace.Traces) {
+	observe := func(prefix int, m pcommon.Map) {
+		for k, v := range m.All() {
+			if prefix == 2 && k == "service.name" {
+				continue
+			}
+			t, ok := attrType(v)
+			if !ok {
+				continue
+			}
+			n := tc.column(prefix, k)
+			col := tc.cols[n]
+			if col == nil {
+				col = &traceCol{}
+				tc.cols[n] = col
+			}
+			if !containsType(col.observed, t) {
+				col.observed = append(col.observed, t)
+			}
+		}
+	}
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		rs := rss.At(i)
+		observe(2, rs.Resource().Attributes())
+		for j := 0; j < rs.ScopeSpans().Len(); j++ {
+			ss := rs.ScopeSpans().At(j)
+			observe(1, ss.Scope().Attributes())
+			for k := 0; k < ss.Spans().Len(); k++ {
+				observe(0, ss.Spans().At(k).Attributes())
+			}
+		}
+	}
+	for n, col := range tc.cols {
+		if t, ok := semconvType(n); ok {
+			col.typ = t
+			continue
+		}
+		col.typ, _ = resolveType(col.observed)
+	}
+}
+
+func containsType(ts []table.DataType, t table.DataType) bool {
+	for _, x := range ts {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// collectAttrs gathers a span's attribute values in write order (span,
+// scope, resource), a later duplicate replacing an earlier one; ok is false
+// when a value cannot take its column's type.
+func (c *Converter) collectAttrs(tc *traceCtx, prefix int, m pcommon.Map) bool {
+	for k, v := range m.All() {
+		if prefix == 2 && k == "service.name" {
+			continue
+		}
+		if _, ok := attrType(v); !ok {
+			continue
+		}
+		n := tc.column(prefix, k)
+		var cv coercedValue
+		var ok bool
+		cv, c.jsonBuf, ok = coerce(v, tc.cols[n].typ, c.jsonBuf)
+		if !ok {
+			return false
+		}
+		replaced := false
+		for i := range tc.vals {
+			if tc.vals[i].name == n {
+				tc.vals[i].cv, replaced = cv, true
+				break
+			}
+		}
+		if !replaced {
+			tc.vals = append(tc.vals, spanVal{n, cv})
+		}
+	}
+	return true
+}
+
+// writeSpan writes one span row (trace/v1.rs write_span_to_row_inner); ok
+// is false when the span was rejected.
+func (c *Converter) writeSpan(tc *traceCtx, b *table.Batch, rs ptrace.ResourceSpans, ss ptrace.ScopeSpans, sp ptrace.Span, svc string, hasSvc bool) (bool, error) {
+	tc.vals = tc.vals[:0]
+	c.jsonBuf = c.jsonBuf[:0]
+	if !c.collectAttrs(tc, 0, sp.Attributes()) || !c.collectAttrs(tc, 1, ss.Scope().Attributes()) ||
+		!c.collectAttrs(tc, 2, rs.Resource().Attributes()) {
+		return false, nil
+	}
+	for _, s := range []string{sp.Name(), sp.TraceState().AsRaw(), sp.Status().Message(), ss.Scope().Name(), ss.Scope().Version()} {
+		if err := checkUTF8("span field", s); err != nil {
+			return false, err
+		}
+	}
+	for _, v := range tc.vals {
+		if v.cv.typ == table.String {
+			if err := checkUTF8("attribute "+v.name, v.cv.s); err != nil {
+				return false, err
+			}
+		}
+	}
+	cols := b.Columns()
+	start, end := uint64(sp.StartTimestamp()), uint64(sp.EndTimestamp())
+	cols[0].AppendInt64(int64(start))
+	cols[1].AppendInt64(int64(end))
+	cols[2].AppendUint64(end - start) // wraps like the u64 subtraction in v1.rs
+	if p := sp.ParentSpanID(); p.IsEmpty() {
+		cols[3].AppendNull() // root span
+	} else {
+		c.rowBuf = appendHex(c.rowBuf[:0], p[:])
+		cols[3].AppendBytes(c.rowBuf)
+	}
+	tid, sid := sp.TraceID(), sp.SpanID()
+	c.rowBuf = appendHex(c.rowBuf[:0], traceIDBytes(tid))
+	cols[4].AppendBytes(c.rowBuf)
+	c.rowBuf = appendHex(c.rowBuf[:0], spanIDBytes(sid))
+	cols[5].AppendBytes(c.rowBuf)
+	cols[6].AppendString(spanKind(sp.Kind()))
+	cols[7].AppendString(sp.Name())
+	// span.rs status_to_string: the enum name; pdata cannot tell an absent
+	// status from an unset one, so "" (absent) is never produced.
+	code := sp.Status().Code()
+	if int(code) >= 0 && int(code) < len(statusCodes) {
+		cols[8].AppendString(statusCodes[code])
+	} else {
+		cols[8].AppendString(statusCodes[0])
+	}
+	cols[9].AppendString(sp.Status().Message())
+	cols[10].AppendString(sp.TraceState().AsRaw())
+	cols[11].AppendString(ss.Scope().Name())
+	cols[12].AppendString(ss.Scope().Version())
+	if hasSvc {
+		i, err := b.AddColumn("service_name", table.String, table.Tag)
+		if err != nil {
+			b.CancelRow()
+			return false, badInput("%v", err)
+		}
+		b.Col(i).AppendString(svc)
+	}
+	for _, v := range tc.vals {
+		i, err := b.AddColumn(v.name, v.cv.typ, table.Field)
+		if err != nil {
+			b.CancelRow()
+			return false, badInput("%v", err)
+		}
+		v.cv.appendTo(b.Col(i))
+	}
+	ei, err := b.AddColumn("span_events", table.JSON, table.Field)
+	if err != nil {
+		b.CancelRow()
+		return false, badInput("%v", err)
+	}
+	c.rowBuf = appendEvents(c.rowBuf[:0], sp.Events())
+	b.Col(ei).AppendBytes(c.rowBuf)
+	li, err := b.AddColumn("span_links", table.JSON, table.Field)
+	if err != nil {
+		b.CancelRow()
+		return false, badInput("%v", err)
+	}
+	c.rowBuf = appendLinks(c.rowBuf[:0], sp.Links())
+	b.Col(li).AppendBytes(c.rowBuf)
+	if err := b.EndRow(); err != nil {
+		return false, badInput("%v", err)
+	}
+	return true, nil
+}
+
+// appendEvents renders span events as GreptimeDB's SpanEvent jsonb objects
+// (span.rs): keys attributes, name, time; time in chrono's
+// "%Y-%m-%d %H:%M:%S%.f%z" in UTC, the server's default time zone.
+func appendEvents(b []byte, evs ptrace.SpanEventSlice) []byte {
+	b = append(b, '[')
+	for i := 0; i < evs.Len(); i++ {
+		e := evs.At(i)
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"attributes":`...)
+		b = appendJSONBMap(b, e.Attributes())
+		b = append(b, `,"name":`...)
+		b = appendJSONString(b, e.Name())
+		b = append(b, `,"time":"`...)
+		b = appendChronoTime(b, int64(e.Timestamp()))
+		b = append(b, `"}`...)
+	}
+	return append(b, ']')
+}
+
+// appendLinks renders span links as span.rs SpanLink jsonb objects.
+func appendLinks(b []byte, ls ptrace.SpanLinkSlice) []byte {
+	b = append(b, '[')
+	for i := 0; i < ls.Len(); i++ {
+		l := ls.At(i)
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"attributes":`...)
+		b = appendJSONBMap(b, l.Attributes())
+		tid, sid := l.TraceID(), l.SpanID()
+		b = append(b, `,"span_id":"`...)
+		b = appendHex(b, spanIDBytes(sid))
+		b = append(b, `","trace_id":"`...)
+		b = appendHex(b, traceIDBytes(tid))
+		b = append(b, `","trace_state":`...)
+		b = appendJSONString(b, l.TraceState().AsRaw())
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// appendChronoTime formats ns since the epoch as chrono's
+// "%Y-%m-%d %H:%M:%S%.f%z" in UTC: %.f prints no fraction for whole
+// seconds, else 3, 6 or 9 digits, the fewest that are exact.
+func appendChronoTime(b []byte, ns int64) []byte {
+	t := time.Unix(0, ns).UTC()
+	b = t.AppendFormat(b, "2006-01-02 15:04:05")
+	frac := t.Nanosecond()
+	switch {
+	case frac == 0:
+	case frac%1_000_000 == 0:
+		b = appendPadded(append(b, '.'), frac/1_000_000, 3)
+	case frac%1_000 == 0:
+		b = appendPadded(append(b, '.'), frac/1_000, 6)
+	default:
+		b = appendPadded(append(b, '.'), frac, 9)
+	}
+	return append(b, "+0000"...)
+}
+
+func appendPadded(b []byte, v, width int) []byte {
+	var tmp [9]byte
+	for i := width - 1; i >= 0; i-- {
+		tmp[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return append(b, tmp[:width]...)
+}
+
+// traceConventions copies trace_ingest.rs trace_conventions: the one
+// distinct non-empty schema URL of resources and scopes, "mixed" for
+// several, "unknown" for none.
+func traceConventions(td ptrace.Traces) string {
+	seen := ""
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		rs := rss.At(i)
+		urls := []string{rs.SchemaUrl()}
+		for j := 0; j < rs.ScopeSpans().Len(); j++ {
+			urls = append(urls, rs.ScopeSpans().At(j).SchemaUrl())
+		}
+		for _, u := range urls {
+			switch {
+			case u == "":
+			case seen == "":
+				seen = u
+			case seen != u:
+				return "mixed"
+			}
+		}
+	}
+	if seen == "" {
+		return "unknown"
+	}
+	return seen
+}
+
+// traceAux writes <table>_services and <table>_operations
+// (trace/v1.rs write_trace_services_to_row / write_trace_operations_to_row):
+// a fixed 2100-01-01 timestamp and TAG columns, append mode off and no ttl
+// (operator/src/insert.rs). Rows are sorted so output is deterministic
+// (GreptimeDB iterates a hash set).
+func (c *Converter) traceAux(tc *traceCtx, out *translate.Output, opts *RequestOptions, name string) error {
+	if len(tc.services) == 0 {
+		return nil
+	}
+	aux := func(tableName string) *table.Batch {
+		b, fresh := batchFor(out, opts.Database, tableName)
+		if fresh {
+			applyHints(b, opts.Hints)
+			b.Hints = removeHint(b.Hints, "ttl")
+			b.Hints.Set("append_mode", "false")
+			b.Hints.Set(semSignalType, "trace")
+			b.Hints.Set(semSource, sourceOTel)
+		}
+		return b
+	}
+	svcs := make([]string, 0, len(tc.services))
+	for s := range tc.services {
+		svcs = append(svcs, s)
+	}
+	sort.Strings(svcs)
+	b := aux(name + "_services")
+	for _, s := range svcs {
+		if err := auxRow(b, s); err != nil {
+			return err
+		}
+	}
+	ops := make([][3]string, 0, len(tc.ops))
+	for o := range tc.ops {
+		ops = append(ops, o)
+	}
+	sort.Slice(ops, func(i, j int) bool {
+		a, b := ops[i], ops[j]
+		if a[0] != b[0] {
+			return a[0] < b[0]
+		}
+		if a[1] != b[1] {
+			return a[1] < b[1]
+		}
+		return a[2] < b[2]
+	})
+	b = aux(name + "_operations")
+	for _, o := range ops {
+		if err := auxRow(b, o[0], o[1], o[2]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var auxTags = [...]string{"service_name", "span_name", "span_kind"}
+
+func auxRow(b *table.Batch, tags ...string) error {
+	i, err := b.AddColumn("timestamp", table.TimestampNanosecond, table.Timestamp)
+	if err != nil {
+		return badInput("%v", err)
+	}
+	b.Col(i).AppendInt64(auxTimestamp)
+	for j, v := range tags {
+		i, err := b.AddColumn(auxTags[j], table.String, table.Tag)
+		if err != nil {
+			b.CancelRow()
+			return badInput("%v", err)
+		}
+		b.Col(i).AppendString(v)
+	}
+	if err := b.EndRow(); err != nil {
+		return badInput("%v", err)
+	}
+	return nil
+}
+
+func removeHint(h table.Hints, key string) table.Hints {
+	out := h[:0]
+	for _, x := range h {
+		if x.Key != key {
+			out = append(out, x)
+		}
+	}
+	return out
+}
