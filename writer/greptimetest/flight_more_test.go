@@ -125,7 +125,9 @@ func TestDoPutMetricLogicalTable(t *testing.T) {
 		PrimaryKey: []string{"host"},
 		TimeIndex:  greptimeTimestamp,
 	})
-	f := func(name string, typ arrow.DataType) arrow.Field { return arrow.Field{Name: name, Type: typ, Nullable: true} }
+	f := func(name string, typ arrow.DataType) arrow.Field {
+		return arrow.Field{Name: name, Type: typ, Nullable: true}
+	}
 	ts := arrow.Field{Name: greptimeTimestamp, Type: &arrow.TimestampType{Unit: arrow.Millisecond}}
 	mem := memory.NewGoAllocator()
 
