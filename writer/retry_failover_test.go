@@ -1,0 +1,93 @@
+package writer_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/greptime-bridge/greptime-bridge/writer"
+	"github.com/greptime-bridge/greptime-bridge/writer/greptimetest"
+)
+
+// TestFailoverMovesToNextEndpoint stops the active server half-way through
+// a run of inserts: every insert must still succeed (the one that hits the
+// stopped server moves over after one failed try) and the rows on both
+// servers must add up to exactly the rows sent.
+func TestFailoverMovesToNextEndpoint(t *testing.T) {
+	a := greptimetest.StartT(t, greptimetest.Options{})
+	b := greptimetest.StartT(t, greptimetest.Options{})
+	c := newClient(t, writer.DefaultConfig(a.Addr(), b.Addr()))
+	ctx := ctxT(t)
+	const inserts, perInsert = 20, 5
+	stoppedAt := -1
+	for i := 0; i < inserts; i++ {
+		if i == inserts/2 {
+			a.Stop()
+			stoppedAt = i
+		}
+		n, err := c.Write(ctx, cpuBatch(t, "cpu", perInsert, int64(i*perInsert)))
+		if err != nil || n != perInsert {
+			t.Fatalf("insert %d (server a stopped before insert %d): %d %v", i, stoppedAt, n, err)
+		}
+	}
+	onA, onB := a.RowCount("public", "cpu"), b.RowCount("public", "cpu")
+	if onA != stoppedAt*perInsert {
+		t.Errorf("server a holds %d rows, want %d", onA, stoppedAt*perInsert)
+	}
+	if onA+onB != inserts*perInsert {
+		t.Errorf("a %d + b %d rows, want exactly %d", onA, onB, inserts*perInsert)
+	}
+	if calls := b.Calls()["Handle"]; calls != inserts-stoppedAt {
+		t.Errorf("server b got %d Handle calls, want %d (no extra tries)", calls, inserts-stoppedAt)
+	}
+
+	// Back on a once b goes away too and a returns.
+	if err := a.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	b.Stop()
+	if _, err := c.Write(ctx, cpuBatch(t, "cpu", perInsert, 10_000)); err != nil {
+		t.Fatalf("insert after failing back: %v", err)
+	}
+	if got := a.RowCount("public", "cpu"); got != onA+perInsert {
+		t.Errorf("server a holds %d rows after failing back, want %d", got, onA+perInsert)
+	}
+}
+
+func TestHealthCheckFailsOver(t *testing.T) {
+	a := greptimetest.StartT(t, greptimetest.Options{})
+	b := greptimetest.StartT(t, greptimetest.Options{})
+	c := newClient(t, writer.DefaultConfig(a.Addr(), b.Addr()))
+	if err := c.HealthCheck(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	a.Stop()
+	if err := c.HealthCheck(ctxT(t)); err != nil {
+		t.Fatalf("health check with one endpoint up: %v", err)
+	}
+	if _, err := c.Write(ctxT(t), cpuBatch(t, "cpu", 1, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if b.RowCount("public", "cpu") != 1 || b.Calls()["Handle"] != 1 {
+		t.Error("the health check did not make the healthy endpoint active")
+	}
+	b.Stop()
+	if err := c.HealthCheck(ctxT(t)); err == nil {
+		t.Fatal("health check passed with every endpoint down")
+	}
+}
+
+func TestCallsAfterCloseFail(t *testing.T) {
+	_, c := startWithClient(t, greptimetest.Options{})
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Write(ctxT(t), cpuBatch(t, "cpu", 1, 0)); !errors.Is(err, writer.ErrClosed) {
+		t.Errorf("write after close: %v", err)
+	}
+	if err := c.HealthCheck(ctxT(t)); !errors.Is(err, writer.ErrClosed) {
+		t.Errorf("health check after close: %v", err)
+	}
+	if err := c.Close(); err != nil {
+		t.Errorf("second close: %v", err)
+	}
+}
