@@ -133,3 +133,5 @@ func req(table string, schema []*gpb.ColumnSchema, rows ...*gpb.Row) *gpb.RowIns
 }
 
 func cols(cs ...*gpb.ColumnSchema) []*gpb.ColumnSchema { return cs }
+
+func itoa(i int) string { return strconv.Itoa(i) }
