@@ -126,6 +126,11 @@ type tableState struct {
 	// sanitised names resolve without re-sanitising.
 	cols  map[string]*table.Column
 	stamp map[*table.Column]int32
+	// prevNames/prevCols remember the previous series' label names and
+	// columns (see sameNames); prevSeq is 0 when nothing is remembered.
+	prevNames [][]byte
+	prevCols  []*table.Column
+	prevSeq   int32
 
 	// remote write 2.0 metadata (v2.rs record_series_metadata).
 	mtype, unit string
@@ -140,6 +145,9 @@ func (t *tableState) reset() {
 	t.kind = 0
 	clear(t.cols)
 	clear(t.stamp)
+	clear(t.prevNames)
+	clear(t.prevCols)
+	t.prevNames, t.prevCols, t.prevSeq = t.prevNames[:0], t.prevCols[:0], 0
 }
 
 // begin prepares the converter for one request.
@@ -248,6 +256,19 @@ func (c *Converter) resolve(t *tableState) error {
 		clear(t.stamp)
 	}
 	c.res = c.res[:0]
+	if c.sameNames(t) {
+		// Same label names as this table's previous series (the common
+		// case: series of one metric share their label set): reuse its
+		// columns and only check the values.
+		for k, l := range c.labels {
+			v, err := checkValue(c.opts.UTF8, c.ver, l.name, l.value, &c.scratch)
+			if err != nil {
+				return err
+			}
+			c.res = append(c.res, resolved{col: t.prevCols[k], value: v})
+		}
+		return nil
+	}
 	for _, l := range c.labels {
 		col, ok := t.cols[string(l.name)]
 		if !ok {
@@ -265,7 +286,38 @@ func (c *Converter) resolve(t *tableState) error {
 		}
 		c.res = append(c.res, resolved{col: col, value: v})
 	}
+	c.remember(t)
 	return nil
+}
+
+// sameNames reports whether the current series has exactly the label names
+// of t's previous series, in order.
+func (c *Converter) sameNames(t *tableState) bool {
+	if len(t.prevNames) != len(c.labels) || t.prevSeq == 0 {
+		return false
+	}
+	for k, l := range c.labels {
+		if string(t.prevNames[k]) != string(l.name) {
+			return false
+		}
+	}
+	return true
+}
+
+// remember keeps the current series' names and columns for sameNames,
+// unless a repeated name made the mapping irregular. The names alias the
+// request buffer, which outlives the request's series.
+func (c *Converter) remember(t *tableState) {
+	t.prevNames, t.prevCols = t.prevNames[:0], t.prevCols[:0]
+	t.prevSeq = 0
+	if len(c.res) != len(c.labels) {
+		return
+	}
+	for k, l := range c.labels {
+		t.prevNames = append(t.prevNames, l.name)
+		t.prevCols = append(t.prevCols, c.res[k].col)
+	}
+	t.prevSeq = 1
 }
 
 // dupScanMax is the label count up to which duplicates are found by a

@@ -202,6 +202,14 @@ func (c *Converter) labelList() string {
 
 // labelV1 decodes a Label message.
 func labelV1(b []byte) (name, value []byte, err error) {
+	// Fast path for the canonical encoding every sender produces: name
+	// (field 1) then value (field 2), each shorter than 128 bytes.
+	if len(b) >= 4 && b[0] == 0x0a && b[1] < 0x80 {
+		n := 2 + int(b[1])
+		if n+2 <= len(b) && b[n] == 0x12 && b[n+1] < 0x80 && n+2+int(b[n+1]) == len(b) {
+			return b[2:n], b[n+2:], nil
+		}
+	}
 	for i := 0; i < len(b); {
 		num, typ, next, err := tag(b, i)
 		if err != nil {

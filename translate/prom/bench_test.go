@@ -1,0 +1,94 @@
+package prom
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"testing"
+
+	"github.com/klauspost/compress/s2"
+
+	"github.com/greptime-bridge/greptime-bridge/translate"
+)
+
+// benchSeries builds n series over metrics metric names with labels labels
+// each (__name__ included) and samples samples each, shaped like a
+// node-exporter scrape: a few low-cardinality labels and one per-series id.
+func benchSeries(n, metrics, labels, samples int) []series1 {
+	ss := make([]series1, n)
+	for i := range ss {
+		ls := []label{{"__name__", fmt.Sprintf("node_metric_%03d_total", i%metrics)}}
+		ls = append(ls, label{"instance", fmt.Sprintf("host-%03d.example.internal:9100", i/metrics%50)})
+		ls = append(ls, label{"job", "node"})
+		for k := 3; k < labels; k++ {
+			ls = append(ls, label{fmt.Sprintf("label_%02d", k), fmt.Sprintf("value-%d-%d", k, (i*7+k)%13)})
+		}
+		sm := make([]sample, samples)
+		for j := range sm {
+			sm[j] = sample{v: float64(i*j) + 0.5, ts: 1700000000000 + int64(j)*15000}
+		}
+		ss[i] = series1{labels: ls, samples: sm}
+	}
+	return ss
+}
+
+func benchV2(ss []series1) []byte {
+	r := newReq2()
+	for _, s := range ss {
+		r.add(series2{labels: s.labels, samples: s.samples, mtype: 1, help: "Help text.", unit: "bytes"})
+	}
+	return r.encode()
+}
+
+// benchTranslate measures DecodeAndTranslate from the snappy-compressed body
+// to ready batches, reporting ns and allocations per sample.
+func benchTranslate(b *testing.B, body []byte, opts *Options, samples int) {
+	out := &translate.Output{}
+	ctx := context.Background()
+	// Warm the pools and the intern table, as a running receiver has them.
+	for i := 0; i < 3; i++ {
+		out.Reset()
+		if err := DecodeAndTranslate(ctx, body, opts, out); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if out.Samples != samples {
+		b.Fatalf("samples %d, want %d", out.Samples, samples)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	for b.Loop() {
+		out.Reset()
+		if err := DecodeAndTranslate(ctx, body, opts, out); err != nil {
+			b.Fatal(err)
+		}
+	}
+	runtime.ReadMemStats(&ms1)
+	total := float64(b.N) * float64(samples)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/total, "ns/sample")
+	b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/total, "allocs/sample")
+}
+
+func BenchmarkTranslate(b *testing.B) {
+	for _, v := range []Version{V1, V2} {
+		for _, labels := range []int{8, 20} {
+			for _, samples := range []int{1, 10} {
+				for _, metrics := range []int{20, 200} {
+					name := fmt.Sprintf("rw%d/labels=%d/samples=%d/metrics=%d", v, labels, samples, metrics)
+					b.Run(name, func(b *testing.B) {
+						ss := benchSeries(2000, metrics, labels, samples)
+						raw := request1(0, ss...)
+						if v == V2 {
+							raw = benchV2(ss)
+						}
+						o := DefaultOptions()
+						o.Version = v
+						benchTranslate(b, s2.EncodeSnappy(nil, raw), &o, 2000*samples)
+					})
+				}
+			}
+		}
+	}
+}
