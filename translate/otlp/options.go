@@ -138,17 +138,18 @@ func truthy(v string) bool {
 
 // OptionsFromHeaders builds RequestOptions from a header getter such as
 // http.Header.Get or a gRPC metadata lookup. It fails, with a permanent
-// error, only where GreptimeDB answers 400: an unknown translation strategy
-// or malformed hints.
+// error, only where GreptimeDB answers 400: an unknown translation strategy.
 func OptionsFromHeaders(get func(key string) string) (RequestOptions, error) {
 	var o RequestOptions
 	o.Database = get(HeaderDBName)
 	if h := get(HeaderHints); h != "" {
-		hints, err := ParseHints(h)
-		if err != nil {
-			return o, err
+		o.Hints = ParseHints(h)
+	} else {
+		for _, k := range legacyHintKeys {
+			if v := get("x-greptime-hint-" + k); v != "" {
+				o.Hints.Set(k, strings.TrimSpace(v))
+			}
 		}
-		o.Hints = hints
 	}
 	o.PromoteAllResourceAttrs = truthy(get(HeaderPromoteAllResourceAttrs))
 	list := get(HeaderPromoteResourceAttrs)
@@ -188,20 +189,22 @@ func firstNonEmpty(a, b string) string {
 	return b
 }
 
+// legacyHintKeys are the per-key hint headers GreptimeDB reads when
+// x-greptime-hints is absent (session/src/hints.rs HINT_KEYS).
+var legacyHintKeys = [...]string{"auto_create_table", "ttl", "append_mode", "merge_mode",
+	"physical_table", "skip_wal", "read_preference"}
+
 // ParseHints parses "k1=v1, k2=v2" as GreptimeDB reads x-greptime-hints
-// (servers/src/hint_headers.rs): pairs split on ',', key and value trimmed.
-func ParseHints(s string) (table.Hints, error) {
+// (servers/src/hint_headers.rs extract_hints): pairs split on ',', then on
+// the first '=', key and value trimmed; an entry without '=' is ignored.
+func ParseHints(s string) table.Hints {
 	var h table.Hints
 	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
 		k, v, ok := strings.Cut(part, "=")
-		if !ok || strings.TrimSpace(k) == "" {
-			return nil, errs.NewPermanent(fmt.Errorf("cannot parse %s entry %q: want key=value", HeaderHints, part))
+		if !ok {
+			continue
 		}
 		h.Set(strings.TrimSpace(k), strings.TrimSpace(v))
 	}
-	return h, nil
+	return h
 }

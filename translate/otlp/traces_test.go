@@ -123,7 +123,7 @@ func TestTraceCreateSQL(t *testing.T) {
 	p4 := "PARTITION ON COLUMNS (\"trace_id\") (\n  trace_id < '4',\n  trace_id >= '4' AND trace_id < '8',\n  trace_id >= '8' AND trace_id < 'c',\n  trace_id >= 'c'\n)"
 	cases := map[string]string{"4": p4, "1": "", "0": ""}
 	for n, part := range cases {
-		h, _ := ParseHints("trace_table_partitions=" + n)
+		h := ParseHints("trace_table_partitions=" + n)
 		b := mustBatch(t, convertTraces(t, jaegerTraces(), &RequestOptions{TraceTableName: "t", Hints: h}), "t")
 		if want := wantTraceDDL("t", part, ""); b.CreateSQL != want {
 			t.Errorf("partitions=%s:\n%s\nwant:\n%s", n, b.CreateSQL, want)
@@ -134,13 +134,13 @@ func TestTraceCreateSQL(t *testing.T) {
 		t.Errorf("32 partitions: %v", rules)
 	}
 	for _, bad := range []string{"3", "abc", "131072"} {
-		h, _ := ParseHints("trace_table_partitions=" + bad)
+		h := ParseHints("trace_table_partitions=" + bad)
 		err := NewConverter().Traces(context.Background(), jaegerTraces(), &RequestOptions{Hints: h}, &translate.Output{})
 		if err == nil || !errs.IsPermanent(err) {
 			t.Errorf("partitions %s: %v", bad, err)
 		}
 	}
-	h, _ := ParseHints("ttl=7d")
+	h := ParseHints("ttl=7d")
 	out := convertTraces(t, jaegerTraces(), &RequestOptions{Hints: h})
 	if want := wantTraceDDL(DefaultTraceTable, partitions16, ",\n  ttl = '7d'"); mustBatch(t, out, DefaultTraceTable).CreateSQL != want {
 		t.Errorf("ttl DDL:\n%s", mustBatch(t, out, DefaultTraceTable).CreateSQL)
