@@ -196,7 +196,11 @@ func (h hist2) encode() []byte {
 	b = pbDouble(b, hSum, h.sum)
 	b = pbSint(b, hSchema, int64(h.schema))
 	b = pbDouble(b, hZeroThreshold, h.zeroThreshold)
-	b = pbUint(b, hZeroCountInt, h.zeroCountInt)
+	if h.posCounts != nil {
+		b = pbDouble(b, hZeroCountFlt, float64(h.zeroCountInt))
+	} else {
+		b = pbUint(b, hZeroCountInt, h.zeroCountInt)
+	}
 	for _, sp := range h.neg {
 		b = pbBytes(b, hNegSpans, pbUint(pbSint(nil, spanOffset, int64(sp.offset)), spanLength, uint64(sp.length)))
 	}

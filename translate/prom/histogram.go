@@ -40,6 +40,9 @@ type histogram struct {
 	schema                               int32
 	ts                                   int64
 	floatCounts                          bool
+	// which oneof members were present (v2.rs
+	// native_histogram_uses_float_counts checks the families agree).
+	countInt, countFloat, zeroInt, zeroFloat bool
 	negSpans, posSpans                   []span
 	negDeltas, posDeltas                 []int64
 	negCounts, posCounts                 []float64
@@ -49,6 +52,7 @@ type histogram struct {
 func (h *histogram) reset() {
 	h.count, h.sum, h.zeroThreshold, h.zeroCount = 0, 0, 0, 0
 	h.schema, h.ts, h.floatCounts = 0, 0, false
+	h.countInt, h.countFloat, h.zeroInt, h.zeroFloat = false, false, false, false
 	h.negSpans, h.posSpans = h.negSpans[:0], h.posSpans[:0]
 	h.negDeltas, h.posDeltas = h.negDeltas[:0], h.posDeltas[:0]
 	h.negCounts, h.posCounts = h.negCounts[:0], h.posCounts[:0]
@@ -72,9 +76,9 @@ func (h *histogram) decode(b []byte) error {
 			}
 			switch num {
 			case hCountInt:
-				h.count = float64(u)
+				h.count, h.countInt, h.countFloat = float64(u), true, false
 			case hZeroCountInt:
-				h.zeroCount = float64(u)
+				h.zeroCount, h.zeroInt, h.zeroFloat = float64(u), true, false
 			case hSchema:
 				h.schema = int32(zigzag(u))
 			case hTimestamp:
@@ -93,13 +97,13 @@ func (h *histogram) decode(b []byte) error {
 			f := math.Float64frombits(u)
 			switch num {
 			case hCountFloat:
-				h.count, h.floatCounts = f, true
+				h.count, h.countFloat, h.countInt = f, true, false
 			case hSum:
 				h.sum = f
 			case hZeroThreshold:
 				h.zeroThreshold = f
 			case hZeroCountFlt:
-				h.zeroCount, h.floatCounts = f, true
+				h.zeroCount, h.zeroFloat, h.zeroInt = f, true, false
 			case hNegCounts:
 				h.negCounts = append(h.negCounts, f)
 			case hPosCounts:
@@ -159,9 +163,6 @@ func (h *histogram) decode(b []byte) error {
 					h.custom = append(h.custom, f)
 				}
 			}
-			if num != hCustomValues {
-				h.floatCounts = true
-			}
 			i = end
 		default:
 			if i, err = skip(b, i, typ); err != nil {
@@ -219,16 +220,19 @@ const maxHistogramBuckets = 1 << 16
 // does (v2.rs bucket_counts_from_deltas: a negative count is refused).
 func (h *histogram) classicBuckets(dst []bucket) ([]bucket, error) {
 	dst = dst[:0]
-	custom := h.schema == customBucketsSchema
-	if !custom && (h.schema < -4 || h.schema > 52) {
-		return nil, v2Err("native histogram schema %d is unsupported", h.schema)
+	if err := h.validate(); err != nil {
+		return nil, err
 	}
-	neg, err := spanBuckets(h.negSpans, h.negDeltas, h.negCounts, h.floatCounts, "negative")
+	custom := h.schema == customBucketsSchema
+	neg, err := spanBuckets(h.negSpans, h.negDeltas, h.negCounts, h.floatCounts, "negative", !custom)
 	if err != nil {
 		return nil, err
 	}
-	pos, err := spanBuckets(h.posSpans, h.posDeltas, h.posCounts, h.floatCounts, "positive")
+	pos, err := spanBuckets(h.posSpans, h.posDeltas, h.posCounts, h.floatCounts, "positive", !custom)
 	if err != nil {
+		return nil, err
+	}
+	if err := h.checkTotals(neg, pos); err != nil {
 		return nil, err
 	}
 	if len(neg)+len(pos) > maxHistogramBuckets {
@@ -237,7 +241,7 @@ func (h *histogram) classicBuckets(dst []bucket) ([]bucket, error) {
 	if custom {
 		for _, x := range pos {
 			if x.index < 0 || int(x.index) > len(h.custom) {
-				return nil, v2Err("native histogram custom bucket index %d is out of range", x.index)
+				return nil, v2Err("native histogram positive bucket index %d is out of range", x.index)
 			}
 			le := math.Inf(1)
 			if int(x.index) < len(h.custom) {
@@ -252,7 +256,16 @@ func (h *histogram) classicBuckets(dst []bucket) ([]bucket, error) {
 		if h.zeroCount != 0 || h.zeroThreshold != 0 {
 			dst = append(dst, bucket{le: h.zeroThreshold, count: h.zeroCount})
 		}
+		limit := overflowIndex(h.schema)
+		for _, x := range neg {
+			if x.index > limit {
+				return nil, v2Err("native histogram negative bucket index %d is out of range", x.index)
+			}
+		}
 		for _, x := range pos {
+			if x.index > limit {
+				return nil, v2Err("native histogram positive bucket index %d is out of range", x.index)
+			}
 			dst = append(dst, bucket{le: bound(x.index, h.schema), count: x.count})
 		}
 	}
@@ -276,7 +289,7 @@ type indexed struct {
 }
 
 // spanBuckets expands spans into (bucket index, absolute count) pairs.
-func spanBuckets(spans []span, deltas []int64, counts []float64, floats bool, side string) ([]indexed, error) {
+func spanBuckets(spans []span, deltas []int64, counts []float64, floats bool, side string, negFirst bool) ([]indexed, error) {
 	total := 0
 	for _, sp := range spans {
 		total += int(sp.length)
@@ -296,6 +309,9 @@ func spanBuckets(spans []span, deltas []int64, counts []float64, floats bool, si
 	k := 0
 	var running int64
 	for j, sp := range spans {
+		if sp.offset < 0 && (j > 0 || !negFirst) {
+			return nil, v2Err("native histogram %s span %d has negative offset %d", side, j+1, sp.offset)
+		}
 		if j == 0 {
 			idx = int64(sp.offset)
 		} else {
@@ -308,6 +324,9 @@ func spanBuckets(spans []span, deltas []int64, counts []float64, floats bool, si
 			var c float64
 			if floats {
 				c = counts[k]
+				if c < 0 {
+					return nil, v2Err("native histogram %s bucket %d count must not be negative", side, k+1)
+				}
 			} else {
 				running += deltas[k]
 				if running < 0 {
@@ -334,4 +353,87 @@ func bound(index int32, schema int32) float64 {
 	whole := int64(index) >> uint(schema) // floor division
 	frac := int64(index) - whole*per
 	return math.Ldexp(math.Exp2(float64(frac)/float64(per)), int(whole))
+}
+
+// validate applies GreptimeDB's structural checks of a native histogram
+// (v2.rs validate_native_histogram, native_histogram_uses_float_counts):
+// schema range, one count family, custom-bucket rules.
+func (h *histogram) validate() error {
+	switch {
+	case h.schema == customBucketsSchema:
+	case h.schema >= -4 && h.schema <= 8:
+	case h.schema > 8 && h.schema <= 52:
+		return v2Err("native histogram schema %d must be reduced before ingestion", h.schema)
+	default:
+		return v2Err("native histogram schema %d is unsupported", h.schema)
+	}
+	if h.countInt && h.zeroFloat || h.countFloat && h.zeroInt {
+		return v2Err("native histogram count and zero_count must use the same integer or float family")
+	}
+	floatBuckets := len(h.posCounts)+len(h.negCounts) > 0
+	intBuckets := len(h.posDeltas)+len(h.negDeltas) > 0
+	floatCount := h.countFloat || h.zeroFloat
+	intCount := h.countInt || h.zeroInt
+	switch {
+	case floatBuckets && intBuckets:
+		return v2Err("native histogram bucket counts must use either integer deltas or float counts")
+	case floatCount && intBuckets:
+		return v2Err("float native histogram must not use integer bucket deltas")
+	case intCount && floatBuckets:
+		return v2Err("integer native histogram must not use float bucket counts")
+	}
+	h.floatCounts = floatCount || floatBuckets
+	if h.floatCounts && (h.count < 0 || h.zeroCount < 0) {
+		return v2Err("native histogram float count must not be negative")
+	}
+	if h.schema != customBucketsSchema {
+		if len(h.custom) > 0 {
+			return v2Err("standard native histogram must not use custom_values")
+		}
+		return nil
+	}
+	if h.zeroThreshold != 0 || h.zeroCount != 0 {
+		return v2Err("custom native histogram must not use a zero bucket")
+	}
+	if len(h.negSpans)+len(h.negDeltas)+len(h.negCounts) > 0 {
+		return v2Err("custom native histogram must not use negative buckets")
+	}
+	for k, v := range h.custom {
+		if math.IsNaN(v) || math.IsInf(v, 1) {
+			return v2Err("custom native histogram custom_values must not contain +Inf or NaN")
+		}
+		if k > 0 && !(h.custom[k-1] < v) {
+			return v2Err("custom native histogram custom_values must be sorted")
+		}
+	}
+	return nil
+}
+
+// checkTotals requires an integer histogram's buckets to add up to its
+// count (at most the count when the sum is NaN), as GreptimeDB does
+// (v2.rs validate_integer_native_histogram_counts).
+func (h *histogram) checkTotals(neg, pos []indexed) error {
+	if h.floatCounts {
+		return nil
+	}
+	total := h.zeroCount
+	for _, x := range neg {
+		total += x.count
+	}
+	for _, x := range pos {
+		total += x.count
+	}
+	if total == h.count || math.IsNaN(h.sum) && total <= h.count {
+		return nil
+	}
+	return v2Err("native histogram has %v observations in buckets, count is %v", total, h.count)
+}
+
+// overflowIndex is the largest exponential bucket index whose upper bound
+// is finite: 2^(i*2^-schema) overflows float64 past 2^1024.
+func overflowIndex(schema int32) int32 {
+	if schema >= 0 {
+		return 1024 << uint(schema)
+	}
+	return 1024 >> uint(-schema)
 }

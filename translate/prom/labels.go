@@ -96,16 +96,54 @@ func checkValue(mode UTF8Mode, v Version, name, value []byte, scratch *[]byte) (
 		r, n := utf8.DecodeRune(value)
 		if r == utf8.RuneError && n <= 1 {
 			*scratch = append(*scratch, "\uFFFD"...)
-			// Rust's from_utf8_lossy folds a maximal invalid prefix of a
-			// sequence into one U+FFFD; Go decodes one byte at a time. The
-			// difference only shows on multi-byte broken sequences.
-			value = value[1:]
+			value = value[invalidPrefix(value):]
 			continue
 		}
 		*scratch = append(*scratch, value[:n]...)
 		value = value[n:]
 	}
 	return (*scratch)[start:], nil
+}
+
+// invalidPrefix returns the length of the maximal prefix of an ill-formed
+// UTF-8 sequence at the start of b, which Rust's String::from_utf8_lossy
+// (and the Unicode "substitution of maximal subparts" practice) replaces
+// with one U+FFFD: a lead byte and the continuation bytes that could still
+// have completed it.
+func invalidPrefix(b []byte) int {
+	c := b[0]
+	var need int
+	lo, hi := byte(0x80), byte(0xBF)
+	switch {
+	case c >= 0xC2 && c <= 0xDF:
+		need = 1
+	case c == 0xE0:
+		need, lo = 2, 0xA0
+	case c >= 0xE1 && c <= 0xEC, c == 0xEE, c == 0xEF:
+		need = 2
+	case c == 0xED:
+		need, hi = 2, 0x9F
+	case c == 0xF0:
+		need, lo = 3, 0x90
+	case c >= 0xF1 && c <= 0xF3:
+		need = 3
+	case c == 0xF4:
+		need, hi = 3, 0x8F
+	default:
+		return 1
+	}
+	n := 1
+	for k := 0; k < need && n < len(b); k++ {
+		x := b[n]
+		if k > 0 {
+			lo, hi = 0x80, 0xBF
+		}
+		if x < lo || x > hi {
+			break
+		}
+		n++
+	}
+	return n
 }
 
 // Names used in value errors for the routing labels.

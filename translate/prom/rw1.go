@@ -126,6 +126,9 @@ func (c *Converter) seriesV1(b []byte) error {
 			i = end
 		case num == v1TSHistograms:
 			return errs.NewPermanent(errV1Histogram)
+		case num == v1TSLabels || num == v1TSSamples:
+			// A known field with the wrong wire type: prost refuses it.
+			return wireErr(V1, "timeseries", errWireType)
 		default:
 			if num == v1TSExemplars && typ == wireLen {
 				exemplars++
@@ -229,6 +232,9 @@ func labelV1(b []byte) (name, value []byte, err error) {
 			i = end
 			continue
 		}
+		if num == v1LabelName || num == v1LabelValue {
+			return nil, nil, wireErr(V1, "label", errWireType)
+		}
 		if i, err = skip(b, i, typ); err != nil {
 			return nil, nil, wireErr(V1, "label", err)
 		}
@@ -258,6 +264,8 @@ func (c *Converter) sampleV1(b []byte) error {
 				return wireErr(V1, "sample", err)
 			}
 			ts = int64(u)
+		case num == v1SampleValue || num == v1SampleTimestamp:
+			return wireErr(V1, "sample", errWireType)
 		default:
 			if i, err = skip(b, i, typ); err != nil {
 				return wireErr(V1, "sample", err)

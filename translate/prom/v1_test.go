@@ -316,3 +316,43 @@ func TestReuse(t *testing.T) {
 		}
 	}
 }
+
+// Lossy mode replaces each maximal ill-formed subpart with one U+FFFD, as
+// Rust's String::from_utf8_lossy does.
+func TestLossyMaximalSubpart(t *testing.T) {
+	cases := map[string]string{
+		"a\xffb":            "a\uFFFDb",
+		"\xF0\x9F\x98a":     "\uFFFDa",            // truncated 4-byte sequence: one replacement
+		"\xE0\x80":          "\uFFFD\uFFFD",       // E0 80 is never valid: two
+		"\xED\xA0\x80":      "\uFFFD\uFFFD\uFFFD", // surrogate
+		"ok\xC3":            "ok\uFFFD",
+		"\xF4\x90\x80\x80":  "\uFFFD\uFFFD\uFFFD\uFFFD",
+		"caf\xC3\xA9 \xC3(": "café \uFFFD(",
+	}
+	for in, want := range cases {
+		var scratch []byte
+		got, err := checkValue(UTF8Lossy, V1, []byte("l"), []byte(in), &scratch)
+		if err != nil || string(got) != want {
+			t.Errorf("lossy(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}
+
+// Known fields with the wrong wire type are refused, as prost refuses them.
+func TestV1WrongWireTypes(t *testing.T) {
+	lb := pbUint(nil, v1LabelName, 3)
+	cases := map[string][]byte{
+		"label as varint":     pbBytes(nil, v1ReqTimeseries, pbUint(nil, v1TSLabels, 1)),
+		"label name varint":   pbBytes(nil, v1ReqTimeseries, pbBytes(nil, v1TSLabels, lb)),
+		"sample value varint": pbBytes(nil, v1ReqTimeseries, pbBytes(nil, v1TSSamples, pbUint(nil, v1SampleValue, 1))),
+		"timestamp as double": pbBytes(nil, v1ReqTimeseries, pbBytes(nil, v1TSSamples, pbDouble(nil, v1SampleTimestamp, 1))),
+	}
+	for what, raw := range cases {
+		_, err := run(t, v1opts(), raw)
+		if err == nil {
+			t.Errorf("%s: accepted", what)
+			continue
+		}
+		wantErr(t, err, "wire type")
+	}
+}

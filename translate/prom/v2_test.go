@@ -223,3 +223,35 @@ func TestAppendLE(t *testing.T) {
 		t.Errorf("NaN = %q", got)
 	}
 }
+
+// GreptimeDB's structural checks of native histograms apply before the
+// classic conversion (v2.rs validate_native_histogram and friends).
+func TestV2HistogramValidation(t *testing.T) {
+	o := v2opts()
+	o.NativeHistograms = NativeHistogramsClassic
+	ok := hist2{countInt: 2, pos: []span{{0, 2}}, posDeltas: []int64{1, 0}}
+	cases := []struct {
+		what string
+		h    []byte
+		want string
+	}{
+		{"reducible schema", hist2{schema: 9}.encode(), "must be reduced"},
+		{"bad schema", hist2{schema: 60}.encode(), "schema 60 is unsupported"},
+		{"count mismatch", hist2{countInt: 5, pos: []span{{0, 2}}, posDeltas: []int64{1, 0}}.encode(), "2 observations in buckets, count is 5"},
+		{"negative later offset", hist2{countInt: 2, pos: []span{{0, 1}, {-1, 1}}, posDeltas: []int64{1, 0}}.encode(), "span 2 has negative offset"},
+		{"custom values on standard", hist2{countInt: 0, custom: []float64{1}}.encode(), "must not use custom_values"},
+		{"custom zero bucket", hist2{schema: -53, zeroThreshold: 1, custom: []float64{1}}.encode(), "must not use a zero bucket"},
+		{"custom unsorted", hist2{schema: -53, custom: []float64{2, 1}}.encode(), "must be sorted"},
+		{"custom inf", hist2{schema: -53, custom: []float64{math.Inf(1)}}.encode(), "+Inf or NaN"},
+		{"custom index", hist2{schema: -53, custom: []float64{1}, pos: []span{{2, 1}}, posDeltas: []int64{1}, countInt: 1}.encode(), "index 2 is out of range"},
+		{"mixed families", append(hist2{posCounts: []float64{1}, pos: []span{{0, 1}}}.encode(), pbUint(nil, hCountInt, 1)...), "same integer or float family"},
+	}
+	for _, tc := range cases {
+		_, err := run(t, o, newReq2().add(series2{labels: lbl("__name__", "h"), hists: [][]byte{tc.h}}).encode())
+		wantErr(t, err, tc.want)
+	}
+	mustRun(t, o, newReq2().add(series2{labels: lbl("__name__", "h"), hists: [][]byte{ok.encode()}}).encode())
+	// NaN sum allows fewer observations in buckets than the count.
+	nan := hist2{countInt: 3, sum: math.NaN(), pos: []span{{0, 1}}, posDeltas: []int64{2}}
+	mustRun(t, o, newReq2().add(series2{labels: lbl("__name__", "h"), hists: [][]byte{nan.encode()}}).encode())
+}
