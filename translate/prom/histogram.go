@@ -43,10 +43,10 @@ type histogram struct {
 	// which oneof members were present (v2.rs
 	// native_histogram_uses_float_counts checks the families agree).
 	countInt, countFloat, zeroInt, zeroFloat bool
-	negSpans, posSpans                   []span
-	negDeltas, posDeltas                 []int64
-	negCounts, posCounts                 []float64
-	custom                               []float64
+	negSpans, posSpans                       []span
+	negDeltas, posDeltas                     []int64
+	negCounts, posCounts                     []float64
+	custom                                   []float64
 }
 
 func (h *histogram) reset() {
