@@ -195,6 +195,12 @@ func (c *Converter) table(d *dbState, name []byte, phys []byte, physSet bool) (*
 	if t, ok := d.tables[string(name)]; ok {
 		return t, nil
 	}
+	if !validTableName(name) {
+		// GreptimeDB refuses to auto-create such a table
+		// (operator/src/statement/ddl.rs NAME_PATTERN_REG, also for logical
+		// tables), which fails the whole remote-write request.
+		return nil, errs.NewPermanent(fmt.Errorf("remote write %s: metric name %q is not a valid GreptimeDB table name (%s)", c.ver, name, tableNamePattern))
+	}
 	var t *tableState
 	if n := len(c.free); n > 0 {
 		t = c.free[n-1]

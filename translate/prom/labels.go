@@ -166,3 +166,32 @@ func (c *Converter) checkLabels() error {
 	}
 	return nil
 }
+
+// tableNamePattern is GreptimeDB's NAME_PATTERN
+// (common/base/src/regex_pattern.rs), which a table name must match when
+// GreptimeDB creates the table.
+const tableNamePattern = `[a-zA-Z_:-][a-zA-Z0-9_:\-\.@#]*`
+
+var validTableRest = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = validLabelRest[c] || c == ':' || c == '-' || c == '.' || c == '@' || c == '#'
+	}
+	return t
+}()
+
+// validTableName reports whether name matches tableNamePattern.
+func validTableName(name []byte) bool {
+	if len(name) == 0 {
+		return false
+	}
+	c := name[0]
+	if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == ':' || c == '-') {
+		return false
+	}
+	for _, c := range name[1:] {
+		if !validTableRest[c] {
+			return false
+		}
+	}
+	return true
+}

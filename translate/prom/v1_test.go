@@ -356,3 +356,15 @@ func TestV1WrongWireTypes(t *testing.T) {
 		wantErr(t, err, "wire type")
 	}
 }
+
+// Metric names are kept verbatim but must be names GreptimeDB can create a
+// table for (NAME_PATTERN in common/base/src/regex_pattern.rs).
+func TestMetricNamePattern(t *testing.T) {
+	for _, name := range []string{"up", "Http.Requests-Total", ":colon", "-dash", "a@b#c", "job:rate5m"} {
+		mustRun(t, v1opts(), request1(0, series1{labels: lbl("__name__", name), samples: []sample{{1, 1}}}))
+	}
+	for _, name := range []string{"has space", "1starts_with_digit", ".dot", "ünicode", "a/b"} {
+		_, err := run(t, v1opts(), request1(0, series1{labels: lbl("__name__", name), samples: []sample{{1, 1}}}))
+		wantErr(t, err, "not a valid GreptimeDB table name", name)
+	}
+}
