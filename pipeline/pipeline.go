@@ -1,0 +1,220 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/greptime-bridge/greptime-bridge/translate"
+	"github.com/greptime-bridge/greptime-bridge/writer/errs"
+	"github.com/greptime-bridge/greptime-bridge/writer/table"
+)
+
+// RowWriter writes batches of one or many tables in one row insert; the
+// writer package's Client implements it.
+type RowWriter interface {
+	Write(ctx context.Context, batches ...*table.Batch) (uint32, error)
+}
+
+// DDLExecutor runs a CREATE statement in a database.
+type DDLExecutor interface {
+	ExecDDL(ctx context.Context, database, sql string) error
+}
+
+// BulkWriter writes one batch through the table's bulk stream and returns
+// once GreptimeDB acknowledged it.
+type BulkWriter interface {
+	WriteBulk(ctx context.Context, b *table.Batch) error
+}
+
+// Config configures a Pipeline.
+type Config struct {
+	// Workers is the number of table workers; a table always stays on
+	// one worker so its rows keep their order.
+	Workers int
+	// FlushInterval, MaxBatchRows and MaxBatchBytes trigger a flush.
+	FlushInterval time.Duration
+	MaxBatchRows  int
+	MaxBatchBytes int
+	// Mode is "auto", "rows" or "bulk".
+	Mode string
+	// BulkThresholdRows routes a flushed table batch of at least this many
+	// rows through bulk (auto mode).
+	BulkThresholdRows int
+	Retry             RetryConfig
+	// WriteTimeout bounds one write attempt.
+	WriteTimeout time.Duration
+}
+
+// DefaultConfig returns the defaults also used by config.Default.
+func DefaultConfig() Config {
+	return Config{
+		Workers:           4,
+		FlushInterval:     200 * time.Millisecond,
+		MaxBatchRows:      50_000,
+		MaxBatchBytes:     32 << 20,
+		Mode:              "auto",
+		BulkThresholdRows: 1000,
+		Retry:             RetryConfig{MaxAttempts: 5, InitialBackoff: 100 * time.Millisecond, MaxBackoff: 5 * time.Second},
+		WriteTimeout:      30 * time.Second,
+	}
+}
+
+// ErrShuttingDown is returned to requests arriving after Shutdown began.
+var ErrShuttingDown = errors.New("bridge is shutting down")
+
+// Pipeline coalesces translated batches per table and writes them, answering
+// each Consume only after GreptimeDB acknowledged all of its rows.
+type Pipeline struct {
+	cfg     Config
+	rows    RowWriter
+	ddl     DDLExecutor
+	bulk    BulkWriter
+	log     *slog.Logger
+	schemas *schemaCache
+	workers []*worker
+	seed    maphash.Seed
+	stats   Stats
+
+	mu      sync.RWMutex
+	closing bool
+	wg      sync.WaitGroup
+	ctx     context.Context
+	cancel  context.CancelFunc
+}
+
+// New starts a pipeline. bulk and ddl may be nil (rows only; no DDL).
+func New(cfg Config, rows RowWriter, ddl DDLExecutor, bulk BulkWriter, log *slog.Logger) *Pipeline {
+	d := DefaultConfig()
+	if cfg.Workers <= 0 {
+		cfg.Workers = d.Workers
+	}
+	if cfg.FlushInterval <= 0 {
+		cfg.FlushInterval = d.FlushInterval
+	}
+	if cfg.MaxBatchRows <= 0 {
+		cfg.MaxBatchRows = d.MaxBatchRows
+	}
+	if cfg.MaxBatchBytes <= 0 {
+		cfg.MaxBatchBytes = d.MaxBatchBytes
+	}
+	if cfg.Mode == "" {
+		cfg.Mode = d.Mode
+	}
+	if cfg.BulkThresholdRows <= 0 {
+		cfg.BulkThresholdRows = d.BulkThresholdRows
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = d.WriteTimeout
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &Pipeline{cfg: cfg, rows: rows, ddl: ddl, bulk: bulk, log: log, schemas: newSchemaCache(),
+		seed: maphash.MakeSeed(), ctx: ctx, cancel: cancel}
+	for i := 0; i < cfg.Workers; i++ {
+		w := newWorker(p)
+		p.workers = append(p.workers, w)
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			w.run()
+		}()
+	}
+	return p
+}
+
+// Consume validates out's batches, hands them to their tables' workers and
+// waits until GreptimeDB acknowledged every row or a part failed. A batch
+// that can never be written fails the call with a permanent error before
+// anything is queued. The batches must not be modified until Consume
+// returns; after it returns the caller may reuse out.
+func (p *Pipeline) Consume(ctx context.Context, out *translate.Output) error {
+	var parts []*table.Batch
+	for _, b := range out.Batches {
+		if b.Rows() == 0 {
+			continue
+		}
+		if err := b.Validate(); err != nil {
+			return errs.NewPermanent(err)
+		}
+		if err := p.schemas.check(b); err != nil {
+			return err
+		}
+		parts = append(parts, b)
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	p.mu.RLock()
+	if p.closing {
+		p.mu.RUnlock()
+		return ErrShuttingDown
+	}
+	t := newTicket(len(parts))
+	for i, b := range parts {
+		w := p.workers[p.workerFor(b)]
+		select {
+		case w.in <- item{b: b, t: t}:
+		case <-ctx.Done():
+			// Parts not handed over are resolved here so the ticket can
+			// still complete for the parts that were.
+			for range parts[i:] {
+				t.resolve(ctx.Err())
+			}
+			p.mu.RUnlock()
+			return ctx.Err()
+		}
+	}
+	p.mu.RUnlock()
+	p.stats.requests.Add(1)
+	return t.wait(ctx)
+}
+
+func (p *Pipeline) workerFor(b *table.Batch) int {
+	var h maphash.Hash
+	h.SetSeed(p.seed)
+	h.WriteString(b.Database)
+	h.WriteByte(0)
+	h.WriteString(b.Table)
+	return int(h.Sum64() % uint64(len(p.workers)))
+}
+
+// Shutdown stops accepting requests, flushes every table, and waits for the
+// workers until ctx ends; then it cancels outstanding writes and reports
+// how many rows could not be written.
+func (p *Pipeline) Shutdown(ctx context.Context) error {
+	p.mu.Lock()
+	if p.closing {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closing = true
+	for _, w := range p.workers {
+		close(w.in)
+	}
+	p.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		p.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		p.cancel()
+		return nil
+	case <-ctx.Done():
+		p.cancel()
+		<-done
+		lost := p.stats.RowsFailed.Load()
+		return fmt.Errorf("shutdown deadline passed before every table was flushed (%d rows failed in total): %w", lost, ctx.Err())
+	}
+}
+
+// Stats returns the pipeline's counters.
+func (p *Pipeline) Stats() *Stats { return &p.stats }

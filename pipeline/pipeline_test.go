@@ -1,0 +1,265 @@
+package pipeline_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+	"google.golang.org/grpc/codes"
+
+	"github.com/greptime-bridge/greptime-bridge/pipeline"
+	"github.com/greptime-bridge/greptime-bridge/translate"
+	"github.com/greptime-bridge/greptime-bridge/writer"
+	"github.com/greptime-bridge/greptime-bridge/writer/errs"
+	"github.com/greptime-bridge/greptime-bridge/writer/greptimetest"
+	"github.com/greptime-bridge/greptime-bridge/writer/table"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+type env struct {
+	srv     *greptimetest.Server
+	client  *writer.Client
+	streams *pipeline.Streams
+	p       *pipeline.Pipeline
+}
+
+func setup(t *testing.T, cfg pipeline.Config, bulk bool) *env {
+	t.Helper()
+	srv := greptimetest.StartT(t, greptimetest.Options{})
+	wc := writer.DefaultConfig(srv.Addr())
+	c, err := writer.NewClient(wc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{srv: srv, client: c}
+	var bw pipeline.BulkWriter
+	if bulk {
+		e.streams = pipeline.NewStreams(c, 8, time.Minute, nil)
+		bw = e.streams
+	}
+	if cfg.FlushInterval == 0 {
+		cfg.FlushInterval = 20 * time.Millisecond
+	}
+	if cfg.Retry.MaxAttempts == 0 {
+		cfg.Retry = pipeline.RetryConfig{MaxAttempts: 3, InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}
+	}
+	e.p = pipeline.New(cfg, c, pipeline.ClientDDL{Client: c}, bw, nil)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := e.p.Shutdown(ctx); err != nil {
+			t.Error(err)
+		}
+		if e.streams != nil {
+			_ = e.streams.Close(ctx)
+		}
+		_ = c.Close()
+	})
+	return e
+}
+
+// metricOutput builds one request: rows samples for each metric, each row
+// with the labels given.
+func metricOutput(db string, metrics []string, rows int, start int64, labels map[string]string) *translate.Output {
+	out := &translate.Output{}
+	for _, m := range metrics {
+		b := out.Batch(db, m)
+		for i := 0; i < rows; i++ {
+			b.MustColumn("greptime_timestamp", table.TimestampMillisecond, table.Timestamp).AppendInt64(start + int64(i))
+			b.MustColumn("greptime_value", table.Float64, table.Field).AppendFloat64(float64(i))
+			for k, v := range labels {
+				b.MustColumn(k, table.String, table.Tag).AppendString(v)
+			}
+			if err := b.EndRow(); err != nil {
+				panic(err)
+			}
+		}
+	}
+	return out
+}
+
+func TestManyRequestsCoalescedAndAcknowledged(t *testing.T) {
+	e := setup(t, pipeline.Config{Workers: 2}, false)
+	metrics := []string{"m_a", "m_b", "m_c", "m_d", "m_e"}
+	var wg sync.WaitGroup
+	for r := 0; r < 20; r++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out := metricOutput("public", metrics, 10, int64(r*1000), map[string]string{"job": "j", "instance": fmt.Sprint("i", r)})
+			if err := e.p.Consume(context.Background(), out); err != nil {
+				t.Errorf("request %d: %v", r, err)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, m := range metrics {
+		if n := e.srv.RowCount("public", m); n != 200 {
+			t.Errorf("%s: %d rows stored, want 200", m, n)
+		}
+		if pc := e.srv.PathCounts("public", m); pc[greptimetest.PathBulk] != 0 {
+			t.Errorf("%s: bulk used without a bulk writer: %v", m, pc)
+		}
+	}
+	if calls := e.srv.Calls()["Handle"]; calls >= 20*len(metrics) {
+		t.Errorf("%d Handle calls for 100 table batches: nothing was coalesced", calls)
+	}
+}
+
+func TestConflictingRequestAnsweredAlone(t *testing.T) {
+	e := setup(t, pipeline.Config{Workers: 1}, false)
+	good := metricOutput("public", []string{"cpu"}, 3, 0, map[string]string{"host": "a"})
+	if err := e.p.Consume(context.Background(), good); err != nil {
+		t.Fatal(err)
+	}
+	bad := &translate.Output{}
+	b := bad.Batch("public", "cpu")
+	b.MustColumn("greptime_timestamp", table.TimestampMillisecond, table.Timestamp).AppendInt64(5)
+	b.MustColumn("greptime_value", table.String, table.Field).AppendString("not a float")
+	_ = b.EndRow()
+	err := e.p.Consume(context.Background(), bad)
+	if err == nil || !errs.IsPermanent(err) {
+		t.Fatalf("conflicting request: got %v, want a permanent error", err)
+	}
+	if n := e.srv.RowCount("public", "cpu"); n != 3 {
+		t.Fatalf("%d rows stored, want 3", n)
+	}
+}
+
+func TestPermanentErrorSplitByRequest(t *testing.T) {
+	e := setup(t, pipeline.Config{Workers: 1, FlushInterval: 200 * time.Millisecond}, false)
+	// A table created outside the bridge with an INT64 value: the bridge's
+	// cache does not know it, so only GreptimeDB can refuse the FLOAT64 rows.
+	if _, err := e.client.ExecSQL(context.Background(),
+		"CREATE TABLE other (ts TIMESTAMP(3) NOT NULL, greptime_value BIGINT, TIME INDEX (ts))"); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var goodErr, badErr error
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		goodErr = e.p.Consume(context.Background(), metricOutput("public", []string{"fine"}, 4, 0, map[string]string{"k": "v"}))
+	}()
+	go func() {
+		defer wg.Done()
+		out := &translate.Output{}
+		b := out.Batch("public", "other")
+		b.MustColumn("ts", table.TimestampMillisecond, table.Timestamp).AppendInt64(1)
+		b.MustColumn("greptime_value", table.Float64, table.Field).AppendFloat64(1.5)
+		_ = b.EndRow()
+		badErr = e.p.Consume(context.Background(), out)
+	}()
+	wg.Wait()
+	if goodErr != nil {
+		t.Errorf("the good request failed with the bad one: %v", goodErr)
+	}
+	if badErr == nil || writer.IsRetryable(badErr) {
+		t.Errorf("the bad request: got %v, want a non-retryable error", badErr)
+	}
+	if n := e.srv.RowCount("public", "fine"); n != 4 {
+		t.Errorf("%d rows of the good request stored, want 4", n)
+	}
+}
+
+func TestRetryableErrorsRetried(t *testing.T) {
+	e := setup(t, pipeline.Config{Workers: 1}, false)
+	e.srv.FailNext(2, greptimetest.Fault{Method: "Handle", Code: codes.Unavailable, Status: 4008, Retryable: true, Message: "region not ready"})
+	if err := e.p.Consume(context.Background(), metricOutput("public", []string{"r"}, 5, 0, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.srv.RowCount("public", "r"); n != 5 {
+		t.Fatalf("%d rows, want 5", n)
+	}
+	if e.p.Stats().Retries.Load() < 2 {
+		t.Fatalf("retries %d, want at least 2", e.p.Stats().Retries.Load())
+	}
+	// Exhausted retries answer with a retryable error, never success.
+	e.srv.FailNext(10, greptimetest.Fault{Method: "Handle", Code: codes.Unavailable, Status: 4008, Retryable: true, Message: "region not ready"})
+	err := e.p.Consume(context.Background(), metricOutput("public", []string{"r"}, 5, 100, nil))
+	if err == nil || !writer.IsRetryable(err) {
+		t.Fatalf("got %v, want a retryable error", err)
+	}
+}
+
+func TestDeepTablesGoByBulkAfterCreate(t *testing.T) {
+	e := setup(t, pipeline.Config{Workers: 1, BulkThresholdRows: 100}, true)
+	ctx := context.Background()
+	// First batch creates the table through a row insert.
+	if err := e.p.Consume(ctx, metricOutput("public", []string{"deep"}, 500, 0, map[string]string{"host": "a"})); err != nil {
+		t.Fatal(err)
+	}
+	// Steady state: deep batches stream by bulk.
+	for i := 1; i <= 3; i++ {
+		if err := e.p.Consume(ctx, metricOutput("public", []string{"deep"}, 500, int64(i*1000), map[string]string{"host": "a"})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A new label widens the table: row insert again, then bulk again.
+	if err := e.p.Consume(ctx, metricOutput("public", []string{"deep"}, 500, 10_000, map[string]string{"host": "a", "zone": "z"})); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.p.Consume(ctx, metricOutput("public", []string{"deep"}, 500, 20_000, map[string]string{"host": "b"})); err != nil {
+		t.Fatal(err)
+	}
+	pc := e.srv.PathCounts("public", "deep")
+	if pc[greptimetest.PathRowInsert] != 1000 || pc[greptimetest.PathBulk] != 2000 {
+		t.Fatalf("paths %v, want 1000 by row insert (create, widen) and 2000 by bulk", pc)
+	}
+	if n := e.srv.RowCount("public", "deep"); n != 3000 {
+		t.Fatalf("%d rows, want 3000", n)
+	}
+	// The bulk batch without "zone" was stored with zone NULL.
+	info, _ := e.srv.Table("public", "deep")
+	if len(info.Columns) != 4 {
+		t.Fatalf("columns %+v", info.Columns)
+	}
+}
+
+func TestBulkTableDroppedFallsBackToRowInsert(t *testing.T) {
+	e := setup(t, pipeline.Config{Workers: 1, BulkThresholdRows: 10}, true)
+	ctx := context.Background()
+	if err := e.p.Consume(ctx, metricOutput("public", []string{"t"}, 50, 0, map[string]string{"h": "a"})); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.DropTable("public", "t"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.p.Consume(ctx, metricOutput("public", []string{"t"}, 50, 1000, map[string]string{"h": "a"})); err != nil {
+		t.Fatalf("write after the table vanished: %v", err)
+	}
+	if n := e.srv.RowCount("public", "t"); n != 50 {
+		t.Fatalf("%d rows after recreate, want 50", n)
+	}
+}
+
+func TestShutdownFlushesAndRefusesNewRequests(t *testing.T) {
+	e := setup(t, pipeline.Config{Workers: 1, FlushInterval: time.Hour}, false)
+	done := make(chan error, 1)
+	go func() { done <- e.p.Consume(context.Background(), metricOutput("public", []string{"s"}, 7, 0, nil)) }()
+	// Wait until the request is queued, then shut down: the final flush
+	// must write it even though the flush interval never elapses.
+	deadline := time.Now().Add(5 * time.Second)
+	for e.p.Stats().Requests() == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := e.p.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := e.srv.RowCount("public", "s"); n != 7 {
+		t.Fatalf("%d rows, want 7", n)
+	}
+	if err := e.p.Consume(context.Background(), metricOutput("public", []string{"s"}, 1, 0, nil)); !errors.Is(err, pipeline.ErrShuttingDown) {
+		t.Fatalf("got %v after shutdown", err)
+	}
+}

@@ -1,0 +1,173 @@
+package pipeline
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/greptime-bridge/greptime-bridge/writer/errs"
+	"github.com/greptime-bridge/greptime-bridge/writer/table"
+)
+
+type tableKey struct{ db, table string }
+
+type knownColumn struct {
+	typ table.DataType
+	sem table.SemanticType
+}
+
+// schemaCache remembers what GreptimeDB has accepted per table: the columns
+// a row insert created or widened, and whether the table's DDL ran. Only
+// accepted columns may travel by bulk (mito drops unknown bulk columns
+// silently, greptimedb-protocol.md §7.3).
+type schemaCache struct {
+	mu     sync.RWMutex
+	tables map[tableKey]*cachedTable
+}
+
+type cachedTable struct {
+	cols  map[string]knownColumn
+	order []string
+	ddl   bool
+	// noBulk is set when the server refused a bulk write as unsupported.
+	noBulk bool
+}
+
+func newSchemaCache() *schemaCache { return &schemaCache{tables: map[tableKey]*cachedTable{}} }
+
+// check refuses, as permanent, a batch whose column types contradict what
+// the table is known to hold, so one bad request is answered on its own
+// before it is coalesced with others.
+func (s *schemaCache) check(b *table.Batch) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t, ok := s.tables[tableKey{b.Database, b.Table}]
+	if !ok {
+		return nil
+	}
+	for _, c := range b.Columns() {
+		k, ok := t.cols[c.Name]
+		if !ok {
+			continue
+		}
+		if k.typ != c.Type || k.sem != c.Semantic {
+			return errs.NewPermanent(fmt.Errorf("table %q column %q is %s %s in GreptimeDB, the request sends %s %s",
+				b.Table, c.Name, k.sem, k.typ, c.Semantic, c.Type))
+		}
+	}
+	return nil
+}
+
+// accepted records that GreptimeDB accepted every column of b.
+func (s *schemaCache) accepted(b *table.Batch) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := tableKey{b.Database, b.Table}
+	t, ok := s.tables[k]
+	if !ok {
+		t = &cachedTable{cols: map[string]knownColumn{}}
+		s.tables[k] = t
+	}
+	for _, c := range b.Columns() {
+		if _, ok := t.cols[c.Name]; !ok {
+			t.cols[c.Name] = knownColumn{c.Type, c.Semantic}
+			t.order = append(t.order, c.Name)
+		}
+	}
+}
+
+// covers reports whether every column of b is known to exist.
+func (s *schemaCache) covers(b *table.Batch) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t, ok := s.tables[tableKey{b.Database, b.Table}]
+	if !ok {
+		return false
+	}
+	for _, c := range b.Columns() {
+		if _, ok := t.cols[c.Name]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// forget drops a table, after GreptimeDB said it or a column is gone.
+func (s *schemaCache) forget(k tableKey) {
+	s.mu.Lock()
+	delete(s.tables, k)
+	s.mu.Unlock()
+}
+
+// ddlDone reports and records that the table's CREATE statement ran.
+func (s *schemaCache) ddlDone(k tableKey) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t, ok := s.tables[k]
+	return ok && t.ddl
+}
+
+func (s *schemaCache) markDDL(k tableKey) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tables[k]
+	if !ok {
+		t = &cachedTable{cols: map[string]knownColumn{}}
+		s.tables[k] = t
+	}
+	t.ddl = true
+}
+
+// tables returns the number of known tables.
+func (s *schemaCache) size() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.tables)
+}
+
+// conform returns b laid out in the table's full known column order, with
+// NULL for known columns b lacks, so every bulk batch of a table has the
+// same schema and its stream is not reopened for each label subset.
+func (s *schemaCache) conform(b *table.Batch, into *table.Batch) (*table.Batch, error) {
+	s.mu.RLock()
+	t, ok := s.tables[tableKey{b.Database, b.Table}]
+	if !ok {
+		s.mu.RUnlock()
+		return b, nil
+	}
+	into.Reset(false)
+	into.Database, into.Table = b.Database, b.Table
+	for _, name := range t.order {
+		k := t.cols[name]
+		if _, err := into.AddColumn(name, k.typ, k.sem); err != nil {
+			s.mu.RUnlock()
+			return nil, err
+		}
+	}
+	s.mu.RUnlock()
+	if err := into.AppendBatch(b); err != nil {
+		return nil, err
+	}
+	return into, nil
+}
+
+// setRowsOnly marks a table as unable to take bulk writes; it reports
+// whether this is news (so the log says it once).
+func (s *schemaCache) setRowsOnly(k tableKey) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tables[k]
+	if !ok {
+		t = &cachedTable{cols: map[string]knownColumn{}}
+		s.tables[k] = t
+	}
+	was := t.noBulk
+	t.noBulk = true
+	return !was
+}
+
+func (s *schemaCache) rowsOnly(k tableKey) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t, ok := s.tables[k]
+	return ok && t.noBulk
+}

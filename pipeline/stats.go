@@ -1,0 +1,18 @@
+package pipeline
+
+import "sync/atomic"
+
+// Stats are the pipeline's counters, read by the bridge's metrics.
+type Stats struct {
+	requests     atomic.Int64
+	RowsByInsert atomic.Int64
+	RowsByBulk   atomic.Int64
+	RowsFailed   atomic.Int64
+	Flushes      atomic.Int64
+	Retries      atomic.Int64
+	Splits       atomic.Int64
+	DDL          atomic.Int64
+}
+
+// Requests returns the number of requests consumed.
+func (s *Stats) Requests() int64 { return s.requests.Load() }

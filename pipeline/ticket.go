@@ -1,0 +1,54 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"sync"
+)
+
+// ticket tracks one Consume call: it completes when every batch of the
+// request has been acknowledged by GreptimeDB or has failed.
+type ticket struct {
+	mu      sync.Mutex
+	pending int
+	errs    []error
+	done    chan struct{}
+}
+
+func newTicket(parts int) *ticket {
+	t := &ticket{pending: parts, done: make(chan struct{})}
+	if parts == 0 {
+		close(t.done)
+	}
+	return t
+}
+
+// resolve records the outcome of one part.
+func (t *ticket) resolve(err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.pending == 0 {
+		return
+	}
+	if err != nil {
+		t.errs = append(t.errs, err)
+	}
+	t.pending--
+	if t.pending == 0 {
+		close(t.done)
+	}
+}
+
+// wait blocks until every part resolved or ctx ends. A request whose context
+// ends is answered with the context's error; its rows may still be written
+// later (at-least-once: the sender retries).
+func (t *ticket) wait(ctx context.Context) error {
+	select {
+	case <-t.done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return errors.Join(t.errs...)
+}

@@ -1,0 +1,304 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"time"
+
+	"google.golang.org/grpc/codes"
+
+	"github.com/greptime-bridge/greptime-bridge/writer"
+	"github.com/greptime-bridge/greptime-bridge/writer/errs"
+	"github.com/greptime-bridge/greptime-bridge/writer/table"
+)
+
+type item struct {
+	b *table.Batch
+	t *ticket
+}
+
+// pendingTable is one table's coalesced rows awaiting a flush, with the
+// requests they came from.
+type pendingTable struct {
+	key   tableKey
+	acc   *table.Batch
+	parts []item
+	bytes int
+}
+
+type worker struct {
+	p       *Pipeline
+	in      chan item
+	pending map[tableKey]*pendingTable
+	order   []tableKey
+	rows    int
+	bytes   int
+	spare   []*table.Batch
+	// conformed is reused for bulk batches laid out in the known schema.
+	conformed *table.Batch
+}
+
+func newWorker(p *Pipeline) *worker {
+	return &worker{p: p, in: make(chan item, 64), pending: map[tableKey]*pendingTable{}}
+}
+
+func (w *worker) run() {
+	tick := time.NewTicker(w.p.cfg.FlushInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case it, ok := <-w.in:
+			if !ok {
+				w.flush()
+				return
+			}
+			w.add(it)
+			if w.rows >= w.p.cfg.MaxBatchRows || w.bytes >= w.p.cfg.MaxBatchBytes {
+				w.flush()
+			}
+		case <-tick.C:
+			w.flush()
+		}
+	}
+}
+
+func (w *worker) add(it item) {
+	k := tableKey{it.b.Database, it.b.Table}
+	pt, ok := w.pending[k]
+	if !ok {
+		var acc *table.Batch
+		if n := len(w.spare); n > 0 {
+			acc = w.spare[n-1]
+			w.spare = w.spare[:n-1]
+			acc.Database, acc.Table = k.db, k.table
+		} else {
+			acc = table.New(k.db, k.table)
+		}
+		pt = &pendingTable{key: k, acc: acc}
+		w.pending[k] = pt
+		w.order = append(w.order, k)
+	}
+	// A type conflict between two requests for one table fails only the
+	// later request.
+	if err := pt.acc.AppendBatch(it.b); err != nil {
+		it.t.resolve(errs.NewPermanent(err))
+		return
+	}
+	n := it.b.ByteSize()
+	pt.parts = append(pt.parts, it)
+	pt.bytes += n
+	w.rows += it.b.Rows()
+	w.bytes += n
+}
+
+// flush writes every pending table: deep ones by bulk, the rest in one row
+// insert per (database, hint set).
+func (w *worker) flush() {
+	if len(w.order) == 0 {
+		return
+	}
+	w.p.stats.Flushes.Add(1)
+	var viaRows []*pendingTable
+	for _, k := range w.order {
+		pt := w.pending[k]
+		if w.routeBulk(pt) {
+			w.writeBulk(pt)
+			continue
+		}
+		viaRows = append(viaRows, pt)
+	}
+	// Group row-insert tables by database and hint set (hints are per call).
+	groups := map[[2]string][]*pendingTable{}
+	var keys [][2]string
+	for _, pt := range viaRows {
+		g := [2]string{pt.key.db, pt.acc.Hints.Key()}
+		if _, ok := groups[g]; !ok {
+			keys = append(keys, g)
+		}
+		groups[g] = append(groups[g], pt)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i][0]+"\x00"+keys[i][1] < keys[j][0]+"\x00"+keys[j][1] })
+	for _, g := range keys {
+		w.writeRows(groups[g])
+	}
+	for _, k := range w.order {
+		pt := w.pending[k]
+		pt.acc.Reset(false)
+		w.spare = append(w.spare, pt.acc)
+		delete(w.pending, k)
+	}
+	w.order = w.order[:0]
+	w.rows, w.bytes = 0, 0
+}
+
+func (w *worker) routeBulk(pt *pendingTable) bool {
+	p := w.p
+	if p.bulk == nil || p.cfg.Mode == "rows" {
+		return false
+	}
+	// New tables and new columns go through a row insert first: only a
+	// row insert creates or widens a table.
+	if !p.schemas.covers(pt.acc) || p.schemas.rowsOnly(pt.key) {
+		return false
+	}
+	if hasJSON(pt.acc) {
+		// GreptimeDB converts JSON text to JSONB only on the row path.
+		return false
+	}
+	return p.cfg.Mode == "bulk" || pt.acc.Rows() >= p.cfg.BulkThresholdRows
+}
+
+func hasJSON(b *table.Batch) bool {
+	for _, c := range b.Columns() {
+		if c.Type == table.JSON {
+			return true
+		}
+	}
+	return false
+}
+
+func (w *worker) attemptCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(w.p.ctx, w.p.cfg.WriteTimeout*time.Duration(max(w.p.cfg.Retry.MaxAttempts, 1)))
+}
+
+func (w *worker) writeRows(tables []*pendingTable) {
+	p := w.p
+	ctx, cancel := w.attemptCtx()
+	defer cancel()
+	for _, pt := range tables {
+		if err := w.runDDL(ctx, pt.acc); err != nil {
+			w.resolveTable(pt, err)
+			pt.parts = nil
+		}
+	}
+	batches := make([]*table.Batch, 0, len(tables))
+	live := tables[:0:0]
+	for _, pt := range tables {
+		if pt.parts != nil {
+			batches = append(batches, pt.acc)
+			live = append(live, pt)
+		}
+	}
+	if len(batches) == 0 {
+		return
+	}
+	err := p.writeRowsRetry(ctx, batches...)
+	if err == nil {
+		for _, pt := range live {
+			p.schemas.accepted(pt.acc)
+			p.stats.RowsByInsert.Add(int64(pt.acc.Rows()))
+			w.resolveTable(pt, nil)
+		}
+		return
+	}
+	if !errs.IsPermanent(err) && writer.IsRetryable(err) {
+		for _, pt := range live {
+			w.resolveTable(pt, err)
+		}
+		return
+	}
+	// A permanent error on a coalesced insert: send each originating
+	// request's batch on its own so every sender gets its own answer.
+	p.stats.Splits.Add(1)
+	for _, pt := range live {
+		for _, it := range pt.parts {
+			perr := p.writeRowsRetry(ctx, it.b)
+			if perr == nil {
+				p.schemas.accepted(it.b)
+				p.stats.RowsByInsert.Add(int64(it.b.Rows()))
+			} else {
+				p.stats.RowsFailed.Add(int64(it.b.Rows()))
+			}
+			it.t.resolve(perr)
+		}
+	}
+}
+
+func (p *Pipeline) writeRowsRetry(ctx context.Context, batches ...*table.Batch) error {
+	first := true
+	return p.cfg.Retry.do(ctx, func(ctx context.Context) error {
+		if !first {
+			p.stats.Retries.Add(1)
+		}
+		first = false
+		actx, cancel := context.WithTimeout(ctx, p.cfg.WriteTimeout)
+		defer cancel()
+		_, err := p.rows.Write(actx, batches...)
+		return err
+	})
+}
+
+func (w *worker) writeBulk(pt *pendingTable) {
+	p := w.p
+	ctx, cancel := w.attemptCtx()
+	defer cancel()
+	if w.conformed == nil {
+		w.conformed = table.New("", "")
+	}
+	out, err := p.schemas.conform(pt.acc, w.conformed)
+	if err != nil {
+		w.resolveTable(pt, err)
+		return
+	}
+	err = p.cfg.Retry.do(ctx, func(ctx context.Context) error {
+		actx, cancel := context.WithTimeout(ctx, p.cfg.WriteTimeout)
+		defer cancel()
+		return p.bulk.WriteBulk(actx, out)
+	})
+	var se *writer.ServerError
+	if err != nil && errors.As(err, &se) && (se.Code == codes.Unimplemented || se.Status == writer.StatusUnsupported) {
+		// A server that cannot take bulk writes (GreptimeDB before v1.0):
+		// this table goes by row inserts from now on.
+		if p.schemas.setRowsOnly(pt.key) {
+			p.log.Warn("GreptimeDB refused a bulk write; the table falls back to row inserts", "database", pt.key.db, "table", pt.key.table, "error", err)
+		}
+		w.writeRows([]*pendingTable{pt})
+		return
+	}
+	if err != nil && errors.As(err, &se) && se.HasStatus &&
+		(se.Status == writer.StatusTableNotFound || se.Status == writer.StatusTableColumnNotFound) {
+		// The table or a column vanished: forget what we knew and send the
+		// rows through a row insert, which recreates or widens it.
+		p.schemas.forget(pt.key)
+		w.writeRows([]*pendingTable{pt})
+		return
+	}
+	if err == nil {
+		p.stats.RowsByBulk.Add(int64(pt.acc.Rows()))
+	}
+	w.resolveTable(pt, err)
+}
+
+// runDDL executes a table's CREATE statement once, before its first insert.
+// "Already exists" answers count as success: another replica got there first.
+func (w *worker) runDDL(ctx context.Context, b *table.Batch) error {
+	p := w.p
+	k := tableKey{b.Database, b.Table}
+	if b.CreateSQL == "" || p.ddl == nil || p.schemas.ddlDone(k) {
+		return nil
+	}
+	err := p.cfg.Retry.do(ctx, func(ctx context.Context) error {
+		return p.ddl.ExecDDL(ctx, b.Database, b.CreateSQL)
+	})
+	var se *writer.ServerError
+	if err != nil && errors.As(err, &se) && se.HasStatus &&
+		(se.Status == writer.StatusTableAlreadyExists || se.Status == writer.StatusTableColumnExists) {
+		err = nil
+	}
+	if err != nil {
+		return err
+	}
+	p.stats.DDL.Add(1)
+	p.schemas.markDDL(k)
+	return nil
+}
+
+func (w *worker) resolveTable(pt *pendingTable, err error) {
+	if err != nil {
+		w.p.stats.RowsFailed.Add(int64(pt.acc.Rows()))
+	}
+	for _, it := range pt.parts {
+		it.t.resolve(err)
+	}
+}
