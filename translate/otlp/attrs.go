@@ -3,7 +3,6 @@ package otlp
 import (
 	"encoding/hex"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -169,17 +168,16 @@ func appendJSONBMap(b []byte, m pcommon.Map) []byte {
 	if n == 0 {
 		return append(b, "{}"...)
 	}
-	type kv struct {
-		k string
-		v pcommon.Value
-		i int
-	}
-	var small [16]kv
+	var small [16]jsonKV
 	kvs := small[:0]
 	for k, v := range m.All() {
-		kvs = append(kvs, kv{k, v, len(kvs)})
+		// Insertion sort by key, stable: a later duplicate lands after the
+		// earlier one. Attribute maps are small.
+		kvs = append(kvs, jsonKV{k, v})
+		for j := len(kvs) - 1; j > 0 && kvs[j-1].k > kvs[j].k; j-- {
+			kvs[j-1], kvs[j] = kvs[j], kvs[j-1]
+		}
 	}
-	sort.SliceStable(kvs, func(i, j int) bool { return kvs[i].k < kvs[j].k })
 	b = append(b, '{')
 	first := true
 	for i := range kvs {
@@ -195,6 +193,12 @@ func appendJSONBMap(b []byte, m pcommon.Map) []byte {
 		b = appendJSONBValue(b, kvs[i].v)
 	}
 	return append(b, '}')
+}
+
+// jsonKV is one attribute while a JSON object is being sorted.
+type jsonKV struct {
+	k string
+	v pcommon.Value
 }
 
 // appendSerdeValue appends an AnyValue as GreptimeDB's OtlpAnyValue

@@ -29,6 +29,8 @@ type Converter struct {
 	resBuf, scopeBuf, rowBuf   []byte
 	jsonBuf                    []byte
 	tagIdx                     map[string]int
+	keyMemo                    []keyMemo
+	shape                      rowShape
 
 	n int // items since the last context check
 }
@@ -53,6 +55,7 @@ func (c *Converter) Reset() {
 	c.resTags, c.baseTags, c.rowTags = c.resTags[:0], c.baseTags[:0], c.rowTags[:0]
 	c.resBuf, c.scopeBuf, c.rowBuf, c.jsonBuf = c.resBuf[:0], c.scopeBuf[:0], c.rowBuf[:0], c.jsonBuf[:0]
 	clear(c.promote)
+	c.shape = rowShape{tags: c.shape.tags[:0]}
 	c.n = 0
 	if len(c.labels) > maxCacheEntries {
 		clear(c.labels)
@@ -117,6 +120,15 @@ func checkUTF8(what, s string) error {
 		return nil
 	}
 	return badInput("%s %q is not valid utf-8", what, s)
+}
+
+// checkUTF8Of is checkUTF8 for the value of a named item; the message is
+// built only on failure, keeping the hot path free of allocations.
+func checkUTF8Of(what, name, s string) error {
+	if utf8.ValidString(s) {
+		return nil
+	}
+	return badInput("%s %q: value %q is not valid utf-8", what, name, s)
 }
 
 // applyHints copies request hints onto a batch; they win over the defaults

@@ -320,7 +320,7 @@ func (c *Converter) extractRow(lc *logCtx, tableName string, attrs pcommon.Map) 
 		col := lc.b.Col(e.col)
 		switch v.Type() {
 		case pcommon.ValueTypeStr:
-			if err := checkUTF8("extract key value of "+k, v.Str()); err != nil {
+			if err := checkUTF8Of("extract key", k, v.Str()); err != nil {
 				return err
 			}
 			col.AppendString(v.Str())

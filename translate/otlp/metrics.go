@@ -165,7 +165,7 @@ func (c *Converter) scopeTags(m *metricCtx, sm pmetric.ScopeMetrics) error {
 		}
 	}
 	for _, kv := range [3][2]string{{"name", s.Name()}, {"version", s.Version()}, {"schema_url", sm.SchemaUrl()}} {
-		if err := checkUTF8("scope "+kv[0], kv[1]); err != nil {
+		if err := checkUTF8Of("scope field", kv[0], kv[1]); err != nil {
 			return err
 		}
 		if err := c.putTag(&c.baseTags, "otel_scope_"+c.label(kv[0], m.opts.Strategy), kv[1]); err != nil {
@@ -183,7 +183,7 @@ func (c *Converter) addAttr(m *metricCtx, tags *[]tag, buf *[]byte, key string, 
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
 		val = v.Str()
-		if err := checkUTF8("attribute value of "+key, val); err != nil {
+		if err := checkUTF8Of("attribute", key, val); err != nil {
 			return err
 		}
 	case pcommon.ValueTypeInt, pcommon.ValueTypeDouble:

@@ -46,7 +46,7 @@ func (c *Converter) histogram(ctx context.Context, m *metricCtx, mt pmetric.Metr
 			default:
 				extra = ""
 			}
-			if err := c.writeRow(m, bucket, uint64(dp.Timestamp()), extra, string(le), float64(acc), true); err != nil {
+			if err := c.writeRow(m, bucket, uint64(dp.Timestamp()), extra, bytesView(le), float64(acc), true); err != nil {
 				return err
 			}
 		}
@@ -101,7 +101,7 @@ func (c *Converter) summary(ctx context.Context, m *metricCtx, mt pmetric.Metric
 		qs := dp.QuantileValues()
 		for j := 0; j < qs.Len(); j++ {
 			q = appendRustFloat(q[:0], qs.At(j).Quantile())
-			if err := c.writeRow(m, base, uint64(dp.Timestamp()), "quantile", string(q), qs.At(j).Value(), true); err != nil {
+			if err := c.writeRow(m, base, uint64(dp.Timestamp()), "quantile", bytesView(q), qs.At(j).Value(), true); err != nil {
 				return err
 			}
 		}

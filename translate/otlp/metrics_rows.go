@@ -24,20 +24,93 @@ func bytesView(b []byte) string {
 }
 
 // pointTags merges a point's attributes over the resource and scope tags.
+// Points of one metric usually repeat the same keys in the same order, so
+// the translated name of the key at each position is memoised.
 func (c *Converter) pointTags(m *metricCtx, attrs pcommon.Map) error {
 	c.rowTags = append(c.rowTags[:0], c.baseTags...)
 	c.rowBuf = c.rowBuf[:0]
+	pos := 0
 	for k, v := range attrs.All() {
-		if err := c.addAttr(m, &c.rowTags, &c.rowBuf, k, v, ""); err != nil {
+		var val string
+		switch v.Type() {
+		case pcommon.ValueTypeStr:
+			val = v.Str()
+			if err := checkUTF8Of("attribute", k, val); err != nil {
+				return err
+			}
+		case pcommon.ValueTypeInt, pcommon.ValueTypeDouble:
+			start := len(c.rowBuf)
+			if v.Type() == pcommon.ValueTypeInt {
+				c.rowBuf = appendInt(c.rowBuf, v.Int())
+			} else {
+				c.rowBuf = appendRustFloat(c.rowBuf, v.Double())
+			}
+			val = bytesView(c.rowBuf[start:])
+		default:
+			continue // bool, bytes, arrays and maps are dropped (metrics.rs)
+		}
+		var name string
+		if pos < len(c.keyMemo) && c.keyMemo[pos].raw == k && c.keyMemo[pos].legacy == m.legacy && c.keyMemo[pos].st == m.opts.Strategy {
+			name = c.keyMemo[pos].name
+		} else {
+			if err := checkUTF8("attribute key", k); err != nil {
+				return err
+			}
+			if m.legacy {
+				name = c.legacy(k)
+			} else {
+				name = c.label(k, m.opts.Strategy)
+			}
+			memo := keyMemo{raw: k, name: name, legacy: m.legacy, st: m.opts.Strategy}
+			if pos < len(c.keyMemo) {
+				c.keyMemo[pos] = memo
+			} else {
+				c.keyMemo = append(c.keyMemo, memo)
+			}
+		}
+		pos++
+		if err := c.putTag(&c.rowTags, name, val); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// keyMemo remembers the translated name of the attribute key last seen at
+// one position of a point's attributes.
+type keyMemo struct {
+	raw, name string
+	legacy    bool
+	st        Strategy
+}
+
+// rowShape caches the column indexes of the last batch written, so rows of
+// one metric skip the name lookups. Every index is re-checked against the
+// column's name before use, so a stale cache only costs a lookup.
+type rowShape struct {
+	b                *table.Batch
+	tags             []int
+	ts, extra, value int
+}
+
+// column returns the index of column name in b, using *cached when valid.
+func column(b *table.Batch, cached *int, name string, typ table.DataType, sem table.SemanticType) (int, error) {
+	if i := *cached; i >= 0 && i < b.NumColumns() {
+		if c := b.Col(i); c.Name == name && c.Type == typ && c.Semantic == sem {
+			return i, nil
+		}
+	}
+	i, err := b.AddColumn(name, typ, sem)
+	if err != nil {
+		return 0, err
+	}
+	*cached = i
+	return i, nil
+}
+
 // writeRow appends one row: the tags, the time index, an optional extra tag
 // (le or quantile, which metrics.rs writes after the timestamp), and the
-// value field. A NaN value pointer means "no value" (NULL).
+// value field (NULL when hasValue is false).
 func (c *Converter) writeRow(m *metricCtx, b *table.Batch, tsNano uint64, extraName, extraVal string, value float64, hasValue bool) error {
 	if extraName != "" {
 		for i := range c.rowTags {
@@ -48,41 +121,44 @@ func (c *Converter) writeRow(m *metricCtx, b *table.Batch, tsNano uint64, extraN
 			}
 		}
 	}
-	for _, t := range c.rowTags {
-		i, err := b.AddColumn(t.name, table.String, table.Tag)
-		if err != nil {
-			b.CancelRow()
-			return badInput("%v", err)
-		}
-		b.Col(i).AppendString(t.val)
+	sh := &c.shape
+	if sh.b != b {
+		sh.b, sh.tags, sh.ts, sh.extra, sh.value = b, sh.tags[:0], -1, -1, -1
 	}
-	var tsType table.DataType
-	var ts int64
-	if m.legacy {
-		tsType, ts = table.TimestampNanosecond, int64(tsNano)
-	} else {
-		// metrics.rs write_timestamp: nanoseconds / 1_000_000, truncated.
-		tsType, ts = table.TimestampMillisecond, int64(tsNano)/1_000_000
+	for len(sh.tags) < len(c.rowTags) {
+		sh.tags = append(sh.tags, -1)
 	}
-	i, err := b.AddColumn(colTimestamp, tsType, table.Timestamp)
-	if err != nil {
+	fail := func(err error) error {
 		b.CancelRow()
 		return badInput("%v", err)
 	}
+	for j, t := range c.rowTags {
+		i, err := column(b, &sh.tags[j], t.name, table.String, table.Tag)
+		if err != nil {
+			return fail(err)
+		}
+		b.Col(i).AppendString(t.val)
+	}
+	tsType, ts := table.TimestampMillisecond, int64(tsNano)/1_000_000 // metrics.rs write_timestamp: truncated
+	if m.legacy {
+		tsType, ts = table.TimestampNanosecond, int64(tsNano)
+	}
+	i, err := column(b, &sh.ts, colTimestamp, tsType, table.Timestamp)
+	if err != nil {
+		return fail(err)
+	}
 	b.Col(i).AppendInt64(ts)
 	if extraName != "" {
-		i, err := b.AddColumn(extraName, table.String, table.Tag)
+		i, err := column(b, &sh.extra, extraName, table.String, table.Tag)
 		if err != nil {
-			b.CancelRow()
-			return badInput("%v", err)
+			return fail(err)
 		}
 		b.Col(i).AppendString(extraVal)
 	}
 	if hasValue {
-		i, err := b.AddColumn(colValue, table.Float64, table.Field)
+		i, err := column(b, &sh.value, colValue, table.Float64, table.Field)
 		if err != nil {
-			b.CancelRow()
-			return badInput("%v", err)
+			return fail(err)
 		}
 		b.Col(i).AppendFloat64(value)
 	}

@@ -298,7 +298,7 @@ func (c *Converter) writeSpan(tc *traceCtx, b *table.Batch, rs ptrace.ResourceSp
 	}
 	for _, v := range tc.vals {
 		if v.cv.typ == table.String {
-			if err := checkUTF8("attribute "+v.name, v.cv.s); err != nil {
+			if err := checkUTF8Of("attribute", v.name, v.cv.s); err != nil {
 				return false, err
 			}
 		}
