@@ -25,7 +25,7 @@ var matrixValues = map[table.DataType]table.Value{
 	table.TimeMicrosecond: table.TimeMicrosecondValue(7), table.TimeNanosecond: table.TimeNanosecondValue(8),
 	table.IntervalYearMonth: table.IntervalYearMonthValue(13), table.IntervalDayTime: table.IntervalDayTimeValue(1<<32 | 5),
 	table.IntervalMonthDayNano: table.IntervalMonthDayNanoValue(table.IntervalMDN{Months: 1, Days: 2, Nanoseconds: 3}),
-	table.Decimal128: table.Decimal128Of(table.Decimal128FromInt64(-12345)), table.JSON: table.JSONValue(`{"a":1}`),
+	table.Decimal128:           table.Decimal128Of(table.Decimal128FromInt64(-12345)), table.JSON: table.JSONValue(`{"a":1}`),
 	table.Vector: table.VectorFromFloats([]float32{1, 2, 3}),
 }
 
