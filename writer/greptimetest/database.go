@@ -68,11 +68,16 @@ func affectedRows(n uint32) *gpb.GreptimeResponse {
 
 // handleRequest is GreptimeRequestHandler::handle_request
 // (servers/src/grpc/greptime_handler.rs): build the query context from the
-// header (database, read_preference hint), authenticate, then dispatch.
+// header (database; read_preference hint; the timezone falls back to the
+// default when it does not parse, so it is not checked), refuse an empty
+// request (InvalidQuery), authenticate, then dispatch.
 func (s *Server) handleRequest(req *gpb.GreptimeRequest, h hints) (uint32, error) {
 	k := headerDB(req.GetHeader())
 	if err := h.checkReadPreference(); err != nil {
 		return 0, err
+	}
+	if req.GetRequest() == nil {
+		return 0, newErr(StatusInvalidArguments, "Invalid query: Expecting non-empty GreptimeRequest.")
 	}
 	if err := s.authHeader(req.GetHeader().GetAuthorization()); err != nil {
 		return 0, err
@@ -82,8 +87,6 @@ func (s *Server) handleRequest(req *gpb.GreptimeRequest, h hints) (uint32, error
 		return s.rowInserts(k, h, r.RowInserts)
 	case *gpb.GreptimeRequest_Query:
 		return s.query(k, h, r.Query)
-	case nil:
-		return 0, status.Error(codes.InvalidArgument, "greptimetest: empty GreptimeRequest")
 	}
 	return 0, status.Errorf(codes.Unimplemented, "greptimetest: %T is not implemented by the test server", req.GetRequest())
 }

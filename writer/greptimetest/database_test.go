@@ -127,10 +127,8 @@ func TestUnimplementedRequests(t *testing.T) {
 	if r.code() != codes.Unimplemented {
 		t.Fatalf("row deletes: %v", r.err)
 	}
-	r = c.handle(&gpb.GreptimeRequest{})
-	if r.code() != codes.InvalidArgument {
-		t.Fatalf("empty request: %v", r.err)
-	}
+	c.handle(&gpb.GreptimeRequest{}).expectErr(t, codes.InvalidArgument, StatusInvalidArguments,
+		"Invalid query: Expecting non-empty GreptimeRequest.")
 }
 
 func TestCompressedRequests(t *testing.T) {
