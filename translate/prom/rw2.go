@@ -277,12 +277,9 @@ func (c *Converter) labelsV2() (metric, db, phys []byte, hasDB, hasPhys bool, er
 	}
 	hasMetric := false
 	useMap := len(s.refs)/2 > dupScanMax
-	if useMap {
-		if s.names == nil {
-			s.names = make(map[string]struct{})
-		}
-		clear(s.names)
-	}
+	filled := false
+	var prev []byte
+	sorted := true
 	for k := 0; k < len(s.refs); k += 2 {
 		name, err := c.symbol(s.refs[k], "label name")
 		if err != nil {
@@ -295,9 +292,16 @@ func (c *Converter) labelsV2() (metric, db, phys []byte, hasDB, hasPhys bool, er
 		if !validLabelName(name) && (c.opts.LabelNames != LabelNamesSanitize || len(name) == 0) {
 			return nil, nil, nil, false, false, invalidLabelName(V2, name)
 		}
-		if c.repeated(name, k, useMap) {
+		// Senders sort label names (spec: "sorted lexicographically"), and
+		// strictly increasing names cannot repeat; only unsorted sets pay
+		// for the search.
+		if sorted && k > 0 && bytes.Compare(prev, name) >= 0 {
+			sorted = false
+		}
+		if !sorted && c.repeated(name, k, useMap, &filled) {
 			return nil, nil, nil, false, false, v2Err("label name %q is repeated", name)
 		}
+		prev = name
 		switch string(name) {
 		case labelName:
 			metric, hasMetric = value, true
@@ -329,20 +333,31 @@ func (c *Converter) labelsV2() (metric, db, phys []byte, hasDB, hasPhys bool, er
 
 // repeated reports whether the label name at refs[k] appeared earlier in
 // the series.
-func (c *Converter) repeated(name []byte, k int, useMap bool) bool {
+func (c *Converter) repeated(name []byte, k int, useMap bool, filled *bool) bool {
 	s := &c.v2
-	if useMap {
-		if _, ok := s.names[string(name)]; ok {
-			return true
+	if !useMap {
+		for j := 0; j < k; j += 2 {
+			if bytes.Equal(s.symbols[s.refs[j]], name) {
+				return true
+			}
 		}
-		s.names[c.str(name)] = struct{}{}
 		return false
 	}
-	for j := 0; j < k; j += 2 {
-		if bytes.Equal(s.symbols[s.refs[j]], name) {
-			return true
+	if !*filled {
+		// First unsorted name of a large set: index the names so far.
+		if s.names == nil {
+			s.names = make(map[string]struct{})
 		}
+		clear(s.names)
+		for j := 0; j < k; j += 2 {
+			s.names[c.str(s.symbols[s.refs[j]])] = struct{}{}
+		}
+		*filled = true
 	}
+	if _, ok := s.names[string(name)]; ok {
+		return true
+	}
+	s.names[c.str(name)] = struct{}{}
 	return false
 }
 

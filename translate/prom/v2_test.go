@@ -255,3 +255,27 @@ func TestV2HistogramValidation(t *testing.T) {
 	nan := hist2{countInt: 3, sum: math.NaN(), pos: []span{{0, 1}}, posDeltas: []int64{2}}
 	mustRun(t, o, newReq2().add(series2{labels: lbl("__name__", "h"), hists: [][]byte{nan.encode()}}).encode())
 }
+
+// Repeated names are found whether or not the set is sorted, small or large.
+func TestV2RepeatedNames(t *testing.T) {
+	for _, n := range []int{3, 40} {
+		ls := lbl("__name__", "m")
+		for i := 0; i < n; i++ {
+			ls = append(ls, label{"l" + itoa(1000+i), "v"})
+		}
+		sortedDup := append(append([]label{}, ls...), label{"l1000", "again"})
+		unsorted := append([]label{{"zz", "1"}}, ls...)
+		unsortedDup := append(append([]label{}, unsorted...), label{"zz", "2"})
+		for what, tc := range map[string]struct {
+			ls  []label
+			dup bool
+		}{"sorted": {ls, false}, "sorted-dup": {sortedDup, true}, "unsorted": {unsorted, false}, "unsorted-dup": {unsortedDup, true}} {
+			_, err := run(t, v2opts(), newReq2().add(series2{labels: tc.ls, samples: []sample{{1, 1}}}).encode())
+			if tc.dup {
+				wantErr(t, err, "is repeated")
+			} else if err != nil {
+				t.Errorf("n=%d %s: %v", n, what, err)
+			}
+		}
+	}
+}
