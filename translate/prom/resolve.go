@@ -1,0 +1,145 @@
+package prom
+
+import (
+	"fmt"
+
+	"github.com/greptime-bridge/greptime-bridge/writer/errs"
+	"github.com/greptime-bridge/greptime-bridge/writer/table"
+)
+
+// resolve maps the current series' labels onto columns of t, adding tag
+// columns on first sight and validating names and values. A repeated label
+// name keeps its last value, as GreptimeDB v1 does (row_builder.rs
+// add_labels_and_samples overwrites the row slot).
+func (c *Converter) resolve(t *tableState) error {
+	c.seq++
+	if c.seq < 0 {
+		c.seq = 1
+		clear(t.stamp)
+	}
+	c.res = c.res[:0]
+	if c.sameNames(t) {
+		// Same label names as this table's previous series (the common
+		// case: series of one metric share their label set): reuse its
+		// columns and only check the values.
+		for k, l := range c.labels {
+			v, err := checkValue(c.opts.UTF8, c.ver, l.name, l.value, &c.scratch)
+			if err != nil {
+				return err
+			}
+			c.res = append(c.res, resolved{col: t.prevCols[k], value: v})
+		}
+		return nil
+	}
+	for _, l := range c.labels {
+		col, ok := t.cols[string(l.name)]
+		if !ok {
+			var err error
+			if col, err = c.addTag(t, l.name); err != nil {
+				return err
+			}
+		}
+		v, err := checkValue(c.opts.UTF8, c.ver, l.name, l.value, &c.scratch)
+		if err != nil {
+			return err
+		}
+		if c.duplicate(t, col, v, len(c.labels) > dupScanMax) {
+			continue
+		}
+		c.res = append(c.res, resolved{col: col, value: v})
+	}
+	c.remember(t)
+	return nil
+}
+
+// sameNames reports whether the current series has exactly the label names
+// of t's previous series, in order.
+func (c *Converter) sameNames(t *tableState) bool {
+	if len(t.prevNames) != len(c.labels) || t.prevSeq == 0 {
+		return false
+	}
+	for k, l := range c.labels {
+		if string(t.prevNames[k]) != string(l.name) {
+			return false
+		}
+	}
+	return true
+}
+
+// remember keeps the current series' names and columns for sameNames,
+// unless a repeated name made the mapping irregular. The names alias the
+// request buffer, which outlives the request's series.
+func (c *Converter) remember(t *tableState) {
+	t.prevNames, t.prevCols = t.prevNames[:0], t.prevCols[:0]
+	t.prevSeq = 0
+	if len(c.res) != len(c.labels) {
+		return
+	}
+	for k, l := range c.labels {
+		t.prevNames = append(t.prevNames, l.name)
+		t.prevCols = append(t.prevCols, c.res[k].col)
+	}
+	t.prevSeq = 1
+}
+
+// dupScanMax is the label count up to which duplicates are found by a
+// linear scan, cheaper than a map for the usual handful of labels.
+const dupScanMax = 32
+
+// duplicate reports whether col was already set by the current series; if
+// so the later value replaces the earlier one.
+func (c *Converter) duplicate(t *tableState, col *table.Column, v []byte, useMap bool) bool {
+	if useMap {
+		if t.stamp[col] != c.seq {
+			t.stamp[col] = c.seq
+			return false
+		}
+	}
+	for i := range c.res {
+		if c.res[i].col == col {
+			c.res[i].value = v
+			return true
+		}
+	}
+	return false
+}
+
+// addTag validates a label name new to t and adds its STRING tag column.
+func (c *Converter) addTag(t *tableState, raw []byte) (*table.Column, error) {
+	name := ""
+	if validLabelName(raw) {
+		name = c.str(raw)
+	} else if c.opts.LabelNames == LabelNamesSanitize && len(raw) > 0 {
+		name = sanitizeLabelName(raw)
+	} else {
+		return nil, invalidLabelName(c.ver, raw)
+	}
+	if name == ColTimestamp || name == ColValue {
+		// GreptimeDB would put a string into its own timestamp or value
+		// slot and fail the insert; refuse it up front with a clear message.
+		return nil, errs.NewPermanent(fmt.Errorf("remote write %s: table %q: label %q collides with the %s column", c.ver, t.name, name, name))
+	}
+	i, err := t.batch.AddColumn(name, table.String, table.Tag)
+	if err != nil {
+		return nil, errs.NewPermanent(err)
+	}
+	col := t.batch.Col(i)
+	t.cols[c.str(raw)] = col
+	return col, nil
+}
+
+// emit appends one row per sample of the current series.
+func (c *Converter) emit(t *tableState, ts []int64, vals []float64) error {
+	for i := range ts {
+		t.ts.AppendInt64(ts[i])
+		t.val.AppendFloat64(vals[i])
+		for _, r := range c.res {
+			r.col.AppendBytes(r.value)
+		}
+		if err := t.batch.EndRow(); err != nil {
+			return errs.NewPermanent(err)
+		}
+	}
+	return nil
+}
+
