@@ -199,4 +199,3 @@ func decodeSpan(b []byte) (span, error) {
 	}
 	return sp, nil
 }
-

@@ -142,4 +142,3 @@ func (c *Converter) emit(t *tableState, ts []int64, vals []float64) error {
 	}
 	return nil
 }
-

@@ -153,4 +153,3 @@ func (m *seriesMeta) decode(b []byte) error {
 	}
 	return nil
 }
-

@@ -243,4 +243,3 @@ func TestReuse(t *testing.T) {
 		}
 	}
 }
-
