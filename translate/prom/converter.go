@@ -226,6 +226,10 @@ func (c *Converter) table(d *dbState, name []byte, phys []byte, physSet bool) (*
 			t.cols[col.Name] = col
 		}
 	}
+	// The physical table is fixed when the table is first met in a request:
+	// a logical table lives on one physical table, so later series naming
+	// another one are written to the first (GreptimeDB would find the table
+	// already created on it).
 	if d.opts.MetricEngine {
 		switch {
 		case physSet:

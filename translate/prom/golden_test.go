@@ -82,6 +82,20 @@ func readFixture(t *testing.T, name string) []byte {
 	return b
 }
 
+// The captured fixtures record the sender's version (capture.sh).
+func TestCapturedVersion(t *testing.T) {
+	v := string(readFixture(t, "prometheus-2.42-rw1.version"))
+	if !strings.Contains(v, "prometheus, version 2.42") {
+		t.Errorf("captured fixtures come from %q, want Prometheus 2.42", v)
+	}
+	for _, name := range []string{"prometheus-2.42-rw1-series.headers", "prometheus-2.42-rw1-metadata.headers"} {
+		h := string(readFixture(t, name))
+		if !strings.Contains(h, "Content-Encoding: snappy") || !strings.Contains(h, "X-Prometheus-Remote-Write-Version: 0.1.0") {
+			t.Errorf("%s: unexpected headers %q", name, h)
+		}
+	}
+}
+
 func TestGolden(t *testing.T) {
 	for _, gc := range goldenCases() {
 		t.Run(gc.name, func(t *testing.T) {
