@@ -26,7 +26,7 @@ func (c *putCapture) Send(fd *flight.FlightData) error {
 }
 
 // putEncoded returns the schema message and one batch message of putCPUSchema.
-func putEncoded(t *testing.T) (schema, batch *flight.FlightData) {
+func putEncoded(t testing.TB) (schema, batch *flight.FlightData) {
 	t.Helper()
 	var c putCapture
 	sc := putCPUSchema()

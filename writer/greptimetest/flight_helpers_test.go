@@ -26,7 +26,7 @@ import (
 
 // putMkTable registers a table directly in the catalog, as an admin would
 // with CREATE TABLE, so bulk tests do not depend on the row-insert path.
-func putMkTable(t *testing.T, s *Server, db string, info TableInfo) {
+func putMkTable(t testing.TB, s *Server, db string, info TableInfo) {
 	t.Helper()
 	k := parseDB(db)
 	s.mu.Lock()
@@ -157,7 +157,7 @@ func putCPUSchema() *arrow.Schema {
 
 // putRecord fills a record of sc with rows, one []any per row, values in
 // field order (nil = NULL). The caller releases it.
-func putRecord(t *testing.T, mem memory.Allocator, sc *arrow.Schema, rows ...[]any) arrow.RecordBatch {
+func putRecord(t testing.TB, mem memory.Allocator, sc *arrow.Schema, rows ...[]any) arrow.RecordBatch {
 	t.Helper()
 	b := array.NewRecordBuilder(mem, sc)
 	defer b.Release()
@@ -194,7 +194,7 @@ func putRecord(t *testing.T, mem memory.Allocator, sc *arrow.Schema, rows ...[]a
 }
 
 // putWrite builds one record, writes it with request id and releases it.
-func putWrite(t *testing.T, w *flight.Writer, mem memory.Allocator, sc *arrow.Schema, id int64, rows ...[]any) {
+func putWrite(t testing.TB, w *flight.Writer, mem memory.Allocator, sc *arrow.Schema, id int64, rows ...[]any) {
 	t.Helper()
 	rec := putRecord(t, mem, sc, rows...)
 	defer rec.Release()

@@ -2,10 +2,13 @@ package greptimetest
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/flight"
+	"google.golang.org/grpc/codes"
 )
 
 // putProducer is the task GreptimeDB spawns per DoPut stream
@@ -65,7 +68,7 @@ func (p *putProducer) run() {
 			checked = true
 		}
 		start := time.Now()
-		rows, err := p.f.writeBatch(p.db, ps.table, rec)
+		rows, err := p.f.safeWriteBatch(p.db, ps.table, rec)
 		if err != nil {
 			p.offer(putResult{err: err})
 			return
@@ -89,4 +92,19 @@ func (p *putProducer) offer(r putResult) bool {
 	default:
 	}
 	return true
+}
+
+// safeWriteBatch is writeBatch for a batch decoded from untrusted bytes:
+// arrow-go builds arrays without checking their buffers, so a malformed
+// body can make a value read panic. arrow-rs validates while decoding, so
+// the real server refuses such a batch as undecodable (flight.rs
+// poll_next "Failed to decode RecordBatch"); the test server does the same.
+func (f *flightService) safeWriteBatch(db dbKey, name string, rec arrow.RecordBatch) (rows int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			rows = 0
+			err = streamError(codes.InvalidArgument, fmt.Sprintf("Failed to decode RecordBatch: Invalid FlightData, reason: %v", r))
+		}
+	}()
+	return f.writeBatch(db, name, rec)
 }

@@ -150,10 +150,14 @@ func requestID(meta []byte) int64 {
 }
 
 // parseMessage decodes a FlightData's IPC header without trusting it:
-// arrow-go reads the flatbuffer unchecked and panics on garbage.
+// arrow-go reads the flatbuffer unchecked, so its sizes are verified first
+// (flight_verify.go) and a panic on what remains is an error.
 func parseMessage(fd *flight.FlightData) (msg *ipc.Message, err error) {
 	if len(fd.DataHeader) < 8 {
 		return nil, errors.New("Invalid FlightData, reason: message header is too short")
+	}
+	if err := verifyMessage(fd.DataHeader, fd.DataBody); err != nil {
+		return nil, fmt.Errorf("Invalid FlightData, reason: %w", err)
 	}
 	defer func() {
 		if r := recover(); r != nil {
