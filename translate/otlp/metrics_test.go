@@ -86,8 +86,8 @@ func claudeMetrics() pmetric.Metrics {
 	dp := s.DataPoints().AppendEmpty()
 	dp.SetTimestamp(pcommon.Timestamp(1_700_000_000_123_456_789))
 	dp.SetDoubleValue(0.25)
-	for k, v := range map[string]string{"user_id": "u1", "session_id": "s1", "terminal_type": "vscode", "model": "claude"} {
-		dp.Attributes().PutStr(k, v)
+	for _, kv := range [][2]string{{"user_id", "u1"}, {"session_id", "s1"}, {"terminal_type", "vscode"}, {"model", "claude"}} {
+		dp.Attributes().PutStr(kv[0], kv[1])
 	}
 	return md
 }
