@@ -135,14 +135,12 @@ type tableState struct {
 	// remote write 2.0 metadata (v2.rs record_series_metadata).
 	mtype, unit string
 	declared    bool
-	kind        byte // 's' samples, 'h' native histograms (v2 conflict check)
 }
 
 func (t *tableState) reset() {
 	t.db, t.batch, t.ts, t.val = nil, nil, nil, nil
 	t.name, t.phys, t.mtype, t.unit = "", "", "", ""
 	t.declared = false
-	t.kind = 0
 	clear(t.cols)
 	clear(t.stamp)
 	clear(t.prevNames)

@@ -53,6 +53,8 @@ type v2State struct {
 	h       histogram
 	le      []byte
 	tname   []byte
+	key     []byte
+	kinds   map[string]struct{}
 }
 
 func (s *v2State) reset() {
@@ -64,6 +66,7 @@ func (s *v2State) reset() {
 	s.hists = s.hists[:0]
 	s.refs = s.refs[:0]
 	clear(s.names)
+	clear(s.kinds)
 }
 
 func v2Err(format string, args ...any) error {
@@ -238,15 +241,14 @@ func (c *Converter) seriesV2(b []byte) error {
 	c.out.Samples += len(c.ts)
 	c.out.Histograms += len(s.hists)
 	d := c.database(db, hasDB)
+	if err := c.kind(d, metric, len(c.ts) > 0); err != nil {
+		return err
+	}
 	if len(c.ts) > 0 {
 		t, err := c.table(d, metric, phys, hasPhys)
 		if err != nil {
 			return err
 		}
-		if t.kind == 'h' {
-			return v2Err("metric %q contains both samples and native histograms", metric)
-		}
-		t.kind = 's'
 		t.recordMeta(mtype, unit)
 		if err := c.resolve(t); err != nil {
 			return err
@@ -313,5 +315,31 @@ func (c *Converter) sampleV2(b []byte) error {
 	}
 	c.ts = append(c.ts, ts)
 	c.vals = append(c.vals, math.Float64frombits(v))
+	return nil
+}
+
+// kind refuses a metric that has samples in one series and native
+// histograms in another (v2.rs convert_remote_write_v2), also when the
+// histograms are converted to classic tables of other names. Only
+// histogram metrics are recorded, so sample-only requests pay nothing.
+func (c *Converter) kind(d *dbState, metric []byte, samples bool) error {
+	s := &c.v2
+	if samples && len(s.kinds) == 0 {
+		return nil
+	}
+	s.key = append(append(append(s.key[:0], d.name...), 0), metric...)
+	if samples {
+		if _, ok := s.kinds[string(s.key)]; ok {
+			return v2Err("metric %q contains both samples and native histograms", metric)
+		}
+		return nil
+	}
+	if _, ok := d.tables[string(metric)]; ok {
+		return v2Err("metric %q contains both samples and native histograms", metric)
+	}
+	if s.kinds == nil {
+		s.kinds = make(map[string]struct{})
+	}
+	s.kinds[c.str(s.key)] = struct{}{}
 	return nil
 }

@@ -279,3 +279,20 @@ func TestV2RepeatedNames(t *testing.T) {
 		}
 	}
 }
+
+// One metric may not carry samples in one series and native histograms in
+// another, in either order, even when histograms become classic tables.
+func TestV2SamplesAndHistogramsAcrossSeries(t *testing.T) {
+	o := v2opts()
+	o.NativeHistograms = NativeHistogramsClassic
+	h := hist2{countInt: 1, pos: []span{{0, 1}}, posDeltas: []int64{1}}.encode()
+	s := series2{labels: lbl("__name__", "m", "a", "1"), samples: []sample{{1, 1}}}
+	hs := series2{labels: lbl("__name__", "m", "a", "2"), hists: [][]byte{h}}
+	for _, r := range []*req2{newReq2().add(s).add(hs), newReq2().add(hs).add(s)} {
+		_, err := run(t, o, r.encode())
+		wantErr(t, err, `metric "m" contains both samples and native histograms`)
+	}
+	// Different databases keep the metrics apart.
+	hs.labels = append(hs.labels, label{"x_greptime_database", "other"})
+	mustRun(t, o, newReq2().add(s).add(hs).encode())
+}
