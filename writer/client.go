@@ -24,6 +24,8 @@ type Client struct {
 	mu     sync.Mutex
 	closed bool
 
+	// arenas recycle the memory of converted row inserts.
+	arenas arenaPool
 	// created remembers the CreateSQL statements already run, per database.
 	created sync.Map
 	// rand, when set, replaces the retry jitter source (tests).

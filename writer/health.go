@@ -21,6 +21,7 @@ func (c *Client) HealthCheck(ctx context.Context) error {
 	var errs []error
 	for k := 0; k < len(c.conns); k++ {
 		i := (start + k) % len(c.conns)
+		c.wake(ctx, c.conns[i])
 		err := c.attempt(ctx, c.conns[i], func(ctx context.Context, cc *grpc.ClientConn) error {
 			var trailer metadata.MD
 			_, err := gpb.NewHealthCheckClient(cc).HealthCheck(ctx, &gpb.HealthCheckRequest{}, grpc.Trailer(&trailer))

@@ -52,7 +52,7 @@ func TestGroupBatchesByDatabaseAndHints(t *testing.T) {
 		mk("other", "d", "ttl", "1d"),
 		mk("", "e", "ttl", "7d"),
 		mk("", "f"),
-	})
+	}, &rowArena{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,10 @@ func (c *Client) WriteWith(ctx context.Context, opts []InsertOption, batches ...
 		return 0, &InvalidInputError{Reason: "no batches to write"}
 	}
 	o := c.callOptions(opts)
-	groups, err := groupBatches(o.database, batches)
+	arena := c.arenas.get()
+	// The requests live in the arena until every group has been sent.
+	defer c.arenas.put(arena)
+	groups, err := groupBatches(o.database, batches, arena)
 	if err != nil {
 		return 0, err
 	}
@@ -68,21 +71,21 @@ func (g *group) tableNames() string {
 
 // groupBatches validates and converts every batch, keyed by database and
 // hint set. Nothing is sent when any batch is invalid.
-func groupBatches(defaultDB string, batches []*table.Batch) ([]*group, error) {
-	return groupBy(defaultDB, batches, true)
+func groupBatches(defaultDB string, batches []*table.Batch, a *rowArena) ([]*group, error) {
+	return groupBy(defaultDB, batches, true, a)
 }
 
 // groupBatchesIgnoringHints groups by database only, for a stream whose
 // hints are fixed when it opens.
-func groupBatchesIgnoringHints(defaultDB string, batches []*table.Batch) ([]*group, error) {
-	return groupBy(defaultDB, batches, false)
+func groupBatchesIgnoringHints(defaultDB string, batches []*table.Batch, a *rowArena) ([]*group, error) {
+	return groupBy(defaultDB, batches, false, a)
 }
 
-func groupBy(defaultDB string, batches []*table.Batch, byHints bool) ([]*group, error) {
+func groupBy(defaultDB string, batches []*table.Batch, byHints bool, a *rowArena) ([]*group, error) {
 	var groups []*group
 	byKey := make(map[string]*group, 1)
 	for _, b := range batches {
-		ins, err := convertBatch(b)
+		ins, err := convertBatch(b, a)
 		if err != nil {
 			return nil, err
 		}

@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/connectivity"
 )
 
 // ErrClosed is returned by calls made after Close.
@@ -62,6 +63,7 @@ func (c *Client) tryWithFailover(ctx context.Context, fn attemptFunc) error {
 	if j == i || ctx.Err() != nil {
 		return err
 	}
+	c.wake(ctx, cc2)
 	err = c.attempt(ctx, cc2, fn)
 	if err != nil && notProcessed(err) {
 		c.failover(j)
@@ -89,4 +91,26 @@ func (c *Client) isClosed() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.closed
+}
+
+// wake makes a connection that is waiting out gRPC's reconnect backoff
+// (up to two minutes after repeated failures) try again now, and waits at
+// most ConnectTimeout for it to become ready. Without it a failover onto an
+// endpoint that has come back would fail fast with the endpoint's last
+// connection error. gRPC's pick_first keeps reporting TRANSIENT_FAILURE
+// while it reconnects (gRFC A62), so only READY ends the wait early: failing
+// over onto an endpoint that is still down costs up to ConnectTimeout.
+func (c *Client) wake(ctx context.Context, cc *grpc.ClientConn) {
+	if cc.GetState() != connectivity.TransientFailure {
+		return
+	}
+	cc.ResetConnectBackoff()
+	cc.Connect()
+	wctx, cancel := context.WithTimeout(ctx, c.cfg.ConnectTimeout)
+	defer cancel()
+	for st := cc.GetState(); st != connectivity.Ready; st = cc.GetState() {
+		if !cc.WaitForStateChange(wctx, st) {
+			return
+		}
+	}
 }

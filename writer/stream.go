@@ -84,7 +84,10 @@ func (s *StreamInserter) Write(batches ...*table.Batch) error {
 			return &InvalidInputError{Table: b.Table, Reason: fmt.Sprintf("batch hints %q differ from the stream's hints %q", b.Hints.Key(), s.hints)}
 		}
 	}
-	groups, err := groupBatchesIgnoringHints(s.opts.database, batches)
+	arena := s.c.arenas.get()
+	// Send marshals synchronously, so the arena is free once Write returns.
+	defer s.c.arenas.put(arena)
+	groups, err := groupBatchesIgnoringHints(s.opts.database, batches, arena)
 	if err != nil {
 		return err
 	}
