@@ -202,6 +202,7 @@ func (s *Server) rekey(t *tableState) {
 	}
 	t.keys = make(map[string]int, len(t.rows))
 	for i, r := range t.rows {
-		t.keys[t.dedupKey(r)] = i
+		s.keyBuf = t.appendDedupKey(s.keyBuf[:0], r)
+		t.keys[string(s.keyBuf)] = i
 	}
 }

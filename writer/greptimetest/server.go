@@ -47,6 +47,7 @@ type Server struct {
 	mu          sync.Mutex // catalog and storage
 	dbs         map[dbKey]*database
 	nextTableID uint32
+	keyBuf      []byte // dedup key scratch, guarded by mu
 
 	fmu         sync.Mutex // faults and call records
 	faults      []pendingFault

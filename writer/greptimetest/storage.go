@@ -91,8 +91,8 @@ func (s *Server) store(t *tableState, row []table.Value, path Path) {
 		t.count = len(t.rows)
 		return
 	}
-	key := t.dedupKey(row)
-	if i, ok := t.keys[key]; ok {
+	s.keyBuf = t.appendDedupKey(s.keyBuf[:0], row)
+	if i, ok := t.keys[string(s.keyBuf)]; ok {
 		if strings.EqualFold(t.info.Options["merge_mode"], "last_non_null") {
 			old := t.rows[i]
 			for j, v := range row {
@@ -104,19 +104,18 @@ func (s *Server) store(t *tableState, row []table.Value, path Path) {
 		t.rows[i] = row
 		return
 	}
-	t.keys[key] = len(t.rows)
+	t.keys[string(s.keyBuf)] = len(t.rows)
 	t.rows = append(t.rows, row)
 	t.count = len(t.rows)
 }
 
-// dedupKey encodes the row's primary key and time index.
-func (t *tableState) dedupKey(row []table.Value) string {
-	var b []byte
+// appendDedupKey appends the encoding of the row's primary key and time
+// index to b.
+func (t *tableState) appendDedupKey(b []byte, row []table.Value) []byte {
 	for _, pk := range t.info.PrimaryKey {
 		b = appendValueKey(b, row, t.idx[pk])
 	}
-	b = appendValueKey(b, row, t.idx[t.info.TimeIndex])
-	return string(b)
+	return appendValueKey(b, row, t.idx[t.info.TimeIndex])
 }
 
 func appendValueKey(b []byte, row []table.Value, i int) []byte {
@@ -136,7 +135,7 @@ func appendValueKey(b []byte, row []table.Value, i int) []byte {
 	} else if x, ok := v.AsBool(); ok {
 		b = append(b, 'b')
 		b = strconv.AppendBool(b, x)
-	} else if x, ok := v.AsBytes(); ok {
+	} else if x, ok := v.AsString(); ok {
 		b = append(b, 's')
 		b = strconv.AppendInt(b, int64(len(x)), 10)
 		b = append(b, ':')

@@ -143,11 +143,20 @@ func (s *Server) checkWrite(k dbKey, r *gpb.RowInsertRequest) (*pendingWrite, er
 	return w, nil
 }
 
-// apply stores the rows. Callers hold s.mu.
+// apply stores the rows. In count-only mode nothing is converted. Rows
+// share one backing slab to keep allocations per request, not per row.
+// Callers hold s.mu.
 func (w *pendingWrite) apply(s *Server) int {
+	if s.opts.CountOnly {
+		w.t.paths[PathRowInsert] += len(w.rows)
+		w.t.count += len(w.rows)
+		return len(w.rows)
+	}
 	cols := w.t.info.Columns
-	for _, row := range w.rows {
-		full := make([]table.Value, len(cols))
+	n := len(cols)
+	slab := make([]table.Value, len(w.rows)*n)
+	for r, row := range w.rows {
+		full := slab[r*n : (r+1)*n : (r+1)*n]
 		for i, v := range row.GetValues() {
 			j := w.pos[i]
 			full[j] = valueFromProto(v, cols[j].Type)
