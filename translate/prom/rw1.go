@@ -2,6 +2,7 @@ package prom
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -245,6 +246,15 @@ func labelV1(b []byte) (name, value []byte, err error) {
 // sampleV1 decodes a Sample message into c.ts/c.vals, keeping the float's
 // exact bits (stale-marker NaN included).
 func (c *Converter) sampleV1(b []byte) error {
+	// Fast path for the canonical encoding: value (fixed64, field 1) then
+	// timestamp (varint, field 2) filling the message exactly.
+	if len(b) >= 11 && b[0] == 0x09 && b[9] == 0x10 {
+		if u, n, err := varint(b, 10); err == nil && n == len(b) {
+			c.ts = append(c.ts, int64(u))
+			c.vals = append(c.vals, math.Float64frombits(binary.LittleEndian.Uint64(b[1:9])))
+			return nil
+		}
+	}
 	var v uint64
 	var ts int64
 	for i := 0; i < len(b); {

@@ -243,3 +243,25 @@ func TestReuse(t *testing.T) {
 		}
 	}
 }
+
+// proto3 senders omit zero fields: a sample with only a timestamp is value
+// 0, one with nothing is value 0 at time 0.
+func TestV1OmittedZeroFields(t *testing.T) {
+	var ts []byte
+	var lb []byte
+	lb = pbString(lb, v1LabelName, "__name__")
+	lb = pbString(lb, v1LabelValue, "m")
+	ts = pbBytes(ts, v1TSLabels, lb)
+	ts = pbBytes(ts, v1TSSamples, pbUint(nil, v1SampleTimestamp, 5))
+	ts = pbBytes(ts, v1TSSamples, nil)
+	ts = pbBytes(ts, v1TSSamples, pbDouble(nil, v1SampleValue, 2))
+	b := batch(t, mustRun(t, v1opts(), pbBytes(nil, v1ReqTimeseries, ts)), "", "m")
+	wantTS, wantV := []int64{5, 0, 0}, []float64{0, 0, 2}
+	for i := range wantTS {
+		tsv, _ := b.Col(0).Int64(i)
+		v, _ := b.Col(1).Float64(i)
+		if tsv != wantTS[i] || v != wantV[i] {
+			t.Errorf("row %d = %d %v, want %d %v", i, tsv, v, wantTS[i], wantV[i])
+		}
+	}
+}
