@@ -17,6 +17,10 @@ import (
 // suggested delay) when the memory budget stays full for the whole wait.
 var ErrOverBudget = errors.New("memory budget exhausted")
 
+// ErrLargerThanBudget is returned (marked permanent) for a request that needs
+// more bytes than the whole budget: it can never be taken.
+var ErrLargerThanBudget = errors.New("request larger than the whole memory budget")
+
 // Budget is one byte budget covering decompressed bodies, translated batches
 // and Arrow buffers awaiting acknowledgement. Receivers acquire before they
 // decompress and release when the data is acknowledged or refused, so the
@@ -43,7 +47,7 @@ func (b *Budget) Acquire(ctx context.Context, n int64, maxWait time.Duration) er
 		return nil
 	}
 	if n > b.limit {
-		return errs.NewPermanent(fmt.Errorf("request needs %d bytes, more than the whole memory budget of %d bytes", n, b.limit))
+		return errs.NewPermanent(fmt.Errorf("%w: it needs %d bytes, the budget is %d bytes", ErrLargerThanBudget, n, b.limit))
 	}
 	var timer *time.Timer
 	for {

@@ -1,0 +1,356 @@
+// Package promrw receives Prometheus remote write 1.0 (snappy, or zstd as
+// vmagent sends it) and 2.0 over HTTP, at /api/v1/write and at GreptimeDB's
+// own /v1/prometheus/write, and answers only after GreptimeDB acknowledged
+// every row.
+package promrw
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/greptime-bridge/greptime-bridge/pipeline"
+	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
+	"github.com/greptime-bridge/greptime-bridge/receivers/dbselect"
+	"github.com/greptime-bridge/greptime-bridge/translate"
+	"github.com/greptime-bridge/greptime-bridge/translate/prom"
+)
+
+// Paths the handler serves.
+const (
+	PathPrometheus = "/api/v1/write"
+	PathGreptimeDB = "/v1/prometheus/write"
+)
+
+// Header names of remote write 2.0 (spec "Written headers"; GreptimeDB
+// servers/src/http/prom_store.rs sends the same three).
+const (
+	headerSamplesWritten    = "X-Prometheus-Remote-Write-Samples-Written"
+	headerHistogramsWritten = "X-Prometheus-Remote-Write-Histograms-Written"
+	headerExemplarsWritten  = "X-Prometheus-Remote-Write-Exemplars-Written"
+)
+
+const (
+	protoV1 = "prometheus.WriteRequest"
+	protoV2 = "io.prometheus.write.v2.Request"
+)
+
+var errTooLarge = errors.New("request body exceeds the size limit")
+
+// Consumer takes translated batches and returns once they are written.
+type Consumer interface {
+	Consume(ctx context.Context, out *translate.Output) error
+}
+
+// Config configures the handler.
+type Config struct {
+	MaxRequestBytes      int64
+	MaxDecompressedBytes int64
+	// MaxInflight bounds concurrently handled requests; a request that
+	// waits longer than InflightWait for a slot is answered 503.
+	MaxInflight  int
+	InflightWait time.Duration
+	// RetryAfter is sent with 503 answers that carry no server hint.
+	RetryAfter time.Duration
+	// Translate is the template of per-request translation options; the
+	// handler fills version, encoding, database and physical table.
+	Translate prom.Options
+	// DBOptions returns the per-database choices.
+	DBOptions func(database string) translate.DatabaseOptions
+}
+
+// Handler serves remote-write requests.
+type Handler struct {
+	cfg      Config
+	next     Consumer
+	budget   *pipeline.Budget
+	selector *dbselect.Selector
+	auth     *auth.Authenticator
+	log      *slog.Logger
+	slots    chan struct{}
+	outs     sync.Pool
+	bufs     sync.Pool
+	metrics  *Metrics
+}
+
+// New returns a handler writing through next. budget and authn may be nil.
+func New(cfg Config, next Consumer, budget *pipeline.Budget, sel *dbselect.Selector, authn *auth.Authenticator, m *Metrics, log *slog.Logger) *Handler {
+	if cfg.MaxInflight <= 0 {
+		cfg.MaxInflight = 256
+	}
+	if cfg.InflightWait <= 0 {
+		cfg.InflightWait = time.Second
+	}
+	if cfg.RetryAfter <= 0 {
+		cfg.RetryAfter = 5 * time.Second
+	}
+	if cfg.MaxRequestBytes <= 0 {
+		cfg.MaxRequestBytes = 32 << 20
+	}
+	if cfg.MaxDecompressedBytes <= 0 {
+		cfg.MaxDecompressedBytes = 256 << 20
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if m == nil {
+		m = NewMetrics(nil)
+	}
+	if sel == nil {
+		sel = &dbselect.Selector{}
+	}
+	h := &Handler{cfg: cfg, next: next, budget: budget, selector: sel, auth: authn, log: log,
+		slots: make(chan struct{}, cfg.MaxInflight), metrics: m}
+	h.outs.New = func() any { return new(translate.Output) }
+	h.bufs.New = func() any { return new([]byte) }
+	return h
+}
+
+// Register adds the handler's paths to mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.Handle(PathPrometheus, h)
+	mux.Handle(PathGreptimeDB, h)
+}
+
+// ServeHTTP handles one remote-write request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	version := "1.0"
+	code, err := h.serve(w, r, &version)
+	h.metrics.observe(version, code, time.Since(start))
+	if err != nil && code >= 500 {
+		h.log.Warn("remote write not written", "status", code, "error", err)
+	}
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, version *string) (int, error) {
+	q := r.URL.Query()
+	// vmagent's handshake: GreptimeDB answers "1" to any request carrying
+	// get_vm_proto_version (servers/src/http/prom_store.rs
+	// vm_proto_version_response), telling vmagent that zstd is understood.
+	if q.Has("get_vm_proto_version") {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, "1")
+		return http.StatusOK, nil
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		return h.fail(w, http.StatusMethodNotAllowed, 0, "remote write takes POST requests", nil, false)
+	}
+	if err := h.auth.Check(r.Header.Get("Authorization")); err != nil {
+		w.Header().Set("WWW-Authenticate", `Basic realm="greptime-bridge"`)
+		return h.fail(w, http.StatusUnauthorized, 0, err.Error(), err, false)
+	}
+	// Headers are checked before the body is read or decompressed.
+	v, err := protoVersion(r.Header.Get("Content-Type"))
+	if v == prom.V2 {
+		*version = "2.0"
+	}
+	isV2 := v == prom.V2
+	if err != nil {
+		return h.fail(w, http.StatusUnsupportedMediaType, 0, err.Error(), err, isV2)
+	}
+	enc, err := encoding(r.Header.Get("Content-Encoding"))
+	if err != nil {
+		return h.fail(w, http.StatusUnsupportedMediaType, 0, err.Error(), err, isV2)
+	}
+	if r.ContentLength > h.cfg.MaxRequestBytes {
+		err := fmt.Errorf("%w: %d bytes declared, limit %d", errTooLarge, r.ContentLength, h.cfg.MaxRequestBytes)
+		return h.fail(w, http.StatusRequestEntityTooLarge, 0, err.Error(), err, isV2)
+	}
+	db, err := h.selector.Select(r.Header.Get, q.Get("db"))
+	if err != nil {
+		return h.fail(w, http.StatusBadRequest, 0, err.Error(), err, isV2)
+	}
+
+	ctx := r.Context()
+	if !h.acquireSlot(ctx) {
+		err := errors.New("too many remote-write requests in flight")
+		return h.fail(w, http.StatusServiceUnavailable, h.cfg.RetryAfter, err.Error(), err, isV2)
+	}
+	defer func() { <-h.slots }()
+
+	bp := h.bufs.Get().(*[]byte)
+	defer h.bufs.Put(bp)
+	body, err := readBounded(r.Body, h.cfg.MaxRequestBytes, r.ContentLength, (*bp)[:0])
+	*bp = body[:0]
+	if err != nil {
+		code, ra := Status(err, h.cfg.RetryAfter)
+		if !errors.Is(err, errTooLarge) {
+			code, ra = http.StatusBadRequest, 0
+		}
+		return h.fail(w, code, ra, "cannot read remote-write body: "+err.Error(), err, isV2)
+	}
+
+	opts := h.cfg.Translate
+	opts.Version, opts.Encoding = v, enc
+	opts.MaxDecompressed = int(h.cfg.MaxDecompressedBytes)
+	opts.Database = db
+	opts.PhysicalTable = q.Get("physical_table")
+	if h.cfg.DBOptions != nil {
+		opts.DB = h.cfg.DBOptions(db)
+		opts.DBFor = h.cfg.DBOptions
+	}
+	out := h.outs.Get().(*translate.Output)
+	defer func() {
+		out.Reset()
+		h.outs.Put(out)
+	}()
+	if err := prom.DecodeAndTranslate(ctx, body, &opts, out); err != nil {
+		code, ra := Status(err, h.cfg.RetryAfter)
+		return h.fail(w, code, ra, "cannot write remote-write request of "+sizeString(len(body))+": "+err.Error(), err, isV2)
+	}
+	h.metrics.count(*version, out)
+
+	if h.budget != nil {
+		need := int64(len(body))
+		for _, b := range out.Batches {
+			need += int64(b.ByteSize())
+		}
+		if err := h.budget.Acquire(ctx, need, h.cfg.InflightWait); err != nil {
+			code, ra := Status(err, h.cfg.RetryAfter)
+			return h.fail(w, code, ra, "cannot take remote-write request: "+err.Error(), err, isV2)
+		}
+		defer h.budget.Release(need)
+	}
+	if err := h.next.Consume(ctx, out); err != nil {
+		code, ra := Status(err, h.cfg.RetryAfter)
+		return h.fail(w, code, ra, "cannot write remote-write request: "+err.Error(), err, isV2)
+	}
+	if isV2 {
+		// Every row was acknowledged: everything the request carried was
+		// written; GreptimeDB stores no exemplars, so it reports 0 of them.
+		w.Header().Set(headerSamplesWritten, strconv.Itoa(out.Samples))
+		w.Header().Set(headerHistogramsWritten, strconv.Itoa(out.Histograms))
+		w.Header().Set(headerExemplarsWritten, "0")
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return http.StatusNoContent, nil
+}
+
+func (h *Handler) acquireSlot(ctx context.Context) bool {
+	select {
+	case h.slots <- struct{}{}:
+		return true
+	default:
+	}
+	t := time.NewTimer(h.cfg.InflightWait)
+	defer t.Stop()
+	select {
+	case h.slots <- struct{}{}:
+		return true
+	case <-t.C:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// fail answers an error. Remote write 2.0 answers carry the written headers
+// on failure too (spec: "after processing, success or failure"); nothing of
+// a failed request is reported written: the pipeline answers per request, so
+// a sender's retry rewrites it whole (GreptimeDB deduplicates on tags and
+// time index).
+func (h *Handler) fail(w http.ResponseWriter, code int, retryAfter time.Duration, msg string, err error, v2 bool) (int, error) {
+	if retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((retryAfter+time.Second-1)/time.Second)))
+	}
+	if v2 {
+		w.Header().Set(headerSamplesWritten, "0")
+		w.Header().Set(headerHistogramsWritten, "0")
+		w.Header().Set(headerExemplarsWritten, "0")
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	_, _ = io.WriteString(w, msg+"\n")
+	if err == nil {
+		err = errors.New(msg)
+	}
+	return code, err
+}
+
+// protoVersion picks the message from Content-Type as GreptimeDB does
+// (prom_store.rs remote_write_proto): no Content-Type means 1.0; the media
+// type must be application/x-protobuf; proto= selects the version.
+func protoVersion(ct string) (prom.Version, error) {
+	if strings.TrimSpace(ct) == "" {
+		return prom.V1, nil
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return prom.V1, fmt.Errorf("unsupported remote-write content type %q: %v", ct, err)
+	}
+	p, hasProto := params["proto"]
+	v := prom.V1
+	if hasProto && p == protoV2 {
+		v = prom.V2
+	}
+	if !strings.EqualFold(mt, "application/x-protobuf") {
+		return v, fmt.Errorf("unsupported remote-write content type %q: want application/x-protobuf", ct)
+	}
+	if hasProto && p != protoV1 && p != protoV2 {
+		return v, fmt.Errorf("unsupported remote-write message %q: want %s or %s", p, protoV1, protoV2)
+	}
+	return v, nil
+}
+
+// encoding reads Content-Encoding: missing means snappy, as GreptimeDB reads
+// it; snappy and zstd (vmagent's default) are accepted; anything else is 415
+// so vmagent falls back to snappy.
+func encoding(ce string) (prom.Encoding, error) {
+	switch strings.ToLower(strings.TrimSpace(ce)) {
+	case "", "snappy":
+		return prom.Snappy, nil
+	case "zstd":
+		return prom.Zstd, nil
+	}
+	return "", fmt.Errorf("unsupported remote-write content encoding %q: only snappy and zstd are supported", ce)
+}
+
+// readBounded reads at most limit bytes into buf without allocating a
+// declared size up front, failing with errTooLarge past the limit.
+func readBounded(r io.Reader, limit, declared int64, buf []byte) ([]byte, error) {
+	if declared > 0 && int64(cap(buf)) < declared {
+		buf = make([]byte, 0, declared) // declared <= limit was checked
+	}
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		end := cap(buf)
+		if room := limit + 1 - int64(len(buf)); int64(end-len(buf)) > room {
+			end = len(buf) + int(room)
+		}
+		n, err := r.Read(buf[len(buf):end])
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > limit {
+			return buf, fmt.Errorf("%w: more than %d bytes", errTooLarge, limit)
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+func sizeString(n int) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
