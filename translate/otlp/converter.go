@@ -30,6 +30,7 @@ type Converter struct {
 	jsonBuf                    []byte
 	tagIdx                     map[string]int
 	keyMemo                    []keyMemo
+	metricNames                map[metricNameKey]string
 	shape                      rowShape
 
 	n int // items since the last context check
@@ -63,6 +64,9 @@ func (c *Converter) Reset() {
 	if len(c.legacyNames) > maxCacheEntries {
 		clear(c.legacyNames)
 	}
+	if len(c.metricNames) > maxCacheEntries {
+		clear(c.metricNames)
+	}
 }
 
 // tick checks ctx every checkEvery calls.
@@ -92,6 +96,28 @@ func (c *Converter) label(key string, st Strategy) string {
 	}
 	n := labelName(key, st)
 	c.labels[key] = n
+	return n
+}
+
+// metricNameKey identifies one metric-name translation.
+type metricNameKey struct {
+	name, unit string
+	kind       metricKind
+	st         Strategy
+}
+
+// metricName returns the translated table name of a metric, cached: the
+// same metrics arrive in every request.
+func (c *Converter) metricName(name, unit string, kind metricKind, st Strategy) string {
+	k := metricNameKey{name, unit, kind, st}
+	if n, ok := c.metricNames[k]; ok {
+		return n
+	}
+	if c.metricNames == nil {
+		c.metricNames = make(map[metricNameKey]string)
+	}
+	n := metricName(name, unit, kind, st)
+	c.metricNames[k] = n
 	return n
 }
 

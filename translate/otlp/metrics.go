@@ -273,7 +273,7 @@ func (c *Converter) metric(ctx context.Context, m *metricCtx, mt pmetric.Metric)
 	if m.legacy {
 		name = c.legacy(mt.Name())
 	} else {
-		name = metricName(mt.Name(), mt.Unit(), kind, m.opts.Strategy)
+		name = c.metricName(mt.Name(), mt.Unit(), kind, m.opts.Strategy)
 	}
 	if name == "" {
 		return badInput("metric %q translates to an empty table name", mt.Name())
@@ -342,7 +342,7 @@ func baseName(m *metricCtx, mt pmetric.Metric, c *Converter) string {
 		return c.legacy(mt.Name())
 	}
 	kind, _ := kindOf(mt)
-	return metricName(mt.Name(), mt.Unit(), kind, m.opts.Strategy)
+	return c.metricName(mt.Name(), mt.Unit(), kind, m.opts.Strategy)
 }
 
 // hintSafe reports whether v can ride the "k=v, k=v" hints header.
