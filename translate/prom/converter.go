@@ -59,6 +59,9 @@ type Converter struct {
 	scratch []byte
 	seq     int32
 	series  int
+	// checked is set when every label value was validated up front (remote
+	// write 2.0 strict mode checks all symbols), so per-series checks skip.
+	checked bool
 
 	v2 v2State
 }
@@ -90,6 +93,7 @@ func (c *Converter) Reset() {
 	c.scratch = c.scratch[:0]
 	c.ts, c.vals = c.ts[:0], c.vals[:0]
 	c.series = 0
+	c.checked = false
 	c.v2.reset()
 	if len(c.intern) > internLimit {
 		c.intern = make(map[string]string)

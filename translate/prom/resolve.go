@@ -23,9 +23,12 @@ func (c *Converter) resolve(t *tableState) error {
 		// case: series of one metric share their label set): reuse its
 		// columns and only check the values.
 		for k, l := range c.labels {
-			v, err := checkValue(c.opts.UTF8, c.ver, l.name, l.value, &c.scratch)
-			if err != nil {
-				return err
+			v := l.value
+			if !c.checked {
+				var err error
+				if v, err = checkValue(c.opts.UTF8, c.ver, l.name, l.value, &c.scratch); err != nil {
+					return err
+				}
 			}
 			c.res = append(c.res, resolved{col: t.prevCols[k], value: v})
 		}
@@ -39,9 +42,12 @@ func (c *Converter) resolve(t *tableState) error {
 				return err
 			}
 		}
-		v, err := checkValue(c.opts.UTF8, c.ver, l.name, l.value, &c.scratch)
-		if err != nil {
-			return err
+		v := l.value
+		if !c.checked {
+			var err error
+			if v, err = checkValue(c.opts.UTF8, c.ver, l.name, l.value, &c.scratch); err != nil {
+				return err
+			}
 		}
 		if c.duplicate(t, col, v, len(c.labels) > dupScanMax) {
 			continue

@@ -55,6 +55,7 @@ type v2State struct {
 	tname   []byte
 	key     []byte
 	kinds   map[string]struct{}
+	valid   []uint8 // per symbol: 0 unchecked, 1 valid label name, 2 invalid
 }
 
 func (s *v2State) reset() {
@@ -114,7 +115,10 @@ func (c *Converter) translateV2(ctx context.Context, b []byte) error {
 				return v2Err("symbol %d is not valid utf-8", i)
 			}
 		}
+		c.checked = true
 	}
+	// Label names are validated once per symbol, not once per use.
+	s.valid = append(s.valid[:0], make([]uint8, len(s.symbols))...)
 	for _, ts := range s.series {
 		if err := c.seriesV2(ts); err != nil {
 			return err

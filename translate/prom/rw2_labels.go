@@ -24,7 +24,7 @@ func (c *Converter) labelsV2() (metric, db, phys []byte, hasDB, hasPhys bool, er
 		if err != nil {
 			return nil, nil, nil, false, false, err
 		}
-		if !validLabelName(name) && (c.opts.LabelNames != LabelNamesSanitize || len(name) == 0) {
+		if !c.validName(s.refs[k], name) && (c.opts.LabelNames != LabelNamesSanitize || len(name) == 0) {
 			return nil, nil, nil, false, false, invalidLabelName(V2, name)
 		}
 		// Senders sort label names (spec: "sorted lexicographically"), and
@@ -152,4 +152,16 @@ func (m *seriesMeta) decode(b []byte) error {
 		}
 	}
 	return nil
+}
+
+// validName is validLabelName memoised per symbol for this request.
+func (c *Converter) validName(ref uint32, name []byte) bool {
+	v := &c.v2.valid[ref]
+	if *v == 0 {
+		*v = 2
+		if validLabelName(name) {
+			*v = 1
+		}
+	}
+	return *v == 1
 }
