@@ -59,3 +59,31 @@ func FuzzDoPutBatchMessage(f *testing.F) {
 		mem.AssertSize(t, 0)
 	})
 }
+
+// FuzzDoPutSchemaMessage feeds arbitrary IPC header bytes as the first,
+// schema, message of a stream: never a panic, and no Arrow memory held.
+func FuzzDoPutSchemaMessage(f *testing.F) {
+	schema, batch := putEncoded(f)
+	f.Add(schema.DataHeader)
+	f.Add(batch.DataHeader)
+	f.Add([]byte{})
+	s := StartT(f, Options{CountOnly: true})
+	putMkTable(f, s, "public", putCPUTable("cpu"))
+	f.Fuzz(func(t *testing.T, header []byte) {
+		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		fs := &flightService{s: s, mem: mem}
+		out := make(chan putResult, maxPendingResponses)
+		first := &flight.FlightData{
+			FlightDescriptor: &flight.FlightDescriptor{Type: flight.DescriptorPATH, Path: []string{"cpu"}},
+			DataHeader:       header,
+		}
+		p := &putProducer{
+			f: fs, db: dbKey{defaultCatalog, defaultSchema}, out: out, done: make(chan struct{}),
+			stream: &fakePutStream{msgs: []*flight.FlightData{first, batch}},
+		}
+		p.run()
+		for range out {
+		}
+		mem.AssertSize(t, 0)
+	})
+}

@@ -20,6 +20,7 @@ const maxDecodedBatchBytes = maxMessageSize
 
 // IPC message header types (format/Message.fbs MessageHeader).
 const (
+	fbHeaderSchema          = 1
 	fbHeaderRecordBatch     = 3
 	fbHeaderDictionaryBatch = 4
 )
@@ -111,6 +112,8 @@ func verifyMessage(header, body []byte) error {
 		return errBadHeader
 	}
 	switch header[kindAt] {
+	case fbHeaderSchema:
+		return verifySchema(hdr)
 	case fbHeaderRecordBatch:
 		return verifyRecordBatch(hdr, body)
 	case fbHeaderDictionaryBatch:
@@ -162,6 +165,48 @@ func verifyRecordBatch(rb fbTable, body []byte) error {
 			return fmt.Errorf("compressed buffers claim more than %d bytes", int64(maxDecodedBatchBytes))
 		}
 		total += size
+	}
+	return nil
+}
+
+// maxFieldDepth bounds the nesting of a schema's fields.
+const maxFieldDepth = 64
+
+// verifySchema checks the vectors arrow-go sizes allocations by in a
+// Schema table (format/Schema.fbs): fields, custom_metadata and features,
+// and each field's children and custom_metadata, recursively.
+func verifySchema(sc fbTable) error {
+	if _, _, err := sc.vector(2, 4); err != nil { // custom_metadata
+		return err
+	}
+	if _, _, err := sc.vector(3, 8); err != nil { // features
+		return err
+	}
+	return verifyFields(sc, 1, 0)
+}
+
+// verifyFields checks the vector of Field tables in field i of t.
+func verifyFields(t fbTable, i, depth int) error {
+	if depth > maxFieldDepth {
+		return fmt.Errorf("fields nested deeper than %d", maxFieldDepth)
+	}
+	start, n, err := t.vector(i, 4)
+	if err != nil {
+		return err
+	}
+	for j := 0; j < n; j++ {
+		at := start + 4*j
+		rel, err := t.u32(at)
+		if err != nil {
+			return err
+		}
+		f := fbTable{buf: t.buf, pos: at + rel}
+		if _, _, err := f.vector(6, 4); err != nil { // custom_metadata
+			return err
+		}
+		if err := verifyFields(f, 5, depth+1); err != nil { // children
+			return err
+		}
 	}
 	return nil
 }
