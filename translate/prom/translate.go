@@ -19,6 +19,9 @@ import (
 // that the caller must discard. A cancelled ctx stops the work between
 // series. body is not retained; the batches own copies of every value.
 func DecodeAndTranslate(ctx context.Context, body []byte, opts *Options, out *translate.Output) error {
+	if opts.Encoding == Identity && len(body) <= opts.maxDecompressed() {
+		return Translate(ctx, body, opts, out)
+	}
 	bp, err := decompress(body, opts.Encoding, opts.maxDecompressed())
 	if err != nil {
 		return err
