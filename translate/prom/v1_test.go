@@ -265,3 +265,29 @@ func TestV1OmittedZeroFields(t *testing.T) {
 		}
 	}
 }
+
+// The metric-engine choice is per database: a database named by a series
+// label gets its own options through DBFor.
+func TestPerDatabaseEngine(t *testing.T) {
+	o := v1opts()
+	o.Database = "metrics"
+	o.DBFor = func(db string) translate.DatabaseOptions {
+		if db == "legacy" {
+			return translate.DatabaseOptions{MetricEngine: false}
+		}
+		return translate.DatabaseOptions{MetricEngine: true, PhysicalTable: "phys_" + db}
+	}
+	out := mustRun(t, o, request1(0,
+		series1{labels: lbl("__name__", "m"), samples: []sample{{1, 1}}},
+		series1{labels: lbl("__name__", "m", "x_greptime_database", "legacy"), samples: []sample{{1, 1}}},
+		series1{labels: lbl("__name__", "m", "x_greptime_database", "other"), samples: []sample{{1, 1}}}))
+	if got := hint(batch(t, out, "metrics", "m"), HintPhysicalTable); got != "greptime_physical_table" {
+		t.Errorf("request database uses opts.DB: %q", got)
+	}
+	if _, ok := batch(t, out, "legacy", "m").Hints.Get(HintPhysicalTable); ok {
+		t.Errorf("legacy database must get mito tables")
+	}
+	if got := hint(batch(t, out, "other", "m"), HintPhysicalTable); got != "phys_other" {
+		t.Errorf("other database physical table %q", got)
+	}
+}
