@@ -130,8 +130,13 @@ func (s *Server) createOrAlterOnDemand(k dbKey, h hints, reqs []*gpb.RowInsertRe
 	for _, r := range reqs {
 		t := s.table(k, r.GetTableName())
 		if t == nil {
+			// create_table_expr_by_column_schemas (expr_helper.rs) builds and
+			// validates each create while planning.
 			ti, err := buildCreateTable(r.GetTableName(), r.GetRows().GetSchema())
 			if err != nil {
+				return err
+			}
+			if err := validateCreate(&ti); err != nil {
 				return err
 			}
 			creates = append(creates, ti)
@@ -148,15 +153,11 @@ func (s *Server) createOrAlterOnDemand(k dbKey, h hints, reqs []*gpb.RowInsertRe
 	if len(creates) > 0 && s.db(k) == nil {
 		return schemaNotFound(k)
 	}
-	for i := range creates {
-		if physical != "" {
+	if physical != "" {
+		for i := range creates {
 			if err := s.checkLogical(k, physical, &creates[i]); err != nil {
 				return err
 			}
-			continue
-		}
-		if err := validateCreate(&creates[i]); err != nil {
-			return err
 		}
 	}
 	for _, ti := range creates {

@@ -61,6 +61,8 @@ func TestMetricEngine(t *testing.T) {
 	if phy, _ := s.Table("public", "phy"); len(phy.Columns) != 5 {
 		t.Fatalf("physical columns = %+v", phy.Columns)
 	}
+	c.insert("public", []*gpb.RowInsertRequest{req("phy", promSchema(), row(tv(1), fv(1)))}).
+		expectErr(t, codes.Unimplemented, StatusUnsupported, "Write request to physical region is forbidden")
 	rows := s.Rows("public", "up")
 	if len(rows) != 2 {
 		t.Fatalf("rows = %v", rows)

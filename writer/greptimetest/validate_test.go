@@ -38,6 +38,8 @@ func TestAutoCreateErrors(t *testing.T) {
 		{"fulltext on int", one(cols(ts("a"), &gpb.ColumnSchema{ColumnName: "n", Datatype: gpb.ColumnDataType_INT64, SemanticType: gpb.SemanticType_FIELD,
 			Options: &gpb.ColumnOptions{Options: map[string]string{"fulltext": "{}"}}}), tv(1), iv(1)),
 			codes.InvalidArgument, StatusInvalidArguments, "Fulltext index only supports string type, column: n, unexpected type: Int64"},
+		{"time index not a timestamp", one(cols(&gpb.ColumnSchema{ColumnName: "n", Datatype: gpb.ColumnDataType_INT64, SemanticType: gpb.SemanticType_TIMESTAMP}), iv(1)),
+			codes.InvalidArgument, StatusInvalidArguments, "Invalid SQL, error: column `n` is not a timestamp type, it can't be used as time index"},
 		{"column count", one(cols(ts("a"), field("x", gpb.ColumnDataType_INT64)), tv(1)),
 			codes.InvalidArgument, StatusInvalidArguments, "Invalid InsertRequest, reason: column count mismatch, columns: 2, values: 1"},
 	}

@@ -85,6 +85,11 @@ func (s *Server) checkWrite(k dbKey, r *gpb.RowInsertRequest) (*pendingWrite, er
 	if t == nil {
 		return nil, tableNotFound(k, r.GetTableName())
 	}
+	if t.info.Engine == "metric" && t.info.PhysicalTable == "" {
+		// metric-engine/src/engine/put.rs: puts to a physical region are
+		// refused (ForbiddenPhysicalWrite, Unsupported).
+		return nil, newErr(StatusUnsupported, "Write request to physical region is forbidden")
+	}
 	schema := r.GetRows().GetSchema()
 	seen := make(map[string]int, len(schema))
 	for i, cs := range schema {
