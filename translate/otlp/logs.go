@@ -94,6 +94,13 @@ func (c *Converter) Logs(ctx context.Context, ld plog.Logs, opts *RequestOptions
 	if opts == nil {
 		opts = &RequestOptions{}
 	}
+	// http/otlp.rs: any pipeline name selects GreptimeDB's pipeline engine
+	// (PipelineWay::from_name_and_default) instead of this layout; the
+	// bridge runs no pipelines, so it refuses rather than write a layout
+	// the sender did not ask for.
+	if opts.PipelineName != "" {
+		return badInput("log pipeline %q is not supported: the bridge writes only the %s layout; drop the %s header", opts.PipelineName, DefaultLogTable, HeaderPipelineName)
+	}
 	name := opts.LogTableName
 	if name == "" {
 		name = DefaultLogTable

@@ -122,6 +122,15 @@ func TestLogsLayout(t *testing.T) {
 	}
 }
 
+// TestLogsPipelineRefused: a pipeline name asks GreptimeDB for another
+// layout (http/otlp.rs), which the bridge cannot produce.
+func TestLogsPipelineRefused(t *testing.T) {
+	err := NewConverter().Logs(context.Background(), sampleLogs(), &RequestOptions{PipelineName: "greptime_identity"}, &translate.Output{})
+	if err == nil || !errs.IsPermanent(err) || !strings.Contains(err.Error(), "greptime_identity") {
+		t.Errorf("err = %v", err)
+	}
+}
+
 // TestLogsTableOverride: x-greptime-log-table-name and the database.
 func TestLogsTableOverride(t *testing.T) {
 	out := convertLogs(t, sampleLogs(), &RequestOptions{LogTableName: "my_logs", Database: "obs"})

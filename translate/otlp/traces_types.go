@@ -2,6 +2,7 @@ package otlp
 
 import (
 	"strconv"
+	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
@@ -72,70 +73,60 @@ func resolveType(observed []table.DataType) (table.DataType, bool) {
 }
 
 // semconvType returns the fixed type of stable semantic-convention
-// attributes (frontend/src/instance/otlp/trace_semconv.rs, v1.1+). The
-// bridge carries the integer-typed ones and the common string ones.
+// attributes, the exact list of frontend/src/instance/otlp/trace_semconv.rs
+// (v1.1+, main at 7fd0a7bb).
 func semconvType(column string) (table.DataType, bool) {
-	t, ok := semconvTypes[column]
-	return t, ok
+	if k, ok := strings.CutPrefix(column, "resource_attributes."); ok {
+		if k == "k8s.container.restart_count" {
+			return table.Int64, true
+		}
+		_, ok := semconvResourceStrings[k]
+		return table.String, ok
+	}
+	if k, ok := strings.CutPrefix(column, "span_attributes."); ok {
+		if _, ok := semconvSpanInts[k]; ok {
+			return table.Int64, true
+		}
+		_, ok := semconvSpanStrings[k]
+		return table.String, ok
+	}
+	return 0, false
 }
 
-var semconvTypes = map[string]table.DataType{
-	"resource_attributes.service.instance.id":         table.String,
-	"resource_attributes.service.namespace":           table.String,
-	"resource_attributes.service.version":             table.String,
-	"resource_attributes.telemetry.sdk.language":      table.String,
-	"resource_attributes.telemetry.sdk.name":          table.String,
-	"resource_attributes.telemetry.sdk.version":       table.String,
-	"resource_attributes.container.id":                table.String,
-	"resource_attributes.k8s.container.restart_count": table.Int64,
-	"span_attributes.client.address":                  table.String,
-	"span_attributes.server.address":                  table.String,
-	"span_attributes.network.peer.address":            table.String,
-	"span_attributes.network.local.address":           table.String,
-	"span_attributes.network.protocol.name":           table.String,
-	"span_attributes.network.protocol.version":        table.String,
-	"span_attributes.network.transport":               table.String,
-	"span_attributes.network.type":                    table.String,
-	"span_attributes.client.port":                     table.Int64,
-	"span_attributes.server.port":                     table.Int64,
-	"span_attributes.network.local.port":              table.Int64,
-	"span_attributes.network.peer.port":               table.Int64,
-	"span_attributes.http.request.method":             table.String,
-	"span_attributes.http.route":                      table.String,
-	"span_attributes.http.response.status_code":       table.Int64,
-	"span_attributes.url.full":                        table.String,
-	"span_attributes.url.path":                        table.String,
-	"span_attributes.url.query":                       table.String,
-	"span_attributes.url.scheme":                      table.String,
-	"span_attributes.user_agent.original":             table.String,
-	"span_attributes.db.system.name":                  table.String,
-	"span_attributes.db.namespace":                    table.String,
-	"span_attributes.db.operation.name":               table.String,
-	"span_attributes.db.query.text":                   table.String,
-	"span_attributes.rpc.system":                      table.String,
-	"span_attributes.rpc.service":                     table.String,
-	"span_attributes.rpc.method":                      table.String,
-	"span_attributes.rpc.grpc.status_code":            table.Int64,
-	"span_attributes.messaging.system":                table.String,
-	"span_attributes.messaging.destination.name":      table.String,
-	"span_attributes.messaging.operation.name":        table.String,
-	"span_attributes.messaging.batch.message_count":   table.Int64,
-	"span_attributes.error.type":                      table.String,
-	"span_attributes.exception.type":                  table.String,
-	"span_attributes.exception.message":               table.String,
-	"span_attributes.exception.stacktrace":            table.String,
-	"span_attributes.code.function.name":              table.String,
-	"span_attributes.code.file.path":                  table.String,
-	"span_attributes.code.line.number":                table.Int64,
-	"span_attributes.http.request.body.size":          table.Int64,
-	"span_attributes.http.response.body.size":         table.Int64,
-	"span_attributes.http.request.resend_count":       table.Int64,
-	"span_attributes.db.response.returned_rows":       table.Int64,
-	"span_attributes.messaging.message.body.size":     table.Int64,
-	"span_attributes.rpc.message.id":                  table.Int64,
-	"span_attributes.rpc.message.compressed_size":     table.Int64,
-	"span_attributes.rpc.message.uncompressed_size":   table.Int64,
+func set(keys ...string) map[string]struct{} {
+	m := make(map[string]struct{}, len(keys))
+	for _, k := range keys {
+		m[k] = struct{}{}
+	}
+	return m
 }
+
+var semconvResourceStrings = set(
+	"service.name", "service.instance.id", "service.namespace", "service.version",
+	"telemetry.sdk.language", "telemetry.sdk.name", "telemetry.sdk.version",
+	"container.id", "user_agent.original",
+	"k8s.cluster.name", "k8s.cluster.uid", "k8s.container.name", "k8s.cronjob.name", "k8s.cronjob.uid",
+	"k8s.daemonset.name", "k8s.daemonset.uid", "k8s.deployment.name", "k8s.deployment.uid",
+	"k8s.job.name", "k8s.job.uid", "k8s.namespace.name", "k8s.node.name", "k8s.node.uid",
+	"k8s.pod.name", "k8s.pod.uid", "k8s.replicaset.name", "k8s.replicaset.uid",
+	"k8s.statefulset.name", "k8s.statefulset.uid", "k8s.pod.hostname", "k8s.pod.ip", "k8s.pod.start_time",
+)
+
+var semconvSpanStrings = set(
+	"client.address", "server.address", "network.local.address", "network.peer.address",
+	"network.protocol.name", "network.protocol.version", "network.transport", "network.type",
+	"http.request.method", "http.request.method_original", "http.route",
+	"url.full", "url.path", "url.query", "url.scheme", "user_agent.original",
+	"rpc.method", "rpc.system", "rpc.system.name", "rpc.method_original", "rpc.response.status_code",
+	"db.collection.name", "db.namespace", "db.operation.name", "db.query.summary", "db.query.text",
+	"db.response.status_code", "db.stored_procedure.name", "db.system.name",
+	"error.type",
+)
+
+var semconvSpanInts = set(
+	"client.port", "server.port", "network.local.port", "network.peer.port",
+	"http.request.resend_count", "http.response.status_code", "db.operation.batch.size",
+)
 
 // coercedValue is one attribute value converted to its column's type.
 type coercedValue struct {
