@@ -19,9 +19,9 @@ func (c *Converter) expHistogram(ctx context.Context, m *metricCtx, mt pmetric.M
 	if dps.Len() == 0 {
 		return nil
 	}
-	bucket := c.table(m, mt, name+"_bucket", "histogram")
-	sum := c.lazyTable(m, mt, name+"_sum")
-	count := c.table(m, mt, name+"_count", "counter")
+	bucket := c.lazyTable(m, mt, name+"_bucket", "histogram")
+	sum := c.lazyTable(m, mt, name+"_sum", "counter")
+	count := c.lazyTable(m, mt, name+"_count", "counter")
 	var le []byte
 	for i := 0; i < dps.Len(); i++ {
 		if err := c.tick(ctx); err != nil {
@@ -38,7 +38,7 @@ func (c *Converter) expHistogram(ctx context.Context, m *metricCtx, mt pmetric.M
 		emit := func(upper float64, n uint64) error {
 			acc += n
 			le = appendRustFloat(le[:0], upper)
-			return c.writeRow(m, bucket, ts, "le", bytesView(le), float64(acc), true)
+			return c.writeRow(m, bucket(), ts, "le", bytesView(le), float64(acc), true)
 		}
 		neg := dp.Negative()
 		for j := neg.BucketCounts().Len() - 1; j >= 0; j-- {
@@ -56,7 +56,7 @@ func (c *Converter) expHistogram(ctx context.Context, m *metricCtx, mt pmetric.M
 			}
 		}
 		le = append(le[:0], "inf"...)
-		if err := c.writeRow(m, bucket, ts, "le", bytesView(le), float64(dp.Count()), true); err != nil {
+		if err := c.writeRow(m, bucket(), ts, "le", bytesView(le), float64(dp.Count()), true); err != nil {
 			return err
 		}
 		if dp.HasSum() {
@@ -64,7 +64,7 @@ func (c *Converter) expHistogram(ctx context.Context, m *metricCtx, mt pmetric.M
 				return err
 			}
 		}
-		if err := c.writeRow(m, count, ts, "", "", float64(dp.Count()), true); err != nil {
+		if err := c.writeRow(m, count(), ts, "", "", float64(dp.Count()), true); err != nil {
 			return err
 		}
 	}

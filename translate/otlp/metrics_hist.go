@@ -19,9 +19,9 @@ func (c *Converter) histogram(ctx context.Context, m *metricCtx, mt pmetric.Metr
 	if dps.Len() == 0 {
 		return nil
 	}
-	bucket := c.table(m, mt, name+"_bucket", "histogram")
-	var sum = c.lazyTable(m, mt, name+"_sum")
-	count := c.table(m, mt, name+"_count", "counter")
+	bucket := c.lazyTable(m, mt, name+"_bucket", "histogram")
+	sum := c.lazyTable(m, mt, name+"_sum", "counter")
+	count := c.lazyTable(m, mt, name+"_count", "counter")
 	var le []byte
 	for i := 0; i < dps.Len(); i++ {
 		if err := c.tick(ctx); err != nil {
@@ -46,7 +46,7 @@ func (c *Converter) histogram(ctx context.Context, m *metricCtx, mt pmetric.Metr
 			default:
 				extra = ""
 			}
-			if err := c.writeRow(m, bucket, uint64(dp.Timestamp()), extra, bytesView(le), float64(acc), true); err != nil {
+			if err := c.writeRow(m, bucket(), uint64(dp.Timestamp()), extra, bytesView(le), float64(acc), true); err != nil {
 				return err
 			}
 		}
@@ -55,7 +55,7 @@ func (c *Converter) histogram(ctx context.Context, m *metricCtx, mt pmetric.Metr
 				return err
 			}
 		}
-		if err := c.writeRow(m, count, uint64(dp.Timestamp()), "", "", float64(dp.Count()), true); err != nil {
+		if err := c.writeRow(m, count(), uint64(dp.Timestamp()), "", "", float64(dp.Count()), true); err != nil {
 			return err
 		}
 	}
@@ -63,13 +63,13 @@ func (c *Converter) histogram(ctx context.Context, m *metricCtx, mt pmetric.Metr
 	return nil
 }
 
-// lazyTable defers creating a counter table until a row needs it, so a
-// histogram without sums creates no empty _sum batch.
-func (c *Converter) lazyTable(m *metricCtx, mt pmetric.Metric, name string) func() *tableBatch {
+// lazyTable defers creating a table until a row needs it, so points
+// without sums, buckets or quantiles create no empty batch.
+func (c *Converter) lazyTable(m *metricCtx, mt pmetric.Metric, name, semType string) func() *tableBatch {
 	var b *tableBatch
 	return func() *tableBatch {
 		if b == nil {
-			b = c.table(m, mt, name, "counter")
+			b = c.table(m, mt, name, semType)
 		}
 		return b
 	}
@@ -86,9 +86,9 @@ func (c *Converter) summary(ctx context.Context, m *metricCtx, mt pmetric.Metric
 	if m.legacy {
 		return c.legacySummary(ctx, m, mt, name, dps)
 	}
-	base := c.table(m, mt, name, "summary")
-	count := c.table(m, mt, name+"_count", "counter")
-	sum := c.table(m, mt, name+"_sum", "counter")
+	base := c.lazyTable(m, mt, name, "summary")
+	count := c.lazyTable(m, mt, name+"_count", "counter")
+	sum := c.lazyTable(m, mt, name+"_sum", "counter")
 	var q []byte
 	for i := 0; i < dps.Len(); i++ {
 		if err := c.tick(ctx); err != nil {
@@ -101,14 +101,14 @@ func (c *Converter) summary(ctx context.Context, m *metricCtx, mt pmetric.Metric
 		qs := dp.QuantileValues()
 		for j := 0; j < qs.Len(); j++ {
 			q = appendRustFloat(q[:0], qs.At(j).Quantile())
-			if err := c.writeRow(m, base, uint64(dp.Timestamp()), "quantile", bytesView(q), qs.At(j).Value(), true); err != nil {
+			if err := c.writeRow(m, base(), uint64(dp.Timestamp()), "quantile", bytesView(q), qs.At(j).Value(), true); err != nil {
 				return err
 			}
 		}
-		if err := c.writeRow(m, count, uint64(dp.Timestamp()), "", "", float64(dp.Count()), true); err != nil {
+		if err := c.writeRow(m, count(), uint64(dp.Timestamp()), "", "", float64(dp.Count()), true); err != nil {
 			return err
 		}
-		if err := c.writeRow(m, sum, uint64(dp.Timestamp()), "", "", dp.Sum(), true); err != nil {
+		if err := c.writeRow(m, sum(), uint64(dp.Timestamp()), "", "", dp.Sum(), true); err != nil {
 			return err
 		}
 	}

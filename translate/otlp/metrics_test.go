@@ -515,3 +515,25 @@ func TestMetricsContextCancelled(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestEmptyParts: histogram points without buckets and summaries without
+// quantiles create no empty batch (every batch must validate), yet still
+// write _count, as metrics.rs does.
+func TestEmptyParts(t *testing.T) {
+	md := pmetric.NewMetrics()
+	ms := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics()
+	h := ms.AppendEmpty()
+	h.SetName("h")
+	h.SetEmptyHistogram().DataPoints().AppendEmpty().SetCount(0)
+	s := ms.AppendEmpty()
+	s.SetName("s")
+	s.SetEmptySummary().DataPoints().AppendEmpty().SetCount(2)
+	out := convertMetrics(t, md, translate.DefaultDatabaseOptions(), nil)
+	var names []string
+	for _, b := range out.Batches {
+		names = append(names, b.Table)
+	}
+	if strings.Join(names, ",") != "h_count,s_count,s_sum" {
+		t.Errorf("tables %v", names)
+	}
+}
