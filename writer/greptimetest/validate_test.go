@@ -40,6 +40,10 @@ func TestAutoCreateErrors(t *testing.T) {
 			codes.InvalidArgument, StatusInvalidArguments, "Fulltext index only supports string type, column: n, unexpected type: Int64"},
 		{"time index not a timestamp", one(cols(&gpb.ColumnSchema{ColumnName: "n", Datatype: gpb.ColumnDataType_INT64, SemanticType: gpb.SemanticType_TIMESTAMP}), iv(1)),
 			codes.InvalidArgument, StatusInvalidArguments, "Invalid SQL, error: column `n` is not a timestamp type, it can't be used as time index"},
+		{"list column", one(cols(ts("a"), field("l", gpb.ColumnDataType_LIST)), tv(1), null()),
+			codes.Unimplemented, StatusUnsupported, "greptimetest: column type LIST is not implemented"},
+		{"unknown type", one(cols(ts("a"), field("u", gpb.ColumnDataType(99))), tv(1), null()),
+			codes.InvalidArgument, StatusInvalidArguments, "Unknown proto column datatype: 99"},
 		{"column count", one(cols(ts("a"), field("x", gpb.ColumnDataType_INT64)), tv(1)),
 			codes.InvalidArgument, StatusInvalidArguments, "Invalid InsertRequest, reason: column count mismatch, columns: 2, values: 1"},
 	}
