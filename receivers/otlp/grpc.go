@@ -1,0 +1,112 @@
+package otlp
+
+import (
+	"context"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
+	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+)
+
+// RegisterGRPC registers the three OTLP services on s.
+func (r *Receiver) RegisterGRPC(s *grpc.Server) {
+	pmetricotlp.RegisterGRPCServer(s, &metricsServer{r: r})
+	plogotlp.RegisterGRPCServer(s, &logsServer{r: r})
+	ptraceotlp.RegisterGRPCServer(s, &tracesServer{r: r})
+}
+
+func mdGetter(ctx context.Context) func(string) string {
+	md, _ := metadata.FromIncomingContext(ctx)
+	return func(k string) string {
+		if v := md.Get(k); len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+}
+
+// grpcProcess authenticates, resolves options and writes one payload.
+func (r *Receiver) grpcProcess(ctx context.Context, signal string, payload any, size int) (int64, string, error) {
+	start := time.Now()
+	get := mdGetter(ctx)
+	rejected, msg, err := func() (int64, string, error) {
+		if err := r.auth.Check(get("authorization")); err != nil {
+			return 0, "", err
+		}
+		opts, err := r.options(signal, get, "")
+		if err != nil {
+			return 0, "", err
+		}
+		return r.process(ctx, signal, payload, &opts, size)
+	}()
+	code := "OK"
+	if err != nil {
+		st := GRPCStatus(err, r.cfg.RetryAfter)
+		code = st.Code().String()
+		r.metrics.observe(signal, "grpc", code, time.Since(start))
+		return 0, "", st.Err()
+	}
+	r.metrics.observe(signal, "grpc", code, time.Since(start))
+	return rejected, msg, nil
+}
+
+type metricsServer struct {
+	pmetricotlp.UnimplementedGRPCServer
+	r *Receiver
+}
+
+// Export implements the OTLP metrics service.
+func (s *metricsServer) Export(ctx context.Context, req pmetricotlp.ExportRequest) (pmetricotlp.ExportResponse, error) {
+	md := req.Metrics()
+	rejected, msg, err := s.r.grpcProcess(ctx, sigMetrics, md, 0)
+	resp := pmetricotlp.NewExportResponse()
+	if err != nil {
+		return resp, err
+	}
+	if rejected > 0 {
+		resp.PartialSuccess().SetRejectedDataPoints(rejected)
+		resp.PartialSuccess().SetErrorMessage(msg)
+	}
+	return resp, nil
+}
+
+type logsServer struct {
+	plogotlp.UnimplementedGRPCServer
+	r *Receiver
+}
+
+// Export implements the OTLP logs service.
+func (s *logsServer) Export(ctx context.Context, req plogotlp.ExportRequest) (plogotlp.ExportResponse, error) {
+	rejected, msg, err := s.r.grpcProcess(ctx, sigLogs, req.Logs(), 0)
+	resp := plogotlp.NewExportResponse()
+	if err != nil {
+		return resp, err
+	}
+	if rejected > 0 {
+		resp.PartialSuccess().SetRejectedLogRecords(rejected)
+		resp.PartialSuccess().SetErrorMessage(msg)
+	}
+	return resp, nil
+}
+
+type tracesServer struct {
+	ptraceotlp.UnimplementedGRPCServer
+	r *Receiver
+}
+
+// Export implements the OTLP traces service.
+func (s *tracesServer) Export(ctx context.Context, req ptraceotlp.ExportRequest) (ptraceotlp.ExportResponse, error) {
+	rejected, msg, err := s.r.grpcProcess(ctx, sigTraces, req.Traces(), 0)
+	resp := ptraceotlp.NewExportResponse()
+	if err != nil {
+		return resp, err
+	}
+	if rejected > 0 {
+		resp.PartialSuccess().SetRejectedSpans(rejected)
+		resp.PartialSuccess().SetErrorMessage(msg)
+	}
+	return resp, nil
+}

@@ -1,0 +1,260 @@
+package otlp
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
+	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+	spb "google.golang.org/genproto/googleapis/rpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/greptime-bridge/greptime-bridge/writer/errs"
+)
+
+const (
+	ctProto = "application/x-protobuf"
+	ctJSON  = "application/json"
+)
+
+// Register adds the OTLP/HTTP paths (and GreptimeDB's /v1/otlp/v1/...
+// aliases, so switching from GreptimeDB's endpoint means changing only the
+// address) to mux.
+func (r *Receiver) Register(mux *http.ServeMux) {
+	for _, prefix := range []string{"", "/v1/otlp"} {
+		mux.HandleFunc(prefix+"/v1/metrics", func(w http.ResponseWriter, req *http.Request) { r.serveHTTP(w, req, sigMetrics) })
+		mux.HandleFunc(prefix+"/v1/logs", func(w http.ResponseWriter, req *http.Request) { r.serveHTTP(w, req, sigLogs) })
+		mux.HandleFunc(prefix+"/v1/traces", func(w http.ResponseWriter, req *http.Request) { r.serveHTTP(w, req, sigTraces) })
+	}
+}
+
+func (r *Receiver) serveHTTP(w http.ResponseWriter, req *http.Request, signal string) {
+	start := time.Now()
+	code := r.handleHTTP(w, req, signal)
+	r.metrics.observe(signal, "http", strconv.Itoa(code), time.Since(start))
+}
+
+func (r *Receiver) handleHTTP(w http.ResponseWriter, req *http.Request, signal string) int {
+	if req.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		return r.httpError(w, ctProto, http.StatusMethodNotAllowed, 0, errors.New("OTLP/HTTP takes POST requests"))
+	}
+	mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
+	isJSON := mt == ctJSON
+	if mt != ctProto && !isJSON {
+		return r.httpError(w, ctProto, http.StatusUnsupportedMediaType, 0,
+			fmt.Errorf("unsupported content type %q: want %s or %s", req.Header.Get("Content-Type"), ctProto, ctJSON))
+	}
+	respCT := ctProto
+	if isJSON {
+		respCT = ctJSON
+	}
+	if err := r.auth.Check(req.Header.Get("Authorization")); err != nil {
+		w.Header().Set("WWW-Authenticate", `Basic realm="greptime-bridge"`)
+		return r.httpError(w, respCT, http.StatusUnauthorized, 0, err)
+	}
+	enc := strings.ToLower(strings.TrimSpace(req.Header.Get("Content-Encoding")))
+	if enc != "" && enc != "identity" && enc != "gzip" && enc != "zstd" {
+		return r.httpError(w, respCT, http.StatusUnsupportedMediaType, 0,
+			fmt.Errorf("unsupported content encoding %q: want gzip, zstd or none", enc))
+	}
+	if req.ContentLength > r.cfg.MaxRequestBytes {
+		return r.httpError(w, respCT, http.StatusRequestEntityTooLarge, 0,
+			fmt.Errorf("%w: %d bytes declared, limit %d", errTooLarge, req.ContentLength, r.cfg.MaxRequestBytes))
+	}
+	opts, err := r.options(signal, req.Header.Get, req.URL.Query().Get("db"))
+	if err != nil {
+		code, ra := HTTPStatus(err, r.cfg.RetryAfter)
+		return r.httpError(w, respCT, code, ra, err)
+	}
+	body, err := readLimited(req.Body, r.cfg.MaxRequestBytes)
+	if err == nil {
+		body, err = decompress(body, enc, r.cfg.MaxDecompressedBytes)
+	}
+	if err != nil {
+		code := http.StatusBadRequest
+		if errors.Is(err, errTooLarge) {
+			code = http.StatusRequestEntityTooLarge
+		}
+		return r.httpError(w, respCT, code, 0, fmt.Errorf("cannot read OTLP %s body: %w", signal, err))
+	}
+	payload, err := decodeHTTP(signal, body, isJSON)
+	if err != nil {
+		return r.httpError(w, respCT, http.StatusBadRequest, 0, fmt.Errorf("cannot decode OTLP %s request of %d bytes: %w", signal, len(body), err))
+	}
+	rejected, msg, err := r.process(req.Context(), signal, payload, &opts, len(body))
+	if err != nil {
+		code, ra := HTTPStatus(err, r.cfg.RetryAfter)
+		if code >= 500 {
+			r.log.Warn("OTLP request not written", "signal", signal, "status", code, "error", err)
+		}
+		return r.httpError(w, respCT, code, ra, fmt.Errorf("cannot write OTLP %s: %w", signal, err))
+	}
+	resp, err := encodeResponse(signal, rejected, msg, isJSON)
+	if err != nil {
+		return r.httpError(w, respCT, http.StatusInternalServerError, 0, err)
+	}
+	w.Header().Set("Content-Type", respCT)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(resp)
+	return http.StatusOK
+}
+
+// httpError writes a google.rpc.Status body in the request's encoding, as
+// the OTLP spec requires for 4xx/5xx answers.
+func (r *Receiver) httpError(w http.ResponseWriter, ct string, code int, retryAfter time.Duration, err error) int {
+	if retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((retryAfter+time.Second-1)/time.Second)))
+	}
+	st := &spb.Status{Code: int32(grpcCodeFor(code)), Message: err.Error()}
+	var body []byte
+	if ct == ctJSON {
+		body, _ = protojson.Marshal(st)
+	} else {
+		body, _ = proto.Marshal(st)
+	}
+	w.Header().Set("Content-Type", ct)
+	w.WriteHeader(code)
+	_, _ = w.Write(body)
+	return code
+}
+
+func grpcCodeFor(httpCode int) int {
+	switch httpCode {
+	case http.StatusBadRequest, http.StatusUnsupportedMediaType, http.StatusMethodNotAllowed:
+		return 3 // InvalidArgument
+	case http.StatusRequestEntityTooLarge:
+		return 8 // ResourceExhausted
+	case http.StatusUnauthorized:
+		return 16 // Unauthenticated
+	case http.StatusForbidden:
+		return 7 // PermissionDenied
+	case http.StatusServiceUnavailable:
+		return 14 // Unavailable
+	}
+	return 13 // Internal
+}
+
+func readLimited(r io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%w: more than %d bytes", errTooLarge, limit)
+	}
+	return b, nil
+}
+
+
+// decompress inflates body, never beyond limit bytes.
+func decompress(body []byte, enc string, limit int64) ([]byte, error) {
+	var rd io.Reader
+	switch enc {
+	case "", "identity":
+		return body, nil
+	case "gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			return nil, errs.NewPermanent(err)
+		}
+		defer zr.Close()
+		rd = zr
+	case "zstd":
+		zr, err := zstd.NewReader(bytes.NewReader(body), zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(uint64(limit)+1))
+		if err != nil {
+			return nil, errs.NewPermanent(err)
+		}
+		defer zr.Close()
+		rd = zr
+	}
+	out, err := io.ReadAll(io.LimitReader(rd, limit+1))
+	if err != nil {
+		return nil, errs.NewPermanent(err)
+	}
+	if int64(len(out)) > limit {
+		return nil, fmt.Errorf("%w: decompressed body exceeds %d bytes", errTooLarge, limit)
+	}
+	return out, nil
+}
+
+func decodeHTTP(signal string, body []byte, isJSON bool) (any, error) {
+	switch signal {
+	case sigMetrics:
+		req := pmetricotlp.NewExportRequest()
+		if err := unmarshal(&req, body, isJSON); err != nil {
+			return nil, err
+		}
+		return req.Metrics(), nil
+	case sigLogs:
+		req := plogotlp.NewExportRequest()
+		if err := unmarshal(&req, body, isJSON); err != nil {
+			return nil, err
+		}
+		return req.Logs(), nil
+	default:
+		req := ptraceotlp.NewExportRequest()
+		if err := unmarshal(&req, body, isJSON); err != nil {
+			return nil, err
+		}
+		return req.Traces(), nil
+	}
+}
+
+type unmarshaler interface {
+	UnmarshalProto([]byte) error
+	UnmarshalJSON([]byte) error
+}
+
+func unmarshal(u unmarshaler, body []byte, isJSON bool) error {
+	if isJSON {
+		return u.UnmarshalJSON(body)
+	}
+	return u.UnmarshalProto(body)
+}
+
+func encodeResponse(signal string, rejected int64, msg string, isJSON bool) ([]byte, error) {
+	type marshaler interface {
+		MarshalProto() ([]byte, error)
+		MarshalJSON() ([]byte, error)
+	}
+	var m marshaler
+	switch signal {
+	case sigMetrics:
+		resp := pmetricotlp.NewExportResponse()
+		if rejected > 0 {
+			resp.PartialSuccess().SetRejectedDataPoints(rejected)
+			resp.PartialSuccess().SetErrorMessage(msg)
+		}
+		m = resp
+	case sigLogs:
+		resp := plogotlp.NewExportResponse()
+		if rejected > 0 {
+			resp.PartialSuccess().SetRejectedLogRecords(rejected)
+			resp.PartialSuccess().SetErrorMessage(msg)
+		}
+		m = resp
+	default:
+		resp := ptraceotlp.NewExportResponse()
+		if rejected > 0 {
+			resp.PartialSuccess().SetRejectedSpans(rejected)
+			resp.PartialSuccess().SetErrorMessage(msg)
+		}
+		m = resp
+	}
+	if isJSON {
+		return m.MarshalJSON()
+	}
+	return m.MarshalProto()
+}

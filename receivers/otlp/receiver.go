@@ -1,0 +1,196 @@
+// Package otlp receives OTLP metrics, logs and traces over gRPC and HTTP
+// (protobuf and JSON, gzip and zstd), honours GreptimeDB's x-greptime-*
+// headers, and answers only after GreptimeDB acknowledged every row.
+package otlp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/greptime-bridge/greptime-bridge/pipeline"
+	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
+	"github.com/greptime-bridge/greptime-bridge/receivers/dbselect"
+	"github.com/greptime-bridge/greptime-bridge/translate"
+	totlp "github.com/greptime-bridge/greptime-bridge/translate/otlp"
+	"github.com/greptime-bridge/greptime-bridge/writer/errs"
+)
+
+// Consumer takes translated batches and returns once they are written.
+type Consumer interface {
+	Consume(ctx context.Context, out *translate.Output) error
+}
+
+// Config configures the receiver.
+type Config struct {
+	// MaxRequestBytes bounds a compressed body; MaxDecompressedBytes the
+	// decompressed one (HTTP 413 / gRPC ResourceExhausted beyond them).
+	MaxRequestBytes      int64
+	MaxDecompressedBytes int64
+	// BudgetWait is how long a request waits for memory budget before it
+	// is answered 503 / Unavailable.
+	BudgetWait time.Duration
+	// RetryAfter is sent with throttling answers without a server hint.
+	RetryAfter time.Duration
+	// Defaults are the translation options used where a request carries no
+	// x-greptime-* header.
+	Defaults totlp.RequestOptions
+	// DBOptions returns the per-database choices for metrics.
+	DBOptions func(database string) translate.DatabaseOptions
+}
+
+// Receiver is the OTLP receiver shared by the HTTP and gRPC front ends.
+type Receiver struct {
+	cfg      Config
+	next     Consumer
+	budget   *pipeline.Budget
+	selector *dbselect.Selector
+	auth     *auth.Authenticator
+	log      *slog.Logger
+	metrics  *Metrics
+	convs    sync.Pool
+	outs     sync.Pool
+}
+
+// New returns a receiver writing through next; budget and authn may be nil.
+func New(cfg Config, next Consumer, budget *pipeline.Budget, sel *dbselect.Selector, authn *auth.Authenticator, m *Metrics, log *slog.Logger) *Receiver {
+	if cfg.MaxRequestBytes <= 0 {
+		cfg.MaxRequestBytes = 64 << 20
+	}
+	if cfg.MaxDecompressedBytes <= 0 {
+		cfg.MaxDecompressedBytes = 256 << 20
+	}
+	if cfg.BudgetWait <= 0 {
+		cfg.BudgetWait = time.Second
+	}
+	if cfg.RetryAfter <= 0 {
+		cfg.RetryAfter = 5 * time.Second
+	}
+	if cfg.DBOptions == nil {
+		cfg.DBOptions = func(string) translate.DatabaseOptions { return translate.DefaultDatabaseOptions() }
+	}
+	if sel == nil {
+		sel = &dbselect.Selector{}
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if m == nil {
+		m = NewMetrics(nil)
+	}
+	r := &Receiver{cfg: cfg, next: next, budget: budget, selector: sel, auth: authn, log: log, metrics: m}
+	r.convs.New = func() any { return totlp.NewConverter() }
+	r.outs.New = func() any { return new(translate.Output) }
+	return r
+}
+
+// signal names, used in metrics and messages.
+const (
+	sigMetrics = "metrics"
+	sigLogs    = "logs"
+	sigTraces  = "traces"
+)
+
+// errPipeline refuses GreptimeDB pipeline names other than the trace model.
+var errPipeline = errors.New("pipelines run inside GreptimeDB and are not supported by the bridge")
+
+// options merges the request's x-greptime-* headers over the configured
+// defaults and resolves the database in GreptimeDB's order.
+func (r *Receiver) options(signal string, get func(string) string, queryDB string) (totlp.RequestOptions, error) {
+	o, err := totlp.OptionsFromHeaders(get)
+	if err != nil {
+		return o, err
+	}
+	d := r.cfg.Defaults
+	if get(totlp.HeaderMetricTranslationStrategy) == "" {
+		o.Strategy = d.Strategy
+	}
+	if get(totlp.HeaderPromoteAllResourceAttrs) == "" && get(totlp.HeaderPromoteResourceAttrs) == "" && get(totlp.HeaderIgnoreResourceAttrs) == "" {
+		o.PromoteAllResourceAttrs, o.ResourceAttrs = d.PromoteAllResourceAttrs, d.ResourceAttrs
+	}
+	if get(totlp.HeaderPromoteScopeAttrs) == "" {
+		o.PromoteScopeAttrs = d.PromoteScopeAttrs
+	}
+	o.ConvertExponentialHistograms = d.ConvertExponentialHistograms
+	if o.PipelineName != "" && !(signal == sigTraces && o.PipelineName == totlp.TraceV1Pipeline) {
+		return o, errs.NewPermanent(fmt.Errorf("pipeline %q: %w", o.PipelineName, errPipeline))
+	}
+	db, err := r.selector.Select(get, queryDB)
+	if err != nil {
+		return o, errs.NewPermanent(err)
+	}
+	o.Database = db
+	return o, nil
+}
+
+// process translates one decoded payload and writes it. It returns how many
+// items were rejected (partial success) and why.
+func (r *Receiver) process(ctx context.Context, signal string, payload any, opts *totlp.RequestOptions, wireBytes int) (rejected int64, msg string, err error) {
+	c := r.convs.Get().(*totlp.Converter)
+	out := r.outs.Get().(*translate.Output)
+	defer func() {
+		c.Reset()
+		r.convs.Put(c)
+		out.Reset()
+		r.outs.Put(out)
+	}()
+	switch p := payload.(type) {
+	case pmetric.Metrics:
+		err = c.Metrics(ctx, p, r.cfg.DBOptions(opts.Database), opts, out)
+	case plog.Logs:
+		err = c.Logs(ctx, p, opts, out)
+	case ptrace.Traces:
+		err = c.Traces(ctx, p, opts, out)
+	default:
+		err = fmt.Errorf("unknown payload %T", payload)
+	}
+	if err != nil {
+		return 0, "", err
+	}
+	rejected, msg = dropped(out)
+	r.metrics.received(signal, out)
+	if r.budget != nil {
+		need := int64(wireBytes)
+		for _, b := range out.Batches {
+			need += int64(b.ByteSize())
+		}
+		if err := r.budget.Acquire(ctx, need, r.cfg.BudgetWait); err != nil {
+			return 0, "", err
+		}
+		defer r.budget.Release(need)
+	}
+	if err := r.next.Consume(ctx, out); err != nil {
+		return 0, "", err
+	}
+	return rejected, msg, nil
+}
+
+// dropped sums what translation did not write, for partial_success.
+func dropped(out *translate.Output) (int64, string) {
+	if len(out.Dropped) == 0 {
+		return 0, ""
+	}
+	reasons := make([]string, 0, len(out.Dropped))
+	var n int64
+	for reason, c := range out.Dropped {
+		if c == 0 {
+			continue
+		}
+		n += int64(c)
+		reasons = append(reasons, fmt.Sprintf("%d %s", c, reason))
+	}
+	if n == 0 {
+		return 0, ""
+	}
+	sort.Strings(reasons)
+	return n, "not written: " + strings.Join(reasons, ", ")
+}
