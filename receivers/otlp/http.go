@@ -157,7 +157,6 @@ func readLimited(r io.Reader, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-
 // decompress inflates body, never beyond limit bytes.
 func decompress(body []byte, enc string, limit int64) ([]byte, error) {
 	var rd io.Reader

@@ -337,4 +337,3 @@ func TestMetadataOnlyRequestIs204(t *testing.T) {
 		t.Fatalf("tables created from metadata: %v", e.srv.Tables("public"))
 	}
 }
-
