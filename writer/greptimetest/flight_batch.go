@@ -33,6 +33,10 @@ func (f *flightService) writeBatch(db dbKey, name string, rec arrow.RecordBatch)
 	}
 	n := int(rec.NumRows())
 	rows := make([][]table.Value, n)
+	if f.s.opts.CountOnly {
+		// Count-only keeps no values: the batch is checked, not converted.
+		return f.s.appendRows(db, name, plan.names, rows, PathBulk)
+	}
 	flat := make([]table.Value, n*len(plan.names))
 	for i := range rows {
 		row := flat[i*len(plan.names) : (i+1)*len(plan.names) : (i+1)*len(plan.names)]

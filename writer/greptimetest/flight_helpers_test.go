@@ -55,7 +55,7 @@ func putCPUTable(name string) TableInfo {
 }
 
 // putDial returns a Flight client for addr, closed at the test's end.
-func putDial(t *testing.T, addr string) flight.FlightServiceClient {
+func putDial(t testing.TB, addr string) flight.FlightServiceClient {
 	t.Helper()
 	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
@@ -67,12 +67,12 @@ func putDial(t *testing.T, addr string) flight.FlightServiceClient {
 
 // putConn is one client DoPut stream.
 type putConn struct {
-	t      *testing.T
+	t      testing.TB
 	stream flight.FlightService_DoPutClient
 }
 
 // openPut opens a DoPut stream with metadata key/value pairs.
-func openPut(t *testing.T, c flight.FlightServiceClient, kv ...string) *putConn {
+func openPut(t testing.TB, c flight.FlightServiceClient, kv ...string) *putConn {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
