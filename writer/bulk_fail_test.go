@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/flight"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 
@@ -241,5 +242,31 @@ func TestBulkFailoverToNextEndpoint(t *testing.T) {
 	}
 	if n := s1.PathCounts("public", "sensor")[greptimetest.PathBulk]; n < 10 || n > 40 {
 		t.Fatalf("first server got %d bulk rows", n)
+	}
+}
+
+func TestBulkArrowMemoryLeakFreeAfterFailure(t *testing.T) {
+	s, c := bulkSetup(t, greptimetest.Options{})
+	ctx := bulkCtx(t)
+	createByInsert(t, c, sensorBatch(t, 1, -1000))
+	for _, comp := range []writer.BulkCompression{writer.BulkLZ4, writer.BulkZstd, writer.BulkNoCompression} {
+		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		s.BreakStreamAfter(2)
+		w, err := c.NewBulkInserter("").StreamWriter(ctx, sensorSchema, writer.WithAllocator(mem), writer.WithBulkCompression(comp))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var failed error
+		for i := 0; i < 4 && failed == nil; i++ {
+			_, failed = w.WriteAsync(ctx, sensorBatch(t, 500, int64(i)*1000))
+		}
+		if err := w.WaitAll(ctx); failed == nil {
+			failed = err
+		}
+		if !errors.Is(failed, writer.ErrStreamEnded) {
+			t.Fatalf("broken stream: got %v", failed)
+		}
+		_ = w.Close()
+		mem.AssertSize(t, 0)
 	}
 }

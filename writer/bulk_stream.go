@@ -120,25 +120,17 @@ func (w *BulkStreamWriter) WriteAsync(ctx context.Context, b *table.Batch) (int6
 	}
 	w.sendMu.Lock()
 	defer w.sendMu.Unlock()
-	if err := w.usable(); err != nil {
-		<-w.slots
-		return 0, err
-	}
 	rec, err := w.conv.convert(b)
 	if err != nil {
 		<-w.slots
 		return 0, err
 	}
 	defer rec.Release()
-	w.nextID++
-	if w.nextID <= 0 { // wrapped: 0 is the acknowledgement's id
-		w.nextID = 1
+	req, err := w.register()
+	if err != nil {
+		<-w.slots
+		return 0, err
 	}
-	req := &bulkRequest{id: w.nextID, sent: time.Now(), done: make(chan struct{})}
-	w.mu.Lock()
-	w.reqs[req.id] = req
-	w.pendingAdd(req.id)
-	w.mu.Unlock()
 
 	if !w.started {
 		w.fw.SetFlightDescriptor(&flight.FlightDescriptor{Type: flight.DescriptorPATH, Path: []string{w.table}})
@@ -197,10 +189,35 @@ func (w *BulkStreamWriter) acquire(ctx context.Context) error {
 	}
 }
 
+// register allocates the next id and records it as pending, unless the
+// stream can take no more batches. Checking and recording under one lock
+// matters: streamEnded fails every pending id under that lock, so an id is
+// either failed by it or refused here, never left pending forever.
+// Called with sendMu held.
+func (w *BulkStreamWriter) register() (*bulkRequest, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.unusableLocked(); err != nil {
+		return nil, err
+	}
+	w.nextID++
+	if w.nextID <= 0 { // wrapped: 0 is the acknowledgement's id
+		w.nextID = 1
+	}
+	req := &bulkRequest{id: w.nextID, sent: time.Now(), done: make(chan struct{})}
+	w.reqs[req.id] = req
+	w.pendingAdd(req.id)
+	return req, nil
+}
+
 // usable returns why no more batches can be written, or nil.
 func (w *BulkStreamWriter) usable() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	return w.unusableLocked()
+}
+
+func (w *BulkStreamWriter) unusableLocked() error {
 	switch {
 	case w.ended:
 		return &StreamEndedError{Table: w.table, Acked: w.ackedIDs(), Cause: w.endCause}

@@ -167,7 +167,7 @@ func (w *BulkStreamWriter) FinishWithResponses(ctx context.Context) ([]BulkRespo
 	cause := w.endCause
 	w.mu.Unlock()
 	if cause != nil {
-		return resps, fmt.Errorf("bulk stream for table %q ended with an error after every batch was acknowledged: %w", w.table, cause)
+		return resps, fmt.Errorf("bulk stream for table %q ended with an error: %w", w.table, cause)
 	}
 	if cerr != nil {
 		return resps, fmt.Errorf("cannot close bulk stream for table %q: %w", w.table, cerr)
