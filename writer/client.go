@@ -81,7 +81,7 @@ func (c *Client) dialOptions() []grpc.DialOption {
 			Time: c.cfg.KeepaliveTime, Timeout: c.cfg.KeepaliveTimeout, PermitWithoutStream: true,
 		}))
 	}
-	return opts
+	return append(opts, c.cfg.DialOptions...)
 }
 
 // conn returns the connection in use and its index.

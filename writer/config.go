@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"google.golang.org/grpc"
 	_ "google.golang.org/grpc/encoding/gzip" // registers the gzip compressor
 )
 
@@ -56,6 +57,10 @@ type Config struct {
 
 	// Retry, when set, retries failed inserts that IsRetryable accepts.
 	Retry *RetryPolicy
+
+	// DialOptions are extra gRPC dial options applied after the client's
+	// own, e.g. interceptors for tracing.
+	DialOptions []grpc.DialOption
 }
 
 // RetryPolicy is capped exponential backoff with full jitter.
