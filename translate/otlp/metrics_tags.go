@@ -1,0 +1,154 @@
+package otlp
+
+import (
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+)
+
+// resourceTags builds the resource part of every row's tags
+// (metrics.rs process_resource_attrs): job/instance copies appended after
+// the promoted attributes, nothing dropped in legacy mode.
+func (c *Converter) resourceTags(m *metricCtx, attrs pcommon.Map) error {
+	c.resTags, c.resBuf = c.resTags[:0], c.resBuf[:0]
+	var job, inst pcommon.Value
+	var hasJob, hasInst bool
+	for k, v := range attrs.All() {
+		if !m.legacy {
+			switch k {
+			case "service.name":
+				job, hasJob = v, true
+			case "service.instance.id":
+				inst, hasInst = v, true
+			}
+			_, listed := c.promote[k]
+			if m.opts.PromoteAllResourceAttrs == listed {
+				// promote-all: listed means ignored; otherwise listed
+				// means promoted on top of the defaults.
+				if m.opts.PromoteAllResourceAttrs {
+					continue
+				}
+				if _, def := defaultPromoted[k]; !def {
+					continue
+				}
+			}
+		}
+		if err := c.addAttr(m, &c.resTags, &c.resBuf, k, v, ""); err != nil {
+			return err
+		}
+	}
+	if hasJob {
+		if err := c.addAttr(m, &c.resTags, &c.resBuf, "job", job, ""); err != nil {
+			return err
+		}
+	}
+	if hasInst {
+		if err := c.addAttr(m, &c.resTags, &c.resBuf, "instance", inst, ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scopeTags builds the resource+scope tags shared by a scope's points
+// (metrics.rs process_scope_attrs): in prom mode only with the promote
+// header, as otel_scope_<key> plus name, version and schema_url; in legacy
+// mode every scope attribute.
+func (c *Converter) scopeTags(m *metricCtx, sm pmetric.ScopeMetrics) error {
+	c.baseTags = append(c.baseTags[:0], c.resTags...)
+	c.scopeBuf = c.scopeBuf[:0]
+	if m.legacy {
+		for k, v := range sm.Scope().Attributes().All() {
+			if err := c.addAttr(m, &c.baseTags, &c.scopeBuf, k, v, ""); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if !m.opts.PromoteScopeAttrs {
+		return nil
+	}
+	s := sm.Scope()
+	for k, v := range s.Attributes().All() {
+		if err := c.addAttr(m, &c.baseTags, &c.scopeBuf, k, v, "otel_scope_"); err != nil {
+			return err
+		}
+	}
+	for _, kv := range [3][2]string{{"name", s.Name()}, {"version", s.Version()}, {"schema_url", sm.SchemaUrl()}} {
+		if err := checkUTF8Of("scope field", kv[0], kv[1]); err != nil {
+			return err
+		}
+		if err := c.putTag(&c.baseTags, "otel_scope_"+c.label(kv[0], m.opts.Strategy), kv[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addAttr appends one attribute as a tag, formatted as metrics.rs
+// write_attributes does: strings raw, ints as decimal text, doubles in Rust
+// Display form; bool, bytes, arrays and maps are dropped.
+func (c *Converter) addAttr(m *metricCtx, tags *[]tag, buf *[]byte, key string, v pcommon.Value, prefix string) error {
+	var val string
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		val = v.Str()
+		if err := checkUTF8Of("attribute", key, val); err != nil {
+			return err
+		}
+	case pcommon.ValueTypeInt, pcommon.ValueTypeDouble:
+		start := len(*buf)
+		if v.Type() == pcommon.ValueTypeInt {
+			*buf = appendInt(*buf, v.Int())
+		} else {
+			*buf = appendRustFloat(*buf, v.Double())
+		}
+		val = bytesView((*buf)[start:])
+	default:
+		return nil
+	}
+	if err := checkUTF8("attribute key", key); err != nil {
+		return err
+	}
+	var name string
+	if m.legacy {
+		name = c.legacy(key)
+	} else {
+		name = c.label(key, m.opts.Strategy)
+		if prefix != "" {
+			name = prefix + name
+		}
+	}
+	return c.putTag(tags, name, val)
+}
+
+// putTag sets name to val: a later value wins on a clash but the column
+// keeps the position of its first appearance (row_writer.rs write_tags).
+func (c *Converter) putTag(tags *[]tag, name, val string) error {
+	ts := *tags
+	if len(ts) > 32 {
+		if c.tagIdx == nil {
+			c.tagIdx = make(map[string]int)
+		}
+		if len(c.tagIdx) != len(ts) {
+			clear(c.tagIdx)
+			for i, t := range ts {
+				c.tagIdx[t.name] = i
+			}
+		}
+		if i, ok := c.tagIdx[name]; ok {
+			ts[i].val = val
+			return nil
+		}
+		c.tagIdx[name] = len(ts)
+		*tags = append(ts, tag{name, val})
+		return nil
+	}
+	for i := range ts {
+		if ts[i].name == name {
+			ts[i].val = val
+			return nil
+		}
+	}
+	*tags = append(ts, tag{name, val})
+	return nil
+}
