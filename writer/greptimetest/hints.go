@@ -50,11 +50,12 @@ func extractHints(md metadata.MD) hints {
 
 // checkReadPreference refuses a read_preference hint that does not parse
 // (servers/src/grpc/greptime_handler.rs create_query_context →
-// UnknownHint "Unknown hint: k=v", InvalidArguments). Only "leader" is
-// accepted (§7.9).
+// UnknownHint "Unknown hint: k=v", InvalidArguments). ReadPreference
+// (common/session/src/lib.rs) has only Leader, parsed from "leader" or
+// "LEADER" (§7.9).
 func (h hints) checkReadPreference() error {
 	v, ok := h["read_preference"]
-	if !ok || v == "leader" {
+	if !ok || v == "leader" || v == "LEADER" {
 		return nil
 	}
 	return newErr(StatusInvalidArguments, "Unknown hint: read_preference=%s", v)

@@ -58,7 +58,10 @@ func TestHintsOnInsert(t *testing.T) {
 		expectErr(t, codes.InvalidArgument, StatusInvalidArguments, "Invalid InsertRequest, reason: `auto_create_table` hint must be a boolean")
 	c.insert("public", one("t", 1), "x-greptime-hints", "read_preference=follower").
 		expectErr(t, codes.InvalidArgument, StatusInvalidArguments, "Unknown hint: read_preference=follower")
+	c.insert("public", one("t", 1), "x-greptime-hints", "read_preference=Leader").
+		expectErr(t, codes.InvalidArgument, StatusInvalidArguments, "Unknown hint: read_preference=Leader")
 	c.insert("public", one("t", 1), "x-greptime-hints", "ttl=7d,read_preference=leader").expectOK(t, 1)
+	c.insert("public", one("t", 1), "x-greptime-hints", "read_preference=LEADER").expectOK(t, 1)
 	// Options apply only when the table is created.
 	c.insert("public", one("t", 2), "x-greptime-hints", "ttl=1d").expectOK(t, 1)
 	if ti, _ := s.Table("public", "t"); ti.Options["ttl"] != "7d" {
