@@ -50,6 +50,9 @@ type metricCtx struct {
 	opts   *RequestOptions
 	legacy bool
 	out    *translate.Output
+	// droppedAttrs counts attribute values GreptimeDB does not store
+	// (reported once per request as out.Dropped["metric_attribute_type"]).
+	droppedAttrs int
 }
 
 // Metrics translates md into out: one batch per GreptimeDB table, in the
@@ -92,6 +95,7 @@ func (c *Converter) Metrics(ctx context.Context, md pmetric.Metrics, db translat
 			}
 		}
 	}
+	out.Drop("metric_attribute_type", m.droppedAttrs)
 	return nil
 }
 
@@ -118,7 +122,8 @@ func kindOf(mt pmetric.Metric) (metricKind, bool) {
 func (c *Converter) metric(ctx context.Context, m *metricCtx, mt pmetric.Metric) error {
 	kind, ok := kindOf(mt)
 	if !ok {
-		return nil // no data: skipped, as metrics.rs does
+		m.out.Drop("metric_without_data", 1) // skipped, as metrics.rs does
+		return nil
 	}
 	var name string
 	if m.legacy {

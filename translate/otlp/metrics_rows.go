@@ -46,8 +46,11 @@ func (c *Converter) pointTags(m *metricCtx, attrs pcommon.Map) error {
 				c.rowBuf = appendRustFloat(c.rowBuf, v.Double())
 			}
 			val = bytesView(c.rowBuf[start:])
+		case pcommon.ValueTypeEmpty:
+			continue
 		default:
-			continue // bool, bytes, arrays and maps are dropped (metrics.rs)
+			m.droppedAttrs++ // bool, bytes, arrays and maps: not stored (metrics.rs)
+			continue
 		}
 		var name string
 		if pos < len(c.keyMemo) && c.keyMemo[pos].raw == k && c.keyMemo[pos].legacy == m.legacy && c.keyMemo[pos].st == m.opts.Strategy {

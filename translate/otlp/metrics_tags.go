@@ -103,7 +103,10 @@ func (c *Converter) addAttr(m *metricCtx, tags *[]tag, buf *[]byte, key string, 
 			*buf = appendRustFloat(*buf, v.Double())
 		}
 		val = bytesView((*buf)[start:])
+	case pcommon.ValueTypeEmpty:
+		return nil
 	default:
+		m.droppedAttrs++ // bool, bytes, arrays and maps: not stored (metrics.rs)
 		return nil
 	}
 	if err := checkUTF8("attribute key", key); err != nil {

@@ -208,7 +208,8 @@ func TestAttributeFormatting(t *testing.T) {
 		r.PutStr("service.name", "svc")
 		r.PutStr("service.instance.id", "i-1")
 	})
-	b := mustBatch(t, convertMetrics(t, md, translate.DefaultDatabaseOptions(), nil), "queue_depth")
+	out := convertMetrics(t, md, translate.DefaultDatabaseOptions(), nil)
+	b := mustBatch(t, out, "queue_depth")
 	checks := map[string]string{
 		"code": "200", "ratio": "0.5", "whole": "3", "key_x": "escaped",
 		"service_name": "from-point", "job": "svc", "instance": "i-1", "service_instance_id": "i-1",
@@ -217,6 +218,9 @@ func TestAttributeFormatting(t *testing.T) {
 		if got := str(t, b, col, 0); got != want {
 			t.Errorf("%s = %q, want %q", col, got, want)
 		}
+	}
+	if n := out.Dropped["metric_attribute_type"]; n != 4 {
+		t.Errorf("dropped attribute values counted %d, want 4", n)
 	}
 	for _, dropped := range []string{"ok", "raw", "list", "map", "otel_scope_name"} {
 		if b.Column(dropped) != nil {
