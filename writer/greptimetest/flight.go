@@ -31,6 +31,9 @@ type flightService struct {
 	// producers counts running stream readers, so tests can wait for them
 	// before checking the allocator.
 	producers sync.WaitGroup
+	// sendGate, when set by a test, holds every batch response until it is
+	// closed, so the response channel fills deterministically.
+	sendGate <-chan struct{}
 }
 
 // registerFlightService registers DoPut on the server's current
@@ -86,15 +89,30 @@ func (f *flightService) DoPut(stream flight.FlightService_DoPutServer) error {
 			return status.Error(codes.Unavailable, "greptimetest: stream broken by BreakStreamAfter")
 		}
 		if !r.ack {
-			// SetLatency slows the response side, so a client that keeps
-			// more than 32 batches unanswered sees responses dropped.
-			if err := sleepCtx(ctx, f.s.callLatency()); err != nil {
-				return status.FromContextError(err).Err()
+			if err := f.holdResponse(ctx); err != nil {
+				return err
 			}
 		}
 		if err := stream.Send(&flight.PutResult{AppMetadata: r.appMetadata()}); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// holdResponse delays a batch response: by the injected latency, so a
+// client that keeps more than 32 batches unanswered sees responses
+// dropped, and, in tests, until sendGate opens.
+func (f *flightService) holdResponse(ctx context.Context) error {
+	if f.sendGate != nil {
+		select {
+		case <-f.sendGate:
+		case <-ctx.Done():
+			return status.FromContextError(ctx.Err()).Err()
+		}
+	}
+	if err := sleepCtx(ctx, f.s.callLatency()); err != nil {
+		return status.FromContextError(err).Err()
 	}
 	return nil
 }

@@ -179,3 +179,45 @@ func TestDoPutCountOnly(t *testing.T) {
 		t.Fatalf("path counts = %v", pc)
 	}
 }
+
+// TestDoPutFullChannelDropsExactly holds the response side shut until the
+// server has read and written every batch: the 32-slot channel keeps the
+// first responses, every later one and the final error are dropped, and
+// the stream ends OK (greptime_handler.rs put_record_batches, §7.5).
+func TestDoPutFullChannelDropsExactly(t *testing.T) {
+	s := StartT(t, Options{})
+	putMkTable(t, s, "public", putCPUTable("cpu"))
+	addr, fs := startFlightOnly(t, s, memory.NewGoAllocator())
+	gate := make(chan struct{})
+	fs.sendGate = gate
+	p := openPut(t, putDial(t, addr))
+	p.mustRecv()
+	mem := memory.NewGoAllocator()
+	sc := putCPUSchema()
+	w := p.writer("cpu", sc)
+	const batches = 50
+	for id := int64(1); id <= batches; id++ {
+		putWrite(t, w, mem, sc, id, []any{"h", id, 1.0, nil})
+	}
+	putWrite(t, w, mem, sc, batches+1, []any{"h", nil, 1.0, nil}) // fails
+	_ = p.stream.CloseSend()
+	fs.producers.Wait() // every batch handled, every result offered
+	close(gate)
+
+	got, err := p.drain()
+	if err != nil {
+		t.Fatalf("stream ended with %v, want OK: the error was dropped", err)
+	}
+	// 32 queued, plus possibly the one the send loop held at the gate.
+	if len(got) != maxPendingResponses && len(got) != maxPendingResponses+1 {
+		t.Fatalf("received %d responses, want %d or %d", len(got), maxPendingResponses, maxPendingResponses+1)
+	}
+	for i, r := range got {
+		if r.RequestID != int64(i+1) {
+			t.Fatalf("response %d has request_id %d", i, r.RequestID)
+		}
+	}
+	if n := s.RowCount("public", "cpu"); n != batches {
+		t.Fatalf("rows = %d, want %d", n, batches)
+	}
+}
