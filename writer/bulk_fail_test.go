@@ -270,3 +270,34 @@ func TestBulkArrowMemoryLeakFreeAfterFailure(t *testing.T) {
 		mem.AssertSize(t, 0)
 	}
 }
+
+func TestBulkOpenSkipsStoppedEndpoint(t *testing.T) {
+	s1 := greptimetest.StartT(t, greptimetest.Options{})
+	s2 := greptimetest.StartT(t, greptimetest.Options{})
+	ctx := bulkCtx(t)
+	c2, err := writer.NewClient(writer.DefaultConfig(s2.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	createByInsert(t, c2, sensorBatch(t, 1, -1000))
+	_ = c2.Close()
+	s1.Stop()
+	c, err := writer.NewClient(writer.DefaultConfig(s1.Addr(), s2.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	w, err := c.NewBulkInserter("").StreamWriter(ctx, sensorSchema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.WriteRows(ctx, sensorBatch(t, 7, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := s2.PathCounts("public", "sensor")[greptimetest.PathBulk]; n != 7 {
+		t.Fatalf("second server got %d bulk rows, want 7", n)
+	}
+}

@@ -64,16 +64,23 @@ type bulkRequest struct {
 // GreptimeDB ignores it, and the acknowledgement it sends back has id 0.
 var schemaAppMetadata = []byte(`{"request_id":0}`)
 
+// openBulkStream opens the DoPut call on the active endpoint, moving on to
+// the next one (at most once per endpoint) when it is unavailable.
 func openBulkStream(ctx context.Context, bi *BulkInserter, conv *arrowConverter, o bulkOptions) (*BulkStreamWriter, error) {
-	conn, idx := bi.c.conn()
-	sctx, cancel := context.WithCancel(bi.outgoingMetadata(ctx))
-	stream, err := flight.NewFlightServiceClient(conn).DoPut(sctx)
-	if err != nil {
-		cancel()
-		err = NewServerError(err, nil)
-		if bulkUnavailable(err) {
-			bi.c.failover(idx)
+	var (
+		stream flight.FlightService_DoPutClient
+		cancel context.CancelFunc
+		idx    int
+		err    error
+	)
+	for range max(len(bi.c.cfg.Endpoints), 1) {
+		stream, cancel, idx, err = bi.doPut(ctx)
+		if err == nil || !bulkUnavailable(err) {
+			break
 		}
+		bi.c.failover(idx)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("cannot open bulk stream for table %q: %w", conv.table, err)
 	}
 	w := &BulkStreamWriter{
@@ -86,6 +93,19 @@ func openBulkStream(ctx context.Context, bi *BulkInserter, conv *arrowConverter,
 	w.fw = flight.NewRecordWriter(w.gate, append(o.ipcOptions(), ipc.WithSchema(conv.Schema()))...)
 	go w.receive()
 	return w, nil
+}
+
+// doPut starts one DoPut call on the active endpoint; the returned cancel
+// ends it.
+func (bi *BulkInserter) doPut(ctx context.Context) (flight.FlightService_DoPutClient, context.CancelFunc, int, error) {
+	conn, idx := bi.c.conn()
+	sctx, cancel := context.WithCancel(bi.outgoingMetadata(ctx))
+	stream, err := flight.NewFlightServiceClient(conn).DoPut(sctx)
+	if err != nil {
+		cancel()
+		return nil, nil, idx, NewServerError(err, nil)
+	}
+	return stream, cancel, idx, nil
 }
 
 // Table returns the table the stream writes to.
