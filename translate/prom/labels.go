@@ -22,6 +22,13 @@ const (
 	labelPhysicalTableAlt = "__physical_table__"
 )
 
+// maybeSpecial is a cheap filter before the special-label switch: every
+// special label (and greptime_native_histogram, refused in v2) is at least
+// 8 bytes long and starts with '_', 'x' or 'g'.
+func maybeSpecial(name []byte) bool {
+	return len(name) >= 8 && (name[0] == '_' || name[0] == 'x' || name[0] == 'g')
+}
+
 // validLabelRest marks the bytes allowed after the first byte of a label
 // name: [a-zA-Z0-9_] (prom_remote_write/validation.rs IS_VALID_LABEL_REST).
 var validLabelRest = func() (t [256]bool) {

@@ -102,6 +102,10 @@ func (c *Converter) seriesV1(b []byte) error {
 				return err
 			}
 			i = end
+			if !maybeSpecial(name) {
+				c.labels = append(c.labels, labelRef{name: name, value: value})
+				continue
+			}
 			switch string(name) {
 			case labelName:
 				metric, hasMetric = value, true

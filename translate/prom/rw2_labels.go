@@ -37,6 +37,10 @@ func (c *Converter) labelsV2() (metric, db, phys []byte, hasDB, hasPhys bool, er
 			return nil, nil, nil, false, false, v2Err("label name %q is repeated", name)
 		}
 		prev = name
+		if !maybeSpecial(name) {
+			c.labels = append(c.labels, labelRef{name: name, value: value})
+			continue
+		}
 		switch string(name) {
 		case labelName:
 			metric, hasMetric = value, true
