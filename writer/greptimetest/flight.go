@@ -153,13 +153,14 @@ func (r putResult) appMetadata() []byte {
 	return append(b, '}')
 }
 
-// rustF64 formats a float as serde_json does: always with a fraction or an
-// exponent ("0.0", "0.25", "1.5e-7"), never Go's "0" or "1.5e-07".
+// rustF64 formats a float as serde_json (ryu) does: plain decimal from
+// 1e-5 up to 1e21, always with a fraction ("0.0", "0.25"), and otherwise
+// an exponent without padding ("1.5e-7", never Go's "1.5e-07").
 func rustF64(v float64) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return "null"
 	}
-	if a := math.Abs(v); a == 0 || (a >= 1e-5 && a < 1e16) {
+	if a := math.Abs(v); a == 0 || (a >= 1e-5 && a < 1e21) {
 		s := strconv.FormatFloat(v, 'f', -1, 64)
 		if !strings.Contains(s, ".") {
 			s += ".0"

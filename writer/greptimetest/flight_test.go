@@ -158,3 +158,21 @@ func TestDoPutDatabaseFromMetadata(t *testing.T) {
 	_, err := p.recv()
 	putWantStatus(t, p, err, codes.NotFound, int(StatusTableNotFound), "Table not found: greptime.nodb.cpu")
 }
+
+func TestPutResultJSON(t *testing.T) {
+	cases := []struct {
+		r    putResult
+		want string
+	}{
+		{putResult{ack: true}, `{"request_id":0,"affected_rows":0,"elapsed_secs":0.0}`},
+		{putResult{id: 42, rows: 1000, elapsed: 0.25}, `{"request_id":42,"affected_rows":1000,"elapsed_secs":0.25}`},
+		{putResult{id: -1, rows: 1, elapsed: 2}, `{"request_id":-1,"affected_rows":1,"elapsed_secs":2.0}`},
+		{putResult{id: 1, elapsed: 0.000032}, `{"request_id":1,"affected_rows":0,"elapsed_secs":0.000032}`},
+		{putResult{id: 1, elapsed: 1.5e-7}, `{"request_id":1,"affected_rows":0,"elapsed_secs":1.5e-7}`},
+	}
+	for _, c := range cases {
+		if got := string(c.r.appMetadata()); got != c.want {
+			t.Errorf("appMetadata = %s, want %s", got, c.want)
+		}
+	}
+}
