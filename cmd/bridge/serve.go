@@ -3,18 +3,235 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"google.golang.org/grpc"
 
 	"github.com/greptime-bridge/greptime-bridge/config"
+	"github.com/greptime-bridge/greptime-bridge/pipeline"
+	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
+	"github.com/greptime-bridge/greptime-bridge/receivers/dbselect"
+	"github.com/greptime-bridge/greptime-bridge/receivers/otlp"
+	"github.com/greptime-bridge/greptime-bridge/receivers/promrw"
+	"github.com/greptime-bridge/greptime-bridge/writer"
+	"github.com/greptime-bridge/greptime-bridge/writer/greptimetest"
 )
 
-// serve builds writer → pipeline → receivers and runs until ctx ends.
+// serve builds writer → pipeline → receivers, runs until ctx ends, then
+// shuts down in order: listeners stop, the pipeline flushes within the
+// shutdown timeout, bulk streams finish, the client closes.
 func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, stdout io.Writer) error {
-	_ = ctx
-	_ = cfg
-	_ = dev
-	_ = stdout
-	log.Error("the receivers are not built yet")
-	return errors.New("serving is not implemented yet: only -version and -check-config work")
+	var devServer *greptimetest.Server
+	if dev {
+		s, err := greptimetest.Start(greptimetest.Options{})
+		if err != nil {
+			return fmt.Errorf("cannot start the embedded test server: %w", err)
+		}
+		defer s.Close()
+		devServer = s
+		cfg.GreptimeDB.Endpoints = []string{s.Addr()}
+		cfg.GreptimeDB.Username, cfg.GreptimeDB.Password = "", ""
+		cfg.Listen.HTTP = loopback(cfg.Listen.HTTP)
+		cfg.Listen.GRPC = loopback(cfg.Listen.GRPC)
+	}
+	client, err := newClient(cfg)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	streams := pipeline.NewStreams(client, cfg.Pipeline.MaxOpenStreams, cfg.Pipeline.StreamIdleTimeout, log, bulkOptions(cfg)...)
+	var bulk pipeline.BulkWriter = streams
+	if cfg.Pipeline.Mode == "rows" {
+		bulk = nil
+	}
+	p := pipeline.New(pipeline.Config{
+		FlushInterval:     cfg.Pipeline.FlushInterval,
+		MaxBatchRows:      cfg.Pipeline.MaxBatchRows,
+		MaxBatchBytes:     int(cfg.Pipeline.MaxBatchBytes),
+		Mode:              cfg.Pipeline.Mode,
+		BulkThresholdRows: cfg.Pipeline.BulkThresholdRows,
+		Retry: pipeline.RetryConfig{MaxAttempts: cfg.Pipeline.Retry.MaxAttempts,
+			InitialBackoff: cfg.Pipeline.Retry.InitialBackoff, MaxBackoff: cfg.Pipeline.Retry.MaxBackoff},
+		WriteTimeout: cfg.GreptimeDB.Timeout,
+	}, client, pipeline.ClientDDL{Client: client}, bulk, log)
+	registerPipelineMetrics(reg, p, streams)
+
+	budget := pipeline.NewBudget(cfg.Limits.MemoryBudgetBytes, cfg.Limits.RetryAfter)
+	sel := &dbselect.Selector{Default: cfg.GreptimeDB.Database, TenantHeader: cfg.Tenant.Header,
+		Tenants: cfg.Tenant.Databases, MapUnknown: cfg.Tenant.MapUnknown}
+	users := map[string]string{}
+	for u, pw := range cfg.Auth.Users {
+		users[u] = pw.Reveal()
+	}
+	var tokens []string
+	for _, tok := range cfg.Auth.BearerTokens {
+		tokens = append(tokens, tok.Reveal())
+	}
+	authn := auth.New(users, tokens)
+
+	rw := promrw.New(promrw.Config{
+		MaxRequestBytes: cfg.Limits.MaxRequestBytes, MaxDecompressedBytes: cfg.Limits.MaxDecompressedBytes,
+		MaxInflight: cfg.Limits.MaxInflightRequests, RetryAfter: cfg.Limits.RetryAfter,
+		Translate: promOptions(cfg), DBOptions: dbOptions(cfg),
+	}, p, budget, sel, authn, promrw.NewMetrics(reg), log)
+	or := otlp.New(otlp.Config{
+		MaxRequestBytes: cfg.Limits.MaxRequestBytes, MaxDecompressedBytes: cfg.Limits.MaxDecompressedBytes,
+		RetryAfter: cfg.Limits.RetryAfter, Defaults: otlpDefaults(cfg), DBOptions: dbOptions(cfg),
+	}, p, budget, sel, authn, otlp.NewMetrics(reg), log)
+
+	var ready atomic.Bool
+	reachable := prometheus.NewGauge(prometheus.GaugeOpts{Name: "bridge_greptimedb_reachable", Help: "1 when GreptimeDB answered the last health check."})
+	reg.MustRegister(reachable)
+
+	mux := http.NewServeMux()
+	rw.Register(mux)
+	or.Register(mux)
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
+	mux.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) {
+		if !ready.Load() {
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, "ready\n")
+	})
+	if devServer != nil {
+		mux.Handle("/debug/tables", debugTables(devServer))
+	}
+	if cfg.Listen.Pprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
+
+	var httpLn, grpcLn net.Listener
+	if cfg.Listen.HTTP != "" {
+		if httpLn, err = net.Listen("tcp", cfg.Listen.HTTP); err != nil {
+			return fmt.Errorf("cannot listen for HTTP on %s: %w", cfg.Listen.HTTP, err)
+		}
+	}
+	if cfg.Listen.GRPC != "" {
+		if grpcLn, err = net.Listen("tcp", cfg.Listen.GRPC); err != nil {
+			if httpLn != nil {
+				httpLn.Close()
+			}
+			return fmt.Errorf("cannot listen for gRPC on %s: %w", cfg.Listen.GRPC, err)
+		}
+	}
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	gs := grpc.NewServer(grpc.MaxRecvMsgSize(int(cfg.Limits.MaxDecompressedBytes)))
+	or.RegisterGRPC(gs)
+	errc := make(chan error, 2)
+	if httpLn != nil {
+		go func() { errc <- hs.Serve(httpLn) }()
+	}
+	if grpcLn != nil {
+		go func() { errc <- gs.Serve(grpcLn) }()
+	}
+	ready.Store(true)
+	go watchHealth(ctx, client, reachable, log)
+
+	if dev {
+		printDev(stdout, httpLn, grpcLn, devServer)
+	}
+	log.Info("bridge started", "http", addrOf(httpLn), "grpc", addrOf(grpcLn), "greptimedb", cfg.GreptimeDB.Endpoints, "mode", cfg.Pipeline.Mode)
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	ready.Store(false)
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.Pipeline.ShutdownTimeout)
+	defer cancel()
+	_ = hs.Shutdown(sctx)
+	gs.GracefulStop()
+	if err := p.Shutdown(sctx); err != nil {
+		log.Error("pipeline shutdown", "error", err)
+	}
+	if err := streams.Close(sctx); err != nil {
+		log.Error("finishing bulk streams", "error", err)
+	}
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return serveErr
+	}
+	return nil
+}
+
+func addrOf(l net.Listener) string {
+	if l == nil {
+		return ""
+	}
+	return l.Addr().String()
+}
+
+// loopback rewrites ":4318" to "127.0.0.1:4318": dev mode never listens on
+// other interfaces.
+func loopback(addr string) string {
+	if addr == "" {
+		return ""
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return net.JoinHostPort("127.0.0.1", port)
+}
+
+func watchHealth(ctx context.Context, c *writer.Client, g prometheus.Gauge, log *slog.Logger) {
+	t := time.NewTicker(10 * time.Second)
+	defer t.Stop()
+	was := true
+	for {
+		hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := c.HealthCheck(hctx)
+		cancel()
+		if err == nil {
+			g.Set(1)
+		} else {
+			g.Set(0)
+		}
+		if (err == nil) != was {
+			was = err == nil
+			if err != nil {
+				log.Warn("GreptimeDB is unreachable", "error", err)
+			} else {
+				log.Info("GreptimeDB is reachable again")
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func printDev(w io.Writer, httpLn, grpcLn net.Listener, s *greptimetest.Server) {
+	h, g := addrOf(httpLn), addrOf(grpcLn)
+	fmt.Fprintf(w, `greptime-bridge is running in -dev mode: data goes to an embedded GreptimeDB-compatible
+test server (%s) and is kept in memory only. In production, point greptimedb.endpoints
+at a real GreptimeDB.
+
+  Prometheus remote_write:   http://%s/api/v1/write
+  OTLP/HTTP endpoint:        http://%s
+  OTLP/gRPC endpoint:        %s
+  Tables written so far:     http://%s/debug/tables
+  Metrics:                   http://%s/metrics
+`, s.Addr(), h, h, g, h, h)
 }

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/greptime-bridge/greptime-bridge/config"
+	"github.com/greptime-bridge/greptime-bridge/pipeline"
+	"github.com/greptime-bridge/greptime-bridge/translate"
+	totlp "github.com/greptime-bridge/greptime-bridge/translate/otlp"
+	"github.com/greptime-bridge/greptime-bridge/translate/prom"
+	"github.com/greptime-bridge/greptime-bridge/writer"
+	"github.com/greptime-bridge/greptime-bridge/writer/greptimetest"
+)
+
+func newClient(cfg config.Config) (*writer.Client, error) {
+	g := cfg.GreptimeDB
+	wc := writer.DefaultConfig(g.Endpoints...)
+	wc.Database = g.Database
+	wc.Username, wc.Password = g.Username, g.Password.Reveal()
+	wc.RequestTimeout = g.Timeout
+	wc.ConnectTimeout = g.ConnectTimeout
+	switch g.Compression {
+	case "gzip":
+		wc.Compression = writer.CompressionGzip
+	case "zstd":
+		wc.Compression = writer.CompressionZstd
+	}
+	if g.TLS.Enabled {
+		tc, err := writer.TLSConfig(writer.TLSOptions{CAFile: g.TLS.CAFile, CertFile: g.TLS.CertFile, KeyFile: g.TLS.KeyFile,
+			ServerName: g.TLS.ServerName, InsecureSkipVerify: g.TLS.InsecureSkipVerify})
+		if err != nil {
+			return nil, err
+		}
+		wc.TLS = tc
+	}
+	return writer.NewClient(wc)
+}
+
+func bulkOptions(cfg config.Config) []writer.BulkOption {
+	opts := []writer.BulkOption{writer.WithParallelism(cfg.GreptimeDB.BulkParallelism), writer.WithBulkTimeout(cfg.GreptimeDB.Timeout)}
+	switch cfg.GreptimeDB.BulkCompression {
+	case "none":
+		opts = append(opts, writer.WithBulkCompression(writer.BulkNoCompression))
+	case "zstd":
+		opts = append(opts, writer.WithBulkCompression(writer.BulkZstd))
+	default:
+		opts = append(opts, writer.WithBulkCompression(writer.BulkLZ4))
+	}
+	return opts
+}
+
+func dbOptions(cfg config.Config) func(string) translate.DatabaseOptions {
+	return func(db string) translate.DatabaseOptions {
+		d := cfg.ForDatabase(db)
+		o := translate.DefaultDatabaseOptions()
+		if d.MetricEngine != nil {
+			o.MetricEngine = *d.MetricEngine
+		}
+		if d.PhysicalTable != "" {
+			o.PhysicalTable = d.PhysicalTable
+		}
+		if d.OTLPMetricMode != "" {
+			o.OTLPMetricMode = translate.OTLPMetricMode(d.OTLPMetricMode)
+		}
+		return o
+	}
+}
+
+func promOptions(cfg config.Config) prom.Options {
+	o := prom.DefaultOptions()
+	if cfg.Translate.LabelNames == "sanitize" {
+		o.LabelNames = prom.LabelNamesSanitize
+	}
+	switch cfg.Translate.LabelValueUTF8 {
+	case "lossy":
+		o.UTF8 = prom.UTF8Lossy
+	case "unchecked":
+		o.UTF8 = prom.UTF8Unchecked
+	}
+	if cfg.Translate.NativeHistograms == "classic" {
+		o.NativeHistograms = prom.NativeHistogramsClassic
+	}
+	return o
+}
+
+func otlpDefaults(cfg config.Config) totlp.RequestOptions {
+	var o totlp.RequestOptions
+	if s, err := totlp.ParseStrategy(cfg.Translate.OTLPTranslationStrategy); err == nil {
+		o.Strategy = s
+	}
+	o.PromoteAllResourceAttrs = cfg.Translate.PromoteAllResourceAttributes
+	if o.PromoteAllResourceAttrs {
+		o.ResourceAttrs = cfg.Translate.IgnoreResourceAttributes
+	} else {
+		o.ResourceAttrs = cfg.Translate.PromoteResourceAttributes
+	}
+	o.PromoteScopeAttrs = cfg.Translate.PromoteScopeMetadata
+	o.ConvertExponentialHistograms = cfg.Translate.ExponentialHistograms == "classic"
+	return o
+}
+
+func registerPipelineMetrics(reg prometheus.Registerer, p *pipeline.Pipeline, s *pipeline.Streams) {
+	st := p.Stats()
+	counter := func(name, help string, f func() int64) {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(f()) }))
+	}
+	counter("bridge_rows_written_insert_total", "Rows GreptimeDB acknowledged through row inserts.", st.RowsByInsert.Load)
+	counter("bridge_rows_written_bulk_total", "Rows GreptimeDB acknowledged through bulk streams.", st.RowsByBulk.Load)
+	counter("bridge_rows_failed_total", "Rows that could not be written.", st.RowsFailed.Load)
+	counter("bridge_flushes_total", "Flushes of coalesced tables.", st.Flushes.Load)
+	counter("bridge_write_retries_total", "Retried writes.", st.Retries.Load)
+	counter("bridge_split_writes_total", "Coalesced writes split back by request after a permanent error.", st.Splits.Load)
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "bridge_open_bulk_streams", Help: "Open bulk streams."},
+		func() float64 { return float64(s.Open()) }))
+}
+
+// debugTables lists what the embedded test server holds (dev mode only).
+func debugTables(s *greptimetest.Server) http.Handler {
+	type column struct {
+		Name     string            `json:"name"`
+		Type     string            `json:"data_type"`
+		Semantic string            `json:"semantic_type"`
+		Options  map[string]string `json:"options,omitempty"`
+	}
+	type tableInfo struct {
+		Database   string            `json:"database"`
+		Name       string            `json:"name"`
+		Engine     string            `json:"engine"`
+		Columns    []column          `json:"columns"`
+		Options    map[string]string `json:"table_options,omitempty"`
+		Rows       int               `json:"row_count"`
+		ByPath     map[string]int    `json:"rows_by_path"`
+		SampleRows [][]string        `json:"sample_rows"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		db := r.URL.Query().Get("db")
+		if db == "" {
+			db = "public"
+		}
+		var out []tableInfo
+		for _, name := range s.Tables(db) {
+			info, ok := s.Table(db, name)
+			if !ok {
+				continue
+			}
+			ti := tableInfo{Database: db, Name: name, Engine: info.Engine, Options: info.Options, Rows: s.RowCount(db, name), ByPath: map[string]int{}}
+			for _, c := range info.Columns {
+				ti.Columns = append(ti.Columns, column{Name: c.Name, Type: c.Type.String(), Semantic: c.Semantic.String(), Options: c.Options})
+			}
+			for path, n := range s.PathCounts(db, name) {
+				ti.ByPath[strings.ToLower(path.String())] = n
+			}
+			rows := s.Rows(db, name)
+			for i := 0; i < len(rows) && i < 3; i++ {
+				var sr []string
+				for _, v := range rows[i] {
+					sr = append(sr, v.String())
+				}
+				ti.SampleRows = append(ti.SampleRows, sr)
+			}
+			out = append(out, ti)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(out)
+	})
+}
