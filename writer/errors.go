@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -115,6 +116,11 @@ func (e *ServerError) Retryable() bool {
 	}
 	if e.HasStatus {
 		return transientStatus(e.Status)
+	}
+	if e.Code == codes.ResourceExhausted && strings.Contains(e.Message, "larger than max") {
+		// grpc-go's message size limit, on either side: the same request
+		// can never fit; the batch has to be split.
+		return false
 	}
 	switch e.Code {
 	case codes.Unavailable, codes.ResourceExhausted, codes.DeadlineExceeded, codes.Aborted, codes.Canceled:

@@ -104,3 +104,18 @@ func TestRetryStopsAtContextDeadline(t *testing.T) {
 		t.Errorf("%d Handle calls, want 1", calls)
 	}
 }
+
+func TestMessageTooLargeIsNotRetried(t *testing.T) {
+	s, c := startWithClient(t, greptimetest.Options{}, withRetry(5), func(cfg *writer.Config) { cfg.MaxSendMessageSize = 4 << 10 })
+	_, err := c.Write(ctxT(t), cpuBatch(t, "cpu", 1000, 0))
+	var se *writer.ServerError
+	if !errors.As(err, &se) || se.Code != codes.ResourceExhausted {
+		t.Fatalf("got %v, want ResourceExhausted", err)
+	}
+	if writer.IsRetryable(err) {
+		t.Error("a request over the message size limit reported retryable")
+	}
+	if calls := s.Calls()["Handle"]; calls != 0 {
+		t.Errorf("%d Handle calls reached the server", calls)
+	}
+}
