@@ -301,3 +301,43 @@ func TestBulkAuth(t *testing.T) {
 		t.Fatalf("error reveals a password: %v", err)
 	}
 }
+
+func TestBulkWritesToNamedDatabase(t *testing.T) {
+	s, c := bulkSetup(t, greptimetest.Options{Databases: []string{"metrics"}}, func(cfg *writer.Config) { cfg.Database = "metrics" })
+	ctx := bulkCtx(t)
+	createByInsert(t, c, sensorBatch(t, 1, -1000))
+	w, err := c.NewBulkInserter("").StreamWriter(ctx, sensorSchema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := sensorBatch(t, 6, 0)
+	if _, err := w.WriteRows(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.LastHeaders("DoPut").Get("x-greptime-db-name"); !slices.Equal(got, []string{"metrics"}) {
+		t.Fatalf("x-greptime-db-name = %v", got)
+	}
+	rowsEqual(t, s.Rows("metrics", "sensor")[1:], batchRows(b))
+	if n := s.RowCount("public", "sensor"); n != 0 {
+		t.Fatalf("%d rows went to public", n)
+	}
+
+	// A batch naming another database is refused rather than misrouted.
+	w2, err := c.NewBulkInserter("other").StreamWriter(ctx, sensorSchema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w2.Close()
+	b.Database = "metrics"
+	if _, err := w2.WriteAsync(ctx, b); !errors.Is(err, writer.ErrInvalidInput) {
+		t.Fatalf("batch for another database: %v", err)
+	}
+	_, err = w2.WriteRows(ctx, sensorBatch(t, 1, 0))
+	var srv *writer.ServerError
+	if !errors.As(err, &srv) || srv.Code != codes.NotFound {
+		t.Fatalf("unknown database: got %v, want NotFound", err)
+	}
+}
