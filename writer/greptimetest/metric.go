@@ -46,8 +46,9 @@ func physicalTableInfo(name string) TableInfo {
 // checkLogical applies the metric engine's checks on a new logical table
 // (metric-engine/src/engine/create.rs verify_region_create_request and
 // create_logical_regions): tags must be STRING, there must be exactly one
-// field and it must be FLOAT64, and the time index must have the physical
-// table's unit. Callers hold s.mu.
+// field and it must be FLOAT64, the time index must have the physical
+// table's unit, and only tag columns may be new to the physical table.
+// Callers hold s.mu.
 func (s *Server) checkLogical(k dbKey, physical string, ti *TableInfo) error {
 	var fields []ColumnInfo
 	var ts ColumnInfo
@@ -83,7 +84,34 @@ func (s *Server) checkLogical(k dbKey, physical string, ti *TableInfo) error {
 			"Unexpected request: Metric has differenttime unit (%s) than the physical region (%s)",
 			timeUnitDebug(ts.Type), timeUnitDebug(pts.Type))
 	}
+	// Columns the physical table lacks are added to it, and only tags may
+	// be: a new field fails while collecting them
+	// (engine/create/extract_new_columns.rs), a new time index when the
+	// physical region is altered (data_region.rs assemble_alter_request).
+	// So a new logical table must use the physical table's time index and
+	// field names.
+	var newTS string
+	for _, c := range ti.Columns {
+		if _, ok := p.idx[c.Name]; ok {
+			continue
+		}
+		switch c.Semantic {
+		case table.Field:
+			return addingFieldColumn(c.Name)
+		case table.Timestamp:
+			newTS = c.Name
+		}
+	}
+	if newTS != "" {
+		return addingFieldColumn(newTS)
+	}
 	return nil
+}
+
+// addingFieldColumn is the metric engine's AddingFieldColumn
+// (metric-engine/src/error.rs), InvalidArguments.
+func addingFieldColumn(name string) *Error {
+	return newErr(StatusInvalidArguments, "Adding field column %s to physical table", name)
 }
 
 // widenPhysical adds a logical table's new tag columns to its physical

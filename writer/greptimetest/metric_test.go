@@ -89,6 +89,12 @@ func TestMetricEngineErrors(t *testing.T) {
 	c.insert("public", []*gpb.RowInsertRequest{req("m", cols(sec, field("a", gpb.ColumnDataType_FLOAT64)),
 		row(&gpb.Value{ValueData: &gpb.Value_TimestampSecondValue{TimestampSecondValue: 1}}, fv(1)))}, hint...).
 		expectErr(t, codes.InvalidArgument, StatusInvalidArguments, "Unexpected request: Metric has differenttime unit (Second) than the physical region (Millisecond)")
+	c.insert("public", []*gpb.RowInsertRequest{req("m", cols(ts("greptime_timestamp"), field("val", gpb.ColumnDataType_FLOAT64)),
+		row(tv(1), fv(1)))}, hint...).
+		expectErr(t, codes.InvalidArgument, StatusInvalidArguments, "Adding field column val to physical table")
+	c.insert("public", []*gpb.RowInsertRequest{req("m", cols(ts("time"), field("greptime_value", gpb.ColumnDataType_FLOAT64)),
+		row(tv(1), fv(1)))}, hint...).
+		expectErr(t, codes.InvalidArgument, StatusInvalidArguments, "Adding field column time to physical table")
 	if _, ok := s.Table("public", "m"); ok {
 		t.Fatal("failed logical create left a table")
 	}
