@@ -3,6 +3,7 @@ package otlp
 import (
 	"encoding/hex"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -171,12 +172,18 @@ func appendJSONBMap(b []byte, m pcommon.Map) []byte {
 	var small [16]jsonKV
 	kvs := small[:0]
 	for k, v := range m.All() {
-		// Insertion sort by key, stable: a later duplicate lands after the
-		// earlier one. Attribute maps are small.
 		kvs = append(kvs, jsonKV{k, v})
-		for j := len(kvs) - 1; j > 0 && kvs[j-1].k > kvs[j].k; j-- {
-			kvs[j-1], kvs[j] = kvs[j], kvs[j-1]
+	}
+	// Sort by key, stably so a later duplicate lands after the earlier one:
+	// insertion sort for the usual small maps, a merge sort for large ones.
+	if len(kvs) <= 16 {
+		for i := 1; i < len(kvs); i++ {
+			for j := i; j > 0 && kvs[j-1].k > kvs[j].k; j-- {
+				kvs[j-1], kvs[j] = kvs[j], kvs[j-1]
+			}
 		}
+	} else {
+		slices.SortStableFunc(kvs, func(a, b jsonKV) int { return strings.Compare(a.k, b.k) })
 	}
 	b = append(b, '{')
 	first := true

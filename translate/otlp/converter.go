@@ -28,10 +28,13 @@ type Converter struct {
 	resTags, baseTags, rowTags []tag
 	resBuf, scopeBuf, rowBuf   []byte
 	jsonBuf                    []byte
-	tagIdx                     map[string]int
-	keyMemo                    []keyMemo
-	metricNames                map[metricNameKey]string
-	shape                      rowShape
+	// tagIdx indexes the tag list being built once it is large; tagIdxOK
+	// says it describes that list (each new list starts invalid).
+	tagIdx      map[string]int
+	tagIdxOK    bool
+	keyMemo     []keyMemo
+	metricNames map[metricNameKey]string
+	shape       rowShape
 
 	n int // items since the last context check
 }

@@ -29,6 +29,7 @@ func bytesView(b []byte) string {
 func (c *Converter) pointTags(m *metricCtx, attrs pcommon.Map) error {
 	c.rowTags = append(c.rowTags[:0], c.baseTags...)
 	c.rowBuf = c.rowBuf[:0]
+	c.tagIdxOK = false
 	pos := 0
 	for k, v := range attrs.All() {
 		var val string

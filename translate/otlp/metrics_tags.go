@@ -10,6 +10,7 @@ import (
 // the promoted attributes, nothing dropped in legacy mode.
 func (c *Converter) resourceTags(m *metricCtx, attrs pcommon.Map) error {
 	c.resTags, c.resBuf = c.resTags[:0], c.resBuf[:0]
+	c.tagIdxOK = false
 	var job, inst pcommon.Value
 	var hasJob, hasInst bool
 	for k, v := range attrs.All() {
@@ -55,6 +56,7 @@ func (c *Converter) resourceTags(m *metricCtx, attrs pcommon.Map) error {
 // mode every scope attribute.
 func (c *Converter) scopeTags(m *metricCtx, sm pmetric.ScopeMetrics) error {
 	c.baseTags = append(c.baseTags[:0], c.resTags...)
+	c.tagIdxOK = false
 	c.scopeBuf = c.scopeBuf[:0]
 	if m.legacy {
 		for k, v := range sm.Scope().Attributes().All() {
@@ -132,7 +134,8 @@ func (c *Converter) putTag(tags *[]tag, name, val string) error {
 		if c.tagIdx == nil {
 			c.tagIdx = make(map[string]int)
 		}
-		if len(c.tagIdx) != len(ts) {
+		if !c.tagIdxOK || len(c.tagIdx) != len(ts) {
+			c.tagIdxOK = true
 			clear(c.tagIdx)
 			for i, t := range ts {
 				c.tagIdx[t.name] = i

@@ -59,6 +59,7 @@ type traceCtx struct {
 	cols     map[string]*traceCol
 	names    [3]map[string]string // per prefix: attribute key → column name
 	vals     []spanVal
+	valIdx   map[string]int // name → position in vals, for large spans
 	services map[string]struct{}
 	ops      map[[3]string]struct{}
 }
@@ -199,6 +200,7 @@ func spanKind(k ptrace.SpanKind) string {
 // is false when the span was rejected.
 func (c *Converter) writeSpan(tc *traceCtx, b *table.Batch, rs ptrace.ResourceSpans, ss ptrace.ScopeSpans, sp ptrace.Span, svc string, hasSvc bool) (bool, error) {
 	tc.vals = tc.vals[:0]
+	clear(tc.valIdx)
 	c.jsonBuf = c.jsonBuf[:0]
 	if !c.collectAttrs(tc, 0, sp.Attributes()) || !c.collectAttrs(tc, 1, ss.Scope().Attributes()) ||
 		!c.collectAttrs(tc, 2, rs.Resource().Attributes()) {

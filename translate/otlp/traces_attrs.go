@@ -78,16 +78,38 @@ func (c *Converter) collectAttrs(tc *traceCtx, prefix int, m pcommon.Map) bool {
 		if !ok {
 			return false
 		}
-		replaced := false
-		for i := range tc.vals {
-			if tc.vals[i].name == n {
-				tc.vals[i].cv, replaced = cv, true
-				break
-			}
+		if i, ok := tc.find(n); ok {
+			tc.vals[i].cv = cv // a later duplicate wins (write_field_unchecked)
+			continue
 		}
-		if !replaced {
-			tc.vals = append(tc.vals, spanVal{n, cv})
+		tc.vals = append(tc.vals, spanVal{n, cv})
+		if tc.valIdx != nil {
+			tc.valIdx[n] = len(tc.vals) - 1
 		}
 	}
 	return true
+}
+
+// find returns the position of column n among the span's values: a linear
+// scan for the usual few attributes, an index once there are many.
+func (tc *traceCtx) find(n string) (int, bool) {
+	if len(tc.vals) <= 32 {
+		for i := range tc.vals {
+			if tc.vals[i].name == n {
+				return i, true
+			}
+		}
+		return 0, false
+	}
+	if tc.valIdx == nil {
+		tc.valIdx = make(map[string]int, 2*len(tc.vals))
+	}
+	if len(tc.valIdx) != len(tc.vals) {
+		clear(tc.valIdx)
+		for i, v := range tc.vals {
+			tc.valIdx[v.name] = i
+		}
+	}
+	i, ok := tc.valIdx[n]
+	return i, ok
 }
