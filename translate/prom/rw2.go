@@ -133,9 +133,8 @@ func (c *Converter) translateV2(ctx context.Context, b []byte) error {
 
 // seriesMeta is one series' inline Metadata.
 type seriesMeta struct {
-	typ           uint64
-	help, unit    uint32
-	helpSet, uSet bool
+	typ        uint64
+	help, unit uint32
 }
 
 // seriesV2 decodes one TimeSeries: a first pass collects label refs,

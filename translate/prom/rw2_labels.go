@@ -64,8 +64,21 @@ func (c *Converter) labelsV2() (metric, db, phys []byte, hasDB, hasPhys bool, er
 	if len(metric) == 0 {
 		return nil, nil, nil, false, false, v2Err("label %q value must not be empty", labelName)
 	}
+	if c.checked {
+		return metric, db, phys, hasDB, hasPhys, nil
+	}
 	if metric, err = checkValue(c.opts.UTF8, V2, bName, metric, &c.scratch); err != nil {
 		return nil, nil, nil, false, false, err
+	}
+	if hasDB {
+		if db, err = checkValue(c.opts.UTF8, V2, bDatabase, db, &c.scratch); err != nil {
+			return nil, nil, nil, false, false, err
+		}
+	}
+	if hasPhys {
+		if phys, err = checkValue(c.opts.UTF8, V2, bPhysical, phys, &c.scratch); err != nil {
+			return nil, nil, nil, false, false, err
+		}
 	}
 	return metric, db, phys, hasDB, hasPhys, nil
 }
