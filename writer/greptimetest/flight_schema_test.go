@@ -125,6 +125,14 @@ func TestDoPutSchemaMatching(t *testing.T) {
 			msg: "Invalid request to region 4398046511104(1024, 0), reason: column required does not have default value",
 		},
 		{
+			name:   "NULL time index in a field declared nullable",
+			table:  putCPUTable("t"),
+			fields: []arrow.Field{f("ts", ms)},
+			row:    []any{nil},
+			code:   codes.Internal, gcode: StatusUnexpected,
+			msg: "Failed to create RecordBatch from vectors: Invalid argument error: Column 'ts' is declared as non-nullable but contains null values",
+		},
+		{
 			name:   "NULL in a NOT NULL field",
 			table:  putStrictTable("t"),
 			fields: []arrow.Field{putTSField(ms), f("required", arrow.PrimitiveTypes.Int64)},

@@ -111,7 +111,11 @@ func (p *putStream) schema() *arrow.Schema { return p.reader.Schema() }
 // stream.
 func (p *putStream) next() (arrow.RecordBatch, int64, error) {
 	if p.reader.Next() {
-		return p.reader.RecordBatch(), requestID(p.msgs.meta), nil
+		rec := p.reader.RecordBatch()
+		if err := checkDeclaredNulls(rec); err != nil {
+			return nil, 0, err
+		}
+		return rec, requestID(p.msgs.meta), nil
 	}
 	err := p.reader.Err()
 	var ge *Error
@@ -124,6 +128,19 @@ func (p *putStream) next() (arrow.RecordBatch, int64, error) {
 		return nil, 0, recvError(p.msgs.recvErr)
 	}
 	return nil, 0, streamError(codes.InvalidArgument, "Failed to decode RecordBatch: Invalid FlightData, reason: "+err.Error())
+}
+
+// checkDeclaredNulls refuses NULLs in a column the batch's own schema
+// declares non-nullable: arrow-rs validates the decoded batch with
+// RecordBatch::try_new, so the real server fails it while decoding, before
+// any table check (flight.rs poll_next "Failed to decode RecordBatch").
+func checkDeclaredNulls(rec arrow.RecordBatch) error {
+	for i, fl := range rec.Schema().Fields() {
+		if !fl.Nullable && rec.Column(i).NullN() > 0 {
+			return streamError(codes.InvalidArgument, "Failed to decode RecordBatch: Invalid FlightData, reason: Invalid argument error: Column '"+fl.Name+"' is declared as non-nullable but contains null values")
+		}
+	}
+	return nil
 }
 
 // release frees the reader and the last message.
