@@ -1,6 +1,7 @@
 package writer
 
 import (
+	"encoding/json"
 	"fmt"
 
 	gpb "github.com/GreptimeTeam/greptime-proto/go/greptime/v1"
@@ -36,6 +37,11 @@ func validateRowInsert(ins *gpb.RowInsertRequest) error {
 	}
 	ts := -1
 	for j, cs := range schema {
+		for _, d := range schema[:j] {
+			if d.GetColumnName() == cs.GetColumnName() {
+				return &InvalidInputError{Table: name, Column: cs.GetColumnName(), Reason: "duplicate column name"}
+			}
+		}
 		if cs.GetSemanticType() == gpb.SemanticType_TIMESTAMP {
 			if ts >= 0 {
 				return &InvalidInputError{Table: name, Column: cs.GetColumnName(), Reason: "second time-index column"}
@@ -63,9 +69,30 @@ func validateRowInsert(ins *gpb.RowInsertRequest) error {
 				return &InvalidInputError{Table: name, Column: cs.GetColumnName(),
 					Reason: fmt.Sprintf("row %d: value %T does not match column type %s", r, v.GetValueData(), cs.GetDatatype())}
 			}
+			if reason := checkProtoPayload(cs, v); reason != "" {
+				return &InvalidInputError{Table: name, Column: cs.GetColumnName(), Reason: fmt.Sprintf("row %d: %s", r, reason)}
+			}
 		}
 	}
 	return nil
+}
+
+// checkProtoPayload applies the JSON and VECTOR payload checks GreptimeDB's
+// preprocessing makes (operator/src/req_convert/common.rs): JSON text must
+// parse, a vector must hold exactly dim float32 values.
+func checkProtoPayload(cs *gpb.ColumnSchema, v *gpb.Value) string {
+	switch cs.GetDatatype() {
+	case gpb.ColumnDataType_JSON:
+		if sv, ok := v.GetValueData().(*gpb.Value_StringValue); ok && !json.Valid([]byte(sv.StringValue)) {
+			return "value is not valid json text"
+		}
+	case gpb.ColumnDataType_VECTOR:
+		dim := cs.GetDatatypeExtension().GetVectorType().GetDim()
+		if b := v.GetBinaryValue(); dim > 0 && len(b) != int(dim)*4 {
+			return fmt.Sprintf("vector has %d bytes, want %d (dimension %d)", len(b), dim*4, dim)
+		}
+	}
+	return ""
 }
 
 // variantMatches mirrors GreptimeDB's per-value type check.

@@ -270,12 +270,21 @@ func TestValidateRequestsRefusesBadProtos(t *testing.T) {
 		t.Fatalf("valid request refused: %v", err)
 	}
 	bad := map[string]*gpb.RowInsertRequests{
-		"nil":          nil,
-		"no rows":      req(),
-		"short row":    req(&gpb.Row{Values: []*gpb.Value{ts}}),
-		"wrong type":   req(&gpb.Row{Values: []*gpb.Value{ts, {ValueData: &gpb.Value_I64Value{I64Value: 1}}}}),
-		"null ts":      req(&gpb.Row{Values: []*gpb.Value{{}, f}}),
-		"no table":     {Inserts: []*gpb.RowInsertRequest{{Rows: &gpb.Rows{Schema: schema, Rows: []*gpb.Row{{Values: []*gpb.Value{ts, f}}}}}}},
+		"nil":        nil,
+		"no rows":    req(),
+		"short row":  req(&gpb.Row{Values: []*gpb.Value{ts}}),
+		"wrong type": req(&gpb.Row{Values: []*gpb.Value{ts, {ValueData: &gpb.Value_I64Value{I64Value: 1}}}}),
+		"null ts":    req(&gpb.Row{Values: []*gpb.Value{{}, f}}),
+		"no table":   {Inserts: []*gpb.RowInsertRequest{{Rows: &gpb.Rows{Schema: schema, Rows: []*gpb.Row{{Values: []*gpb.Value{ts, f}}}}}}},
+		"bad json": {Inserts: []*gpb.RowInsertRequest{{TableName: "t", Rows: &gpb.Rows{
+			Schema: []*gpb.ColumnSchema{schema[0], {ColumnName: "j", Datatype: gpb.ColumnDataType_JSON}},
+			Rows:   []*gpb.Row{{Values: []*gpb.Value{ts, {ValueData: &gpb.Value_StringValue{StringValue: "{"}}}}}}}}},
+		"short vector": {Inserts: []*gpb.RowInsertRequest{{TableName: "t", Rows: &gpb.Rows{
+			Schema: []*gpb.ColumnSchema{schema[0], {ColumnName: "e", Datatype: gpb.ColumnDataType_VECTOR,
+				DatatypeExtension: &gpb.ColumnDataTypeExtension{TypeExt: &gpb.ColumnDataTypeExtension_VectorType{VectorType: &gpb.VectorTypeExtension{Dim: 2}}}}},
+			Rows: []*gpb.Row{{Values: []*gpb.Value{ts, {ValueData: &gpb.Value_BinaryValue{BinaryValue: []byte{1, 2, 3, 4}}}}}}}}}},
+		"duplicate column": {Inserts: []*gpb.RowInsertRequest{{TableName: "t", Rows: &gpb.Rows{
+			Schema: []*gpb.ColumnSchema{schema[0], schema[1], schema[1]}, Rows: []*gpb.Row{{Values: []*gpb.Value{ts, f, f}}}}}}},
 		"no timestamp": {Inserts: []*gpb.RowInsertRequest{{TableName: "t", Rows: &gpb.Rows{Schema: schema[1:], Rows: []*gpb.Row{{Values: []*gpb.Value{f}}}}}}},
 	}
 	for name, r := range bad {
