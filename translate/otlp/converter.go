@@ -175,3 +175,19 @@ func batchFor(out *translate.Output, db, name string) (*table.Batch, bool) {
 	}
 	return out.Batch(db, name), true
 }
+
+// checkFixedColumns verifies that a batch reused from the output starts with
+// the n fixed columns a signal writes by position, so a name clash with
+// another table of the request is an error rather than a panic.
+func checkFixedColumns(b *table.Batch, n int, col func(int) (string, table.DataType, table.SemanticType)) error {
+	if b.NumColumns() < n {
+		return badInput("table %q already holds another layout in this request", b.Table)
+	}
+	for i := 0; i < n; i++ {
+		name, typ, sem := col(i)
+		if c := b.Col(i); c.Name != name || c.Type != typ || c.Semantic != sem {
+			return badInput("table %q already holds another layout in this request (column %q)", b.Table, c.Name)
+		}
+	}
+	return nil
+}

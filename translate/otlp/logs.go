@@ -122,6 +122,11 @@ func (c *Converter) Logs(ctx context.Context, ld plog.Logs, opts *RequestOptions
 		b.Hints.Set(semSource, sourceOTel)
 		applyHints(b, opts.Hints)
 	}
+	if err := checkFixedColumns(b, len(logSchema), func(i int) (string, table.DataType, table.SemanticType) {
+		return logSchema[i].name, logSchema[i].typ, logSchema[i].sem
+	}); err != nil {
+		return err
+	}
 	lc := &logCtx{b: b}
 	if len(opts.LogExtractKeys) > 0 {
 		// pipeline/src/manager.rs SelectInfo::from: split on ',', sorted,

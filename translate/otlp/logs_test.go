@@ -219,3 +219,18 @@ func TestLogsEdgeCases(t *testing.T) {
 		t.Errorf("non-utf8 body: %v", err)
 	}
 }
+
+// TestTableClash: writing logs and traces to the same table name in one
+// output is refused with an error naming the table, not a panic.
+func TestTableClash(t *testing.T) {
+	out := &translate.Output{}
+	if err := NewConverter().Traces(context.Background(), jaegerTraces(), &RequestOptions{TraceTableName: "t"}, out); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"t", "t_services"} {
+		err := NewConverter().Logs(context.Background(), sampleLogs(), &RequestOptions{LogTableName: name}, out)
+		if err == nil || !errs.IsPermanent(err) || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

@@ -126,6 +126,11 @@ func (c *Converter) Traces(ctx context.Context, td ptrace.Traces, opts *RequestO
 		}
 		applyHints(b, opts.Hints)
 	}
+	if err := checkFixedColumns(b, len(traceFixed), func(i int) (string, table.DataType, table.SemanticType) {
+		return traceFixed[i].name, traceFixed[i].typ, traceFixed[i].sem
+	}); err != nil {
+		return err
+	}
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
 		rs := rss.At(i)
