@@ -146,6 +146,11 @@ func (s *Server) createOrAlterOnDemand(k dbKey, h hints, reqs []*gpb.RowInsertRe
 		if err != nil {
 			return err
 		}
+		if physical != "" {
+			if err := s.checkLogicalAlter(k, physical, add); err != nil {
+				return err
+			}
+		}
 		if len(add) > 0 {
 			alters = append(alters, alter{t, add})
 		}

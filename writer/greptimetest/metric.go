@@ -108,6 +108,26 @@ func (s *Server) checkLogical(k dbKey, physical string, ti *TableInfo) error {
 	return nil
 }
 
+// checkLogicalAlter refuses new non-STRING tags on a logical table: they
+// are added to the physical region, which takes only STRING tags
+// (metric-engine/src/data_region.rs assemble_alter_request,
+// ColumnTypeMismatch). Callers hold s.mu.
+func (s *Server) checkLogicalAlter(k dbKey, physical string, cols []ColumnInfo) error {
+	p := s.table(k, physical)
+	for _, c := range cols {
+		if p != nil {
+			if _, ok := p.idx[c.Name]; ok {
+				continue
+			}
+		}
+		if c.Semantic == table.Tag && c.Type != table.String {
+			return newErr(StatusInvalidArguments, "Column type mismatch. Expect %s, got %s",
+				concreteTypeDebug(ColumnInfo{Type: table.String}), concreteTypeDebug(c))
+		}
+	}
+	return nil
+}
+
 // addingFieldColumn is the metric engine's AddingFieldColumn
 // (metric-engine/src/error.rs), InvalidArguments.
 func addingFieldColumn(name string) *Error {
