@@ -159,17 +159,22 @@ func (c *Converter) begin(opts *Options, out *translate.Output, v Version) {
 
 // database returns the state of the named database; nil db means the
 // request's database.
-func (c *Converter) database(name []byte, set bool) *dbState {
+func (c *Converter) database(name []byte, set bool) (*dbState, error) {
 	if !set {
 		if c.defDB == nil {
 			c.defDB = c.newDB(c.opts.Database)
 		}
-		return c.defDB
+		return c.defDB, nil
 	}
 	if d, ok := c.dbs[string(name)]; ok {
-		return d
+		return d, nil
 	}
-	return c.newDB(c.str(name))
+	if !validTableName(name) {
+		// A database GreptimeDB could never have created (schema names
+		// follow NAME_PATTERN too); refused here rather than at send time.
+		return nil, errs.NewPermanent(fmt.Errorf("remote write %s: database %q named by a series label is not a valid GreptimeDB database name", c.ver, name))
+	}
+	return c.newDB(c.str(name)), nil
 }
 
 func (c *Converter) newDB(name string) *dbState {
@@ -242,6 +247,11 @@ func (c *Converter) table(d *dbState, name []byte, phys []byte, physSet bool) (*
 			t.phys = d.opts.PhysicalTable
 		default:
 			t.phys = translate.DefaultPhysicalTable
+		}
+		if !validTableName([]byte(t.phys)) {
+			// GreptimeDB cannot create it, and the hint could not carry it
+			// (x-greptime-hints has no escaping).
+			return nil, errs.NewPermanent(fmt.Errorf("remote write %s: table %q: physical table %q is not a valid GreptimeDB table name (%s)", c.ver, t.name, t.phys, tableNamePattern))
 		}
 	}
 	d.tables[t.name] = t

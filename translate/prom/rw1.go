@@ -179,7 +179,11 @@ func (c *Converter) write(metric []byte, hasMetric bool, db []byte, hasDB bool, 
 			return err
 		}
 	}
-	t, err := c.table(c.database(db, hasDB), metric, phys, hasPhys)
+	d, err := c.database(db, hasDB)
+	if err != nil {
+		return err
+	}
+	t, err := c.table(d, metric, phys, hasPhys)
 	if err != nil {
 		return err
 	}

@@ -243,7 +243,10 @@ func (c *Converter) seriesV2(b []byte) error {
 	}
 	c.out.Samples += len(c.ts)
 	c.out.Histograms += len(s.hists)
-	d := c.database(db, hasDB)
+	d, err := c.database(db, hasDB)
+	if err != nil {
+		return err
+	}
 	if err := c.kind(d, metric, len(c.ts) > 0); err != nil {
 		return err
 	}

@@ -291,3 +291,21 @@ func TestPerDatabaseEngine(t *testing.T) {
 		t.Errorf("other database physical table %q", got)
 	}
 }
+
+// A physical table name GreptimeDB could not create (or the hint header
+// could not carry) is refused.
+func TestInvalidPhysicalTable(t *testing.T) {
+	_, err := run(t, v1opts(), request1(0, series1{labels: lbl("__name__", "m", "__physical_table__", "a,b=c"), samples: []sample{{1, 1}}}))
+	wantErr(t, err, `physical table "a,b=c" is not a valid`)
+	o := v1opts()
+	o.PhysicalTable = "bad name"
+	_, err = run(t, o, request1(0, series1{labels: lbl("__name__", "m"), samples: []sample{{1, 1}}}))
+	wantErr(t, err, `physical table "bad name"`)
+}
+
+// A database label GreptimeDB could not hold is refused.
+func TestInvalidDatabaseLabel(t *testing.T) {
+	_, err := run(t, v1opts(), request1(0, series1{labels: lbl("__name__", "m", "x_greptime_database", "no spaces"), samples: []sample{{1, 1}}}))
+	wantErr(t, err, `database "no spaces"`)
+	batch(t, mustRun(t, v1opts(), request1(0, series1{labels: lbl("__name__", "m", "__database__", "greptime-public"), samples: []sample{{1, 1}}})), "greptime-public", "m")
+}
