@@ -24,7 +24,9 @@ func TestDoPutAfterRowInsertWidening(t *testing.T) {
 
 	fc := putDial(t, s.Addr())
 	mem := memory.NewGoAllocator()
-	label := func(n string) arrow.Field { return arrow.Field{Name: n, Type: arrow.BinaryTypes.String, Nullable: true} }
+	label := func(n string) arrow.Field {
+		return arrow.Field{Name: n, Type: arrow.BinaryTypes.String, Nullable: true}
+	}
 	schema := func(labels ...string) *arrow.Schema {
 		fs := []arrow.Field{
 			{Name: greptimeTimestamp, Type: &arrow.TimestampType{Unit: arrow.Millisecond}},
