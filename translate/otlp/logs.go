@@ -89,6 +89,7 @@ type logCtx struct {
 // (src/servers/src/otlp/logs.rs). Extract keys become extra columns in the
 // order a value is first met (greptimedb-tables.md §7.2). A float, array or
 // map value for an extract key is refused, as GreptimeDB answers 400.
+// On error out may hold part of the request and must be discarded.
 func (c *Converter) Logs(ctx context.Context, ld plog.Logs, opts *RequestOptions, out *translate.Output) error {
 	if opts == nil {
 		opts = &RequestOptions{}

@@ -53,6 +53,8 @@ type metricCtx struct {
 	// droppedAttrs counts attribute values GreptimeDB does not store
 	// (reported once per request as out.Dropped["metric_attribute_type"]).
 	droppedAttrs int
+	// exemplars counts exemplars, which GreptimeDB ignores (metrics.rs).
+	exemplars int
 }
 
 // Metrics translates md into out: one batch per GreptimeDB table, in the
@@ -60,6 +62,7 @@ type metricCtx struct {
 // (src/servers/src/otlp/metrics.rs). Data points GreptimeDB does not store
 // are counted in out.Dropped. A returned error is permanent when the data is
 // at fault.
+// On error out may hold part of the request and must be discarded.
 func (c *Converter) Metrics(ctx context.Context, md pmetric.Metrics, db translate.DatabaseOptions, opts *RequestOptions, out *translate.Output) error {
 	if opts == nil {
 		opts = &RequestOptions{}
@@ -96,6 +99,8 @@ func (c *Converter) Metrics(ctx context.Context, md pmetric.Metrics, db translat
 		}
 	}
 	out.Drop("metric_attribute_type", m.droppedAttrs)
+	out.Exemplars += m.exemplars
+	out.Drop("exemplar", m.exemplars)
 	return nil
 }
 

@@ -28,6 +28,7 @@ func (c *Converter) histogram(ctx context.Context, m *metricCtx, mt pmetric.Metr
 			return err
 		}
 		dp := dps.At(i)
+		m.exemplars += dp.Exemplars().Len()
 		if err := c.pointTags(m, dp.Attributes()); err != nil {
 			return err
 		}

@@ -185,6 +185,7 @@ func (c *Converter) numberPoints(ctx context.Context, m *metricCtx, mt pmetric.M
 			return err
 		}
 		dp := dps.At(i)
+		m.exemplars += dp.Exemplars().Len()
 		if err := c.pointTags(m, dp.Attributes()); err != nil {
 			return err
 		}

@@ -184,6 +184,7 @@ func gaugeWith(attrs func(pcommon.Map), res func(pcommon.Map)) pmetric.Metrics {
 	dp := m.SetEmptyGauge().DataPoints().AppendEmpty()
 	dp.SetTimestamp(1_000_000_999)
 	dp.SetIntValue(7)
+	dp.Exemplars().AppendEmpty().SetDoubleValue(1)
 	if attrs != nil {
 		attrs(dp.Attributes())
 	}
@@ -218,6 +219,9 @@ func TestAttributeFormatting(t *testing.T) {
 		if got := str(t, b, col, 0); got != want {
 			t.Errorf("%s = %q, want %q", col, got, want)
 		}
+	}
+	if out.Exemplars != 1 || out.Dropped["exemplar"] != 1 {
+		t.Errorf("exemplars %d, dropped %v", out.Exemplars, out.Dropped)
 	}
 	if n := out.Dropped["metric_attribute_type"]; n != 4 {
 		t.Errorf("dropped attribute values counted %d, want 4", n)

@@ -84,7 +84,8 @@ func (tc *traceCtx) column(prefix int, key string) string {
 // GreptimeDB rejects them through partial success. The main batch carries a
 // CreateSQL statement with the partitions and skipping indexes; the
 // auxiliary batches come after it and must be written only after it
-// succeeded, as GreptimeDB does.
+// succeeded, as GreptimeDB does. On error out may hold part of the request and must
+// be discarded.
 func (c *Converter) Traces(ctx context.Context, td ptrace.Traces, opts *RequestOptions, out *translate.Output) error {
 	if opts == nil {
 		opts = &RequestOptions{}
