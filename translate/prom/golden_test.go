@@ -61,6 +61,23 @@ func goldenCases() []goldenCase {
 				pos: []span{{-1, 2}, {1, 1}}, posDeltas: []int64{1, 1, 1}}
 			return newReq2().add(series2{labels: lbl("__name__", "rpc_duration_seconds", "svc", "a"), hists: [][]byte{h.encode()}, mtype: 3, unit: "seconds"}).encode()
 		}},
+		// §1.2 special labels (__schema__ wins, physical-table label), a
+		// repeated name (last wins), the opt-in sanitising and lossy modes.
+		{"v1-special-sanitize-lossy", func() *Options {
+			o := v1opts()
+			o.LabelNames, o.UTF8 = LabelNamesSanitize, UTF8Lossy
+			return o
+		}, func(*testing.T) []byte {
+			return request1(0,
+				series1{labels: lbl("__name__", "m", "x_greptime_database", "d", "__schema__", "s", "__physical_table__", "p1", "job", "a", "job", "b"), samples: []sample{{1, 1}}},
+				series1{labels: lbl("__name__", "m", "__database__", "s", "http.method", "GET", "v", "bad\xf0\x9f\x98end"), samples: []sample{{2, 2}}},
+			)
+		}},
+		// Custom-bucket (NHCB) float histogram to classic buckets.
+		{"v2-nhcb-classic", classic, func(*testing.T) []byte {
+			h := hist2{schema: -53, ts: 5000, custom: []float64{0.005, 0.1, 1}, pos: []span{{0, 2}, {1, 1}}, posCounts: []float64{1, 2, 4}, countFloat: 7, sum: 3.25}
+			return newReq2().add(series2{labels: lbl("__name__", "req_seconds", "route", "/"), hists: [][]byte{h.encode()}}).encode()
+		}},
 		// Real requests from Debian's Prometheus 2.42 (testdata/capture.sh):
 		// self-scrape series, and a metadata-only request (§1.2: accepted,
 		// nothing written, metadata counted).
