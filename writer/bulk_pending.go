@@ -16,6 +16,33 @@ type bookkeeping struct {
 	abortCause error              // a client-side reason to end it
 	finishing  bool               // Finish or Close was called
 	unmatched  int                // responses whose id was not pending
+	unreturned int                // acknowledged, response not yet returned
+}
+
+// maxUnreturned bounds the responses a stream keeps for Wait and Collect. A
+// caller that writes with WriteAsync and never collects would otherwise grow
+// the writer without limit; past twice this many, the oldest are forgotten
+// (Wait then reports the id as unknown), keeping the newest maxUnreturned.
+const maxUnreturned = 1 << 16
+
+// pruneReturned forgets acknowledged requests with ids up to newest-keep
+// whose responses nobody collected, and returns how many it dropped.
+func pruneReturned(reqs map[int64]*bulkRequest, newest, keep int64) int {
+	n := 0
+	for id, r := range reqs {
+		if id > newest-keep {
+			continue
+		}
+		select {
+		case <-r.done:
+			if r.err == nil {
+				delete(reqs, id)
+				n++
+			}
+		default:
+		}
+	}
+	return n
 }
 
 func (k *bookkeeping) pendingAdd(id int64) {

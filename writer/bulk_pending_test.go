@@ -80,3 +80,26 @@ func TestBulkOptionsClampParallelism(t *testing.T) {
 		t.Errorf("nil schema: %v", err)
 	}
 }
+
+func TestPruneReturnedDropsOnlyOldAcknowledged(t *testing.T) {
+	done := func(id int64, err error) *bulkRequest {
+		r := &bulkRequest{id: id, done: make(chan struct{}), err: err}
+		close(r.done)
+		return r
+	}
+	reqs := map[int64]*bulkRequest{
+		1: done(1, nil), 2: done(2, errors.New("failed")), 3: {id: 3, done: make(chan struct{})},
+		4: done(4, nil), 9: done(9, nil), 10: done(10, nil),
+	}
+	if n := pruneReturned(reqs, 10, 2); n != 2 {
+		t.Fatalf("pruned %d, want 2 (ids 1 and 4)", n)
+	}
+	for _, id := range []int64{2, 3, 9, 10} {
+		if _, ok := reqs[id]; !ok {
+			t.Errorf("id %d dropped: failures, pending and the newest must stay", id)
+		}
+	}
+	if len(reqs) != 4 {
+		t.Fatalf("%d left", len(reqs))
+	}
+}

@@ -72,6 +72,9 @@ func (w *BulkStreamWriter) receive() {
 			req.resp = resp
 			close(req.done)
 			<-w.slots
+			if w.unreturned++; w.unreturned >= 2*maxUnreturned {
+				w.unreturned -= pruneReturned(w.reqs, resp.RequestID, maxUnreturned)
+			}
 		}
 		w.mu.Unlock()
 	}

@@ -29,6 +29,9 @@ func (w *BulkStreamWriter) Wait(ctx context.Context, id int64) (BulkResponse, er
 		return BulkResponse{}, err
 	}
 	w.mu.Lock()
+	if _, still := w.reqs[id]; still && req.err == nil {
+		w.unreturned--
+	}
 	delete(w.reqs, id)
 	w.mu.Unlock()
 	return req.resp, req.err
@@ -100,7 +103,8 @@ func (w *BulkStreamWriter) WaitAll(ctx context.Context) error {
 // Collect returns, in id order, the responses of acknowledged requests whose
 // outcome was not yet returned, and forgets them. A long-running caller that
 // writes with WriteAsync and never Waits should Collect now and then: the
-// writer keeps every unreturned response until then.
+// writer keeps unreturned responses until then, up to a bound past which
+// the oldest are dropped.
 func (w *BulkStreamWriter) Collect() []BulkResponse {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -111,6 +115,7 @@ func (w *BulkStreamWriter) Collect() []BulkResponse {
 			if r.err == nil {
 				out = append(out, r.resp)
 				delete(w.reqs, id)
+				w.unreturned--
 			}
 		default:
 		}
