@@ -41,9 +41,11 @@ func Translate(ctx context.Context, raw []byte, opts *Options, out *translate.Ou
 	return c.Translate(ctx, raw, opts, out)
 }
 
-// Translate decodes one decompressed request with this Converter; callers
-// that keep their own Converter call Reset between requests.
+// Translate decodes one decompressed request with this Converter. It starts
+// from a clean state (Reset), so one Converter can serve request after
+// request; it must not be used by two goroutines at once.
 func (c *Converter) Translate(ctx context.Context, raw []byte, opts *Options, out *translate.Output) error {
+	c.Reset()
 	v := opts.Version
 	if v != V2 {
 		v = V1

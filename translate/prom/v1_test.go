@@ -309,3 +309,19 @@ func TestInvalidDatabaseLabel(t *testing.T) {
 	wantErr(t, err, `database "no spaces"`)
 	batch(t, mustRun(t, v1opts(), request1(0, series1{labels: lbl("__name__", "m", "__database__", "greptime-public"), samples: []sample{{1, 1}}})), "greptime-public", "m")
 }
+
+// One Converter serves consecutive requests into different Outputs.
+func TestConverterReuse(t *testing.T) {
+	c := NewConverter()
+	for i, name := range []string{"a", "b", "a"} {
+		out := &translate.Output{}
+		raw := request1(0, series1{labels: lbl("__name__", name, "l"+name, "v"), samples: []sample{{float64(i), int64(i)}}})
+		if err := c.Translate(t.Context(), raw, v1opts(), out); err != nil {
+			t.Fatal(err)
+		}
+		b := batch(t, out, "", name)
+		if len(out.Batches) != 1 || b.Rows() != 1 || b.NumColumns() != 3 {
+			t.Errorf("request %d:\n%s", i, dump(out))
+		}
+	}
+}
