@@ -11,14 +11,15 @@ set -euo pipefail
 cd "$(dirname "$0")"
 here=$(pwd)
 version=${TELEMETRYGEN_VERSION:-v0.161.0}
-tg=${TELEMETRYGEN:-}
-if [ -z "$tg" ]; then
-	GOBIN="$here/.bin" go install "github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen@$version"
-	tg="$here/.bin/telemetrygen"
-fi
 port=${CAPTURE_PORT:-43180}
 tmp=$(mktemp -d)
-trap 'kill "$sink" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+sink=""
+trap '[ -n "$sink" ] && kill "$sink" 2>/dev/null; rm -rf "$tmp"' EXIT
+tg=${TELEMETRYGEN:-}
+if [ -z "$tg" ]; then
+	GOBIN="$tmp" go install "github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen@$version"
+	tg="$tmp/telemetrygen"
+fi
 go build -o "$tmp/capture" ./capture
 "$tmp/capture" -addr "127.0.0.1:$port" -out "$tmp" &
 sink=$!
@@ -50,6 +51,5 @@ done
 capture logs logs logs "${common[@]}" "${attrs[@]}" --logs 3 --body 'hello from telemetrygen'
 capture traces traces traces "${common[@]}" "${attrs[@]}" --traces 2 --child-spans 1
 
-"$tg" --help >/dev/null 2>&1 || true
 go version -m "$tg" | awk '$1=="mod"{print "telemetrygen", $3}' > "$here/telemetrygen.version"
 echo "captured with $(cat "$here/telemetrygen.version")"
