@@ -112,7 +112,7 @@ func (p *putStream) schema() *arrow.Schema { return p.reader.Schema() }
 func (p *putStream) next() (arrow.RecordBatch, int64, error) {
 	if p.reader.Next() {
 		rec := p.reader.RecordBatch()
-		if err := checkDeclaredNulls(rec); err != nil {
+		if err := checkDecoded(rec); err != nil {
 			return nil, 0, err
 		}
 		return rec, requestID(p.msgs.meta), nil
@@ -130,14 +130,23 @@ func (p *putStream) next() (arrow.RecordBatch, int64, error) {
 	return nil, 0, streamError(codes.InvalidArgument, "Failed to decode RecordBatch: Invalid FlightData, reason: "+err.Error())
 }
 
-// checkDeclaredNulls refuses NULLs in a column the batch's own schema
-// declares non-nullable: arrow-rs validates the decoded batch with
-// RecordBatch::try_new, so the real server fails it while decoding, before
-// any table check (flight.rs poll_next "Failed to decode RecordBatch").
-func checkDeclaredNulls(rec arrow.RecordBatch) error {
+// checkDecoded validates a decoded batch as arrow-rs does before the real
+// server sees it (RecordBatch::try_new_with_options with the message's row
+// count, called by arrow-ipc's reader): NULLs in a column the batch's own
+// schema declares non-nullable, then columns whose length differs from the
+// batch's. Both fail while decoding, before any table check (flight.rs
+// poll_next "Failed to decode RecordBatch"). The length check also keeps a
+// corrupt row count from sizing allocations.
+func checkDecoded(rec arrow.RecordBatch) error {
+	const prefix = "Failed to decode RecordBatch: Invalid FlightData, reason: Invalid argument error: "
 	for i, fl := range rec.Schema().Fields() {
 		if !fl.Nullable && rec.Column(i).NullN() > 0 {
-			return streamError(codes.InvalidArgument, "Failed to decode RecordBatch: Invalid FlightData, reason: Invalid argument error: Column '"+fl.Name+"' is declared as non-nullable but contains null values")
+			return streamError(codes.InvalidArgument, prefix+"Column '"+fl.Name+"' is declared as non-nullable but contains null values")
+		}
+	}
+	for _, col := range rec.Columns() {
+		if int64(col.Len()) != rec.NumRows() {
+			return streamError(codes.InvalidArgument, prefix+"all columns in a record batch must have the specified row count")
 		}
 	}
 	return nil
