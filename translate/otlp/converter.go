@@ -35,6 +35,7 @@ type Converter struct {
 	keyMemo     []keyMemo
 	metricNames map[metricNameKey]string
 	shape       rowShape
+	trace       traceCtx
 
 	n int // items since the last context check
 }

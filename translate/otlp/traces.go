@@ -64,6 +64,27 @@ type traceCtx struct {
 	ops      map[[3]string]struct{}
 }
 
+// traceState returns the converter's trace scratch state, emptied; the
+// column-name caches survive between requests (bounded).
+func (c *Converter) traceState() *traceCtx {
+	tc := &c.trace
+	if tc.cols == nil {
+		tc.cols = make(map[string]*traceCol)
+		tc.services = make(map[string]struct{})
+		tc.ops = make(map[[3]string]struct{})
+	}
+	clear(tc.cols)
+	clear(tc.services)
+	clear(tc.ops)
+	for i := range tc.names {
+		if tc.names[i] == nil || len(tc.names[i]) > maxCacheEntries {
+			tc.names[i] = make(map[string]string)
+		}
+	}
+	tc.vals = tc.vals[:0]
+	return tc
+}
+
 var attrPrefixes = [3]string{"span_attributes", "scope_attributes", "resource_attributes"}
 
 func (tc *traceCtx) column(prefix int, key string) string {
@@ -106,10 +127,7 @@ func (c *Converter) Traces(ctx context.Context, td ptrace.Traces, opts *RequestO
 	if name == "" {
 		name = DefaultTraceTable
 	}
-	tc := &traceCtx{cols: make(map[string]*traceCol), services: map[string]struct{}{}, ops: map[[3]string]struct{}{}}
-	for i := range tc.names {
-		tc.names[i] = make(map[string]string)
-	}
+	tc := c.traceState()
 	c.observeTraceTypes(tc, td)
 
 	b, fresh := batchFor(out, opts.Database, name)
