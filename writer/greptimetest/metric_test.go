@@ -108,3 +108,34 @@ func TestMetricEngineErrors(t *testing.T) {
 		expectErr(t, codes.InvalidArgument, StatusInvalidArguments,
 			"Invalid InsertRequest, reason: Physical table `phy` does not exist, and auto-create table is disabled by frontend config")
 }
+
+func TestMetricLogicalWriteChecks(t *testing.T) {
+	s := StartT(t, Options{})
+	c := dial(t, s)
+	hint := []string{"x-greptime-hints", "physical_table=phy"}
+	c.insert("public", []*gpb.RowInsertRequest{
+		req("up", promSchema("job"), row(tv(1), fv(1), sv("node"))), // table 1025 on physical 1024
+		req("load", promSchema("host"), row(tv(1), fv(1), sv("h1"))),
+	}, hint...).expectOK(t, 2)
+	noCreate := []string{"x-greptime-hints", "physical_table=phy,auto_create_table=false"}
+	const region1025 = "4402341478400(1025, 0)"
+	c.insert("public", []*gpb.RowInsertRequest{req("up", promSchema("job", "zone"), row(tv(2), fv(1), sv("node"), sv("z")))}, noCreate...).
+		expectErr(t, codes.NotFound, StatusTableColumnNotFound, "Column zone not found in logical region "+region1025)
+	c.insert("public", []*gpb.RowInsertRequest{req("up", cols(field("greptime_value", gpb.ColumnDataType_FLOAT64), tag("job", gpb.ColumnDataType_STRING)),
+		row(fv(1), sv("node")))}, noCreate...).
+		expectErr(t, codes.InvalidArgument, StatusInvalidArguments,
+			"Invalid request for region "+region1025+", reason: missing required time index column greptime_timestamp")
+	c.insert("public", []*gpb.RowInsertRequest{req("up", cols(ts("greptime_timestamp"), field("greptime_value", gpb.ColumnDataType_FLOAT64), field("job", gpb.ColumnDataType_STRING)),
+		row(tv(2), fv(1), sv("node")))}, noCreate...).
+		expectErr(t, codes.InvalidArgument, StatusInvalidArguments,
+			"Invalid request for region "+region1025+", reason: column job expect semantic type Tag, given: FIELD(1)")
+	// "host" belongs to another logical table on the same physical table:
+	// the metric engine accepts it; it is not part of "up".
+	c.insert("public", []*gpb.RowInsertRequest{req("up", promSchema("job", "host"), row(tv(3), fv(2), sv("node"), sv("h9")))}, noCreate...).expectOK(t, 1)
+	if ti, _ := s.Table("public", "up"); len(ti.Columns) != 3 {
+		t.Fatalf("up columns = %+v", ti.Columns)
+	}
+	if n := s.RowCount("public", "up"); n != 2 {
+		t.Fatalf("up rows = %d", n)
+	}
+}

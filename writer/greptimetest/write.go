@@ -73,7 +73,7 @@ func preprocessRows(rows *gpb.Rows) error {
 // pendingWrite is a validated write of one request into one table.
 type pendingWrite struct {
 	t    *tableState
-	pos  []int // request column → table column
+	pos  []int // request column → table column, -1 when not stored
 	rows []*gpb.Row
 }
 
@@ -85,10 +85,13 @@ func (s *Server) checkWrite(k dbKey, r *gpb.RowInsertRequest) (*pendingWrite, er
 	if t == nil {
 		return nil, tableNotFound(k, r.GetTableName())
 	}
-	if t.info.Engine == "metric" && t.info.PhysicalTable == "" {
-		// metric-engine/src/engine/put.rs: puts to a physical region are
-		// refused (ForbiddenPhysicalWrite, Unsupported).
-		return nil, newErr(StatusUnsupported, "Write request to physical region is forbidden")
+	if t.info.Engine == "metric" {
+		if t.info.PhysicalTable == "" {
+			// metric-engine/src/engine/put.rs: puts to a physical region
+			// are refused (ForbiddenPhysicalWrite, Unsupported).
+			return nil, newErr(StatusUnsupported, "Write request to physical region is forbidden")
+		}
+		return s.checkWriteLogical(t, r)
 	}
 	schema := r.GetRows().GetSchema()
 	seen := make(map[string]int, len(schema))
@@ -163,8 +166,9 @@ func (w *pendingWrite) apply(s *Server) int {
 	for r, row := range w.rows {
 		full := slab[r*n : (r+1)*n : (r+1)*n]
 		for i, v := range row.GetValues() {
-			j := w.pos[i]
-			full[j] = valueFromProto(v, cols[j].Type)
+			if j := w.pos[i]; j >= 0 {
+				full[j] = valueFromProto(v, cols[j].Type)
+			}
 		}
 		s.store(w.t, full, PathRowInsert)
 	}
