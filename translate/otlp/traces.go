@@ -50,8 +50,9 @@ type traceCol struct {
 
 // spanVal is one attribute value of the span being written.
 type spanVal struct {
-	name string
-	cv   coercedValue
+	name        string
+	cv          coercedValue
+	prefix, pos int // where its attrMemo is
 }
 
 // traceCtx is the per-request state of a traces translation.
@@ -60,6 +61,7 @@ type traceCtx struct {
 	names    [3]map[string]string // per prefix: attribute key → column name
 	vals     []spanVal
 	valIdx   map[string]int // name → position in vals, for large spans
+	memo     [3][]attrMemo
 	services map[string]struct{}
 	ops      map[[3]string]struct{}
 }
@@ -82,6 +84,9 @@ func (c *Converter) traceState() *traceCtx {
 		}
 	}
 	tc.vals = tc.vals[:0]
+	for i := range tc.memo {
+		tc.memo[i] = tc.memo[i][:0] // its columns belong to the last request
+	}
 	return tc
 }
 
@@ -281,7 +286,7 @@ func (c *Converter) writeSpan(tc *traceCtx, b *table.Batch, rs ptrace.ResourceSp
 		b.Col(i).AppendString(svc)
 	}
 	for _, v := range tc.vals {
-		i, err := b.AddColumn(v.name, v.cv.typ, table.Field)
+		i, err := column(b, &tc.memo[v.prefix][v.pos].idx, v.name, v.cv.typ, table.Field)
 		if err != nil {
 			b.CancelRow()
 			return false, badInput("%v", err)

@@ -60,10 +60,21 @@ func containsType(ts []table.DataType, t table.DataType) bool {
 	return false
 }
 
+// attrMemo remembers, for the attribute at one position of a span's (or
+// scope's, or resource's) attributes, its key, column name, column and
+// batch column index: spans of one service repeat their keys in order, so
+// this skips the name and column lookups.
+type attrMemo struct {
+	raw, name string
+	col       *traceCol
+	idx       int
+}
+
 // collectAttrs gathers a span's attribute values in write order (span,
 // scope, resource), a later duplicate replacing an earlier one; ok is false
 // when a value cannot take its column's type.
 func (c *Converter) collectAttrs(tc *traceCtx, prefix int, m pcommon.Map) bool {
+	pos := 0
 	for k, v := range m.All() {
 		if prefix == 2 && k == "service.name" {
 			continue
@@ -71,21 +82,33 @@ func (c *Converter) collectAttrs(tc *traceCtx, prefix int, m pcommon.Map) bool {
 		if _, ok := attrType(v); !ok {
 			continue
 		}
-		n := tc.column(prefix, k)
+		memo := tc.memo[prefix]
+		if pos >= len(memo) || memo[pos].raw != k {
+			n := tc.column(prefix, k)
+			am := attrMemo{raw: k, name: n, col: tc.cols[n], idx: -1}
+			if pos < len(memo) {
+				memo[pos] = am
+			} else {
+				tc.memo[prefix] = append(memo, am)
+			}
+		}
+		am := &tc.memo[prefix][pos]
 		var cv coercedValue
 		var ok bool
-		cv, c.jsonBuf, ok = coerce(v, tc.cols[n].typ, c.jsonBuf)
+		cv, c.jsonBuf, ok = coerce(v, am.col.typ, c.jsonBuf)
 		if !ok {
 			return false
 		}
-		if i, ok := tc.find(n); ok {
+		if i, ok := tc.find(am.name); ok {
 			tc.vals[i].cv = cv // a later duplicate wins (write_field_unchecked)
-			continue
+			tc.vals[i].prefix, tc.vals[i].pos = prefix, pos
+		} else {
+			tc.vals = append(tc.vals, spanVal{name: am.name, cv: cv, prefix: prefix, pos: pos})
+			if tc.valIdx != nil {
+				tc.valIdx[am.name] = len(tc.vals) - 1
+			}
 		}
-		tc.vals = append(tc.vals, spanVal{n, cv})
-		if tc.valIdx != nil {
-			tc.valIdx[n] = len(tc.vals) - 1
-		}
+		pos++
 	}
 	return true
 }
