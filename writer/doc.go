@@ -38,9 +38,10 @@
 //
 // # Connection, retries and errors
 //
-// A Client spans one or more endpoints: a transport failure that proves a
-// request was not sent (gRPC Unavailable without GreptimeDB's error trailer)
-// moves the client to the next endpoint and repeats the call there once.
+// A Client spans one or more endpoints: a transport failure (gRPC
+// Unavailable without GreptimeDB's error trailer) moves the client to the
+// next endpoint and repeats the call there once. Delivery is at least once:
+// a connection lost after the request was written also looks like that.
 // Config.Retry adds capped exponential backoff with full jitter for inserts,
 // honouring IsRetryable, a server's retry delay and the context deadline.
 // Errors are inspectable with errors.Is and errors.As: *InvalidInputError

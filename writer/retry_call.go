@@ -44,18 +44,23 @@ func (c *Client) call(ctx context.Context, retry bool, fn attemptFunc) error {
 	}
 }
 
-// tryWithFailover makes one try on the active endpoint. When that try
-// failed in a way that proves the request never reached GreptimeDB, the
-// client moves to the next endpoint and repeats the call there once, so an
-// insert moves over after at most one failed try without risking a
-// duplicate.
+// tryWithFailover makes one try on the active endpoint. A transport
+// failure (gRPC Unavailable without GreptimeDB's error trailer) moves the
+// client to the next endpoint and repeats the call there once, so an insert
+// moves over after at most one failed try.
+//
+// Delivery is at least once: grpc-go also reports a connection lost after
+// the request was written as Unavailable ("error reading from server:
+// EOF"), and that request may have been applied. Tables that are not in
+// append mode deduplicate a repeated row on (tags, time index) when the
+// endpoints share storage (frontends of one cluster).
 func (c *Client) tryWithFailover(ctx context.Context, fn attemptFunc) error {
 	if c.isClosed() {
 		return ErrClosed
 	}
 	cc, i := c.conn()
 	err := c.attempt(ctx, cc, fn)
-	if err == nil || !notProcessed(err) {
+	if err == nil || !transportFailure(err) {
 		return err
 	}
 	c.failover(i)
@@ -65,7 +70,7 @@ func (c *Client) tryWithFailover(ctx context.Context, fn attemptFunc) error {
 	}
 	c.wake(ctx, cc2)
 	err = c.attempt(ctx, cc2, fn)
-	if err != nil && notProcessed(err) {
+	if err != nil && transportFailure(err) {
 		c.failover(j)
 	}
 	return err
@@ -77,12 +82,12 @@ func (c *Client) attempt(ctx context.Context, cc *grpc.ClientConn, fn attemptFun
 	return fn(actx, cc)
 }
 
-// notProcessed reports a transport failure: gRPC Unavailable without
-// GreptimeDB's x-greptime-err-code trailer. GreptimeDB's own Unavailable
-// statuses (RegionNotReady, TableUnavailable, StorageUnavailable) always
-// carry the trailer (common/error/src/status_code.rs), so they stay on the
-// endpoint and go through the retry policy instead.
-func notProcessed(err error) bool {
+// transportFailure reports gRPC Unavailable without GreptimeDB's
+// x-greptime-err-code trailer. GreptimeDB's own Unavailable statuses
+// (RegionNotReady, TableUnavailable, StorageUnavailable) always carry the
+// trailer (common/error/src/status_code.rs), so they stay on the endpoint
+// and go through the retry policy instead.
+func transportFailure(err error) bool {
 	var se *ServerError
 	return errors.As(err, &se) && se.Code == codes.Unavailable && !se.HasStatus
 }

@@ -54,14 +54,15 @@ func (c *Client) NewStreamInserter(ctx context.Context, opts ...InsertOption) (*
 		st, err := gpb.NewGreptimeDatabaseClient(cc).HandleRequests(sctx)
 		if err != nil {
 			err = NewServerError(err, nil)
-			if notProcessed(err) {
+			if transportFailure(err) {
 				c.failover(i)
 			}
 		}
 		return st, err
 	}
 	st, err := open()
-	if err != nil && notProcessed(err) {
+	if err != nil && transportFailure(err) {
+		// Opening sends no data, so trying the next endpoint is safe.
 		st, err = open()
 	}
 	if err != nil {
