@@ -8,21 +8,27 @@ import (
 	"github.com/greptime-bridge/greptime-bridge/writer/table"
 )
 
-// findKey looks a key up as jsonb's get_by_name_ignore_case does: an exact
-// match first, else the first case-insensitive match in key order.
+// findKey looks a key up as jsonb's get_by_name_ignore_case does on the
+// BTreeMap GreptimeDB builds (otlp/utils.rs key_value_to_jsonb): an exact
+// match first, else the first case-insensitive match in key order; of
+// repeated keys the later value, which the map kept.
 func findKey(m pcommon.Map, key string) (pcommon.Value, bool) {
-	if v, ok := m.Get(key); ok {
-		return v, true
-	}
-	var best string
-	var found pcommon.Value
-	ok := false
+	var exact, folded pcommon.Value
+	var hasExact, hasFolded bool
+	var foldedKey string
 	for k, v := range m.All() {
-		if strings.EqualFold(k, key) && (!ok || k < best) {
-			best, found, ok = k, v, true
+		if k == key {
+			exact, hasExact = v, true
+			continue
+		}
+		if !hasExact && strings.EqualFold(k, key) && (!hasFolded || k <= foldedKey) {
+			folded, foldedKey, hasFolded = v, k, true
 		}
 	}
-	return found, ok
+	if hasExact {
+		return exact, true
+	}
+	return folded, hasFolded
 }
 
 // lookupKeys resolves every extract key in one attribute map (a resource's
