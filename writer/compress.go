@@ -83,6 +83,7 @@ type zstdReader struct {
 	pool *sync.Pool
 }
 
+// Read decompresses into p, pooling the decoder at the end of the message.
 func (r *zstdReader) Read(p []byte) (int, error) {
 	if r.dec == nil {
 		return 0, io.EOF

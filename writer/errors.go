@@ -81,6 +81,7 @@ type ServerError struct {
 	RetryHint string
 }
 
+// Error formats the gRPC code, GreptimeDB status code and message.
 func (e *ServerError) Error() string {
 	if e.HasStatus {
 		return fmt.Sprintf("greptimedb: %s (status %d): %s", e.Code, e.Status, e.Message)
@@ -182,6 +183,7 @@ type InvalidInputError struct {
 	Reason string
 }
 
+// Error names the table and column and says what is wrong.
 func (e *InvalidInputError) Error() string {
 	switch {
 	case e.Column != "":
@@ -204,6 +206,7 @@ type TimeoutError struct {
 	IDs   []int64
 }
 
+// Error lists the request ids that timed out.
 func (e *TimeoutError) Error() string {
 	return fmt.Sprintf("bulk write to table %q: no response for request ids %v within the timeout", e.Table, e.IDs)
 }
@@ -228,6 +231,7 @@ type StreamEndedError struct {
 	Cause error
 }
 
+// Error lists the pending ids and the stream's final error.
 func (e *StreamEndedError) Error() string {
 	msg := fmt.Sprintf("bulk stream for table %q ended with %d request(s) pending %v (%d acknowledged)", e.Table, len(e.Pending), e.Pending, len(e.Acked))
 	if e.Cause != nil {
