@@ -59,9 +59,10 @@ func (c *Converter) translateV1(ctx context.Context, b []byte) error {
 			i = end
 			continue
 		}
-		if num == v1ReqTimeseries {
+		if typ != wireLen {
 			// GreptimeDB refuses any top-level field that is not
-			// length-delimited (decode.rs "invalid wire type").
+			// length-delimited (decode.rs PromWriteRequest::decode
+			// "invalid wire type").
 			return wireErr(V1, "request", errWireType)
 		}
 		if num == v1ReqMetadata && typ == wireLen {
@@ -162,8 +163,10 @@ func (c *Converter) write(metric []byte, hasMetric bool, db []byte, hasDB bool, 
 	}
 	if !hasMetric || len(metric) == 0 {
 		// GreptimeDB v2 refuses this ("missing '__name__' label in
-		// time-series"); v1 would build a table with an empty name that the
-		// insert then fails on, so the bridge refuses it in both versions.
+		// time-series"); v1 builds a table with an empty name whose
+		// auto-create then fails (operator/src/statement/ddl.rs
+		// NAME_PATTERN_REG), failing the request, so the bridge refuses it
+		// up front in both versions.
 		return errs.NewPermanent(fmt.Errorf("remote write %s: time series without a %s label (labels: %s)", c.ver, labelName, c.labelList()))
 	}
 	if metric, err = checkValue(c.opts.UTF8, c.ver, bName, metric, &c.scratch); err != nil {

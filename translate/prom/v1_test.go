@@ -219,8 +219,13 @@ func TestV1Malformed(t *testing.T) {
 		}
 		wantErr(t, err, "remote write 1.0")
 	}
-	_, err := run(t, v1opts(), []byte{0x08, 0x01})
-	wantErr(t, err, "wire type")
+	// Every top-level field must be length-delimited (decode.rs).
+	for _, raw := range [][]byte{{0x08, 0x01}, {0x10, 0x01}, pbDouble(nil, 7, 1)} {
+		_, err := run(t, v1opts(), raw)
+		wantErr(t, err, "wire type")
+	}
+	// Unknown length-delimited fields are skipped.
+	mustRun(t, v1opts(), pbString(nil, 9, "future"))
 }
 
 // An Output reused after Reset gives the same result (pooled converters and
