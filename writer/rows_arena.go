@@ -128,7 +128,15 @@ func (p *arenaPool) get() *rowArena {
 	return &rowArena{}
 }
 
+// maxPooledValues bounds what an idle pooled arena may hold: 1Mi values
+// is about 100 MiB with rows and wrappers. An arena grown past it by an
+// unusually large batch is left to the garbage collector.
+const maxPooledValues = 1 << 20
+
 func (p *arenaPool) put(a *rowArena) {
+	if len(a.vals.buf) > maxPooledValues {
+		return
+	}
 	a.reset()
 	p.p.Put(a)
 }
