@@ -164,6 +164,9 @@ func (m *seriesMeta) decode(b []byte) error {
 			}
 			continue
 		}
+		if num == v2MetaType || num == v2MetaHelpRef || num == v2MetaUnitRef {
+			return errWireType
+		}
 		if i, err = skip(b, i, typ); err != nil {
 			return err
 		}

@@ -296,3 +296,35 @@ func TestV2SamplesAndHistogramsAcrossSeries(t *testing.T) {
 	hs.labels = append(hs.labels, label{"x_greptime_database", "other"})
 	mustRun(t, o, newReq2().add(s).add(hs).encode())
 }
+
+// Wire-level details: unpacked labels_refs are accepted (protobuf allows
+// both encodings of a repeated scalar); known fields with the wrong wire
+// type are refused, as prost refuses them.
+func TestV2Wire(t *testing.T) {
+	syms := pbString(pbString(pbString(nil, v2ReqSymbols, ""), v2ReqSymbols, "__name__"), v2ReqSymbols, "m")
+	sampleMsg := pbUint(pbDouble(nil, v2SampleValue, 1), v2SampleTS, 7)
+	unpacked := pbBytes(pbUint(pbUint(nil, v2TSLabelsRefs, 1), v2TSLabelsRefs, 2), v2TSSamples, sampleMsg)
+	out := mustRun(t, v2opts(), pbBytes(syms, v2ReqTimeseries, unpacked))
+	if ts, _ := batch(t, out, "", "m").Col(0).Int64(0); ts != 7 {
+		t.Errorf("timestamp %d", ts)
+	}
+	refs := pbBytes(nil, v2TSLabelsRefs, []byte{1, 2})
+	bad := map[string][]byte{
+		"metadata type as double": pbBytes(pbBytes(refs, v2TSSamples, sampleMsg), v2TSMetadata, pbDouble(nil, v2MetaType, 1)),
+		"sample value as varint":  pbBytes(refs, v2TSSamples, pbUint(nil, v2SampleValue, 1)),
+		"samples as varint":       pbUint(refs, v2TSSamples, 1),
+		"symbols as varint":       nil,
+	}
+	for what, ts := range bad {
+		raw := pbBytes(syms, v2ReqTimeseries, ts)
+		if ts == nil {
+			raw = pbUint(syms, v2ReqSymbols, 1)
+		}
+		_, err := run(t, v2opts(), raw)
+		if err == nil {
+			t.Errorf("%s: accepted", what)
+			continue
+		}
+		wantErr(t, err, "wire type")
+	}
+}
