@@ -110,8 +110,9 @@ func (tc *traceCtx) column(prefix int, key string) string {
 // GreptimeDB rejects them through partial success. The main batch carries a
 // CreateSQL statement with the partitions and skipping indexes; the
 // auxiliary batches come after it and must be written only after it
-// succeeded, as GreptimeDB does. On error out may hold part of the request and must
-// be discarded.
+// succeeded, as GreptimeDB does. When every span is rejected GreptimeDB
+// answers 400; here out then holds no main batch and Dropped says how many.
+// On error out may hold part of the request and must be discarded.
 func (c *Converter) Traces(ctx context.Context, td ptrace.Traces, opts *RequestOptions, out *translate.Output) error {
 	if opts == nil {
 		opts = &RequestOptions{}
@@ -135,25 +136,35 @@ func (c *Converter) Traces(ctx context.Context, td ptrace.Traces, opts *RequestO
 	tc := c.traceState()
 	c.observeTraceTypes(tc, td)
 
-	b, fresh := batchFor(out, opts.Database, name)
-	if fresh || b.NumColumns() == 0 {
-		for _, f := range traceFixed {
-			b.MustColumn(f.name, f.typ, f.sem)
+	// The main batch is made when the first span is accepted, so a request
+	// whose spans are all rejected leaves no empty batch behind.
+	var b *table.Batch
+	batch := func() (*table.Batch, error) {
+		if b != nil {
+			return b, nil
 		}
-		b.Hints.Set("append_mode", "true")
-		b.Hints.Set("table_data_model", TraceV1Pipeline)
-		b.Hints.Set(semSignalType, "trace")
-		b.Hints.Set(semSource, sourceOTel)
-		b.Hints.Set("greptime.semantic.pipeline", TraceV1Pipeline)
-		if conv := traceConventions(td); hintSafe(conv) {
-			b.Hints.Set("greptime.semantic.trace.conventions", conv)
+		nb, fresh := batchFor(out, opts.Database, name)
+		if fresh || nb.NumColumns() == 0 {
+			for _, f := range traceFixed {
+				nb.MustColumn(f.name, f.typ, f.sem)
+			}
+			nb.Hints.Set("append_mode", "true")
+			nb.Hints.Set("table_data_model", TraceV1Pipeline)
+			nb.Hints.Set(semSignalType, "trace")
+			nb.Hints.Set(semSource, sourceOTel)
+			nb.Hints.Set("greptime.semantic.pipeline", TraceV1Pipeline)
+			if conv := traceConventions(td); hintSafe(conv) {
+				nb.Hints.Set("greptime.semantic.trace.conventions", conv)
+			}
+			applyHints(nb, opts.Hints)
 		}
-		applyHints(b, opts.Hints)
-	}
-	if err := checkFixedColumns(b, len(traceFixed), func(i int) (string, table.DataType, table.SemanticType) {
-		return traceFixed[i].name, traceFixed[i].typ, traceFixed[i].sem
-	}); err != nil {
-		return err
+		if err := checkFixedColumns(nb, len(traceFixed), func(i int) (string, table.DataType, table.SemanticType) {
+			return traceFixed[i].name, traceFixed[i].typ, traceFixed[i].sem
+		}); err != nil {
+			return nil, err
+		}
+		b = nb
+		return b, nil
 	}
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
@@ -173,7 +184,7 @@ func (c *Converter) Traces(ctx context.Context, td ptrace.Traces, opts *RequestO
 					return err
 				}
 				sp := spans.At(k)
-				ok, err := c.writeSpan(tc, b, rs, ss, sp, svc, hasSvc)
+				ok, err := c.writeSpan(tc, batch, rs, ss, sp, svc, hasSvc)
 				if err != nil {
 					return err
 				}
@@ -188,7 +199,7 @@ func (c *Converter) Traces(ctx context.Context, td ptrace.Traces, opts *RequestO
 			}
 		}
 	}
-	if b.Rows() > 0 {
+	if b != nil && b.Rows() > 0 {
 		b.CreateSQL = traceCreateSQL(b, partitions)
 	}
 	return c.traceAux(tc, out, opts, name)
@@ -227,7 +238,7 @@ func spanKind(k ptrace.SpanKind) string {
 
 // writeSpan writes one span row (trace/v1.rs write_span_to_row_inner); ok
 // is false when the span was rejected.
-func (c *Converter) writeSpan(tc *traceCtx, b *table.Batch, rs ptrace.ResourceSpans, ss ptrace.ScopeSpans, sp ptrace.Span, svc string, hasSvc bool) (bool, error) {
+func (c *Converter) writeSpan(tc *traceCtx, batch func() (*table.Batch, error), rs ptrace.ResourceSpans, ss ptrace.ScopeSpans, sp ptrace.Span, svc string, hasSvc bool) (bool, error) {
 	tc.vals = tc.vals[:0]
 	clear(tc.valIdx)
 	c.jsonBuf = c.jsonBuf[:0]
@@ -246,6 +257,10 @@ func (c *Converter) writeSpan(tc *traceCtx, b *table.Batch, rs ptrace.ResourceSp
 				return false, err
 			}
 		}
+	}
+	b, err := batch()
+	if err != nil {
+		return false, err
 	}
 	cols := b.Columns()
 	start, end := uint64(sp.StartTimestamp()), uint64(sp.EndTimestamp())

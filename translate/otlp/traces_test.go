@@ -320,3 +320,16 @@ func TestChronoTime(t *testing.T) {
 		}
 	}
 }
+
+// TestTraceAllRejected: when every span is rejected no batch is left
+// behind (GreptimeDB answers 400; the receiver sees the drop count).
+func TestTraceAllRejected(t *testing.T) {
+	td := ptrace.NewTraces()
+	ss := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty()
+	sp := ss.Spans().AppendEmpty()
+	sp.Attributes().PutStr("server.port", "http") // fixed BIGINT: unparsable
+	out := convertTraces(t, td, nil)
+	if len(out.Batches) != 0 || out.Dropped["trace_span_rejected"] != 1 {
+		t.Errorf("batches %d dropped %v", len(out.Batches), out.Dropped)
+	}
+}
