@@ -58,7 +58,7 @@ func benchWideBatch(tb testing.TB, rows int) *table.Batch {
 func benchCase(b *testing.B, path string, rows, par int, latency time.Duration) {
 	s := greptimetest.StartT(b, greptimetest.Options{CountOnly: true})
 	cfg := writer.DefaultConfig(s.Addr())
-	cfg.RequestTimeout = time.Minute
+	cfg.RequestTimeout = 10 * time.Minute // 16 concurrent 100k-row inserts queue up on a 2-core machine
 	c, err := writer.NewClient(cfg)
 	if err != nil {
 		b.Fatal(err)
