@@ -166,6 +166,11 @@ func (s *Server) createOrAlterOnDemand(k dbKey, h hints, reqs []*gpb.RowInsertRe
 		}
 	}
 	for _, ti := range creates {
+		if s.table(k, ti.Name) != nil {
+			// create_if_not_exists: a second request for the same new table
+			// in one call finds it created by the first.
+			continue
+		}
 		if physical != "" {
 			ti.Engine = "metric"
 			ti.PhysicalTable = physical
@@ -187,10 +192,15 @@ func (s *Server) createOrAlterOnDemand(k dbKey, h hints, reqs []*gpb.RowInsertRe
 	return nil
 }
 
-// addColumns appends columns to a table; tags join the primary key. Callers
-// hold s.mu.
+// addColumns appends columns to a table; tags join the primary key.
+// Columns already present are skipped (add_if_not_exists). Callers hold
+// s.mu.
 func (s *Server) addColumns(t *tableState, cols []ColumnInfo) {
 	for _, c := range cols {
+		if _, ok := t.idx[c.Name]; ok {
+			continue
+		}
+		t.idx[c.Name] = len(t.info.Columns)
 		t.info.Columns = append(t.info.Columns, c)
 		if c.Semantic == table.Tag {
 			t.info.PrimaryKey = append(t.info.PrimaryKey, c.Name)

@@ -198,3 +198,23 @@ func TestInternalErrorsAreMasked(t *testing.T) {
 		t.Fatal("status code mapping broken")
 	}
 }
+
+func TestSameTableTwiceInOneCall(t *testing.T) {
+	s := StartT(t, Options{})
+	c := dial(t, s)
+	wide := append(cpuSchema(), field("extra", gpb.ColumnDataType_INT64))
+	// Both requests plan a create; the second finds the table created and
+	// its extra column is then unknown, as in GreptimeDB.
+	c.insert("public", []*gpb.RowInsertRequest{
+		req("t", cpuSchema(), row(sv("a"), tv(1), fv(1))),
+		req("t", wide, row(sv("b"), tv(1), fv(1), iv(1))),
+	}).expectErr(t, codes.InvalidArgument, StatusInvalidArguments, region1024+`unknown columns: ["extra"]`)
+	// On an existing table both alters add the column once.
+	c.insert("public", []*gpb.RowInsertRequest{
+		req("t", wide, row(sv("a"), tv(1), fv(1), iv(1))),
+		req("t", wide, row(sv("b"), tv(1), fv(1), iv(2))),
+	}).expectOK(t, 2)
+	if ti, _ := s.Table("public", "t"); len(ti.Columns) != 4 {
+		t.Fatalf("columns = %+v", ti.Columns)
+	}
+}
