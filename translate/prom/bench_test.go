@@ -120,3 +120,11 @@ func BenchmarkTranslateCaptured(b *testing.B) {
 	o := DefaultOptions()
 	benchTranslate(b, body, &o, 444)
 }
+
+// BenchmarkTranslateZstd is the vmagent path: remote write 1.0, zstd.
+func BenchmarkTranslateZstd(b *testing.B) {
+	raw := request1(0, benchSeries(2000, 20, 8, 1)...)
+	o := DefaultOptions()
+	o.Encoding = Zstd
+	benchTranslate(b, zstdEncode(b, raw), &o, 2000)
+}
