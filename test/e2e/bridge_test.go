@@ -1,0 +1,272 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/greptime-bridge/greptime-bridge/writer"
+)
+
+// bridge is one running bridge -dev process.
+type bridge struct {
+	HTTP, GRPC string // host:port of the listeners
+	DB         string // host:port of the embedded GreptimeDB-compatible server
+	cmd        *exec.Cmd
+	stderr     *lockedBuffer
+}
+
+// lockedBuffer collects a process's output while tests read it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+var (
+	devAddrs  = regexp.MustCompile(`OTLP/HTTP endpoint:\s+http://(\S+)\n\s+OTLP/gRPC endpoint:\s+(\S+)`)
+	devServer = regexp.MustCompile(`test server \((\S+)\)`)
+)
+
+// startBridge runs the bridge binary with -dev, loopback listeners on
+// random ports, and extra environment overrides such as
+// GREPTIME_BRIDGE_PIPELINE_FLUSH_INTERVAL=50ms. Cleanup sends SIGTERM and
+// fails the test unless the bridge exits 0 within 30 s.
+func startBridge(t *testing.T, env ...string) *bridge {
+	t.Helper()
+	cmd := exec.Command(bridgeBin, "-dev")
+	cmd.Env = append(os.Environ(), "GREPTIME_BRIDGE_LISTEN_HTTP=127.0.0.1:0", "GREPTIME_BRIDGE_LISTEN_GRPC=127.0.0.1:0")
+	cmd.Env = append(cmd.Env, env...)
+	b := &bridge{cmd: cmd, stderr: &lockedBuffer{}}
+	cmd.Stderr = b.stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start bridge: %v", err)
+	}
+	exited := make(chan error, 1)
+	printed := make(chan string, 1)
+	go func() {
+		// Read the banner, then keep draining stdout so the bridge never
+		// blocks on a full pipe.
+		var seen strings.Builder
+		r := bufio.NewReader(out)
+		sent := false
+		for {
+			line, err := r.ReadString('\n')
+			seen.WriteString(line)
+			if !sent && devAddrs.MatchString(seen.String()) {
+				printed <- seen.String()
+				sent = true
+			}
+			if err != nil {
+				if !sent {
+					printed <- seen.String()
+				}
+				_, _ = io.Copy(io.Discard, r)
+				break
+			}
+		}
+		exited <- cmd.Wait()
+	}()
+	var banner string
+	select {
+	case banner = <-printed:
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("bridge printed no addresses within 30s; stderr:\n%s", b.stderr.String())
+	}
+	m := devAddrs.FindStringSubmatch(banner)
+	if m == nil {
+		_ = cmd.Process.Kill()
+		t.Fatalf("bridge exited before printing addresses; stdout %q stderr:\n%s", banner, b.stderr.String())
+	}
+	b.HTTP, b.GRPC = m[1], m[2]
+	if m := devServer.FindStringSubmatch(banner); m != nil {
+		b.DB = m[1]
+	}
+	if !strings.HasPrefix(b.HTTP, "127.0.0.1:") || !strings.HasPrefix(b.GRPC, "127.0.0.1:") {
+		t.Errorf("dev mode listens beyond loopback: http %s grpc %s", b.HTTP, b.GRPC)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Errorf("bridge exited with %v; stderr:\n%s", err, tail(b.stderr.String(), 4000))
+			}
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+			t.Errorf("bridge did not stop within 30s of SIGTERM; stderr:\n%s", tail(b.stderr.String(), 4000))
+		}
+		if t.Failed() {
+			t.Logf("bridge stderr:\n%s", tail(b.stderr.String(), 4000))
+		}
+	})
+	return b
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "…" + s[len(s)-n:]
+}
+
+// createDatabase creates a database in the embedded server, which, like
+// GreptimeDB, does not create databases on write.
+func (b *bridge) createDatabase(t *testing.T, name string) {
+	t.Helper()
+	if b.DB == "" {
+		t.Fatal("the bridge did not print the embedded server's address")
+	}
+	c, err := writer.NewClient(writer.DefaultConfig(b.DB))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := c.ExecSQL(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("create database %s: %v", name, err)
+	}
+}
+
+// column is one column as /debug/tables lists it.
+type column struct {
+	Name     string            `json:"name"`
+	Type     string            `json:"data_type"`
+	Semantic string            `json:"semantic_type"`
+	Options  map[string]string `json:"options"`
+}
+
+// tableInfo is one table as /debug/tables lists it.
+type tableInfo struct {
+	Database string            `json:"database"`
+	Name     string            `json:"name"`
+	Engine   string            `json:"engine"`
+	Columns  []column          `json:"columns"`
+	Options  map[string]string `json:"table_options"`
+	Rows     int               `json:"row_count"`
+	ByPath   map[string]int    `json:"rows_by_path"`
+}
+
+func (ti tableInfo) column(name string) (column, bool) {
+	for _, c := range ti.Columns {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return column{}, false
+}
+
+// tables reads /debug/tables for db ("" is the default database).
+func (b *bridge) tables(t *testing.T, db string) map[string]tableInfo {
+	t.Helper()
+	u := "http://" + b.HTTP + "/debug/tables"
+	if db != "" {
+		u += "?db=" + db
+	}
+	body := httpGet(t, u)
+	var list []tableInfo
+	if err := json.Unmarshal(body, &list); err != nil {
+		t.Fatalf("/debug/tables: %v: %.300s", err, body)
+	}
+	out := make(map[string]tableInfo, len(list))
+	for _, ti := range list {
+		out[ti.Name] = ti
+	}
+	return out
+}
+
+// metric reads one unlabelled sample from the bridge's /metrics.
+func (b *bridge) metric(t *testing.T, name string) float64 {
+	t.Helper()
+	return scrapeValue(t, "http://"+b.HTTP+"/metrics", name)
+}
+
+func httpGet(t *testing.T, u string) []byte {
+	t.Helper()
+	c := http.Client{Timeout: 10 * time.Second}
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatalf("GET %s: %v", u, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: %v", u, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s: %.300s", u, resp.Status, body)
+	}
+	return body
+}
+
+// scrapeValue returns the value of the first sample whose name-and-labels
+// text starts with series (e.g. `foo_total` or `foo{a="b"}`), or -1.
+func scrapeValue(t *testing.T, u, series string) float64 {
+	t.Helper()
+	for _, line := range strings.Split(string(httpGet(t, u)), "\n") {
+		if strings.HasPrefix(line, "#") || !strings.HasPrefix(line, series) {
+			continue
+		}
+		rest := line[len(series):]
+		if series[len(series)-1] != '}' && strings.HasPrefix(rest, "{") {
+			// series named without labels matches the labelled sample too.
+			if i := strings.IndexByte(rest, '}'); i >= 0 {
+				rest = rest[i+1:]
+			}
+		}
+		if rest == "" || rest[0] != ' ' {
+			continue
+		}
+		var v float64
+		if _, err := fmt.Sscan(strings.Fields(rest)[0], &v); err == nil {
+			return v
+		}
+	}
+	return -1
+}
+
+// waitFor polls cond every 100ms until it returns "" or the wait ends; it
+// then fails with cond's last explanation.
+func waitFor(t *testing.T, d time.Duration, cond func() string) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		why := cond()
+		if why == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: %s", d, why)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
