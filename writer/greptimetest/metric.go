@@ -50,29 +50,14 @@ func physicalTableInfo(name string) TableInfo {
 // table's unit, and only tag columns may be new to the physical table.
 // Callers hold s.mu.
 func (s *Server) checkLogical(k dbKey, physical string, ti *TableInfo) error {
-	var fields []ColumnInfo
+	if err := checkMetricColumns(ti); err != nil {
+		return err
+	}
 	var ts ColumnInfo
 	for _, c := range ti.Columns {
-		switch c.Semantic {
-		case table.Tag:
-			if c.Type != table.String {
-				return newErr(StatusInvalidArguments, "Column type mismatch. Expect %s, got %s",
-					concreteTypeDebug(ColumnInfo{Type: table.String}), concreteTypeDebug(c))
-			}
-		case table.Field:
-			fields = append(fields, c)
-		case table.Timestamp:
+		if c.Semantic == table.Timestamp {
 			ts = c
 		}
-	}
-	switch {
-	case len(fields) == 0:
-		return newErr(StatusInvalidArguments, "No field column found")
-	case len(fields) > 1:
-		return newErr(StatusInvalidArguments, "Multiple field column found: %s and %s", fields[0].Name, fields[1].Name)
-	case fields[0].Type != table.Float64:
-		return newErr(StatusInvalidArguments, "Column type mismatch. Expect %s, got %s",
-			concreteTypeDebug(ColumnInfo{Type: table.Float64}), concreteTypeDebug(fields[0]))
 	}
 	p := s.table(k, physical)
 	if p == nil {
@@ -124,6 +109,35 @@ func (s *Server) checkLogicalAlter(k dbKey, physical string, cols []ColumnInfo) 
 			return newErr(StatusInvalidArguments, "Column type mismatch. Expect %s, got %s",
 				concreteTypeDebug(ColumnInfo{Type: table.String}), concreteTypeDebug(c))
 		}
+	}
+	return nil
+}
+
+// checkMetricColumns is the column part of verify_region_create_request
+// (metric-engine/src/engine/create.rs), for physical and logical tables
+// alike: tags must be STRING and there must be exactly one field, a
+// FLOAT64.
+func checkMetricColumns(ti *TableInfo) error {
+	var fields []ColumnInfo
+	for _, c := range ti.Columns {
+		switch c.Semantic {
+		case table.Tag:
+			if c.Type != table.String {
+				return newErr(StatusInvalidArguments, "Column type mismatch. Expect %s, got %s",
+					concreteTypeDebug(ColumnInfo{Type: table.String}), concreteTypeDebug(c))
+			}
+		case table.Field:
+			fields = append(fields, c)
+		}
+	}
+	switch {
+	case len(fields) == 0:
+		return newErr(StatusInvalidArguments, "No field column found")
+	case len(fields) > 1:
+		return newErr(StatusInvalidArguments, "Multiple field column found: %s and %s", fields[0].Name, fields[1].Name)
+	case fields[0].Type != table.Float64:
+		return newErr(StatusInvalidArguments, "Column type mismatch. Expect %s, got %s",
+			concreteTypeDebug(ColumnInfo{Type: table.Float64}), concreteTypeDebug(fields[0]))
 	}
 	return nil
 }

@@ -55,6 +55,20 @@ func (s *Server) sqlCreateTable(k dbKey, p *parser) (uint32, error) {
 		return 0, newErr(StatusTableAlreadyExists, "Table already exists: `%s.%s.%s`", tk.catalog, tk.schema, name)
 	}
 	if ti.Engine == "metric" {
+		// verify_region_create_request (metric-engine/src/engine/create.rs):
+		// exactly one of physical_metric_table / on_physical_table.
+		_, isPhysical := ti.Options["physical_metric_table"]
+		_, isLogical := ti.Options["on_physical_table"]
+		switch {
+		case !isPhysical && !isLogical:
+			return 0, newErr(StatusInvalidArguments, "Required table option is missing")
+		case isPhysical && isLogical:
+			return 0, newErr(StatusInvalidArguments, "Region options are conflicted")
+		case isPhysical:
+			if err := checkMetricColumns(&ti); err != nil {
+				return 0, err
+			}
+		}
 		if phys, ok := ti.Options["on_physical_table"]; ok {
 			if s.table(tk, phys) == nil {
 				return 0, tableNotFound(tk, phys)

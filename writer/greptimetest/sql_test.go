@@ -176,6 +176,12 @@ func TestSQLMetricTables(t *testing.T) {
 	if phy, _ := s.Table("public", "phy"); len(phy.Columns) != 3 {
 		t.Fatalf("physical = %+v", phy)
 	}
+	c.sql("public", `CREATE TABLE bare (ts TIMESTAMP TIME INDEX, v DOUBLE) ENGINE=metric`).
+		expectErr(t, codes.InvalidArgument, StatusInvalidArguments, "Required table option is missing")
+	c.sql("public", `CREATE TABLE both (ts TIMESTAMP TIME INDEX, v DOUBLE) ENGINE=metric WITH (physical_metric_table='', on_physical_table='phy')`).
+		expectErr(t, codes.InvalidArgument, StatusInvalidArguments, "Region options are conflicted")
+	c.sql("public", `CREATE TABLE phy2 (ts TIMESTAMP TIME INDEX, v BIGINT) ENGINE=metric WITH (physical_metric_table='')`).
+		expectErr(t, codes.InvalidArgument, StatusInvalidArguments, "Column type mismatch. Expect Float64(Float64Type), got Int64(Int64Type)")
 	c.sql("public", `CREATE TABLE down (greptime_timestamp TIMESTAMP(3) TIME INDEX, greptime_value DOUBLE) ENGINE=metric WITH (on_physical_table = 'missing')`).
 		expectErr(t, codes.NotFound, StatusTableNotFound, "Table not found: greptime.public.missing")
 }
