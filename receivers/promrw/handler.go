@@ -191,6 +191,16 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, version *string)
 		return h.fail(w, code, ra, "cannot read remote-write body: "+err.Error(), err, isV2)
 	}
 
+	// Reserve memory before decompressing: a refused request costs no
+	// decompression or translation.
+	if h.budget != nil {
+		need := estimateNeed(body, enc, h.cfg.MaxDecompressedBytes)
+		if err := h.budget.Acquire(ctx, need, h.cfg.InflightWait); err != nil {
+			code, ra := Status(err, h.cfg.RetryAfter)
+			return h.fail(w, code, ra, "cannot take remote-write request of "+sizeString(len(body))+": "+err.Error(), err, isV2)
+		}
+		defer h.budget.Release(need)
+	}
 	opts := h.cfg.Translate
 	opts.Version, opts.Encoding = v, enc
 	opts.MaxDecompressed = int(h.cfg.MaxDecompressedBytes)
@@ -210,18 +220,15 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, version *string)
 		return h.fail(w, code, ra, "cannot write remote-write request of "+sizeString(len(body))+": "+err.Error(), err, isV2)
 	}
 	h.metrics.count(*version, out)
-
 	if h.budget != nil {
-		need := int64(len(body))
-		for _, b := range out.Batches {
-			need += int64(b.ByteSize())
-		}
-		if err := h.budget.Acquire(ctx, need, h.cfg.InflightWait); err != nil {
+		more := writeNeed(out)
+		if err := h.budget.Acquire(ctx, more, h.cfg.InflightWait); err != nil {
 			code, ra := Status(err, h.cfg.RetryAfter)
-			return h.fail(w, code, ra, "cannot take remote-write request: "+err.Error(), err, isV2)
+			return h.fail(w, code, ra, "cannot take remote-write request of "+sizeString(len(body))+": "+err.Error(), err, isV2)
 		}
-		defer h.budget.Release(need)
+		defer h.budget.Release(more)
 	}
+
 	if err := h.next.Consume(ctx, out); err != nil {
 		code, ra := Status(err, h.cfg.RetryAfter)
 		return h.fail(w, code, ra, "cannot write remote-write request: "+err.Error(), err, isV2)

@@ -72,8 +72,12 @@ type env struct {
 }
 
 func setup(t *testing.T, mutate func(*promrw.Config), authn *auth.Authenticator, budget *pipeline.Budget) *env {
+	return setupWith(t, greptimetest.Options{}, mutate, authn, budget)
+}
+
+func setupWith(t *testing.T, so greptimetest.Options, mutate func(*promrw.Config), authn *auth.Authenticator, budget *pipeline.Budget) *env {
 	t.Helper()
-	srv := greptimetest.StartT(t, greptimetest.Options{})
+	srv := greptimetest.StartT(t, so)
 	c, err := writer.NewClient(writer.DefaultConfig(srv.Addr()))
 	if err != nil {
 		t.Fatal(err)
