@@ -174,6 +174,8 @@ type tableInfo struct {
 	Options  map[string]string `json:"table_options"`
 	Rows     int               `json:"row_count"`
 	ByPath   map[string]int    `json:"rows_by_path"`
+	// SampleRows are the first rows stored, in column order.
+	SampleRows [][]string `json:"sample_rows"`
 }
 
 func (ti tableInfo) column(name string) (column, bool) {
@@ -210,10 +212,12 @@ func (b *bridge) metric(t *testing.T, name string) float64 {
 	return scrapeValue(t, "http://"+b.HTTP+"/metrics", name)
 }
 
+// httpClient bounds every request the tests make.
+var httpClient = &http.Client{Timeout: 10 * time.Second}
+
 func httpGet(t *testing.T, u string) []byte {
 	t.Helper()
-	c := http.Client{Timeout: 10 * time.Second}
-	resp, err := c.Get(u)
+	resp, err := httpClient.Get(u)
 	if err != nil {
 		t.Fatalf("GET %s: %v", u, err)
 	}

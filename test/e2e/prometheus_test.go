@@ -1,0 +1,199 @@
+package e2e
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// promCompared are the tables whose stored samples are compared with
+// Prometheus's TSDB: single series (gauges, counters) and multi-series
+// ones (a histogram's buckets, a summary's quantiles, labelled counters).
+var promCompared = []string{
+	"up", "scrape_duration_seconds", "scrape_samples_scraped", "prometheus_tsdb_head_series",
+	"go_goroutines", "process_cpu_seconds_total", "prometheus_http_requests_total",
+	"prometheus_http_request_duration_seconds_bucket", "go_gc_duration_seconds",
+}
+
+func TestPrometheusRemoteWrite(t *testing.T) {
+	b := startBridge(t, "GREPTIME_BRIDGE_PIPELINE_FLUSH_INTERVAL=50ms")
+	p := startPrometheus(t, b)
+
+	waitFor(t, 90*time.Second, func() string {
+		tables := b.tables(t, "")
+		for _, name := range promCompared {
+			if ti, ok := tables[name]; !ok || len(ti.SampleRows) < 3 {
+				return fmt.Sprintf("table %s has not got 3 rows yet (%d tables)", name, len(tables))
+			}
+		}
+		return ""
+	})
+	tables := b.tables(t, "")
+
+	// GreptimeDB's Prometheus layout: a metric-engine logical table per
+	// metric, millisecond time index, float64 value, labels as string tags
+	// (src/servers/src/prom_row_builder.rs).
+	up := tables["up"]
+	if up.Engine != "metric" || up.Options["on_physical_table"] != "greptime_physical_table" {
+		t.Errorf("up: engine %q options %v, want a logical table on greptime_physical_table", up.Engine, up.Options)
+	}
+	wantColumn(t, up, "greptime_timestamp", "TIMESTAMP_MILLISECOND", "TIMESTAMP")
+	wantColumn(t, up, "greptime_value", "FLOAT64", "FIELD")
+	wantColumn(t, up, "instance", "STRING", "TAG")
+	wantColumn(t, up, "job", "STRING", "TAG")
+	if len(up.Columns) != 4 {
+		t.Errorf("up has %d columns, want 4: %v", len(up.Columns), up.Columns)
+	}
+	reqs := tables["prometheus_http_requests_total"]
+	wantColumn(t, reqs, "code", "STRING", "TAG")
+	wantColumn(t, reqs, "handler", "STRING", "TAG")
+	wantColumn(t, tables["prometheus_http_request_duration_seconds_bucket"], "le", "STRING", "TAG")
+	wantColumn(t, tables["go_gc_duration_seconds"], "quantile", "STRING", "TAG")
+	if phys, ok := tables["greptime_physical_table"]; !ok || phys.Engine != "metric" {
+		t.Errorf("physical table: %+v", phys)
+	}
+
+	// Every stored sample row equals the sample Prometheus's own TSDB holds
+	// for the same series at the same millisecond.
+	compared := 0
+	for _, name := range promCompared {
+		compared += compareWithTSDB(t, p, tables[name])
+	}
+	if want := 3 * len(promCompared); compared != want {
+		t.Errorf("compared %d samples, want %d", compared, want)
+	}
+
+	// Completeness: every sample of `up` Prometheus holds now reaches the
+	// bridge, and the bridge never holds more than Prometheus.
+	held := promCount(t, p, "up")
+	waitFor(t, 30*time.Second, func() string {
+		if n := b.tables(t, "")["up"].Rows; n < held {
+			return fmt.Sprintf("up: bridge holds %d rows, prometheus held %d", n, held)
+		}
+		return ""
+	})
+	got := b.tables(t, "")["up"].Rows
+	if later := promCount(t, p, "up"); got > later {
+		t.Errorf("up: bridge holds %d rows, more than prometheus's %d", got, later)
+	}
+
+	// Wide and shallow: a self-scrape is ~250 tables of at most ~20 rows
+	// per flush, all under the default 1,000-row threshold, so every row
+	// goes by row insert (issue #4, adaptive routing).
+	for name, ti := range b.tables(t, "") {
+		if ti.ByPath["bulk"] != 0 {
+			t.Errorf("%s: %d rows by bulk under the default threshold (by path %v)", name, ti.ByPath["bulk"], ti.ByPath)
+		}
+	}
+	if n := b.metric(t, "bridge_rows_written_bulk_total"); n != 0 {
+		t.Errorf("bridge_rows_written_bulk_total = %v, want 0", n)
+	}
+}
+
+// promCount is the number of samples Prometheus holds for a single-series
+// metric over the last 15 minutes.
+func promCount(t *testing.T, p *promServer, metric string) int {
+	t.Helper()
+	res, err := p.query("count_over_time(" + metric + "[15m])")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 1 {
+		t.Fatalf("count_over_time(%s): %d series, want 1", metric, len(res))
+	}
+	n, err := strconv.Atoi(fmt.Sprint(res[0].Value[1]))
+	if err != nil {
+		t.Fatalf("count_over_time(%s): %v", metric, err)
+	}
+	return n
+}
+
+// compareWithTSDB looks up each sample row of ti in Prometheus by its
+// exact label set and timestamp and compares the value bit for bit. It
+// returns how many rows it compared.
+func compareWithTSDB(t *testing.T, p *promServer, ti tableInfo) int {
+	t.Helper()
+	rows, err := ti.sampleRows()
+	if err != nil {
+		t.Error(err)
+		return 0
+	}
+	n := 0
+	for _, r := range rows {
+		labels := map[string]string{}
+		var sel []string
+		for _, c := range ti.Columns {
+			if c.Semantic != "TAG" || r[c.Name].Null {
+				continue
+			}
+			labels[c.Name] = r[c.Name].Raw
+			sel = append(sel, fmt.Sprintf("%s=%q", c.Name, r[c.Name].Raw))
+		}
+		sort.Strings(sel)
+		ts, err := strconv.ParseInt(r["greptime_timestamp"].Raw, 10, 64)
+		if err != nil {
+			t.Errorf("%s: timestamp %q: %v", ti.Name, r["greptime_timestamp"].Raw, err)
+			continue
+		}
+		v, err := strconv.ParseFloat(r["greptime_value"].Raw, 64)
+		if err != nil {
+			t.Errorf("%s: value %q: %v", ti.Name, r["greptime_value"].Raw, err)
+			continue
+		}
+		q := ti.Name + "{" + strings.Join(sel, ",") + "}[15m]"
+		series, err := p.rangeQuery(q)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		var match *promSeries
+		for i := range series {
+			if sameLabels(series[i].Metric, labels) {
+				match = &series[i]
+			}
+		}
+		if match == nil {
+			t.Errorf("%s: prometheus has no series with exactly the labels %v (%d series match %s)", ti.Name, labels, len(series), q)
+			continue
+		}
+		found := false
+		for _, pair := range match.Values {
+			s, err := decodeSample(pair)
+			if err != nil {
+				t.Errorf("%s: %v", q, err)
+				break
+			}
+			if s.TS == ts {
+				found = true
+				if !sameFloat(s.Value, v) {
+					t.Errorf("%s at %d: bridge stored %v, prometheus holds %v", q, ts, v, s.Value)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: prometheus holds no sample at %d that the bridge stored (value %v)", q, ts, v)
+			continue
+		}
+		n++
+	}
+	return n
+}
+
+// sameLabels compares a Prometheus label set (with __name__) with a row's
+// tags.
+func sameLabels(prom, tags map[string]string) bool {
+	count := 0
+	for k, v := range prom {
+		if k == "__name__" {
+			continue
+		}
+		count++
+		if tags[k] != v {
+			return false
+		}
+	}
+	return count == len(tags)
+}
