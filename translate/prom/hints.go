@@ -1,5 +1,7 @@
 package prom
 
+import "github.com/greptime-bridge/greptime-bridge/writer/table"
+
 // Table options GreptimeDB sets on the tables its remote-write endpoint
 // creates. The semantic keys come from table/src/requests/semantic.rs and
 // are stamped for every table in servers/src/http/prom_store.rs
@@ -28,17 +30,36 @@ const (
 
 func setHints(t *tableState, v Version) {
 	h := &t.batch.Hints
+	quality := qualityInferred
+	if t.declared {
+		quality = qualityDeclared
+	}
+	if len(*h) == 0 {
+		// A fresh batch: append in key order directly (table.Hints stays
+		// sorted), skipping Set's search and shifting per key.
+		*h = append(*h, table.Hint{Key: HintMetadataQuality, Value: quality})
+		if t.mtype != "" {
+			*h = append(*h, table.Hint{Key: HintMetricType, Value: t.mtype})
+		}
+		if t.unit != "" {
+			*h = append(*h, table.Hint{Key: HintMetricUnit, Value: t.unit})
+		}
+		*h = append(*h,
+			table.Hint{Key: HintSignalType, Value: signalMetric},
+			table.Hint{Key: HintSource, Value: sourcePrometheus},
+			table.Hint{Key: HintSourceVersion, Value: v.String()})
+		if t.phys != "" {
+			*h = append(*h, table.Hint{Key: HintPhysicalTable, Value: t.phys})
+		}
+		return
+	}
 	if t.phys != "" {
 		h.Set(HintPhysicalTable, t.phys)
 	}
 	h.Set(HintSignalType, signalMetric)
 	h.Set(HintSource, sourcePrometheus)
 	h.Set(HintSourceVersion, v.String())
-	if t.declared {
-		h.Set(HintMetadataQuality, qualityDeclared)
-	} else {
-		h.Set(HintMetadataQuality, qualityInferred)
-	}
+	h.Set(HintMetadataQuality, quality)
 	if t.mtype != "" {
 		h.Set(HintMetricType, t.mtype)
 	}

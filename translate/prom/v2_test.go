@@ -3,6 +3,9 @@ package prom
 import (
 	"math"
 	"testing"
+
+	"github.com/greptime-bridge/greptime-bridge/translate"
+	"github.com/greptime-bridge/greptime-bridge/writer/table"
 )
 
 // §1.4: remote write 2.0 samples land in exactly the 1.0 layout, with
@@ -326,5 +329,31 @@ func TestV2Wire(t *testing.T) {
 			continue
 		}
 		wantErr(t, err, "wire type")
+	}
+}
+
+// Hints stay sorted by key whether the batch was fresh or already carried
+// hints (table.Hints relies on it for Get).
+func TestHintsSorted(t *testing.T) {
+	r := newReq2().add(series2{labels: lbl("__name__", "m"), samples: []sample{{1, 1}}, mtype: 1, unit: "bytes"})
+	out := &translate.Output{}
+	pre := out.Batch("", "m")
+	pre.Hints.Set("ttl", "7d")
+	if err := Translate(t.Context(), r.encode(), v2opts(), out); err != nil {
+		t.Fatal(err)
+	}
+	fresh := batch(t, mustRun(t, v2opts(), r.encode()), "", "m")
+	for _, h := range []table.Hints{pre.Hints, fresh.Hints} {
+		for i := 1; i < len(h); i++ {
+			if h[i-1].Key >= h[i].Key {
+				t.Errorf("hints not sorted: %v", h)
+			}
+		}
+		if v, _ := h.Get(HintMetricUnit); v != "By" {
+			t.Errorf("unit hint %q in %v", v, h)
+		}
+	}
+	if v, _ := pre.Hints.Get("ttl"); v != "7d" {
+		t.Errorf("existing hint lost")
 	}
 }
