@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,38 +32,34 @@ func TestAcknowledgedRowsAreStoredUnderFaults(t *testing.T) {
 		acked []req
 	)
 	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	// Fault injector: a different fault every few milliseconds.
-	go func() {
-		faults := []func(){
-			func() {
-				e.srv.FailNext(2, greptimetest.Fault{Method: "Handle", Code: codes.Unavailable, Status: 4008, Retryable: true, Message: "region not ready"})
-			},
-			func() { e.srv.BreakStreamAfter(1) },
-			func() {
-				e.srv.FailNext(1, greptimetest.Fault{Method: "DoPut", Code: codes.Unavailable, Status: 5000, Retryable: true, Message: "storage unavailable"})
-			},
-			func() { e.srv.SetLatency(2 * time.Millisecond) },
-			func() { e.srv.SetLatency(0) },
-		}
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				e.srv.SetLatency(0)
-				return
-			case <-time.After(7 * time.Millisecond):
-				faults[i%len(faults)]()
-			}
-		}
-	}()
+	// Faults are injected by request count, not by time, so a slow machine
+	// sees the same mix.
+	faults := []func(){
+		func() {
+			e.srv.FailNext(2, greptimetest.Fault{Method: "Handle", Code: codes.Unavailable, Status: 4008, Retryable: true, Message: "region not ready"})
+		},
+		func() { e.srv.BreakStreamAfter(1) },
+		func() {
+			e.srv.FailNext(1, greptimetest.Fault{Method: "DoPut", Code: codes.Unavailable, Status: 5000, Retryable: true, Message: "storage unavailable"})
+		},
+		func() { e.srv.SetLatency(2 * time.Millisecond) },
+		func() { e.srv.SetLatency(0) },
+		func() {
+			e.srv.FailNext(5, greptimetest.Fault{Method: "", Code: codes.Unavailable, Status: 4008, Retryable: true, Message: "region not ready"})
+		},
+	}
+	var sent atomic.Int64
 	for g := 0; g < 6; g++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := 0; i < 15; i++ {
+				if n := sent.Add(1); n%3 == 0 {
+					faults[(n/3)%int64(len(faults))]()
+				}
 				r := req{table: fmt.Sprint("t", g%3), ts0: int64((g*100 + i) * 10_000), rows: 50 + 150*(i%3)}
 				out := metricOutput("public", []string{r.table}, r.rows, r.ts0, map[string]string{"host": "h"})
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 				err := e.p.Consume(ctx, out)
 				cancel()
 				if err == nil {
@@ -74,7 +71,7 @@ func TestAcknowledgedRowsAreStoredUnderFaults(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	close(stop)
+	e.srv.SetLatency(0)
 	if len(acked) == 0 {
 		t.Fatal("no request succeeded: the faults are too dense for the test to mean anything")
 	}
