@@ -112,9 +112,10 @@ func (c *Converter) duplicate(t *tableState, col *table.Column, v []byte, useMap
 
 // addTag validates a label name new to t and adds its STRING tag column.
 func (c *Converter) addTag(t *tableState, raw []byte) (*table.Column, error) {
+	key := c.str(raw)
 	name := ""
 	if validLabelName(raw) {
-		name = c.str(raw)
+		name = key
 	} else if c.opts.LabelNames == LabelNamesSanitize && len(raw) > 0 {
 		name = sanitizeLabelName(raw)
 	} else {
@@ -130,7 +131,7 @@ func (c *Converter) addTag(t *tableState, raw []byte) (*table.Column, error) {
 		return nil, errs.NewPermanent(err)
 	}
 	col := t.batch.Col(i)
-	t.cols[c.str(raw)] = col
+	t.cols[key] = col
 	return col, nil
 }
 
