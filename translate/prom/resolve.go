@@ -112,13 +112,15 @@ func (c *Converter) duplicate(t *tableState, col *table.Column, v []byte, useMap
 
 // addTag validates a label name new to t and adds its STRING tag column.
 func (c *Converter) addTag(t *tableState, raw []byte) (*table.Column, error) {
-	key := c.str(raw)
-	name := ""
-	if validLabelName(raw) {
+	var key, name string
+	switch {
+	case validLabelName(raw):
+		key = c.str(raw)
 		name = key
-	} else if c.opts.LabelNames == LabelNamesSanitize && len(raw) > 0 {
+	case c.opts.LabelNames == LabelNamesSanitize && len(raw) > 0:
+		key = c.str(raw)
 		name = sanitizeLabelName(raw)
-	} else {
+	default:
 		return nil, invalidLabelName(c.ver, raw)
 	}
 	if name == ColTimestamp || name == ColValue {
