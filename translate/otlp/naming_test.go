@@ -142,7 +142,7 @@ func TestJSONFloat(t *testing.T) {
 
 // TestLegacyQuantileColumn checks format!("greptime_p{:02}", q*100).
 func TestLegacyQuantileColumn(t *testing.T) {
-	for q, want := range map[float64]string{0.5: "greptime_p50", 0.99: "greptime_p99", 0.05: "greptime_p05", 0: "greptime_p00", 1: "greptime_p100", 0.999: "greptime_p99.9"} {
+	for q, want := range map[float64]string{0.9: "greptime_p90", 0.5: "greptime_p50", 0.99: "greptime_p99", 0.05: "greptime_p05", 0: "greptime_p00", 1: "greptime_p100", 0.999: "greptime_p99.9"} {
 		if got := legacyQuantileColumn(q); got != want {
 			t.Errorf("q=%v: got %q want %q", q, got, want)
 		}
