@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/greptime-bridge/greptime-bridge/writer/table"
 )
@@ -32,8 +33,9 @@ func (p Path) String() string {
 // path. columns name each value's column; every name must be a column of
 // the table (callers drop or refuse others first: mito drops extra bulk
 // columns, §7.3, the metric engine refuses them, §3.5). Table columns not
-// named are filled with NULL; a missing NOT NULL column is refused as mito2
-// does ("missing column c", mito2/src/request.rs check_missing_column).
+// named are filled with their default or NULL; a missing NOT NULL column
+// without a default is refused as mito2 does ("missing column c",
+// mito2/src/request.rs check_missing_column).
 // It returns the number of rows written.
 func (s *Server) appendRows(k dbKey, name string, columns []string, rows [][]table.Value, path Path) (int, error) {
 	s.mu.Lock()
@@ -53,7 +55,7 @@ func (s *Server) appendRows(k dbKey, name string, columns []string, rows [][]tab
 		given[j] = true
 	}
 	for j, c := range t.info.Columns {
-		if !given[j] && !c.Nullable {
+		if !given[j] && !c.Nullable && c.Default == "" {
 			return 0, regionErr(t, "missing column %s", c.Name)
 		}
 	}
@@ -64,11 +66,13 @@ func (s *Server) appendRows(k dbKey, name string, columns []string, rows [][]tab
 			}
 		}
 	}
+	now := time.Now()
 	for _, r := range rows {
 		full := make([]table.Value, len(t.info.Columns))
 		for i, v := range r {
 			full[pos[i]] = v
 		}
+		fillDefaults(t.info.Columns, given, full, now)
 		s.store(t, full, path)
 	}
 	return len(rows), nil

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"time"
 
 	gpb "github.com/GreptimeTeam/greptime-proto/go/greptime/v1"
 
@@ -162,6 +163,13 @@ func (w *pendingWrite) apply(s *Server) int {
 	}
 	cols := w.t.info.Columns
 	n := len(cols)
+	given := make([]bool, n)
+	for _, j := range w.pos {
+		if j >= 0 {
+			given[j] = true
+		}
+	}
+	now := time.Now()
 	slab := make([]table.Value, len(w.rows)*n)
 	for r, row := range w.rows {
 		full := slab[r*n : (r+1)*n : (r+1)*n]
@@ -170,6 +178,7 @@ func (w *pendingWrite) apply(s *Server) int {
 				full[j] = valueFromProto(v, cols[j].Type)
 			}
 		}
+		fillDefaults(cols, given, full, now)
 		s.store(w.t, full, PathRowInsert)
 	}
 	return len(w.rows)
