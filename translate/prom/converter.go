@@ -45,12 +45,13 @@ type Converter struct {
 	out  *translate.Output
 	ver  Version
 
-	intern map[string]string
-	dbs    map[string]*dbState
-	active []*tableState
-	free   []*tableState
-	dfree  []*dbState
-	defDB  *dbState
+	intern    map[string]string
+	sanitized map[string]string // raw invalid label name -> sanitised name
+	dbs       map[string]*dbState
+	active    []*tableState
+	free      []*tableState
+	dfree     []*dbState
+	defDB     *dbState
 
 	labels  []labelRef
 	res     []resolved
@@ -97,6 +98,7 @@ func (c *Converter) Reset() {
 	c.v2.reset()
 	if len(c.intern) > internLimit {
 		c.intern = make(map[string]string)
+		c.sanitized = nil
 	}
 }
 

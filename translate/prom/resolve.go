@@ -119,7 +119,15 @@ func (c *Converter) addTag(t *tableState, raw []byte) (*table.Column, error) {
 		name = key
 	case c.opts.LabelNames == LabelNamesSanitize && len(raw) > 0:
 		key = c.str(raw)
-		name = sanitizeLabelName(raw)
+		// Sanitised names are kept too, so each is built once.
+		var ok bool
+		if name, ok = c.sanitized[key]; !ok {
+			if c.sanitized == nil {
+				c.sanitized = make(map[string]string)
+			}
+			name = sanitizeLabelName(raw)
+			c.sanitized[key] = name
+		}
 	default:
 		return nil, invalidLabelName(c.ver, raw)
 	}
