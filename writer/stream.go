@@ -106,10 +106,16 @@ func (s *StreamInserter) Write(batches ...*table.Batch) error {
 		req := &gpb.GreptimeRequest{Header: s.c.header(o), Request: &gpb.GreptimeRequest_RowInserts{RowInserts: g.req}}
 		if err := s.stream.Send(req); err != nil {
 			// io.EOF means the server ended the stream: the real error is
-			// the status CloseAndRecv returns.
-			s.finish()
-			if errors.Is(err, io.EOF) && s.err != nil {
+			// the status CloseAndRecv returns. Any other error is the
+			// client's own (message too large, context ended) and ends the
+			// stream too.
+			_, ferr := s.finish()
+			if !errors.Is(err, io.EOF) {
+				s.err = NewServerError(err, nil)
 				return s.err
+			}
+			if ferr != nil {
+				return ferr
 			}
 			return s.endedErr()
 		}

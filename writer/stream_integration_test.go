@@ -97,3 +97,22 @@ func TestStreamInserterReportsServerError(t *testing.T) {
 	}
 	_ = s
 }
+
+func TestStreamInserterSendFailureEndsStream(t *testing.T) {
+	_, c := startWithClient(t, greptimetest.Options{}, func(cfg *writer.Config) { cfg.MaxSendMessageSize = 4 << 10 })
+	st, err := c.NewStreamInserter(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.Write(cpuBatch(t, "cpu", 1000, 0))
+	var se *writer.ServerError
+	if !errors.As(err, &se) || se.Code != codes.ResourceExhausted || writer.IsRetryable(err) {
+		t.Fatalf("got %v, want a non-retryable ResourceExhausted", err)
+	}
+	if err := st.Write(cpuBatch(t, "cpu", 1, 0)); err == nil {
+		t.Error("write on an ended stream succeeded")
+	}
+	if _, err := st.CloseAndRecv(); err == nil {
+		t.Error("CloseAndRecv on an ended stream succeeded")
+	}
+}
