@@ -193,6 +193,13 @@ func (c *Converter) table(m *metricCtx, mt pmetric.Metric, name, semType string)
 		b.Hints.Set(semOriginalName, mt.Name())
 	}
 	applyHints(b, m.opts.Hints)
+	if m.legacy || !m.db.MetricEngine {
+		// frontend/src/instance/otlp.rs writes legacy tables, and all tables
+		// without the metric engine, through plain row inserts whatever the
+		// request's physical_table hint says; on the bridge's gRPC path
+		// that hint would select the metric engine, so it is dropped.
+		b.Hints = removeHint(b.Hints, "physical_table")
+	}
 	return b
 }
 

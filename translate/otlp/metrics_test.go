@@ -162,6 +162,19 @@ func TestMitoTagsFirst(t *testing.T) {
 	if _, ok := b.Hints.Get("physical_table"); ok {
 		t.Error("mito table got a physical_table hint")
 	}
+	// Even a request hint does not move a mito table onto the metric engine.
+	b = mustBatch(t, convertMetrics(t, claudeMetrics(), db, &RequestOptions{Hints: ParseHints("physical_table=p, ttl=1d")}), "claude_code_cost_usage_USD_total")
+	if _, ok := b.Hints.Get("physical_table"); ok {
+		t.Error("request physical_table hint kept on a mito table")
+	}
+	if v, _ := b.Hints.Get("ttl"); v != "1d" {
+		t.Errorf("ttl hint %q", v)
+	}
+	// With the metric engine the request's physical table wins (§1.3).
+	b = mustBatch(t, convertMetrics(t, claudeMetrics(), translate.DefaultDatabaseOptions(), &RequestOptions{Hints: ParseHints("physical_table=p")}), "claude_code_cost_usage_USD_total")
+	if v, _ := b.Hints.Get("physical_table"); v != "p" {
+		t.Errorf("physical_table hint %q", v)
+	}
 	if v, _ := b.Hints.Get("otlp_metric_compat"); v != "prom" {
 		t.Error("mito prom table lacks otlp_metric_compat")
 	}
