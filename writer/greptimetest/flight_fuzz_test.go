@@ -3,11 +3,15 @@ package greptimetest
 import (
 	"context"
 	"io"
+	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 )
 
 // fakePutStream is a DoPut server stream fed from a slice, for driving the
@@ -86,4 +90,59 @@ func FuzzDoPutSchemaMessage(f *testing.F) {
 		}
 		mem.AssertSize(t, 0)
 	})
+}
+
+func TestIPCLayoutCounts(t *testing.T) {
+	cases := []struct {
+		typ                   arrow.DataType
+		nodes, buffers, views int
+	}{
+		{arrow.PrimitiveTypes.Int64, 1, 2, 0},
+		{arrow.FixedWidthTypes.Boolean, 1, 2, 0},
+		{arrow.BinaryTypes.String, 1, 3, 0},
+		{arrow.BinaryTypes.LargeBinary, 1, 3, 0},
+		{arrow.BinaryTypes.StringView, 1, 2, 1},
+		{arrow.Null, 1, 0, 0},
+		{arrow.ListOf(arrow.PrimitiveTypes.Int32), 2, 4, 0},
+		{arrow.FixedSizeListOf(2, arrow.PrimitiveTypes.Int32), 2, 3, 0},
+		{arrow.StructOf(arrow.Field{Name: "a", Type: arrow.BinaryTypes.String}), 2, 4, 0},
+		{&arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}, 1, 2, 0},
+	}
+	for _, c := range cases {
+		l, err := layoutOf(arrow.NewSchema([]arrow.Field{{Name: "c", Type: c.typ}}, nil))
+		if err != nil || l.nodes != c.nodes || l.buffers != c.buffers || l.views != c.views {
+			t.Errorf("%s: layout %+v, %v; want %d nodes, %d buffers, %d views", c.typ, l, err, c.nodes, c.buffers, c.views)
+		}
+	}
+	_, err := layoutOf(arrow.NewSchema([]arrow.Field{{Name: "u", Type: arrow.SparseUnionOf(nil, nil)}}, nil))
+	if err == nil || !strings.Contains(err.Error(), "column u") {
+		t.Errorf("union layout: %v", err)
+	}
+}
+
+// TestDoPutRefusesDictionaryBatches: the test server does not decode
+// dictionary-encoded columns (FIDELITY.md).
+func TestDoPutRefusesDictionaryBatches(t *testing.T) {
+	s := StartT(t, Options{})
+	putMkTable(t, s, "public", putCPUTable("cpu"))
+	p := openPut(t, putDial(t, s.Addr()))
+	p.mustRecv()
+	mem := memory.NewGoAllocator()
+	dt := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+	sc := arrow.NewSchema([]arrow.Field{
+		{Name: "host", Type: dt, Nullable: true},
+		{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Millisecond}},
+	}, nil)
+	b := array.NewRecordBuilder(mem, sc)
+	defer b.Release()
+	if err := b.Field(0).(*array.BinaryDictionaryBuilder).AppendString("h"); err != nil {
+		t.Fatal(err)
+	}
+	b.Field(1).(*array.TimestampBuilder).Append(1)
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	_ = p.writer("cpu", sc).WriteWithAppMetadata(rec, putIDMeta(1))
+	_, err := p.recv()
+	putWantStatus(t, p, err, codes.InvalidArgument, int(StatusInvalidArguments),
+		`Incomplete GRPC request: Stream error: Status { code: InvalidArgument, message: "Failed to decode RecordBatch: Invalid FlightData, reason: greptimetest: dictionary batches are not supported", source: None }`)
 }

@@ -76,7 +76,7 @@ func openPutStream(stream flight.FlightService_DoPutServer, mem memory.Allocator
 	if len(d.GetPath()) != 1 {
 		return nil, streamError(codes.InvalidArgument, "Invalid request parameter: expect FlightDescriptor::path has only one table name")
 	}
-	msg, err := parseMessage(fd)
+	msg, err := parseMessage(fd, nil)
 	if err != nil {
 		return nil, streamError(codes.InvalidArgument, "Failed to decode schema: "+err.Error())
 	}
@@ -100,6 +100,7 @@ func openPutStream(stream flight.FlightService_DoPutServer, mem memory.Allocator
 		msgs.Release()
 		return nil, streamError(codes.InvalidArgument, "Failed to decode schema: Invalid FlightData, reason: "+err.Error())
 	}
+	msgs.layout, msgs.layoutErr = layoutOf(rd.Schema())
 	return &putStream{table: d.GetPath()[0], msgs: msgs, reader: rd}, nil
 }
 
@@ -178,11 +179,11 @@ func requestID(meta []byte) int64 {
 // parseMessage decodes a FlightData's IPC header without trusting it:
 // arrow-go reads the flatbuffer unchecked, so its sizes are verified first
 // (flight_verify.go) and a panic on what remains is an error.
-func parseMessage(fd *flight.FlightData) (msg *ipc.Message, err error) {
+func parseMessage(fd *flight.FlightData, layout *ipcLayout) (msg *ipc.Message, err error) {
 	if len(fd.DataHeader) < 8 {
 		return nil, errors.New("Invalid FlightData, reason: message header is too short")
 	}
-	if err := verifyMessage(fd.DataHeader, fd.DataBody); err != nil {
+	if err := verifyMessage(fd.DataHeader, fd.DataBody, layout); err != nil {
 		return nil, fmt.Errorf("Invalid FlightData, reason: %w", err)
 	}
 	defer func() {
@@ -203,6 +204,10 @@ type putMessages struct {
 	cur     *ipc.Message
 	meta    []byte
 	recvErr error
+	// layout is what arrow-go reads per batch of the stream's schema;
+	// layoutErr is set when the test server cannot count it.
+	layout    ipcLayout
+	layoutErr error
 }
 
 // Message returns the next IPC message. A second Schema is refused as
@@ -224,7 +229,10 @@ func (m *putMessages) Message() (*ipc.Message, error) {
 		}
 		return nil, err
 	}
-	msg, err := parseMessage(fd)
+	if m.layoutErr != nil {
+		return nil, streamError(codes.InvalidArgument, "Failed to decode RecordBatch: Invalid FlightData, reason: "+m.layoutErr.Error())
+	}
+	msg, err := parseMessage(fd, &m.layout)
 	if err != nil {
 		return nil, streamError(codes.InvalidArgument, "Failed to decode RecordBatch: "+err.Error())
 	}
