@@ -48,6 +48,10 @@ type Config struct {
 	Retry             RetryConfig
 	// WriteTimeout bounds one write attempt.
 	WriteTimeout time.Duration
+	// Observe, when set, is called after every successful write with the
+	// path ("insert" or "bulk"), the rows written and how long the write
+	// took (retries included); the bridge feeds its metrics from it.
+	Observe func(path string, rows int, took time.Duration)
 }
 
 // DefaultConfig returns the defaults also used by config.Default.
@@ -215,6 +219,15 @@ func (p *Pipeline) Shutdown(ctx context.Context) error {
 		return fmt.Errorf("shutdown deadline passed before every table was flushed (%d rows failed in total): %w", lost, ctx.Err())
 	}
 }
+
+func (p *Pipeline) observe(path string, rows int, start time.Time) {
+	if p.cfg.Observe != nil {
+		p.cfg.Observe(path, rows, time.Since(start))
+	}
+}
+
+// Tables returns the number of tables the pipeline knows.
+func (p *Pipeline) Tables() int { return p.schemas.size() }
 
 // Stats returns the pipeline's counters.
 func (p *Pipeline) Stats() *Stats { return &p.stats }

@@ -263,3 +263,41 @@ func TestShutdownFlushesAndRefusesNewRequests(t *testing.T) {
 		t.Fatalf("got %v after shutdown", err)
 	}
 }
+
+func TestOpenStreamsCappedLeastRecentlyUsedFirst(t *testing.T) {
+	srv := greptimetest.StartT(t, greptimetest.Options{})
+	c, err := writer.NewClient(writer.DefaultConfig(srv.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	streams := pipeline.NewStreams(c, 2, time.Minute, nil)
+	p := pipeline.New(pipeline.Config{Workers: 1, FlushInterval: 5 * time.Millisecond, BulkThresholdRows: 10}, c, nil, streams, nil)
+	ctx := context.Background()
+	tables := []string{"a", "b", "c", "d"}
+	for round := 0; round < 3; round++ {
+		for i, name := range tables {
+			out := metricOutput("public", []string{name}, 20, int64(round*1000+i*100), map[string]string{"h": "x"})
+			if err := p.Consume(ctx, out); err != nil {
+				t.Fatal(err)
+			}
+			if n := streams.Open(); n > 2 {
+				t.Fatalf("%d streams open, cap is 2", n)
+			}
+		}
+	}
+	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := p.Shutdown(sctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := streams.Close(sctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range tables {
+		pc := srv.PathCounts("public", name)
+		if pc[greptimetest.PathRowInsert] != 20 || pc[greptimetest.PathBulk] != 40 {
+			t.Errorf("%s: paths %v, want 20 by insert then 40 by bulk", name, pc)
+		}
+	}
+}

@@ -183,8 +183,14 @@ func (w *worker) writeRows(tables []*pendingTable) {
 	if len(batches) == 0 {
 		return
 	}
+	start := time.Now()
 	err := p.writeRowsRetry(ctx, batches...)
 	if err == nil {
+		rows := 0
+		for _, pt := range live {
+			rows += pt.acc.Rows()
+		}
+		p.observe("insert", rows, start)
 		for _, pt := range live {
 			p.schemas.accepted(pt.acc)
 			p.stats.RowsByInsert.Add(int64(pt.acc.Rows()))
@@ -241,6 +247,7 @@ func (w *worker) writeBulk(pt *pendingTable) {
 		w.resolveTable(pt, err)
 		return
 	}
+	start := time.Now()
 	err = p.cfg.Retry.do(ctx, func(ctx context.Context) error {
 		actx, cancel := context.WithTimeout(ctx, p.cfg.WriteTimeout)
 		defer cancel()
@@ -266,6 +273,7 @@ func (w *worker) writeBulk(pt *pendingTable) {
 	}
 	if err == nil {
 		p.stats.RowsByBulk.Add(int64(pt.acc.Rows()))
+		p.observe("bulk", pt.acc.Rows(), start)
 	}
 	w.resolveTable(pt, err)
 }

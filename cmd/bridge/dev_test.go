@@ -113,8 +113,12 @@ func TestDevModeEndToEnd(t *testing.T) {
 	if !found {
 		t.Fatalf("disk_io_bytes_total not listed with 1 row: %s", body)
 	}
-	if code, body := get("/metrics"); code != 200 || !strings.Contains(body, "bridge_rows_written_insert_total 1") {
-		t.Errorf("metrics: %d, rows counter missing", code)
+	if code, body := get("/metrics"); code != 200 || !strings.Contains(body, "bridge_rows_written_insert_total 1") ||
+		!strings.Contains(body, `bridge_write_batch_rows_count{path="insert"} 1`) {
+		t.Errorf("metrics: %d, rows counter or batch histogram missing", code)
+	}
+	if code, body := get("/status"); code != 200 || !strings.Contains(body, `"tables":1`) {
+		t.Errorf("status: %d %s", code, body)
 	}
 	cancel()
 	select {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -53,6 +54,15 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
+	batchRows := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "bridge_write_batch_rows", Help: "Rows per write acknowledged by GreptimeDB, by path (insert: one multi-table row insert; bulk: one table's batch).",
+		Buckets: prometheus.ExponentialBuckets(1, 4, 10),
+	}, []string{"path"})
+	flushSeconds := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "bridge_write_duration_seconds", Help: "Time to write a flushed batch, retries included, by path.",
+		Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
+	}, []string{"path"})
+	reg.MustRegister(batchRows, flushSeconds)
 	streams := pipeline.NewStreams(client, cfg.Pipeline.MaxOpenStreams, cfg.Pipeline.StreamIdleTimeout, log, bulkOptions(cfg)...)
 	var bulk pipeline.BulkWriter = streams
 	if cfg.Pipeline.Mode == "rows" {
@@ -67,10 +77,20 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 		Retry: pipeline.RetryConfig{MaxAttempts: cfg.Pipeline.Retry.MaxAttempts,
 			InitialBackoff: cfg.Pipeline.Retry.InitialBackoff, MaxBackoff: cfg.Pipeline.Retry.MaxBackoff},
 		WriteTimeout: cfg.GreptimeDB.Timeout,
+		Observe: func(path string, rows int, took time.Duration) {
+			batchRows.WithLabelValues(path).Observe(float64(rows))
+			flushSeconds.WithLabelValues(path).Observe(took.Seconds())
+		},
 	}, client, pipeline.ClientDDL{Client: client}, bulk, log)
 	registerPipelineMetrics(reg, p, streams)
 
 	budget := pipeline.NewBudget(cfg.Limits.MemoryBudgetBytes, cfg.Limits.RetryAfter)
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "bridge_memory_budget_used_bytes",
+		Help: "Bytes of the memory budget held by requests in flight."}, func() float64 { return float64(budget.Used()) }))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "bridge_memory_budget_bytes",
+		Help: "Size of the memory budget."}, func() float64 { return float64(budget.Limit()) }))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "bridge_tables",
+		Help: "Tables the bridge has written or validated."}, func() float64 { return float64(p.Tables()) }))
 	sel := &dbselect.Selector{Default: cfg.GreptimeDB.Database, TenantHeader: cfg.Tenant.Header,
 		Tenants: cfg.Tenant.Databases, MapUnknown: cfg.Tenant.MapUnknown}
 	users := map[string]string{}
@@ -93,7 +113,7 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 		RetryAfter: cfg.Limits.RetryAfter, Defaults: otlpDefaults(cfg), DBOptions: dbOptions(cfg),
 	}, p, budget, sel, authn, otlp.NewMetrics(reg), log)
 
-	var ready atomic.Bool
+	var ready, dbUp atomic.Bool
 	reachable := prometheus.NewGauge(prometheus.GaugeOpts{Name: "bridge_greptimedb_reachable", Help: "1 when GreptimeDB answered the last health check."})
 	reg.MustRegister(reachable)
 
@@ -108,6 +128,13 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 			return
 		}
 		_, _ = io.WriteString(w, "ready\n")
+	})
+	mux.HandleFunc("/status", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{
+			"ready": ready.Load(), "greptimedb_reachable": dbUp.Load(), "greptimedb_endpoints": cfg.GreptimeDB.Endpoints,
+			"tables": p.Tables(), "open_bulk_streams": streams.Open(), "memory_budget_used_bytes": budget.Used(),
+		})
 	})
 	if devServer != nil {
 		mux.Handle("/debug/tables", debugTables(devServer))
@@ -143,7 +170,7 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 		go func() { errc <- gs.Serve(grpcLn) }()
 	}
 	ready.Store(true)
-	go watchHealth(ctx, client, reachable, log)
+	go watchHealth(ctx, client, reachable, &dbUp, log)
 
 	if dev {
 		printDev(stdout, httpLn, grpcLn, devServer)
@@ -193,7 +220,7 @@ func loopback(addr string) string {
 	return net.JoinHostPort("127.0.0.1", port)
 }
 
-func watchHealth(ctx context.Context, c *writer.Client, g prometheus.Gauge, log *slog.Logger) {
+func watchHealth(ctx context.Context, c *writer.Client, g prometheus.Gauge, up *atomic.Bool, log *slog.Logger) {
 	t := time.NewTicker(10 * time.Second)
 	defer t.Stop()
 	was := true
@@ -201,6 +228,7 @@ func watchHealth(ctx context.Context, c *writer.Client, g prometheus.Gauge, log 
 		hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		err := c.HealthCheck(hctx)
 		cancel()
+		up.Store(err == nil)
 		if err == nil {
 			g.Set(1)
 		} else {
