@@ -118,10 +118,13 @@ func (c *Converter) Logs(ctx context.Context, ld plog.Logs, opts *RequestOptions
 		}
 		// operator/src/insert.rs: AutoCreateTableType::Log sets
 		// append_mode; frontend/src/instance/otlp.rs adds the semantics.
-		b.Hints.Set("append_mode", "true")
 		b.Hints.Set(semSignalType, "log")
 		b.Hints.Set(semSource, sourceOTel)
 		applyHints(b, opts.Hints)
+		// The log create type forces append mode and takes no metric
+		// engine, whatever the request's hints say.
+		b.Hints.Set("append_mode", "true")
+		b.Hints = removeHint(b.Hints, "physical_table")
 	}
 	if err := checkFixedColumns(b, len(logSchema), func(i int) (string, table.DataType, table.SemanticType) {
 		return logSchema[i].name, logSchema[i].typ, logSchema[i].sem

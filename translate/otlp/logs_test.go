@@ -133,9 +133,22 @@ func TestLogsPipelineRefused(t *testing.T) {
 
 // TestLogsTableOverride: x-greptime-log-table-name and the database.
 func TestLogsTableOverride(t *testing.T) {
-	out := convertLogs(t, sampleLogs(), &RequestOptions{LogTableName: "my_logs", Database: "obs"})
-	if b := mustBatch(t, out, "my_logs"); b.Database != "obs" {
+	hints := ParseHints("ttl=3d, append_mode=false, physical_table=p")
+	out := convertLogs(t, sampleLogs(), &RequestOptions{LogTableName: "my_logs", Database: "obs", Hints: hints})
+	b := mustBatch(t, out, "my_logs")
+	if b.Database != "obs" {
 		t.Errorf("database %q", b.Database)
+	}
+	// The log create type keeps append mode and never takes the metric
+	// engine (operator/src/insert.rs); other hints such as ttl pass.
+	if v, _ := b.Hints.Get("append_mode"); v != "true" {
+		t.Errorf("append_mode %q", v)
+	}
+	if _, ok := b.Hints.Get("physical_table"); ok {
+		t.Error("physical_table hint on a log table")
+	}
+	if v, _ := b.Hints.Get("ttl"); v != "3d" {
+		t.Errorf("ttl %q", v)
 	}
 }
 

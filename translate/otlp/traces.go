@@ -148,8 +148,6 @@ func (c *Converter) Traces(ctx context.Context, td ptrace.Traces, opts *RequestO
 			for _, f := range traceFixed {
 				nb.MustColumn(f.name, f.typ, f.sem)
 			}
-			nb.Hints.Set("append_mode", "true")
-			nb.Hints.Set("table_data_model", TraceV1Pipeline)
 			nb.Hints.Set(semSignalType, "trace")
 			nb.Hints.Set(semSource, sourceOTel)
 			nb.Hints.Set("greptime.semantic.pipeline", TraceV1Pipeline)
@@ -157,6 +155,11 @@ func (c *Converter) Traces(ctx context.Context, td ptrace.Traces, opts *RequestO
 				nb.Hints.Set("greptime.semantic.trace.conventions", conv)
 			}
 			applyHints(nb, opts.Hints)
+			// operator/src/insert.rs: the trace create type forces append
+			// mode and the data model, and never uses the metric engine.
+			nb.Hints.Set("append_mode", "true")
+			nb.Hints.Set("table_data_model", TraceV1Pipeline)
+			nb.Hints = removeHint(nb.Hints, "physical_table")
 		}
 		if err := checkFixedColumns(nb, len(traceFixed), func(i int) (string, table.DataType, table.SemanticType) {
 			return traceFixed[i].name, traceFixed[i].typ, traceFixed[i].sem

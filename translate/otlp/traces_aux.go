@@ -21,6 +21,7 @@ func (c *Converter) traceAux(tc *traceCtx, out *translate.Output, opts *RequestO
 		if fresh {
 			applyHints(b, opts.Hints)
 			b.Hints = removeHint(b.Hints, "ttl")
+			b.Hints = removeHint(b.Hints, "physical_table")
 			b.Hints.Set("append_mode", "false")
 			b.Hints.Set(semSignalType, "trace")
 			b.Hints.Set(semSource, sourceOTel)

@@ -160,9 +160,8 @@ func traceCreateSQL(b *table.Batch, partitions int) string {
 	// The comment comes first, then the options sorted by key.
 	sb.WriteString("  'comment' = 'Created on insertion'")
 	for _, h := range b.Hints {
-		switch h.Key {
-		case "comment", "trace_table_partitions", "physical_table", "auto_create_table":
-			continue // printed above, or request hints rather than table options
+		if h.Key == "comment" || !traceTableOption(h.Key) {
+			continue
 		}
 		sb.WriteString(",\n  ")
 		sb.WriteString(optionKey(h.Key))
@@ -172,4 +171,23 @@ func traceCreateSQL(b *table.Batch, partitions int) string {
 	sb.WriteString("\n")
 	sb.WriteString(")")
 	return sb.String()
+}
+
+// createOptionKeys are the request options GreptimeDB copies into an
+// auto-created table (table/src/requests.rs VALID_TABLE_OPTION_KEYS, used by
+// operator/src/insert.rs fill_table_options_for_create), plus append_mode,
+// which the trace create type sets itself.
+var createOptionKeys = set("write_buffer_size", "ttl", "storage", "comment", "skip_wal",
+	"sst_format", "location", "format", "pattern", "physical_metric_table", "on_physical_table",
+	"table_data_model", "otlp_metric_compat", "repartition.column.hint", "append_mode")
+
+// traceTableOption reports whether a hint becomes an option of the trace
+// table: the keys above and the greptime.semantic.* vocabulary; others
+// (physical_table, merge_mode, trace_table_partitions, …) do not.
+func traceTableOption(key string) bool {
+	if strings.HasPrefix(key, "greptime.semantic.") {
+		return true
+	}
+	_, ok := createOptionKeys[key]
+	return ok
 }

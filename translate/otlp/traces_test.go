@@ -140,7 +140,9 @@ func TestTraceCreateSQL(t *testing.T) {
 			t.Errorf("partitions %s: %v", bad, err)
 		}
 	}
-	h := ParseHints("ttl=7d")
+	// Only table options reach the DDL: merge_mode and physical_table do
+	// not, and the request cannot turn append mode off.
+	h := ParseHints("ttl=7d, merge_mode=last_row, physical_table=p, append_mode=false")
 	out := convertTraces(t, jaegerTraces(), &RequestOptions{Hints: h})
 	if want := wantTraceDDL(DefaultTraceTable, partitions16, ",\n  ttl = '7d'"); mustBatch(t, out, DefaultTraceTable).CreateSQL != want {
 		t.Errorf("ttl DDL:\n%s", mustBatch(t, out, DefaultTraceTable).CreateSQL)
