@@ -149,3 +149,32 @@ func TestCompressedRequests(t *testing.T) {
 		t.Fatalf("rows = %d", n)
 	}
 }
+
+func TestHandleRequestsPerRequestHeader(t *testing.T) {
+	s := StartT(t, Options{Users: map[string]string{"u": "p"}, Databases: []string{"metrics"}})
+	c := dial(t, s)
+	stream, err := c.db.HandleRequests(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(db string, a *gpb.AuthHeader) {
+		t.Helper()
+		err := stream.Send(&gpb.GreptimeRequest{
+			Header: &gpb.RequestHeader{Dbname: db, Authorization: a},
+			Request: &gpb.GreptimeRequest_RowInserts{RowInserts: &gpb.RowInsertRequests{Inserts: []*gpb.RowInsertRequest{
+				req("t", cpuSchema(), row(sv(db), tv(1), fv(1))),
+			}}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	send("public", basicAuth("u", "p"))
+	send("metrics", basicAuth("u", "p"))
+	send("public", basicAuth("u", "bad"))
+	_, err = stream.CloseAndRecv()
+	result{err: err, trailer: stream.Trailer()}.expectErr(t, codes.Unauthenticated, StatusUserPasswordMismatch, "username: u")
+	if s.RowCount("public", "t") != 1 || s.RowCount("metrics", "t") != 1 {
+		t.Fatal("each streamed request uses its own header's database")
+	}
+}
