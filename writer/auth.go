@@ -33,3 +33,10 @@ func (c Config) String() string {
 
 // GoString keeps %#v from printing the password too.
 func (c Config) GoString() string { return c.String() }
+
+// String describes the client by its configuration, password redacted:
+// printing the Client struct directly would otherwise show it.
+func (c *Client) String() string { return "writer.Client{" + c.cfg.String() + "}" }
+
+// GoString keeps %#v from printing the password too.
+func (c *Client) GoString() string { return c.String() }

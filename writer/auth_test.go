@@ -9,7 +9,13 @@ import (
 func TestConfigNeverPrintsPassword(t *testing.T) {
 	cfg := DefaultConfig("127.0.0.1:4001")
 	cfg.Username, cfg.Password = "greptime_user", "s3cr3t-pa55"
-	for _, s := range []string{cfg.String(), fmt.Sprintf("%v", cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg), fmt.Sprint(&cfg)} {
+	c, err := NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, s := range []string{cfg.String(), fmt.Sprintf("%v", cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg), fmt.Sprint(&cfg),
+		fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c)} {
 		if strings.Contains(s, cfg.Password) {
 			t.Fatalf("password printed: %s", s)
 		}

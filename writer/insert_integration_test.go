@@ -134,6 +134,14 @@ func TestServerErrorsAreTyped(t *testing.T) {
 			t.Error("DatabaseNotFound reported retryable")
 		}
 	})
+	t.Run("injected DatabaseNotFound", func(t *testing.T) {
+		s.FailNext(1, greptimetest.Fault{Method: "Handle", Code: codes.NotFound, Status: uint32(writer.StatusDatabaseNotFound), Message: "Database not found: nosuchdb"})
+		_, err := c.Write(ctx, cpuBatch(t, "cpu", 1, 0))
+		var se *writer.ServerError
+		if !errors.As(err, &se) || se.Code != codes.NotFound || se.Status != writer.StatusDatabaseNotFound || writer.IsRetryable(err) {
+			t.Fatalf("got %v, want non-retryable NotFound / DatabaseNotFound", err)
+		}
+	})
 	t.Run("type mismatch", func(t *testing.T) {
 		if _, err := c.Write(ctx, cpuBatch(t, "typed", 1, 0)); err != nil {
 			t.Fatal(err)
