@@ -28,8 +28,6 @@ type Client struct {
 	arenas arenaPool
 	// created remembers the CreateSQL statements already run, per database.
 	created sync.Map
-	// rand, when set, replaces the retry jitter source (tests).
-	rand func() float64
 }
 
 // NewClient creates a client. Connections are established lazily by gRPC;

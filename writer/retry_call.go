@@ -25,9 +25,6 @@ func (c *Client) call(ctx context.Context, retry bool, fn attemptFunc) error {
 		policy = *c.cfg.Retry
 	}
 	bo := newBackoff(policy)
-	if c.rand != nil {
-		bo.rand = c.rand
-	}
 	for failed := 0; ; {
 		err := c.tryWithFailover(ctx, fn)
 		if err == nil {

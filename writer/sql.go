@@ -11,9 +11,10 @@ import (
 // QueryRequest and returns the affected rows: for DDL that hints and column
 // options cannot express (CREATE TABLE with partitions or indexes, ALTER,
 // CREATE DATABASE). Statements that return rows are not supported here;
-// query GreptimeDB over SQL or HTTP for that. A statement is never retried
-// (it may not be idempotent); it only moves to the next endpoint when the
-// transport proves it was not sent.
+// query GreptimeDB over SQL or HTTP for that. The retry policy does not
+// apply (a statement may not be idempotent); like every call it is repeated
+// once on the next endpoint after a transport failure, so prefer idempotent
+// forms such as CREATE TABLE IF NOT EXISTS.
 func (c *Client) ExecSQL(ctx context.Context, sql string, opts ...InsertOption) (uint32, error) {
 	if strings.TrimSpace(sql) == "" {
 		return 0, &InvalidInputError{Reason: "empty sql statement"}
