@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"go.opentelemetry.io/collector/pdata/pmetric"
+
+	"github.com/greptime-bridge/greptime-bridge/writer/table"
 )
 
 // histogram writes <name>_bucket (cumulative counts with le), <name>_sum
@@ -66,9 +68,9 @@ func (c *Converter) histogram(ctx context.Context, m *metricCtx, mt pmetric.Metr
 
 // lazyTable defers creating a table until a row needs it, so points
 // without sums, buckets or quantiles create no empty batch.
-func (c *Converter) lazyTable(m *metricCtx, mt pmetric.Metric, name, semType string) func() *tableBatch {
-	var b *tableBatch
-	return func() *tableBatch {
+func (c *Converter) lazyTable(m *metricCtx, mt pmetric.Metric, name, semType string) func() *table.Batch {
+	var b *table.Batch
+	return func() *table.Batch {
 		if b == nil {
 			b = c.table(m, mt, name, semType)
 		}
@@ -138,14 +140,14 @@ func (c *Converter) legacySummary(ctx context.Context, m *metricCtx, mt pmetric.
 			return err
 		}
 		for _, t := range c.rowTags {
-			ci, err := b.AddColumn(t.name, tableString, tableTag)
+			ci, err := b.AddColumn(t.name, table.String, table.Tag)
 			if err != nil {
 				b.CancelRow()
 				return badInput("%v", err)
 			}
 			b.Col(ci).AppendString(t.val)
 		}
-		ci, err := b.AddColumn(colTimestamp, tableTSNano, tableTS)
+		ci, err := b.AddColumn(colTimestamp, table.TimestampNanosecond, table.Timestamp)
 		if err != nil {
 			b.CancelRow()
 			return badInput("%v", err)
@@ -153,7 +155,7 @@ func (c *Converter) legacySummary(ctx context.Context, m *metricCtx, mt pmetric.
 		b.Col(ci).AppendInt64(int64(dp.Timestamp()))
 		qs := dp.QuantileValues()
 		for j := 0; j < qs.Len(); j++ {
-			ci, err := b.AddColumn(legacyQuantileColumn(qs.At(j).Quantile()), tableFloat, tableField)
+			ci, err := b.AddColumn(legacyQuantileColumn(qs.At(j).Quantile()), table.Float64, table.Field)
 			if err != nil {
 				b.CancelRow()
 				return badInput("%v", err)
@@ -163,7 +165,7 @@ func (c *Converter) legacySummary(ctx context.Context, m *metricCtx, mt pmetric.
 			}
 			b.Col(ci).AppendFloat64(qs.At(j).Value())
 		}
-		ci, err = b.AddColumn(colCount, tableFloat, tableField)
+		ci, err = b.AddColumn(colCount, table.Float64, table.Field)
 		if err != nil {
 			b.CancelRow()
 			return badInput("%v", err)
