@@ -1,0 +1,136 @@
+package e2e
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+// wireLog records what crosses a recording proxy between a sender and the
+// bridge: the bridge itself does not report the encoding it received.
+type wireLog struct {
+	mu         sync.Mutex
+	encodings  map[string]int // Content-Encoding of POSTs
+	rwVersions map[string]int // X-Prometheus-Remote-Write-Version of POSTs
+	statuses   map[int]int    // answers to POSTs
+}
+
+func (w *wireLog) snapshot() (enc map[string]int, ver map[string]int, st map[int]int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	enc, ver, st = map[string]int{}, map[string]int{}, map[int]int{}
+	for k, v := range w.encodings {
+		enc[k] = v
+	}
+	for k, v := range w.rwVersions {
+		ver[k] = v
+	}
+	for k, v := range w.statuses {
+		st[k] = v
+	}
+	return enc, ver, st
+}
+
+// recordingProxy forwards to the bridge's HTTP listener and records each
+// request's headers and answer. It returns the proxy's address.
+func recordingProxy(t *testing.T, b *bridge) (string, *wireLog) {
+	t.Helper()
+	target, err := url.Parse("http://" + b.HTTP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := &wireLog{encodings: map[string]int{}, rwVersions: map[string]int{}, statuses: map[int]int{}}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.ModifyResponse = func(resp *http.Response) error {
+		if resp.Request.Method == http.MethodPost {
+			log.mu.Lock()
+			log.statuses[resp.StatusCode]++
+			log.mu.Unlock()
+		}
+		return nil
+	}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		log.mu.Lock()
+		if r.Method == http.MethodPost {
+			log.encodings[r.Header.Get("Content-Encoding")]++
+			log.rwVersions[r.Header.Get("X-Prometheus-Remote-Write-Version")]++
+		}
+		log.mu.Unlock()
+		rp.ServeHTTP(w, r)
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return ln.Addr().String(), log
+}
+
+func TestVmagentZstd(t *testing.T) {
+	bin := peer(t, "vmagent", "E2E_VMAGENT")
+	b := startBridge(t, "GREPTIME_BRIDGE_PIPELINE_FLUSH_INTERVAL=50ms")
+	proxy, wire := recordingProxy(t, b)
+
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	scrape := fmt.Sprintf("scrape_configs:\n  - job_name: vmagent\n    scrape_interval: 1s\n    static_configs:\n      - targets: ['%s']\n", addr)
+	cfg := filepath.Join(dir, "scrape.yml")
+	if err := os.WriteFile(cfg, []byte(scrape), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Default protocol settings: vmagent v1.130 sends zstd from the first
+	// request and would switch to snappy only after a 400 or 415.
+	startPeer(t, bin, "-httpListenAddr="+addr, "-promscrape.config="+cfg,
+		"-remoteWrite.url=http://"+proxy+"/api/v1/write", "-remoteWrite.tmpDataPath="+filepath.Join(dir, "queue"),
+		"-remoteWrite.flushInterval=200ms", "-loggerLevel=WARN")
+
+	// Data arrives: vmagent's own metrics, with its scrape labels as tags.
+	waitFor(t, 60*time.Second, func() string {
+		tables := b.tables(t, "")
+		for _, name := range []string{"up", "vm_app_uptime_seconds", "vmagent_remotewrite_requests_total"} {
+			if tables[name].Rows < 3 {
+				return fmt.Sprintf("table %s: %d rows, want at least 3", name, tables[name].Rows)
+			}
+		}
+		return ""
+	})
+	tables := b.tables(t, "")
+	up := tables["up"]
+	wantColumn(t, up, "job", "STRING", "TAG")
+	wantColumn(t, up, "instance", "STRING", "TAG")
+	wantColumn(t, up, "greptime_value", "FLOAT64", "FIELD")
+	rows, err := up.sampleRows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r["job"].Raw != "vmagent" || r["instance"].Raw != addr || r["greptime_value"].Raw != "1" {
+			t.Errorf("up row %v: want job=vmagent instance=%s value 1", r, addr)
+		}
+	}
+
+	// It never fell back to snappy: every write was zstd, without the
+	// Prometheus version header, and answered 204.
+	enc, ver, st := wire.snapshot()
+	if len(enc) != 1 || enc["zstd"] == 0 {
+		t.Errorf("Content-Encoding of writes: %v, want only zstd", enc)
+	}
+	if len(ver) != 1 || ver[""] == 0 {
+		t.Errorf("X-Prometheus-Remote-Write-Version of writes: %v, want none", ver)
+	}
+	if len(st) != 1 || st[http.StatusNoContent] == 0 {
+		t.Errorf("answers to writes: %v, want only 204", st)
+	}
+	if n := scrapeValue(t, "http://"+addr+"/metrics", "vmagent_remotewrite_packets_dropped_total"); n > 0 {
+		t.Errorf("vmagent dropped %v packets", n)
+	}
+}
