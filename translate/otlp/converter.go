@@ -192,3 +192,23 @@ func checkFixedColumns(b *table.Batch, n int, col func(int) (string, table.DataT
 	}
 	return nil
 }
+
+// The reasons under which translations count items in Output.Dropped.
+// Only DropSpanRejected is a rejection the sender should hear about (OTLP
+// partial success, as GreptimeDB answers); the others are data GreptimeDB
+// silently does not store.
+const (
+	// DropSpanRejected counts spans whose attributes cannot take their
+	// column's type (frontend/src/instance/otlp/trace_ingest.rs).
+	DropSpanRejected = "trace_span_rejected"
+	// DropExponentialHistogram counts exponential-histogram points
+	// (metrics.rs writes none) unless they are converted.
+	DropExponentialHistogram = "exponential_histogram"
+	// DropExemplar counts exemplars, which GreptimeDB ignores.
+	DropExemplar = "exemplar"
+	// DropMetricAttributeType counts bool, bytes, array and map attribute
+	// values that metric tags cannot hold.
+	DropMetricAttributeType = "metric_attribute_type"
+	// DropMetricWithoutData counts metrics that carry no data.
+	DropMetricWithoutData = "metric_without_data"
+)

@@ -98,9 +98,9 @@ func (c *Converter) Metrics(ctx context.Context, md pmetric.Metrics, db translat
 			}
 		}
 	}
-	out.Drop("metric_attribute_type", m.droppedAttrs)
+	out.Drop(DropMetricAttributeType, m.droppedAttrs)
 	out.Exemplars += m.exemplars
-	out.Drop("exemplar", m.exemplars)
+	out.Drop(DropExemplar, m.exemplars)
 	return nil
 }
 
@@ -127,7 +127,7 @@ func kindOf(mt pmetric.Metric) (metricKind, bool) {
 func (c *Converter) metric(ctx context.Context, m *metricCtx, mt pmetric.Metric) error {
 	kind, ok := kindOf(mt)
 	if !ok {
-		m.out.Drop("metric_without_data", 1) // skipped, as metrics.rs does
+		m.out.Drop(DropMetricWithoutData, 1) // skipped, as metrics.rs does
 		return nil
 	}
 	var name string
@@ -158,7 +158,7 @@ func (c *Converter) metric(ctx context.Context, m *metricCtx, mt pmetric.Metric)
 			return c.expHistogram(ctx, m, mt, name)
 		}
 		// metrics.rs leaves exponential histograms unwritten (a TODO).
-		m.out.Drop("exponential_histogram", mt.ExponentialHistogram().DataPoints().Len())
+		m.out.Drop(DropExponentialHistogram, mt.ExponentialHistogram().DataPoints().Len())
 	}
 	return nil
 }

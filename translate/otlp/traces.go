@@ -106,7 +106,7 @@ func (tc *traceCtx) column(prefix int, key string) string {
 // GreptimeDB's trace v1 path writes them (servers/src/otlp/trace/span.rs,
 // v1.rs; frontend/src/instance/otlp/trace_ingest.rs for type
 // reconciliation). Spans whose attributes cannot take their column's type
-// are left out and counted as out.Dropped["trace_span_rejected"], as
+// are left out and counted as out.Dropped[DropSpanRejected], as
 // GreptimeDB rejects them through partial success. The main batch carries a
 // CreateSQL statement with the partitions and skipping indexes; the
 // auxiliary batches come after it and must be written only after it
@@ -192,7 +192,7 @@ func (c *Converter) Traces(ctx context.Context, td ptrace.Traces, opts *RequestO
 					return err
 				}
 				if !ok {
-					out.Drop("trace_span_rejected", 1)
+					out.Drop(DropSpanRejected, 1)
 					continue
 				}
 				if hasSvc {
