@@ -103,3 +103,18 @@ func TestPruneReturnedDropsOnlyOldAcknowledged(t *testing.T) {
 		t.Fatalf("%d left", len(reqs))
 	}
 }
+
+// FuzzParseBulkResponse feeds server app_metadata to the response decoder:
+// it must never panic, and a decoded response has a non-negative duration.
+func FuzzParseBulkResponse(f *testing.F) {
+	f.Add([]byte(`{"request_id":0,"affected_rows":0,"elapsed_secs":0.0}`))
+	f.Add([]byte(`{"request_id":9223372036854775807,"affected_rows":1,"elapsed_secs":1e308}`))
+	f.Add([]byte(`{"request_id":-1}`))
+	f.Add([]byte("\x0a\x02\x08\x01"))
+	f.Fuzz(func(t *testing.T, meta []byte) {
+		r, err := parseBulkResponse(meta)
+		if err == nil && r.Elapsed < 0 {
+			t.Fatalf("negative elapsed %v from %q", r.Elapsed, meta)
+		}
+	})
+}
