@@ -131,7 +131,9 @@ func (bi *BulkInserter) Database() string { return bi.database }
 // client's active endpoint. ctx bounds the whole life of the stream, not just
 // opening it. The schema is checked here, before anything is sent: types the
 // bulk path cannot carry (INTERVAL_*, VECTOR) and a time index that is not
-// TIMESTAMP_* are refused with an InvalidInputError.
+// TIMESTAMP_* are refused with an InvalidInputError. The schema's hints are
+// not sent: the open-source server ignores x-greptime-hints on DoPut (§3.2),
+// so table options belong to the row insert or SQL that creates the table.
 func (bi *BulkInserter) StreamWriter(ctx context.Context, s *table.Schema, opts ...BulkOption) (*BulkStreamWriter, error) {
 	if s == nil {
 		return nil, &InvalidInputError{Reason: "nil table schema for bulk stream"}

@@ -130,7 +130,9 @@ func (w *BulkStreamWriter) WriteRows(ctx context.Context, b *table.Batch) (BulkR
 //
 // Before sending it refuses (InvalidInputError) a batch that fails
 // table.Batch.Validate, names another table or database, or whose columns
-// differ from the stream's schema.
+// differ from the stream's schema (same names, types, semantic types and
+// decimal precision/scale; the order may differ, columns are matched by
+// name as GreptimeDB matches them).
 func (w *BulkStreamWriter) WriteAsync(ctx context.Context, b *table.Batch) (int64, error) {
 	if err := w.checkBatch(b); err != nil {
 		return 0, err
