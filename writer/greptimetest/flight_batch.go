@@ -75,10 +75,11 @@ type bulkPlan struct {
 //  3. it must be an Arrow timestamp: the real server unwraps
 //     timestamp_array_to_primitive there and panics its region worker
 //     (§7.4); the test server answers Internal instead;
-//  4. table columns missing from the batch are filled with NULL, and a
-//     NOT NULL one is refused (mito2/src/memtable/bulk/part.rs
-//     BulkPart::fill_missing_columns); logical tables skip this, their
-//     requests carry an aligned schema version;
+//  4. table columns missing from the batch are filled with their DEFAULT
+//     or NULL, and a NOT NULL one without default is refused
+//     (mito2/src/memtable/bulk/part.rs BulkPart::fill_missing_columns);
+//     logical tables skip this, their requests carry an aligned schema
+//     version;
 //  5. the batch is rebuilt in the region's flat layout (tags in primary-key
 //     order, fields, time index) with RecordBatch::try_new
 //     (part.rs convert_bulk_part): nullability, then exact types; string
@@ -108,10 +109,9 @@ func planBulk(ti TableInfo, phys *TableInfo, region string, rec arrow.RecordBatc
 	}
 	if phys == nil {
 		for _, c := range ti.Columns {
-			if _, ok := index[c.Name]; !ok && !c.Nullable {
-				if c.Default != "" {
-					return bulkPlan{}, newErr(StatusUnsupported, "greptimetest: filling the default of column %s in a bulk insert is not implemented", c.Name)
-				}
+			// The storage fills the DEFAULT, or NULL, of every column not
+			// written (create_default_vector).
+			if _, ok := index[c.Name]; !ok && !c.Nullable && c.Default == "" {
 				return bulkPlan{}, newErr(StatusInvalidArguments, "Invalid request to region %s, reason: column %s does not have default value", region, c.Name)
 			}
 		}

@@ -125,6 +125,19 @@ func TestDoPutSchemaMatching(t *testing.T) {
 			msg: "Invalid request to region 4398046511104(1024, 0), reason: column required does not have default value",
 		},
 		{
+			name: "missing columns get their DEFAULT",
+			table: func() TableInfo {
+				ti := putStrictTable("t")
+				ti.Columns[4].Default = "42"        // required BIGINT NOT NULL DEFAULT 42
+				ti.Columns[3].Default = "'unknown'" // note STRING DEFAULT 'unknown'
+				return ti
+			}(),
+			fields: []arrow.Field{putTSField(ms)},
+			row:    []any{int64(3)},
+			want: []table.Value{table.Null(), table.TimestampMillisecondValue(3), table.Null(),
+				table.StringValue("unknown"), table.Int64Value(42)},
+		},
+		{
 			name:   "NULL time index in a field declared nullable",
 			table:  putCPUTable("t"),
 			fields: []arrow.Field{f("ts", ms)},
