@@ -193,13 +193,14 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, version *string)
 
 	// Reserve memory before decompressing: a refused request costs no
 	// decompression or translation.
+	var reserved int64
 	if h.budget != nil {
-		need := estimateNeed(body, enc, h.cfg.MaxDecompressedBytes)
-		if err := h.budget.Acquire(ctx, need, h.cfg.InflightWait); err != nil {
+		reserved = estimateNeed(body, enc, h.cfg.MaxDecompressedBytes)
+		if err := h.budget.Acquire(ctx, reserved, h.cfg.InflightWait); err != nil {
 			code, ra := Status(err, h.cfg.RetryAfter)
 			return h.fail(w, code, ra, "cannot take remote-write request of "+sizeString(len(body))+": "+err.Error(), err, isV2)
 		}
-		defer h.budget.Release(need)
+		defer func() { h.budget.Release(reserved) }()
 	}
 	opts := h.cfg.Translate
 	opts.Version, opts.Encoding = v, enc
@@ -221,12 +222,17 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, version *string)
 	}
 	h.metrics.count(*version, out)
 	if h.budget != nil {
-		more := writeNeed(out)
-		if err := h.budget.Acquire(ctx, more, h.cfg.InflightWait); err != nil {
-			code, ra := Status(err, h.cfg.RetryAfter)
-			return h.fail(w, code, ra, "cannot take remote-write request of "+sizeString(len(body))+": "+err.Error(), err, isV2)
+		// True the reservation up to what the request really holds.
+		if actual := actualNeed(len(body), out); actual < reserved {
+			h.budget.Release(reserved - actual)
+			reserved = actual
+		} else if actual > reserved {
+			if err := h.budget.Acquire(ctx, actual-reserved, h.cfg.InflightWait); err != nil {
+				code, ra := Status(err, h.cfg.RetryAfter)
+				return h.fail(w, code, ra, "cannot take remote-write request of "+sizeString(len(body))+": "+err.Error(), err, isV2)
+			}
+			reserved = actual
 		}
-		defer h.budget.Release(more)
 	}
 
 	if err := h.next.Consume(ctx, out); err != nil {
