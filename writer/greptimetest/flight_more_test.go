@@ -144,12 +144,19 @@ func TestDoPutMetricLogicalTable(t *testing.T) {
 		t.Fatalf("rows = %v", rows)
 	}
 
+	// The physical table takes only the engine's own encoded batches.
+	p = openPut(t, putDial(t, s.Addr()))
+	p.mustRecv()
+	putWrite(t, p.writer("phy", sc), mem, sc, 1, []any{"h1", int64(1), 1.0, "eu"})
+	_, err := p.recv()
+	putWantStatus(t, p, err, codes.InvalidArgument, int(StatusInvalidArguments), "Column not found, column: __primary_key")
+
 	// A label the physical table lacks must go through a row insert first.
 	sc = arrow.NewSchema([]arrow.Field{f("host", arrow.BinaryTypes.String), ts, f(greptimeValue, arrow.PrimitiveTypes.Float64), f("region", arrow.BinaryTypes.String)}, nil)
 	p = openPut(t, putDial(t, s.Addr()))
 	p.mustRecv()
 	putWrite(t, p.writer("up", sc), mem, sc, 1, []any{"h1", int64(2), 1.0, "r1"})
-	_, err := p.recv()
+	_, err = p.recv()
 	putWantStatus(t, p, err, codes.NotFound, int(StatusTableColumnNotFound), "Column region not found in logical region 4402341478400(1025, 0)")
 }
 
