@@ -121,7 +121,7 @@ func simulateSensors(ctx context.Context, c *writer.Client, o options, out io.Wr
 	var total uint32
 	var worst, sum time.Duration
 	sent := 0
-	for o.iterations <= 0 || sent < o.iterations {
+	for {
 		b.Reset(true)
 		now := time.Now()
 		for s := 0; s < o.sensors; s++ {
@@ -136,8 +136,8 @@ func simulateSensors(ctx context.Context, c *writer.Client, o options, out io.Wr
 		n, err := c.Write(ctx, b)
 		lat := time.Since(start)
 		if err != nil {
-			if ctx.Err() != nil {
-				break
+			if ended(ctx) {
+				break // -duration elapsed or interrupted mid-insert
 			}
 			return fmt.Errorf("insert %d: %w", sent+1, err)
 		}
@@ -149,16 +149,33 @@ func simulateSensors(ctx context.Context, c *writer.Client, o options, out io.Wr
 		if o.iterations > 0 && sent >= o.iterations {
 			break
 		}
-		select {
-		case <-ctx.Done():
-		case <-tick.C:
-			continue
+		if !waitTick(ctx, tick) {
+			break
 		}
-		break
 	}
 	if sent > 0 {
 		fmt.Fprintf(out, "sensor_readings: %d inserts, %d rows, mean latency %v, worst %v\n",
 			sent, total, (sum / time.Duration(sent)).Round(time.Microsecond), worst.Round(time.Microsecond))
 	}
 	return nil
+}
+
+// waitTick waits for the next tick; false when ctx ended first.
+func waitTick(ctx context.Context, tick *time.Ticker) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-tick.C:
+		return true
+	}
+}
+
+// ended reports whether ctx is done or past its deadline: gRPC's own
+// deadline timer may fail a call an instant before ctx reports it.
+func ended(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	dl, ok := ctx.Deadline()
+	return ok && !time.Now().Before(dl)
 }

@@ -30,3 +30,15 @@ func TestFlagsMustEnd(t *testing.T) {
 		t.Error("a run without -duration or -iterations was accepted")
 	}
 }
+
+func TestRunEmbeddedUntilDuration(t *testing.T) {
+	var out bytes.Buffer
+	// The deadline may fall in the middle of an insert: that ends the run
+	// cleanly instead of failing it.
+	if err := run(context.Background(), []string{"-embedded", "-duration", "120ms", "-interval", "10ms"}, &out); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "sensor_readings: ") {
+		t.Errorf("no summary:\n%s", out.String())
+	}
+}
