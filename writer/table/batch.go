@@ -260,7 +260,9 @@ func (b *Batch) Reset(keepSchema bool) {
 		b.cols[i] = nil
 	}
 	b.cols = b.cols[:0]
-	b.index = nil
+	// Keep the index map's storage: a pooled batch usually gets the same
+	// columns again.
+	clear(b.index)
 }
 
 // ErrInvalid marks client-side validation failures of a batch.
