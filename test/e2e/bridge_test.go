@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -56,61 +55,65 @@ var (
 // fails the test unless the bridge exits 0 within 30 s.
 func startBridge(t *testing.T, env ...string) *bridge {
 	t.Helper()
-	cmd := exec.Command(bridgeBin, "-dev")
+	return launchBridge(t, true, env)
+}
+
+// startBridgeAgainst runs the bridge binary without -dev, writing to the
+// GreptimeDB-compatible server at endpoint.
+func startBridgeAgainst(t *testing.T, endpoint string, env ...string) *bridge {
+	t.Helper()
+	return launchBridge(t, false, append(env, "GREPTIME_BRIDGE_GREPTIMEDB_ENDPOINTS="+endpoint))
+}
+
+// started is the bridge's "bridge started" log line (slog text format).
+var started = regexp.MustCompile(`msg="bridge started" http=(\S+) grpc=(\S+)`)
+
+func launchBridge(t *testing.T, dev bool, env []string) *bridge {
+	t.Helper()
+	var args []string
+	if dev {
+		args = append(args, "-dev")
+	}
+	cmd := exec.Command(bridgeBin, args...)
 	cmd.Env = append(os.Environ(), "GREPTIME_BRIDGE_LISTEN_HTTP=127.0.0.1:0", "GREPTIME_BRIDGE_LISTEN_GRPC=127.0.0.1:0")
 	cmd.Env = append(cmd.Env, env...)
+	stdout := &lockedBuffer{}
 	b := &bridge{cmd: cmd, stderr: &lockedBuffer{}}
-	cmd.Stderr = b.stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cmd.Stdout, cmd.Stderr = stdout, b.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start bridge: %v", err)
 	}
 	exited := make(chan error, 1)
-	printed := make(chan string, 1)
-	go func() {
-		// Read the banner, then keep draining stdout so the bridge never
-		// blocks on a full pipe.
-		var seen strings.Builder
-		r := bufio.NewReader(out)
-		sent := false
-		for {
-			line, err := r.ReadString('\n')
-			seen.WriteString(line)
-			if !sent && devAddrs.MatchString(seen.String()) {
-				printed <- seen.String()
-				sent = true
-			}
-			if err != nil {
-				if !sent {
-					printed <- seen.String()
+	go func() { exited <- cmd.Wait() }()
+	// In -dev mode the addresses are printed on stdout; otherwise they
+	// are in the "bridge started" log line.
+	deadline := time.After(30 * time.Second)
+	for b.HTTP == "" {
+		if dev {
+			if m := devAddrs.FindStringSubmatch(stdout.String()); m != nil {
+				b.HTTP, b.GRPC = m[1], m[2]
+				if m := devServer.FindStringSubmatch(stdout.String()); m != nil {
+					b.DB = m[1]
 				}
-				_, _ = io.Copy(io.Discard, r)
-				break
 			}
+		} else if m := started.FindStringSubmatch(b.stderr.String()); m != nil {
+			b.HTTP, b.GRPC = m[1], m[2]
 		}
-		exited <- cmd.Wait()
-	}()
-	var banner string
-	select {
-	case banner = <-printed:
-	case <-time.After(30 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Fatalf("bridge printed no addresses within 30s; stderr:\n%s", b.stderr.String())
-	}
-	m := devAddrs.FindStringSubmatch(banner)
-	if m == nil {
-		_ = cmd.Process.Kill()
-		t.Fatalf("bridge exited before printing addresses; stdout %q stderr:\n%s", banner, b.stderr.String())
-	}
-	b.HTTP, b.GRPC = m[1], m[2]
-	if m := devServer.FindStringSubmatch(banner); m != nil {
-		b.DB = m[1]
+		if b.HTTP != "" {
+			break
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("bridge exited (%v) before printing its addresses; stdout %q stderr:\n%s", err, stdout.String(), b.stderr.String())
+		case <-deadline:
+			_ = cmd.Process.Kill()
+			<-exited
+			t.Fatalf("bridge printed no addresses within 30s; stderr:\n%s", b.stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 	if !strings.HasPrefix(b.HTTP, "127.0.0.1:") || !strings.HasPrefix(b.GRPC, "127.0.0.1:") {
-		t.Errorf("dev mode listens beyond loopback: http %s grpc %s", b.HTTP, b.GRPC)
+		t.Errorf("the bridge listens beyond loopback: http %s grpc %s", b.HTTP, b.GRPC)
 	}
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
