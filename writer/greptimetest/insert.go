@@ -165,6 +165,13 @@ func (s *Server) createOrAlterOnDemand(k dbKey, h hints, reqs []*gpb.RowInsertRe
 			}
 		}
 	}
+	for i := range creates {
+		opts := h.tableOptions(physical)
+		if err := validateTableOptions(opts, physical == ""); err != nil {
+			return err
+		}
+		creates[i].Options = opts
+	}
 	for _, ti := range creates {
 		if s.table(k, ti.Name) != nil {
 			// create_if_not_exists: a second request for the same new table
@@ -174,13 +181,11 @@ func (s *Server) createOrAlterOnDemand(k dbKey, h hints, reqs []*gpb.RowInsertRe
 		if physical != "" {
 			ti.Engine = "metric"
 			ti.PhysicalTable = physical
-			ti.Options = h.tableOptions(physical)
 			s.addTable(k, ti)
 			s.widenPhysical(k, physical, ti.Columns)
 			continue
 		}
 		ti.Engine = "mito"
-		ti.Options = h.tableOptions("")
 		s.addTable(k, ti)
 	}
 	for _, a := range alters {

@@ -54,6 +54,10 @@ func (s *Server) sqlCreateTable(k dbKey, p *parser) (uint32, error) {
 		}
 		return 0, newErr(StatusTableAlreadyExists, "Table already exists: `%s.%s.%s`", tk.catalog, tk.schema, name)
 	}
+	// create_table_info parses option values after the existence check.
+	if err := validateTableOptions(ti.Options, ti.Engine != "metric"); err != nil {
+		return 0, err
+	}
 	if ti.Engine == "metric" {
 		// verify_region_create_request (metric-engine/src/engine/create.rs):
 		// exactly one of physical_metric_table / on_physical_table.
