@@ -40,7 +40,13 @@ func (r *Receiver) grpcProcess(ctx context.Context, signal string, payload any, 
 		if err != nil {
 			return 0, "", err
 		}
-		return r.process(ctx, signal, payload, &opts, size)
+		// gRPC has decoded the message already (bounded by the server's
+		// maximum message size); reserve for the rest once translated.
+		var reserved int64
+		if r.budget != nil {
+			defer func() { r.budget.Release(reserved) }()
+		}
+		return r.process(ctx, signal, payload, &opts, size, &reserved)
 	}()
 	code := "OK"
 	if err != nil {

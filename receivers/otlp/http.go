@@ -3,6 +3,7 @@ package otlp
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -79,6 +80,17 @@ func (r *Receiver) handleHTTP(w http.ResponseWriter, req *http.Request, signal s
 		return r.httpError(w, respCT, code, ra, err)
 	}
 	body, err := readLimited(req.Body, r.cfg.MaxRequestBytes)
+	var reserved int64
+	if err == nil && r.budget != nil {
+		// Reserve before decompressing and decoding, so a refused request
+		// costs almost nothing.
+		reserved = int64(len(body)) + decodeFactor*decodedSize(body, enc, r.cfg.MaxDecompressedBytes)
+		if aerr := r.budget.Acquire(req.Context(), reserved, r.cfg.BudgetWait); aerr != nil {
+			code, ra := HTTPStatus(aerr, r.cfg.RetryAfter)
+			return r.httpError(w, respCT, code, ra, fmt.Errorf("cannot take OTLP %s request: %w", signal, aerr))
+		}
+		defer func() { r.budget.Release(reserved) }()
+	}
 	if err == nil {
 		body, err = decompress(body, enc, r.cfg.MaxDecompressedBytes)
 	}
@@ -93,7 +105,7 @@ func (r *Receiver) handleHTTP(w http.ResponseWriter, req *http.Request, signal s
 	if err != nil {
 		return r.httpError(w, respCT, http.StatusBadRequest, 0, fmt.Errorf("cannot decode OTLP %s request of %d bytes: %w", signal, len(body), err))
 	}
-	rejected, msg, err := r.process(req.Context(), signal, payload, &opts, len(body))
+	rejected, msg, err := r.process(req.Context(), signal, payload, &opts, len(body), &reserved)
 	if err != nil {
 		code, ra := HTTPStatus(err, r.cfg.RetryAfter)
 		if code >= 500 {
@@ -256,4 +268,28 @@ func encodeResponse(signal string, rejected int64, msg string, isJSON bool) ([]b
 		return m.MarshalJSON()
 	}
 	return m.MarshalProto()
+}
+
+// decodedSize reads the decompressed size a body announces: gzip's ISIZE
+// trailer (modulo 4 GiB) or a zstd frame's content size; otherwise it
+// assumes the largest allowed, and a plain body is its own size.
+func decodedSize(body []byte, enc string, limit int64) int64 {
+	n := limit
+	switch enc {
+	case "", "identity":
+		n = int64(len(body))
+	case "gzip":
+		if len(body) >= 18 {
+			n = int64(binary.LittleEndian.Uint32(body[len(body)-4:]))
+		}
+	case "zstd":
+		var h zstd.Header
+		if err := h.Decode(body); err == nil && h.HasFCS {
+			n = int64(h.FrameContentSize)
+		}
+	}
+	if n > limit {
+		n = limit
+	}
+	return n
 }

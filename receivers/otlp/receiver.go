@@ -93,6 +93,14 @@ func New(cfg Config, next Consumer, budget *pipeline.Budget, sel *dbselect.Selec
 	return r
 }
 
+// bytesPerCell is what the row-insert conversion holds per value while a
+// batch is written (see receivers/promrw).
+const bytesPerCell = 96
+
+// decodeFactor bounds how many times its decompressed size an OTLP request
+// holds while decoded, translated and written; reserved before decoding.
+const decodeFactor = 16
+
 // signal names, used in metrics and messages.
 const (
 	sigMetrics = "metrics"
@@ -134,7 +142,8 @@ func (r *Receiver) options(signal string, get func(string) string, queryDB strin
 
 // process translates one decoded payload and writes it. It returns how many
 // items were rejected (partial success) and why.
-func (r *Receiver) process(ctx context.Context, signal string, payload any, opts *totlp.RequestOptions, wireBytes int) (rejected int64, msg string, err error) {
+// The caller releases *reserved, the budget bytes held for the request.
+func (r *Receiver) process(ctx context.Context, signal string, payload any, opts *totlp.RequestOptions, wireBytes int, reserved *int64) (rejected int64, msg string, err error) {
 	c := r.convs.Get().(*totlp.Converter)
 	out := r.outs.Get().(*translate.Output)
 	defer func() {
@@ -159,14 +168,22 @@ func (r *Receiver) process(ctx context.Context, signal string, payload any, opts
 	rejected, msg = dropped(out)
 	r.metrics.received(signal, out)
 	if r.budget != nil {
+		// True the reservation made before decoding (HTTP) up to what the
+		// request holds: its body, its batches and their row-insert
+		// conversion.
 		need := int64(wireBytes)
 		for _, b := range out.Batches {
-			need += int64(b.ByteSize())
+			need += int64(b.ByteSize()) + int64(b.Rows())*int64(b.NumColumns())*bytesPerCell
 		}
-		if err := r.budget.Acquire(ctx, need, r.cfg.BudgetWait); err != nil {
-			return 0, "", err
+		if need < *reserved {
+			r.budget.Release(*reserved - need)
+			*reserved = need
+		} else if need > *reserved {
+			if err := r.budget.Acquire(ctx, need-*reserved, r.cfg.BudgetWait); err != nil {
+				return 0, "", err
+			}
+			*reserved = need
 		}
-		defer r.budget.Release(need)
 	}
 	if err := r.next.Consume(ctx, out); err != nil {
 		return 0, "", err

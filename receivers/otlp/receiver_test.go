@@ -44,6 +44,10 @@ type env struct {
 }
 
 func setup(t *testing.T, mutate func(*otlp.Config)) *env {
+	return setupBudget(t, mutate, nil)
+}
+
+func setupBudget(t *testing.T, mutate func(*otlp.Config), budget *pipeline.Budget) *env {
 	t.Helper()
 	srv := greptimetest.StartT(t, greptimetest.Options{})
 	c, err := writer.NewClient(writer.DefaultConfig(srv.Addr()))
@@ -56,7 +60,7 @@ func setup(t *testing.T, mutate func(*otlp.Config)) *env {
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	r := otlp.New(cfg, p, nil, &dbselect.Selector{Default: "public"}, nil, nil, nil)
+	r := otlp.New(cfg, p, budget, &dbselect.Selector{Default: "public"}, nil, nil, nil)
 	mux := http.NewServeMux()
 	r.Register(mux)
 	hs := httptest.NewServer(mux)
@@ -293,5 +297,29 @@ func TestGRPCAllSignals(t *testing.T) {
 	}
 	if !hasRetryInfo {
 		t.Fatalf("no RetryInfo in %v", st.Details())
+	}
+}
+
+func TestBudgetFullAnswersUnavailable(t *testing.T) {
+	budget := pipeline.NewBudget(64<<20, 2*time.Second)
+	e := setupBudget(t, func(c *otlp.Config) { c.BudgetWait = 10 * time.Millisecond }, budget)
+	if err := budget.Acquire(context.Background(), 64<<20, 0); err != nil {
+		t.Fatal(err)
+	}
+	pb, _ := pmetricotlp.NewExportRequestFromMetrics(gauges(3)).MarshalProto()
+	resp, _ := post(t, e.url+"/v1/metrics", "application/x-protobuf", "", pb, nil)
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") != "2" {
+		t.Fatalf("HTTP: %d Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	_, err := pmetricotlp.NewGRPCClient(e.conn).Export(context.Background(), pmetricotlp.NewExportRequestFromMetrics(gauges(3)))
+	if status.Code(err) != codes.Unavailable {
+		t.Fatalf("gRPC: %v", err)
+	}
+	budget.Release(64 << 20)
+	if resp, _ := post(t, e.url+"/v1/metrics", "application/x-protobuf", "", pb, nil); resp.StatusCode != 200 {
+		t.Fatalf("after release: %d", resp.StatusCode)
+	}
+	if budget.Used() != 0 {
+		t.Fatalf("budget leaked %d bytes", budget.Used())
 	}
 }
