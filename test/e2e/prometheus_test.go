@@ -197,3 +197,71 @@ func sameLabels(prom, tags map[string]string) bool {
 	}
 	return count == len(tags)
 }
+
+// TestPrometheusRoutingThreshold lowers the routing threshold to 8 rows
+// and checks, table by table, that Prometheus's self-scrape is routed by
+// each table's rows per flush: with one queue shard and one scrape a
+// second, a table's flushed batch is one scrape of its series.
+func TestPrometheusRoutingThreshold(t *testing.T) {
+	const threshold = 8
+	b := startBridge(t, "GREPTIME_BRIDGE_PIPELINE_FLUSH_INTERVAL=50ms",
+		"GREPTIME_BRIDGE_PIPELINE_BULK_THRESHOLD_ROWS="+strconv.Itoa(threshold))
+	p := startPrometheus(t, b)
+	waitFor(t, 90*time.Second, func() string {
+		if n := b.tables(t, "")["up"].Rows; n < 12 {
+			return fmt.Sprintf("up has %d rows, waiting for 12 scrapes", n)
+		}
+		return ""
+	})
+	// Series per metric now, and every series seen in the whole run.
+	now := promCountByName(t, p, `count by (__name__) ({job="prometheus"})`)
+	ever := promCountByName(t, p, `count by (__name__) (last_over_time({job="prometheus"}[15m]))`)
+	tables := b.tables(t, "")
+	deep, shallow := 0, 0
+	for name, series := range ever {
+		ti, ok := tables[name]
+		if !ok {
+			continue // not sent yet, or not stored (e.g. a stale series)
+		}
+		ins, bulk := ti.ByPath["row-insert"], ti.ByPath["bulk"]
+		switch {
+		case series*2 < threshold:
+			// Even two scrapes coalesced stay under the threshold.
+			shallow++
+			if bulk != 0 {
+				t.Errorf("%s: %d series, %d rows by bulk, want row inserts only (by path %v)", name, series, bulk, ti.ByPath)
+			}
+		case now[name] == series && series >= threshold:
+			// Every scrape carries all its series: after the first
+			// batch (one scrape), all of it goes by bulk.
+			deep++
+			afterFirst := ins + bulk - series
+			if afterFirst <= 0 || bulk*10 < afterFirst*9 {
+				t.Errorf("%s: %d series, %d rows by insert and %d by bulk; want at least 90%% of the rows after the first batch by bulk",
+					name, series, ins, bulk)
+			}
+		}
+	}
+	if deep < 3 || shallow < 100 {
+		t.Errorf("%d deep and %d shallow tables compared; want at least 3 and 100", deep, shallow)
+	}
+	t.Logf("threshold %d: %d tables at or above it by bulk, %d far below it by row insert", threshold, deep, shallow)
+}
+
+// promCountByName runs a query that yields one number per __name__.
+func promCountByName(t *testing.T, p *promServer, q string) map[string]int {
+	t.Helper()
+	res, err := p.query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, s := range res {
+		n, err := strconv.Atoi(fmt.Sprint(s.Value[1]))
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		out[s.Metric["__name__"]] = n
+	}
+	return out
+}
