@@ -31,11 +31,11 @@ func parseColumnDef(p *parser) (c ColumnInfo, timeIndex, primaryKey bool, err er
 				err = syntaxErr("Expected: a comment string, found: %s", t.text)
 			}
 		case p.acceptKw("fulltext", "index"), p.acceptKw("fulltext"):
-			err = columnIndex(p, &c, "fulltext")
+			err = sqlColumnIndex(p, &c, "fulltext")
 		case p.acceptKw("skipping", "index"):
-			err = columnIndex(p, &c, "skipping_index")
+			err = sqlColumnIndex(p, &c, "skipping_index")
 		case p.acceptKw("inverted", "index"):
-			err = columnIndex(p, &c, "inverted_index")
+			err = sqlColumnIndex(p, &c, "inverted_index")
 		default:
 			return
 		}
@@ -45,9 +45,9 @@ func parseColumnDef(p *parser) (c ColumnInfo, timeIndex, primaryKey bool, err er
 	}
 }
 
-// columnIndex records a column index option and its WITH options as
+// sqlColumnIndex records a column index option and its WITH options as
 // column options "<kind>" = "true" and "<kind>.<key>" = value.
-func columnIndex(p *parser, c *ColumnInfo, kind string) error {
+func sqlColumnIndex(p *parser, c *ColumnInfo, kind string) error {
 	if c.Options == nil {
 		c.Options = map[string]string{}
 	}
