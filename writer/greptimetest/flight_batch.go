@@ -27,7 +27,13 @@ func (f *flightService) writeBatch(db dbKey, name string, rec arrow.RecordBatch)
 		}
 		phys = &p
 	}
-	plan, err := planBulk(ti, phys, f.s.flightRegion(db, name), rec)
+	region := f.s.flightRegion(db, name)
+	var plan bulkPlan
+	if phys != nil {
+		plan, err = planLogical(ti, *phys, region, f.s.flightRegion(db, phys.Name), rec)
+	} else {
+		plan, err = planMito(ti, region, rec)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -64,70 +70,93 @@ type bulkPlan struct {
 	getters []valueGetter
 }
 
-// planBulk applies, in the server's order, the checks a batch meets on its
-// way to the memtable:
+// planMito applies, in the server's order, the checks a batch meets on its
+// way to a mito memtable:
 //
-//  1. metric-engine logical tables: every batch column must exist in the
-//     physical table (metric-engine/src/engine/bulk_insert.rs
-//     resolve_tag_columns_from_metadata, ColumnNotFound, §3.5);
-//  2. the time index must be present
-//     (mito2/src/worker/handle_bulk_insert.rs handle_bulk_insert_batch);
-//  3. it must be an Arrow timestamp: the real server unwraps
-//     timestamp_array_to_primitive there and panics its region worker
-//     (§7.4); the test server answers Internal instead;
-//  4. table columns missing from the batch are filled with their DEFAULT
+//  1. the time index must be present and an Arrow timestamp (bulkCheckTimeIndex);
+//  2. table columns missing from the batch are filled with their DEFAULT
 //     or NULL, and a NOT NULL one without default is refused
 //     (mito2/src/memtable/bulk/part.rs BulkPart::fill_missing_columns);
-//     logical tables skip this, their requests carry an aligned schema
-//     version;
-//  5. the batch is rebuilt in the region's flat layout (tags in primary-key
+//  3. the batch is rebuilt in the region's flat layout (tags in primary-key
 //     order, fields, time index) with RecordBatch::try_new
 //     (part.rs convert_bulk_part): nullability, then exact types; string
 //     tags are cast, so any string layout passes (§7.2); batch columns the
 //     table lacks are never picked, so they are dropped silently (§7.3).
-func planBulk(ti TableInfo, phys *TableInfo, region string, rec arrow.RecordBatch) (bulkPlan, error) {
+func planMito(ti TableInfo, region string, rec arrow.RecordBatch) (bulkPlan, error) {
 	sc := rec.Schema()
-	if phys != nil {
-		for _, fl := range sc.Fields() {
-			if _, ok := phys.Column(fl.Name); !ok {
-				return bulkPlan{}, newErr(StatusTableColumnNotFound, "Column %s not found in logical region %s", fl.Name, region)
-			}
-		}
-	}
-	tsIdx := sc.FieldIndices(ti.TimeIndex)
-	if len(tsIdx) == 0 {
-		return bulkPlan{}, newErr(StatusInvalidArguments, "Invalid request to region %s, reason: timestamp column `%s` not found", region, ti.TimeIndex)
-	}
-	if _, ok := sc.Field(tsIdx[0]).Type.(*arrow.TimestampType); !ok {
-		return bulkPlan{}, &Error{Code: StatusInternal, Msg: "time index " + ti.TimeIndex + " is " + rustType(sc.Field(tsIdx[0]).Type) + ", not a timestamp: the real server panics its region worker"}
+	if err := bulkCheckTimeIndex(sc, ti.TimeIndex, region); err != nil {
+		return bulkPlan{}, err
 	}
 	if ti.Options["physical_metric_table"] != "" {
 		return bulkPlan{}, physicalBulk(sc)
 	}
-	// convert_bulk_part looks columns up in a name → index map built in
-	// field order, so the last of duplicate names wins.
+	index := bulkColumnIndex(sc)
+	for _, c := range ti.Columns {
+		// The storage fills the DEFAULT, or NULL, of every column not
+		// written (create_default_vector).
+		if _, ok := index[c.Name]; !ok && !c.Nullable && c.Default == "" {
+			return bulkPlan{}, newErr(StatusInvalidArguments, "Invalid request to region %s, reason: column %s does not have default value", region, c.Name)
+		}
+	}
+	layout := bulkFlatLayout(ti)
+	getters, err := bulkRebuild(layout, index, rec)
+	if err != nil {
+		return bulkPlan{}, err
+	}
+	var plan bulkPlan
+	for i, c := range layout {
+		if getters[i] != nil {
+			plan.names = append(plan.names, c.Name)
+			plan.getters = append(plan.getters, getters[i])
+		}
+	}
+	return plan, nil
+}
+
+// bulkCheckTimeIndex is the region worker's first look at a batch
+// (mito2/src/worker/handle_bulk_insert.rs handle_bulk_insert_batch): the
+// time index must be present, found by name (first match), and be an
+// Arrow timestamp. The real server unwraps timestamp_array_to_primitive
+// there and panics its region worker on anything else (§7.4); the test
+// server answers Internal instead.
+func bulkCheckTimeIndex(sc *arrow.Schema, ts, region string) error {
+	idx := sc.FieldIndices(ts)
+	if len(idx) == 0 {
+		return newErr(StatusInvalidArguments, "Invalid request to region %s, reason: timestamp column `%s` not found", region, ts)
+	}
+	if t := sc.Field(idx[0]).Type; t.ID() != arrow.TIMESTAMP {
+		return &Error{Code: StatusInternal, Msg: "time index " + ts + " is " + rustType(t) + ", not a timestamp: the real server panics its region worker"}
+	}
+	return nil
+}
+
+// bulkColumnIndex maps names to batch columns the way convert_bulk_part does:
+// a map built in field order, so the last of duplicate names wins.
+func bulkColumnIndex(sc *arrow.Schema) map[string]int {
 	index := make(map[string]int, sc.NumFields())
 	for i, fl := range sc.Fields() {
 		index[fl.Name] = i
 	}
-	if phys == nil {
-		for _, c := range ti.Columns {
-			// The storage fills the DEFAULT, or NULL, of every column not
-			// written (create_default_vector).
-			if _, ok := index[c.Name]; !ok && !c.Nullable && c.Default == "" {
-				return bulkPlan{}, newErr(StatusInvalidArguments, "Invalid request to region %s, reason: column %s does not have default value", region, c.Name)
-			}
-		}
-	}
-	layout := flatLayout(ti)
+	return index
+}
+
+// bulkRebuild checks the batch columns of layout as RecordBatch::try_new does
+// when convert_bulk_part builds the region batch: first NULLs in
+// non-nullable columns (the time index, NOT NULL fields), then exact types,
+// reporting the position in layout. Columns absent from the batch were
+// filled with correct values and are skipped. String TAG columns are cast
+// to Dictionary(UInt32, Utf8), so any string layout passes. It returns one
+// getter per layout column, nil for absent ones.
+func bulkRebuild(layout []ColumnInfo, index map[string]int, rec arrow.RecordBatch) ([]valueGetter, error) {
+	const prefix = "Failed to create RecordBatch from vectors: Invalid argument error: "
 	for _, c := range layout {
 		i, ok := index[c.Name]
 		nullable := c.Nullable && c.Semantic != table.Timestamp
 		if ok && !nullable && rec.Column(i).NullN() > 0 {
-			return bulkPlan{}, newErr(StatusUnexpected, "Failed to create RecordBatch from vectors: Invalid argument error: Column '%s' is declared as non-nullable but contains null values", c.Name)
+			return nil, newErr(StatusUnexpected, prefix+"Column '%s' is declared as non-nullable but contains null values", c.Name)
 		}
 	}
-	var plan bulkPlan
+	getters := make([]valueGetter, len(layout))
 	for pos, c := range layout {
 		i, ok := index[c.Name]
 		if !ok {
@@ -139,26 +168,25 @@ func planBulk(ti TableInfo, phys *TableInfo, region string, rec arrow.RecordBatc
 		if c.Semantic == table.Tag && c.Type == table.String {
 			want = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Uint32, ValueType: arrow.BinaryTypes.String}
 			if isStringType(arr.DataType()) {
-				get = getterFor(arr, c)
+				get = arrowGetter(arr, c)
 			}
 		} else if arrow.TypeEqual(want, arr.DataType()) {
-			get = getterFor(arr, c)
+			get = arrowGetter(arr, c)
 		}
 		if get == nil {
-			return bulkPlan{}, newErr(StatusUnexpected,
-				"Failed to create RecordBatch from vectors: Invalid argument error: column types must match schema types, expected %s but found %s at column index %d",
+			return nil, newErr(StatusUnexpected,
+				prefix+"column types must match schema types, expected %s but found %s at column index %d",
 				rustType(want), rustType(arr.DataType()), pos)
 		}
-		plan.names = append(plan.names, c.Name)
-		plan.getters = append(plan.getters, get)
+		getters[pos] = get
 	}
-	return plan, nil
+	return getters, nil
 }
 
-// flatLayout is the order of a region's flat memtable schema: primary-key
+// bulkFlatLayout is the order of a region's flat memtable schema: primary-key
 // columns, field columns in table order, then the time index
 // (mito2/src/sst.rs to_flat_sst_arrow_schema).
-func flatLayout(ti TableInfo) []ColumnInfo {
+func bulkFlatLayout(ti TableInfo) []ColumnInfo {
 	out := make([]ColumnInfo, 0, len(ti.Columns))
 	for _, pk := range ti.PrimaryKey {
 		if c, ok := ti.Column(pk); ok {
@@ -174,18 +202,4 @@ func flatLayout(ti TableInfo) []ColumnInfo {
 		out = append(out, c)
 	}
 	return out
-}
-
-// physicalBulk answers a bulk write into a metric engine's physical table.
-// The metric engine passes it to the data region as already in physical
-// format (metric-engine/src/engine/bulk_insert.rs
-// bulk_insert_physical_region), where convert_bulk_part looks for the
-// encoded __primary_key column that only the engine's own batcher
-// produces; without it the write fails. With it, the test server cannot
-// decode the sparse key and answers Unimplemented.
-func physicalBulk(sc *arrow.Schema) error {
-	if !sc.HasField("__primary_key") {
-		return newErr(StatusInvalidArguments, "Column not found, column: __primary_key")
-	}
-	return newErr(StatusUnsupported, "greptimetest: bulk writes of encoded rows into a physical metric table are not implemented")
 }

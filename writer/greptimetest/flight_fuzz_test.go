@@ -109,12 +109,12 @@ func TestIPCLayoutCounts(t *testing.T) {
 		{&arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}, 1, 2, 0},
 	}
 	for _, c := range cases {
-		l, err := layoutOf(arrow.NewSchema([]arrow.Field{{Name: "c", Type: c.typ}}, nil))
+		l, err := ipcLayoutOf(arrow.NewSchema([]arrow.Field{{Name: "c", Type: c.typ}}, nil))
 		if err != nil || l.nodes != c.nodes || l.buffers != c.buffers || l.views != c.views {
 			t.Errorf("%s: layout %+v, %v; want %d nodes, %d buffers, %d views", c.typ, l, err, c.nodes, c.buffers, c.views)
 		}
 	}
-	_, err := layoutOf(arrow.NewSchema([]arrow.Field{{Name: "u", Type: arrow.SparseUnionOf(nil, nil)}}, nil))
+	_, err := ipcLayoutOf(arrow.NewSchema([]arrow.Field{{Name: "u", Type: arrow.SparseUnionOf(nil, nil)}}, nil))
 	if err == nil || !strings.Contains(err.Error(), "column u") {
 		t.Errorf("union layout: %v", err)
 	}

@@ -198,7 +198,8 @@ func putWrite(t testing.TB, w *flight.Writer, mem memory.Allocator, sc *arrow.Sc
 	t.Helper()
 	rec := putRecord(t, mem, sc, rows...)
 	defer rec.Release()
-	if err := w.WriteWithAppMetadata(rec, putIDMeta(id)); err != nil {
+	// io.EOF means the server ended the stream; its status comes from Recv.
+	if err := w.WriteWithAppMetadata(rec, putIDMeta(id)); err != nil && !errors.Is(err, io.EOF) {
 		t.Fatalf("write batch %d: %v", id, err)
 	}
 }

@@ -23,9 +23,9 @@ type ipcLayout struct {
 // maxLayoutDepth is arrow-go's nesting limit for loaded arrays.
 const maxLayoutDepth = 64
 
-// layoutOf counts the layout of a schema; it fails for types whose layout
+// ipcLayoutOf counts the layout of a schema; it fails for types whose layout
 // the test server does not count (unions, run-end encoded).
-func layoutOf(sc *arrow.Schema) (ipcLayout, error) {
+func ipcLayoutOf(sc *arrow.Schema) (ipcLayout, error) {
 	var l ipcLayout
 	for _, f := range sc.Fields() {
 		if err := l.add(f.Type, 0); err != nil {

@@ -144,6 +144,32 @@ func TestDoPutMetricLogicalTable(t *testing.T) {
 		t.Fatalf("rows = %v", rows)
 	}
 
+	// Logical batches go to the data region unfilled: the value column is
+	// required; tags must be strings; the time index is checked there.
+	for _, c := range []struct {
+		fields []arrow.Field
+		row    []any
+		code   codes.Code
+		gcode  StatusCode
+		msg    string
+	}{
+		{[]arrow.Field{f("host", arrow.BinaryTypes.String), ts}, []any{"h", int64(1)},
+			codes.InvalidArgument, StatusInvalidArguments, "Column not found, column: greptime_value"},
+		{[]arrow.Field{f("host", arrow.PrimitiveTypes.Int64), ts, f(greptimeValue, arrow.PrimitiveTypes.Float64)}, []any{int64(1), int64(1), 1.0},
+			codes.InvalidArgument, StatusInvalidArguments, "Unexpected request: Tag column 'host' must be a string, given: Int64"},
+		{[]arrow.Field{f("host", arrow.BinaryTypes.String), f(greptimeValue, arrow.PrimitiveTypes.Float64)}, []any{"h", 1.0},
+			codes.InvalidArgument, StatusInvalidArguments, "Invalid request to region 4398046511104(1024, 0), reason: timestamp column `greptime_timestamp` not found"},
+		{[]arrow.Field{f("host", arrow.BinaryTypes.String), ts, f(greptimeValue, arrow.PrimitiveTypes.Int64)}, []any{"h", int64(1), int64(1)},
+			codes.Internal, StatusUnexpected, "Failed to create RecordBatch from vectors: Invalid argument error: column types must match schema types, expected Float64 but found Int64 at column index 0"},
+	} {
+		bad := arrow.NewSchema(c.fields, nil)
+		p := openPut(t, putDial(t, s.Addr()))
+		p.mustRecv()
+		putWrite(t, p.writer("up", bad), mem, bad, 1, c.row)
+		_, err := p.recv()
+		putWantStatus(t, p, err, c.code, int(c.gcode), c.msg)
+	}
+
 	// The physical table takes only the engine's own encoded batches.
 	p = openPut(t, putDial(t, s.Addr()))
 	p.mustRecv()

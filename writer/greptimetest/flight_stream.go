@@ -100,7 +100,7 @@ func openPutStream(stream flight.FlightService_DoPutServer, mem memory.Allocator
 		msgs.Release()
 		return nil, streamError(codes.InvalidArgument, "Failed to decode schema: Invalid FlightData, reason: "+err.Error())
 	}
-	msgs.layout, msgs.layoutErr = layoutOf(rd.Schema())
+	msgs.layout, msgs.layoutErr = ipcLayoutOf(rd.Schema())
 	return &putStream{table: d.GetPath()[0], msgs: msgs, reader: rd}, nil
 }
 
@@ -116,7 +116,7 @@ func (p *putStream) next() (arrow.RecordBatch, int64, error) {
 		if err := checkDecoded(rec); err != nil {
 			return nil, 0, err
 		}
-		return rec, requestID(p.msgs.meta), nil
+		return rec, putRequestID(p.msgs.meta), nil
 	}
 	err := p.reader.Err()
 	var ge *Error
@@ -159,11 +159,11 @@ func (p *putStream) release() {
 	p.msgs.Release()
 }
 
-// requestID reads DoPutMetadata.request_id; missing or unparsable metadata
+// putRequestID reads DoPutMetadata.request_id; missing or unparsable metadata
 // means 0 (flight.rs PutRecordBatchRequestStream::poll_next: .ok() and
 // unwrap_or_default). request_id is required in the JSON: serde has no
 // default for it.
-func requestID(meta []byte) int64 {
+func putRequestID(meta []byte) int64 {
 	if len(meta) == 0 {
 		return 0
 	}

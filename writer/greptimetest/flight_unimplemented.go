@@ -17,45 +17,49 @@ type flightUnimplemented struct {
 	flightpb.UnimplementedFlightServiceServer
 }
 
-func notYet() error { return status.Error(codes.Unimplemented, "Not yet implemented") }
+func flightNotYet() error { return status.Error(codes.Unimplemented, "Not yet implemented") }
 
 // Handshake is not implemented by GreptimeDB.
-func (flightUnimplemented) Handshake(flight.FlightService_HandshakeServer) error { return notYet() }
+func (flightUnimplemented) Handshake(flight.FlightService_HandshakeServer) error {
+	return flightNotYet()
+}
 
 // ListFlights is not implemented by GreptimeDB.
 func (flightUnimplemented) ListFlights(*flight.Criteria, flight.FlightService_ListFlightsServer) error {
-	return notYet()
+	return flightNotYet()
 }
 
 // GetFlightInfo is not implemented by GreptimeDB.
 func (flightUnimplemented) GetFlightInfo(context.Context, *flight.FlightDescriptor) (*flight.FlightInfo, error) {
-	return nil, notYet()
+	return nil, flightNotYet()
 }
 
 // PollFlightInfo is not implemented by GreptimeDB.
 func (flightUnimplemented) PollFlightInfo(context.Context, *flight.FlightDescriptor) (*flight.PollInfo, error) {
-	return nil, notYet()
+	return nil, flightNotYet()
 }
 
 // GetSchema is not implemented by GreptimeDB.
 func (flightUnimplemented) GetSchema(context.Context, *flight.FlightDescriptor) (*flight.SchemaResult, error) {
-	return nil, notYet()
+	return nil, flightNotYet()
 }
 
 // DoGet runs queries on GreptimeDB; the test server has none.
 func (flightUnimplemented) DoGet(*flight.Ticket, flight.FlightService_DoGetServer) error {
-	return notYet()
+	return flightNotYet()
 }
 
 // DoExchange is not implemented by GreptimeDB.
-func (flightUnimplemented) DoExchange(flight.FlightService_DoExchangeServer) error { return notYet() }
+func (flightUnimplemented) DoExchange(flight.FlightService_DoExchangeServer) error {
+	return flightNotYet()
+}
 
 // DoAction is not implemented by GreptimeDB.
 func (flightUnimplemented) DoAction(*flight.Action, flight.FlightService_DoActionServer) error {
-	return notYet()
+	return flightNotYet()
 }
 
 // ListActions is not implemented by GreptimeDB.
 func (flightUnimplemented) ListActions(*flight.Empty, flight.FlightService_ListActionsServer) error {
-	return notYet()
+	return flightNotYet()
 }

@@ -14,10 +14,10 @@ import (
 // value owns its bytes: Arrow buffers are released after each batch.
 type valueGetter func(i int) table.Value
 
-// getterFor returns the reader for a column whose Arrow type has already
+// arrowGetter returns the reader for a column whose Arrow type has already
 // been matched against c (see arrowTypeOf). It returns nil for a layout it
 // cannot read, which the caller reports as a type mismatch.
-func getterFor(arr arrow.Array, c ColumnInfo) valueGetter {
+func arrowGetter(arr arrow.Array, c ColumnInfo) valueGetter {
 	nullable := func(get valueGetter) valueGetter {
 		if arr.NullN() == 0 {
 			return get
@@ -60,7 +60,7 @@ func getterFor(arr arrow.Array, c ColumnInfo) valueGetter {
 	case *array.StringView:
 		return nullable(func(i int) table.Value { return table.StringValue(strings.Clone(a.Value(i))) })
 	case *array.Binary:
-		return nullable(binaryGetter(t, a.Value))
+		return nullable(arrowBinaryGetter(t, a.Value))
 	case *array.Date32:
 		return nullable(func(i int) table.Value { return table.DateValue(int32(a.Value(i))) })
 	case *array.Timestamp:
@@ -95,10 +95,10 @@ func getterFor(arr arrow.Array, c ColumnInfo) valueGetter {
 	return nil
 }
 
-// binaryGetter reads a Binary column as BINARY, JSON or VECTOR. JSON bytes
+// arrowBinaryGetter reads a Binary column as BINARY, JSON or VECTOR. JSON bytes
 // are kept as the text the client sent: whether the real bulk path turns
 // them into JSONB is not confirmed (greptimedb-protocol.md §3.4, §6).
-func binaryGetter(t table.DataType, value func(int) []byte) valueGetter {
+func arrowBinaryGetter(t table.DataType, value func(int) []byte) valueGetter {
 	switch t {
 	case table.JSON:
 		return func(i int) table.Value { return table.JSONValue(string(value(i))) }

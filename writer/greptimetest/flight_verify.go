@@ -141,11 +141,11 @@ func verifyMessage(header, body []byte, layout *ipcLayout) error {
 // and compressed ones claim a bounded decompressed size.
 func verifyRecordBatch(rb fbTable, body []byte, layout ipcLayout) error {
 	if _, n, err := rb.vector(1, 16); err != nil || n < layout.nodes { // nodes
-		return orShort(err, "field nodes", n, layout.nodes)
+		return fbShort(err, "field nodes", n, layout.nodes)
 	}
 	vstart, vn, err := rb.vector(4, 8) // variadicBufferCounts
 	if err != nil || vn < layout.views {
-		return orShort(err, "variadic buffer counts", vn, layout.views)
+		return fbShort(err, "variadic buffer counts", vn, layout.views)
 	}
 	need := layout.buffers
 	for i := 0; i < layout.views; i++ {
@@ -157,7 +157,7 @@ func verifyRecordBatch(rb fbTable, body []byte, layout ipcLayout) error {
 	}
 	start, n, err := rb.vector(2, 16) // buffers: {offset i64, length i64}
 	if err != nil || n < need {
-		return orShort(err, "buffers", n, need)
+		return fbShort(err, "buffers", n, need)
 	}
 	compAt, err := rb.field(3)
 	if err != nil {
@@ -188,9 +188,9 @@ func verifyRecordBatch(rb fbTable, body []byte, layout ipcLayout) error {
 	return nil
 }
 
-// orShort returns err, or a message saying a vector holds fewer entries
+// fbShort returns err, or a message saying a vector holds fewer entries
 // than the schema needs.
-func orShort(err error, what string, got, want int) error {
+func fbShort(err error, what string, got, want int) error {
 	if err != nil {
 		return err
 	}
