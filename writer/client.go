@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
@@ -72,7 +73,7 @@ func (c *Client) dialOptions() []grpc.DialOption {
 	opts := []grpc.DialOption{
 		grpc.WithTransportCredentials(creds),
 		grpc.WithDefaultCallOptions(callOpts...),
-		grpc.WithConnectParams(grpc.ConnectParams{Backoff: backoff.DefaultConfig, MinConnectTimeout: c.cfg.ConnectTimeout}),
+		grpc.WithConnectParams(grpc.ConnectParams{Backoff: reconnectBackoff, MinConnectTimeout: c.cfg.ConnectTimeout}),
 	}
 	if c.cfg.KeepaliveTime > 0 {
 		opts = append(opts, grpc.WithKeepaliveParams(keepalive.ClientParameters{
@@ -81,6 +82,11 @@ func (c *Client) dialOptions() []grpc.DialOption {
 	}
 	return append(opts, c.cfg.DialOptions...)
 }
+
+// reconnectBackoff is gRPC's default reconnect backoff with the ceiling
+// lowered from 120s to 10s: a GreptimeDB endpoint that restarts is back in
+// seconds, and a client should notice within about that long.
+var reconnectBackoff = backoff.Config{BaseDelay: time.Second, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 10 * time.Second}
 
 // conn returns the connection in use and its index.
 func (c *Client) conn() (*grpc.ClientConn, int) {

@@ -38,6 +38,10 @@ func (c *Client) call(ctx context.Context, retry bool, fn attemptFunc) error {
 		if serr := sleep(ctx, d); serr != nil {
 			return err
 		}
+		// The endpoint may be back while gRPC still waits out its
+		// reconnect backoff; without this the retry would fail fast.
+		cc, _ := c.conn()
+		c.wake(ctx, cc)
 	}
 }
 

@@ -95,3 +95,31 @@ func TestCallsAfterCloseFail(t *testing.T) {
 		t.Errorf("second close: %v", err)
 	}
 }
+
+// TestRetryReachesRestartedEndpoint restarts the only endpoint: the next
+// write with a retry policy must reach it at once rather than fail fast
+// while gRPC waits out its reconnect backoff.
+func TestRetryReachesRestartedEndpoint(t *testing.T) {
+	s := greptimetest.StartT(t, greptimetest.Options{})
+	cfg := writer.DefaultConfig(s.Addr())
+	cfg.ConnectTimeout = 200 * time.Millisecond
+	cfg.Retry = &writer.RetryPolicy{MaxAttempts: 3, InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond}
+	c := newClient(t, cfg)
+	ctx := ctxT(t)
+	if _, err := c.Write(ctx, cpuBatch(t, "cpu", 1, 0)); err != nil {
+		t.Fatal(err)
+	}
+	s.Stop()
+	if _, err := c.Write(ctx, cpuBatch(t, "cpu", 1, 1)); err == nil {
+		t.Fatal("write to a stopped server succeeded")
+	}
+	if err := s.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Write(ctx, cpuBatch(t, "cpu", 1, 2)); err != nil {
+		t.Fatalf("write after restart: %v", err)
+	}
+	if got := s.RowCount("public", "cpu"); got != 2 {
+		t.Errorf("server holds %d rows, want 2", got)
+	}
+}
