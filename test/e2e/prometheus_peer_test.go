@@ -23,7 +23,13 @@ type promServer struct {
 // ~1,000 samples) and a table's flushed batch is one scrape's series.
 func startPrometheus(t *testing.T, b *bridge) *promServer {
 	t.Helper()
-	bin := peer(t, "prometheus", "E2E_PROMETHEUS")
+	return startPrometheusBin(t, peer(t, "prometheus", "E2E_PROMETHEUS"), b, "")
+}
+
+// startPrometheusBin starts the prometheus at bin; rwExtra is added to
+// the remote_write entry (indented four spaces).
+func startPrometheusBin(t *testing.T, bin string, b *bridge, rwExtra string) *promServer {
+	t.Helper()
 	dir := t.TempDir()
 	addr := freeAddr(t)
 	cfg := fmt.Sprintf(`global:
@@ -44,7 +50,7 @@ remote_write:
       max_backoff: 1s
     metadata_config:
       send_interval: 2s
-`, addr, b.HTTP)
+%s`, addr, b.HTTP, rwExtra)
 	cfgPath := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
