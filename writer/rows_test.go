@@ -228,6 +228,11 @@ func TestValidateBatchRefusesBadInput(t *testing.T) {
 			_ = b.AddRow(table.TimestampMillisecondValue(2), table.VectorFromFloats([]float32{1}))
 			return b
 		}},
+		{"vector without dimension", "e", func() *table.Batch {
+			b := table.NewSchema("cpu").Timestamp("ts", table.TimestampMillisecond).Vector("e", 0).NewBatch("")
+			_ = b.AddRow(table.TimestampMillisecondValue(1), table.Null())
+			return b
+		}},
 		{"decimal precision", "d", func() *table.Batch {
 			b := table.NewSchema("cpu").Timestamp("ts", table.TimestampMillisecond).Decimal("d", 40, 2).NewBatch("")
 			_ = b.AddRow(table.TimestampMillisecondValue(1), table.Null())

@@ -167,5 +167,8 @@ func checkVector(c *table.Column, bad func(string, ...any) error) error {
 			return bad("row %d: vector has %d bytes, want %d (dimension %d)", r, len(v), want, want/4)
 		}
 	}
+	if want < 0 {
+		return bad("vector column of only NULLs needs a declared dimension (Schema.Vector)")
+	}
 	return nil
 }
