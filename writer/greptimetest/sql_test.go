@@ -15,6 +15,7 @@ func TestSQLCreateDatabase(t *testing.T) {
 	c.sql("public", "CREATE DATABASE metrics").expectOK(t, 1)
 	c.sql("public", "create database if not exists metrics;").expectOK(t, 1)
 	c.sql("public", "CREATE DATABASE metrics").expectErr(t, codes.InvalidArgument, StatusInvalidArguments, "Schema metrics already exists")
+	c.sql("public", `CREATE DATABASE "bad name"`).expectErr(t, codes.Internal, StatusUnexpected, "Unexpected, violated: Invalid database name: bad name")
 	c.insert("metrics", []*gpb.RowInsertRequest{req("t", cpuSchema(), row(sv("a"), tv(1), fv(1)))}).expectOK(t, 1)
 	if _, ok := s.Table("greptime-metrics", "t"); !ok {
 		t.Fatal("insert into the new database failed")
