@@ -1,0 +1,32 @@
+package greptimetest
+
+import "testing"
+
+func TestCreateSQL(t *testing.T) {
+	s := StartT(t, Options{})
+	c := dial(t, s)
+	c.sql("public", `CREATE TABLE system_metrics (id INT UNSIGNED SKIPPING INDEX WITH (type = 'BLOOM'), host STRING INVERTED INDEX,
+		cpu DOUBLE, msg STRING FULLTEXT INDEX WITH (analyzer = 'English'), embedding VECTOR(4),
+		ts TIMESTAMP(3) NOT NULL DEFAULT current_timestamp(), TIME INDEX (ts), PRIMARY KEY (id, host))
+		ENGINE=mito WITH ('compaction.type' = 'twcs', skip_wal = 'true', ttl = '30s')`).expectOK(t, 0)
+	ti, _ := s.Table("public", "system_metrics")
+	want := `CREATE TABLE IF NOT EXISTS "system_metrics" (
+  "id" INT UNSIGNED NULL SKIPPING INDEX WITH(type = 'BLOOM'),
+  "host" STRING NULL INVERTED INDEX,
+  "cpu" DOUBLE NULL,
+  "msg" STRING NULL FULLTEXT INDEX WITH(analyzer = 'English'),
+  "embedding" VECTOR(4) NULL,
+  "ts" TIMESTAMP(3) NOT NULL DEFAULT current_timestamp(),
+  TIME INDEX ("ts"),
+  PRIMARY KEY ("id", "host")
+)
+ENGINE=mito
+WITH(
+  'compaction.type' = 'twcs',
+  skip_wal = 'true',
+  ttl = '30s'
+)`
+	if got := ti.CreateSQL(); got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+}
