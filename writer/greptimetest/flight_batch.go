@@ -77,7 +77,8 @@ type bulkPlan struct {
 //  2. table columns missing from the batch are filled with their DEFAULT
 //     or NULL, and a NOT NULL one without default is refused
 //     (mito2/src/memtable/bulk/part.rs BulkPart::fill_missing_columns);
-//  3. the batch is rebuilt in the region's flat layout (tags in primary-key
+//  3. the primary key is encoded from the tags (bulkEncodeKeys);
+//  4. the batch is rebuilt in the region's flat layout (tags in primary-key
 //     order, fields, time index) with RecordBatch::try_new
 //     (part.rs convert_bulk_part): nullability, then exact types; string
 //     tags are cast, so any string layout passes (§7.2); batch columns the
@@ -97,6 +98,9 @@ func planMito(ti TableInfo, region string, rec arrow.RecordBatch) (bulkPlan, err
 		if _, ok := index[c.Name]; !ok && !c.Nullable && c.Default == "" {
 			return bulkPlan{}, newErr(StatusInvalidArguments, "Invalid request to region %s, reason: column %s does not have default value", region, c.Name)
 		}
+	}
+	if err := bulkEncodeKeys(ti, index, rec); err != nil {
+		return bulkPlan{}, err
 	}
 	layout := bulkFlatLayout(ti)
 	getters, err := bulkRebuild(layout, index, rec)
@@ -167,8 +171,13 @@ func bulkRebuild(layout []ColumnInfo, index map[string]int, rec arrow.RecordBatc
 		var get valueGetter
 		if c.Semantic == table.Tag && c.Type == table.String {
 			want = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Uint32, ValueType: arrow.BinaryTypes.String}
-			if isStringType(arr.DataType()) {
+			switch {
+			case isStringType(arr.DataType()):
 				get = arrowGetter(arr, c)
+			case arr.NullN() == arr.Len():
+				// arrow's cast of an all-NULL column to a string
+				// dictionary succeeds whatever its type.
+				get = func(int) table.Value { return table.Null() }
 			}
 		} else if arrow.TypeEqual(want, arr.DataType()) {
 			get = arrowGetter(arr, c)

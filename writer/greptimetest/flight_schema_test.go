@@ -138,6 +138,33 @@ func TestDoPutSchemaMatching(t *testing.T) {
 				table.StringValue("unknown"), table.Int64Value(42)},
 		},
 		{
+			name:   "tag of another type fails while encoding the primary key",
+			table:  putCPUTable("t"),
+			fields: []arrow.Field{f("host", arrow.PrimitiveTypes.Int64), putTSField(ms)},
+			row:    []any{int64(5), int64(1)},
+			code:   codes.Internal, gcode: StatusIllegalState,
+			msg: "Failed to cast value ref Int64(5) to String",
+		},
+		{
+			name: "integer tag of another width",
+			table: TableInfo{Name: "t", Engine: "mito", TimeIndex: "ts", PrimaryKey: []string{"id"},
+				Columns: []ColumnInfo{
+					{Name: "id", Type: table.Int64, Semantic: table.Tag, Nullable: true},
+					{Name: "ts", Type: table.TimestampMillisecond, Semantic: table.Timestamp},
+				}},
+			fields: []arrow.Field{f("id", arrow.PrimitiveTypes.Int32), putTSField(ms)},
+			row:    []any{int32(7), int64(1)},
+			code:   codes.Internal, gcode: StatusIllegalState,
+			msg: "Failed to cast value ref Int32(7) to Int64",
+		},
+		{
+			name:   "all-NULL tag of another type is cast",
+			table:  putCPUTable("t"),
+			fields: []arrow.Field{f("host", arrow.PrimitiveTypes.Int64), putTSField(ms)},
+			row:    []any{nil, int64(2)},
+			want:   []table.Value{table.Null(), table.TimestampMillisecondValue(2), table.Null(), table.Null()},
+		},
+		{
 			name:   "NULL time index in a field declared nullable",
 			table:  putCPUTable("t"),
 			fields: []arrow.Field{f("ts", ms)},
