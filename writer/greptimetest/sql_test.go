@@ -70,7 +70,7 @@ func TestSQLCreateTable(t *testing.T) {
 		ti.Options["append_mode"] != "true" || ti.Partition == "" {
 		t.Errorf("table = %+v", ti)
 	}
-	if sqlTypeName(tsCol) != "TIMESTAMP(9)" || sqlTypeName(price) != "DECIMAL(10, 2)" || sqlTypeName(host) != "STRING" {
+	if sqlTypeName(tsCol) != "TIMESTAMP(9)" || sqlTypeName(price) != "DECIMAL(10,2)" || sqlTypeName(host) != "STRING" {
 		t.Errorf("type names %s %s %s", sqlTypeName(tsCol), sqlTypeName(price), sqlTypeName(host))
 	}
 	// Rows with equal keys stay apart in an append-mode table.

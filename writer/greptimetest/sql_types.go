@@ -133,7 +133,8 @@ func (p *parser) typeArgs() ([]int, error) {
 }
 
 // sqlTypeName is the type as GreptimeDB prints it in SHOW CREATE TABLE
-// (concrete_data_type_to_sql_data_type): STRING, DOUBLE, BIGINT,
+// (concrete_data_type_to_sql_data_type, printed by sqlparser): STRING,
+// DOUBLE, BIGINT, DECIMAL(p,s),
 // TIMESTAMP(3), JSON, ...
 func sqlTypeName(c ColumnInfo) string {
 	switch c.Type {
@@ -184,7 +185,7 @@ func sqlTypeName(c ColumnInfo) string {
 	case table.IntervalYearMonth, table.IntervalDayTime, table.IntervalMonthDayNano:
 		return "INTERVAL"
 	case table.Decimal128:
-		return "DECIMAL(" + strconv.Itoa(int(c.Precision)) + ", " + strconv.Itoa(int(c.Scale)) + ")"
+		return "DECIMAL(" + strconv.Itoa(int(c.Precision)) + "," + strconv.Itoa(int(c.Scale)) + ")"
 	case table.JSON:
 		return "JSON"
 	case table.Vector:
