@@ -134,8 +134,7 @@ func (p *parser) typeArgs() ([]int, error) {
 
 // sqlTypeName is the type as GreptimeDB prints it in SHOW CREATE TABLE
 // (concrete_data_type_to_sql_data_type, printed by sqlparser): STRING,
-// DOUBLE, BIGINT, DECIMAL(p,s),
-// TIMESTAMP(3), JSON, ...
+// DOUBLE, BIGINT, DECIMAL(p,s), TIMESTAMP(3), JSON, ...
 func sqlTypeName(c ColumnInfo) string {
 	switch c.Type {
 	case table.Int8:
