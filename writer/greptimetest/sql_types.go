@@ -29,7 +29,8 @@ var typeAliases = map[string]table.DataType{
 // FLOAT64, BOOLEAN, DATE, DATETIME → TIMESTAMP(6), TIMESTAMP[(0|3|6|9)]
 // (default 3), BINARY/VARBINARY/BLOB/BYTEA, INTERVAL →
 // INTERVAL_MONTH_DAY_NANO, DECIMAL[(p[,s])], JSON, VECTOR(dim). TIME and
-// other names are SqlTypeNotSupported.
+// other names are SqlTypeNotSupported (for names other than TIME the
+// message names the type in upper case, not in sqlparser's Debug form).
 func (p *parser) sqlType(c *ColumnInfo) error {
 	t := p.next()
 	if t.kind != tokIdent {
@@ -60,6 +61,14 @@ func (p *parser) sqlType(c *ColumnInfo) error {
 		return notSupported()
 	}
 	switch name {
+	case "time":
+		// sqlparser's DataType::Time has no mapping; the error prints its
+		// Debug form.
+		prec := "None"
+		if len(args) == 1 {
+			prec = "Some(" + strconv.Itoa(args[0]) + ")"
+		}
+		return newErr(StatusInvalidSyntax, "SQL data type not supported yet: Time(%s, None)", prec)
 	case "string", "text", "varchar", "char":
 		c.Type = table.String
 	case "float":
