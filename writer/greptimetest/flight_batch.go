@@ -19,20 +19,17 @@ func (f *flightService) writeBatch(db dbKey, name string, rec arrow.RecordBatch)
 	if err != nil {
 		return 0, err
 	}
-	var phys *TableInfo
-	if ti.PhysicalTable != "" {
-		p, err := f.s.lookupTable(db, ti.PhysicalTable)
-		if err != nil {
-			return 0, err
-		}
-		phys = &p
-	}
 	region := f.s.flightRegion(db, name)
 	var plan bulkPlan
-	if phys != nil {
-		plan, err = planLogical(ti, *phys, region, f.s.flightRegion(db, phys.Name), rec)
-	} else {
+	if ti.PhysicalTable == "" {
 		plan, err = planMito(ti, region, rec)
+	} else {
+		// A metric-engine logical table: checked against its physical table.
+		phys, perr := f.s.lookupTable(db, ti.PhysicalTable)
+		if perr != nil {
+			return 0, perr
+		}
+		plan, err = planLogical(ti, phys, region, f.s.flightRegion(db, phys.Name), rec)
 	}
 	if err != nil {
 		return 0, err
