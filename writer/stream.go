@@ -35,7 +35,10 @@ type StreamInserter struct {
 // next one if the transport proves it unreachable). WithHints sets the
 // stream's hints; WithDatabase and WithTimezone the default header of its
 // requests. The stream lives until CloseAndRecv or until ctx ends;
-// Config.RequestTimeout does not bound it.
+// Config.RequestTimeout does not bound it. Always call CloseAndRecv (or end
+// ctx): an abandoned stream holds its gRPC resources until then. Requests
+// on a stream are not retried and do not fail over: after an error, open a
+// new stream and write the batches again.
 func (c *Client) NewStreamInserter(ctx context.Context, opts ...InsertOption) (*StreamInserter, error) {
 	if c.isClosed() {
 		return nil, ErrClosed
