@@ -1,6 +1,10 @@
 package prom
 
-import "math"
+import (
+	"cmp"
+	"math"
+	"slices"
+)
 
 // bucket is one classic bucket: its upper bound and its own (not yet
 // cumulative) count.
@@ -71,7 +75,10 @@ func (h *histogram) classicBuckets(dst []bucket) ([]bucket, error) {
 			dst = append(dst, bucket{le: bound(x.index, h.schema), count: x.count})
 		}
 	}
-	// Cumulate; buckets are already in ascending bound order.
+	// Buckets come out in ascending bound order except when a sender puts
+	// populated buckets inside the zero threshold; a stable sort keeps the
+	// cumulative counts right in that case too.
+	slices.SortStableFunc(dst, func(a, b bucket) int { return cmp.Compare(a.le, b.le) })
 	var sum float64
 	for k := range dst {
 		sum += dst[k].count

@@ -357,3 +357,23 @@ func TestHintsSorted(t *testing.T) {
 		t.Errorf("existing hint lost")
 	}
 }
+
+// A populated bucket inside the zero threshold still yields ascending le
+// with cumulative counts.
+func TestClassicBucketsOrder(t *testing.T) {
+	h := histogram{count: 3, zeroThreshold: 2, zeroCount: 1, countInt: true, zeroInt: true,
+		posSpans: []span{{0, 1}}, posDeltas: []int64{2}} // bucket (0.5,1] below the threshold 2
+	got, err := h.classicBuckets(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []bucket{{1, 2}, {2, 3}, {math.Inf(1), 3}}
+	if len(got) != len(want) {
+		t.Fatalf("buckets %v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("bucket %d = %v, want %v", i, got[i], want[i])
+		}
+	}
+}
