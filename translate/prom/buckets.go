@@ -30,14 +30,15 @@ func (h *histogram) classicBuckets(dst []bucket) ([]bucket, error) {
 		return nil, err
 	}
 	custom := h.schema == customBucketsSchema
-	neg, err := spanBuckets(h.negSpans, h.negDeltas, h.negCounts, h.floatCounts, "negative", !custom)
+	neg, err := spanBuckets(h.negIdx[:0], h.negSpans, h.negDeltas, h.negCounts, h.floatCounts, "negative", !custom)
 	if err != nil {
 		return nil, err
 	}
-	pos, err := spanBuckets(h.posSpans, h.posDeltas, h.posCounts, h.floatCounts, "positive", !custom)
+	pos, err := spanBuckets(h.posIdx[:0], h.posSpans, h.posDeltas, h.posCounts, h.floatCounts, "positive", !custom)
 	if err != nil {
 		return nil, err
 	}
+	h.negIdx, h.posIdx = neg, pos
 	if err := h.checkTotals(neg, pos); err != nil {
 		return nil, err
 	}
@@ -98,7 +99,7 @@ type indexed struct {
 }
 
 // spanBuckets expands spans into (bucket index, absolute count) pairs.
-func spanBuckets(spans []span, deltas []int64, counts []float64, floats bool, side string, negFirst bool) ([]indexed, error) {
+func spanBuckets(out []indexed, spans []span, deltas []int64, counts []float64, floats bool, side string, negFirst bool) ([]indexed, error) {
 	total := 0
 	for _, sp := range spans {
 		total += int(sp.length)
@@ -113,7 +114,6 @@ func spanBuckets(spans []span, deltas []int64, counts []float64, floats bool, si
 	if total != n {
 		return nil, v2Err("native histogram %s spans cover %d buckets but %d counts are given", side, total, n)
 	}
-	out := make([]indexed, 0, total)
 	idx := int64(0)
 	k := 0
 	var running int64

@@ -28,13 +28,12 @@ func (c *Converter) histogramsV2(d *dbState, metric, phys []byte, hasPhys bool, 
 		t.recordMeta(mtype, unit)
 		tabs[k] = t
 	}
-	var buckets []bucket
 	for _, hb := range s.hists {
 		if err := s.h.decode(hb); err != nil {
 			return wireErr(V2, "histogram", err)
 		}
 		var err error
-		if buckets, err = s.h.classicBuckets(buckets); err != nil {
+		if s.buckets, err = s.h.classicBuckets(s.buckets); err != nil {
 			return err
 		}
 		if err := c.resolve(tabs[0]); err != nil {
@@ -44,7 +43,7 @@ func (c *Converter) histogramsV2(d *dbState, metric, phys []byte, hasPhys bool, 
 		if err != nil {
 			return err
 		}
-		for _, bk := range buckets {
+		for _, bk := range s.buckets {
 			s.le = appendLE(s.le[:0], bk.le)
 			tabs[0].ts.AppendInt64(s.h.ts)
 			tabs[0].val.AppendFloat64(bk.count)

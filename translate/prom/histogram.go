@@ -47,6 +47,7 @@ type histogram struct {
 	negDeltas, posDeltas                     []int64
 	negCounts, posCounts                     []float64
 	custom                                   []float64
+	negIdx, posIdx                           []indexed // scratch for classicBuckets
 }
 
 func (h *histogram) reset() {

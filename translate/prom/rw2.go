@@ -50,6 +50,7 @@ type v2State struct {
 	hists   [][]byte
 	names   map[string]struct{}
 	h       histogram
+	buckets []bucket
 	le      []byte
 	tname   []byte
 	key     []byte
