@@ -128,10 +128,18 @@ func decodeSample(p [2]any) (promSample, error) {
 	return promSample{TS: ms, Value: v}, nil
 }
 
-// rangeQuery runs q (a range selector) and returns each series' samples,
-// keeping json.Number timestamps exact.
+// rangeQuery runs q (a range selector) at the current time and returns
+// each series' samples, keeping json.Number timestamps exact.
 func (p *promServer) rangeQuery(q string) ([]promSeries, error) {
+	return p.rangeQueryAt(q, "")
+}
+
+// rangeQueryAt is rangeQuery evaluated at at (seconds, "" for now).
+func (p *promServer) rangeQueryAt(q, at string) ([]promSeries, error) {
 	u := "http://" + p.Addr + "/api/v1/query?query=" + url.QueryEscape(q)
+	if at != "" {
+		u += "&time=" + at
+	}
 	resp, err := httpClient.Get(u)
 	if err != nil {
 		return nil, err
