@@ -128,3 +128,35 @@ func BenchmarkTranslateZstd(b *testing.B) {
 	o.Encoding = Zstd
 	benchTranslate(b, zstdEncode(b, raw), &o, 2000)
 }
+
+// BenchmarkTranslateNativeHistograms converts 2,000 native histograms of 20
+// populated buckets each to classic rows (22 rows each).
+func BenchmarkTranslateNativeHistograms(b *testing.B) {
+	h := hist2{countInt: 20, sum: 12.5, schema: 3, ts: 1700000000000,
+		pos: []span{{-10, 20}}, posDeltas: make([]int64, 20)}
+	h.posDeltas[0] = 1
+	r := newReq2()
+	for _, s := range benchSeries(2000, 20, 8, 0) {
+		r.add(series2{labels: s.labels, hists: [][]byte{h.encode()}, mtype: 3, unit: "seconds"})
+	}
+	o := DefaultOptions()
+	o.Version, o.NativeHistograms = V2, NativeHistogramsClassic
+	out := &translate.Output{}
+	body := s2.EncodeSnappy(nil, r.encode())
+	for i := 0; i < 3; i++ {
+		out.Reset()
+		if err := DecodeAndTranslate(context.Background(), body, &o, out); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		out.Reset()
+		if err := DecodeAndTranslate(context.Background(), body, &o, out); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N*2000), "cpu-ns/histogram")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*2000), "ns/histogram")
+}
