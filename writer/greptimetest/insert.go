@@ -158,19 +158,26 @@ func (s *Server) createOrAlterOnDemand(k dbKey, h hints, reqs []*gpb.RowInsertRe
 	if len(creates) > 0 && s.db(k) == nil {
 		return schemaNotFound(k)
 	}
+	for i := range creates {
+		// create_non_logic_table / create_logical_tables
+		// (operator/src/statement/ddl.rs) check the name.
+		if !namePattern.MatchString(creates[i].Name) {
+			return newErr(StatusInvalidArguments, "Invalid table name: %s", creates[i].Name)
+		}
+		opts := h.tableOptions(physical)
+		if err := validateTableOptions(opts, physical == ""); err != nil {
+			return err
+		}
+		creates[i].Options = opts
+	}
+	// The metric engine checks logical tables when their regions are
+	// created, after the frontend's name and option checks.
 	if physical != "" {
 		for i := range creates {
 			if err := s.checkLogical(k, physical, &creates[i]); err != nil {
 				return err
 			}
 		}
-	}
-	for i := range creates {
-		opts := h.tableOptions(physical)
-		if err := validateTableOptions(opts, physical == ""); err != nil {
-			return err
-		}
-		creates[i].Options = opts
 	}
 	for _, ti := range creates {
 		if s.table(k, ti.Name) != nil {

@@ -65,8 +65,8 @@ func splitStatements(toks []token) [][]token {
 	return out
 }
 
-// namePattern is NAME_PATTERN (common/meta/src/key.rs), the names CREATE
-// DATABASE accepts.
+// namePattern is NAME_PATTERN_REG (common/base/src/regex_pattern.rs), the
+// database and table names GreptimeDB creates.
 var namePattern = regexp.MustCompile(`^[a-zA-Z_:-][a-zA-Z0-9_:\-\.@#]*$`)
 
 // sqlCreateDatabase is StatementExecutor::create_database

@@ -54,7 +54,11 @@ func (s *Server) sqlCreateTable(k dbKey, p *parser) (uint32, error) {
 		}
 		return 0, newErr(StatusTableAlreadyExists, "Table already exists: `%s.%s.%s`", tk.catalog, tk.schema, name)
 	}
-	// create_table_info parses option values after the existence check.
+	if !namePattern.MatchString(name) {
+		return 0, newErr(StatusInvalidArguments, "Invalid table name: %s", name)
+	}
+	// create_table_info parses option values after the existence and name
+	// checks.
 	if err := validateTableOptions(ti.Options, ti.Engine != "metric"); err != nil {
 		return 0, err
 	}

@@ -199,6 +199,21 @@ func TestInternalErrorsAreMasked(t *testing.T) {
 	}
 }
 
+func TestInvalidTableName(t *testing.T) {
+	s := StartT(t, Options{})
+	c := dial(t, s)
+	c.insert("public", []*gpb.RowInsertRequest{req("9lives", cpuSchema(), row(sv("a"), tv(1), fv(1)))}).
+		expectErr(t, codes.InvalidArgument, StatusInvalidArguments, "Invalid table name: 9lives")
+	c.insert("public", []*gpb.RowInsertRequest{req("cpu load", cpuSchema(), row(sv("a"), tv(1), fv(1)))}).
+		expectErr(t, codes.InvalidArgument, StatusInvalidArguments, "Invalid table name: cpu load")
+	c.sql("public", `CREATE TABLE "a b" (ts TIMESTAMP TIME INDEX)`).
+		expectErr(t, codes.InvalidArgument, StatusInvalidArguments, "Invalid table name: a b")
+	c.insert("public", []*gpb.RowInsertRequest{req("_ok:v1.2@x#", cpuSchema(), row(sv("a"), tv(1), fv(1)))}).expectOK(t, 1)
+	if len(s.Tables("public")) != 1 {
+		t.Fatalf("tables = %v", s.Tables("public"))
+	}
+}
+
 func TestSameTableTwiceInOneCall(t *testing.T) {
 	s := StartT(t, Options{})
 	c := dial(t, s)
