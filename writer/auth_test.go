@@ -27,7 +27,7 @@ func TestConfigNeverPrintsPassword(t *testing.T) {
 
 func TestConfigValidate(t *testing.T) {
 	cfg := Config{Endpoints: []string{"", "h:1"}, Compression: "lz4", Password: "x"}
-	err := cfg.validate()
+	err := cfg.Validate()
 	if err == nil {
 		t.Fatal("bad config accepted")
 	}

@@ -38,7 +38,7 @@ func NewClient(cfg Config) (*Client, error) {
 		return nil, errors.New("writer: no endpoints configured")
 	}
 	cfg.withDefaults()
-	if err := cfg.validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	c := &Client{cfg: cfg}

@@ -114,8 +114,10 @@ func (c *Config) withDefaults() {
 	}
 }
 
-// validate reports every configuration problem at once.
-func (c *Config) validate() error {
+// Validate reports every configuration problem at once. NewClient calls
+// it; configuration loaders may call it earlier to report problems together
+// with their own.
+func (c *Config) Validate() error {
 	var errs []error
 	switch c.Compression {
 	case CompressionNone, CompressionGzip, CompressionZstd:
