@@ -25,6 +25,7 @@ type wireLog struct {
 	mu         sync.Mutex
 	encodings  map[string]int // Content-Encoding of POSTs
 	rwVersions map[string]int // X-Prometheus-Remote-Write-Version of POSTs
+	vmVersions map[string]int // X-VictoriaMetrics-Remote-Write-Version of POSTs
 	statuses   map[int]int    // answers to POSTs
 	closed     bool           // answer 503 without forwarding
 	inflight   sync.WaitGroup // forwarded requests not yet answered
@@ -41,10 +42,13 @@ func (w *wireLog) close() {
 	w.inflight.Wait()
 }
 
-func (w *wireLog) snapshot() (enc map[string]int, ver map[string]int, st map[int]int) {
+func (w *wireLog) snapshot() (enc, ver, vmVer map[string]int, st map[int]int) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	enc, ver, st = map[string]int{}, map[string]int{}, map[int]int{}
+	enc, ver, vmVer, st = map[string]int{}, map[string]int{}, map[string]int{}, map[int]int{}
+	for k, v := range w.vmVersions {
+		vmVer[k] = v
+	}
 	for k, v := range w.encodings {
 		enc[k] = v
 	}
@@ -54,7 +58,7 @@ func (w *wireLog) snapshot() (enc map[string]int, ver map[string]int, st map[int
 	for k, v := range w.statuses {
 		st[k] = v
 	}
-	return enc, ver, st
+	return enc, ver, vmVer, st
 }
 
 // recordingProxy forwards to the bridge's HTTP listener and records each
@@ -65,7 +69,7 @@ func recordingProxy(t *testing.T, b *bridge) (string, *wireLog) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := &wireLog{encodings: map[string]int{}, rwVersions: map[string]int{}, statuses: map[int]int{}}
+	log := &wireLog{encodings: map[string]int{}, rwVersions: map[string]int{}, vmVersions: map[string]int{}, statuses: map[int]int{}}
 	rp := httputil.NewSingleHostReverseProxy(target)
 	rp.ModifyResponse = func(resp *http.Response) error {
 		if resp.Request.Method == http.MethodPost {
@@ -99,6 +103,7 @@ func recordingProxy(t *testing.T, b *bridge) (string, *wireLog) {
 		enc := r.Header.Get("Content-Encoding")
 		log.encodings[enc]++
 		log.rwVersions[r.Header.Get("X-Prometheus-Remote-Write-Version")]++
+		log.vmVersions[r.Header.Get("X-VictoriaMetrics-Remote-Write-Version")]++
 		n, err := samplesInZstd(body)
 		if err != nil && enc == "zstd" {
 			log.badBodies = append(log.badBodies, err.Error())
@@ -225,12 +230,15 @@ func TestVmagentZstd(t *testing.T) {
 
 	// It never fell back to snappy: every write was zstd, without the
 	// Prometheus version header, and answered 204.
-	enc, ver, st := wire.snapshot()
+	enc, ver, vmVer, st := wire.snapshot()
 	if len(enc) != 1 || enc["zstd"] == 0 {
 		t.Errorf("Content-Encoding of writes: %v, want only zstd", enc)
 	}
 	if len(ver) != 1 || ver[""] == 0 {
 		t.Errorf("X-Prometheus-Remote-Write-Version of writes: %v, want none", ver)
+	}
+	if len(vmVer) != 1 || vmVer["1"] == 0 {
+		t.Errorf("X-VictoriaMetrics-Remote-Write-Version of writes: %v, want 1", vmVer)
 	}
 	if len(st) != 1 || st[http.StatusNoContent] == 0 {
 		t.Errorf("answers to writes: %v, want only 204", st)
