@@ -1,6 +1,7 @@
 package greptimetest
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -18,6 +19,12 @@ type ipcLayout struct {
 	// views is the number of Utf8View/BinaryView columns; each also reads
 	// as many extra buffers as its entry in variadicBufferCounts says.
 	views int
+	// dict is the layout of a dictionary batch when every dictionary of
+	// the schema has values of the same layout; dictErr says why not.
+	// (Telling dictionaries apart needs their ids from the schema
+	// flatbuffer, which arrow-go keeps to itself.)
+	dict    *ipcLayout
+	dictErr error
 }
 
 // maxLayoutDepth is arrow-go's nesting limit for loaded arrays.
@@ -74,6 +81,18 @@ func (l *ipcLayout) add(dt arrow.DataType, depth int) error {
 		// The record batch holds the indices; values come in dictionary
 		// batches.
 		l.buffers += 2
+		var v ipcLayout
+		if err := v.add(dt.ValueType, depth+1); err != nil {
+			return err
+		}
+		switch {
+		case v.dict != nil || v.dictErr != nil:
+			l.dictErr = errors.New("greptimetest: nested dictionaries are not supported")
+		case l.dict == nil:
+			l.dict = &v
+		case *l.dict != v:
+			l.dictErr = errors.New("greptimetest: dictionaries with values of different layouts are not supported")
+		}
 		return nil
 	case arrow.ExtensionType:
 		l.nodes--

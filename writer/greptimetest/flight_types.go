@@ -86,13 +86,18 @@ func arrowTypeOf(c ColumnInfo) arrow.DataType {
 	return arrow.Null
 }
 
-// isStringType reports whether t is one of Arrow's three string layouts.
-// String TAG columns are cast to Dictionary(UInt32, Utf8) by
-// convert_bulk_part, so any of them is accepted there (§7.2).
+// isStringType reports whether t is one of Arrow's three string layouts,
+// or a dictionary of one with integer indices. String TAG columns are cast
+// to Dictionary(UInt32, Utf8) by convert_bulk_part, so any of them is
+// accepted there (§7.2), and the metric engine takes the same set for
+// tags (metric-engine/src/batch_modifier.rs build_tag_arrays).
 func isStringType(t arrow.DataType) bool {
 	switch t.ID() {
 	case arrow.STRING, arrow.LARGE_STRING, arrow.STRING_VIEW:
 		return true
+	case arrow.DICTIONARY:
+		d := t.(*arrow.DictionaryType)
+		return arrow.IsInteger(d.IndexType.ID()) && isStringType(d.ValueType) && d.ValueType.ID() != arrow.DICTIONARY
 	}
 	return false
 }

@@ -61,6 +61,13 @@ func arrowGetter(arr arrow.Array, c ColumnInfo) valueGetter {
 		return nullable(func(i int) table.Value { return table.StringValue(strings.Clone(a.Value(i))) })
 	case *array.Binary:
 		return nullable(arrowBinaryGetter(t, a.Value))
+	case *array.Dictionary:
+		// Only string dictionaries reach here (string TAG columns).
+		values := arrowGetter(a.Dictionary(), c)
+		if values == nil {
+			return nil
+		}
+		return nullable(func(i int) table.Value { return values(a.GetValueIndex(i)) })
 	case *array.Date32:
 		return nullable(func(i int) table.Value { return table.DateValue(int32(a.Value(i))) })
 	case *array.Timestamp:

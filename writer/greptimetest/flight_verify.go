@@ -128,9 +128,20 @@ func verifyMessage(header, body []byte, layout *ipcLayout) error {
 		}
 		return verifyRecordBatch(hdr, body, *layout)
 	case fbHeaderDictionaryBatch:
-		// Checking one needs the dictionary's value type by id from the
-		// schema flatbuffer, which arrow-go keeps to itself.
-		return errors.New("greptimetest: dictionary batches are not supported")
+		if layout == nil {
+			return nil // refused as "schema message is not present previously"
+		}
+		if layout.dictErr != nil {
+			return layout.dictErr
+		}
+		if layout.dict == nil {
+			return errors.New("dictionary batch for a schema without dictionaries")
+		}
+		data, ok, err := hdr.table(1)
+		if err != nil || !ok {
+			return errBadHeader
+		}
+		return verifyRecordBatch(data, body, *layout.dict)
 	}
 	return nil
 }
