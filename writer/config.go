@@ -117,7 +117,7 @@ func (c *Config) withDefaults() {
 // Validate reports every configuration problem at once. NewClient calls
 // it; configuration loaders may call it earlier to report problems together
 // with their own.
-func (c *Config) Validate() error {
+func (c Config) Validate() error {
 	var errs []error
 	switch c.Compression {
 	case CompressionNone, CompressionGzip, CompressionZstd:
