@@ -30,8 +30,8 @@ func peer(t *testing.T, name, envVar string) string {
 			dirs = append(dirs, filepath.Join(d, "bin"))
 		}
 	}
-	if home, err := os.UserHomeDir(); err == nil {
-		dirs = append(dirs, filepath.Join(home, ".cache", "greptime-bridge-e2e", "otelcol"))
+	if cache := peerCache(); cache != "" {
+		dirs = append(dirs, filepath.Join(cache, "otelcol"))
 	}
 	for _, d := range dirs {
 		p := filepath.Join(d, name)
@@ -59,4 +59,16 @@ func freeAddr(t *testing.T) string {
 	addr := l.Addr().String()
 	l.Close()
 	return addr
+}
+
+// peerCache is where .ci/install builds peers: $E2E_CACHE, or
+// $HOME/.cache/greptime-bridge-e2e.
+func peerCache() string {
+	if c := os.Getenv("E2E_CACHE"); c != "" {
+		return c
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".cache", "greptime-bridge-e2e")
+	}
+	return ""
 }

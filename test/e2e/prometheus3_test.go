@@ -15,10 +15,8 @@ import (
 // Prometheus's TSDB.
 func TestPrometheus3RemoteWrite2(t *testing.T) {
 	bin := os.Getenv("E2E_PROMETHEUS3")
-	if bin == "" {
-		if home, err := os.UserHomeDir(); err == nil {
-			bin = filepath.Join(home, ".cache", "greptime-bridge-e2e", "prometheus3", "prometheus")
-		}
+	if bin == "" && peerCache() != "" {
+		bin = filepath.Join(peerCache(), "prometheus3", "prometheus")
 	}
 	if _, err := os.Stat(bin); err != nil {
 		t.Skip("prometheus 3 is opt-in: build it with E2E_BUILD_PROMETHEUS3=1 .ci/install or set E2E_PROMETHEUS3")
