@@ -26,18 +26,25 @@ func TestConfigNeverPrintsPassword(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
-	cfg := Config{Endpoints: []string{"", "h:1"}, Compression: "lz4", Password: "x"}
+	cfg := Config{Endpoints: []string{"", "h:1"}, Compression: "lz4", Password: "x", RequestTimeout: -1,
+		MaxSendMessageSize: -1, Retry: &RetryPolicy{InitialBackoff: -1}}
 	err := cfg.Validate()
 	if err == nil {
 		t.Fatal("bad config accepted")
 	}
-	for _, want := range []string{"compression", "endpoint 0", "without a username"} {
+	for _, want := range []string{"compression", "endpoint 0", "without a username", "request timeout", "message sizes", "retry policy"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}
 	}
 	if strings.Contains(err.Error(), "x\"") {
 		t.Errorf("password leaked: %v", err)
+	}
+	if err := (Config{}).Validate(); err == nil || !strings.Contains(err.Error(), "no endpoints") {
+		t.Errorf("config without endpoints: %v", err)
+	}
+	if err := DefaultConfig("h:4001").Validate(); err != nil {
+		t.Errorf("default config refused: %v", err)
 	}
 	if _, err := NewClient(Config{Endpoints: []string{"127.0.0.1:1"}, Compression: "brotli"}); err == nil {
 		t.Error("NewClient accepted an unknown compressor")

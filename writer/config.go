@@ -119,6 +119,20 @@ func (c *Config) withDefaults() {
 // with their own.
 func (c Config) Validate() error {
 	var errs []error
+	if len(c.Endpoints) == 0 {
+		errs = append(errs, errors.New("no endpoints configured"))
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"request timeout", c.RequestTimeout}, {"connect timeout", c.ConnectTimeout}, {"keepalive timeout", c.KeepaliveTimeout}} {
+		if d.v < 0 {
+			errs = append(errs, fmt.Errorf("%s %s is negative", d.name, d.v))
+		}
+	}
+	if c.MaxSendMessageSize < 0 || c.MaxRecvMessageSize < 0 {
+		errs = append(errs, fmt.Errorf("max message sizes %d/%d must not be negative", c.MaxSendMessageSize, c.MaxRecvMessageSize))
+	}
 	switch c.Compression {
 	case CompressionNone, CompressionGzip, CompressionZstd:
 	default:
@@ -132,8 +146,8 @@ func (c Config) Validate() error {
 	if c.Password != "" && c.Username == "" {
 		errs = append(errs, errors.New("a password is set without a username"))
 	}
-	if c.Retry != nil && c.Retry.MaxAttempts < 0 {
-		errs = append(errs, fmt.Errorf("retry max attempts %d is negative", c.Retry.MaxAttempts))
+	if r := c.Retry; r != nil && (r.MaxAttempts < 0 || r.InitialBackoff < 0 || r.MaxBackoff < 0 || r.Multiplier < 0) {
+		errs = append(errs, fmt.Errorf("retry policy %+v has a negative value", *r))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("writer: invalid config: %w", err)
