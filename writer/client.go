@@ -34,9 +34,6 @@ type Client struct {
 // NewClient creates a client. Connections are established lazily by gRPC;
 // use HealthCheck to verify an endpoint is reachable.
 func NewClient(cfg Config) (*Client, error) {
-	if len(cfg.Endpoints) == 0 {
-		return nil, errors.New("writer: no endpoints configured")
-	}
 	cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
