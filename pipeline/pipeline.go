@@ -226,6 +226,10 @@ func (p *Pipeline) observe(path string, rows int, start time.Time) {
 	}
 }
 
+// Schemas returns what GreptimeDB is known to hold per table, for
+// translations that depend on an existing table.
+func (p *Pipeline) Schemas() translate.SchemaLookup { return p.schemas }
+
 // Tables returns the number of tables the pipeline knows.
 func (p *Pipeline) Tables() int { return p.schemas.size() }
 

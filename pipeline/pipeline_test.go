@@ -301,3 +301,17 @@ func TestOpenStreamsCappedLeastRecentlyUsedFirst(t *testing.T) {
 		}
 	}
 }
+
+func TestSchemasReportsAcceptedColumns(t *testing.T) {
+	e := setup(t, pipeline.Config{Workers: 1}, false)
+	if _, ok := e.p.Schemas().TableSchema("public", "known"); ok {
+		t.Fatal("unknown table reported")
+	}
+	if err := e.p.Consume(context.Background(), metricOutput("public", []string{"known"}, 2, 0, map[string]string{"host": "a"})); err != nil {
+		t.Fatal(err)
+	}
+	cols, ok := e.p.Schemas().TableSchema("public", "known")
+	if !ok || len(cols) != 3 || cols[2].Name != "host" || cols[2].Type != table.String || cols[2].Semantic != table.Tag {
+		t.Fatalf("schema %+v %v", cols, ok)
+	}
+}

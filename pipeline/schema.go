@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/greptime-bridge/greptime-bridge/translate"
 	"github.com/greptime-bridge/greptime-bridge/writer/errs"
 	"github.com/greptime-bridge/greptime-bridge/writer/table"
 )
@@ -170,4 +171,21 @@ func (s *schemaCache) rowsOnly(k tableKey) bool {
 	defer s.mu.RUnlock()
 	t, ok := s.tables[k]
 	return ok && t.noBulk
+}
+
+// TableSchema implements translate.SchemaLookup from the columns GreptimeDB
+// has accepted, in the order they were first accepted.
+func (s *schemaCache) TableSchema(database, tableName string) ([]translate.KnownColumn, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t, ok := s.tables[tableKey{database, tableName}]
+	if !ok || len(t.order) == 0 {
+		return nil, false
+	}
+	out := make([]translate.KnownColumn, 0, len(t.order))
+	for _, name := range t.order {
+		k := t.cols[name]
+		out = append(out, translate.KnownColumn{Name: name, Type: k.typ, Semantic: k.sem})
+	}
+	return out, true
 }

@@ -123,3 +123,19 @@ func (o *Output) Reset() {
 	clear(o.Dropped)
 	o.Samples, o.Histograms, o.Exemplars = 0, 0, 0
 }
+
+// KnownColumn is a column GreptimeDB is known to hold.
+type KnownColumn struct {
+	Name     string
+	Type     table.DataType
+	Semantic table.SemanticType
+}
+
+// SchemaLookup reports what a table already holds in GreptimeDB, for the
+// translations whose result depends on it (logs into an existing table,
+// trace attribute coercion: greptimedb-tables.md §7.3, §7.4). The pipeline
+// implements it from the columns GreptimeDB has accepted; ok is false for a
+// table it does not know.
+type SchemaLookup interface {
+	TableSchema(database, tableName string) (cols []KnownColumn, ok bool)
+}
