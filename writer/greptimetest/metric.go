@@ -93,10 +93,11 @@ func (s *Server) checkLogical(k dbKey, physical string, ti *TableInfo) error {
 	return nil
 }
 
-// checkLogicalAlter refuses new non-STRING tags on a logical table: they
-// are added to the physical region, which takes only STRING tags
-// (metric-engine/src/data_region.rs assemble_alter_request,
-// ColumnTypeMismatch). Callers hold s.mu.
+// checkLogicalAlter refuses what a logical table cannot gain: its new
+// columns are added to the physical region, which takes only STRING tags
+// (metric-engine/src/data_region.rs assemble_alter_request:
+// ColumnTypeMismatch for other tags, AddingFieldColumn for a field, which
+// a request with several fields keeps). Callers hold s.mu.
 func (s *Server) checkLogicalAlter(k dbKey, physical string, cols []ColumnInfo) error {
 	p := s.table(k, physical)
 	for _, c := range cols {
@@ -105,9 +106,12 @@ func (s *Server) checkLogicalAlter(k dbKey, physical string, cols []ColumnInfo) 
 				continue
 			}
 		}
-		if c.Semantic == table.Tag && c.Type != table.String {
+		switch {
+		case c.Semantic == table.Tag && c.Type != table.String:
 			return newErr(StatusInvalidArguments, "Column type mismatch. Expect %s, got %s",
 				concreteTypeDebug(ColumnInfo{Type: table.String}), concreteTypeDebug(c))
+		case c.Semantic != table.Tag:
+			return addingFieldColumn(c.Name)
 		}
 	}
 	return nil

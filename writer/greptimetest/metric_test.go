@@ -66,6 +66,9 @@ func TestMetricEngine(t *testing.T) {
 	c.insert("public", []*gpb.RowInsertRequest{req("up", append(promSchema("job"), tag("shard", gpb.ColumnDataType_INT32)),
 		row(tv(3), fv(1), sv("node"), &gpb.Value{ValueData: &gpb.Value_I32Value{I32Value: 1}}))}, hint...).
 		expectErr(t, codes.InvalidArgument, StatusInvalidArguments, "Column type mismatch. Expect String(StringType { size_type: Utf8 }), got Int32(Int32Type)")
+	c.insert("public", []*gpb.RowInsertRequest{req("up", append(promSchema("job"), field("extra", gpb.ColumnDataType_FLOAT64)),
+		row(tv(3), fv(1), sv("node"), fv(2)))}, hint...).
+		expectErr(t, codes.InvalidArgument, StatusInvalidArguments, "Adding field column extra to physical table")
 	rows := s.Rows("public", "up")
 	if len(rows) != 2 {
 		t.Fatalf("rows = %v", rows)
