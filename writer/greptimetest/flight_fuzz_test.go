@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/flight"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -187,4 +188,49 @@ func TestDoPutDictionaryEncodedColumns(t *testing.T) {
 	})
 	putWantStatus(t, p, err, codes.InvalidArgument, int(StatusInvalidArguments),
 		`Incomplete GRPC request: Stream error: Status { code: InvalidArgument, message: "Failed to decode RecordBatch: Invalid FlightData, reason: greptimetest: dictionaries with values of different layouts are not supported", source: None }`)
+}
+
+// FuzzDoPutDictionaryMessage feeds arbitrary bytes as the dictionary batch
+// of a stream whose tag column is dictionary-encoded.
+func FuzzDoPutDictionaryMessage(f *testing.F) {
+	mem := memory.NewGoAllocator()
+	sc := arrow.NewSchema([]arrow.Field{
+		{Name: "host", Type: &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}, Nullable: true},
+		{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Millisecond}},
+	}, nil)
+	b := array.NewRecordBuilder(mem, sc)
+	if err := b.Field(0).(*array.BinaryDictionaryBuilder).AppendString("h"); err != nil {
+		f.Fatal(err)
+	}
+	b.Field(1).(*array.TimestampBuilder).Append(1)
+	rec := b.NewRecordBatch()
+	b.Release()
+	var c putCapture
+	w := flight.NewRecordWriter(&c, ipc.WithSchema(sc))
+	if err := w.Write(rec); err != nil {
+		f.Fatal(err)
+	}
+	rec.Release()
+	if len(c.msgs) != 3 { // schema, dictionary, batch
+		f.Fatalf("captured %d messages", len(c.msgs))
+	}
+	schema, dict, batch := c.msgs[0], c.msgs[1], c.msgs[2]
+	schema.FlightDescriptor = &flight.FlightDescriptor{Type: flight.DescriptorPATH, Path: []string{"cpu"}}
+	f.Add(dict.DataHeader, dict.DataBody)
+	f.Add(batch.DataHeader, batch.DataBody)
+	s := StartT(f, Options{CountOnly: true})
+	putMkTable(f, s, "public", putCPUTable("cpu"))
+	f.Fuzz(func(t *testing.T, header, body []byte) {
+		cm := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		fs := &flightService{s: s, mem: cm}
+		out := make(chan putResult, maxPendingResponses)
+		p := &putProducer{
+			f: fs, db: dbKey{defaultCatalog, defaultSchema}, out: out, done: make(chan struct{}),
+			stream: &fakePutStream{msgs: []*flight.FlightData{schema, {DataHeader: header, DataBody: body}, batch}},
+		}
+		p.run()
+		for range out {
+		}
+		cm.AssertSize(t, 0)
+	})
 }
