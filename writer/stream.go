@@ -107,23 +107,46 @@ func (s *StreamInserter) Write(batches ...*table.Batch) error {
 		o := s.opts
 		o.database = g.database
 		req := &gpb.GreptimeRequest{Header: s.c.header(o), Request: &gpb.GreptimeRequest_RowInserts{RowInserts: g.req}}
-		if err := s.stream.Send(req); err != nil {
-			// io.EOF means the server ended the stream: the real error is
-			// the status CloseAndRecv returns. Any other error is the
-			// client's own (message too large, context ended) and ends the
-			// stream too.
-			_, ferr := s.finish()
-			if !errors.Is(err, io.EOF) {
-				s.err = NewServerError(err, nil)
-				return s.err
-			}
-			if ferr != nil {
-				return ferr
-			}
-			return s.endedErr()
+		if err := s.send(req); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// send sends one request; the caller holds s.mu. A failed send ends the
+// stream: io.EOF means the server ended it and the real error is the status
+// CloseAndRecv returns; any other error is the client's own (message too
+// large, context ended).
+func (s *StreamInserter) send(req *gpb.GreptimeRequest) error {
+	err := s.stream.Send(req)
+	if err == nil {
+		return nil
+	}
+	_, ferr := s.finish()
+	if !errors.Is(err, io.EOF) {
+		s.err = NewServerError(err, nil)
+		return s.err
+	}
+	if ferr != nil {
+		return ferr
+	}
+	return s.endedErr()
+}
+
+// Insert sends a row insert built by the caller on the stream, like the
+// Rust ingester's StreamInserter::row_insert; it is validated as Client.Insert
+// validates. The request may be reused once Insert returns.
+func (s *StreamInserter) Insert(req *gpb.RowInsertRequests) error {
+	if err := validateRequests(req); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done {
+		return s.endedErr()
+	}
+	return s.send(&gpb.GreptimeRequest{Header: s.c.header(s.opts), Request: &gpb.GreptimeRequest_RowInserts{RowInserts: req}})
 }
 
 // CloseAndRecv half-closes the stream and returns the rows GreptimeDB

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	gpb "github.com/GreptimeTeam/greptime-proto/go/greptime/v1"
 	"google.golang.org/grpc/codes"
 
 	"github.com/greptime-bridge/greptime-bridge/writer"
@@ -114,5 +115,32 @@ func TestStreamInserterSendFailureEndsStream(t *testing.T) {
 	}
 	if _, err := st.CloseAndRecv(); err == nil {
 		t.Error("CloseAndRecv on an ended stream succeeded")
+	}
+}
+
+func TestStreamInserterRawInsert(t *testing.T) {
+	s, c := startWithClient(t, greptimetest.Options{})
+	st, err := c.NewStreamInserter(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := &gpb.RowInsertRequests{Inserts: []*gpb.RowInsertRequest{{
+		TableName: "raw",
+		Rows: &gpb.Rows{
+			Schema: []*gpb.ColumnSchema{{ColumnName: "ts", Datatype: gpb.ColumnDataType_TIMESTAMP_SECOND, SemanticType: gpb.SemanticType_TIMESTAMP}},
+			Rows:   []*gpb.Row{{Values: []*gpb.Value{{ValueData: &gpb.Value_TimestampSecondValue{TimestampSecondValue: 1}}}}},
+		},
+	}}}
+	if err := st.Insert(req); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Insert(&gpb.RowInsertRequests{}); !errors.Is(err, writer.ErrInvalidInput) {
+		t.Errorf("empty request: %v", err)
+	}
+	if n, err := st.CloseAndRecv(); err != nil || n != 1 {
+		t.Fatalf("close: %d %v", n, err)
+	}
+	if s.RowCount("public", "raw") != 1 {
+		t.Error("row not stored")
 	}
 }
