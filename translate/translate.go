@@ -57,6 +57,9 @@ type Output struct {
 
 	index map[outKey]int
 	spare []*table.Batch
+	// spareBy keeps each reset batch under the table it held, so the next
+	// request's batch for that table reuses buffers of the right size.
+	spareBy map[outKey]*table.Batch
 }
 
 type outKey struct{ db, table string }
@@ -71,13 +74,23 @@ func (o *Output) Batch(database, tableName string) *table.Batch {
 		o.index = make(map[outKey]int)
 	}
 	var b *table.Batch
-	if n := len(o.spare); n > 0 {
+	if sb, ok := o.spareBy[k]; ok {
+		delete(o.spareBy, k)
+		b = sb
+	} else if n := len(o.spare); n > 0 {
 		b = o.spare[n-1]
 		o.spare = o.spare[:n-1]
-		b.Database, b.Table = database, tableName
 	} else {
+		for sk, sb := range o.spareBy {
+			delete(o.spareBy, sk)
+			b = sb
+			break
+		}
+	}
+	if b == nil {
 		b = table.New(database, tableName)
 	}
+	b.Database, b.Table = database, tableName
 	o.index[k] = len(o.Batches)
 	o.Batches = append(o.Batches, b)
 	return b
@@ -114,9 +127,16 @@ func (o *Output) Rows() int {
 
 // Reset empties the output, keeping batch buffers for reuse.
 func (o *Output) Reset() {
+	if o.spareBy == nil && len(o.Batches) > 0 {
+		o.spareBy = make(map[outKey]*table.Batch, len(o.Batches))
+	}
 	for _, b := range o.Batches {
+		k := outKey{b.Database, b.Table}
 		b.Reset(false)
-		o.spare = append(o.spare, b)
+		if prev, dup := o.spareBy[k]; dup {
+			o.spare = append(o.spare, prev)
+		}
+		o.spareBy[k] = b
 	}
 	o.Batches = o.Batches[:0]
 	clear(o.index)

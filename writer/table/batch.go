@@ -73,7 +73,10 @@ type Batch struct {
 	cols  []*Column
 	index map[string]int
 	rows  int
-	spare []*Column // columns kept by Reset(true) for reuse
+	spare []*Column // columns kept by Reset(false) for reuse
+	// spareByName holds spare columns by their previous name, so a pooled
+	// batch that gets the same columns again reuses buffers of the right size.
+	spareByName map[string]*Column
 }
 
 // New returns an empty batch for database and table.
@@ -143,13 +146,29 @@ func (b *Batch) AddColumn(name string, typ DataType, sem SemanticType) (int, err
 		return 0, fmt.Errorf("table %q: empty column name", b.Table)
 	}
 	var c *Column
-	if n := len(b.spare); n > 0 {
+	if sc, ok := b.spareByName[name]; ok {
+		delete(b.spareByName, name)
+		c = sc
+		*c = Column{ints: c.ints[:0], uints: c.uints[:0], floats: c.floats[:0], bools: c.bools[:0],
+			offsets: c.offsets[:0], data: c.data[:0], decs: c.decs[:0], mdns: c.mdns[:0]}
+	} else if n := len(b.spare); n > 0 {
 		c = b.spare[n-1]
 		b.spare = b.spare[:n-1]
 		*c = Column{ints: c.ints[:0], uints: c.uints[:0], floats: c.floats[:0], bools: c.bools[:0],
 			offsets: c.offsets[:0], data: c.data[:0], decs: c.decs[:0], mdns: c.mdns[:0]}
 	} else {
-		c = &Column{}
+		// Reuse any spare column before allocating, so a pooled batch holds
+		// no more columns than it ever had at once.
+		for k, sc := range b.spareByName {
+			delete(b.spareByName, k)
+			c = sc
+			*c = Column{ints: c.ints[:0], uints: c.uints[:0], floats: c.floats[:0], bools: c.bools[:0],
+				offsets: c.offsets[:0], data: c.data[:0], decs: c.decs[:0], mdns: c.mdns[:0]}
+			break
+		}
+		if c == nil {
+			c = &Column{}
+		}
 	}
 	c.Name, c.Type, c.Semantic = name, typ, sem
 	c.init()
@@ -255,7 +274,15 @@ func (b *Batch) Reset(keepSchema bool) {
 	}
 	b.Database, b.Table, b.CreateSQL = "", "", ""
 	b.Hints = b.Hints[:0]
-	b.spare = append(b.spare, b.cols...)
+	if b.spareByName == nil {
+		b.spareByName = make(map[string]*Column, len(b.cols))
+	}
+	for _, c := range b.cols {
+		if prev, dup := b.spareByName[c.Name]; dup {
+			b.spare = append(b.spare, prev)
+		}
+		b.spareByName[c.Name] = c
+	}
 	for i := range b.cols {
 		b.cols[i] = nil
 	}

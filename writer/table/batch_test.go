@@ -191,3 +191,31 @@ func TestHintsSortedAndKeyed(t *testing.T) {
 		t.Fatal("get")
 	}
 }
+
+func TestResetReusesColumnsByName(t *testing.T) {
+	b := New("", "t")
+	fill := func(names ...string) {
+		for _, n := range names {
+			c := b.MustColumn(n, String, Tag)
+			for i := 0; i < 100; i++ {
+				c.AppendString("0123456789")
+			}
+		}
+	}
+	fill("a", "b", "c")
+	b.Reset(false)
+	// Same names in another order: each gets its old buffer back.
+	allocs := testing.AllocsPerRun(20, func() {
+		fill("c", "a", "b")
+		b.Reset(false)
+	})
+	if allocs > 0 {
+		t.Fatalf("refilling by name allocated %v times", allocs)
+	}
+	// New names reuse spare columns instead of growing the set.
+	fill("x", "y", "z")
+	b.Reset(false)
+	if n := len(b.spare) + len(b.spareByName); n != 3 {
+		t.Fatalf("%d spare columns kept, want 3", n)
+	}
+}
