@@ -36,6 +36,7 @@ func TestBasicAuthOnHandle(t *testing.T) {
 		t.Fatalf("password leaked in %q", r.msg())
 	}
 	send(basicAuth("alice", "")).expectErr(t, codes.InvalidArgument, StatusInvalidArguments, "Illegal param: blank password")
+	send(basicAuth("", "x")).expectErr(t, codes.InvalidArgument, StatusInvalidArguments, "Illegal param: blank username")
 	send(basicAuth("alice", "s3cret")).expectOK(t, 1)
 }
 
