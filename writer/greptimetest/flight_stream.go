@@ -104,9 +104,6 @@ func openPutStream(stream flight.FlightService_DoPutServer, mem memory.Allocator
 	return &putStream{table: d.GetPath()[0], msgs: msgs, reader: rd}, nil
 }
 
-// schema returns the stream's Arrow schema.
-func (p *putStream) schema() *arrow.Schema { return p.reader.Schema() }
-
 // next returns the next record batch and its request id; the batch is
 // valid until the following call. It returns io.EOF at the end of the
 // stream.
