@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -38,10 +37,7 @@ const (
 	headerExemplarsWritten  = "X-Prometheus-Remote-Write-Exemplars-Written"
 )
 
-const (
-	protoV1 = "prometheus.WriteRequest"
-	protoV2 = "io.prometheus.write.v2.Request"
-)
+const protoV2 = "io.prometheus.write.v2.Request"
 
 var errTooLarge = errors.New("request body exceeds the size limit")
 
@@ -151,11 +147,13 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, version *string)
 		return h.fail(w, http.StatusUnauthorized, 0, err.Error(), err, false)
 	}
 	// Headers are checked before the body is read or decompressed.
-	v, err := protoVersion(r.Header.Get("Content-Type"))
-	if v == prom.V2 {
+	ct := r.Header.Get("Content-Type")
+	v, err := prom.ParseContentType(ct)
+	// A refused 2.0 request still gets the written headers.
+	isV2 := v == prom.V2 || strings.Contains(ct, protoV2)
+	if isV2 {
 		*version = "2.0"
 	}
-	isV2 := v == prom.V2
 	if err != nil {
 		return h.fail(w, http.StatusUnsupportedMediaType, 0, err.Error(), err, isV2)
 	}
@@ -292,34 +290,11 @@ func (h *Handler) fail(w http.ResponseWriter, code int, retryAfter time.Duration
 	return code, err
 }
 
-// protoVersion picks the message from Content-Type as GreptimeDB does
-// (prom_store.rs remote_write_proto): no Content-Type means 1.0; the media
-// type must be application/x-protobuf; proto= selects the version.
-func protoVersion(ct string) (prom.Version, error) {
-	if strings.TrimSpace(ct) == "" {
-		return prom.V1, nil
-	}
-	mt, params, err := mime.ParseMediaType(ct)
-	if err != nil {
-		return prom.V1, fmt.Errorf("unsupported remote-write content type %q: %v", ct, err)
-	}
-	p, hasProto := params["proto"]
-	v := prom.V1
-	if hasProto && p == protoV2 {
-		v = prom.V2
-	}
-	if !strings.EqualFold(mt, "application/x-protobuf") {
-		return v, fmt.Errorf("unsupported remote-write content type %q: want application/x-protobuf", ct)
-	}
-	if hasProto && p != protoV1 && p != protoV2 {
-		return v, fmt.Errorf("unsupported remote-write message %q: want %s or %s", p, protoV1, protoV2)
-	}
-	return v, nil
-}
-
 // encoding reads Content-Encoding: missing means snappy, as GreptimeDB reads
-// it; snappy and zstd (vmagent's default) are accepted; anything else is 415
-// so vmagent falls back to snappy.
+// it; snappy and zstd (vmagent's default) are accepted. Anything else is
+// 415, where GreptimeDB would read a 1.0 body as snappy anyway and answer
+// 400 once decoding fails: a clear 415 names the problem, and vmagent falls
+// back to snappy on either.
 func encoding(ce string) (prom.Encoding, error) {
 	switch strings.ToLower(strings.TrimSpace(ce)) {
 	case "", "snappy":
