@@ -114,6 +114,10 @@ func (w *BulkStreamWriter) Table() string { return w.table }
 // Parallelism returns the effective in-flight limit after clamping.
 func (w *BulkStreamWriter) Parallelism() int { return cap(w.slots) }
 
+// InFlight returns how many batches are sent and not yet answered (or
+// failed): at most Parallelism.
+func (w *BulkStreamWriter) InFlight() int { return len(w.slots) }
+
 // WriteRows writes b and waits for its acknowledgement.
 func (w *BulkStreamWriter) WriteRows(ctx context.Context, b *table.Batch) (BulkResponse, error) {
 	id, err := w.WriteAsync(ctx, b)

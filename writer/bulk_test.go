@@ -157,6 +157,12 @@ func TestBulkParallelismCap(t *testing.T) {
 	if _, err := w1.WriteAsync(short, sensorBatch(t, 1, 60_000)); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("second write with parallelism 1: %v", err)
 	}
+	if n := w1.InFlight(); n != 1 {
+		t.Fatalf("%d in flight, want 1", n)
+	}
+	if n := w.InFlight(); n != 0 {
+		t.Fatalf("finished stream has %d in flight", n)
+	}
 	s.SetLatency(0)
 }
 
