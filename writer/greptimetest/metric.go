@@ -26,6 +26,9 @@ func (s *Server) createPhysicalOnDemand(k dbKey, physical, reason string) error 
 	if s.db(k) == nil {
 		return schemaNotFound(k)
 	}
+	if !namePattern.MatchString(physical) {
+		return newErr(StatusInvalidArguments, "Invalid table name: %s", physical)
+	}
 	s.addTable(k, physicalTableInfo(physical))
 	return nil
 }

@@ -105,6 +105,9 @@ func TestMetricEngineErrors(t *testing.T) {
 		t.Fatal("failed logical create left a table")
 	}
 
+	c.insert("public", []*gpb.RowInsertRequest{req("m", promSchema(), row(tv(1), fv(1)))}, "x-greptime-hints", "physical_table=").
+		expectErr(t, codes.InvalidArgument, StatusInvalidArguments, "Invalid table name: ")
+
 	f := false
 	off := StartT(t, Options{AutoCreateTable: &f})
 	dial(t, off).insert("public", []*gpb.RowInsertRequest{req("m", promSchema(), row(tv(1), fv(1)))}, hint...).
