@@ -46,6 +46,9 @@ type Config struct {
 	Defaults totlp.RequestOptions
 	// DBOptions returns the per-database choices for metrics.
 	DBOptions func(database string) translate.DatabaseOptions
+	// Schemas reports what GreptimeDB holds per table (the pipeline's
+	// knowledge), for logs into existing tables and trace coercion.
+	Schemas translate.SchemaLookup
 }
 
 // Receiver is the OTLP receiver shared by the HTTP and gRPC front ends.
@@ -129,6 +132,7 @@ func (r *Receiver) options(signal string, get func(string) string, queryDB strin
 		o.PromoteScopeAttrs = d.PromoteScopeAttrs
 	}
 	o.ConvertExponentialHistograms = d.ConvertExponentialHistograms
+	o.Schema = r.cfg.Schemas
 	if o.PipelineName != "" && !(signal == sigTraces && o.PipelineName == totlp.TraceV1Pipeline) {
 		return o, errs.NewPermanent(fmt.Errorf("pipeline %q: %w", o.PipelineName, errPipeline))
 	}

@@ -2,6 +2,7 @@ package otlp
 
 import (
 	"fmt"
+	"github.com/greptime-bridge/greptime-bridge/translate"
 	"strings"
 
 	"github.com/greptime-bridge/greptime-bridge/writer/errs"
@@ -125,6 +126,11 @@ type RequestOptions struct {
 	// PipelineVersion and PipelineParams are carried for completeness; the
 	// bridge runs no pipelines.
 	PipelineVersion, PipelineParams string
+	// Schema, when set, reports what tables already hold in GreptimeDB, for
+	// logs into an existing table and trace attribute coercion
+	// (greptimedb-tables.md §7.3, §7.4). It is not a header: the receiver
+	// passes the pipeline's knowledge.
+	Schema translate.SchemaLookup
 }
 
 // truthy copies GreptimeDB's pipeline/src/lib.rs truthy().
