@@ -69,6 +69,9 @@ func Start(opts Options) (*Server, error) {
 	if opts.Addr == "" {
 		opts.Addr = "127.0.0.1:0"
 	}
+	// Keep our own copies: the caller may reuse its slices and maps.
+	opts.Users = copyMap(opts.Users)
+	opts.Databases = append([]string(nil), opts.Databases...)
 	s := &Server{
 		opts:        opts,
 		autoCreate:  opts.AutoCreateTable == nil || *opts.AutoCreateTable,
