@@ -45,7 +45,7 @@ func TestGroupBatchesByDatabaseAndHints(t *testing.T) {
 		_ = b.AddRow(table.TimestampMillisecondValue(1))
 		return b
 	}
-	groups, err := groupBatches("public", []*table.Batch{
+	groups, err := groupBatches("public", nil, []*table.Batch{
 		mk("", "a", "ttl", "1d"),
 		mk("public", "b", "ttl", "1d"),
 		mk("", "c"),
@@ -70,5 +70,30 @@ func TestGroupBatchesByDatabaseAndHints(t *testing.T) {
 		if g.database != w.db || g.hints != w.hints || g.tableNames() != w.tables {
 			t.Errorf("group %d = %s %q %s, want %s %q %s", i, g.database, g.hints, g.tableNames(), w.db, w.hints, w.tables)
 		}
+	}
+}
+
+func TestGroupBatchesMergesCallHints(t *testing.T) {
+	mk := func(name string, hints ...string) *table.Batch {
+		b := table.NewSchema(name).Timestamp("ts", table.TimestampMillisecond).NewBatch("")
+		for i := 0; i+1 < len(hints); i += 2 {
+			b.Hints.Set(hints[i], hints[i+1])
+		}
+		_ = b.AddRow(table.TimestampMillisecondValue(1))
+		return b
+	}
+	var base table.Hints
+	base.Set("ttl", "1d")
+	base.Set("append_mode", "true")
+	plain, own := mk("a"), mk("b", "ttl", "7d")
+	groups, err := groupBatches("public", base, []*table.Batch{plain, own}, &rowArena{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(groups) != 2 || groups[0].hints != "append_mode=true,ttl=1d" || groups[1].hints != "append_mode=true,ttl=7d" {
+		t.Fatalf("groups %q %q", groups[0].hints, groups[len(groups)-1].hints)
+	}
+	if len(own.Hints) != 1 {
+		t.Errorf("the batch's hints were modified: %v", own.Hints)
 	}
 }

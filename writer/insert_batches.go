@@ -24,7 +24,9 @@ func (c *Client) Write(ctx context.Context, batches ...*table.Batch) (uint32, er
 	return c.WriteWith(ctx, nil, batches...)
 }
 
-// WriteWith is Write with per-call options (WithDatabase, WithTimezone).
+// WriteWith is Write with per-call options: WithDatabase, WithTimezone, and
+// WithHints, whose hints apply to every batch (a batch's own hint of the
+// same key wins).
 func (c *Client) WriteWith(ctx context.Context, opts []InsertOption, batches ...*table.Batch) (uint32, error) {
 	if len(batches) == 0 {
 		return 0, &InvalidInputError{Reason: "no batches to write"}
@@ -33,7 +35,7 @@ func (c *Client) WriteWith(ctx context.Context, opts []InsertOption, batches ...
 	arena := c.arenas.get()
 	// The requests live in the arena until every group has been sent.
 	defer c.arenas.put(arena)
-	groups, err := groupBatches(o.database, batches, arena)
+	groups, err := groupBatches(o.database, o.hints, batches, arena)
 	if err != nil {
 		return 0, err
 	}
@@ -71,17 +73,19 @@ func (g *group) tableNames() string {
 
 // groupBatches validates and converts every batch, keyed by database and
 // hint set. Nothing is sent when any batch is invalid.
-func groupBatches(defaultDB string, batches []*table.Batch, a *rowArena) ([]*group, error) {
-	return groupBy(defaultDB, batches, true, a)
+func groupBatches(defaultDB string, base table.Hints, batches []*table.Batch, a *rowArena) ([]*group, error) {
+	return groupBy(defaultDB, base, batches, true, a)
 }
 
 // groupBatchesIgnoringHints groups by database only, for a stream whose
 // hints are fixed when it opens.
 func groupBatchesIgnoringHints(defaultDB string, batches []*table.Batch, a *rowArena) ([]*group, error) {
-	return groupBy(defaultDB, batches, false, a)
+	return groupBy(defaultDB, nil, batches, false, a)
 }
 
-func groupBy(defaultDB string, batches []*table.Batch, byHints bool, a *rowArena) ([]*group, error) {
+// groupBy does the grouping; base hints (WithHints) apply to every batch,
+// a batch's own hint of the same key winning.
+func groupBy(defaultDB string, base table.Hints, batches []*table.Batch, byHints bool, a *rowArena) ([]*group, error) {
 	var groups []*group
 	byKey := make(map[string]*group, 1)
 	for _, b := range batches {
@@ -91,7 +95,14 @@ func groupBy(defaultDB string, batches []*table.Batch, byHints bool, a *rowArena
 		}
 		hints := ""
 		if byHints {
-			if hints, err = encodeHints(b.Table, b.Hints); err != nil {
+			h := b.Hints
+			if len(base) > 0 {
+				h = append(table.Hints(nil), base...)
+				for _, x := range b.Hints {
+					h.Set(x.Key, x.Value)
+				}
+			}
+			if hints, err = encodeHints(b.Table, h); err != nil {
 				return nil, err
 			}
 		}

@@ -26,7 +26,8 @@ func WithTimezone(tz string) InsertOption {
 }
 
 // WithHints sets the table-option hints of an Insert or a stream, sent as
-// one x-greptime-hints entry. Write takes hints from each batch instead.
+// one x-greptime-hints entry. For WriteWith they are added to each batch's
+// own hints.
 func WithHints(h table.Hints) InsertOption {
 	return func(o *callOptions) { o.hints = h }
 }
