@@ -13,10 +13,13 @@ import (
 //
 //   - parseDB(name) turns a client's database name into a dbKey;
 //   - (*Server).metadataDB(md) resolves x-greptime-db-name and checks auth
-//     from metadata, as DoPut does (servers/src/grpc/context_auth.rs);
+//     from metadata, as DoPut does (servers/src/grpc/context_auth.rs); a
+//     failed login is a ready status error ("auth failed");
 //   - (*Server).lookupTable(db, name) returns a copy of a table's TableInfo
-//     or a TableNotFound *Error;
-//   - (*Server).appendRows(db, name, columns, rows, PathBulk) stores rows
+//     or a TableNotFound *Error; a logical table names its PhysicalTable,
+//     whose TableInfo lists the union of tags;
+//   - (*Server).appendRows(db, name, columns, rows, PathBulk) stores rows,
+//     filling defaults and NULLs, deduplicating and honouring count-only
 //     (storage.go);
 //   - (*Server).beginCall(ctx, "DoPut"), (*Server).callLatency() and
 //     (*Server).takeStreamBreak() apply faults (faults.go);
