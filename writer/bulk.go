@@ -3,6 +3,7 @@ package writer
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/ipc"
@@ -32,6 +33,19 @@ const (
 	BulkNoCompression
 	BulkZstd
 )
+
+// String returns "lz4", "none" or "zstd".
+func (c BulkCompression) String() string {
+	switch c {
+	case BulkLZ4:
+		return "lz4"
+	case BulkNoCompression:
+		return "none"
+	case BulkZstd:
+		return "zstd"
+	}
+	return fmt.Sprintf("BulkCompression(%d)", int(c))
+}
 
 // Parallelism bounds. GreptimeDB queues at most 32 responses per DoPut stream
 // and silently drops the ones past that (MAX_PENDING_RESPONSES in
