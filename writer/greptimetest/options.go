@@ -10,7 +10,9 @@ import (
 // (table/src/requests.rs, called by create_table_info in
 // operator/src/statement/ddl.rs) parses write_buffer_size, ttl and
 // skip_wal ("Failed to parse table option, key: k, value: v"); for mito
-// tables RegionOptions::validate (mito2/src/region/options.rs) allows only
+// tables the region options must deserialise (append_mode a bool,
+// merge_mode last_row or last_non_null: JsonOptions "Invalid options: …")
+// and RegionOptions::validate (mito2/src/region/options.rs) allows only
 // merge_mode last_row in append mode. Other option values are not checked.
 func validateTableOptions(opts map[string]string, mito bool) error {
 	bad := func(k, v string) error {
@@ -25,8 +27,21 @@ func validateTableOptions(opts map[string]string, mito bool) error {
 	if v, ok := opts["skip_wal"]; ok && v != "true" && v != "false" {
 		return bad("skip_wal", v)
 	}
-	if mito && opts["append_mode"] == "true" {
-		if m, ok := opts["merge_mode"]; ok && m != "last_row" {
+	if !mito {
+		return nil
+	}
+	// RegionOptions::try_from_options deserialises the map (serde_with
+	// DisplayFromStr for append_mode, NoneAsEmptyString + strum for
+	// merge_mode); serde_json appends a position that depends on map
+	// order, which is left out here.
+	if v, ok := opts["append_mode"]; ok && v != "true" && v != "false" {
+		return newErr(StatusInvalidArguments, "Invalid options: provided string was not `true` or `false`")
+	}
+	if v, ok := opts["merge_mode"]; ok && v != "" && v != "last_row" && v != "last_non_null" {
+		return newErr(StatusInvalidArguments, "Invalid options: Matching variant not found")
+	}
+	if opts["append_mode"] == "true" {
+		if m, ok := opts["merge_mode"]; ok && m != "" && m != "last_row" {
 			return newErr(StatusInvalidArguments, "Invalid region options, only last_row merge_mode is allowed when append_mode is enabled")
 		}
 	}

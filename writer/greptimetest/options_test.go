@@ -36,6 +36,10 @@ func TestTableOptionValues(t *testing.T) {
 		expectErr(t, codes.InvalidArgument, StatusInvalidArguments, "Failed to parse table option, key: skip_wal, value: yes")
 	c.insert("public", one, "x-greptime-hints", "append_mode=true,merge_mode=last_non_null").
 		expectErr(t, codes.InvalidArgument, StatusInvalidArguments, "Invalid region options, only last_row merge_mode is allowed when append_mode is enabled")
+	c.insert("public", one, "x-greptime-hints", "append_mode=yes").
+		expectErr(t, codes.InvalidArgument, StatusInvalidArguments, "Invalid options: provided string was not `true` or `false`")
+	c.insert("public", one, "x-greptime-hints", "merge_mode=first_row").
+		expectErr(t, codes.InvalidArgument, StatusInvalidArguments, "Invalid options: Matching variant not found")
 	c.sql("public", "CREATE TABLE x (ts TIMESTAMP TIME INDEX) WITH (write_buffer_size = '8 parsecs')").
 		expectErr(t, codes.InvalidArgument, StatusInvalidArguments, "Failed to parse table option, key: write_buffer_size, value: 8 parsecs")
 	if len(s.Tables("public")) != 0 {
