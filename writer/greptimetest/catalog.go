@@ -91,6 +91,10 @@ type TableInfo struct {
 	// Partition is the PARTITION ON COLUMNS clause given in CREATE TABLE,
 	// recorded as text; the test server keeps one region per table.
 	Partition string
+	// Comment is the table description: "Created on insertion" for tables
+	// created by a write (operator/src/expr_helper.rs
+	// create_table_expr_by_column_schemas), else the comment option.
+	Comment string
 }
 
 // Column returns the named column.

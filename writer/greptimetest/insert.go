@@ -64,6 +64,9 @@ func (s *Server) rowInserts(k dbKey, h hints, reqs *gpb.RowInsertRequests) (uint
 	return n, nil
 }
 
+// createdOnInsertion is the description of tables created by a write.
+const createdOnInsertion = "Created on insertion"
+
 // validateColumnCount is validate_column_count_match (operator/src/insert.rs).
 func validateColumnCount(reqs []*gpb.RowInsertRequest) error {
 	for _, r := range reqs {
@@ -136,6 +139,7 @@ func (s *Server) createOrAlterOnDemand(k dbKey, h hints, reqs []*gpb.RowInsertRe
 			if err != nil {
 				return err
 			}
+			ti.Comment = createdOnInsertion
 			if err := validateCreate(&ti); err != nil {
 				return err
 			}

@@ -43,6 +43,7 @@ func physicalTableInfo(name string) TableInfo {
 		},
 		TimeIndex: greptimeTimestamp,
 		Options:   map[string]string{"physical_metric_table": "true"},
+		Comment:   createdOnInsertion,
 	}
 }
 

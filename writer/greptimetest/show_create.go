@@ -9,8 +9,9 @@ import (
 // SHOW CREATE TABLE (query/src/sql/show_create_table.rs
 // create_table_stmt): quoted column names, SQL type names, NULL / NOT
 // NULL, DEFAULT, column indexes, TIME INDEX, PRIMARY KEY, the recorded
-// PARTITION clause, ENGINE and sorted WITH options. Index options carry
-// only what was given, not GreptimeDB's filled-in defaults.
+// PARTITION clause, ENGINE and sorted WITH options, led by the table
+// description as 'comment'. Index options carry only what was given, not
+// GreptimeDB's filled-in defaults.
 func (ti TableInfo) CreateSQL() string {
 	var b strings.Builder
 	b.WriteString("CREATE TABLE IF NOT EXISTS " + quoteIdent(ti.Name) + " (\n")
@@ -48,13 +49,16 @@ func (ti TableInfo) CreateSQL() string {
 		b.WriteString(ti.Partition + "\n")
 	}
 	b.WriteString("ENGINE=" + ti.Engine + "\n")
-	if len(ti.Options) > 0 {
+	var opts []string
+	if _, ok := ti.Options["comment"]; !ok && ti.Comment != "" {
+		// show_create_table.rs adds the description under the quoted key.
+		opts = append(opts, "  'comment' = '"+ti.Comment+"'")
+	}
+	for _, k := range sortedKeys(ti.Options) {
+		opts = append(opts, "  "+optionKey(k)+" = '"+ti.Options[k]+"'")
+	}
+	if len(opts) > 0 {
 		b.WriteString("WITH(\n")
-		keys := sortedKeys(ti.Options)
-		opts := make([]string, len(keys))
-		for i, k := range keys {
-			opts[i] = "  " + optionKey(k) + " = '" + ti.Options[k] + "'"
-		}
 		b.WriteString(strings.Join(opts, ",\n"))
 		b.WriteString("\n)")
 	}

@@ -35,6 +35,7 @@ func (s *Server) sqlCreateTable(k dbKey, p *parser) (uint32, error) {
 	}
 	ti := st.info
 	ti.Name = name
+	ti.Comment = ti.Options["comment"]
 	for _, key := range sortedKeys(ti.Options) {
 		if !validTableOption(key) {
 			return 0, newErr(StatusInvalidArguments, "Unrecognized table option key: %s", key)
