@@ -37,6 +37,8 @@ type arrowConverter struct {
 	schema *arrow.Schema
 	mem    memory.Allocator
 	arrs   []arrow.Array // scratch, reused across calls
+	// fillMissing lets a batch omit nullable stream columns, sent as NULL.
+	fillMissing bool
 }
 
 // newArrowConverter builds the stream schema for cols (refusing what the bulk
@@ -57,14 +59,17 @@ func (ac *arrowConverter) Schema() *arrow.Schema { return ac.schema }
 
 // convert returns b as an Arrow record of the converter's schema. Columns are
 // matched by name, so their order in b may differ; b must have exactly the
-// schema's columns with the same types and semantic types. The caller
+// schema's columns with the same types and semantic types, except that with
+// fillMissing it may omit nullable (non-time-index) columns, sent as NULL:
+// what GreptimeDB does itself for table columns a batch lacks (v1.1.0+,
+// §3.2), made explicit so the stream's schema stays fixed. The caller
 // releases the record, and must not modify b before it does.
 func (ac *arrowConverter) convert(b *table.Batch) (rec arrow.RecordBatch, err error) {
-	if b.NumColumns() != len(ac.cols) {
+	if b.NumColumns() > len(ac.cols) || (!ac.fillMissing && b.NumColumns() != len(ac.cols)) {
 		return nil, &InvalidInputError{Table: ac.table,
 			Reason: fmt.Sprintf("schema differs from the stream's: batch has %d columns, the stream %d", b.NumColumns(), len(ac.cols))}
 	}
-	n := b.Rows()
+	n, matched := b.Rows(), 0
 	defer func() {
 		for i, a := range ac.arrs {
 			if a != nil {
@@ -75,9 +80,14 @@ func (ac *arrowConverter) convert(b *table.Batch) (rec arrow.RecordBatch, err er
 	}()
 	for i, want := range ac.cols {
 		c := b.Column(want.Name)
+		if c == nil && ac.fillMissing && want.Semantic != table.Timestamp {
+			ac.arrs[i] = array.MakeArrayOfNull(ac.mem, ac.schema.Field(i).Type, n)
+			continue
+		}
 		if c == nil {
 			return nil, &InvalidInputError{Table: ac.table, Column: want.Name, Reason: "schema differs from the stream's: column missing from the batch"}
 		}
+		matched++
 		if err := sameColumn(want, c); err != nil {
 			return nil, &InvalidInputError{Table: ac.table, Column: want.Name, Reason: "schema differs from the stream's: " + err.Error()}
 		}
@@ -92,7 +102,20 @@ func (ac *arrowConverter) convert(b *table.Batch) (rec arrow.RecordBatch, err er
 		ac.arrs[i] = array.MakeFromData(data)
 		data.Release()
 	}
+	if matched != b.NumColumns() {
+		return nil, &InvalidInputError{Table: ac.table, Column: ac.extraColumn(b), Reason: "schema differs from the stream's: column not in the stream"}
+	}
 	return array.NewRecordBatch(ac.schema, ac.arrs, int64(n)), nil
+}
+
+// extraColumn names a column of b that the stream lacks.
+func (ac *arrowConverter) extraColumn(b *table.Batch) string {
+	for _, c := range b.Columns() {
+		if ac.schema.FieldIndices(c.Name) == nil {
+			return c.Name
+		}
+	}
+	return ""
 }
 
 // sameColumn compares a batch column to the stream's column definition.

@@ -311,3 +311,36 @@ func TestDecimalLayoutMatchesArrow(t *testing.T) {
 		t.Fatalf("table decimal %+v, arrow %v/%v", v, n.LowBits(), n.HighBits())
 	}
 }
+
+func TestArrowConvertFillsMissingNullableColumns(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	stream := table.NewSchema("t").Timestamp("ts", table.TimestampSecond).Tag("host", table.String).Field("v", table.Float64).Field("n", table.Int32)
+	ac, err := newArrowConverter("t", stream.Columns, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ac.fillMissing = true
+	b := table.NewSchema("t").Field("v", table.Float64).Timestamp("ts", table.TimestampSecond).NewBatch("")
+	_ = b.AddRow(table.Float64Value(1.5), table.TimestampSecondValue(7))
+	_ = b.AddRow(table.Float64Value(2.5), table.TimestampSecondValue(8))
+	rec, err := ac.convert(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Column(1).NullN() != 2 || rec.Column(3).NullN() != 2 || rec.Column(2).(*array.Float64).Value(1) != 2.5 {
+		t.Fatalf("filled record %v", rec)
+	}
+	rec.Release()
+
+	noTS := table.NewSchema("t").Field("v", table.Float64).NewBatch("")
+	_ = noTS.AddRow(table.Float64Value(1))
+	if _, err := ac.convert(noTS); !errors.Is(err, ErrInvalidInput) {
+		t.Fatalf("missing time index filled: %v", err)
+	}
+	swapped := table.NewSchema("t").Timestamp("ts", table.TimestampSecond).Field("v", table.Float64).Field("n", table.Int32).Field("x", table.Int64).NewBatch("")
+	_ = swapped.AddRow(table.TimestampSecondValue(1), table.Float64Value(1), table.Int32Value(1), table.Int64Value(1))
+	if _, err := ac.convert(swapped); !errors.Is(err, ErrInvalidInput) || !strings.Contains(err.Error(), `column "x"`) {
+		t.Fatalf("extra column hidden by a missing one: %v", err)
+	}
+}

@@ -65,6 +65,7 @@ type bulkOptions struct {
 	compression BulkCompression
 	timeout     time.Duration
 	mem         memory.Allocator
+	fillMissing bool
 }
 
 // WithParallelism sets how many batches may be in flight (sent and not yet
@@ -85,6 +86,14 @@ func WithBulkCompression(c BulkCompression) BulkOption {
 // before Wait reports a TimeoutError (default: the client's RequestTimeout).
 func WithBulkTimeout(d time.Duration) BulkOption {
 	return func(o *bulkOptions) { o.timeout = d }
+}
+
+// WithFillMissingColumns lets a batch omit nullable columns of the stream's
+// schema; they are sent as NULL. Without it a batch must carry exactly the
+// stream's columns. A batch with a column the stream lacks is refused either
+// way: there is no place for it in the stream's Arrow schema.
+func WithFillMissingColumns() BulkOption {
+	return func(o *bulkOptions) { o.fillMissing = true }
 }
 
 // WithAllocator sets the Arrow allocator for copied columns and compressed
@@ -170,6 +179,7 @@ func (bi *BulkInserter) open(ctx context.Context, tableName string, cols []table
 	if err != nil {
 		return nil, err
 	}
+	conv.fillMissing = o.fillMissing
 	return openBulkStream(ctx, bi, conv, o)
 }
 

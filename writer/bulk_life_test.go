@@ -181,3 +181,37 @@ func TestBulkMetricLogicalTableNeedsExistingColumns(t *testing.T) {
 		t.Fatalf("new label over bulk: got %v, want NotFound/4002", err)
 	}
 }
+
+func TestBulkFillMissingColumns(t *testing.T) {
+	s, c := bulkSetup(t, greptimetest.Options{})
+	ctx := bulkCtx(t)
+	createByInsert(t, c, sensorBatch(t, 1, -1000))
+	bi := c.NewBulkInserter("")
+	narrow := table.NewSchema("sensor").Tag("host", table.String).Timestamp("ts", table.TimestampMillisecond).Field("temp", table.Float64)
+	b := narrow.NewBatch("")
+	_ = b.AddRow(table.StringValue("h"), table.TimestampMillisecondValue(5), table.Float64Value(21.5))
+
+	strict, err := bi.StreamWriter(ctx, sensorSchema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer strict.Close()
+	if _, err := strict.WriteAsync(ctx, b); !errors.Is(err, writer.ErrInvalidInput) {
+		t.Fatalf("strict stream took a narrower batch: %v", err)
+	}
+
+	w, err := bi.StreamWriter(ctx, sensorSchema, writer.WithFillMissingColumns())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.WriteRows(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows := s.Rows("public", "sensor")
+	want := []table.Value{table.StringValue("h"), table.TimestampMillisecondValue(5), table.Float64Value(21.5),
+		table.Null(), table.Null(), table.Null()}
+	rowsEqual(t, rows[1:], [][]table.Value{want})
+}
