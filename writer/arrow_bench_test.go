@@ -2,8 +2,10 @@ package writer
 
 import (
 	"fmt"
+	"io"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/greptime-bridge/greptime-bridge/writer/table"
@@ -66,5 +68,36 @@ func BenchmarkArrowConversion(b *testing.B) {
 			}
 			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 		})
+	}
+}
+
+// BenchmarkBulkEncode is the client's whole per-batch cost on the bulk path
+// without a server: conversion plus IPC encoding with each body codec.
+func BenchmarkBulkEncode(b *testing.B) {
+	for _, comp := range []BulkCompression{BulkNoCompression, BulkLZ4, BulkZstd} {
+		for _, rows := range []int{1_000, 10_000, 100_000} {
+			b.Run(fmt.Sprintf("codec=%s/rows=%d", comp, rows), func(b *testing.B) {
+				batch := wideBatch(b, rows)
+				ac, err := newArrowConverter("bench", batchColumns(batch), memory.DefaultAllocator)
+				if err != nil {
+					b.Fatal(err)
+				}
+				o := bulkOptions{compression: comp, mem: memory.DefaultAllocator}
+				w := ipc.NewWriter(io.Discard, append(o.ipcOptions(), ipc.WithSchema(ac.Schema()))...)
+				defer w.Close()
+				b.ReportAllocs()
+				for b.Loop() {
+					rec, err := ac.convert(batch)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if err := w.Write(rec); err != nil {
+						b.Fatal(err)
+					}
+					rec.Release()
+				}
+				b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+			})
+		}
 	}
 }
