@@ -16,6 +16,7 @@ import (
 
 	gpb "github.com/GreptimeTeam/greptime-proto/go/greptime/v1"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/metadata"
 )
 
@@ -109,7 +110,11 @@ func (s *Server) serve(addr string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	gs := grpc.NewServer(grpc.MaxRecvMsgSize(maxMessageSize), grpc.MaxSendMsgSize(maxMessageSize))
+	// GreptimeDB's tonic server does not police client keepalive pings, so
+	// neither does the test server (grpc-go's default would answer a client
+	// pinging every 30 s with GOAWAY "too_many_pings").
+	gs := grpc.NewServer(grpc.MaxRecvMsgSize(maxMessageSize), grpc.MaxSendMsgSize(maxMessageSize),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: time.Second, PermitWithoutStream: true}))
 	s.smu.Lock()
 	s.lis, s.gs, s.addr = lis, gs, lis.Addr().String()
 	s.smu.Unlock()
