@@ -27,8 +27,8 @@ func startPrometheus(t *testing.T, b *bridge) *promServer {
 }
 
 // startPrometheusBin starts the prometheus at bin; rwExtra is added to
-// the remote_write entry (indented four spaces).
-func startPrometheusBin(t *testing.T, bin string, b *bridge, rwExtra string) *promServer {
+// the remote_write entry (indented four spaces), flags to the command.
+func startPrometheusBin(t *testing.T, bin string, b *bridge, rwExtra string, flags ...string) *promServer {
 	t.Helper()
 	dir := t.TempDir()
 	addr := freeAddr(t)
@@ -55,12 +55,24 @@ remote_write:
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	startPeer(t, bin, "--config.file="+cfgPath, "--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr, "--log.level=warn")
+	storage := "--storage.tsdb.path="
+	for _, f := range flags {
+		if f == "--enable-feature=agent" {
+			storage = "--storage.agent.path="
+		}
+	}
+	args := append([]string{"--config.file=" + cfgPath, storage + filepath.Join(dir, "data"),
+		"--web.listen-address=" + addr, "--log.level=warn"}, flags...)
+	startPeer(t, bin, args...)
 	p := &promServer{Addr: addr}
 	waitFor(t, 30*time.Second, func() string {
-		if _, err := p.query("up"); err != nil {
+		resp, err := httpClient.Get("http://" + addr + "/-/ready")
+		if err != nil {
 			return "prometheus not answering: " + err.Error()
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return "prometheus not ready: " + resp.Status
 		}
 		return ""
 	})

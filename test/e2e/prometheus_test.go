@@ -265,3 +265,29 @@ func promCountByName(t *testing.T, p *promServer, q string) map[string]int {
 	}
 	return out
 }
+
+// TestPrometheusAgentMode runs prometheus as a pure forwarder
+// (--enable-feature=agent: no local TSDB, no query API), the way it is
+// often deployed in front of a remote store: its self-scrape arrives.
+func TestPrometheusAgentMode(t *testing.T) {
+	b := startBridge(t, "GREPTIME_BRIDGE_PIPELINE_FLUSH_INTERVAL=50ms")
+	startPrometheusBin(t, peer(t, "prometheus", "E2E_PROMETHEUS"), b, "", "--enable-feature=agent")
+	waitFor(t, 60*time.Second, func() string {
+		tables := b.tables(t, "")
+		for _, name := range []string{"up", "prometheus_agent_active_series", "scrape_duration_seconds"} {
+			if tables[name].Rows < 3 {
+				return fmt.Sprintf("table %s: %d rows", name, tables[name].Rows)
+			}
+		}
+		return ""
+	})
+	rows, err := b.tables(t, "")["up"].sampleRows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r["job"].Raw != "prometheus" || r["greptime_value"].Raw != "1" {
+			t.Errorf("up row %v: want job=prometheus, value 1", r)
+		}
+	}
+}
