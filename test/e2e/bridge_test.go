@@ -24,6 +24,8 @@ type bridge struct {
 	DB         string // host:port of the embedded GreptimeDB-compatible server
 	cmd        *exec.Cmd
 	stderr     *lockedBuffer
+	exited     chan error
+	stopOnce   sync.Once
 }
 
 // lockedBuffer collects a process's output while tests read it.
@@ -115,23 +117,33 @@ func launchBridge(t *testing.T, dev bool, env []string) *bridge {
 	if !strings.HasPrefix(b.HTTP, "127.0.0.1:") || !strings.HasPrefix(b.GRPC, "127.0.0.1:") {
 		t.Errorf("the bridge listens beyond loopback: http %s grpc %s", b.HTTP, b.GRPC)
 	}
+	b.exited = exited
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case err := <-exited:
-			if err != nil {
-				t.Errorf("bridge exited with %v; stderr:\n%s", err, tail(b.stderr.String(), 4000))
-			}
-		case <-time.After(30 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-			t.Errorf("bridge did not stop within 30s of SIGTERM; stderr:\n%s", tail(b.stderr.String(), 4000))
-		}
+		b.stop(t)
 		if t.Failed() {
 			t.Logf("bridge stderr:\n%s", tail(b.stderr.String(), 4000))
 		}
 	})
 	return b
+}
+
+// stop sends SIGTERM once and fails the test unless the bridge exits 0
+// within 30 s; later calls do nothing.
+func (b *bridge) stop(t *testing.T) {
+	t.Helper()
+	b.stopOnce.Do(func() {
+		_ = b.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-b.exited:
+			if err != nil {
+				t.Errorf("bridge exited with %v; stderr:\n%s", err, tail(b.stderr.String(), 4000))
+			}
+		case <-time.After(30 * time.Second):
+			_ = b.cmd.Process.Kill()
+			<-b.exited
+			t.Errorf("bridge did not stop within 30s of SIGTERM; stderr:\n%s", tail(b.stderr.String(), 4000))
+		}
+	})
 }
 
 func tail(s string, n int) string {
