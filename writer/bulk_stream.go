@@ -25,7 +25,8 @@ import (
 // that fails, or ends with requests still pending, fails every pending id
 // with a StreamEndedError; the writer is then unusable and a new one must be
 // opened (it will use the client's next endpoint if this one was
-// unavailable). Call Finish, or Close to abandon the stream.
+// unavailable). Call Finish, or Close to abandon the stream: until then (or
+// until the context given to StreamWriter ends) a goroutine reads responses.
 type BulkStreamWriter struct {
 	bi      *BulkInserter
 	table   string
