@@ -36,6 +36,7 @@ type Converter struct {
 	metricNames map[metricNameKey]string
 	shape       rowShape
 	trace       traceCtx
+	existing    existingState
 
 	n int // items since the last context check
 }

@@ -67,6 +67,8 @@ type extractCol struct {
 	key string
 	typ table.DataType
 	col int
+	// known is set for a column the table already holds (§7.3).
+	known bool
 }
 
 // keyVal is an extract key's value in one attribute map, if any.
@@ -89,6 +91,9 @@ type logCtx struct {
 // (src/servers/src/otlp/logs.rs). Extract keys become extra columns in the
 // order a value is first met (greptimedb-tables.md §7.2). A float, array or
 // map value for an extract key is refused, as GreptimeDB answers 400.
+// When opts.Schema knows the table, the rows are aligned to it as
+// GreptimeDB does for an existing table (greptimedb-tables.md §7.3; see
+// logsExisting).
 // On error out may hold part of the request and must be discarded.
 func (c *Converter) Logs(ctx context.Context, ld plog.Logs, opts *RequestOptions, out *translate.Output) error {
 	if opts == nil {
@@ -107,6 +112,9 @@ func (c *Converter) Logs(ctx context.Context, ld plog.Logs, opts *RequestOptions
 	}
 	if ld.LogRecordCount() == 0 {
 		return nil
+	}
+	if known, ok := knownTable(opts, name); ok {
+		return c.logsExisting(ctx, ld, opts, name, known, out)
 	}
 	b, fresh := batchFor(out, opts.Database, name)
 	if fresh || b.NumColumns() == 0 {

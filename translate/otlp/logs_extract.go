@@ -51,6 +51,9 @@ func (c *Converter) lookupKeys(lc *logCtx, tableName string, m pcommon.Map, dst 
 // extractColumn returns the column of an extract key, creating it as a TAG
 // typed by its first value (logs.rs decide_column_schema_and_convert_value).
 func (c *Converter) extractColumn(lc *logCtx, tableName, key string, v pcommon.Value) (*extractCol, error) {
+	if k, ok := c.existing.logCols[key]; ok {
+		return c.knownExtractColumn(lc, tableName, key, v, k)
+	}
 	var typ table.DataType
 	switch v.Type() {
 	case pcommon.ValueTypeStr, pcommon.ValueTypeBytes:
@@ -101,6 +104,12 @@ func (c *Converter) extractRow(lc *logCtx, tableName string, attrs pcommon.Map) 
 			return err
 		}
 		col := lc.b.Col(e.col)
+		if e.known {
+			if err := c.appendKnownExtract(col, tableName, k, v); err != nil {
+				return err
+			}
+			continue
+		}
 		switch v.Type() {
 		case pcommon.ValueTypeStr:
 			if err := checkUTF8Of("extract key", k, v.Str()); err != nil {
