@@ -16,6 +16,13 @@ import (
 // receiver addresses.
 func startCollector(t *testing.T, b *bridge) (viaHTTP, viaGRPC string) {
 	t.Helper()
+	return startCollectorTo(t, b.HTTP, b.GRPC)
+}
+
+// startCollectorTo is startCollector for bridge listeners that may not be
+// up yet.
+func startCollectorTo(t *testing.T, bridgeHTTP, bridgeGRPC string) (viaHTTP, viaGRPC string) {
+	t.Helper()
 	bin := peer(t, "otelcol-e2e", "E2E_OTELCOL")
 	viaHTTP, viaGRPC = freeAddr(t), freeAddr(t)
 	var pipelines strings.Builder
@@ -49,6 +56,7 @@ exporters:
       x-greptime-log-table-name: col_logs_http
     retry_on_failure:
       initial_interval: 100ms
+      max_interval: 1s
   otlp_grpc:
     endpoint: %s
     tls:
@@ -57,12 +65,13 @@ exporters:
       x-greptime-log-table-name: col_logs_grpc
     retry_on_failure:
       initial_interval: 100ms
+      max_interval: 1s
 service:
   telemetry:
     metrics:
       level: none
   pipelines:
-%s`, viaHTTP, viaGRPC, b.HTTP, b.GRPC, pipelines.String())
+%s`, viaHTTP, viaGRPC, bridgeHTTP, bridgeGRPC, pipelines.String())
 	path := filepath.Join(t.TempDir(), "otelcol.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -123,5 +132,39 @@ func TestCollectorExporters(t *testing.T) {
 	}
 	if n := b.metric(t, "bridge_rows_failed_total"); n != 0 {
 		t.Errorf("bridge_rows_failed_total = %v", n)
+	}
+}
+
+// TestCollectorRetriesUntilBridgeUp points the collector at a bridge that
+// is not running yet: its exporters retry, and once the bridge starts on
+// those addresses every item arrives, exactly once.
+func TestCollectorRetriesUntilBridgeUp(t *testing.T) {
+	tg := peer(t, "telemetrygen", "E2E_TELEMETRYGEN")
+	httpAddr, grpcAddr := freeAddr(t), freeAddr(t)
+	viaHTTP, viaGRPC := startCollectorTo(t, httpAddr, grpcAddr)
+	const n = 25
+	for _, via := range []struct{ name, addr string }{{"http", viaHTTP}, {"grpc", viaGRPC}} {
+		runPeer(t, time.Minute, tg, "metrics", "--otlp-insecure", "--otlp-endpoint", via.addr, "--rate", "1000",
+			"--metrics", fmt.Sprint(n), "--metric-type", "Gauge", "--unique-timeseries", "--otlp-metric-name", "late_"+via.name)
+		runPeer(t, time.Minute, tg, "logs", "--otlp-insecure", "--otlp-endpoint", via.addr, "--rate", "1000", "--logs", fmt.Sprint(n))
+	}
+	time.Sleep(2 * time.Second) // a few failed attempts
+	b := startBridge(t, "GREPTIME_BRIDGE_LISTEN_HTTP="+httpAddr, "GREPTIME_BRIDGE_LISTEN_GRPC="+grpcAddr,
+		"GREPTIME_BRIDGE_PIPELINE_FLUSH_INTERVAL=50ms")
+	want := map[string]int{"late_http": n, "late_grpc": n, "col_logs_http": n, "col_logs_grpc": n}
+	check := func() string {
+		tables := b.tables(t, "")
+		var bad []string
+		for name, rows := range want {
+			if got := tables[name].Rows; got != rows {
+				bad = append(bad, fmt.Sprintf("%s: %d rows, want %d", name, got, rows))
+			}
+		}
+		return strings.Join(bad, "; ")
+	}
+	waitFor(t, 60*time.Second, check)
+	time.Sleep(time.Second)
+	if why := check(); why != "" {
+		t.Errorf("after settling: %s", why)
 	}
 }
