@@ -20,6 +20,11 @@ type existingState struct {
 	logCols map[string]translate.KnownColumn
 	scratch translate.Output
 	aligned *table.Batch
+
+	// plan and rejected serve traces into a known table: rejected[i] says
+	// whether span i of the request (in order) was rejected.
+	plan     tracePlan
+	rejected []bool
 }
 
 // knownTable asks opts.Schema about a table; ok is false when there is no

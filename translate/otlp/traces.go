@@ -111,7 +111,10 @@ func (tc *traceCtx) column(prefix int, key string) string {
 // CreateSQL statement with the partitions and skipping indexes; the
 // auxiliary batches come after it and must be written only after it
 // succeeded, as GreptimeDB does. When every span is rejected GreptimeDB
-// answers 400; here out then holds no main batch and Dropped says how many.
+// answers 400; so does Traces, with a permanent error. When opts.Schema
+// knows the table, column types and rejections follow GreptimeDB's
+// reconciliation against it (greptimedb-tables.md §7.4, see
+// planExistingTraceTypes and WideningSQL).
 // On error out may hold part of the request and must be discarded.
 func (c *Converter) Traces(ctx context.Context, td ptrace.Traces, opts *RequestOptions, out *translate.Output) error {
 	if opts == nil {
@@ -135,6 +138,10 @@ func (c *Converter) Traces(ctx context.Context, td ptrace.Traces, opts *RequestO
 	}
 	tc := c.traceState()
 	c.observeTraceTypes(tc, td)
+	c.existing.rejected = c.existing.rejected[:0]
+	if known, ok := knownTable(opts, name); ok {
+		c.planExistingTraceTypes(tc, td, known)
+	}
 
 	// The main batch is made when the first span is accepted, so a request
 	// whose spans are all rejected leaves no empty batch behind.
@@ -169,6 +176,7 @@ func (c *Converter) Traces(ctx context.Context, td ptrace.Traces, opts *RequestO
 		b = nb
 		return b, nil
 	}
+	spanIdx, rejected := 0, 0
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
 		rs := rss.At(i)
@@ -187,12 +195,17 @@ func (c *Converter) Traces(ctx context.Context, td ptrace.Traces, opts *RequestO
 					return err
 				}
 				sp := spans.At(k)
-				ok, err := c.writeSpan(tc, batch, rs, ss, sp, svc, hasSvc)
-				if err != nil {
-					return err
+				ok := !c.existing.spanRejected(spanIdx)
+				spanIdx++
+				if ok {
+					var err error
+					if ok, err = c.writeSpan(tc, batch, rs, ss, sp, svc, hasSvc); err != nil {
+						return err
+					}
 				}
 				if !ok {
 					out.Drop(DropSpanRejected, 1)
+					rejected++
 					continue
 				}
 				if hasSvc {
@@ -201,6 +214,10 @@ func (c *Converter) Traces(ctx context.Context, td ptrace.Traces, opts *RequestO
 				}
 			}
 		}
+	}
+	if rejected == spanIdx {
+		// trace_ingest.rs: a request whose every span is rejected is a 400.
+		return badInput("table %q: accepted 0 spans, rejected %d spans: attribute values cannot take their columns' types", name, rejected)
 	}
 	if b != nil && b.Rows() > 0 {
 		b.CreateSQL = traceCreateSQL(b, partitions)

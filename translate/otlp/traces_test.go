@@ -323,15 +323,19 @@ func TestChronoTime(t *testing.T) {
 	}
 }
 
-// TestTraceAllRejected: when every span is rejected no batch is left
-// behind (GreptimeDB answers 400; the receiver sees the drop count).
+// TestTraceAllRejected: when every span is rejected GreptimeDB answers 400
+// (§4.2, §7.4; trace_ingest.rs), so Traces returns a permanent error.
 func TestTraceAllRejected(t *testing.T) {
 	td := ptrace.NewTraces()
 	ss := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty()
 	sp := ss.Spans().AppendEmpty()
 	sp.Attributes().PutStr("server.port", "http") // fixed BIGINT: unparsable
-	out := convertTraces(t, td, nil)
-	if len(out.Batches) != 0 || out.Dropped["trace_span_rejected"] != 1 {
-		t.Errorf("batches %d dropped %v", len(out.Batches), out.Dropped)
+	out := &translate.Output{}
+	err := NewConverter().Traces(context.Background(), td, nil, out)
+	if err == nil || !errs.IsPermanent(err) || !strings.Contains(err.Error(), "rejected 1 spans") {
+		t.Fatalf("err = %v, want a permanent error", err)
+	}
+	if out.Rows() != 0 {
+		t.Errorf("%d rows written", out.Rows())
 	}
 }

@@ -1,0 +1,279 @@
+package otlp
+
+import (
+	"fmt"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/greptime-bridge/greptime-bridge/translate"
+	"github.com/greptime-bridge/greptime-bridge/writer/table"
+)
+
+// Span states while planning against an existing table.
+const (
+	spanInPlan   = iota // takes part in the request-wide plan
+	spanPerSpan         // reconciled on its own, after the plan
+	spanRejected        // left out and counted
+)
+
+// planVal is one attribute value of a span, with its column.
+type planVal struct {
+	col string
+	v   pcommon.Value
+}
+
+// tracePlan is the scratch of planExistingTraceTypes.
+type tracePlan struct {
+	vals  []planVal
+	ends  []int // per span: end of its values in vals
+	state []uint8
+	obs   map[string][]table.DataType
+	tgt   map[string]table.DataType
+	bad   map[string]bool
+	cur   map[string]table.DataType
+	buf   []byte
+}
+
+// spanRejected reports whether span i (in request order) was rejected by
+// the plan; always false when the table is not known.
+func (ex *existingState) spanRejected(i int) bool {
+	return i < len(ex.rejected) && ex.rejected[i]
+}
+
+// planExistingTraceTypes decides, for a table GreptimeDB already holds,
+// the type of every attribute column and which spans are rejected, as
+// frontend/src/instance/otlp/trace_ingest.rs does (greptimedb-tables.md
+// §7.4):
+//
+//  1. A request-wide plan over the spans still in it: per column,
+//     trace_types.rs choose_trace_reconcile_decision (an existing column
+//     keeps its type when every observed type coerces to it; an existing
+//     BIGINT becomes DOUBLE when only integers and doubles arrive; a new
+//     column resolves as within one request; a fixed semconv type must
+//     match the table). A column without a decision sends every span that
+//     has it to per-span handling; so does a span with a value that does
+//     not convert to its column's target (an unparsable string). The plan
+//     is redone until no span moves, so a moved span widens nothing.
+//  2. The per-span spans, in request order, each reconciled on its own
+//     against the table as the plan and the spans before it left it
+//     (reconcile_trace_column_types); a span whose value fits nowhere is
+//     rejected whole, without altering anything.
+//
+// The bridge writes one batch, so each column takes its last type; values
+// of earlier spans convert to it (BIGINT to DOUBLE, as GreptimeDB's ALTER
+// does to stored rows).
+func (c *Converter) planExistingTraceTypes(tc *traceCtx, td ptrace.Traces, known []translate.KnownColumn) {
+	ex := &c.existing
+	p := &ex.plan
+	p.vals, p.ends, p.state = p.vals[:0], p.ends[:0], p.state[:0]
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		rs := rss.At(i)
+		for j := 0; j < rs.ScopeSpans().Len(); j++ {
+			ss := rs.ScopeSpans().At(j)
+			for k := 0; k < ss.Spans().Len(); k++ {
+				start := len(p.vals)
+				p.add(tc, start, 0, ss.Spans().At(k).Attributes())
+				p.add(tc, start, 1, ss.Scope().Attributes())
+				p.add(tc, start, 2, rs.Resource().Attributes())
+				p.ends = append(p.ends, len(p.vals))
+				p.state = append(p.state, spanInPlan)
+			}
+		}
+	}
+	existing := make(map[string]table.DataType, len(known))
+	for _, k := range known {
+		existing[k.Name] = k.Type
+	}
+	p.obs, p.tgt, p.bad = resetMap(p.obs), resetMap(p.tgt), resetMap(p.bad)
+	for moved := true; moved; {
+		moved = p.planOnce(existing)
+	}
+	p.cur = resetMap(p.cur)
+	for n, t := range existing {
+		p.cur[n] = t
+	}
+	for n, t := range p.tgt {
+		p.cur[n] = t
+	}
+	ex.rejected = ex.rejected[:0]
+	for i := range p.ends {
+		if p.state[i] == spanPerSpan && !p.reconcileOne(i) {
+			p.state[i] = spanRejected
+		}
+		ex.rejected = append(ex.rejected, p.state[i] == spanRejected)
+	}
+	for n, col := range tc.cols {
+		if t, ok := p.cur[n]; ok {
+			col.typ = t
+		}
+	}
+}
+
+func resetMap[V any](m map[string]V) map[string]V {
+	if m == nil {
+		return make(map[string]V)
+	}
+	clear(m)
+	return m
+}
+
+// add appends the values of one attribute map, a later duplicate key
+// replacing an earlier one as collectAttrs does.
+func (p *tracePlan) add(tc *traceCtx, spanStart, prefix int, m pcommon.Map) {
+	for k, v := range m.All() {
+		if prefix == 2 && k == "service.name" {
+			continue
+		}
+		if _, ok := attrType(v); !ok {
+			continue
+		}
+		n := tc.column(prefix, k)
+		dup := false
+		for i := spanStart; i < len(p.vals); i++ {
+			if p.vals[i].col == n {
+				p.vals[i].v, dup = v, true
+				break
+			}
+		}
+		if !dup {
+			p.vals = append(p.vals, planVal{col: n, v: v})
+		}
+	}
+}
+
+func (p *tracePlan) span(i int) []planVal {
+	start := 0
+	if i > 0 {
+		start = p.ends[i-1]
+	}
+	return p.vals[start:p.ends[i]]
+}
+
+// planOnce decides the columns over the spans still in the plan and moves
+// out the spans that do not fit it; it reports whether any span moved.
+func (p *tracePlan) planOnce(existing map[string]table.DataType) bool {
+	clear(p.obs)
+	clear(p.tgt)
+	clear(p.bad)
+	for i := range p.ends {
+		if p.state[i] != spanInPlan {
+			continue
+		}
+		for _, pv := range p.span(i) {
+			t, _ := attrType(pv.v)
+			if o := p.obs[pv.col]; !containsType(o, t) {
+				p.obs[pv.col] = append(o, t)
+			}
+		}
+	}
+	for n, o := range p.obs {
+		e, has := existing[n]
+		if t, ok := reconcileType(n, o, e, has); ok {
+			p.tgt[n] = t
+		} else {
+			p.bad[n] = true
+		}
+	}
+	moved := false
+	for i := range p.ends {
+		if p.state[i] != spanInPlan {
+			continue
+		}
+		for _, pv := range p.span(i) {
+			t, ok := p.tgt[pv.col]
+			if p.bad[pv.col] || !ok || !p.fits(pv.v, t) {
+				p.state[i] = spanPerSpan
+				moved = true
+				break
+			}
+		}
+	}
+	return moved
+}
+
+// reconcileOne reconciles span i on its own against p.cur, updating it
+// (new columns, widenings) only when every value of the span fits.
+func (p *tracePlan) reconcileOne(i int) bool {
+	vals := p.span(i)
+	targets := make([]table.DataType, len(vals))
+	for j, pv := range vals {
+		t, _ := attrType(pv.v)
+		e, has := p.cur[pv.col]
+		target, ok := reconcileType(pv.col, []table.DataType{t}, e, has)
+		if !ok || !p.fits(pv.v, target) {
+			return false
+		}
+		targets[j] = target
+	}
+	for j, pv := range vals {
+		p.cur[pv.col] = targets[j]
+	}
+	return true
+}
+
+// fits reports whether v converts to typ (coerce.rs coerce_value_data).
+func (p *tracePlan) fits(v pcommon.Value, typ table.DataType) bool {
+	var ok bool
+	_, p.buf, ok = coerce(v, typ, p.buf[:0])
+	return ok
+}
+
+// reconcileType copies trace_types.rs choose_trace_reconcile_decision for
+// one column: its target type, or false for an unsupported mix.
+func reconcileType(column string, observed []table.DataType, existing table.DataType, hasExisting bool) (table.DataType, bool) {
+	if fixed, ok := semconvType(column); ok {
+		// choose_fixed_trace_reconcile_decision: a table that holds the
+		// column with another type refuses it.
+		return fixed, !hasExisting || existing == fixed
+	}
+	if !hasExisting {
+		return resolveType(observed)
+	}
+	all, numeric, double := true, true, false
+	for _, o := range observed {
+		if !coercible(o, existing) {
+			all = false
+		}
+		if o != table.Int64 && o != table.Float64 {
+			numeric = false
+		}
+		if o == table.Float64 {
+			double = true
+		}
+	}
+	switch {
+	case all:
+		return existing, true
+	case existing == table.Int64 && numeric && double:
+		// AlterExistingTo(Float64): GreptimeDB widens the column.
+		return table.Float64, true
+	}
+	return 0, false
+}
+
+// WideningSQL returns the statements GreptimeDB runs before writing a trace
+// batch into a table it already holds (trace_ingest.rs
+// alter_trace_table_columns_to_float64): one
+// ALTER TABLE <table> MODIFY COLUMN <column> DOUBLE for every column b
+// carries as DOUBLE that known says is BIGINT. Traces emits such a column
+// as DOUBLE when a double meets an existing BIGINT attribute column
+// (greptimedb-tables.md §7.4); the statements must run before each insert
+// of such a batch, since a row insert cannot change a column's type. It
+// returns nil for batches that are not greptime_trace_v1 tables.
+func WideningSQL(b *table.Batch, known []translate.KnownColumn) []string {
+	if m, _ := b.Hints.Get("table_data_model"); m != TraceV1Pipeline {
+		return nil
+	}
+	var out []string
+	for _, k := range known {
+		if k.Type != table.Int64 {
+			continue
+		}
+		if c := b.Column(k.Name); c != nil && c.Type == table.Float64 {
+			out = append(out, fmt.Sprintf("ALTER TABLE %s MODIFY COLUMN %s DOUBLE", quoteIdent(b.Table), quoteIdent(k.Name)))
+		}
+	}
+	return out
+}
