@@ -10,7 +10,8 @@ import (
 )
 
 // peer finds a peer program: first the env variable (a path), then PATH,
-// then $(go env GOPATH)/bin and the ocb output directory .ci/install uses.
+// then $(go env GOBIN), $(go env GOPATH)/bin and the ocb output directory
+// .ci/install uses.
 // Missing, it fails the test under CI=true (CI installed it, so its absence
 // is a bug) and skips it otherwise.
 func peer(t *testing.T, name, envVar string) string {
@@ -25,6 +26,9 @@ func peer(t *testing.T, name, envVar string) string {
 		return p
 	}
 	var dirs []string
+	if gb, err := exec.Command("go", "env", "GOBIN").Output(); err == nil && strings.TrimSpace(string(gb)) != "" {
+		dirs = append(dirs, strings.TrimSpace(string(gb)))
+	}
 	if gp, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
 		for _, d := range filepath.SplitList(strings.TrimSpace(string(gp))) {
 			dirs = append(dirs, filepath.Join(d, "bin"))
