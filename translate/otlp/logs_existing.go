@@ -47,6 +47,13 @@ func knownTable(opts *RequestOptions, name string) ([]translate.KnownColumn, boo
 // then align_rows_with_existing_schema gives every existing column its
 // table type and semantic type and demotes request-only tags to fields.
 func (c *Converter) logsExisting(ctx context.Context, ld plog.Logs, opts *RequestOptions, name string, known []translate.KnownColumn, out *translate.Output) error {
+	if len(opts.LogExtractKeys) == 0 && logLayoutMatches(known) {
+		// The table is the identity layout (usually one the bridge
+		// created): aligning changes nothing, so skip the copy.
+		inner := *opts
+		inner.Schema = nil
+		return c.Logs(ctx, ld, &inner, out)
+	}
 	ex := &c.existing
 	ex.logCols = make(map[string]translate.KnownColumn, len(known))
 	for _, k := range known {
@@ -81,6 +88,42 @@ func (c *Converter) logsExisting(ctx context.Context, ld plog.Logs, opts *Reques
 		return badInput("%v", err)
 	}
 	return nil
+}
+
+// logLayoutMatches reports whether alignment would leave the identity
+// layout unchanged: every built-in column the table holds has its type and
+// semantic type, the absent ones are not tags, and the time index is
+// "timestamp".
+func logLayoutMatches(known []translate.KnownColumn) bool {
+	seen := 0
+	for _, k := range known {
+		i := logColumnIndex(k.Name)
+		if i < 0 {
+			if k.Semantic == table.Timestamp {
+				return false
+			}
+			continue
+		}
+		if k.Type != logSchema[i].typ || k.Semantic != logSchema[i].sem {
+			return false
+		}
+		seen |= 1 << i
+	}
+	for i, s := range logSchema {
+		if s.sem == table.Tag && seen&(1<<i) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func logColumnIndex(name string) int {
+	for i := range logSchema {
+		if logSchema[i].name == name {
+			return i
+		}
+	}
+	return -1
 }
 
 // alignLogColumns copies src into dst, converting each column the table

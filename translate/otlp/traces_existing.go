@@ -66,6 +66,9 @@ func (ex *existingState) spanRejected(i int) bool {
 func (c *Converter) planExistingTraceTypes(tc *traceCtx, td ptrace.Traces, known []translate.KnownColumn) {
 	ex := &c.existing
 	p := &ex.plan
+	if p.simple(tc, known) {
+		return
+	}
 	p.vals, p.ends, p.state = p.vals[:0], p.ends[:0], p.state[:0]
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
@@ -109,6 +112,37 @@ func (c *Converter) planExistingTraceTypes(tc *traceCtx, td ptrace.Traces, known
 			col.typ = t
 		}
 	}
+}
+
+// simple reports whether the plan would reach what observeTraceTypes
+// already decided, so the per-span pass can be skipped: every known column
+// receives only its own type (or has its fixed semconv type), and every new
+// column one type or a fixed one. Then no column is reconciled, and a span
+// rejected for an unparsable value changes no other column's type.
+func (p *tracePlan) simple(tc *traceCtx, known []translate.KnownColumn) bool {
+	p.cur = resetMap(p.cur)
+	for _, k := range known {
+		if _, ok := tc.cols[k.Name]; ok {
+			p.cur[k.Name] = k.Type
+		}
+	}
+	for n, col := range tc.cols {
+		fixed, isFixed := semconvType(n)
+		e, has := p.cur[n]
+		switch {
+		case has && isFixed:
+			if e != fixed {
+				return false
+			}
+		case has:
+			if len(col.observed) != 1 || col.observed[0] != e {
+				return false
+			}
+		case !isFixed && len(col.observed) != 1:
+			return false
+		}
+	}
+	return true
 }
 
 func resetMap[V any](m map[string]V) map[string]V {
