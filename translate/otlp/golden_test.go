@@ -65,6 +65,7 @@ func translateFixture(t *testing.T, path string) *translate.Output {
 		t.Fatalf("headers: %v", err)
 	}
 	opts.ConvertExponentialHistograms = hdr["bridge-convert-exponential"] == "true"
+	opts.Schema = knownSchemaHeader(t, hdr["bridge-known-schema"])
 	db := translate.DefaultDatabaseOptions()
 	if m := hdr["bridge-metric-mode"]; m != "" {
 		db.OTLPMetricMode = translate.OTLPMetricMode(m)
