@@ -9,69 +9,53 @@ import (
 	"time"
 )
 
-// startCollector starts the ocb-built collector with two OTLP/gRPC
-// receivers: what reaches the first is exported to the bridge by
-// otlp_http, what reaches the second by otlp_grpc; each exporter names
-// its own log table with a GreptimeDB header. It returns the two
-// receiver addresses.
-func startCollector(t *testing.T, b *bridge) (viaHTTP, viaGRPC string) {
+// collectorRoutes are the collector's ways to the bridge, one OTLP/gRPC
+// receiver each: otlp_http with protobuf (gzip, the default), otlp_http
+// with JSON bodies compressed with zstd, and otlp_grpc. Each exporter
+// names its own log table with a GreptimeDB header.
+var collectorRoutes = []string{"http", "json", "grpc"}
+
+// startCollector starts the ocb-built collector and returns the receiver
+// address of each route.
+func startCollector(t *testing.T, b *bridge) map[string]string {
 	t.Helper()
-	return startCollectorTo(t, b.HTTP, b.GRPC)
+	return startCollectorTo(t, b.HTTP, b.HTTP, b.GRPC)
 }
 
 // startCollectorTo is startCollector for bridge listeners that may not be
 // up yet.
-func startCollectorTo(t *testing.T, bridgeHTTP, bridgeGRPC string) (viaHTTP, viaGRPC string) {
+func startCollectorTo(t *testing.T, bridgeHTTP, jsonHTTP, bridgeGRPC string) map[string]string {
 	t.Helper()
 	bin := peer(t, "otelcol-e2e", "E2E_OTELCOL")
-	viaHTTP, viaGRPC = freeAddr(t), freeAddr(t)
-	var pipelines strings.Builder
-	for _, signal := range []string{"metrics", "logs", "traces"} {
-		fmt.Fprintf(&pipelines, `    %[1]s/http:
-      receivers: [otlp/http]
-      processors: [batch]
-      exporters: [otlp_http]
-    %[1]s/grpc:
-      receivers: [otlp/grpc]
-      processors: [batch]
-      exporters: [otlp_grpc]
-`, signal)
+	exporters := map[string]string{
+		"http": fmt.Sprintf("otlp_http/http:\n    endpoint: http://%s\n", bridgeHTTP),
+		"json": fmt.Sprintf("otlp_http/json:\n    endpoint: http://%s\n    encoding: json\n    compression: zstd\n", jsonHTTP),
+		"grpc": fmt.Sprintf("otlp_grpc/grpc:\n    endpoint: %s\n    tls:\n      insecure: true\n", bridgeGRPC),
+	}
+	addrs := map[string]string{}
+	var receivers, exps, pipelines strings.Builder
+	for _, route := range collectorRoutes {
+		addrs[route] = freeAddr(t)
+		fmt.Fprintf(&receivers, "  otlp/%s:\n    protocols:\n      grpc:\n        endpoint: %s\n", route, addrs[route])
+		fmt.Fprintf(&exps, "  %s    headers:\n      x-greptime-log-table-name: col_logs_%s\n", exporters[route], route)
+		exps.WriteString("    retry_on_failure:\n      initial_interval: 100ms\n      max_interval: 1s\n")
+		exporter, _, _ := strings.Cut(exporters[route], ":")
+		for _, signal := range []string{"metrics", "logs", "traces"} {
+			fmt.Fprintf(&pipelines, "    %s/%s:\n      receivers: [otlp/%s]\n      processors: [batch]\n      exporters: [%s]\n",
+				signal, route, route, exporter)
+		}
 	}
 	cfg := fmt.Sprintf(`receivers:
-  otlp/http:
-    protocols:
-      grpc:
-        endpoint: %s
-  otlp/grpc:
-    protocols:
-      grpc:
-        endpoint: %s
-processors:
+%sprocessors:
   batch:
     timeout: 100ms
 exporters:
-  otlp_http:
-    endpoint: http://%s
-    headers:
-      x-greptime-log-table-name: col_logs_http
-    retry_on_failure:
-      initial_interval: 100ms
-      max_interval: 1s
-  otlp_grpc:
-    endpoint: %s
-    tls:
-      insecure: true
-    headers:
-      x-greptime-log-table-name: col_logs_grpc
-    retry_on_failure:
-      initial_interval: 100ms
-      max_interval: 1s
-service:
+%sservice:
   telemetry:
     metrics:
       level: none
   pipelines:
-%s`, viaHTTP, viaGRPC, bridgeHTTP, bridgeGRPC, pipelines.String())
+%s`, receivers.String(), exps.String(), pipelines.String())
 	path := filepath.Join(t.TempDir(), "otelcol.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -83,13 +67,18 @@ service:
 		}
 		return ""
 	})
-	return viaHTTP, viaGRPC
+	return addrs
 }
 
 func TestCollectorExporters(t *testing.T) {
 	tg := peer(t, "telemetrygen", "E2E_TELEMETRYGEN")
 	b := startBridge(t, "GREPTIME_BRIDGE_PIPELINE_FLUSH_INTERVAL=50ms")
-	viaHTTP, viaGRPC := startCollector(t, b)
+	// The JSON route goes through a recording proxy to show what it sends.
+	proxy, wire := recordingProxy(t, b)
+	wire.mu.Lock()
+	wire.decodeRW = false
+	wire.mu.Unlock()
+	routes := startCollectorTo(t, b.HTTP, proxy, b.GRPC)
 
 	const n = 30
 	send := func(endpoint string, args ...string) {
@@ -97,7 +86,8 @@ func TestCollectorExporters(t *testing.T) {
 		args = append(args, "--otlp-insecure", "--rate", "1000", "--otlp-endpoint", endpoint)
 		runPeer(t, 2*time.Minute, tg, args...)
 	}
-	for _, via := range []struct{ name, addr string }{{"http", viaHTTP}, {"grpc", viaGRPC}} {
+	for _, route := range collectorRoutes {
+		via := struct{ name, addr string }{route, routes[route]}
 		send(via.addr, "metrics", "--metrics", fmt.Sprint(n), "--metric-type", "Sum", "--unique-timeseries",
 			"--otlp-metric-name", "col_sum_"+via.name)
 		send(via.addr, "metrics", "--metrics", fmt.Sprint(n), "--metric-type", "Histogram", "--unique-timeseries",
@@ -112,8 +102,9 @@ func TestCollectorExporters(t *testing.T) {
 	want := map[string]int{
 		"col_sum_http_total": n, "col_hist_http_bucket": n * tgHistogramBuckets, "col_hist_http_count": n,
 		"col_sum_grpc_total": n, "col_hist_grpc_bucket": n * tgHistogramBuckets, "col_hist_grpc_sum": n,
-		"col_logs_http": n, "col_logs_grpc": n,
-		"opentelemetry_traces": 2 * n * 2, // both paths write the default trace table
+		"col_sum_json_total": n, "col_hist_json_bucket": n * tgHistogramBuckets, "col_hist_json_count": n,
+		"col_logs_http": n, "col_logs_grpc": n, "col_logs_json": n,
+		"opentelemetry_traces": 3 * n * 2, // every route writes the default trace table
 	}
 	check := func() string {
 		tables := b.tables(t, "")
@@ -130,6 +121,12 @@ func TestCollectorExporters(t *testing.T) {
 	if why := check(); why != "" {
 		t.Errorf("after settling: %s", why)
 	}
+	wire.mu.Lock()
+	types, enc, st := wire.contentTypes, wire.encodings, wire.statuses
+	if len(types) != 1 || types["application/json"] == 0 || len(enc) != 1 || enc["zstd"] == 0 || len(st) != 1 || st[200] == 0 {
+		t.Errorf("the JSON route sent content types %v, encodings %v, answered %v; want only zstd application/json answered 200", types, enc, st)
+	}
+	wire.mu.Unlock()
 	if n := b.metric(t, "bridge_rows_failed_total"); n != 0 {
 		t.Errorf("bridge_rows_failed_total = %v", n)
 	}
@@ -141,9 +138,10 @@ func TestCollectorExporters(t *testing.T) {
 func TestCollectorRetriesUntilBridgeUp(t *testing.T) {
 	tg := peer(t, "telemetrygen", "E2E_TELEMETRYGEN")
 	httpAddr, grpcAddr := freeAddr(t), freeAddr(t)
-	viaHTTP, viaGRPC := startCollectorTo(t, httpAddr, grpcAddr)
+	routes := startCollectorTo(t, httpAddr, httpAddr, grpcAddr)
 	const n = 25
-	for _, via := range []struct{ name, addr string }{{"http", viaHTTP}, {"grpc", viaGRPC}} {
+	for _, route := range collectorRoutes {
+		via := struct{ name, addr string }{route, routes[route]}
 		runPeer(t, time.Minute, tg, "metrics", "--otlp-insecure", "--otlp-endpoint", via.addr, "--rate", "1000",
 			"--metrics", fmt.Sprint(n), "--metric-type", "Gauge", "--unique-timeseries", "--otlp-metric-name", "late_"+via.name)
 		runPeer(t, time.Minute, tg, "logs", "--otlp-insecure", "--otlp-endpoint", via.addr, "--rate", "1000", "--logs", fmt.Sprint(n))
@@ -151,7 +149,7 @@ func TestCollectorRetriesUntilBridgeUp(t *testing.T) {
 	time.Sleep(2 * time.Second) // a few failed attempts
 	b := startBridge(t, "GREPTIME_BRIDGE_LISTEN_HTTP="+httpAddr, "GREPTIME_BRIDGE_LISTEN_GRPC="+grpcAddr,
 		"GREPTIME_BRIDGE_PIPELINE_FLUSH_INTERVAL=50ms")
-	want := map[string]int{"late_http": n, "late_grpc": n, "col_logs_http": n, "col_logs_grpc": n}
+	want := map[string]int{"late_http": n, "late_grpc": n, "late_json": n, "col_logs_http": n, "col_logs_grpc": n, "col_logs_json": n}
 	check := func() string {
 		tables := b.tables(t, "")
 		var bad []string

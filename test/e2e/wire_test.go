@@ -25,11 +25,15 @@ type wireLog struct {
 	rwVersions map[string]int // X-Prometheus-Remote-Write-Version of POSTs
 	vmVersions map[string]int // X-VictoriaMetrics-Remote-Write-Version of POSTs
 	statuses   map[int]int    // answers to POSTs
-	closed     bool           // answer 503 without forwarding
-	inflight   sync.WaitGroup // forwarded requests not yet answered
-	samples    int            // samples in forwarded zstd bodies answered 204
-	acked      []rw1Series    // the series of those bodies
-	badBodies  []string       // bodies that did not decode
+	// contentTypes are the Content-Type of POSTs.
+	contentTypes map[string]int
+	// decodeRW decodes zstd bodies as remote write 1.0 (default true).
+	decodeRW  bool
+	closed    bool           // answer 503 without forwarding
+	inflight  sync.WaitGroup // forwarded requests not yet answered
+	samples   int            // samples in forwarded zstd bodies answered 204
+	acked     []rw1Series    // the series of those bodies
+	badBodies []string       // bodies that did not decode
 }
 
 // close stops forwarding (later writes get 503, which vmagent retries)
@@ -68,7 +72,8 @@ func recordingProxy(t *testing.T, b *bridge) (string, *wireLog) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := &wireLog{encodings: map[string]int{}, rwVersions: map[string]int{}, vmVersions: map[string]int{}, statuses: map[int]int{}}
+	log := &wireLog{encodings: map[string]int{}, rwVersions: map[string]int{}, vmVersions: map[string]int{}, statuses: map[int]int{},
+		contentTypes: map[string]int{}, decodeRW: true}
 	rp := httputil.NewSingleHostReverseProxy(target)
 	rp.ModifyResponse = func(resp *http.Response) error {
 		if resp.Request.Method == http.MethodPost {
@@ -107,8 +112,9 @@ func recordingProxy(t *testing.T, b *bridge) (string, *wireLog) {
 		log.encodings[enc]++
 		log.rwVersions[r.Header.Get("X-Prometheus-Remote-Write-Version")]++
 		log.vmVersions[r.Header.Get("X-VictoriaMetrics-Remote-Write-Version")]++
+		log.contentTypes[r.Header.Get("Content-Type")]++
 		var series []rw1Series
-		if enc == "zstd" {
+		if enc == "zstd" && log.decodeRW {
 			if series, err = decodeZstdRW1(body); err != nil {
 				log.badBodies = append(log.badBodies, err.Error())
 			}
