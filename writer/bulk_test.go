@@ -106,6 +106,16 @@ func TestBulkAsyncWaitCollectAndFinishWithResponses(t *testing.T) {
 	if n := s.RowCount("public", "sensor"); n != 1+120+5 {
 		t.Fatalf("server holds %d rows, want 126", n)
 	}
+	// Every reuse of b was sent before WriteAsync returned: the server holds
+	// each batch's own values, not the last refill's.
+	var want [][]table.Value
+	for i := 0; i < 12; i++ {
+		for r := 0; r < 10; r++ {
+			want = append(want, []table.Value{table.StringValue("h"), table.TimestampMillisecondValue(int64(i*10 + r)),
+				table.Float64Value(1), table.Int64Value(int64(i)), table.BoolValue(true), table.StringValue("x")})
+		}
+	}
+	rowsEqual(t, s.Rows("public", "sensor")[1:121], want)
 	if _, err := w.WriteAsync(ctx, b); err == nil {
 		t.Fatal("write after finish accepted")
 	}
