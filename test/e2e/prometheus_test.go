@@ -80,6 +80,19 @@ func TestPrometheusRemoteWrite(t *testing.T) {
 		t.Errorf("up: bridge holds %d rows, more than prometheus's %d", got, later)
 	}
 
+	// Prometheus's own view of its queue: metadata-only requests (every
+	// 2 s here) and samples were all accepted, none failed or dropped.
+	pm := "http://" + p.Addr + "/metrics"
+	if v := scrapeValue(t, pm, "prometheus_remote_storage_metadata_total"); v <= 0 {
+		t.Errorf("prometheus sent no metadata (%v)", v)
+	}
+	for _, m := range []string{"prometheus_remote_storage_metadata_failed_total", "prometheus_remote_storage_samples_failed_total",
+		"prometheus_remote_storage_samples_dropped_total"} {
+		if v := scrapeValue(t, pm, m); v != 0 {
+			t.Errorf("%s = %v, want 0", m, v)
+		}
+	}
+
 	// Wide and shallow: a self-scrape is ~250 tables of at most ~20 rows
 	// per flush, all under the default 1,000-row threshold, so every row
 	// goes by row insert (issue #4, adaptive routing).
