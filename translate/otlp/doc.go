@@ -8,6 +8,14 @@
 // src/servers/src/otlp/logs.rs for logs and src/servers/src/otlp/trace/*.rs
 // for traces, as summarised in greptimedb-tables.md §2–§4 and §7.
 //
+// Where GreptimeDB's result depends on the table it already holds (logs
+// into an existing table, trace attribute coercion: §7.3, §7.4), the
+// translation asks RequestOptions.Schema, which the pipeline fills from the
+// columns GreptimeDB has accepted; without it, or for a table it does not
+// know, the layouts of a new table apply. A trace column GreptimeDB would
+// widen from BIGINT to DOUBLE is emitted as DOUBLE; WideningSQL gives the
+// ALTER statement to run before such a batch is written.
+//
 // The package is pure: no I/O and no mutable globals. A Converter holds
 // scratch buffers and is reusable after Reset, so it can live in a
 // sync.Pool; it is not safe for concurrent use.

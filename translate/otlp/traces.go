@@ -114,7 +114,7 @@ func (tc *traceCtx) column(prefix int, key string) string {
 // answers 400; so does Traces, with a permanent error. When opts.Schema
 // knows the table, column types and rejections follow GreptimeDB's
 // reconciliation against it (greptimedb-tables.md §7.4, see
-// planExistingTraceTypes and WideningSQL).
+// planTraceTypes and WideningSQL).
 // On error out may hold part of the request and must be discarded.
 func (c *Converter) Traces(ctx context.Context, td ptrace.Traces, opts *RequestOptions, out *translate.Output) error {
 	if opts == nil {
@@ -139,9 +139,8 @@ func (c *Converter) Traces(ctx context.Context, td ptrace.Traces, opts *RequestO
 	tc := c.traceState()
 	c.observeTraceTypes(tc, td)
 	c.existing.rejected = c.existing.rejected[:0]
-	if known, ok := knownTable(opts, name); ok {
-		c.planExistingTraceTypes(tc, td, known)
-	}
+	known, _ := knownTable(opts, name)
+	c.planTraceTypes(tc, td, known)
 
 	// The main batch is made when the first span is accepted, so a request
 	// whose spans are all rejected leaves no empty batch behind.

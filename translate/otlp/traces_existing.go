@@ -23,7 +23,7 @@ type planVal struct {
 	v   pcommon.Value
 }
 
-// tracePlan is the scratch of planExistingTraceTypes.
+// tracePlan is the scratch of planTraceTypes.
 type tracePlan struct {
 	vals  []planVal
 	ends  []int // per span: end of its values in vals
@@ -41,10 +41,10 @@ func (ex *existingState) spanRejected(i int) bool {
 	return i < len(ex.rejected) && ex.rejected[i]
 }
 
-// planExistingTraceTypes decides, for a table GreptimeDB already holds,
-// the type of every attribute column and which spans are rejected, as
-// frontend/src/instance/otlp/trace_ingest.rs does (greptimedb-tables.md
-// §7.4):
+// planTraceTypes decides the type of every attribute column and which
+// spans are rejected, as frontend/src/instance/otlp/trace_ingest.rs does
+// (greptimedb-tables.md §4.2, §7.4), against the columns of a table
+// GreptimeDB already holds (known; nil when the table is not known):
 //
 //  1. A request-wide plan over the spans still in it: per column,
 //     trace_types.rs choose_trace_reconcile_decision (an existing column
@@ -62,8 +62,10 @@ func (ex *existingState) spanRejected(i int) bool {
 //
 // The bridge writes one batch, so each column takes its last type; values
 // of earlier spans convert to it (BIGINT to DOUBLE, as GreptimeDB's ALTER
-// does to stored rows).
-func (c *Converter) planExistingTraceTypes(tc *traceCtx, td ptrace.Traces, known []translate.KnownColumn) {
+// does to stored rows). When no column is reconciled (the usual case: each
+// column receives one type, or has a fixed semconv type), the types
+// observeTraceTypes chose stand and nothing more is done.
+func (c *Converter) planTraceTypes(tc *traceCtx, td ptrace.Traces, known []translate.KnownColumn) {
 	ex := &c.existing
 	p := &ex.plan
 	if p.simple(tc, known) {

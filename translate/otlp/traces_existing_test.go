@@ -305,3 +305,46 @@ func TestReconcileType(t *testing.T) {
 		}
 	}
 }
+
+// TestTraceNewColumnPerSpan: without a known table, a column whose mix has
+// no common type (an int, a bool, a double) goes span by span as in
+// trace_ingest.rs: the int creates BIGINT, the bool is rejected, the double
+// widens the column to DOUBLE.
+func TestTraceNewColumnPerSpan(t *testing.T) {
+	out := convertTraces(t, spansWith(
+		func(m pcommon.Map) { m.PutInt("c", 5) },
+		func(m pcommon.Map) { m.PutBool("c", true) },
+		func(m pcommon.Map) { m.PutDouble("c", 2.5) },
+	), nil)
+	b := mustBatch(t, out, DefaultTraceTable)
+	if b.Rows() != 2 || out.Dropped[DropSpanRejected] != 1 {
+		t.Fatalf("rows %d dropped %v", b.Rows(), out.Dropped)
+	}
+	c := attrCol(t, b, "c", table.Float64)
+	for i, want := range []float64{5, 2.5} {
+		if v, _ := c.Float64(i); v != want {
+			t.Errorf("c[%d] = %v, want %v", i, v, want)
+		}
+	}
+}
+
+// TestTraceReplan: a span rejected for one column leaves the plan, and the
+// plan is redone without it (trace_ingest.rs
+// exclude_trace_v1_schema_observations): without the double of the
+// rejected third span, c resolves to BIGINT and "1.5" no longer parses.
+func TestTraceReplan(t *testing.T) {
+	out := convertTraces(t, spansWith(
+		func(m pcommon.Map) { m.PutStr("c", "1.5") },
+		func(m pcommon.Map) { m.PutInt("c", 5) },
+		func(m pcommon.Map) { m.PutDouble("c", 2.5); m.PutStr("d", "x") },
+		func(m pcommon.Map) { m.PutInt("d", 1) },
+	), nil)
+	b := mustBatch(t, out, DefaultTraceTable)
+	if b.Rows() != 2 || out.Dropped[DropSpanRejected] != 2 {
+		t.Fatalf("rows %d dropped %v", b.Rows(), out.Dropped)
+	}
+	if v, _ := attrCol(t, b, "c", table.Int64).Int64(0); v != 5 {
+		t.Errorf("c = %d", v)
+	}
+	attrCol(t, b, "d", table.Int64)
+}

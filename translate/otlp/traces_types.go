@@ -49,8 +49,8 @@ func coercible(from, to table.DataType) bool {
 // resolveType copies coerce.rs resolve_new_trace_column_type: a single
 // observed type wins; otherwise the first of BOOLEAN, BIGINT, DOUBLE, STRING
 // that was observed and every other observed type coerces to. ok is false
-// for an unsupported mix (then GreptimeDB rejects the spans involved; the
-// bridge keeps the first type and rejects the spans that do not fit).
+// for an unsupported mix: then the spans involved are reconciled one by one
+// (planTraceTypes), as trace_ingest.rs does.
 func resolveType(observed []table.DataType) (table.DataType, bool) {
 	if len(observed) == 1 {
 		return observed[0], true
