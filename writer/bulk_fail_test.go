@@ -87,7 +87,9 @@ func TestBulkTimeoutReportsIDs(t *testing.T) {
 	s, c := bulkSetup(t, greptimetest.Options{})
 	ctx := bulkCtx(t)
 	createByInsert(t, c, sensorBatch(t, 1, -1000))
-	w, err := c.NewBulkInserter("").StreamWriter(ctx, sensorSchema, writer.WithBulkTimeout(100*time.Millisecond))
+	// Long enough for id 1's answer on a loaded CI machine; ids 2 and 3
+	// then wait this long for answers that never come.
+	w, err := c.NewBulkInserter("").StreamWriter(ctx, sensorSchema, writer.WithBulkTimeout(2*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
