@@ -18,10 +18,11 @@ import (
 	"github.com/greptime-bridge/greptime-bridge/writer"
 )
 
-// bridge is one running bridge -dev process.
+// bridge is one running bridge process, in -dev mode (the test server
+// embedded) or writing to a server the test started.
 type bridge struct {
 	HTTP, GRPC string // host:port of the listeners
-	DB         string // host:port of the embedded GreptimeDB-compatible server
+	DB         string // -dev only: host:port of the embedded test server
 	cmd        *exec.Cmd
 	stderr     *lockedBuffer
 	exited     chan error
