@@ -70,6 +70,26 @@ func TestTelemetrygenMetrics(t *testing.T) {
 		wantRows(t, tables, "tg_hist_"+proto+"_sum", n)
 	}
 	tables := b.tables(t, "")
+	// Values survive exactly: telemetrygen's gauge and sum carry the point
+	// index; its histograms cycle through fixed samples (sums 3940, 4455,
+	// 5337; cumulative buckets of the first: le 0 → 0, 5 → 0, 10 → 1).
+	for table, want := range map[string][][2]string{
+		"tg_gauge_grpc":       {{"", "0"}, {"", "1"}, {"", "2"}},
+		"tg_sum_http_total":   {{"", "0"}, {"", "1"}, {"", "2"}},
+		"tg_hist_grpc_sum":    {{"", "3940"}, {"", "4455"}, {"", "5337"}},
+		"tg_hist_http_bucket": {{"0", "0"}, {"5", "0"}, {"10", "1"}},
+	} {
+		rows, err := tables[table].sampleRows()
+		if err != nil || len(rows) != 3 {
+			t.Errorf("%s: %d sample rows, %v", table, len(rows), err)
+			continue
+		}
+		for i, r := range rows {
+			if r["greptime_value"].Raw != want[i][1] || (want[i][0] != "" && r["le"].Raw != want[i][0]) {
+				t.Errorf("%s row %d: le %q value %s, want le %q value %s", table, i, r["le"].Raw, r["greptime_value"].Raw, want[i][0], want[i][1])
+			}
+		}
+	}
 	g := tables["tg_gauge_grpc"]
 	if g.Engine != "metric" || g.Options["on_physical_table"] != "greptime_physical_table" {
 		t.Errorf("tg_gauge_grpc: engine %q options %v, want a logical table of greptime_physical_table", g.Engine, g.Options)
