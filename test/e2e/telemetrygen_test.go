@@ -137,6 +137,11 @@ func TestTelemetrygenLogsAndTraces(t *testing.T) {
 	wantRows(t, tables, "tg_http_traces", 15*3)
 	// The services table keeps one row per service (not append mode).
 	wantRows(t, tables, "opentelemetry_traces_services", 1)
+	wantRows(t, tables, "tg_http_traces_services", 1)
+	// telemetrygen names its root span "lets-go" and child j
+	// "okey-dokey-j": one operation each (service, name, kind).
+	wantRows(t, tables, "opentelemetry_traces_operations", 1+1)
+	wantRows(t, tables, "tg_http_traces_operations", 1+2)
 	for _, name := range []string{"opentelemetry_logs", "opentelemetry_traces"} {
 		ti := tables[name]
 		if ti.Engine != "mito" || ti.Options["append_mode"] != "true" {
