@@ -83,3 +83,19 @@ func BenchmarkTracesExistingCoerced(b *testing.B) {
 		return c.Traces(ctx, td, opts, out)
 	})
 }
+
+// BenchmarkLogsKnownTableExtract: BenchmarkLogsKnownTable with two extract
+// keys, whose columns the table already holds.
+func BenchmarkLogsKnownTableExtract(b *testing.B) {
+	ld := benchLogs(2000)
+	ctx := context.Background()
+	keys := []string{"user", "attempt"}
+	first := &translate.Output{}
+	if err := NewConverter().Logs(ctx, ld, &RequestOptions{LogExtractKeys: keys}, first); err != nil {
+		b.Fatal(err)
+	}
+	opts := &RequestOptions{LogExtractKeys: keys, Schema: knownFrom(first)}
+	benchConvert(b, 2000, "record", func(c *Converter, out *translate.Output) error {
+		return c.Logs(ctx, ld, opts, out)
+	})
+}

@@ -16,8 +16,9 @@ import (
 // GreptimeDB already holds (greptimedb-tables.md §7.3, §7.4).
 type existingState struct {
 	// logCols is the known schema of the log table being written, by
-	// column name; nil outside logsExisting.
+	// column name; it applies while logOn is set (inside logsExisting).
 	logCols map[string]translate.KnownColumn
+	logOn   bool
 	scratch translate.Output
 	aligned *table.Batch
 
@@ -47,22 +48,23 @@ func knownTable(opts *RequestOptions, name string) ([]translate.KnownColumn, boo
 // then align_rows_with_existing_schema gives every existing column its
 // table type and semantic type and demotes request-only tags to fields.
 func (c *Converter) logsExisting(ctx context.Context, ld plog.Logs, opts *RequestOptions, name string, known []translate.KnownColumn, out *translate.Output) error {
-	if len(opts.LogExtractKeys) == 0 && logLayoutMatches(known) {
-		// The table is the identity layout (usually one the bridge
-		// created): aligning changes nothing, so skip the copy.
-		inner := *opts
-		inner.Schema = nil
-		return c.Logs(ctx, ld, &inner, out)
-	}
 	ex := &c.existing
-	ex.logCols = make(map[string]translate.KnownColumn, len(known))
+	ex.logCols = resetMap(ex.logCols)
 	for _, k := range known {
 		ex.logCols[k.Name] = k
 	}
-	defer func() { ex.logCols = nil }()
-	ex.scratch.Reset()
+	ex.logOn = true
+	defer func() { ex.logOn = false }()
 	inner := *opts
 	inner.Schema = nil
+	if logLayoutMatches(known) {
+		// The built-in columns are the identity layout (usually a table
+		// the bridge created): only extract keys differ, and
+		// extractColumn already gives them the table's types, or FIELD
+		// for new ones. Nothing to align, so no copy.
+		return c.Logs(ctx, ld, &inner, out)
+	}
+	ex.scratch.Reset()
 	if err := c.Logs(ctx, ld, &inner, &ex.scratch); err != nil {
 		return err
 	}

@@ -319,3 +319,26 @@ func TestConvertTimestamp(t *testing.T) {
 		}
 	}
 }
+
+// TestLogsKnownTableNewExtractKey: into a table of the identity layout the
+// bridge created (the fast path), a known extract key keeps its TAG type
+// and converts values ("42" → into INT64 refused, 7 → "7" into STRING),
+// and a new key is a FIELD (§3 "new columns are added as FIELDs").
+func TestLogsKnownTableNewExtractKey(t *testing.T) {
+	first := convertLogs(t, oneLog(1, "a", func(m pcommon.Map) { m.PutStr("user", "ann") }), &RequestOptions{LogExtractKeys: []string{"user"}})
+	known := knownFrom(first)
+	ld := oneLog(2, "b", func(m pcommon.Map) { m.PutInt("user", 7); m.PutStr("region", "eu") })
+	b := mustBatch(t, convertLogs(t, ld, &RequestOptions{LogExtractKeys: []string{"user", "region"}, Schema: known}), DefaultLogTable)
+	if typ, sem := colType(t, b, "user"); typ != table.String || sem != table.Tag {
+		t.Errorf("user is %s %s, want TAG STRING", sem, typ)
+	}
+	if got := str(t, b, "user", 0); got != "7" {
+		t.Errorf("user = %q", got)
+	}
+	if typ, sem := colType(t, b, "region"); typ != table.String || sem != table.Field {
+		t.Errorf("region is %s %s, want FIELD STRING", sem, typ)
+	}
+	if typ, sem := colType(t, b, "scope_name"); typ != table.String || sem != table.Tag {
+		t.Errorf("scope_name is %s %s", sem, typ)
+	}
+}

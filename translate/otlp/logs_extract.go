@@ -51,8 +51,14 @@ func (c *Converter) lookupKeys(lc *logCtx, tableName string, m pcommon.Map, dst 
 // extractColumn returns the column of an extract key, creating it as a TAG
 // typed by its first value (logs.rs decide_column_schema_and_convert_value).
 func (c *Converter) extractColumn(lc *logCtx, tableName, key string, v pcommon.Value) (*extractCol, error) {
-	if k, ok := c.existing.logCols[key]; ok {
-		return c.knownExtractColumn(lc, tableName, key, v, k)
+	sem := table.Tag
+	if c.existing.logOn {
+		if k, ok := c.existing.logCols[key]; ok {
+			return c.knownExtractColumn(lc, tableName, key, v, k)
+		}
+		// logs.rs align_rows_with_existing_schema: an existing table
+		// owns its primary key, so a new extract key is a field.
+		sem = table.Field
 	}
 	var typ table.DataType
 	switch v.Type() {
@@ -76,7 +82,7 @@ func (c *Converter) extractColumn(lc *logCtx, tableName, key string, v pcommon.V
 			return e, nil
 		}
 	}
-	idx, err := lc.b.AddColumn(key, typ, table.Tag)
+	idx, err := lc.b.AddColumn(key, typ, sem)
 	if err != nil {
 		return nil, badInput("%v", err)
 	}
