@@ -56,14 +56,14 @@ var (
 // random ports, and extra environment overrides such as
 // GREPTIME_BRIDGE_PIPELINE_FLUSH_INTERVAL=50ms. Cleanup sends SIGTERM and
 // fails the test unless the bridge exits 0 within 30 s.
-func startBridge(t *testing.T, env ...string) *bridge {
+func startBridge(t testing.TB, env ...string) *bridge {
 	t.Helper()
 	return launchBridge(t, true, env)
 }
 
 // startBridgeAgainst runs the bridge binary without -dev, writing to the
 // GreptimeDB-compatible server at endpoint.
-func startBridgeAgainst(t *testing.T, endpoint string, env ...string) *bridge {
+func startBridgeAgainst(t testing.TB, endpoint string, env ...string) *bridge {
 	t.Helper()
 	return launchBridge(t, false, append(env, "GREPTIME_BRIDGE_GREPTIMEDB_ENDPOINTS="+endpoint))
 }
@@ -71,7 +71,7 @@ func startBridgeAgainst(t *testing.T, endpoint string, env ...string) *bridge {
 // started is the bridge's "bridge started" log line (slog text format).
 var started = regexp.MustCompile(`msg="bridge started" http=(\S+) grpc=(\S+)`)
 
-func launchBridge(t *testing.T, dev bool, env []string) *bridge {
+func launchBridge(t testing.TB, dev bool, env []string) *bridge {
 	t.Helper()
 	var args []string
 	if dev {
@@ -130,7 +130,7 @@ func launchBridge(t *testing.T, dev bool, env []string) *bridge {
 
 // stop sends SIGTERM once and fails the test unless the bridge exits 0
 // within 30 s; later calls do nothing.
-func (b *bridge) stop(t *testing.T) {
+func (b *bridge) stop(t testing.TB) {
 	t.Helper()
 	b.stopOnce.Do(func() {
 		_ = b.cmd.Process.Signal(syscall.SIGTERM)
@@ -156,7 +156,7 @@ func tail(s string, n int) string {
 
 // createDatabase creates a database in the embedded server, which, like
 // GreptimeDB, does not create databases on write.
-func (b *bridge) createDatabase(t *testing.T, name string) {
+func (b *bridge) createDatabase(t testing.TB, name string) {
 	t.Helper()
 	if b.DB == "" {
 		t.Fatal("the bridge did not print the embedded server's address")
@@ -204,7 +204,7 @@ func (ti tableInfo) column(name string) (column, bool) {
 }
 
 // tables reads /debug/tables for db ("" is the default database).
-func (b *bridge) tables(t *testing.T, db string) map[string]tableInfo {
+func (b *bridge) tables(t testing.TB, db string) map[string]tableInfo {
 	t.Helper()
 	u := "http://" + b.HTTP + "/debug/tables"
 	if db != "" {
@@ -223,7 +223,7 @@ func (b *bridge) tables(t *testing.T, db string) map[string]tableInfo {
 }
 
 // metric reads one unlabelled sample from the bridge's /metrics.
-func (b *bridge) metric(t *testing.T, name string) float64 {
+func (b *bridge) metric(t testing.TB, name string) float64 {
 	t.Helper()
 	return scrapeValue(t, "http://"+b.HTTP+"/metrics", name)
 }
@@ -231,7 +231,7 @@ func (b *bridge) metric(t *testing.T, name string) float64 {
 // httpClient bounds every request the tests make.
 var httpClient = &http.Client{Timeout: 10 * time.Second}
 
-func httpGet(t *testing.T, u string) []byte {
+func httpGet(t testing.TB, u string) []byte {
 	t.Helper()
 	resp, err := httpClient.Get(u)
 	if err != nil {
@@ -250,7 +250,7 @@ func httpGet(t *testing.T, u string) []byte {
 
 // scrapeValue returns the value of the first sample whose name-and-labels
 // text starts with series (e.g. `foo_total` or `foo{a="b"}`), or -1.
-func scrapeValue(t *testing.T, u, series string) float64 {
+func scrapeValue(t testing.TB, u, series string) float64 {
 	t.Helper()
 	for _, line := range strings.Split(string(httpGet(t, u)), "\n") {
 		if strings.HasPrefix(line, "#") || !strings.HasPrefix(line, series) {
@@ -276,7 +276,7 @@ func scrapeValue(t *testing.T, u, series string) float64 {
 
 // waitFor polls cond every 100ms until it returns "" or the wait ends; it
 // then fails with cond's last explanation.
-func waitFor(t *testing.T, d time.Duration, cond func() string) {
+func waitFor(t testing.TB, d time.Duration, cond func() string) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for {
