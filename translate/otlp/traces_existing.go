@@ -10,6 +10,13 @@ import (
 	"github.com/greptime-bridge/greptime-bridge/writer/table"
 )
 
+// maxPlanRounds bounds the re-planning rounds of planTraceTypes.
+const maxPlanRounds = 16
+
+// largeSpan is the number of values from which a span's duplicate check
+// uses an index instead of a scan.
+const largeSpan = 32
+
 // Span states while planning against an existing table.
 const (
 	spanInPlan   = iota // takes part in the request-wide plan
@@ -32,6 +39,7 @@ type tracePlan struct {
 	tgt   map[string]table.DataType
 	bad   map[string]bool
 	cur   map[string]table.DataType
+	idx   map[string]int // column → position in vals, for large spans
 	buf   []byte
 }
 
@@ -92,7 +100,10 @@ func (c *Converter) planTraceTypes(tc *traceCtx, td ptrace.Traces, known []trans
 		existing[k.Name] = k.Type
 	}
 	p.obs, p.tgt, p.bad = resetMap(p.obs), resetMap(p.tgt), resetMap(p.bad)
-	for moved := true; moved; {
+	// Each round that moves spans changes some column's observed types;
+	// the bound keeps hostile requests linear. Spans still in the plan
+	// after the last round fit its targets, so the result stays consistent.
+	for round, moved := 0, true; moved && round < maxPlanRounds; round++ {
 		moved = p.planOnce(existing)
 	}
 	p.cur = resetMap(p.cur)
@@ -166,17 +177,42 @@ func (p *tracePlan) add(tc *traceCtx, spanStart, prefix int, m pcommon.Map) {
 			continue
 		}
 		n := tc.column(prefix, k)
-		dup := false
-		for i := spanStart; i < len(p.vals); i++ {
-			if p.vals[i].col == n {
-				p.vals[i].v, dup = v, true
-				break
-			}
+		if i, ok := p.find(spanStart, n); ok {
+			p.vals[i].v = v
+			continue
 		}
-		if !dup {
-			p.vals = append(p.vals, planVal{col: n, v: v})
+		p.vals = append(p.vals, planVal{col: n, v: v})
+		if p.idx != nil && len(p.idx) > 0 {
+			p.idx[n] = len(p.vals) - 1
 		}
 	}
+}
+
+// find returns the position of column n among the values of the span that
+// starts at spanStart: a scan for the usual few values, an index (built on
+// first need, emptied by the next span's first lookup) for many.
+func (p *tracePlan) find(spanStart int, n string) (int, bool) {
+	if len(p.vals)-spanStart <= largeSpan {
+		if len(p.idx) > 0 {
+			clear(p.idx)
+		}
+		for i := spanStart; i < len(p.vals); i++ {
+			if p.vals[i].col == n {
+				return i, true
+			}
+		}
+		return 0, false
+	}
+	if p.idx == nil {
+		p.idx = make(map[string]int)
+	}
+	if len(p.idx) == 0 {
+		for i := spanStart; i < len(p.vals); i++ {
+			p.idx[p.vals[i].col] = i
+		}
+	}
+	i, ok := p.idx[n]
+	return i, ok
 }
 
 func (p *tracePlan) span(i int) []planVal {

@@ -348,3 +348,46 @@ func TestTraceReplan(t *testing.T) {
 	}
 	attrCol(t, b, "d", table.Int64)
 }
+
+// TestTracePlanLargeSpans: spans with many attributes take the indexed
+// duplicate check; the plan still reconciles the one mixed column.
+func TestTracePlanLargeSpans(t *testing.T) {
+	fill := func(mixed func(pcommon.Map)) func(pcommon.Map) {
+		return func(m pcommon.Map) {
+			for i := 0; i < 100; i++ {
+				m.PutInt("k"+itoa(i), int64(i))
+			}
+			mixed(m)
+		}
+	}
+	out := convertTraces(t, spansWith(
+		fill(func(m pcommon.Map) { m.PutStr("mixed", "7") }),
+		fill(func(m pcommon.Map) { m.PutInt("mixed", 8) }),
+		fill(func(m pcommon.Map) { m.PutStr("mixed", "x") }),
+	), nil)
+	b := mustBatch(t, out, DefaultTraceTable)
+	if b.Rows() != 2 || out.Dropped[DropSpanRejected] != 1 {
+		t.Fatalf("rows %d dropped %v", b.Rows(), out.Dropped)
+	}
+	if v, _ := attrCol(t, b, "mixed", table.Int64).Int64(0); v != 7 {
+		t.Errorf("mixed = %d", v)
+	}
+	if v, _ := attrCol(t, b, "k99", table.Int64).Int64(1); v != 99 {
+		t.Errorf("k99 = %d", v)
+	}
+
+	var p tracePlan
+	for i := 0; i < 40; i++ {
+		p.vals = append(p.vals, planVal{col: "c" + itoa(i)})
+	}
+	if i, ok := p.find(0, "c37"); !ok || i != 37 {
+		t.Errorf("indexed find: %d %v", i, ok)
+	}
+	p.vals = append(p.vals, planVal{col: "next"})
+	if i, ok := p.find(40, "next"); !ok || i != 40 {
+		t.Errorf("small span after a large one: %d %v", i, ok)
+	}
+	if _, ok := p.find(40, "c37"); ok {
+		t.Errorf("a value of the previous span was found")
+	}
+}
