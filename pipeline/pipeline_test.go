@@ -315,3 +315,25 @@ func TestSchemasReportsAcceptedColumns(t *testing.T) {
 		t.Fatalf("schema %+v %v", cols, ok)
 	}
 }
+
+func TestServerWithoutBulkFallsBackToRowInserts(t *testing.T) {
+	e := setup(t, pipeline.Config{Workers: 1, BulkThresholdRows: 10}, true)
+	ctx := context.Background()
+	if err := e.p.Consume(ctx, metricOutput("public", []string{"old"}, 20, 0, map[string]string{"h": "a"})); err != nil {
+		t.Fatal(err)
+	}
+	// A GreptimeDB before v1.0 answers DoPut as unimplemented.
+	e.srv.FailNext(1000, greptimetest.Fault{Method: "DoPut", Code: codes.Unimplemented, Status: 1001, Message: "Not yet implemented"})
+	for i := 1; i <= 3; i++ {
+		if err := e.p.Consume(ctx, metricOutput("public", []string{"old"}, 20, int64(i*1000), map[string]string{"h": "a"})); err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	pc := e.srv.PathCounts("public", "old")
+	if pc[greptimetest.PathRowInsert] != 80 || pc[greptimetest.PathBulk] != 0 {
+		t.Fatalf("paths %v, want every row by row insert", pc)
+	}
+	if calls := e.srv.Calls()["DoPut"]; calls != 1 {
+		t.Fatalf("%d DoPut calls: the table should stop trying bulk after the first refusal", calls)
+	}
+}
