@@ -1,8 +1,6 @@
 package otlp
 
 import (
-	"fmt"
-
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
@@ -158,71 +156,6 @@ func (p *tracePlan) simple(tc *traceCtx, known []translate.KnownColumn) bool {
 	return true
 }
 
-func resetMap[V any](m map[string]V) map[string]V {
-	if m == nil {
-		return make(map[string]V)
-	}
-	clear(m)
-	return m
-}
-
-// add appends the values of one attribute map, a later duplicate key
-// replacing an earlier one as collectAttrs does.
-func (p *tracePlan) add(tc *traceCtx, spanStart, prefix int, m pcommon.Map) {
-	for k, v := range m.All() {
-		if prefix == 2 && k == "service.name" {
-			continue
-		}
-		if _, ok := attrType(v); !ok {
-			continue
-		}
-		n := tc.column(prefix, k)
-		if i, ok := p.find(spanStart, n); ok {
-			p.vals[i].v = v
-			continue
-		}
-		p.vals = append(p.vals, planVal{col: n, v: v})
-		if p.idx != nil && len(p.idx) > 0 {
-			p.idx[n] = len(p.vals) - 1
-		}
-	}
-}
-
-// find returns the position of column n among the values of the span that
-// starts at spanStart: a scan for the usual few values, an index (built on
-// first need, emptied by the next span's first lookup) for many.
-func (p *tracePlan) find(spanStart int, n string) (int, bool) {
-	if len(p.vals)-spanStart <= largeSpan {
-		if len(p.idx) > 0 {
-			clear(p.idx)
-		}
-		for i := spanStart; i < len(p.vals); i++ {
-			if p.vals[i].col == n {
-				return i, true
-			}
-		}
-		return 0, false
-	}
-	if p.idx == nil {
-		p.idx = make(map[string]int)
-	}
-	if len(p.idx) == 0 {
-		for i := spanStart; i < len(p.vals); i++ {
-			p.idx[p.vals[i].col] = i
-		}
-	}
-	i, ok := p.idx[n]
-	return i, ok
-}
-
-func (p *tracePlan) span(i int) []planVal {
-	start := 0
-	if i > 0 {
-		start = p.ends[i-1]
-	}
-	return p.vals[start:p.ends[i]]
-}
-
 // planOnce decides the columns over the spans still in the plan and moves
 // out the spans that do not fit it; it reports whether any span moved.
 func (p *tracePlan) planOnce(existing map[string]table.DataType) bool {
@@ -290,62 +223,4 @@ func (p *tracePlan) fits(v pcommon.Value, typ table.DataType) bool {
 	var ok bool
 	_, p.buf, ok = coerce(v, typ, p.buf[:0])
 	return ok
-}
-
-// reconcileType copies trace_types.rs choose_trace_reconcile_decision for
-// one column: its target type, or false for an unsupported mix.
-func reconcileType(column string, observed []table.DataType, existing table.DataType, hasExisting bool) (table.DataType, bool) {
-	if fixed, ok := semconvType(column); ok {
-		// choose_fixed_trace_reconcile_decision: a table that holds the
-		// column with another type refuses it.
-		return fixed, !hasExisting || existing == fixed
-	}
-	if !hasExisting {
-		return resolveType(observed)
-	}
-	all, numeric, double := true, true, false
-	for _, o := range observed {
-		if !coercible(o, existing) {
-			all = false
-		}
-		if o != table.Int64 && o != table.Float64 {
-			numeric = false
-		}
-		if o == table.Float64 {
-			double = true
-		}
-	}
-	switch {
-	case all:
-		return existing, true
-	case existing == table.Int64 && numeric && double:
-		// AlterExistingTo(Float64): GreptimeDB widens the column.
-		return table.Float64, true
-	}
-	return 0, false
-}
-
-// WideningSQL returns the statements GreptimeDB runs before writing a trace
-// batch into a table it already holds (trace_ingest.rs
-// alter_trace_table_columns_to_float64): one
-// ALTER TABLE <table> MODIFY COLUMN <column> DOUBLE for every column b
-// carries as DOUBLE that known says is BIGINT. Traces emits such a column
-// as DOUBLE when a double meets an existing BIGINT attribute column
-// (greptimedb-tables.md §7.4); the statements must run before each insert
-// of such a batch, since a row insert cannot change a column's type. It
-// returns nil for batches that are not greptime_trace_v1 tables.
-func WideningSQL(b *table.Batch, known []translate.KnownColumn) []string {
-	if m, _ := b.Hints.Get("table_data_model"); m != TraceV1Pipeline {
-		return nil
-	}
-	var out []string
-	for _, k := range known {
-		if k.Type != table.Int64 {
-			continue
-		}
-		if c := b.Column(k.Name); c != nil && c.Type == table.Float64 {
-			out = append(out, fmt.Sprintf("ALTER TABLE %s MODIFY COLUMN %s DOUBLE", quoteIdent(b.Table), quoteIdent(k.Name)))
-		}
-	}
-	return out
 }
