@@ -50,6 +50,8 @@ func (c *Converter) lookupKeys(lc *logCtx, tableName string, m pcommon.Map, dst 
 
 // extractColumn returns the column of an extract key, creating it as a TAG
 // typed by its first value (logs.rs decide_column_schema_and_convert_value).
+// Into a table GreptimeDB already holds (§7.3), a key the table has takes
+// its column (knownExtractColumn) and a new key is a FIELD.
 func (c *Converter) extractColumn(lc *logCtx, tableName, key string, v pcommon.Value) (*extractCol, error) {
 	sem := table.Tag
 	if c.existing.logOn {
