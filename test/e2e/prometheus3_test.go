@@ -22,7 +22,7 @@ func TestPrometheus3RemoteWrite2(t *testing.T) {
 		t.Skip("prometheus 3 is opt-in: build it with E2E_BUILD_PROMETHEUS3=1 .ci/install or set E2E_PROMETHEUS3")
 	}
 	b := startBridge(t, "GREPTIME_BRIDGE_PIPELINE_FLUSH_INTERVAL=50ms")
-	p := startPrometheusBin(t, bin, b, "    protobuf_message: io.prometheus.write.v2.Request\n")
+	p := startPrometheusBin(t, bin, "http://"+b.HTTP+"/api/v1/write", "    protobuf_message: io.prometheus.write.v2.Request\n")
 	compared := []string{"up", "scrape_duration_seconds", "prometheus_http_requests_total", "go_gc_duration_seconds"}
 	waitFor(t, 90*time.Second, func() string {
 		tables := b.tables(t, "")

@@ -23,12 +23,13 @@ type promServer struct {
 // ~1,000 samples) and a table's flushed batch is one scrape's series.
 func startPrometheus(t *testing.T, b *bridge) *promServer {
 	t.Helper()
-	return startPrometheusBin(t, peer(t, "prometheus", "E2E_PROMETHEUS"), b, "")
+	return startPrometheusBin(t, peer(t, "prometheus", "E2E_PROMETHEUS"), "http://"+b.HTTP+"/api/v1/write", "")
 }
 
-// startPrometheusBin starts the prometheus at bin; rwExtra is added to
-// the remote_write entry (indented four spaces), flags to the command.
-func startPrometheusBin(t *testing.T, bin string, b *bridge, rwExtra string, flags ...string) *promServer {
+// startPrometheusBin starts the prometheus at bin writing to writeURL;
+// rwExtra is added to the remote_write entry (indented four spaces),
+// flags to the command.
+func startPrometheusBin(t *testing.T, bin, writeURL, rwExtra string, flags ...string) *promServer {
 	t.Helper()
 	dir := t.TempDir()
 	addr := freeAddr(t)
@@ -40,7 +41,7 @@ scrape_configs:
     static_configs:
       - targets: ['%s']
 remote_write:
-  - url: http://%s/api/v1/write
+  - url: %s
     queue_config:
       batch_send_deadline: 100ms
       min_shards: 1
@@ -50,7 +51,7 @@ remote_write:
       max_backoff: 1s
     metadata_config:
       send_interval: 2s
-%s`, addr, b.HTTP, rwExtra)
+%s`, addr, writeURL, rwExtra)
 	cfgPath := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

@@ -281,12 +281,16 @@ func promCountByName(t *testing.T, p *promServer, q string) map[string]int {
 
 // TestPrometheusAgentMode runs prometheus as a pure forwarder
 // (--enable-feature=agent: no local TSDB, no query API), the way it is
-// often deployed in front of a remote store: its self-scrape arrives.
+// often deployed in front of a remote store, pointed at GreptimeDB's own
+// path with ?db= and ?physical_table= (src/servers/src/http/prom_store.rs):
+// its self-scrape arrives in that database, on that physical table.
 func TestPrometheusAgentMode(t *testing.T) {
 	b := startBridge(t, "GREPTIME_BRIDGE_PIPELINE_FLUSH_INTERVAL=50ms")
-	startPrometheusBin(t, peer(t, "prometheus", "E2E_PROMETHEUS"), b, "", "--enable-feature=agent")
+	b.createDatabase(t, "e2e_agent")
+	url := "http://" + b.HTTP + "/v1/prometheus/write?db=e2e_agent&physical_table=agent_phys"
+	startPrometheusBin(t, peer(t, "prometheus", "E2E_PROMETHEUS"), url, "", "--enable-feature=agent")
 	waitFor(t, 60*time.Second, func() string {
-		tables := b.tables(t, "")
+		tables := b.tables(t, "e2e_agent")
 		for _, name := range []string{"up", "prometheus_agent_active_series", "scrape_duration_seconds"} {
 			if tables[name].Rows < 3 {
 				return fmt.Sprintf("table %s: %d rows", name, tables[name].Rows)
@@ -294,7 +298,8 @@ func TestPrometheusAgentMode(t *testing.T) {
 		}
 		return ""
 	})
-	rows, err := b.tables(t, "")["up"].sampleRows()
+	tables := b.tables(t, "e2e_agent")
+	rows, err := tables["up"].sampleRows()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,5 +307,14 @@ func TestPrometheusAgentMode(t *testing.T) {
 		if r["job"].Raw != "prometheus" || r["greptime_value"].Raw != "1" {
 			t.Errorf("up row %v: want job=prometheus, value 1", r)
 		}
+	}
+	if o := tables["up"].Options["on_physical_table"]; o != "agent_phys" {
+		t.Errorf("up is on physical table %q, want agent_phys", o)
+	}
+	if phys, ok := tables["agent_phys"]; !ok || phys.Engine != "metric" || phys.Options["physical_metric_table"] != "true" {
+		t.Errorf("physical table agent_phys: %+v", phys)
+	}
+	if len(b.tables(t, "")) != 0 {
+		t.Errorf("the default database got tables too: %v", len(b.tables(t, "")))
 	}
 }
