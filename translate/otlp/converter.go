@@ -36,9 +36,10 @@ type Converter struct {
 	metricNames map[metricNameKey]string
 	shape       rowShape
 	trace       traceCtx
-	existing    existingState
 
 	n int // items since the last context check
+
+	existing existingState
 }
 
 // tag is one tag column value of a metric row.

@@ -194,13 +194,15 @@ func (c *Converter) Traces(ctx context.Context, td ptrace.Traces, opts *RequestO
 					return err
 				}
 				sp := spans.At(k)
-				ok := !c.existing.spanRejected(spanIdx)
 				spanIdx++
-				if ok {
-					var err error
-					if ok, err = c.writeSpan(tc, batch, rs, ss, sp, svc, hasSvc); err != nil {
-						return err
-					}
+				if c.existing.spanRejected(spanIdx - 1) {
+					out.Drop(DropSpanRejected, 1)
+					rejected++
+					continue
+				}
+				ok, err := c.writeSpan(tc, batch, rs, ss, sp, svc, hasSvc)
+				if err != nil {
+					return err
 				}
 				if !ok {
 					out.Drop(DropSpanRejected, 1)
