@@ -79,7 +79,7 @@ func TestVmagentZstd(t *testing.T) {
 // http://writeAddr/api/v1/write with its default protocol settings:
 // vmagent v1.130 sends zstd from the first request and would switch to
 // snappy only after a 400 or 415. It returns vmagent's listen address.
-func startVmagent(t *testing.T, bin, writeAddr string) string {
+func startVmagent(t *testing.T, bin, writeAddr string, flags ...string) string {
 	t.Helper()
 	dir := t.TempDir()
 	addr := freeAddr(t)
@@ -88,8 +88,32 @@ func startVmagent(t *testing.T, bin, writeAddr string) string {
 	if err := os.WriteFile(cfg, []byte(scrape), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	startPeer(t, bin, "-httpListenAddr="+addr, "-promscrape.config="+cfg,
-		"-remoteWrite.url=http://"+writeAddr+"/api/v1/write", "-remoteWrite.tmpDataPath="+filepath.Join(dir, "queue"),
-		"-remoteWrite.flushInterval=200ms", "-loggerLevel=WARN")
+	args := append([]string{"-httpListenAddr=" + addr, "-promscrape.config=" + cfg,
+		"-remoteWrite.url=http://" + writeAddr + "/api/v1/write", "-remoteWrite.tmpDataPath=" + filepath.Join(dir, "queue"),
+		"-remoteWrite.flushInterval=200ms", "-loggerLevel=WARN"}, flags...)
+	startPeer(t, bin, args...)
 	return addr
+}
+
+// TestVmagentPrometheusProtocol forces vmagent to Prometheus's own
+// protocol (snappy): the bridge takes that too, with every sample.
+func TestVmagentPrometheusProtocol(t *testing.T) {
+	bin := peer(t, "vmagent", "E2E_VMAGENT")
+	b := startBridge(t, "GREPTIME_BRIDGE_PIPELINE_FLUSH_INTERVAL=50ms")
+	proxy, wire := recordingProxy(t, b)
+	startVmagent(t, bin, proxy, "-remoteWrite.forcePromProto")
+	waitFor(t, 60*time.Second, func() string {
+		if n := b.tables(t, "")["vm_app_uptime_seconds"].Rows; n < 3 {
+			return fmt.Sprintf("vm_app_uptime_seconds: %d rows", n)
+		}
+		return ""
+	})
+	wire.close()
+	enc, _, _, st := wire.snapshot()
+	if len(enc) != 1 || enc["snappy"] == 0 {
+		t.Errorf("Content-Encoding of writes: %v, want only snappy", enc)
+	}
+	if len(st) != 1 || st[http.StatusNoContent] == 0 {
+		t.Errorf("answers to writes: %v, want only 204", st)
+	}
 }
