@@ -96,7 +96,7 @@ func startVmagent(t *testing.T, bin, writeAddr string, flags ...string) string {
 }
 
 // TestVmagentPrometheusProtocol forces vmagent to Prometheus's own
-// protocol (snappy): the bridge takes that too, with every sample.
+// protocol (snappy): the bridge takes that too.
 func TestVmagentPrometheusProtocol(t *testing.T) {
 	bin := peer(t, "vmagent", "E2E_VMAGENT")
 	b := startBridge(t, "GREPTIME_BRIDGE_PIPELINE_FLUSH_INTERVAL=50ms")
