@@ -10,12 +10,16 @@ import (
 // [FIRST | AFTER c] (sql/src/parsers/alter_parser.rs; alter_table_inner in
 // operator/src/statement/ddl.rs): a missing table is TableNotFound, an
 // existing column "Column c already exists in table t" (TableColumnExists,
-// table/src/metadata.rs). A PRIMARY KEY column is added as a tag. Other
-// ALTER forms are not implemented. 0 affected rows.
+// table/src/metadata.rs). A PRIMARY KEY column is added as a tag. MODIFY
+// COLUMN changes a type (sql_modify.go). Other ALTER forms are not
+// implemented. 0 affected rows.
 func (s *Server) sqlAlterTable(k dbKey, p *parser) (uint32, error) {
 	name, err := p.objectName()
 	if err != nil {
 		return 0, err
+	}
+	if p.acceptKw("modify") {
+		return s.sqlModifyColumn(k, name, p)
 	}
 	if !p.acceptKw("add") {
 		return 0, unimplementedSQL("ALTER TABLE " + strings.ToUpper(p.describe()))
