@@ -337,3 +337,53 @@ func TestServerWithoutBulkFallsBackToRowInserts(t *testing.T) {
 		t.Fatalf("%d DoPut calls: the table should stop trying bulk after the first refusal", calls)
 	}
 }
+
+func TestColumnWidenedBeforeInsert(t *testing.T) {
+	e := setup(t, pipeline.Config{Workers: 1}, false)
+	ctx := context.Background()
+	mk := func(ts int64, float bool) *translate.Output {
+		out := &translate.Output{}
+		b := out.Batch("public", "spans")
+		b.MustColumn("ts", table.TimestampMillisecond, table.Timestamp).AppendInt64(ts)
+		if float {
+			b.MustColumn("span_attributes.n", table.Float64, table.Field).AppendFloat64(2.5)
+			b.AlterSQL = []string{`ALTER TABLE "spans" MODIFY COLUMN "span_attributes.n" DOUBLE`}
+		} else {
+			b.MustColumn("span_attributes.n", table.Int64, table.Field).AppendInt64(7)
+		}
+		if err := b.EndRow(); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if err := e.p.Consume(ctx, mk(1, false)); err != nil {
+		t.Fatal(err)
+	}
+	// Without the statement a DOUBLE for a known BIGINT column is refused.
+	plain := mk(2, true)
+	plain.Batches[0].AlterSQL = nil
+	if err := e.p.Consume(ctx, plain); !errs.IsPermanent(err) {
+		t.Fatalf("got %v, want a permanent type conflict", err)
+	}
+	if err := e.p.Consume(ctx, mk(3, true)); err != nil {
+		t.Fatalf("widening write: %v", err)
+	}
+	info, _ := e.srv.Table("public", "spans")
+	if c, _ := info.Column("span_attributes.n"); c.Type != table.Float64 {
+		t.Fatalf("column is %s, want FLOAT64", c.Type)
+	}
+	rows := e.srv.Rows("public", "spans")
+	if len(rows) != 2 {
+		t.Fatalf("%d rows", len(rows))
+	}
+	if f, _ := rows[0][1].AsFloat64(); f != 7 {
+		t.Errorf("old row %v, want 7 as DOUBLE", rows[0][1])
+	}
+	if f, _ := rows[1][1].AsFloat64(); f != 2.5 {
+		t.Errorf("new row %v, want 2.5", rows[1][1])
+	}
+	// Later requests with the new type flow without statements.
+	if err := e.p.Consume(ctx, mk(4, true)); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -50,6 +50,9 @@ func (s *schemaCache) check(b *table.Batch) error {
 		if !ok {
 			continue
 		}
+		if widens(b, k, c) {
+			continue
+		}
 		if k.typ != c.Type || k.sem != c.Semantic {
 			return errs.NewPermanent(fmt.Errorf("table %q column %q is %s %s in GreptimeDB, the request sends %s %s",
 				b.Table, c.Name, k.sem, k.typ, c.Semantic, c.Type))
@@ -188,4 +191,26 @@ func (s *schemaCache) TableSchema(database, tableName string) ([]translate.Known
 		out = append(out, translate.KnownColumn{Name: name, Type: k.typ, Semantic: k.sem})
 	}
 	return out, true
+}
+
+// widens reports whether b carries ALTER statements and c is a BIGINT
+// column arriving as DOUBLE: the one change the pipeline applies before the
+// insert (greptimedb-tables.md §7.4).
+func widens(b *table.Batch, k knownColumn, c *table.Column) bool {
+	return len(b.AlterSQL) > 0 && k.typ == table.Int64 && c.Type == table.Float64 && k.sem == c.Semantic
+}
+
+// widen records the types of b's columns after its ALTER statements ran.
+func (s *schemaCache) widen(b *table.Batch) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tables[tableKey{b.Database, b.Table}]
+	if !ok {
+		return
+	}
+	for _, c := range b.Columns() {
+		if k, ok := t.cols[c.Name]; ok && widens(b, k, c) {
+			t.cols[c.Name] = knownColumn{c.Type, c.Semantic}
+		}
+	}
 }

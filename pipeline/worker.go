@@ -65,6 +65,17 @@ func (w *worker) run() {
 
 func (w *worker) add(it item) {
 	k := tableKey{it.b.Database, it.b.Table}
+	if len(it.b.AlterSQL) > 0 {
+		// A column changes type: write what is pending for the table in the
+		// old type, run the statements, then take the batch in the new one.
+		if pt, ok := w.pending[k]; ok {
+			w.flushOne(pt)
+		}
+		if err := w.runAlter(it.b); err != nil {
+			it.t.resolve(err)
+			return
+		}
+	}
 	pt, ok := w.pending[k]
 	if !ok {
 		var acc *table.Batch
@@ -130,6 +141,47 @@ func (w *worker) flush() {
 	}
 	w.order = w.order[:0]
 	w.rows, w.bytes = 0, 0
+}
+
+// flushOne writes one pending table now and forgets it.
+func (w *worker) flushOne(pt *pendingTable) {
+	if w.routeBulk(pt) {
+		w.writeBulk(pt)
+	} else {
+		w.writeRows([]*pendingTable{pt})
+	}
+	delete(w.pending, pt.key)
+	for i, k := range w.order {
+		if k == pt.key {
+			w.order = append(w.order[:i], w.order[i+1:]...)
+			break
+		}
+	}
+	w.rows -= pt.acc.Rows()
+	w.bytes -= pt.bytes
+	pt.acc.Reset(false)
+	w.spare = append(w.spare, pt.acc)
+}
+
+// runAlter runs a batch's ALTER statements; they are idempotent, so one
+// already applied (by this bridge or another replica) succeeds again.
+func (w *worker) runAlter(b *table.Batch) error {
+	p := w.p
+	if p.ddl == nil {
+		return errs.NewPermanent(errors.New("table " + b.Table + " needs a column type change and no DDL executor is configured"))
+	}
+	ctx, cancel := w.attemptCtx()
+	defer cancel()
+	for _, stmt := range b.AlterSQL {
+		if err := p.cfg.Retry.do(ctx, func(ctx context.Context) error {
+			return p.ddl.ExecDDL(ctx, b.Database, stmt)
+		}); err != nil {
+			return err
+		}
+		p.stats.DDL.Add(1)
+	}
+	p.schemas.widen(b)
+	return nil
 }
 
 func (w *worker) routeBulk(pt *pendingTable) bool {

@@ -222,6 +222,7 @@ func (c *Converter) Traces(ctx context.Context, td ptrace.Traces, opts *RequestO
 	}
 	if b != nil && b.Rows() > 0 {
 		b.CreateSQL = traceCreateSQL(b, partitions)
+		b.AlterSQL = append(b.AlterSQL[:0], WideningSQL(b, known)...)
 	}
 	return c.traceAux(tc, out, opts, name)
 }

@@ -69,6 +69,10 @@ type Batch struct {
 	// once before the first insert, for what hints and column options cannot
 	// express (partitions, skipping indexes).
 	CreateSQL string
+	// AlterSQL holds idempotent statements to run before every insert of
+	// this batch, for changes a row insert cannot make (widening a trace
+	// attribute column from BIGINT to DOUBLE, greptimedb-tables.md §7.4).
+	AlterSQL []string
 
 	cols  []*Column
 	index map[string]int
@@ -273,6 +277,7 @@ func (b *Batch) Reset(keepSchema bool) {
 		return
 	}
 	b.Database, b.Table, b.CreateSQL = "", "", ""
+	b.AlterSQL = b.AlterSQL[:0]
 	b.Hints = b.Hints[:0]
 	if b.spareByName == nil {
 		b.spareByName = make(map[string]*Column, len(b.cols))
