@@ -63,12 +63,20 @@ type group struct {
 	creates  []string
 }
 
+// tableNames names the call's tables for an error message: the first few
+// and how many more, since one multi-table insert can carry hundreds.
 func (g *group) tableNames() string {
-	names := make([]string, len(g.req.Inserts))
-	for i, ins := range g.req.Inserts {
-		names[i] = ins.TableName
+	const show = 5
+	n := len(g.req.Inserts)
+	names := make([]string, 0, min(n, show))
+	for i := 0; i < n && i < show; i++ {
+		names = append(names, g.req.Inserts[i].TableName)
 	}
-	return strings.Join(names, ",")
+	out := strings.Join(names, ",")
+	if n > show {
+		out += fmt.Sprintf(" and %d more", n-show)
+	}
+	return out
 }
 
 // groupBatches validates and converts every batch, keyed by database and
