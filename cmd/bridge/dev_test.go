@@ -113,6 +113,12 @@ func TestDevModeEndToEnd(t *testing.T) {
 	if !found {
 		t.Fatalf("disk_io_bytes_total not listed with 1 row: %s", body)
 	}
+	if code, body := get("/debug/tables?table=disk_io_bytes_total&rows=all"); code != 200 || strings.Count(body, `"name": "disk_io_bytes_total"`) != 1 || !strings.Contains(body, "FLOAT64(42)") {
+		t.Errorf("one table with all rows: %d %s", code, body)
+	}
+	if code, _ := get("/debug/tables?rows=many"); code != 400 {
+		t.Errorf("bad rows parameter: %d", code)
+	}
 	if code, body := get("/metrics"); code != 200 || !strings.Contains(body, "bridge_rows_written_insert_total 1") ||
 		!strings.Contains(body, `bridge_write_batch_rows_count{path="insert"} 1`) {
 		t.Errorf("metrics: %d, rows counter or batch histogram missing", code)

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -137,12 +138,31 @@ func debugTables(s *greptimetest.Server) http.Handler {
 		SampleRows [][]string        `json:"sample_rows"`
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		db := r.URL.Query().Get("db")
+		q := r.URL.Query()
+		db := q.Get("db")
 		if db == "" {
 			db = "public"
 		}
+		// ?rows=N or ?rows=all sets how many sample rows each table shows
+		// (default 3); ?table=name lists one table.
+		sample := 3
+		switch v := q.Get("rows"); v {
+		case "":
+		case "all":
+			sample = -1
+		default:
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				http.Error(w, "rows must be a non-negative number or all", http.StatusBadRequest)
+				return
+			}
+			sample = n
+		}
 		var out []tableInfo
 		for _, name := range s.Tables(db) {
+			if only := q.Get("table"); only != "" && only != name {
+				continue
+			}
 			info, ok := s.Table(db, name)
 			if !ok {
 				continue
@@ -155,7 +175,7 @@ func debugTables(s *greptimetest.Server) http.Handler {
 				ti.ByPath[strings.ToLower(path.String())] = n
 			}
 			rows := s.Rows(db, name)
-			for i := 0; i < len(rows) && i < 3; i++ {
+			for i := 0; i < len(rows) && (sample < 0 || i < sample); i++ {
 				var sr []string
 				for _, v := range rows[i] {
 					sr = append(sr, v.String())
