@@ -86,6 +86,10 @@ type Pipeline struct {
 
 	mu      sync.RWMutex
 	closing bool
+	// closed is closed when Shutdown begins, waking senders blocked on a
+	// full worker queue so Shutdown never waits behind them.
+	closed  chan struct{}
+	clones  sync.Pool
 	wg      sync.WaitGroup
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -120,7 +124,8 @@ func New(cfg Config, rows RowWriter, ddl DDLExecutor, bulk BulkWriter, log *slog
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Pipeline{cfg: cfg, rows: rows, ddl: ddl, bulk: bulk, log: log, schemas: newSchemaCache(),
-		seed: maphash.MakeSeed(), ctx: ctx, cancel: cancel}
+		seed: maphash.MakeSeed(), ctx: ctx, cancel: cancel, closed: make(chan struct{})}
+	p.clones.New = func() any { return table.New("", "") }
 	for i := 0; i < cfg.Workers; i++ {
 		w := newWorker(p)
 		p.workers = append(p.workers, w)
@@ -138,7 +143,7 @@ func New(cfg Config, rows RowWriter, ddl DDLExecutor, bulk BulkWriter, log *slog
 // that can never be written fails the call with a permanent error before
 // anything is queued. The batches must not be modified until Consume
 // returns; after it returns the caller may reuse out.
-func (p *Pipeline) Consume(ctx context.Context, out *translate.Output) error {
+func (p *Pipeline) Consume(ctx context.Context, out *translate.Output) (err error) {
 	var parts []*table.Batch
 	for _, b := range out.Batches {
 		if b.Rows() == 0 {
@@ -162,22 +167,47 @@ func (p *Pipeline) Consume(ctx context.Context, out *translate.Output) error {
 	}
 	t := newTicket(len(parts))
 	for i, b := range parts {
+		// The pipeline owns what it queues: a copy, so a caller whose
+		// context ends may reuse its batches at once while the copy is
+		// still being written.
+		c := p.clones.Get().(*table.Batch)
+		c.Database, c.Table = b.Database, b.Table
+		if err := c.AppendBatch(b); err != nil {
+			p.release(c)
+			for range parts[i:] {
+				t.resolve(errs.NewPermanent(err))
+			}
+			break
+		}
 		w := p.workers[p.workerFor(b)]
 		select {
-		case w.in <- item{b: b, t: t}:
+		case w.in <- item{b: c, t: t}:
+			continue
 		case <-ctx.Done():
-			// Parts not handed over are resolved here so the ticket can
-			// still complete for the parts that were.
-			for range parts[i:] {
-				t.resolve(ctx.Err())
-			}
-			p.mu.RUnlock()
-			return ctx.Err()
+			err = ctx.Err()
+		case <-p.closed:
+			err = ErrShuttingDown
 		}
+		// Parts not handed over are resolved here so the ticket can still
+		// complete for the parts that were.
+		p.release(c)
+		for range parts[i:] {
+			t.resolve(err)
+		}
+		break
 	}
 	p.mu.RUnlock()
 	p.stats.requests.Add(1)
 	return t.wait(ctx)
+}
+
+// release returns a queued copy to the pool once its part is resolved.
+func (p *Pipeline) release(b *table.Batch) {
+	if b.ByteSize() > 4<<20 {
+		return // do not keep large buffers around
+	}
+	b.Reset(false)
+	p.clones.Put(b)
 }
 
 func (p *Pipeline) workerFor(b *table.Batch) int {
@@ -193,11 +223,24 @@ func (p *Pipeline) workerFor(b *table.Batch) int {
 // workers until ctx ends; then it cancels outstanding writes and reports
 // how many rows could not be written.
 func (p *Pipeline) Shutdown(ctx context.Context) error {
-	p.mu.Lock()
-	if p.closing {
-		p.mu.Unlock()
+	select {
+	case <-p.closed:
 		return nil
+	default:
 	}
+	close(p.closed)
+	// Writes in progress stop when the deadline passes, even before the
+	// workers are told to stop.
+	stopWatch := make(chan struct{})
+	defer close(stopWatch)
+	go func() {
+		select {
+		case <-ctx.Done():
+			p.cancel()
+		case <-stopWatch:
+		}
+	}()
+	p.mu.Lock()
 	p.closing = true
 	for _, w := range p.workers {
 		close(w.in)

@@ -50,7 +50,9 @@ func (s *schemaCache) check(b *table.Batch) error {
 		if !ok {
 			continue
 		}
-		if widens(b, k, c) {
+		if widens(b, k, c) || (k.typ == table.Float64 && c.Type == table.Int64 && k.sem == c.Semantic) {
+			// Widening ahead, or a request translated before a widening:
+			// the worker casts it (coerce).
 			continue
 		}
 		if k.typ != c.Type || k.sem != c.Semantic {
@@ -212,5 +214,26 @@ func (s *schemaCache) widen(b *table.Batch) {
 		if k, ok := t.cols[c.Name]; ok && widens(b, k, c) {
 			t.cols[c.Name] = knownColumn{c.Type, c.Semantic}
 		}
+	}
+}
+
+// coerce casts BIGINT columns of b that GreptimeDB now holds as DOUBLE
+// (widened after b was translated) to DOUBLE.
+func (s *schemaCache) coerce(b *table.Batch) {
+	s.mu.RLock()
+	t, ok := s.tables[tableKey{b.Database, b.Table}]
+	if !ok {
+		s.mu.RUnlock()
+		return
+	}
+	var cast []string
+	for _, c := range b.Columns() {
+		if k, ok := t.cols[c.Name]; ok && k.typ == table.Float64 && c.Type == table.Int64 && k.sem == c.Semantic {
+			cast = append(cast, c.Name)
+		}
+	}
+	s.mu.RUnlock()
+	for _, name := range cast {
+		_ = b.CastInt64ToFloat64(name)
 	}
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"sync"
+
+	"github.com/greptime-bridge/greptime-bridge/writer"
+	"github.com/greptime-bridge/greptime-bridge/writer/errs"
 )
 
 // ticket tracks one Consume call: it completes when every batch of the
@@ -50,5 +53,23 @@ func (t *ticket) wait(ctx context.Context) error {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	// If any part may succeed on a retry, answer so: the sender resends
+	// the whole request, and only a part that fails again for good gets a
+	// permanent answer.
+	var retryable []error
+	for _, e := range t.errs {
+		if !errs.IsPermanent(e) && !isClientPermanent(e) {
+			retryable = append(retryable, e)
+		}
+	}
+	if len(retryable) > 0 {
+		return errors.Join(retryable...)
+	}
 	return errors.Join(t.errs...)
+}
+
+// isClientPermanent reports errors that are permanent without the errs mark:
+// invalid input and server rejections the writer classifies as final.
+func isClientPermanent(err error) bool {
+	return !writer.IsRetryable(err) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, ErrShuttingDown)
 }

@@ -72,7 +72,7 @@ func (w *worker) add(it item) {
 			w.flushOne(pt)
 		}
 		if err := w.runAlter(it.b); err != nil {
-			it.t.resolve(err)
+			w.done(it, err)
 			return
 		}
 	}
@@ -90,10 +90,13 @@ func (w *worker) add(it item) {
 		w.pending[k] = pt
 		w.order = append(w.order, k)
 	}
+	// A column GreptimeDB widened from BIGINT to DOUBLE after this request
+	// was translated takes the new type.
+	w.p.schemas.coerce(it.b)
 	// A type conflict between two requests for one table fails only the
 	// later request.
 	if err := pt.acc.AppendBatch(it.b); err != nil {
-		it.t.resolve(errs.NewPermanent(err))
+		w.done(it, errs.NewPermanent(err))
 		return
 	}
 	n := it.b.ByteSize()
@@ -135,8 +138,7 @@ func (w *worker) flush() {
 	}
 	for _, k := range w.order {
 		pt := w.pending[k]
-		pt.acc.Reset(false)
-		w.spare = append(w.spare, pt.acc)
+		w.recycle(pt.acc)
 		delete(w.pending, k)
 	}
 	w.order = w.order[:0]
@@ -159,8 +161,18 @@ func (w *worker) flushOne(pt *pendingTable) {
 	}
 	w.rows -= pt.acc.Rows()
 	w.bytes -= pt.bytes
-	pt.acc.Reset(false)
-	w.spare = append(w.spare, pt.acc)
+	w.recycle(pt.acc)
+}
+
+// recycle keeps a flushed accumulator for reuse unless it is large or
+// enough are kept already, so idle workers do not hold every table's
+// largest batch.
+func (w *worker) recycle(b *table.Batch) {
+	if len(w.spare) >= 32 || b.ByteSize() > 8<<20 {
+		return
+	}
+	b.Reset(false)
+	w.spare = append(w.spare, b)
 }
 
 // runAlter runs a batch's ALTER statements; they are idempotent, so one
@@ -268,7 +280,7 @@ func (w *worker) writeRows(tables []*pendingTable) {
 			} else {
 				p.stats.RowsFailed.Add(int64(it.b.Rows()))
 			}
-			it.t.resolve(perr)
+			w.done(it, perr)
 		}
 	}
 }
@@ -327,6 +339,13 @@ func (w *worker) writeBulk(pt *pendingTable) {
 		p.stats.RowsByBulk.Add(int64(pt.acc.Rows()))
 		p.observe("bulk", pt.acc.Rows(), start)
 	}
+	if err != nil && !writer.IsRetryable(err) && !(se != nil && se.HasStatus && se.Status == writer.StatusDatabaseNotFound) {
+		// A permanent bulk failure goes through a row insert, whose own
+		// permanent failure is split by request, so one bad request does
+		// not fail every request coalesced with it.
+		w.writeRows([]*pendingTable{pt})
+		return
+	}
 	w.resolveTable(pt, err)
 }
 
@@ -354,11 +373,17 @@ func (w *worker) runDDL(ctx context.Context, b *table.Batch) error {
 	return nil
 }
 
+// done resolves one request's part and returns the pipeline's copy.
+func (w *worker) done(it item, err error) {
+	it.t.resolve(err)
+	w.p.release(it.b)
+}
+
 func (w *worker) resolveTable(pt *pendingTable, err error) {
 	if err != nil {
 		w.p.stats.RowsFailed.Add(int64(pt.acc.Rows()))
 	}
 	for _, it := range pt.parts {
-		it.t.resolve(err)
+		w.done(it, err)
 	}
 }

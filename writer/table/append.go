@@ -1,6 +1,9 @@
 package table
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // AppendBatch appends every row of src to b, matching columns by name:
 // columns b lacks are added (NULL for b's earlier rows), columns src lacks
@@ -22,6 +25,11 @@ func (b *Batch) AppendBatch(src *Batch) error {
 	}
 	if b.CreateSQL == "" {
 		b.CreateSQL = src.CreateSQL
+	}
+	for _, stmt := range src.AlterSQL {
+		if !slices.Contains(b.AlterSQL, stmt) {
+			b.AlterSQL = append(b.AlterSQL, stmt)
+		}
 	}
 	n := src.rows
 	for _, sc := range src.cols {
@@ -83,4 +91,24 @@ func (c *Column) appendColumn(src *Column, n int) {
 		c.setValid(!src.IsNull(i))
 		c.n++
 	}
+}
+
+// CastInt64ToFloat64 changes an INT64 column to FLOAT64 in place, keeping
+// NULLs; it is how a batch follows a column GreptimeDB widened.
+func (b *Batch) CastInt64ToFloat64(name string) error {
+	i, ok := b.Lookup(name)
+	if !ok {
+		return fmt.Errorf("table %q: no column %q", b.Table, name)
+	}
+	c := b.cols[i]
+	if c.Type != Int64 {
+		return fmt.Errorf("table %q: column %q is %s, not INT64", b.Table, name, c.Type)
+	}
+	c.floats = c.floats[:0]
+	for _, v := range c.ints {
+		c.floats = append(c.floats, float64(v))
+	}
+	c.ints = c.ints[:0]
+	c.Type = Float64
+	return nil
 }
