@@ -88,11 +88,11 @@ type Pipeline struct {
 	closing bool
 	// closed is closed when Shutdown begins, waking senders blocked on a
 	// full worker queue so Shutdown never waits behind them.
-	closed  chan struct{}
-	clones  sync.Pool
-	wg      sync.WaitGroup
-	ctx     context.Context
-	cancel  context.CancelFunc
+	closed chan struct{}
+	clones sync.Pool
+	wg     sync.WaitGroup
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 // New starts a pipeline. bulk and ddl may be nil (rows only; no DDL).
