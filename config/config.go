@@ -96,6 +96,9 @@ type Limits struct {
 
 // Pipeline configures batching, routing and retries.
 type Pipeline struct {
+	// Workers is the number of table workers; a table always stays on one
+	// worker so its rows keep their order.
+	Workers int `yaml:"workers"`
 	// FlushInterval is the longest rows wait before they are written.
 	FlushInterval time.Duration `yaml:"flush_interval"`
 	// MaxBatchRows and MaxBatchBytes flush a table's batch early.
@@ -209,6 +212,9 @@ func Default() Config {
 			RetryAfter:          5 * time.Second,
 		},
 		Pipeline: Pipeline{
+			// Four workers keep two cores busy while writes wait on
+			// GreptimeDB.
+			Workers: 4,
 			// Long enough to coalesce many senders' requests per table,
 			// short enough to add little latency.
 			FlushInterval: 200 * time.Millisecond,

@@ -82,6 +82,9 @@ func (c *Config) Validate() error {
 		bad("limits.retry_after", "must be positive")
 	}
 	p := c.Pipeline
+	if p.Workers < 1 || p.Workers > 256 {
+		bad("pipeline.workers", "%d is outside 1..256", p.Workers)
+	}
 	if p.FlushInterval <= 0 {
 		bad("pipeline.flush_interval", "must be positive")
 	}

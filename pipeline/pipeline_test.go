@@ -387,3 +387,31 @@ func TestColumnWidenedBeforeInsert(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestIdleStreamsAreFinishedWithoutTraffic(t *testing.T) {
+	srv := greptimetest.StartT(t, greptimetest.Options{})
+	c, err := writer.NewClient(writer.DefaultConfig(srv.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	streams := pipeline.NewStreams(c, 8, 50*time.Millisecond, nil)
+	defer streams.Close(context.Background())
+	p := pipeline.New(pipeline.Config{Workers: 1, FlushInterval: 5 * time.Millisecond, BulkThresholdRows: 1}, c, nil, streams, nil)
+	defer p.Shutdown(context.Background())
+	for i := 0; i < 2; i++ {
+		if err := p.Consume(context.Background(), metricOutput("public", []string{"idle"}, 5, int64(i*100), nil)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if streams.Open() != 1 {
+		t.Fatalf("%d streams open after a bulk write, want 1", streams.Open())
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for streams.Open() != 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if streams.Open() != 0 {
+		t.Fatal("an idle stream stayed open with no traffic")
+	}
+}

@@ -28,6 +28,7 @@ type Streams struct {
 	mu        sync.Mutex
 	streams   map[tableKey]*openStream
 	inserters map[string]*writer.BulkInserter
+	swept     chan struct{} // closed when sweepLoop returns
 }
 
 type openStream struct {
@@ -46,8 +47,39 @@ func NewStreams(client *writer.Client, maxOpen int, idle time.Duration, log *slo
 		log = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Streams{client: client, opts: opts, maxOpen: maxOpen, idle: idle, log: log, ctx: ctx, cancel: cancel,
-		streams: map[tableKey]*openStream{}, inserters: map[string]*writer.BulkInserter{}}
+	s := &Streams{client: client, opts: opts, maxOpen: maxOpen, idle: idle, log: log, ctx: ctx, cancel: cancel,
+		streams: map[tableKey]*openStream{}, inserters: map[string]*writer.BulkInserter{}, swept: make(chan struct{})}
+	go s.sweepLoop()
+	return s
+}
+
+// sweepLoop finishes idle streams even when no write comes to notice them.
+func (s *Streams) sweepLoop() {
+	defer close(s.swept)
+	if s.idle <= 0 {
+		<-s.ctx.Done()
+		return
+	}
+	t := time.NewTicker(max(s.idle/2, 10*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
+		}
+		var idle []*openStream
+		s.mu.Lock()
+		now := time.Now()
+		for k, st := range s.streams {
+			if !st.busy && now.Sub(st.lastUsed) > s.idle {
+				idle = append(idle, st)
+				delete(s.streams, k)
+			}
+		}
+		s.mu.Unlock()
+		s.finish(idle)
+	}
 }
 
 func signature(b *table.Batch) string {
@@ -177,5 +209,6 @@ func (s *Streams) Close(ctx context.Context) error {
 		}
 	}
 	s.cancel()
+	<-s.swept
 	return firstErr
 }

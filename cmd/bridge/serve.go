@@ -42,6 +42,7 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 		devServer = s
 		cfg.GreptimeDB.Endpoints = []string{s.Addr()}
 		cfg.GreptimeDB.Username, cfg.GreptimeDB.Password = "", ""
+		cfg.GreptimeDB.TLS = config.TLS{} // the embedded server is plaintext
 		cfg.Listen.HTTP = loopback(cfg.Listen.HTTP)
 		cfg.Listen.GRPC = loopback(cfg.Listen.GRPC)
 	}
@@ -69,6 +70,7 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 		bulk = nil
 	}
 	p := pipeline.New(pipeline.Config{
+		Workers:           cfg.Pipeline.Workers,
 		FlushInterval:     cfg.Pipeline.FlushInterval,
 		MaxBatchRows:      cfg.Pipeline.MaxBatchRows,
 		MaxBatchBytes:     int(cfg.Pipeline.MaxBatchBytes),
@@ -160,8 +162,13 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 			return fmt.Errorf("cannot listen for gRPC on %s: %w", cfg.Listen.GRPC, err)
 		}
 	}
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	gs := grpc.NewServer(grpc.MaxRecvMsgSize(int(cfg.Limits.MaxDecompressedBytes)))
+	// ReadTimeout bounds slow senders holding a request slot with a body
+	// that never finishes.
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute}
+	// gRPC decodes a message before the handler runs: the message size and
+	// the concurrent streams per connection bound that memory.
+	gs := grpc.NewServer(grpc.MaxRecvMsgSize(int(cfg.Limits.MaxRequestBytes)),
+		grpc.MaxConcurrentStreams(uint32(max(cfg.Limits.MaxInflightRequests, 1))))
 	or.RegisterGRPC(gs)
 	errc := make(chan error, 2)
 	if httpLn != nil {
@@ -171,7 +178,9 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 		go func() { errc <- gs.Serve(grpcLn) }()
 	}
 	ready.Store(true)
-	go watchHealth(ctx, client, reachable, &dbUp, log)
+	hctx, stopHealth := context.WithCancel(ctx)
+	defer stopHealth()
+	go watchHealth(hctx, client, reachable, &dbUp, log)
 
 	if dev {
 		printDev(stdout, httpLn, grpcLn, devServer)
@@ -187,8 +196,19 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.Pipeline.ShutdownTimeout)
 	defer cancel()
+	// Stop both listeners first, then drain: gRPC's graceful stop is
+	// bounded by the same deadline.
+	stopped := make(chan struct{})
+	go func() {
+		gs.GracefulStop()
+		close(stopped)
+	}()
 	_ = hs.Shutdown(sctx)
-	gs.GracefulStop()
+	select {
+	case <-stopped:
+	case <-sctx.Done():
+		gs.Stop()
+	}
 	if err := p.Shutdown(sctx); err != nil {
 		log.Error("pipeline shutdown", "error", err)
 	}

@@ -79,17 +79,36 @@ func (r *Receiver) handleHTTP(w http.ResponseWriter, req *http.Request, signal s
 		code, ra := HTTPStatus(err, r.cfg.RetryAfter)
 		return r.httpError(w, respCT, code, ra, err)
 	}
-	body, err := readLimited(req.Body, r.cfg.MaxRequestBytes)
+	// Reserve memory for the body before reading it, then for the decoded
+	// request before decompressing and decoding, so a refused request
+	// costs almost nothing. Reservations are capped at the budget: a large
+	// request waits for an empty budget instead of being refused for good.
 	var reserved int64
-	if err == nil && r.budget != nil {
-		// Reserve before decompressing and decoding, so a refused request
-		// costs almost nothing.
-		reserved = int64(len(body)) + decodeFactor*decodedSize(body, enc, r.cfg.MaxDecompressedBytes)
+	if r.budget != nil {
+		first := req.ContentLength
+		if first <= 0 {
+			first = r.cfg.MaxRequestBytes
+		}
+		reserved = min(first, r.budget.Limit())
 		if aerr := r.budget.Acquire(req.Context(), reserved, r.cfg.BudgetWait); aerr != nil {
 			code, ra := HTTPStatus(aerr, r.cfg.RetryAfter)
 			return r.httpError(w, respCT, code, ra, fmt.Errorf("cannot take OTLP %s request: %w", signal, aerr))
 		}
 		defer func() { r.budget.Release(reserved) }()
+	}
+	body, err := readLimited(req.Body, r.cfg.MaxRequestBytes)
+	if err == nil && r.budget != nil {
+		want := min(int64(len(body))+decodeFactor*decodedSize(body, enc, r.cfg.MaxDecompressedBytes), r.budget.Limit())
+		if want < reserved {
+			r.budget.Release(reserved - want)
+			reserved = want
+		} else if want > reserved {
+			if aerr := r.budget.Acquire(req.Context(), want-reserved, r.cfg.BudgetWait); aerr != nil {
+				code, ra := HTTPStatus(aerr, r.cfg.RetryAfter)
+				return r.httpError(w, respCT, code, ra, fmt.Errorf("cannot take OTLP %s request: %w", signal, aerr))
+			}
+			reserved = want
+		}
 	}
 	if err == nil {
 		body, err = decompress(body, enc, r.cfg.MaxDecompressedBytes)

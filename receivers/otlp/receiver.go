@@ -179,6 +179,7 @@ func (r *Receiver) process(ctx context.Context, signal string, payload any, opts
 		for _, b := range out.Batches {
 			need += int64(b.ByteSize()) + int64(b.Rows())*int64(b.NumColumns())*bytesPerCell
 		}
+		need = min(need, r.budget.Limit())
 		if need < *reserved {
 			r.budget.Release(*reserved - need)
 			*reserved = need

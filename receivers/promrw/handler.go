@@ -177,6 +177,25 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, version *string)
 	}
 	defer func() { <-h.slots }()
 
+	// Reserve memory for the body before reading it, then for the
+	// request's expected peak before decompressing: a refused request costs
+	// neither decompression nor translation. Reservations are capped at the
+	// budget, so a large request waits for an empty budget (503 meanwhile)
+	// instead of being refused for good.
+	var reserved int64
+	if h.budget != nil {
+		first := r.ContentLength
+		if first <= 0 {
+			first = h.cfg.MaxRequestBytes
+		}
+		reserved = min(first, h.budget.Limit())
+		if err := h.budget.Acquire(ctx, reserved, h.cfg.InflightWait); err != nil {
+			code, ra := Status(err, h.cfg.RetryAfter)
+			return h.fail(w, code, ra, "cannot take remote-write request: "+err.Error(), err, isV2)
+		}
+		defer func() { h.budget.Release(reserved) }()
+	}
+
 	bp := h.bufs.Get().(*[]byte)
 	defer h.bufs.Put(bp)
 	body, err := readBounded(r.Body, h.cfg.MaxRequestBytes, r.ContentLength, (*bp)[:0])
@@ -188,17 +207,18 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, version *string)
 		}
 		return h.fail(w, code, ra, "cannot read remote-write body: "+err.Error(), err, isV2)
 	}
-
-	// Reserve memory before decompressing: a refused request costs no
-	// decompression or translation.
-	var reserved int64
 	if h.budget != nil {
-		reserved = estimateNeed(body, enc, h.cfg.MaxDecompressedBytes)
-		if err := h.budget.Acquire(ctx, reserved, h.cfg.InflightWait); err != nil {
-			code, ra := Status(err, h.cfg.RetryAfter)
-			return h.fail(w, code, ra, "cannot take remote-write request of "+sizeString(len(body))+": "+err.Error(), err, isV2)
+		want := min(estimateNeed(body, enc, h.cfg.MaxDecompressedBytes), h.budget.Limit())
+		if want < reserved {
+			h.budget.Release(reserved - want)
+			reserved = want
+		} else if want > reserved {
+			if err := h.budget.Acquire(ctx, want-reserved, h.cfg.InflightWait); err != nil {
+				code, ra := Status(err, h.cfg.RetryAfter)
+				return h.fail(w, code, ra, "cannot take remote-write request of "+sizeString(len(body))+": "+err.Error(), err, isV2)
+			}
+			reserved = want
 		}
-		defer func() { h.budget.Release(reserved) }()
 	}
 	opts := h.cfg.Translate
 	opts.Version, opts.Encoding = v, enc
@@ -221,7 +241,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, version *string)
 	h.metrics.count(*version, out)
 	if h.budget != nil {
 		// True the reservation up to what the request really holds.
-		if actual := actualNeed(len(body), out); actual < reserved {
+		if actual := min(actualNeed(len(body), out), h.budget.Limit()); actual < reserved {
 			h.budget.Release(reserved - actual)
 			reserved = actual
 		} else if actual > reserved {

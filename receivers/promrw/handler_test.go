@@ -300,11 +300,25 @@ func TestBudgetFullIs503(t *testing.T) {
 	}
 }
 
-func TestRequestLargerThanBudgetIs413(t *testing.T) {
-	e := setup(t, nil, nil, pipeline.NewBudget(100, time.Second))
-	resp := post(t, e.url+promrw.PathPrometheus, snappy.Encode(nil, rw1(upSeries("a", 50))), v1Headers())
-	if resp.StatusCode != 413 {
-		t.Fatalf("status %d, want 413", resp.StatusCode)
+// TestRequestLargerThanBudgetWrittenAlone: a request whose expected peak
+// exceeds the whole budget is not refused for good (Prometheus would drop
+// it on 413): it waits until it can hold the whole budget, alone.
+func TestRequestLargerThanBudgetWrittenAlone(t *testing.T) {
+	budget := pipeline.NewBudget(100, time.Second)
+	e := setup(t, nil, nil, budget)
+	body := snappy.Encode(nil, rw1(upSeries("a", 50)))
+	if err := budget.Acquire(context.Background(), 1, 0); err != nil {
+		t.Fatal(err)
+	}
+	if resp := post(t, e.url+promrw.PathPrometheus, body, v1Headers()); resp.StatusCode != 503 {
+		t.Fatalf("with the budget in use: %d, want 503", resp.StatusCode)
+	}
+	budget.Release(1)
+	if resp := post(t, e.url+promrw.PathPrometheus, body, v1Headers()); resp.StatusCode != 204 {
+		t.Fatalf("with the budget free: %d, want 204", resp.StatusCode)
+	}
+	if budget.Used() != 0 {
+		t.Fatalf("budget leaked %d bytes", budget.Used())
 	}
 }
 
