@@ -13,6 +13,12 @@ import (
 	"github.com/greptime-bridge/greptime-bridge/writer/table"
 )
 
+// pendingKey separates coalesced batches by table and hint set.
+type pendingKey struct {
+	table tableKey
+	hints string
+}
+
 type item struct {
 	b *table.Batch
 	t *ticket
@@ -22,6 +28,7 @@ type item struct {
 // requests they came from.
 type pendingTable struct {
 	key   tableKey
+	pkey  pendingKey
 	acc   *table.Batch
 	parts []item
 	bytes int
@@ -30,8 +37,8 @@ type pendingTable struct {
 type worker struct {
 	p       *Pipeline
 	in      chan item
-	pending map[tableKey]*pendingTable
-	order   []tableKey
+	pending map[pendingKey]*pendingTable
+	order   []pendingKey
 	rows    int
 	bytes   int
 	spare   []*table.Batch
@@ -40,7 +47,7 @@ type worker struct {
 }
 
 func newWorker(p *Pipeline) *worker {
-	return &worker{p: p, in: make(chan item, 64), pending: map[tableKey]*pendingTable{}}
+	return &worker{p: p, in: make(chan item, 64), pending: map[pendingKey]*pendingTable{}}
 }
 
 func (w *worker) run() {
@@ -65,18 +72,23 @@ func (w *worker) run() {
 
 func (w *worker) add(it item) {
 	k := tableKey{it.b.Database, it.b.Table}
+	// Requests for one table with different hints are not coalesced: the
+	// hints decide how GreptimeDB creates the table.
+	pk := pendingKey{k, it.b.Hints.Key()}
 	if len(it.b.AlterSQL) > 0 {
 		// A column changes type: write what is pending for the table in the
 		// old type, run the statements, then take the batch in the new one.
-		if pt, ok := w.pending[k]; ok {
-			w.flushOne(pt)
+		for _, pt := range w.pending {
+			if pt.key == k {
+				w.flushOne(pt)
+			}
 		}
 		if err := w.runAlter(it.b); err != nil {
 			w.done(it, err)
 			return
 		}
 	}
-	pt, ok := w.pending[k]
+	pt, ok := w.pending[pk]
 	if !ok {
 		var acc *table.Batch
 		if n := len(w.spare); n > 0 {
@@ -86,9 +98,9 @@ func (w *worker) add(it item) {
 		} else {
 			acc = table.New(k.db, k.table)
 		}
-		pt = &pendingTable{key: k, acc: acc}
-		w.pending[k] = pt
-		w.order = append(w.order, k)
+		pt = &pendingTable{key: k, pkey: pk, acc: acc}
+		w.pending[pk] = pt
+		w.order = append(w.order, pk)
 	}
 	// A column GreptimeDB widened from BIGINT to DOUBLE after this request
 	// was translated takes the new type.
@@ -152,9 +164,9 @@ func (w *worker) flushOne(pt *pendingTable) {
 	} else {
 		w.writeRows([]*pendingTable{pt})
 	}
-	delete(w.pending, pt.key)
+	delete(w.pending, pt.pkey)
 	for i, k := range w.order {
-		if k == pt.key {
+		if k == pt.pkey {
 			w.order = append(w.order[:i], w.order[i+1:]...)
 			break
 		}
