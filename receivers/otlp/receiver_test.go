@@ -25,10 +25,12 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/greptime-bridge/greptime-bridge/pipeline"
+	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
 	"github.com/greptime-bridge/greptime-bridge/receivers/dbselect"
 	"github.com/greptime-bridge/greptime-bridge/receivers/otlp"
 	"github.com/greptime-bridge/greptime-bridge/writer"
@@ -48,6 +50,10 @@ func setup(t *testing.T, mutate func(*otlp.Config)) *env {
 }
 
 func setupBudget(t *testing.T, mutate func(*otlp.Config), budget *pipeline.Budget) *env {
+	return setupFull(t, mutate, budget, nil)
+}
+
+func setupFull(t *testing.T, mutate func(*otlp.Config), budget *pipeline.Budget, authn *auth.Authenticator) *env {
 	t.Helper()
 	srv := greptimetest.StartT(t, greptimetest.Options{})
 	c, err := writer.NewClient(writer.DefaultConfig(srv.Addr()))
@@ -60,7 +66,7 @@ func setupBudget(t *testing.T, mutate func(*otlp.Config), budget *pipeline.Budge
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	r := otlp.New(cfg, p, budget, &dbselect.Selector{Default: "public"}, nil, nil, nil)
+	r := otlp.New(cfg, p, budget, &dbselect.Selector{Default: "public"}, authn, nil, nil)
 	mux := http.NewServeMux()
 	r.Register(mux)
 	hs := httptest.NewServer(mux)
@@ -321,5 +327,25 @@ func TestBudgetFullAnswersUnavailable(t *testing.T) {
 	}
 	if budget.Used() != 0 {
 		t.Fatalf("budget leaked %d bytes", budget.Used())
+	}
+}
+
+func TestAuthOnBothTransports(t *testing.T) {
+	e := setupFull(t, nil, nil, auth.New(nil, []string{"s3cret-token"}))
+	pb, _ := pmetricotlp.NewExportRequestFromMetrics(gauges(1)).MarshalProto()
+	resp, body := post(t, e.url+"/v1/metrics", "application/x-protobuf", "", pb, nil)
+	if resp.StatusCode != 401 || bytes.Contains(body, []byte("s3cret")) {
+		t.Fatalf("no credentials over HTTP: %d", resp.StatusCode)
+	}
+	if resp, _ := post(t, e.url+"/v1/metrics", "application/x-protobuf", "", pb, map[string]string{"Authorization": "Bearer s3cret-token"}); resp.StatusCode != 200 {
+		t.Fatalf("token over HTTP: %d", resp.StatusCode)
+	}
+	client := pmetricotlp.NewGRPCClient(e.conn)
+	if _, err := client.Export(context.Background(), pmetricotlp.NewExportRequestFromMetrics(gauges(1))); status.Code(err) != codes.Unauthenticated {
+		t.Fatalf("no credentials over gRPC: %v", err)
+	}
+	ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer s3cret-token")
+	if _, err := client.Export(ctx, pmetricotlp.NewExportRequestFromMetrics(gauges(1))); err != nil {
+		t.Fatalf("token over gRPC: %v", err)
 	}
 }
