@@ -25,10 +25,11 @@ type DDLExecutor interface {
 	ExecDDL(ctx context.Context, database, sql string) error
 }
 
-// BulkWriter writes one batch through the table's bulk stream and returns
-// once GreptimeDB acknowledged it.
+// BulkWriter sends one batch through the table's bulk stream. It returns
+// once the batch is sent (b may then be reused) with a function that waits
+// for GreptimeDB's acknowledgement.
 type BulkWriter interface {
-	WriteBulk(ctx context.Context, b *table.Batch) error
+	WriteBulk(ctx context.Context, b *table.Batch) (wait func(context.Context) error, err error)
 }
 
 // Config configures a Pipeline.
@@ -91,8 +92,10 @@ type Pipeline struct {
 	closed chan struct{}
 	clones sync.Pool
 	wg     sync.WaitGroup
-	ctx    context.Context
-	cancel context.CancelFunc
+	// inflight counts bulk batches sent and not yet answered.
+	inflight sync.WaitGroup
+	ctx      context.Context
+	cancel   context.CancelFunc
 }
 
 // New starts a pipeline. bulk and ddl may be nil (rows only; no DDL).
@@ -249,6 +252,7 @@ func (p *Pipeline) Shutdown(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() {
 		p.wg.Wait()
+		p.inflight.Wait()
 		close(done)
 	}()
 	select {

@@ -415,3 +415,35 @@ func TestIdleStreamsAreFinishedWithoutTraffic(t *testing.T) {
 		t.Fatal("an idle stream stayed open with no traffic")
 	}
 }
+
+// TestBulkBatchesPipelinedOnOneStream: while GreptimeDB is slow to answer,
+// the worker keeps sending a deep table's flushes on the same stream
+// instead of waiting for each acknowledgement.
+func TestBulkBatchesPipelinedOnOneStream(t *testing.T) {
+	e := setup(t, pipeline.Config{Workers: 1, FlushInterval: 5 * time.Millisecond, BulkThresholdRows: 10}, true)
+	ctx := context.Background()
+	if err := e.p.Consume(ctx, metricOutput("public", []string{"deep"}, 20, 0, map[string]string{"h": "a"})); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.SetLatency(200 * time.Millisecond)
+	defer e.srv.SetLatency(0)
+	var wg sync.WaitGroup
+	for i := 1; i <= 6; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := e.p.Consume(ctx, metricOutput("public", []string{"deep"}, 20, int64(i*1000), map[string]string{"h": "a"})); err != nil {
+				t.Error(err)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}()
+		time.Sleep(15 * time.Millisecond)
+	}
+	wg.Wait()
+	if n := e.srv.RowCount("public", "deep"); n != 140 {
+		t.Fatalf("%d rows, want 140", n)
+	}
+	if peak := e.streams.PeakInFlight(); peak < 2 {
+		t.Fatalf("at most %d batch in flight on the stream: bulk writes are not pipelined", peak)
+	}
+}

@@ -29,13 +29,29 @@ type Streams struct {
 	streams   map[tableKey]*openStream
 	inserters map[string]*writer.BulkInserter
 	swept     chan struct{} // closed when sweepLoop returns
+	peak      int           // most batches seen in flight on one stream
+}
+
+// PeakInFlight returns the most batches seen in flight at once on one
+// stream.
+func (s *Streams) PeakInFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.peak
 }
 
 type openStream struct {
 	w        *writer.BulkStreamWriter
+	key      tableKey
 	sig      string
 	lastUsed time.Time
-	busy     bool
+	// inflight counts batches sent and not yet answered; a stream with
+	// batches in flight is never finished or evicted.
+	inflight int
+	// retired streams left the map (schema changed, failed, evicted while
+	// busy) and are closed when their last batch is answered.
+	retired bool
+	failed  bool
 }
 
 // NewStreams returns a stream manager over client.
@@ -72,7 +88,7 @@ func (s *Streams) sweepLoop() {
 		s.mu.Lock()
 		now := time.Now()
 		for k, st := range s.streams {
-			if !st.busy && now.Sub(st.lastUsed) > s.idle {
+			if st.inflight == 0 && now.Sub(st.lastUsed) > s.idle {
 				idle = append(idle, st)
 				delete(s.streams, k)
 			}
@@ -93,47 +109,75 @@ func signature(b *table.Batch) string {
 	return sb.String()
 }
 
-// WriteBulk writes b through its table's stream and waits for the
-// acknowledgement. A failed stream is dropped, so the next write reopens it.
-func (s *Streams) WriteBulk(ctx context.Context, b *table.Batch) error {
+// WriteBulk sends b through its table's stream and returns once it is sent
+// (b may then be reused), with a function that waits for the
+// acknowledgement. A failed stream is dropped, so the next write opens a
+// new one.
+func (s *Streams) WriteBulk(ctx context.Context, b *table.Batch) (func(context.Context) error, error) {
 	k := tableKey{b.Database, b.Table}
 	st, err := s.acquire(ctx, k, b)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	_, err = st.w.WriteRows(ctx, b)
+	id, err := st.w.WriteAsync(ctx, b)
+	if err != nil {
+		s.done(st, true)
+		return nil, err
+	}
+	return func(ctx context.Context) error {
+		_, err := st.w.Wait(ctx, id)
+		s.done(st, err != nil)
+		return err
+	}, nil
+}
+
+// done records an answered (or failed) batch of st.
+func (s *Streams) done(st *openStream, failed bool) {
 	s.mu.Lock()
-	st.busy = false
+	st.inflight--
 	st.lastUsed = time.Now()
-	if err != nil && s.streams[k] == st {
-		delete(s.streams, k)
-		s.mu.Unlock()
-		_ = st.w.Close()
-		return err
+	if failed {
+		st.failed = true
+		if s.streams[st.key] == st {
+			delete(s.streams, st.key)
+		}
+		st.retired = true
 	}
+	closeNow := st.retired && st.inflight == 0
 	s.mu.Unlock()
-	return err
+	if closeNow {
+		s.finish([]*openStream{st})
+	}
 }
 
 func (s *Streams) acquire(ctx context.Context, k tableKey, b *table.Batch) (*openStream, error) {
 	sig := signature(b)
 	var toClose []*openStream
+	retire := func(st *openStream) {
+		st.retired = true
+		if st.inflight == 0 {
+			toClose = append(toClose, st)
+		}
+	}
 	s.mu.Lock()
 	now := time.Now()
 	for key, st := range s.streams {
-		if !st.busy && s.idle > 0 && now.Sub(st.lastUsed) > s.idle {
-			toClose = append(toClose, st)
+		if st.inflight == 0 && s.idle > 0 && now.Sub(st.lastUsed) > s.idle {
 			delete(s.streams, key)
+			retire(st)
 		}
 	}
 	st, ok := s.streams[k]
-	if ok && st.sig != sig && !st.busy {
-		toClose = append(toClose, st)
+	if ok && st.sig != sig {
+		// The table widened: finish this stream once its batches are
+		// answered and open one with the new schema.
 		delete(s.streams, k)
+		retire(st)
 		ok = false
 	}
 	if ok {
-		st.busy = true
+		st.inflight++
+		s.peak = max(s.peak, st.inflight)
 		s.mu.Unlock()
 		s.finish(toClose)
 		return st, nil
@@ -142,15 +186,15 @@ func (s *Streams) acquire(ctx context.Context, k tableKey, b *table.Batch) (*ope
 		var lruKey tableKey
 		var lru *openStream
 		for key, cand := range s.streams {
-			if !cand.busy && (lru == nil || cand.lastUsed.Before(lru.lastUsed)) {
+			if cand.inflight == 0 && (lru == nil || cand.lastUsed.Before(lru.lastUsed)) {
 				lru, lruKey = cand, key
 			}
 		}
 		if lru == nil {
-			break
+			break // every open stream is busy: go over the cap for now
 		}
 		delete(s.streams, lruKey)
-		toClose = append(toClose, lru)
+		retire(lru)
 	}
 	bi, ok := s.inserters[k.db]
 	if !ok {
@@ -159,16 +203,17 @@ func (s *Streams) acquire(ctx context.Context, k tableKey, b *table.Batch) (*ope
 	}
 	s.mu.Unlock()
 	s.finish(toClose)
+	toClose = nil
 	w, err := bi.StreamWriterFor(s.ctx, b, s.opts...)
 	if err != nil {
 		return nil, err
 	}
-	st = &openStream{w: w, sig: sig, lastUsed: time.Now(), busy: true}
+	st = &openStream{w: w, key: k, sig: sig, lastUsed: time.Now(), inflight: 1}
 	s.mu.Lock()
-	if old, exists := s.streams[k]; exists && !old.busy {
-		toClose = []*openStream{old}
-	} else {
-		toClose = nil
+	s.peak = max(s.peak, 1)
+	if old, exists := s.streams[k]; exists {
+		delete(s.streams, k)
+		retire(old)
 	}
 	s.streams[k] = st
 	s.mu.Unlock()
@@ -178,6 +223,10 @@ func (s *Streams) acquire(ctx context.Context, k tableKey, b *table.Batch) (*ope
 
 func (s *Streams) finish(list []*openStream) {
 	for _, st := range list {
+		if st.failed {
+			_ = st.w.Close()
+			continue
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		if err := st.w.Finish(ctx); err != nil {
 			s.log.Warn("finishing an idle bulk stream failed", "table", st.w.Table(), "error", err)

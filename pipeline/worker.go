@@ -313,8 +313,6 @@ func (p *Pipeline) writeRowsRetry(ctx context.Context, batches ...*table.Batch) 
 
 func (w *worker) writeBulk(pt *pendingTable) {
 	p := w.p
-	ctx, cancel := w.attemptCtx()
-	defer cancel()
 	if w.conformed == nil {
 		w.conformed = table.New("", "")
 	}
@@ -324,41 +322,87 @@ func (w *worker) writeBulk(pt *pendingTable) {
 		return
 	}
 	start := time.Now()
-	err = p.cfg.Retry.do(ctx, func(ctx context.Context) error {
-		actx, cancel := context.WithTimeout(ctx, p.cfg.WriteTimeout)
-		defer cancel()
-		return p.bulk.WriteBulk(actx, out)
-	})
-	var se *writer.ServerError
-	if err != nil && errors.As(err, &se) && (se.Code == codes.Unimplemented || se.Status == writer.StatusUnsupported) {
-		// A server that cannot take bulk writes (GreptimeDB before v1.0):
-		// this table goes by row inserts from now on.
-		if p.schemas.setRowsOnly(pt.key) {
-			p.log.Warn("GreptimeDB refused a bulk write; the table falls back to row inserts", "database", pt.key.db, "table", pt.key.table, "error", err)
+	// Sending is synchronous (the batch may be reused once it returns);
+	// the acknowledgement is awaited in the background, so the worker goes
+	// on coalescing while up to the stream's parallelism of batches are in
+	// flight.
+	sctx, scancel := context.WithTimeout(p.ctx, p.cfg.WriteTimeout)
+	wait, err := p.bulk.WriteBulk(sctx, out)
+	scancel()
+	if err != nil {
+		if p.bulkFailed(pt.key, err) {
+			w.writeRows([]*pendingTable{pt})
+			return
 		}
-		w.writeRows([]*pendingTable{pt})
+		w.resolveTable(pt, err)
 		return
 	}
-	if err != nil && errors.As(err, &se) && se.HasStatus &&
-		(se.Status == writer.StatusTableNotFound || se.Status == writer.StatusTableColumnNotFound) {
-		// The table or a column vanished: forget what we knew and send the
-		// rows through a row insert, which recreates or widens it.
-		p.schemas.forget(pt.key)
-		w.writeRows([]*pendingTable{pt})
-		return
+	parts, rows := pt.parts, pt.acc.Rows()
+	p.inflight.Add(1)
+	go func() {
+		defer p.inflight.Done()
+		ctx, cancel := context.WithTimeout(p.ctx, p.cfg.WriteTimeout)
+		err := wait(ctx)
+		cancel()
+		if err == nil {
+			p.stats.RowsByBulk.Add(int64(rows))
+			p.observe("bulk", rows, start)
+			for _, it := range parts {
+				it.t.resolve(nil)
+				p.release(it.b)
+			}
+			return
+		}
+		if !p.bulkFailed(pt.key, err) {
+			p.stats.RowsFailed.Add(int64(rows))
+			for _, it := range parts {
+				it.t.resolve(err)
+				p.release(it.b)
+			}
+			return
+		}
+		// The rows go through row inserts, request by request, so a bad
+		// request fails alone; retried there with backoff.
+		rctx, rcancel := context.WithTimeout(p.ctx, p.cfg.WriteTimeout*time.Duration(max(p.cfg.Retry.MaxAttempts, 1)))
+		defer rcancel()
+		for _, it := range parts {
+			perr := p.writeRowsRetry(rctx, it.b)
+			if perr == nil {
+				p.schemas.accepted(it.b)
+				p.stats.RowsByInsert.Add(int64(it.b.Rows()))
+			} else {
+				p.stats.RowsFailed.Add(int64(it.b.Rows()))
+			}
+			it.t.resolve(perr)
+			p.release(it.b)
+		}
+	}()
+}
+
+// bulkFailed classifies a bulk failure and reports whether the rows should
+// go through row inserts instead: a server that cannot take bulk writes
+// (GreptimeDB before v1.0; the table stays on row inserts, logged once), a
+// table or column that vanished (the cache forgets it, and the row insert
+// recreates or widens it), and any other failure except an unknown
+// database, which no path can write.
+func (p *Pipeline) bulkFailed(k tableKey, err error) bool {
+	var se *writer.ServerError
+	isSE := errors.As(err, &se)
+	switch {
+	case isSE && (se.Code == codes.Unimplemented || se.Status == writer.StatusUnsupported):
+		if p.schemas.setRowsOnly(k) {
+			p.log.Warn("GreptimeDB refused a bulk write; the table falls back to row inserts", "database", k.db, "table", k.table, "error", err)
+		}
+		return true
+	case isSE && se.HasStatus && (se.Status == writer.StatusTableNotFound || se.Status == writer.StatusTableColumnNotFound):
+		p.schemas.forget(k)
+		return true
+	case isSE && se.HasStatus && se.Status == writer.StatusDatabaseNotFound:
+		return false
+	case errors.Is(err, context.Canceled):
+		return false
 	}
-	if err == nil {
-		p.stats.RowsByBulk.Add(int64(pt.acc.Rows()))
-		p.observe("bulk", pt.acc.Rows(), start)
-	}
-	if err != nil && !writer.IsRetryable(err) && !(se != nil && se.HasStatus && se.Status == writer.StatusDatabaseNotFound) {
-		// A permanent bulk failure goes through a row insert, whose own
-		// permanent failure is split by request, so one bad request does
-		// not fail every request coalesced with it.
-		w.writeRows([]*pendingTable{pt})
-		return
-	}
-	w.resolveTable(pt, err)
+	return true
 }
 
 // runDDL executes a table's CREATE statement once, before its first insert.
