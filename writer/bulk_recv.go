@@ -122,7 +122,10 @@ func bulkUnavailable(err error) bool {
 	}
 	var se *ServerError
 	if errors.As(err, &se) {
-		return se.Code == codes.Unavailable
+		// GreptimeDB's own Unavailable answers (RegionNotReady,
+		// StorageUnavailable, …) carry its error trailer: the endpoint is
+		// up, so no failover.
+		return transportFailure(err)
 	}
 	if st, ok := status.FromError(err); ok {
 		return st.Code() == codes.Unavailable

@@ -123,8 +123,10 @@ func (e *ServerError) Retryable() bool {
 		// can never fit; the batch has to be split.
 		return false
 	}
+	// Canceled without GreptimeDB's trailer is the caller's own
+	// cancellation (or a closed client): not worth a retry.
 	switch e.Code {
-	case codes.Unavailable, codes.ResourceExhausted, codes.DeadlineExceeded, codes.Aborted, codes.Canceled:
+	case codes.Unavailable, codes.ResourceExhausted, codes.DeadlineExceeded, codes.Aborted:
 		return true
 	}
 	return false

@@ -69,7 +69,12 @@ func typeExtension(c *table.Column) *gpb.ColumnDataTypeExtension {
 	case table.Decimal128:
 		p, s := c.Precision, c.Scale
 		if p == 0 {
-			p, s = 38, 10 // GreptimeDB's default decimal128 type
+			// Precision 0 means GreptimeDB's default decimal128(38, 10);
+			// a scale given with it is kept, never silently replaced.
+			p = 38
+			if s == 0 {
+				s = 10
+			}
 		}
 		return &gpb.ColumnDataTypeExtension{TypeExt: &gpb.ColumnDataTypeExtension_DecimalType{
 			DecimalType: &gpb.DecimalTypeExtension{Precision: p, Scale: s}}}

@@ -121,7 +121,9 @@ func variantMatches(t gpb.ColumnDataType, v *gpb.Value) bool {
 	case *gpb.Value_F64Value:
 		return t == gpb.ColumnDataType_FLOAT64
 	case *gpb.Value_BinaryValue:
-		return t == gpb.ColumnDataType_BINARY || t == gpb.ColumnDataType_JSON || t == gpb.ColumnDataType_VECTOR
+		// JSON takes only JSON text: GreptimeDB's JSON preprocessing answers
+		// any other value with Internal/1002 (greptimedb-protocol.md §7.6).
+		return t == gpb.ColumnDataType_BINARY || t == gpb.ColumnDataType_VECTOR
 	case *gpb.Value_StringValue:
 		return t == gpb.ColumnDataType_STRING || t == gpb.ColumnDataType_JSON
 	case *gpb.Value_DateValue:
@@ -157,7 +159,7 @@ func variantMatches(t gpb.ColumnDataType, v *gpb.Value) bool {
 	case *gpb.Value_StructValue:
 		return t == gpb.ColumnDataType_STRUCT
 	case *gpb.Value_JsonValue:
-		return t == gpb.ColumnDataType_JSON
+		return false // the native JSON2 type is not supported (§7.6)
 	}
 	return false
 }
