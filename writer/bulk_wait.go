@@ -29,11 +29,17 @@ func (w *BulkStreamWriter) Wait(ctx context.Context, id int64) (BulkResponse, er
 		return BulkResponse{}, err
 	}
 	w.mu.Lock()
-	if _, still := w.reqs[id]; still && req.err == nil {
+	_, still := w.reqs[id]
+	if still && req.err == nil {
 		w.unreturned--
 	}
 	delete(w.reqs, id)
 	w.mu.Unlock()
+	if !still && req.err == nil {
+		// Another Wait, Collect or FinishWithResponses returned this
+		// response first; returning it again would count its rows twice.
+		return BulkResponse{}, fmt.Errorf("bulk stream for table %q: the outcome of request %d was already returned", w.table, id)
+	}
 	return req.resp, req.err
 }
 
