@@ -83,8 +83,7 @@ func (c *Converter) translateV1(ctx context.Context, b []byte) error {
 func (c *Converter) seriesV1(b []byte) error {
 	c.labels = c.labels[:0]
 	c.ts, c.vals = c.ts[:0], c.vals[:0]
-	var metric, db, phys []byte
-	var hasMetric, hasDB, hasPhys bool
+	var sp specialLabels
 	exemplars := 0
 	for i := 0; i < len(b); {
 		num, typ, next, err := tag(b, i)
@@ -103,22 +102,7 @@ func (c *Converter) seriesV1(b []byte) error {
 				return err
 			}
 			i = end
-			if !maybeSpecial(name) {
-				c.labels = append(c.labels, labelRef{name: name, value: value})
-				continue
-			}
-			switch string(name) {
-			case labelName:
-				metric, hasMetric = value, true
-			case labelSchema:
-				db, hasDB = value, true
-			case labelDatabase, labelDatabaseAlt:
-				if !hasDB {
-					db, hasDB = value, true
-				}
-			case labelPhysicalTable, labelPhysicalTableAlt:
-				phys, hasPhys = value, true
-			default:
+			if !maybeSpecial(name) || !sp.take(name, value) {
 				c.labels = append(c.labels, labelRef{name: name, value: value})
 			}
 		case num == v1TSSamples && typ == wireLen:
@@ -148,7 +132,7 @@ func (c *Converter) seriesV1(b []byte) error {
 	c.out.Exemplars += exemplars
 	// GreptimeDB stores no exemplars (decode.rs skips TimeSeries field 3).
 	c.out.Drop("exemplar", exemplars)
-	return c.write(metric, hasMetric, db, hasDB, phys, hasPhys)
+	return c.write(sp.metric, sp.hasMetric, sp.db, sp.hasDB, sp.phys, sp.hasPhys)
 }
 
 // write routes the current series and appends its rows. Special-label

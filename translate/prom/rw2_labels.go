@@ -5,12 +5,12 @@ import "bytes"
 // labelsV2 resolves the series' label refs: names are validated, repeated
 // names refused, special labels routed (v2.rs resolve_series_labels).
 func (c *Converter) labelsV2() (metric, db, phys []byte, hasDB, hasPhys bool, err error) {
+	var sp specialLabels
 	s := &c.v2
 	c.labels = c.labels[:0]
 	if len(s.refs)%2 != 0 {
 		return nil, nil, nil, false, false, v2Err("labels_refs must contain name/value pairs, got %d refs", len(s.refs))
 	}
-	hasMetric := false
 	useMap := len(s.refs)/2 > dupScanMax
 	filled := false
 	var prev []byte
@@ -41,23 +41,15 @@ func (c *Converter) labelsV2() (metric, db, phys []byte, hasDB, hasPhys bool, er
 			c.labels = append(c.labels, labelRef{name: name, value: value})
 			continue
 		}
-		switch string(name) {
-		case labelName:
-			metric, hasMetric = value, true
-		case labelSchema:
-			db, hasDB = value, true
-		case labelDatabase, labelDatabaseAlt:
-			if !hasDB {
-				db, hasDB = value, true
-			}
-		case labelPhysicalTable, labelPhysicalTableAlt:
-			phys, hasPhys = value, true
-		case internalHistogramColumn:
+		if string(name) == internalHistogramColumn {
 			return nil, nil, nil, false, false, v2Err("label %q conflicts with an internal native histogram label", name)
-		default:
+		}
+		if !sp.take(name, value) {
 			c.labels = append(c.labels, labelRef{name: name, value: value})
 		}
 	}
+	metric, db, phys, hasDB, hasPhys = sp.metric, sp.db, sp.phys, sp.hasDB, sp.hasPhys
+	hasMetric := sp.hasMetric
 	if !hasMetric {
 		return nil, nil, nil, false, false, v2Err("missing %q label in time series (labels: %s)", labelName, c.labelList())
 	}
