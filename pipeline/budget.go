@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/greptime-bridge/greptime-bridge/translate"
 	"github.com/greptime-bridge/greptime-bridge/writer/errs"
 )
 
@@ -103,3 +104,36 @@ func (b *Budget) Used() int64 {
 
 // Limit returns the budget's size.
 func (b *Budget) Limit() int64 { return b.limit }
+
+// Resize moves a reservation of *held bytes to want bytes (capped at the
+// budget, so a large request waits for an empty budget instead of being
+// refused for good): surplus is released at once, a shortfall is acquired
+// waiting at most maxWait. On failure *held is unchanged.
+func (b *Budget) Resize(ctx context.Context, held *int64, want int64, maxWait time.Duration) error {
+	want = min(want, b.limit)
+	switch {
+	case want < *held:
+		b.Release(*held - want)
+	case want > *held:
+		if err := b.Acquire(ctx, want-*held, maxWait); err != nil {
+			return err
+		}
+	}
+	*held = want
+	return nil
+}
+
+// BytesPerCell is what the row-insert conversion holds per value while a
+// batch is written (a greptime-proto Value and its share of the Row),
+// measured with cmd/bridge's TestMemoryBudgetBoundsHeap.
+const BytesPerCell = 96
+
+// RequestBytes is the memory a translated request holds until it is
+// written: its body, its columnar batches and their row-insert conversion.
+func RequestBytes(bodyLen int, out *translate.Output) int64 {
+	n := int64(bodyLen)
+	for _, b := range out.Batches {
+		n += int64(b.ByteSize()) + int64(b.Rows())*int64(b.NumColumns())*BytesPerCell
+	}
+	return n
+}

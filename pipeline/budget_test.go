@@ -89,3 +89,24 @@ func TestBudgetNeverExceedsLimitUnderContention(t *testing.T) {
 		t.Fatalf("leaked %d bytes", b.Used())
 	}
 }
+
+func TestBudgetResize(t *testing.T) {
+	b := NewBudget(100, time.Second)
+	ctx := context.Background()
+	var held int64
+	if err := b.Resize(ctx, &held, 30, 0); err != nil || held != 30 || b.Used() != 30 {
+		t.Fatalf("grow: %v held %d used %d", err, held, b.Used())
+	}
+	if err := b.Resize(ctx, &held, 10, 0); err != nil || held != 10 || b.Used() != 10 {
+		t.Fatalf("shrink: %v held %d used %d", err, held, b.Used())
+	}
+	// More than the whole budget is capped at it, not refused.
+	if err := b.Resize(ctx, &held, 500, 0); err != nil || held != 100 || b.Used() != 100 {
+		t.Fatalf("cap: %v held %d used %d", err, held, b.Used())
+	}
+	var other int64
+	if err := b.Resize(ctx, &other, 1, 0); !errors.Is(err, ErrOverBudget) || other != 0 {
+		t.Fatalf("full budget: %v, other holds %d", err, other)
+	}
+	b.Release(held)
+}

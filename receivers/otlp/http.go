@@ -98,16 +98,10 @@ func (r *Receiver) handleHTTP(w http.ResponseWriter, req *http.Request, signal s
 	}
 	body, err := readLimited(req.Body, r.cfg.MaxRequestBytes)
 	if err == nil && r.budget != nil {
-		want := min(int64(len(body))+decodeFactor*decodedSize(body, enc, r.cfg.MaxDecompressedBytes), r.budget.Limit())
-		if want < reserved {
-			r.budget.Release(reserved - want)
-			reserved = want
-		} else if want > reserved {
-			if aerr := r.budget.Acquire(req.Context(), want-reserved, r.cfg.BudgetWait); aerr != nil {
-				code, ra := HTTPStatus(aerr, r.cfg.RetryAfter)
-				return r.httpError(w, respCT, code, ra, fmt.Errorf("cannot take OTLP %s request: %w", signal, aerr))
-			}
-			reserved = want
+		want := int64(len(body)) + decodeFactor*decodedSize(body, enc, r.cfg.MaxDecompressedBytes)
+		if aerr := r.budget.Resize(req.Context(), &reserved, want, r.cfg.BudgetWait); aerr != nil {
+			code, ra := HTTPStatus(aerr, r.cfg.RetryAfter)
+			return r.httpError(w, respCT, code, ra, fmt.Errorf("cannot take OTLP %s request: %w", signal, aerr))
 		}
 	}
 	if err == nil {

@@ -96,10 +96,6 @@ func New(cfg Config, next Consumer, budget *pipeline.Budget, sel *dbselect.Selec
 	return r
 }
 
-// bytesPerCell is what the row-insert conversion holds per value while a
-// batch is written (see receivers/promrw).
-const bytesPerCell = 96
-
 // decodeFactor bounds how many times its decompressed size an OTLP request
 // holds while decoded, translated and written; reserved before decoding.
 const decodeFactor = 16
@@ -175,19 +171,8 @@ func (r *Receiver) process(ctx context.Context, signal string, payload any, opts
 		// True the reservation made before decoding (HTTP) up to what the
 		// request holds: its body, its batches and their row-insert
 		// conversion.
-		need := int64(wireBytes)
-		for _, b := range out.Batches {
-			need += int64(b.ByteSize()) + int64(b.Rows())*int64(b.NumColumns())*bytesPerCell
-		}
-		need = min(need, r.budget.Limit())
-		if need < *reserved {
-			r.budget.Release(*reserved - need)
-			*reserved = need
-		} else if need > *reserved {
-			if err := r.budget.Acquire(ctx, need-*reserved, r.cfg.BudgetWait); err != nil {
-				return 0, "", err
-			}
-			*reserved = need
+		if err := r.budget.Resize(ctx, reserved, pipeline.RequestBytes(wireBytes, out), r.cfg.BudgetWait); err != nil {
+			return 0, "", err
 		}
 	}
 	if err := r.next.Consume(ctx, out); err != nil {

@@ -4,7 +4,6 @@ import (
 	"github.com/klauspost/compress/snappy"
 	"github.com/klauspost/compress/zstd"
 
-	"github.com/greptime-bridge/greptime-bridge/translate"
 	"github.com/greptime-bridge/greptime-bridge/translate/prom"
 )
 
@@ -12,26 +11,11 @@ import (
 // at its peak: the decompressed body, the translated columnar batches and
 // the row-insert conversion while it is written. A remote-write sample
 // takes at least 13 bytes of protobuf and becomes one row of up to
-// (labels + 2) cells of about bytesPerCell bytes each in the conversion; 32
+// (labels + 2) cells of about pipeline.BytesPerCell bytes each in the conversion; 32
 // covers requests whose labels are shared by several samples per series.
 // The budget reserves this much before decompressing, so a refused request
 // costs almost nothing, and trues it up once the translated size is known.
 const memoryFactor = 32
-
-// bytesPerCell is what the row-insert conversion holds per value while a
-// batch is written (a greptime-proto Value and its share of the Row);
-// reserved after translation, when the number of cells is known.
-const bytesPerCell = 96
-
-// actualNeed is the memory a translated request holds until it is written:
-// its compressed body, its columnar batches and their row-insert conversion.
-func actualNeed(bodyLen int, out *translate.Output) int64 {
-	n := int64(bodyLen)
-	for _, b := range out.Batches {
-		n += int64(b.ByteSize()) + int64(b.Rows())*int64(b.NumColumns())*bytesPerCell
-	}
-	return n
-}
 
 // estimateNeed returns the bytes to reserve for a compressed body before it
 // is decompressed: snappy and zstd (when the frame says) carry the

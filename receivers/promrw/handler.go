@@ -208,16 +208,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, version *string)
 		return h.fail(w, code, ra, "cannot read remote-write body: "+err.Error(), err, isV2)
 	}
 	if h.budget != nil {
-		want := min(estimateNeed(body, enc, h.cfg.MaxDecompressedBytes), h.budget.Limit())
-		if want < reserved {
-			h.budget.Release(reserved - want)
-			reserved = want
-		} else if want > reserved {
-			if err := h.budget.Acquire(ctx, want-reserved, h.cfg.InflightWait); err != nil {
-				code, ra := Status(err, h.cfg.RetryAfter)
-				return h.fail(w, code, ra, "cannot take remote-write request of "+sizeString(len(body))+": "+err.Error(), err, isV2)
-			}
-			reserved = want
+		if err := h.budget.Resize(ctx, &reserved, estimateNeed(body, enc, h.cfg.MaxDecompressedBytes), h.cfg.InflightWait); err != nil {
+			code, ra := Status(err, h.cfg.RetryAfter)
+			return h.fail(w, code, ra, "cannot take remote-write request of "+sizeString(len(body))+": "+err.Error(), err, isV2)
 		}
 	}
 	opts := h.cfg.Translate
@@ -241,15 +234,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, version *string)
 	h.metrics.count(*version, out)
 	if h.budget != nil {
 		// True the reservation up to what the request really holds.
-		if actual := min(actualNeed(len(body), out), h.budget.Limit()); actual < reserved {
-			h.budget.Release(reserved - actual)
-			reserved = actual
-		} else if actual > reserved {
-			if err := h.budget.Acquire(ctx, actual-reserved, h.cfg.InflightWait); err != nil {
-				code, ra := Status(err, h.cfg.RetryAfter)
-				return h.fail(w, code, ra, "cannot take remote-write request of "+sizeString(len(body))+": "+err.Error(), err, isV2)
-			}
-			reserved = actual
+		if err := h.budget.Resize(ctx, &reserved, pipeline.RequestBytes(len(body), out), h.cfg.InflightWait); err != nil {
+			code, ra := Status(err, h.cfg.RetryAfter)
+			return h.fail(w, code, ra, "cannot take remote-write request of "+sizeString(len(body))+": "+err.Error(), err, isV2)
 		}
 	}
 
