@@ -35,6 +35,16 @@ type cachedTable struct {
 
 func newSchemaCache() *schemaCache { return &schemaCache{tables: map[tableKey]*cachedTable{}} }
 
+// entry returns the table's cache entry, creating it; s.mu must be held.
+func (s *schemaCache) entry(k tableKey) *cachedTable {
+	t, ok := s.tables[k]
+	if !ok {
+		t = &cachedTable{cols: map[string]knownColumn{}}
+		s.tables[k] = t
+	}
+	return t
+}
+
 // check refuses, as permanent, a batch whose column types contradict what
 // the table is known to hold, so one bad request is answered on its own
 // before it is coalesced with others.
@@ -67,12 +77,7 @@ func (s *schemaCache) check(b *table.Batch) error {
 func (s *schemaCache) accepted(b *table.Batch) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k := tableKey{b.Database, b.Table}
-	t, ok := s.tables[k]
-	if !ok {
-		t = &cachedTable{cols: map[string]knownColumn{}}
-		s.tables[k] = t
-	}
+	t := s.entry(tableKey{b.Database, b.Table})
 	for _, c := range b.Columns() {
 		if _, ok := t.cols[c.Name]; !ok {
 			t.cols[c.Name] = knownColumn{c.Type, c.Semantic}
@@ -115,11 +120,7 @@ func (s *schemaCache) ddlDone(k tableKey) bool {
 func (s *schemaCache) markDDL(k tableKey) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, ok := s.tables[k]
-	if !ok {
-		t = &cachedTable{cols: map[string]knownColumn{}}
-		s.tables[k] = t
-	}
+	t := s.entry(k)
 	t.ddl = true
 }
 
@@ -161,11 +162,7 @@ func (s *schemaCache) conform(b *table.Batch, into *table.Batch) (*table.Batch, 
 func (s *schemaCache) setRowsOnly(k tableKey) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, ok := s.tables[k]
-	if !ok {
-		t = &cachedTable{cols: map[string]knownColumn{}}
-		s.tables[k] = t
-	}
+	t := s.entry(k)
 	was := t.noBulk
 	t.noBulk = true
 	return !was
