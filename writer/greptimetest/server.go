@@ -110,9 +110,11 @@ func (s *Server) serve(addr string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	// GreptimeDB's tonic server does not police client keepalive pings, so
-	// neither does the test server (grpc-go's default would answer a client
-	// pinging every 30 s with GOAWAY "too_many_pings").
+	// GreptimeDB builds its tonic server with no keepalive policy
+	// (servers/src/grpc.rs, tonic::transport::Server::builder()), and hyper's
+	// h2 has no ping-strike rule, so client keepalive pings are accepted;
+	// grpc-go's default would answer a client pinging every 30 s with GOAWAY
+	// "too_many_pings".
 	gs := grpc.NewServer(grpc.MaxRecvMsgSize(maxMessageSize), grpc.MaxSendMsgSize(maxMessageSize),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: time.Second, PermitWithoutStream: true}))
 	s.smu.Lock()
