@@ -99,7 +99,10 @@ type Pipeline struct {
 	// Workers is the number of table workers; a table always stays on one
 	// worker so its rows keep their order.
 	Workers int `yaml:"workers"`
-	// FlushInterval is the longest rows wait before they are written.
+	// FlushInterval is how long an idle worker lingers for more rows before
+	// it writes. 0, the default, writes at once: rows that arrive while a
+	// write is in progress go together in the next one (group commit), so
+	// batches grow with load and requests wait about one round trip.
 	FlushInterval time.Duration `yaml:"flush_interval"`
 	// MaxBatchRows and MaxBatchBytes flush a table's batch early.
 	MaxBatchRows  int   `yaml:"max_batch_rows"`
@@ -215,9 +218,9 @@ func Default() Config {
 			// Four workers keep two cores busy while writes wait on
 			// GreptimeDB.
 			Workers: 4,
-			// Long enough to coalesce many senders' requests per table,
-			// short enough to add little latency.
-			FlushInterval: 200 * time.Millisecond,
+			// No lingering: group commit coalesces the rows that arrive
+			// while a write is in progress, so batches grow with load.
+			FlushInterval: 0,
 			MaxBatchRows:  50_000,
 			MaxBatchBytes: 32 << 20,
 			Mode:          "auto",

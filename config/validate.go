@@ -85,8 +85,8 @@ func (c *Config) Validate() error {
 	if p.Workers < 1 || p.Workers > 256 {
 		bad("pipeline.workers", "%d is outside 1..256", p.Workers)
 	}
-	if p.FlushInterval <= 0 {
-		bad("pipeline.flush_interval", "must be positive")
+	if p.FlushInterval < 0 {
+		bad("pipeline.flush_interval", "must not be negative")
 	}
 	if p.MaxBatchRows < 1 {
 		bad("pipeline.max_batch_rows", "must be at least 1")

@@ -37,7 +37,11 @@ type Config struct {
 	// Workers is the number of table workers; a table always stays on
 	// one worker so its rows keep their order.
 	Workers int
-	// FlushInterval, MaxBatchRows and MaxBatchBytes trigger a flush.
+	// FlushInterval is how long an idle worker lingers for more rows
+	// before it writes; 0 (the default) writes at once. Rows that arrive
+	// while a write is in progress always go together in the next write
+	// (group commit), and MaxBatchRows or MaxBatchBytes cut a batch early.
+	// Negative means 0.
 	FlushInterval time.Duration
 	MaxBatchRows  int
 	MaxBatchBytes int
@@ -58,8 +62,12 @@ type Config struct {
 // DefaultConfig returns the defaults also used by config.Default.
 func DefaultConfig() Config {
 	return Config{
-		Workers:           4,
-		FlushInterval:     200 * time.Millisecond,
+		Workers: 4,
+		// Group commit: no lingering. A closed-loop sender's request then
+		// waits about one write round trip (plus the write in progress),
+		// where a 200 ms interval capped 8 Prometheus shards of 2,000
+		// samples at 8 × 2,000 / 0.2 s = 80k samples/s on any hardware.
+		FlushInterval:     0,
 		MaxBatchRows:      50_000,
 		MaxBatchBytes:     32 << 20,
 		Mode:              "auto",
@@ -104,8 +112,8 @@ func New(cfg Config, rows RowWriter, ddl DDLExecutor, bulk BulkWriter, log *slog
 	if cfg.Workers <= 0 {
 		cfg.Workers = d.Workers
 	}
-	if cfg.FlushInterval <= 0 {
-		cfg.FlushInterval = d.FlushInterval
+	if cfg.FlushInterval < 0 {
+		cfg.FlushInterval = 0
 	}
 	if cfg.MaxBatchRows <= 0 {
 		cfg.MaxBatchRows = d.MaxBatchRows
@@ -169,6 +177,9 @@ func (p *Pipeline) Consume(ctx context.Context, out *translate.Output) (err erro
 		return ErrShuttingDown
 	}
 	t := newTicket(len(parts))
+	// One hand-off per worker rather than per table: a Prometheus request
+	// spreads over about a hundred metric tables.
+	envs := make([][]item, len(p.workers))
 	for i, b := range parts {
 		// The pipeline owns what it queues: a copy, so a caller whose
 		// context ends may reuse its batches at once while the copy is
@@ -182,22 +193,29 @@ func (p *Pipeline) Consume(ctx context.Context, out *translate.Output) (err erro
 			}
 			break
 		}
-		w := p.workers[p.workerFor(b)]
-		select {
-		case w.in <- item{b: c, t: t}:
+		wi := p.workerFor(b)
+		envs[wi] = append(envs[wi], item{b: c, t: t})
+	}
+	for wi, env := range envs {
+		if len(env) == 0 {
 			continue
-		case <-ctx.Done():
-			err = ctx.Err()
-		case <-p.closed:
-			err = ErrShuttingDown
+		}
+		if err == nil {
+			select {
+			case p.workers[wi].in <- env:
+				continue
+			case <-ctx.Done():
+				err = ctx.Err()
+			case <-p.closed:
+				err = ErrShuttingDown
+			}
 		}
 		// Parts not handed over are resolved here so the ticket can still
 		// complete for the parts that were.
-		p.release(c)
-		for range parts[i:] {
+		for _, it := range env {
+			p.release(it.b)
 			t.resolve(err)
 		}
-		break
 	}
 	p.mu.RUnlock()
 	p.stats.requests.Add(1)

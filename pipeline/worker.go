@@ -36,38 +36,108 @@ type pendingTable struct {
 
 type worker struct {
 	p       *Pipeline
-	in      chan item
+	in      chan []item
 	pending map[pendingKey]*pendingTable
 	order   []pendingKey
 	rows    int
 	bytes   int
-	spare   []*table.Batch
+	// oldest is when the oldest pending row arrived; a positive
+	// FlushInterval bounds how long it waits for company.
+	oldest time.Time
+	spare  []*table.Batch
 	// conformed is reused for bulk batches laid out in the known schema.
 	conformed *table.Batch
+	// linger is reused by waitForMore.
+	linger *time.Timer
 }
+
+// workerQueue is how many requests' parts may wait for a worker; a sender
+// past it blocks in Consume, which is the pipeline's back-pressure.
+const workerQueue = 64
 
 func newWorker(p *Pipeline) *worker {
-	return &worker{p: p, in: make(chan item, 64), pending: map[pendingKey]*pendingTable{}}
+	return &worker{p: p, in: make(chan []item, workerQueue), pending: map[pendingKey]*pendingTable{}}
 }
 
+// run is the worker's group commit: it writes as soon as it has rows and
+// its previous write has returned. Rows that arrive while a write is in
+// progress queue up and go together in the next write, so batches grow
+// with load and, when load is light, a request waits about one round trip
+// instead of a fixed interval (a closed-loop sender's throughput is then
+// bounded by GreptimeDB, not by configuration). A positive FlushInterval
+// makes an idle worker linger that long for more rows before writing.
 func (w *worker) run() {
-	tick := time.NewTicker(w.p.cfg.FlushInterval)
-	defer tick.Stop()
 	for {
-		select {
-		case it, ok := <-w.in:
+		if len(w.order) == 0 {
+			items, ok := <-w.in
 			if !ok {
-				w.flush()
 				return
 			}
-			w.add(it)
-			if w.rows >= w.p.cfg.MaxBatchRows || w.bytes >= w.p.cfg.MaxBatchBytes {
-				w.flush()
-			}
-		case <-tick.C:
-			w.flush()
+			w.addAll(items)
+		}
+		open := w.drain()
+		if open && w.p.cfg.FlushInterval > 0 && len(w.order) > 0 {
+			open = w.waitForMore(w.p.cfg.FlushInterval)
+		}
+		w.flush()
+		if !open {
+			return
 		}
 	}
+}
+
+func (w *worker) full() bool {
+	return w.rows >= w.p.cfg.MaxBatchRows || w.bytes >= w.p.cfg.MaxBatchBytes
+}
+
+func (w *worker) addAll(items []item) {
+	for _, it := range items {
+		w.add(it)
+	}
+}
+
+// drain takes what is already queued, without waiting, until the batch is
+// full. It reports false once the queue is closed (shutdown).
+func (w *worker) drain() bool {
+	for !w.full() {
+		select {
+		case items, ok := <-w.in:
+			if !ok {
+				return false
+			}
+			w.addAll(items)
+		default:
+			return true
+		}
+	}
+	return true
+}
+
+// waitForMore lingers until the oldest pending row has waited d or the
+// batch is full. It reports false once the queue is closed.
+func (w *worker) waitForMore(d time.Duration) bool {
+	left := d - time.Since(w.oldest)
+	if left <= 0 || w.full() {
+		return true
+	}
+	if w.linger == nil {
+		w.linger = time.NewTimer(left)
+	} else {
+		w.linger.Reset(left)
+	}
+	defer w.linger.Stop()
+	for !w.full() {
+		select {
+		case items, ok := <-w.in:
+			if !ok {
+				return false
+			}
+			w.addAll(items)
+		case <-w.linger.C:
+			return true
+		}
+	}
+	return true
 }
 
 func (w *worker) add(it item) {
@@ -99,6 +169,9 @@ func (w *worker) add(it item) {
 			acc = table.New(k.db, k.table)
 		}
 		pt = &pendingTable{key: k, pkey: pk, acc: acc}
+		if len(w.order) == 0 {
+			w.oldest = time.Now()
+		}
 		w.pending[pk] = pt
 		w.order = append(w.order, pk)
 	}
