@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/greptime-bridge/greptime-bridge/pipeline"
+	"github.com/greptime-bridge/greptime-bridge/translate"
+	"github.com/greptime-bridge/greptime-bridge/writer/errs"
 	"github.com/greptime-bridge/greptime-bridge/writer/table"
 )
 
@@ -171,6 +173,100 @@ func TestMaxBatchRowsCutsTheQueue(t *testing.T) {
 			if err != nil {
 				t.Error(err)
 			}
+		}
+	})
+}
+
+// splitWriter holds its first write until released, then refuses for good
+// any write holding a negative value, and records the values of each
+// write it accepts.
+type splitWriter struct {
+	first    chan struct{}
+	release  chan struct{}
+	mu       sync.Mutex
+	calls    int
+	accepted [][]float64
+}
+
+func (s *splitWriter) Write(ctx context.Context, batches ...*table.Batch) (uint32, error) {
+	s.mu.Lock()
+	s.calls++
+	n := s.calls
+	s.mu.Unlock()
+	if n == 1 {
+		close(s.first)
+		<-s.release
+	}
+	var vals []float64
+	for _, b := range batches {
+		c := b.Column("greptime_value")
+		for i := range b.Rows() {
+			v, _ := c.Float64(i)
+			if v < 0 {
+				return 0, errs.NewPermanent(fmt.Errorf("negative value in %s", b.Table))
+			}
+			vals = append(vals, v)
+		}
+	}
+	s.mu.Lock()
+	s.accepted = append(s.accepted, vals)
+	s.mu.Unlock()
+	return uint32(len(vals)), nil
+}
+
+func valuesOutput(vals ...float64) *translate.Output {
+	out := &translate.Output{}
+	b := out.Batch("public", "t")
+	for i, v := range vals {
+		b.MustColumn("greptime_timestamp", table.TimestampMillisecond, table.Timestamp).AppendInt64(int64(i))
+		b.MustColumn("greptime_value", table.Float64, table.Field).AppendFloat64(v)
+		if err := b.EndRow(); err != nil {
+			panic(err)
+		}
+	}
+	return out
+}
+
+// TestPermanentErrorSplitsCoalescedRequests: two requests coalesced into
+// one write that GreptimeDB refuses for good are written again one by one,
+// so the good one is stored and only the bad one fails.
+func TestPermanentErrorSplitsCoalescedRequests(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := &splitWriter{first: make(chan struct{}), release: make(chan struct{})}
+		p := pipeline.New(pipeline.Config{Workers: 1}, w, nil, nil, nil)
+		defer shutdown(t, p)
+		answers := make(chan error, 3)
+		send := func(vals ...float64) {
+			go func() { answers <- p.Consume(context.Background(), valuesOutput(vals...)) }()
+		}
+		send(1)
+		<-w.first
+		good, bad := make(chan error, 1), make(chan error, 1)
+		go func() { good <- p.Consume(context.Background(), valuesOutput(2, 3)) }()
+		synctest.Wait()
+		go func() { bad <- p.Consume(context.Background(), valuesOutput(-1)) }()
+		synctest.Wait()
+		close(w.release)
+		if err := <-answers; err != nil {
+			t.Fatalf("first request: %v", err)
+		}
+		if err := <-good; err != nil {
+			t.Errorf("good request coalesced with a bad one: %v", err)
+		}
+		if err := <-bad; err == nil || !errs.IsPermanent(err) {
+			t.Errorf("bad request answered %v, want a permanent error", err)
+		}
+		if n := p.Stats().Splits.Load(); n != 1 {
+			t.Errorf("%d splits, want 1", n)
+		}
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		want := "[[1] [2 3]]"
+		if got := fmt.Sprint(w.accepted); got != want {
+			t.Errorf("accepted writes %s, want %s (the good request's rows alone after the split)", got, want)
+		}
+		if w.calls != 4 {
+			t.Errorf("%d writes, want 4 (first, coalesced, then one per request)", w.calls)
 		}
 	})
 }

@@ -24,14 +24,25 @@ type item struct {
 	t *ticket
 }
 
+// part is one request's rows in a coalesced batch: rows lo to hi.
+type part struct {
+	t      *ticket
+	lo, hi int
+}
+
 // pendingTable is one table's coalesced rows awaiting a flush, with the
-// requests they came from.
+// requests they came from. The first request's copy becomes the
+// accumulator, so a table with one request per flush is never copied
+// twice.
 type pendingTable struct {
 	key   tableKey
 	pkey  pendingKey
 	acc   *table.Batch
-	parts []item
+	parts []part
 	bytes int
+	// detached is set when a bulk acknowledgement, awaited in the
+	// background, took over acc.
+	detached bool
 }
 
 type worker struct {
@@ -44,7 +55,6 @@ type worker struct {
 	// oldest is when the oldest pending row arrived; a positive
 	// FlushInterval bounds how long it waits for company.
 	oldest time.Time
-	spare  []*table.Batch
 	// conformed is reused for bulk batches laid out in the known schema.
 	conformed *table.Batch
 	// linger is reused by waitForMore.
@@ -158,37 +168,65 @@ func (w *worker) add(it item) {
 			return
 		}
 	}
+	// A column GreptimeDB widened from BIGINT to DOUBLE after this request
+	// was translated takes the new type.
+	w.p.schemas.coerce(it.b)
+	n, rows := it.b.ByteSize(), it.b.Rows()
 	pt, ok := w.pending[pk]
 	if !ok {
-		var acc *table.Batch
-		if n := len(w.spare); n > 0 {
-			acc = w.spare[n-1]
-			w.spare = w.spare[:n-1]
-			acc.Database, acc.Table = k.db, k.table
-		} else {
-			acc = table.New(k.db, k.table)
-		}
-		pt = &pendingTable{key: k, pkey: pk, acc: acc}
+		// The request's copy becomes the table's accumulator.
+		pt = &pendingTable{key: k, pkey: pk, acc: it.b, parts: []part{{t: it.t, lo: 0, hi: rows}}}
 		if len(w.order) == 0 {
 			w.oldest = time.Now()
 		}
 		w.pending[pk] = pt
 		w.order = append(w.order, pk)
+	} else {
+		lo := pt.acc.Rows()
+		// A type conflict between two requests for one table fails only
+		// the later request.
+		if err := pt.acc.AppendBatch(it.b); err != nil {
+			w.done(it, errs.NewPermanent(err))
+			return
+		}
+		w.p.release(it.b)
+		pt.parts = append(pt.parts, part{t: it.t, lo: lo, hi: lo + rows})
 	}
-	// A column GreptimeDB widened from BIGINT to DOUBLE after this request
-	// was translated takes the new type.
-	w.p.schemas.coerce(it.b)
-	// A type conflict between two requests for one table fails only the
-	// later request.
-	if err := pt.acc.AppendBatch(it.b); err != nil {
-		w.done(it, errs.NewPermanent(err))
-		return
-	}
-	n := it.b.ByteSize()
-	pt.parts = append(pt.parts, it)
 	pt.bytes += n
-	w.rows += it.b.Rows()
+	w.rows += rows
 	w.bytes += n
+}
+
+// partBatch copies one request's rows out of a coalesced batch, for writing
+// them on their own; the caller releases it.
+func (p *Pipeline) partBatch(acc *table.Batch, pr part) (*table.Batch, error) {
+	b := p.clones.Get().(*table.Batch)
+	b.Database, b.Table = acc.Database, acc.Table
+	if err := b.AppendRows(acc, pr.lo, pr.hi); err != nil {
+		p.release(b)
+		return nil, err
+	}
+	return b, nil
+}
+
+// writePartsByRows writes each request's share of acc in its own row
+// insert, so a bad request fails alone, and answers each request.
+func (p *Pipeline) writePartsByRows(ctx context.Context, acc *table.Batch, parts []part) {
+	for _, pr := range parts {
+		b, err := p.partBatch(acc, pr)
+		if err == nil {
+			err = p.writeRowsRetry(ctx, b)
+			if err == nil {
+				p.schemas.accepted(b)
+				p.stats.RowsByInsert.Add(int64(b.Rows()))
+			}
+			p.release(b)
+		}
+		if err != nil {
+			p.stats.RowsFailed.Add(int64(pr.hi - pr.lo))
+		}
+		pr.t.resolve(err)
+	}
 }
 
 // flush writes every pending table: deep ones by bulk, the rest in one row
@@ -222,8 +260,7 @@ func (w *worker) flush() {
 		w.writeRows(groups[g])
 	}
 	for _, k := range w.order {
-		pt := w.pending[k]
-		w.recycle(pt.acc)
+		w.recycle(w.pending[k])
 		delete(w.pending, k)
 	}
 	w.order = w.order[:0]
@@ -244,20 +281,19 @@ func (w *worker) flushOne(pt *pendingTable) {
 			break
 		}
 	}
-	w.rows -= pt.acc.Rows()
+	for _, pr := range pt.parts {
+		w.rows -= pr.hi - pr.lo
+	}
 	w.bytes -= pt.bytes
-	w.recycle(pt.acc)
+	w.recycle(pt)
 }
 
-// recycle keeps a flushed accumulator for reuse unless it is large or
-// enough are kept already, so idle workers do not hold every table's
-// largest batch.
-func (w *worker) recycle(b *table.Batch) {
-	if len(w.spare) >= 32 || b.ByteSize() > 8<<20 {
-		return
+// recycle returns a flushed accumulator to the pool unless a background
+// bulk acknowledgement took it over.
+func (w *worker) recycle(pt *pendingTable) {
+	if !pt.detached {
+		w.p.release(pt.acc)
 	}
-	b.Reset(false)
-	w.spare = append(w.spare, b)
 }
 
 // runAlter runs a batch's ALTER statements; they are idempotent, so one
@@ -354,19 +390,10 @@ func (w *worker) writeRows(tables []*pendingTable) {
 		return
 	}
 	// A permanent error on a coalesced insert: send each originating
-	// request's batch on its own so every sender gets its own answer.
+	// request's rows on their own so every sender gets its own answer.
 	p.stats.Splits.Add(1)
 	for _, pt := range live {
-		for _, it := range pt.parts {
-			perr := p.writeRowsRetry(ctx, it.b)
-			if perr == nil {
-				p.schemas.accepted(it.b)
-				p.stats.RowsByInsert.Add(int64(it.b.Rows()))
-			} else {
-				p.stats.RowsFailed.Add(int64(it.b.Rows()))
-			}
-			w.done(it, perr)
-		}
+		p.writePartsByRows(ctx, pt.acc, pt.parts)
 	}
 }
 
@@ -410,27 +437,29 @@ func (w *worker) writeBulk(pt *pendingTable) {
 		w.resolveTable(pt, err)
 		return
 	}
-	parts, rows := pt.parts, pt.acc.Rows()
+	// The acknowledgement is awaited in the background, which now owns
+	// the accumulator: the rows may still have to go through row inserts.
+	acc, parts, rows := pt.acc, pt.parts, pt.acc.Rows()
+	pt.detached = true
 	p.inflight.Add(1)
 	go func() {
 		defer p.inflight.Done()
+		defer p.release(acc)
 		ctx, cancel := context.WithTimeout(p.ctx, p.cfg.WriteTimeout)
 		err := wait(ctx)
 		cancel()
 		if err == nil {
 			p.stats.RowsByBulk.Add(int64(rows))
 			p.observe("bulk", rows, start)
-			for _, it := range parts {
-				it.t.resolve(nil)
-				p.release(it.b)
+			for _, pr := range parts {
+				pr.t.resolve(nil)
 			}
 			return
 		}
 		if !p.bulkFailed(pt.key, err) {
 			p.stats.RowsFailed.Add(int64(rows))
-			for _, it := range parts {
-				it.t.resolve(err)
-				p.release(it.b)
+			for _, pr := range parts {
+				pr.t.resolve(err)
 			}
 			return
 		}
@@ -438,17 +467,7 @@ func (w *worker) writeBulk(pt *pendingTable) {
 		// request fails alone; retried there with backoff.
 		rctx, rcancel := context.WithTimeout(p.ctx, p.cfg.WriteTimeout*time.Duration(max(p.cfg.Retry.MaxAttempts, 1)))
 		defer rcancel()
-		for _, it := range parts {
-			perr := p.writeRowsRetry(rctx, it.b)
-			if perr == nil {
-				p.schemas.accepted(it.b)
-				p.stats.RowsByInsert.Add(int64(it.b.Rows()))
-			} else {
-				p.stats.RowsFailed.Add(int64(it.b.Rows()))
-			}
-			it.t.resolve(perr)
-			p.release(it.b)
-		}
+		p.writePartsByRows(rctx, acc, parts)
 	}()
 }
 
@@ -512,7 +531,7 @@ func (w *worker) resolveTable(pt *pendingTable, err error) {
 	if err != nil {
 		w.p.stats.RowsFailed.Add(int64(pt.acc.Rows()))
 	}
-	for _, it := range pt.parts {
-		w.done(it, err)
+	for _, pr := range pt.parts {
+		pr.t.resolve(err)
 	}
 }

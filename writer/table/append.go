@@ -11,6 +11,15 @@ import (
 // leaves b unchanged. Hints and CreateSQL are taken from src when b has none.
 // Values are copied; src is not modified.
 func (b *Batch) AppendBatch(src *Batch) error {
+	return b.AppendRows(src, 0, src.rows)
+}
+
+// AppendRows is AppendBatch for src's rows lo to hi (exclusive); it is how
+// a request's share of a coalesced batch is taken back out of it.
+func (b *Batch) AppendRows(src *Batch, lo, hi int) error {
+	if lo < 0 || hi > src.rows || lo > hi {
+		return fmt.Errorf("table %q: rows %d to %d out of range (%d rows)", src.Table, lo, hi, src.rows)
+	}
 	for _, sc := range src.cols {
 		if i, ok := b.Lookup(sc.Name); ok {
 			dc := b.cols[i]
@@ -31,7 +40,7 @@ func (b *Batch) AppendBatch(src *Batch) error {
 			b.AlterSQL = append(b.AlterSQL, stmt)
 		}
 	}
-	n := src.rows
+	n := hi - lo
 	for _, sc := range src.cols {
 		i, _ := b.AddColumn(sc.Name, sc.Type, sc.Semantic)
 		dc := b.cols[i]
@@ -44,7 +53,7 @@ func (b *Batch) AppendBatch(src *Batch) error {
 		if dc.VectorDim == 0 {
 			dc.VectorDim = sc.VectorDim
 		}
-		dc.appendColumn(sc, n)
+		dc.appendColumn(sc, lo, hi)
 	}
 	want := b.rows + n
 	for _, c := range b.cols {
@@ -56,29 +65,29 @@ func (b *Batch) AppendBatch(src *Batch) error {
 	return nil
 }
 
-// appendColumn copies the first n values of src (same type) onto c.
-func (c *Column) appendColumn(src *Column, n int) {
-	start := c.n
+// appendColumn copies values lo to hi (exclusive) of src (same type) onto c.
+func (c *Column) appendColumn(src *Column, lo, hi int) {
+	start, n := c.n, hi-lo
 	switch c.Type.Storage() {
 	case StorageInt:
-		c.ints = append(c.ints, src.ints[:n]...)
+		c.ints = append(c.ints, src.ints[lo:hi]...)
 	case StorageUint:
-		c.uints = append(c.uints, src.uints[:n]...)
+		c.uints = append(c.uints, src.uints[lo:hi]...)
 	case StorageFloat:
-		c.floats = append(c.floats, src.floats[:n]...)
+		c.floats = append(c.floats, src.floats[lo:hi]...)
 	case StorageBool:
-		c.bools = append(c.bools, src.bools[:n]...)
+		c.bools = append(c.bools, src.bools[lo:hi]...)
 	case StorageBytes:
 		c.init()
-		base := int32(len(c.data)) - src.offsets[0]
-		c.data = append(c.data, src.data[src.offsets[0]:src.offsets[n]]...)
-		for _, o := range src.offsets[1 : n+1] {
+		base := int32(len(c.data)) - src.offsets[lo]
+		c.data = append(c.data, src.data[src.offsets[lo]:src.offsets[hi]]...)
+		for _, o := range src.offsets[lo+1 : hi+1] {
 			c.offsets = append(c.offsets, o+base)
 		}
 	case StorageDecimal:
-		c.decs = append(c.decs, src.decs[:n]...)
+		c.decs = append(c.decs, src.decs[lo:hi]...)
 	case StorageMDN:
-		c.mdns = append(c.mdns, src.mdns[:n]...)
+		c.mdns = append(c.mdns, src.mdns[lo:hi]...)
 	}
 	if src.nulls == 0 && c.valid == nil {
 		c.n = start + n
@@ -87,7 +96,7 @@ func (c *Column) appendColumn(src *Column, n int) {
 	// Rebuild validity bit by bit from the source; n is bounded by the
 	// source batch and this path runs only when NULLs are present.
 	c.n = start
-	for i := 0; i < n; i++ {
+	for i := lo; i < hi; i++ {
 		c.setValid(!src.IsNull(i))
 		c.n++
 	}

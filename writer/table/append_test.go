@@ -71,3 +71,56 @@ func TestAppendBatchToEmpty(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendRowsTakesARange(t *testing.T) {
+	src := New("db", "t")
+	for i := range 5 {
+		src.MustColumn("ts", TimestampMillisecond, Timestamp).AppendInt64(int64(100 + i))
+		host := src.MustColumn("host", String, Tag)
+		if i == 2 {
+			host.AppendNull()
+		} else {
+			host.AppendString(string(rune('a' + i)))
+		}
+		if err := src.EndRow(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dst := New("db", "t")
+	dst.MustColumn("ts", TimestampMillisecond, Timestamp).AppendInt64(1)
+	dst.MustColumn("other", Int64, Field).AppendInt64(7)
+	if err := dst.EndRow(); err != nil {
+		t.Fatal(err)
+	}
+	if err := dst.AppendRows(src, 1, 4); err != nil {
+		t.Fatal(err)
+	}
+	if dst.Rows() != 4 {
+		t.Fatalf("rows %d, want 4", dst.Rows())
+	}
+	ts, host, other := dst.Column("ts"), dst.Column("host"), dst.Column("other")
+	wantTS := []int64{1, 101, 102, 103}
+	wantHost := []string{"", "b", "", "d"}
+	wantHostNull := []bool{true, false, true, false}
+	for i := range 4 {
+		if v, _ := ts.Int64(i); v != wantTS[i] {
+			t.Errorf("row %d ts %d, want %d", i, v, wantTS[i])
+		}
+		if host.IsNull(i) != wantHostNull[i] {
+			t.Errorf("row %d host null %v, want %v", i, host.IsNull(i), wantHostNull[i])
+		} else if v, _ := host.String(i); !wantHostNull[i] && v != wantHost[i] {
+			t.Errorf("row %d host %q, want %q", i, v, wantHost[i])
+		}
+		if other.IsNull(i) != (i > 0) {
+			t.Errorf("row %d other null %v", i, other.IsNull(i))
+		}
+	}
+	for _, r := range [][2]int{{-1, 2}, {3, 2}, {0, 6}} {
+		if err := dst.AppendRows(src, r[0], r[1]); err == nil {
+			t.Errorf("rows %d to %d of 5 accepted", r[0], r[1])
+		}
+	}
+	if dst.Rows() != 4 {
+		t.Errorf("a refused range changed the batch: %d rows", dst.Rows())
+	}
+}
