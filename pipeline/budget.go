@@ -20,7 +20,7 @@ var ErrOverBudget = errors.New("memory budget exhausted")
 
 // ErrLargerThanBudget is returned (marked permanent) for a request that needs
 // more bytes than the whole budget: it can never be taken.
-var ErrLargerThanBudget = errors.New("request larger than the whole memory budget")
+var ErrLargerThanBudget = errs.Mark(errors.New("request larger than the whole memory budget"), errs.TooLarge)
 
 // Budget is one byte budget covering decompressed bodies, translated batches
 // and Arrow buffers awaiting acknowledgement. Receivers acquire before they

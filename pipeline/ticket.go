@@ -5,7 +5,6 @@ import (
 	"errors"
 	"sync"
 
-	"github.com/greptime-bridge/greptime-bridge/writer"
 	"github.com/greptime-bridge/greptime-bridge/writer/errs"
 )
 
@@ -58,7 +57,7 @@ func (t *ticket) wait(ctx context.Context) error {
 	// permanent answer.
 	var retryable []error
 	for _, e := range t.errs {
-		if !errs.IsPermanent(e) && !isClientPermanent(e) {
+		if !errs.IsPermanent(e) {
 			retryable = append(retryable, e)
 		}
 	}
@@ -66,10 +65,4 @@ func (t *ticket) wait(ctx context.Context) error {
 		return errors.Join(retryable...)
 	}
 	return errors.Join(t.errs...)
-}
-
-// isClientPermanent reports errors that are permanent without the errs mark:
-// invalid input and server rejections the writer classifies as final.
-func isClientPermanent(err error) bool {
-	return !writer.IsRetryable(err) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, ErrShuttingDown)
 }

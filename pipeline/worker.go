@@ -306,7 +306,7 @@ func (w *worker) runAlter(b *table.Batch) error {
 	ctx, cancel := w.attemptCtx()
 	defer cancel()
 	for _, stmt := range b.AlterSQL {
-		if err := p.cfg.Retry.do(ctx, func(ctx context.Context) error {
+		if err := p.retry(ctx, "alter table "+b.Table, func(ctx context.Context) error {
 			return p.ddl.ExecDDL(ctx, b.Database, stmt)
 		}); err != nil {
 			return err
@@ -383,7 +383,7 @@ func (w *worker) writeRows(tables []*pendingTable) {
 		}
 		return
 	}
-	if !errs.IsPermanent(err) && writer.IsRetryable(err) {
+	if errs.IsRetryable(err) {
 		for _, pt := range live {
 			w.resolveTable(pt, err)
 		}
@@ -398,12 +398,7 @@ func (w *worker) writeRows(tables []*pendingTable) {
 }
 
 func (p *Pipeline) writeRowsRetry(ctx context.Context, batches ...*table.Batch) error {
-	first := true
-	return p.cfg.Retry.do(ctx, func(ctx context.Context) error {
-		if !first {
-			p.stats.Retries.Add(1)
-		}
-		first = false
+	return p.retry(ctx, "row insert", func(ctx context.Context) error {
 		actx, cancel := context.WithTimeout(ctx, p.cfg.WriteTimeout)
 		defer cancel()
 		_, err := p.rows.Write(actx, batches...)
@@ -505,7 +500,7 @@ func (w *worker) runDDL(ctx context.Context, b *table.Batch) error {
 	if b.CreateSQL == "" || p.ddl == nil || p.schemas.ddlDone(k) {
 		return nil
 	}
-	err := p.cfg.Retry.do(ctx, func(ctx context.Context) error {
+	err := p.retry(ctx, "create table "+b.Table, func(ctx context.Context) error {
 		return p.ddl.ExecDDL(ctx, b.Database, b.CreateSQL)
 	})
 	var se *writer.ServerError

@@ -63,18 +63,6 @@ type Config struct {
 	DialOptions []grpc.DialOption
 }
 
-// RetryPolicy is capped exponential backoff with full jitter.
-type RetryPolicy struct {
-	// MaxAttempts counts the first try (default 3).
-	MaxAttempts int
-	// InitialBackoff is the first delay (default 100ms).
-	InitialBackoff time.Duration
-	// MaxBackoff caps every delay (default 5s).
-	MaxBackoff time.Duration
-	// Multiplier grows the delay per attempt (default 2).
-	Multiplier float64
-}
-
 // DefaultConfig returns a Config for one endpoint and the public database.
 func DefaultConfig(endpoints ...string) Config {
 	return Config{

@@ -100,6 +100,36 @@ func (e *ServerError) Is(target error) bool {
 	return e.Code == codes.DeadlineExceeded || (e.HasStatus && e.Status == StatusDeadlineExceeded)
 }
 
+// ErrorClass classifies the failure for errs.Classify: retryable codes
+// and statuses (Retryable) are Retryable; GreptimeDB's rejections of the
+// data or of the request's shape are BadData (DatabaseNotFound arrives as
+// NotFound); a message over grpc-go's size limit is TooLarge; the
+// caller's own cancellation is Canceled; any other failure GreptimeDB
+// asked not to retry is Unavailable (GreptimeDB's own endpoints answer
+// those with a 5xx, so the sender may try again later).
+func (e *ServerError) ErrorClass() errs.Class {
+	if e.Retryable() {
+		return errs.Retryable
+	}
+	switch e.Code {
+	case codes.Unauthenticated:
+		return errs.Unauthenticated
+	case codes.PermissionDenied:
+		return errs.Forbidden
+	case codes.InvalidArgument, codes.AlreadyExists, codes.NotFound, codes.Unimplemented, codes.FailedPrecondition:
+		return errs.BadData
+	case codes.ResourceExhausted:
+		if strings.Contains(e.Message, "larger than max") {
+			return errs.TooLarge
+		}
+	case codes.Canceled:
+		if !e.HasStatus {
+			return errs.Canceled
+		}
+	}
+	return errs.Unavailable
+}
+
 // GRPCStatus lets status.FromError see the original code.
 func (e *ServerError) GRPCStatus() *status.Status { return status.New(e.Code, e.Message) }
 
@@ -199,6 +229,10 @@ func (e *InvalidInputError) Error() string {
 // Is makes errors.Is(err, ErrInvalidInput) true.
 func (e *InvalidInputError) Is(target error) bool { return target == ErrInvalidInput }
 
+// ErrorClass makes client-side validation failures BadData: nothing was
+// sent, and the same data would fail again.
+func (e *InvalidInputError) ErrorClass() errs.Class { return errs.BadData }
+
 // ErrTimeout is matched by TimeoutError.
 var ErrTimeout = errors.New("request timeout")
 
@@ -249,31 +283,8 @@ func (e *StreamEndedError) Unwrap() error { return e.Cause }
 func (e *StreamEndedError) Is(target error) bool { return target == ErrStreamEnded }
 
 // IsRetryable reports whether an error from the writer is worth retrying with
-// the same data: transport unavailability, throttling, timeouts and streams
-// that ended with requests pending are; invalid input, permanent errors and
-// server rejections of the data are not.
-func IsRetryable(err error) bool {
-	if err == nil {
-		return false
-	}
-	if errs.IsPermanent(err) || errors.Is(err, ErrInvalidInput) {
-		return false
-	}
-	if errors.Is(err, context.Canceled) {
-		return false
-	}
-	var se *ServerError
-	if errors.As(err, &se) {
-		return se.Retryable()
-	}
-	if errors.Is(err, ErrTimeout) || errors.Is(err, ErrStreamEnded) || errors.Is(err, context.DeadlineExceeded) {
-		return true
-	}
-	if _, ok := errs.RetryDelay(err); ok {
-		return true
-	}
-	if st, ok := status.FromError(err); ok {
-		return (&ServerError{Code: st.Code()}).Retryable()
-	}
-	return false
-}
+// the same data. It is errs.IsRetryable, the one classification: transport
+// unavailability, throttling, timeouts and streams that ended with requests
+// pending are; invalid input, permanent errors, the caller's cancellation
+// and GreptimeDB's rejections are not.
+func IsRetryable(err error) bool { return errs.IsRetryable(err) }

@@ -36,33 +36,45 @@ func TestNewServerErrorReadsTrailer(t *testing.T) {
 	}
 }
 
-func TestIsRetryable(t *testing.T) {
+func TestIsRetryableAndClass(t *testing.T) {
 	cases := []struct {
-		name string
-		err  error
-		want bool
+		name  string
+		err   error
+		class errs.Class
 	}{
-		{"nil", nil, false},
-		{"transport unavailable", &ServerError{Code: codes.Unavailable}, true},
-		{"region busy", &ServerError{Code: codes.ResourceExhausted, Status: StatusRegionBusy, HasStatus: true, RetryHint: "retryable"}, true},
-		{"rate limited marked non-retryable", &ServerError{Code: codes.ResourceExhausted, Status: StatusRateLimited, HasStatus: true, RetryHint: "non_retryable"}, true},
-		{"invalid arguments", &ServerError{Code: codes.InvalidArgument, Status: StatusInvalidArguments, HasStatus: true, RetryHint: "non_retryable"}, false},
-		{"table not found", &ServerError{Code: codes.NotFound, Status: StatusTableNotFound, HasStatus: true}, false},
-		{"auth", &ServerError{Code: codes.Unauthenticated, Status: StatusUserPasswordMismatch, HasStatus: true}, false},
-		{"message too large", &ServerError{Code: codes.ResourceExhausted, Message: "grpc: trying to send message larger than max (5 vs. 4)"}, false},
-		{"deadline", &ServerError{Code: codes.DeadlineExceeded}, true},
-		{"invalid input", &InvalidInputError{Table: "t", Reason: "x"}, false},
-		{"permanent", errs.NewPermanent(&ServerError{Code: codes.Unavailable}), false},
-		{"throttle", errs.NewThrottle(errors.New("slow"), time.Second), true},
-		{"canceled", context.Canceled, false},
-		{"bulk timeout", &TimeoutError{Table: "t", IDs: []int64{1}}, true},
-		{"stream ended", &StreamEndedError{Table: "t", Pending: []int64{2}}, true},
-		{"plain", errors.New("boom"), false},
+		{"transport unavailable", &ServerError{Code: codes.Unavailable}, errs.Retryable},
+		{"region busy", &ServerError{Code: codes.ResourceExhausted, Status: StatusRegionBusy, HasStatus: true, RetryHint: "retryable"}, errs.Retryable},
+		{"rate limited marked non-retryable", &ServerError{Code: codes.ResourceExhausted, Status: StatusRateLimited, HasStatus: true, RetryHint: "non_retryable"}, errs.Retryable},
+		{"invalid arguments", &ServerError{Code: codes.InvalidArgument, Status: StatusInvalidArguments, HasStatus: true, RetryHint: "non_retryable"}, errs.BadData},
+		{"table not found", &ServerError{Code: codes.NotFound, Status: StatusTableNotFound, HasStatus: true}, errs.BadData},
+		{"auth", &ServerError{Code: codes.Unauthenticated, Status: StatusUserPasswordMismatch, HasStatus: true}, errs.Unauthenticated},
+		{"access denied", &ServerError{Code: codes.PermissionDenied, Status: StatusAccessDenied, HasStatus: true}, errs.Forbidden},
+		{"message too large", &ServerError{Code: codes.ResourceExhausted, Message: "grpc: trying to send message larger than max (5 vs. 4)"}, errs.TooLarge},
+		{"internal, not to be retried", &ServerError{Code: codes.Internal, Status: StatusInternal, HasStatus: true, RetryHint: "non_retryable"}, errs.Unavailable},
+		{"caller canceled", &ServerError{Code: codes.Canceled}, errs.Canceled},
+		{"deadline", &ServerError{Code: codes.DeadlineExceeded}, errs.Retryable},
+		{"invalid input", &InvalidInputError{Table: "t", Reason: "x"}, errs.BadData},
+		{"permanent", errs.NewPermanent(&ServerError{Code: codes.Unavailable}), errs.BadData},
+		{"permanent keeps a specific class", errs.NewPermanent(&ServerError{Code: codes.PermissionDenied}), errs.Forbidden},
+		{"throttle", errs.NewThrottle(errors.New("slow"), time.Second), errs.Retryable},
+		{"canceled", context.Canceled, errs.Canceled},
+		{"closed client", fmt.Errorf("write: %w", ErrClosed), errs.Unavailable},
+		{"bulk timeout", &TimeoutError{Table: "t", IDs: []int64{1}}, errs.Retryable},
+		{"stream ended", &StreamEndedError{Table: "t", Pending: []int64{2}}, errs.Retryable},
+		{"stream ended by a rejection", &StreamEndedError{Table: "t", Pending: []int64{2}, Cause: &ServerError{Code: codes.InvalidArgument}}, errs.BadData},
+		// One polarity: an error nobody classified may succeed later.
+		{"plain", errors.New("boom"), errs.Retryable},
 	}
 	for _, tc := range cases {
-		if got := IsRetryable(tc.err); got != tc.want {
-			t.Errorf("%s: IsRetryable = %v, want %v", tc.name, got, tc.want)
+		if c, _ := errs.Classify(tc.err); c != tc.class {
+			t.Errorf("%s: class %s, want %s", tc.name, c, tc.class)
 		}
+		if got, want := IsRetryable(tc.err), tc.class == errs.Retryable; got != want {
+			t.Errorf("%s: IsRetryable = %v, want %v", tc.name, got, want)
+		}
+	}
+	if IsRetryable(nil) {
+		t.Error("nil is retryable")
 	}
 }
 

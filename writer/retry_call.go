@@ -8,10 +8,15 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/connectivity"
+
+	"github.com/greptime-bridge/greptime-bridge/writer/errs"
+	"github.com/greptime-bridge/greptime-bridge/writer/retry"
 )
 
-// ErrClosed is returned by calls made after Close.
-var ErrClosed = errors.New("writer: client is closed")
+// ErrClosed is returned by calls made after Close. It is of class
+// errs.Unavailable: not retried by this client, while a sender may try
+// again later (another replica).
+var ErrClosed = errs.Mark(errors.New("writer: client is closed"), errs.Unavailable)
 
 // attemptFunc performs one gRPC call on cc and returns its error already
 // mapped by NewServerError.
@@ -19,30 +24,18 @@ type attemptFunc func(ctx context.Context, cc *grpc.ClientConn) error
 
 // call runs fn with failover and, when retry is set and Config.Retry is
 // configured, with the retry policy.
-func (c *Client) call(ctx context.Context, retry bool, fn attemptFunc) error {
+func (c *Client) call(ctx context.Context, retried bool, fn attemptFunc) error {
 	policy := RetryPolicy{MaxAttempts: 1}
-	if retry && c.cfg.Retry != nil {
+	if retried && c.cfg.Retry != nil {
 		policy = *c.cfg.Retry
 	}
-	bo := newBackoff(policy)
-	for failed := 0; ; {
-		err := c.tryWithFailover(ctx, fn)
-		if err == nil {
-			return nil
-		}
-		failed++
-		d, ok := bo.next(ctx, failed, err, time.Now())
-		if !ok {
-			return err
-		}
-		if serr := sleep(ctx, d); serr != nil {
-			return err
-		}
+	r := retry.Retrier{Policy: policy, Before: func(int, error, time.Duration) {
 		// The endpoint may be back while gRPC still waits out its
 		// reconnect backoff; without this the retry would fail fast.
 		cc, _ := c.conn()
 		c.wake(ctx, cc)
-	}
+	}}
+	return r.Do(ctx, func(ctx context.Context) error { return c.tryWithFailover(ctx, fn) })
 }
 
 // tryWithFailover makes one try on the active endpoint. A transport

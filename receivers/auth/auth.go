@@ -8,11 +8,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"strings"
+
+	"github.com/greptime-bridge/greptime-bridge/writer/errs"
 )
 
 // ErrUnauthenticated is returned for a missing or wrong credential. Its text
 // names no user and no secret.
-var ErrUnauthenticated = errors.New("authentication required: missing or invalid credentials")
+var ErrUnauthenticated = errs.Mark(errors.New("authentication required: missing or invalid credentials"), errs.Unauthenticated)
 
 // Authenticator checks Authorization values. The zero value (and one built
 // with no users and no tokens) accepts every request.

@@ -21,6 +21,8 @@ import (
 	"github.com/greptime-bridge/greptime-bridge/receivers/dbselect"
 	"github.com/greptime-bridge/greptime-bridge/translate"
 	"github.com/greptime-bridge/greptime-bridge/translate/prom"
+
+	"github.com/greptime-bridge/greptime-bridge/writer/errs"
 )
 
 // Paths the handler serves.
@@ -39,7 +41,7 @@ const (
 
 const protoV2 = "io.prometheus.write.v2.Request"
 
-var errTooLarge = errors.New("request body exceeds the size limit")
+var errTooLarge = errs.Mark(errors.New("request body exceeds the size limit"), errs.TooLarge)
 
 // Consumer takes translated batches and returns once they are written.
 type Consumer interface {

@@ -1,17 +1,9 @@
 package promrw
 
 import (
-	"context"
-	"errors"
 	"net/http"
 	"time"
 
-	"google.golang.org/grpc/codes"
-
-	"github.com/greptime-bridge/greptime-bridge/pipeline"
-	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
-	"github.com/greptime-bridge/greptime-bridge/translate/prom"
-	"github.com/greptime-bridge/greptime-bridge/writer"
 	"github.com/greptime-bridge/greptime-bridge/writer/errs"
 )
 
@@ -21,37 +13,22 @@ import (
 // Prometheus drops data on 429 (retry_on_http_429 defaults to false), so
 // overload is never answered 429.
 func Status(err error, defaultRetry time.Duration) (code int, retryAfter time.Duration) {
-	switch {
-	case err == nil:
+	if err == nil {
 		return http.StatusNoContent, 0
-	case errors.Is(err, auth.ErrUnauthenticated):
-		return http.StatusUnauthorized, 0
-	case errors.Is(err, prom.ErrTooLarge), errors.Is(err, errTooLarge), errors.Is(err, pipeline.ErrLargerThanBudget):
+	}
+	c, d := errs.Classify(err)
+	switch c {
+	case errs.BadData:
+		return http.StatusBadRequest, 0
+	case errs.TooLarge:
 		return http.StatusRequestEntityTooLarge, 0
-	case errors.Is(err, writer.ErrInvalidInput):
-		return http.StatusBadRequest, 0
+	case errs.Unauthenticated:
+		return http.StatusUnauthorized, 0
+	case errs.Forbidden:
+		return http.StatusForbidden, 0
 	}
-	var se *writer.ServerError
-	if errors.As(err, &se) && !se.Retryable() {
-		switch se.Code {
-		case codes.Unauthenticated:
-			return http.StatusUnauthorized, 0
-		case codes.PermissionDenied:
-			return http.StatusForbidden, 0
-		case codes.InvalidArgument, codes.AlreadyExists, codes.NotFound, codes.Unimplemented, codes.FailedPrecondition:
-			// NotFound is DatabaseNotFound: the request names a database
-			// that does not exist.
-			return http.StatusBadRequest, 0
-		}
+	if d <= 0 {
+		d = defaultRetry
 	}
-	if errs.IsPermanent(err) {
-		return http.StatusBadRequest, 0
-	}
-	if d, ok := errs.RetryDelay(err); ok && d > 0 {
-		return http.StatusServiceUnavailable, d
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return http.StatusServiceUnavailable, defaultRetry
-	}
-	return http.StatusServiceUnavailable, defaultRetry
+	return http.StatusServiceUnavailable, d
 }

@@ -15,7 +15,7 @@ import (
 
 // ErrTooLarge reports a body whose decompressed size exceeds the bound; the
 // receiver answers 413. It is permanent: the same body can never fit.
-var ErrTooLarge = errors.New("decompressed remote-write body exceeds the size limit")
+var ErrTooLarge = errs.Mark(errors.New("decompressed remote-write body exceeds the size limit"), errs.TooLarge)
 
 // maxSnappyRatio bounds how far a snappy block can expand: its densest
 // element is a 3-byte copy of 64 bytes, so a claimed length above 22 times

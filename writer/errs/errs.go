@@ -9,25 +9,47 @@ import (
 	"time"
 )
 
-type permanent struct{ err error }
+type permanent struct {
+	err   error
+	class Class
+}
 
 func (p *permanent) Error() string { return p.err.Error() }
 func (p *permanent) Unwrap() error { return p.err }
 
-// NewPermanent marks err as permanent: retrying the same data can never
-// succeed (bad input, unknown database, unsupported type). A nil err stays nil.
-func NewPermanent(err error) error {
-	if err == nil {
-		return nil
+// ErrorClass is the mark's class; a generic permanent mark (BadData) defers
+// to a more specific class inside it, so marking a GreptimeDB rejection of
+// credentials permanent keeps it Unauthenticated.
+func (p *permanent) ErrorClass() Class {
+	if p.class == BadData {
+		var c Classifier
+		if errors.As(p.err, &c) {
+			if k := c.ErrorClass(); k != Retryable && k != BadData {
+				return k
+			}
+		}
 	}
-	return &permanent{err: err}
+	return p.class
 }
 
-// IsPermanent reports whether err, or any error it wraps, was marked
-// permanent.
+// NewPermanent marks err as permanent: retrying the same data can never
+// succeed (bad input, unknown database, unsupported type). It is
+// Mark(err, BadData). A nil err stays nil.
+func NewPermanent(err error) error {
+	return Mark(err, BadData)
+}
+
+// IsPermanent reports whether err can never succeed as sent: its class
+// (Classify) is BadData, TooLarge, Unauthenticated or Forbidden.
 func IsPermanent(err error) bool {
-	var p *permanent
-	return errors.As(err, &p)
+	if err == nil {
+		return false
+	}
+	switch c, _ := Classify(err); c {
+	case BadData, TooLarge, Unauthenticated, Forbidden:
+		return true
+	}
+	return false
 }
 
 // Throttle is a retryable error carrying how long the server asked the

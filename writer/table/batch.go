@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/greptime-bridge/greptime-bridge/writer/errs"
 )
 
 // Hint is one table-option hint, sent to GreptimeDB in the x-greptime-hints
@@ -298,7 +300,7 @@ func (b *Batch) Reset(keepSchema bool) {
 }
 
 // ErrInvalid marks client-side validation failures of a batch.
-var ErrInvalid = errors.New("invalid batch")
+var ErrInvalid = errs.NewPermanent(errors.New("invalid batch"))
 
 // Validate checks what GreptimeDB requires of every batch before anything is
 // sent: a table name, at least one row, exactly one time-index column of a
