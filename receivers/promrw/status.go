@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/greptime-bridge/greptime-bridge/writer/errs"
+	"github.com/greptime-bridge/greptime-bridge/receivers/internal/answer"
 )
 
 // Status maps an error to the remote-write answer: 400 for data that will
@@ -16,19 +16,5 @@ func Status(err error, defaultRetry time.Duration) (code int, retryAfter time.Du
 	if err == nil {
 		return http.StatusNoContent, 0
 	}
-	c, d := errs.Classify(err)
-	switch c {
-	case errs.BadData:
-		return http.StatusBadRequest, 0
-	case errs.TooLarge:
-		return http.StatusRequestEntityTooLarge, 0
-	case errs.Unauthenticated:
-		return http.StatusUnauthorized, 0
-	case errs.Forbidden:
-		return http.StatusForbidden, 0
-	}
-	if d <= 0 {
-		d = defaultRetry
-	}
-	return http.StatusServiceUnavailable, d
+	return answer.HTTP(err, defaultRetry)
 }
