@@ -33,6 +33,9 @@ type rowEncoder struct {
 	inserts []insertLens // per batch
 	cols    []colEnc
 	keys    []string // map keys being sorted
+	// pool supplies request buffers; nil means gRPC's default pool, the
+	// one its transport and compressors draw from. Tests set their own.
+	pool mem.BufferPool
 }
 
 // insertLens are the sizes of one batch's Rows and RowInsertRequest.
@@ -120,7 +123,10 @@ func sizeVarint(n int) int { return protowire.SizeVarint(uint64(n)) }
 // under header h, in a buffer from gRPC's pool.
 func (e *rowEncoder) encode(h *gpb.RequestHeader, batches []*table.Batch) (*encodedRequest, error) {
 	n, inserts := e.size(h, batches)
-	pool := mem.DefaultBufferPool()
+	pool := e.pool
+	if pool == nil {
+		pool = mem.DefaultBufferPool()
+	}
 	var p *[]byte
 	if mem.IsBelowBufferPoolingThreshold(n) {
 		// gRPC does not pool buffers this small (mem.NewBuffer makes them
