@@ -122,6 +122,9 @@ func sizeVarint(n int) int { return protowire.SizeVarint(uint64(n)) }
 // encode returns the request carrying batches (validated by the caller)
 // under header h, in a buffer from gRPC's pool.
 func (e *rowEncoder) encode(h *gpb.RequestHeader, batches []*table.Batch) (*encodedRequest, error) {
+	if err := checkHeaderUTF8(h); err != nil {
+		return nil, err
+	}
 	n, inserts := e.size(h, batches)
 	pool := e.pool
 	if pool == nil {

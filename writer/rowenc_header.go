@@ -2,6 +2,7 @@ package writer
 
 import (
 	"slices"
+	"unicode/utf8"
 
 	gpb "github.com/GreptimeTeam/greptime-proto/go/greptime/v1"
 )
@@ -89,4 +90,25 @@ func appendStringMap(b []byte, tag byte, m map[string]string, keys *[]string) []
 	clear(ks)
 	*keys = ks[:0]
 	return b
+}
+
+// checkHeaderUTF8 refuses a header whose strings are not UTF-8, as
+// protobuf-go's marshalling did before the encoder; the database name and
+// timezone may come from a caller's batch or options.
+func checkHeaderUTF8(h *gpb.RequestHeader) error {
+	for _, f := range []struct{ name, v string }{
+		{"catalog", h.GetCatalog()}, {"schema", h.GetSchema()}, {"database name", h.GetDbname()},
+		{"timezone", h.GetTimezone()}, {"username", h.GetAuthorization().GetBasic().GetUsername()},
+		{"password", h.GetAuthorization().GetBasic().GetPassword()}, {"token", h.GetAuthorization().GetToken().GetToken()},
+	} {
+		if !utf8.ValidString(f.v) {
+			return &InvalidInputError{Reason: f.name + " is not valid utf-8"}
+		}
+	}
+	for k, v := range h.GetTracingContext() {
+		if !utf8.ValidString(k) || !utf8.ValidString(v) {
+			return &InvalidInputError{Reason: "tracing context is not valid utf-8"}
+		}
+	}
+	return nil
 }
