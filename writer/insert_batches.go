@@ -109,7 +109,10 @@ func groupBatchesIgnoringHints(defaultDB string, batches []*table.Batch) ([]*gro
 // a batch's own hint of the same key winning.
 func groupBy(defaultDB string, base table.Hints, batches []*table.Batch, byHints bool) ([]*group, error) {
 	var groups []*group
-	byKey := make(map[string]*group, 1)
+	// A struct key, not a concatenation: a flush of a hundred tables would
+	// otherwise allocate a key string per batch.
+	type groupKey struct{ db, hints string }
+	byKey := make(map[groupKey]*group, 1)
 	for _, b := range batches {
 		if err := validateBatch(b); err != nil {
 			return nil, err
@@ -132,7 +135,7 @@ func groupBy(defaultDB string, base table.Hints, batches []*table.Batch, byHints
 		if db == "" {
 			db = defaultDB
 		}
-		key := db + "\x00" + hints
+		key := groupKey{db, hints}
 		g, ok := byKey[key]
 		if !ok {
 			g = &group{database: db, hints: hints}
