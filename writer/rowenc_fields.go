@@ -15,9 +15,7 @@ import (
 // ColumnOptions, IntervalMonthDayNano, Decimal128).
 const (
 	wireVarint = byte(protowire.VarintType)
-	wireI64    = byte(protowire.Fixed64Type)
 	wireBytes  = byte(protowire.BytesType)
-	wireI32    = byte(protowire.Fixed32Type)
 
 	tagRequestHeader = 1<<3 | wireBytes // GreptimeRequest.header = 1
 	tagRowInserts    = 6<<3 | wireBytes // GreptimeRequest.row_inserts = 6 (oneof request)
