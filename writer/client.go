@@ -25,8 +25,10 @@ type Client struct {
 	mu     sync.Mutex
 	closed bool
 
-	// arenas recycle the memory of converted row inserts.
-	arenas arenaPool
+	// encoders recycle the scratch space of the row-insert encoder.
+	encoders encoderPool
+	// codec sends encoded row inserts as they are (rowenc_codec.go).
+	codec rowInsertCodec
 	// created remembers the CreateSQL statements already run, per database.
 	created sync.Map
 }
@@ -38,7 +40,7 @@ func NewClient(cfg Config) (*Client, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: cfg}
+	c := &Client{cfg: cfg, codec: newRowInsertCodec()}
 	for _, ep := range cfg.Endpoints {
 		conn, err := grpc.NewClient(ep, c.dialOptions()...)
 		if err != nil {

@@ -59,7 +59,10 @@ type Config struct {
 	Retry *RetryPolicy
 
 	// DialOptions are extra gRPC dial options applied after the client's
-	// own, e.g. interceptors for tracing.
+	// own, e.g. interceptors for tracing. The request an interceptor sees
+	// from Write and StreamInserter.Write is already in wire form (an
+	// unexported type, not a *gpb.GreptimeRequest); Insert, ExecSQL and
+	// the responses stay greptime-proto messages.
 	DialOptions []grpc.DialOption
 }
 

@@ -52,7 +52,7 @@ func TestGroupBatchesByDatabaseAndHints(t *testing.T) {
 		mk("other", "d", "ttl", "1d"),
 		mk("", "e", "ttl", "7d"),
 		mk("", "f"),
-	}, &rowArena{})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestGroupBatchesMergesCallHints(t *testing.T) {
 	base.Set("ttl", "1d")
 	base.Set("append_mode", "true")
 	plain, own := mk("a"), mk("b", "ttl", "7d")
-	groups, err := groupBatches("public", base, []*table.Batch{plain, own}, &rowArena{})
+	groups, err := groupBatches("public", base, []*table.Batch{plain, own})
 	if err != nil {
 		t.Fatal(err)
 	}

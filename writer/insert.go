@@ -35,6 +35,10 @@ func (c *Client) header(o callOptions) *gpb.RequestHeader {
 	return &gpb.RequestHeader{Dbname: o.database, Authorization: c.authHeader(), Timezone: o.timezone}
 }
 
+// handleMethod is GreptimeDatabase/Handle (greptime-proto database.proto,
+// database_grpc.pb.go).
+const handleMethod = "/greptime.v1.GreptimeDatabase/Handle"
+
 // handle performs one Handle call with failover (and retries when retry).
 func (c *Client) handle(ctx context.Context, o callOptions, hints string, body any, retry bool) (uint32, error) {
 	req := &gpb.GreptimeRequest{Header: c.header(o)}
@@ -46,13 +50,21 @@ func (c *Client) handle(ctx context.Context, o callOptions, hints string, body a
 	default:
 		return 0, fmt.Errorf("writer: unsupported request body %T", body)
 	}
+	return c.invokeHandle(ctx, hints, req, retry)
+}
+
+// invokeHandle sends msg, a *gpb.GreptimeRequest or an *encodedRequest,
+// through Handle. Every try sends the same message: an encodedRequest's
+// buffer is shared, never re-encoded.
+func (c *Client) invokeHandle(ctx context.Context, hints string, msg any, retry bool) (uint32, error) {
 	if hints != "" {
 		ctx = metadata.AppendToOutgoingContext(ctx, HeaderHints, hints)
 	}
 	var affected uint32
 	err := c.call(ctx, retry, func(ctx context.Context, cc *grpc.ClientConn) error {
 		var trailer metadata.MD
-		resp, err := gpb.NewGreptimeDatabaseClient(cc).Handle(ctx, req, grpc.Trailer(&trailer))
+		resp := new(gpb.GreptimeResponse)
+		err := cc.Invoke(ctx, handleMethod, msg, resp, grpc.Trailer(&trailer), c.codec.callOption())
 		if err != nil {
 			return NewServerError(err, trailer)
 		}

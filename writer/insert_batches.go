@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	gpb "github.com/GreptimeTeam/greptime-proto/go/greptime/v1"
-
 	"github.com/greptime-bridge/greptime-bridge/writer/table"
 )
 
@@ -32,10 +30,7 @@ func (c *Client) WriteWith(ctx context.Context, opts []InsertOption, batches ...
 		return 0, &InvalidInputError{Reason: "no batches to write"}
 	}
 	o := c.callOptions(opts)
-	arena := c.arenas.get()
-	// The requests live in the arena until every group has been sent.
-	defer c.arenas.put(arena)
-	groups, err := groupBatches(o.database, o.hints, batches, arena)
+	groups, err := groupBatches(o.database, o.hints, batches)
 	if err != nil {
 		return 0, err
 	}
@@ -46,7 +41,7 @@ func (c *Client) WriteWith(ctx context.Context, opts []InsertOption, batches ...
 		}
 		co := o
 		co.database = g.database
-		n, err := c.handle(ctx, co, g.hints, &gpb.GreptimeRequest_RowInserts{RowInserts: g.req}, true)
+		n, err := c.writeGroup(ctx, co, g)
 		total += n
 		if err != nil {
 			return total, fmt.Errorf("row insert into database %q, tables %s: %w", g.database, g.tableNames(), err)
@@ -55,11 +50,30 @@ func (c *Client) WriteWith(ctx context.Context, opts []InsertOption, batches ...
 	return total, nil
 }
 
+// writeGroup encodes one group and sends it through Handle.
+func (c *Client) writeGroup(ctx context.Context, o callOptions, g *group) (uint32, error) {
+	req, err := c.encode(o, g.batches)
+	if err != nil {
+		return 0, err
+	}
+	// Retries resend the same bytes; the writer's reference is dropped
+	// once no try can send them again.
+	defer req.release()
+	return c.invokeHandle(ctx, g.hints, req, true)
+}
+
+// encode encodes batches as one GreptimeRequest under o's header.
+func (c *Client) encode(o callOptions, batches []*table.Batch) (*encodedRequest, error) {
+	e := c.encoders.get()
+	defer c.encoders.put(e)
+	return e.encode(c.header(o), batches)
+}
+
 // group is the batches that share one Handle call.
 type group struct {
 	database string
 	hints    string
-	req      *gpb.RowInsertRequests
+	batches  []*table.Batch
 	creates  []string
 }
 
@@ -67,10 +81,10 @@ type group struct {
 // and how many more, since one multi-table insert can carry hundreds.
 func (g *group) tableNames() string {
 	const show = 5
-	n := len(g.req.Inserts)
+	n := len(g.batches)
 	names := make([]string, 0, min(n, show))
 	for i := 0; i < n && i < show; i++ {
-		names = append(names, g.req.Inserts[i].TableName)
+		names = append(names, g.batches[i].Table)
 	}
 	out := strings.Join(names, ",")
 	if n > show {
@@ -79,29 +93,32 @@ func (g *group) tableNames() string {
 	return out
 }
 
-// groupBatches validates and converts every batch, keyed by database and
-// hint set. Nothing is sent when any batch is invalid.
-func groupBatches(defaultDB string, base table.Hints, batches []*table.Batch, a *rowArena) ([]*group, error) {
-	return groupBy(defaultDB, base, batches, true, a)
+// groupBatches validates every batch and groups them by database and hint
+// set. Nothing is sent when any batch is invalid.
+func groupBatches(defaultDB string, base table.Hints, batches []*table.Batch) ([]*group, error) {
+	return groupBy(defaultDB, base, batches, true)
 }
 
 // groupBatchesIgnoringHints groups by database only, for a stream whose
 // hints are fixed when it opens.
-func groupBatchesIgnoringHints(defaultDB string, batches []*table.Batch, a *rowArena) ([]*group, error) {
-	return groupBy(defaultDB, nil, batches, false, a)
+func groupBatchesIgnoringHints(defaultDB string, batches []*table.Batch) ([]*group, error) {
+	return groupBy(defaultDB, nil, batches, false)
 }
 
 // groupBy does the grouping; base hints (WithHints) apply to every batch,
 // a batch's own hint of the same key winning.
-func groupBy(defaultDB string, base table.Hints, batches []*table.Batch, byHints bool, a *rowArena) ([]*group, error) {
+func groupBy(defaultDB string, base table.Hints, batches []*table.Batch, byHints bool) ([]*group, error) {
 	var groups []*group
-	byKey := make(map[string]*group, 1)
+	// A struct key, not a concatenation: a flush of a hundred tables would
+	// otherwise allocate a key string per batch.
+	type groupKey struct{ db, hints string }
+	byKey := make(map[groupKey]*group, 1)
 	for _, b := range batches {
-		ins, err := convertBatch(b, a)
-		if err != nil {
+		if err := validateBatch(b); err != nil {
 			return nil, err
 		}
 		hints := ""
+		var err error
 		if byHints {
 			h := b.Hints
 			if len(base) > 0 {
@@ -118,14 +135,14 @@ func groupBy(defaultDB string, base table.Hints, batches []*table.Batch, byHints
 		if db == "" {
 			db = defaultDB
 		}
-		key := db + "\x00" + hints
+		key := groupKey{db, hints}
 		g, ok := byKey[key]
 		if !ok {
-			g = &group{database: db, hints: hints, req: &gpb.RowInsertRequests{}}
+			g = &group{database: db, hints: hints}
 			byKey[key] = g
 			groups = append(groups, g)
 		}
-		g.req.Inserts = append(g.req.Inserts, ins)
+		g.batches = append(g.batches, b)
 		if b.CreateSQL != "" {
 			g.creates = append(g.creates, b.CreateSQL)
 		}

@@ -22,7 +22,7 @@ type headerRecorder struct {
 
 func (h *headerRecorder) intercept(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 	h.mu.Lock()
-	h.req, _ = req.(*gpb.GreptimeRequest)
+	h.req = writer.RequestOf(req)
 	h.md, _ = metadata.FromOutgoingContext(ctx)
 	h.mu.Unlock()
 	return invoker(ctx, method, req, reply, cc, opts...)

@@ -30,6 +30,9 @@ func validateBatch(b *table.Batch) error {
 	if b.Rows() == 0 {
 		return &InvalidInputError{Table: b.Table, Reason: "empty batch: no rows"}
 	}
+	if err := checkNamesUTF8(b); err != nil {
+		return err
+	}
 	cols := b.Columns()
 	// A value of the wrong type is reported first: it also leaves the
 	// column's length off, which would otherwise hide the real mistake.
@@ -102,15 +105,16 @@ func validateColumn(b *table.Batch, c *table.Column) error {
 			}
 		}
 	case table.String:
-		// proto3 refuses to marshal a string field that is not UTF-8.
-		for r := 0; r < c.Len(); r++ {
-			if s, ok := c.String(r); ok && !utf8.ValidString(s) {
-				return bad("row %d: string is not valid utf-8", r)
-			}
+		if r := firstInvalidUTF8(c); r >= 0 {
+			return bad("row %d: string is not valid utf-8", r)
 		}
 	case table.JSON:
-		// GreptimeDB parses the text to JSONB and fails the whole request
-		// with InvalidJsonFormat otherwise (req_convert/common.rs).
+		// JSON text travels in string_value, so it must be UTF-8 too; then
+		// GreptimeDB parses it to JSONB and fails the whole request with
+		// InvalidJsonFormat otherwise (req_convert/common.rs).
+		if r := firstInvalidUTF8(c); r >= 0 {
+			return bad("row %d: json text is not valid utf-8", r)
+		}
 		for r := 0; r < c.Len(); r++ {
 			if v, ok := c.Binary(r); ok && !json.Valid(v) {
 				return bad("row %d: value is not valid json text", r)
@@ -169,6 +173,26 @@ func checkVector(c *table.Column, bad func(string, ...any) error) error {
 	}
 	if want < 0 {
 		return bad("vector column of only NULLs needs a declared dimension (Schema.Vector)")
+	}
+	return nil
+}
+
+// checkNamesUTF8 refuses a table name, column name or column option that
+// is not UTF-8: they are proto3 strings, which protobuf-go refuses to
+// marshal and GreptimeDB to decode.
+func checkNamesUTF8(b *table.Batch) error {
+	if !utf8.ValidString(b.Table) {
+		return &InvalidInputError{Table: b.Table, Reason: "table name is not valid utf-8"}
+	}
+	for _, c := range b.Columns() {
+		if !utf8.ValidString(c.Name) {
+			return &InvalidInputError{Table: b.Table, Column: c.Name, Reason: "column name is not valid utf-8"}
+		}
+		for k, v := range c.Options {
+			if !utf8.ValidString(k) || !utf8.ValidString(v) {
+				return &InvalidInputError{Table: b.Table, Column: c.Name, Reason: fmt.Sprintf("column option %q is not valid utf-8", k)}
+			}
+		}
 	}
 	return nil
 }

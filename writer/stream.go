@@ -54,7 +54,7 @@ func (c *Client) NewStreamInserter(ctx context.Context, opts ...InsertOption) (*
 	sctx, cancel := context.WithCancel(ctx)
 	open := func() (gpb.GreptimeDatabase_HandleRequestsClient, error) {
 		cc, i := c.conn()
-		st, err := gpb.NewGreptimeDatabaseClient(cc).HandleRequests(sctx)
+		st, err := gpb.NewGreptimeDatabaseClient(cc).HandleRequests(sctx, c.codec.callOption())
 		if err != nil {
 			err = NewServerError(err, nil)
 			if transportFailure(err) {
@@ -88,10 +88,7 @@ func (s *StreamInserter) Write(batches ...*table.Batch) error {
 			return &InvalidInputError{Table: b.Table, Reason: fmt.Sprintf("batch hints %q differ from the stream's hints %q", b.Hints.Key(), s.hints)}
 		}
 	}
-	arena := s.c.arenas.get()
-	// Send marshals synchronously, so the arena is free once Write returns.
-	defer s.c.arenas.put(arena)
-	groups, err := groupBatchesIgnoringHints(s.opts.database, batches, arena)
+	groups, err := groupBatchesIgnoringHints(s.opts.database, batches)
 	if err != nil {
 		return err
 	}
@@ -106,20 +103,27 @@ func (s *StreamInserter) Write(batches ...*table.Batch) error {
 		}
 		o := s.opts
 		o.database = g.database
-		req := &gpb.GreptimeRequest{Header: s.c.header(o), Request: &gpb.GreptimeRequest_RowInserts{RowInserts: g.req}}
-		if err := s.send(req); err != nil {
+		req, err := s.c.encode(o, g.batches)
+		if err != nil {
+			return err
+		}
+		err = s.send(req)
+		// gRPC holds its own reference for as long as it needs the bytes.
+		req.release()
+		if err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// send sends one request; the caller holds s.mu. A failed send ends the
+// send sends one request, a *gpb.GreptimeRequest or an *encodedRequest;
+// the caller holds s.mu. A failed send ends the
 // stream: io.EOF means the server ended it and the real error is the status
 // CloseAndRecv returns; any other error is the client's own (message too
 // large, context ended).
-func (s *StreamInserter) send(req *gpb.GreptimeRequest) error {
-	err := s.stream.Send(req)
+func (s *StreamInserter) send(req any) error {
+	err := s.stream.SendMsg(req)
 	if err == nil {
 		return nil
 	}

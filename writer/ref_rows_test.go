@@ -6,8 +6,10 @@ import (
 	"github.com/greptime-bridge/greptime-bridge/writer/table"
 )
 
-// This file is the one place where a table.Batch becomes a greptime-proto
-// RowInsertRequest. The layout follows greptime-proto row.proto: a schema
+// This file is the reference builder of row inserts, kept for tests: the
+// encoder of rowenc.go must produce the bytes protobuf-go marshals from the
+// RowInsertRequest it builds (rowenc_test.go). It was the production path
+// before the wire encoder. The layout follows greptime-proto row.proto: a schema
 // of ColumnSchema entries and rows of Values in schema order, NULL being a
 // Value with no value_data (operator/src/req_convert/common.rs).
 //
@@ -86,18 +88,4 @@ func typeExtension(c *table.Column) *gpb.ColumnDataTypeExtension {
 			VectorType: &gpb.VectorTypeExtension{Dim: vectorDim(c)}}}
 	}
 	return nil
-}
-
-// vectorDim is the column's declared dimension, or the one its first value
-// implies (validateBatch has checked every value agrees).
-func vectorDim(c *table.Column) uint32 {
-	if c.VectorDim > 0 {
-		return c.VectorDim
-	}
-	for i := 0; i < c.Len(); i++ {
-		if v, ok := c.Binary(i); ok {
-			return uint32(len(v) / 4)
-		}
-	}
-	return 0
 }
