@@ -106,6 +106,11 @@ type Options struct {
 	// NativeHistograms selects refusing (default) or converting remote
 	// write 2.0 native histograms.
 	NativeHistograms NativeHistogramMode
+	// SeriesCache, when set, remembers resolved remote write 1.0 label sets
+	// across requests (DefaultOptions sets the process-wide one); nil
+	// resolves every series from its bytes. The result is the same either
+	// way.
+	SeriesCache *SeriesCache
 }
 
 func (o *Options) maxDecompressed() int {
@@ -124,7 +129,8 @@ func (o *Options) dbOptions(database string) translate.DatabaseOptions {
 
 // DefaultOptions returns GreptimeDB's defaults for a remote write 1.0 snappy
 // request: metric engine on the default physical table, label names
-// rejected when invalid, strict UTF-8, native histograms refused.
+// rejected when invalid, strict UTF-8, native histograms refused; repeated
+// series resolved through DefaultSeriesCache.
 func DefaultOptions() Options {
-	return Options{Version: V1, Encoding: Snappy, DB: translate.DefaultDatabaseOptions()}
+	return Options{Version: V1, Encoding: Snappy, DB: translate.DefaultDatabaseOptions(), SeriesCache: DefaultSeriesCache()}
 }

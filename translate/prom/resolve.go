@@ -131,6 +131,12 @@ func (c *Converter) addTag(t *tableState, raw []byte) (*table.Column, error) {
 	default:
 		return nil, invalidLabelName(c.ver, raw)
 	}
+	return c.addColumn(t, key, name)
+}
+
+// addColumn adds the tag column name for raw label name key, which the
+// caller has validated.
+func (c *Converter) addColumn(t *tableState, key, name string) (*table.Column, error) {
 	if name == ColTimestamp || name == ColValue {
 		// GreptimeDB would put a string into its own timestamp or value
 		// slot and fail the insert; refuse it up front with a clear message.

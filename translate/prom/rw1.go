@@ -79,27 +79,29 @@ func (c *Converter) translateV1(ctx context.Context, b []byte) error {
 	return nil
 }
 
-// seriesV1 decodes one TimeSeries and appends its rows.
-func (c *Converter) seriesV1(b []byte) error {
+// seriesV1Slow decodes one TimeSeries field by field and appends its rows.
+// It returns how many label fields the series held.
+func (c *Converter) seriesV1Slow(b []byte) (int, error) {
 	c.labels = c.labels[:0]
 	c.ts, c.vals = c.ts[:0], c.vals[:0]
 	var sp specialLabels
-	exemplars := 0
+	exemplars, nlabels := 0, 0
 	for i := 0; i < len(b); {
 		num, typ, next, err := tag(b, i)
 		if err != nil {
-			return wireErr(V1, "timeseries", err)
+			return 0, wireErr(V1, "timeseries", err)
 		}
 		i = next
 		switch {
 		case num == v1TSLabels && typ == wireLen:
+			nlabels++
 			start, end, err := lenField(b, i)
 			if err != nil {
-				return wireErr(V1, "label", err)
+				return 0, wireErr(V1, "label", err)
 			}
 			name, value, err := labelV1(b[start:end])
 			if err != nil {
-				return err
+				return 0, err
 			}
 			i = end
 			if !maybeSpecial(name) || !sp.take(name, value) {
@@ -108,23 +110,23 @@ func (c *Converter) seriesV1(b []byte) error {
 		case num == v1TSSamples && typ == wireLen:
 			start, end, err := lenField(b, i)
 			if err != nil {
-				return wireErr(V1, "sample", err)
+				return 0, wireErr(V1, "sample", err)
 			}
 			if err := c.sampleV1(b[start:end]); err != nil {
-				return err
+				return 0, err
 			}
 			i = end
 		case num == v1TSHistograms:
-			return errs.NewPermanent(errV1Histogram)
+			return 0, errs.NewPermanent(errV1Histogram)
 		case num == v1TSLabels || num == v1TSSamples:
 			// A known field with the wrong wire type: prost refuses it.
-			return wireErr(V1, "timeseries", errWireType)
+			return 0, wireErr(V1, "timeseries", errWireType)
 		default:
 			if num == v1TSExemplars && typ == wireLen {
 				exemplars++
 			}
 			if i, err = skip(b, i, typ); err != nil {
-				return wireErr(V1, "timeseries", err)
+				return 0, wireErr(V1, "timeseries", err)
 			}
 		}
 	}
@@ -132,7 +134,7 @@ func (c *Converter) seriesV1(b []byte) error {
 	c.out.Exemplars += exemplars
 	// GreptimeDB stores no exemplars (decode.rs skips TimeSeries field 3).
 	c.out.Drop("exemplar", exemplars)
-	return c.write(sp.metric, sp.hasMetric, sp.db, sp.hasDB, sp.phys, sp.hasPhys)
+	return nlabels, c.write(sp.metric, sp.hasMetric, sp.db, sp.hasDB, sp.phys, sp.hasPhys)
 }
 
 // write routes the current series and appends its rows. Special-label
