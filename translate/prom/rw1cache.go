@@ -34,7 +34,7 @@ func (c *Converter) seriesV1(b []byte) error {
 	nlabels, err := c.seriesV1Slow(b)
 	// Only a series written with rows is known to pass every label check;
 	// labels met outside the leading run would not be covered by the key.
-	if err == nil && nlabels == count && len(c.ts) > 0 && !cache.full() {
+	if err == nil && nlabels == count && len(c.ts) > 0 && cache.admits(h) {
 		if e := c.newEntry(cache, h, key); e != nil {
 			cache.put(e)
 		}

@@ -1,6 +1,7 @@
 package prom
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -55,8 +56,8 @@ func checkSame(t *testing.T, opts Options, reqs ...[]byte) {
 				}
 			}
 		}
-		if b := o.SeriesCache.Bytes(); b > o.SeriesCache.maxBytes {
-			t.Errorf("%s cache holds %d bytes, bound %d", name, b, o.SeriesCache.maxBytes)
+		if b, max := o.SeriesCache.Bytes(), o.SeriesCache.maxBytes+maxCachedKey+entryOverhead; b > max {
+			t.Errorf("%s cache holds %d bytes, bound and slack %d", name, b, max)
 		}
 	}
 }
@@ -213,8 +214,55 @@ func TestSeriesCacheStoresRepeats(t *testing.T) {
 	small := NewSeriesCache(1<<10, 10_000)
 	o.SeriesCache = small
 	outcome(&o, raw)
-	if small.Bytes() > 10_000 || small.Bytes() == 0 {
-		t.Errorf("bounded cache holds %d bytes, bound 10000", small.Bytes())
+	if b := small.Bytes(); b > 10_000+maxCachedKey+entryOverhead || b == 0 {
+		t.Errorf("bounded cache holds %d bytes, bound 10000", b)
+	}
+}
+
+// cached reports whether series s is in cache, without marking it used.
+func cached(c *SeriesCache, s series1) bool {
+	enc := s.encode()
+	n, _ := labelRun(enc)
+	for i := range c.slots {
+		if e := c.slots[i].Load(); e != nil && bytes.Equal(e.key, enc[:n]) {
+			return true
+		}
+	}
+	return false
+}
+
+// A full set keeps taking new series in place of old ones, second chance
+// first: a series hit since the last eviction outlives one that was not.
+func TestSeriesCacheEvicts(t *testing.T) {
+	o := DefaultOptions()
+	o.Encoding = Identity
+	o.SeriesCache = NewSeriesCache(setWays, 1<<20) // one set
+	old := promSeries(setWays, 1, 4)
+	outcome(&o, request1(0, old...))
+	for _, s := range old {
+		if !cached(o.SeriesCache, s) {
+			t.Fatalf("series %v not cached in an empty set", s.labels)
+		}
+	}
+	// Hit the first series again, then bring in new ones: every old
+	// series but the first has its used bit clear and goes first.
+	outcome(&o, request1(0, old[0]))
+	fresh := promSeries(2*setWays, 1, 4)[setWays : 2*setWays-1]
+	outcome(&o, request1(0, fresh...))
+	if !cached(o.SeriesCache, old[0]) {
+		t.Error("the series hit since the last eviction was evicted")
+	}
+	for _, s := range fresh {
+		if !cached(o.SeriesCache, s) {
+			t.Errorf("new series %v was not cached", s.labels)
+		}
+	}
+	// Past the byte bound, a full set still renews itself.
+	o.SeriesCache.maxBytes = o.SeriesCache.Bytes() / 2
+	last := promSeries(3*setWays, 1, 4)[2*setWays]
+	outcome(&o, request1(0, last))
+	if !cached(o.SeriesCache, last) {
+		t.Error("a full cache past its byte bound took no new series")
 	}
 }
 
