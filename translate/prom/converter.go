@@ -64,8 +64,13 @@ type Converter struct {
 	// UTF-8 modes); see SeriesCache.
 	mode uint8
 	// checked is set when every label value was validated up front (remote
-	// write 2.0 strict mode checks all symbols), so per-series checks skip.
+	// write 2.0 strict mode checks all symbols; a 1.0 series whose labels
+	// are plain ASCII), so per-series checks skip.
 	checked bool
+	// last is the table of the previous series: series of one metric often
+	// come together (a scrape's exposition order), and a comparison is
+	// cheaper than the map look-up.
+	last *tableState
 
 	v2 v2State
 }
@@ -98,6 +103,7 @@ func (c *Converter) Reset() {
 	c.ts, c.vals = c.ts[:0], c.vals[:0]
 	c.series = 0
 	c.checked = false
+	c.last = nil
 	c.v2.reset()
 	if len(c.intern) > internLimit {
 		c.intern = make(map[string]string)
@@ -211,7 +217,11 @@ func (c *Converter) newDB(name string) *dbState {
 // TableBuilder::with_capacity) on first use. phys is the series'
 // physical-table label, if any.
 func (c *Converter) table(d *dbState, name []byte, phys []byte, physSet bool) (*tableState, error) {
+	if t := c.last; t != nil && t.db == d && t.name == string(name) {
+		return t, nil
+	}
 	if t, ok := d.tables[string(name)]; ok {
+		c.last = t
 		return t, nil
 	}
 	if !validTableName(name) {
@@ -268,6 +278,7 @@ func (c *Converter) table(d *dbState, name []byte, phys []byte, physSet bool) (*
 	}
 	d.tables[t.name] = t
 	c.active = append(c.active, t)
+	c.last = t
 	return t, nil
 }
 

@@ -1,6 +1,7 @@
 package prom
 
 import (
+	"encoding/binary"
 	"fmt"
 	"unicode/utf8"
 
@@ -86,6 +87,20 @@ func (v Version) String() string {
 		return "2.0"
 	}
 	return "1.0"
+}
+
+// asciiOnly reports whether b holds no byte above 0x7f, eight bytes at a
+// time: plain ASCII is valid UTF-8, and label sets almost always are.
+func asciiOnly(b []byte) bool {
+	var acc uint64
+	for len(b) >= 8 {
+		acc |= binary.LittleEndian.Uint64(b)
+		b = b[8:]
+	}
+	for _, x := range b {
+		acc |= uint64(x)
+	}
+	return acc&0x8080808080808080 == 0
 }
 
 // checkValue applies the UTF-8 mode to a label value: it returns the bytes to

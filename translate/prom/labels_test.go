@@ -129,3 +129,32 @@ func TestMetricNamePattern(t *testing.T) {
 		wantErr(t, err, "not a valid GreptimeDB table name", name)
 	}
 }
+
+// The ASCII pass over a series' label run stands in for the per-value UTF-8
+// check only when it covers every label: a label after the samples, or a
+// high byte anywhere in the run, brings the per-value check back.
+func TestASCIIFastPath(t *testing.T) {
+	for n := 0; n <= 17; n++ {
+		b := []byte(strings.Repeat("a", n))
+		if !asciiOnly(b) {
+			t.Fatalf("%d ASCII bytes reported non-ASCII", n)
+		}
+		for i := range b {
+			b[i] = 0x80
+			if asciiOnly(b) {
+				t.Fatalf("high byte at %d of %d not seen", i, n)
+			}
+			b[i] = 'a'
+		}
+	}
+	enc := series1{labels: lbl("__name__", "m", "job", "a"), samples: []sample{{1, 1}}}.encode()
+	enc = pbBytes(enc, v1TSLabels, pbString(pbString(nil, v1LabelName, "late"), v1LabelValue, "bad\xff"))
+	raw := pbBytes(nil, v1ReqTimeseries, enc)
+	o := v1opts()
+	o.SeriesCache = nil
+	_, err := run(t, o, raw)
+	wantErr(t, err, "not valid utf-8", `"late"`)
+	raw = request1(0, series1{labels: lbl("__name__", "m\xff"), samples: []sample{{1, 1}}})
+	_, err = run(t, o, raw)
+	wantErr(t, err, "not valid utf-8", `"__name__"`)
+}

@@ -80,8 +80,9 @@ func (c *Converter) translateV1(ctx context.Context, b []byte) error {
 }
 
 // seriesV1Slow decodes one TimeSeries field by field and appends its rows.
-// It returns how many label fields the series held.
-func (c *Converter) seriesV1Slow(b []byte) (int, error) {
+// run and runCount are labelRun(b). It returns how many label fields the
+// series held.
+func (c *Converter) seriesV1Slow(b []byte, run, runCount int) (int, error) {
 	c.labels = c.labels[:0]
 	c.ts, c.vals = c.ts[:0], c.vals[:0]
 	var sp specialLabels
@@ -134,6 +135,10 @@ func (c *Converter) seriesV1Slow(b []byte) (int, error) {
 	c.out.Exemplars += exemplars
 	// GreptimeDB stores no exemplars (decode.rs skips TimeSeries field 3).
 	c.out.Drop("exemplar", exemplars)
+	// When every label sits in the leading run and the run is plain ASCII,
+	// every value is valid UTF-8: one pass over the run replaces a check
+	// per value.
+	c.checked = nlabels == runCount && asciiOnly(b[:run])
 	return nlabels, c.write(sp.metric, sp.hasMetric, sp.db, sp.hasDB, sp.phys, sp.hasPhys)
 }
 
@@ -155,17 +160,19 @@ func (c *Converter) write(metric []byte, hasMetric bool, db []byte, hasDB bool, 
 		// up front in both versions.
 		return errs.NewPermanent(fmt.Errorf("remote write %s: time series without a %s label (labels: %s)", c.ver, labelName, c.labelList()))
 	}
-	if metric, err = checkValue(c.opts.UTF8, c.ver, bName, metric, &c.scratch); err != nil {
-		return err
-	}
-	if hasDB {
-		if db, err = checkValue(c.opts.UTF8, c.ver, bDatabase, db, &c.scratch); err != nil {
+	if !c.checked {
+		if metric, err = checkValue(c.opts.UTF8, c.ver, bName, metric, &c.scratch); err != nil {
 			return err
 		}
-	}
-	if hasPhys {
-		if phys, err = checkValue(c.opts.UTF8, c.ver, bPhysical, phys, &c.scratch); err != nil {
-			return err
+		if hasDB {
+			if db, err = checkValue(c.opts.UTF8, c.ver, bDatabase, db, &c.scratch); err != nil {
+				return err
+			}
+		}
+		if hasPhys {
+			if phys, err = checkValue(c.opts.UTF8, c.ver, bPhysical, phys, &c.scratch); err != nil {
+				return err
+			}
 		}
 	}
 	d, err := c.database(db, hasDB)
