@@ -80,18 +80,21 @@ func (c *Converter) translateV1(ctx context.Context, b []byte) error {
 }
 
 // seriesV1Slow decodes one TimeSeries field by field and appends its rows.
-// run and runCount are labelRun(b). It returns how many label fields the
-// series held.
-func (c *Converter) seriesV1Slow(b []byte, run, runCount int) (int, error) {
+// It returns how many label fields the series held.
+func (c *Converter) seriesV1Slow(b []byte) (int, error) {
 	c.labels = c.labels[:0]
 	c.ts, c.vals = c.ts[:0], c.vals[:0]
 	var sp specialLabels
 	exemplars, nlabels := 0, 0
+	// run is the end of the leading run of label fields keyed 0x0a (see
+	// labelRun), runCount how many it holds.
+	run, runCount := 0, 0
 	for i := 0; i < len(b); {
 		num, typ, next, err := tag(b, i)
 		if err != nil {
 			return 0, wireErr(V1, "timeseries", err)
 		}
+		inRun := i == run && next == i+1
 		i = next
 		switch {
 		case num == v1TSLabels && typ == wireLen:
@@ -105,6 +108,9 @@ func (c *Converter) seriesV1Slow(b []byte, run, runCount int) (int, error) {
 				return 0, err
 			}
 			i = end
+			if inRun {
+				run, runCount = end, runCount+1
+			}
 			if !maybeSpecial(name) || !sp.take(name, value) {
 				c.labels = append(c.labels, labelRef{name: name, value: value})
 			}

@@ -12,10 +12,14 @@ import (
 // decoding and checks. Anything unusual takes the field-by-field path, so
 // errors and results are those of seriesV1Slow.
 func (c *Converter) seriesV1(b []byte) error {
-	n, count := labelRun(b)
 	cache := c.opts.SeriesCache
-	if cache == nil || n == 0 || n > maxCachedKey {
-		_, err := c.seriesV1Slow(b, n, count)
+	if cache == nil {
+		_, err := c.seriesV1Slow(b)
+		return err
+	}
+	n, count := labelRun(b)
+	if n == 0 || n > maxCachedKey {
+		_, err := c.seriesV1Slow(b)
 		return err
 	}
 	key := b[:n]
@@ -24,10 +28,10 @@ func (c *Converter) seriesV1(b []byte) error {
 		if ok, err := c.seriesV1Hit(b[n:], e); ok {
 			return err
 		}
-		_, err := c.seriesV1Slow(b, n, count)
+		_, err := c.seriesV1Slow(b)
 		return err
 	}
-	nlabels, err := c.seriesV1Slow(b, n, count)
+	nlabels, err := c.seriesV1Slow(b)
 	// Only a series written with rows is known to pass every label check;
 	// labels met outside the leading run would not be covered by the key.
 	if err == nil && nlabels == count && len(c.ts) > 0 && cache.admits(h) {
