@@ -46,7 +46,8 @@ type Converter struct {
 	ver  Version
 
 	intern    map[string]string
-	sanitized map[string]string // raw invalid label name -> sanitised name
+	sanitized map[string]string   // raw invalid label name -> sanitised name
+	seen      map[string]struct{} // label names of a large unsorted series (repeatedName)
 	dbs       map[string]*dbState
 	active    []*tableState
 	free      []*tableState

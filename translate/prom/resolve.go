@@ -8,8 +8,10 @@ import (
 )
 
 // resolve maps the current series' labels onto columns of t, adding tag
-// columns on first sight and validating names and values. A repeated label
-// name keeps its last value, as GreptimeDB v1 does (row_builder.rs
+// columns on first sight and validating names and values. A label name
+// repeated in a remote write 1.0 series is refused (see repeatedName);
+// distinct names that sanitise to one column keep the last value, as
+// GreptimeDB keeps the last of a repeated name (row_builder.rs
 // add_labels_and_samples overwrites the row slot).
 func (c *Converter) resolve(t *tableState) error {
 	c.seq++
@@ -33,6 +35,13 @@ func (c *Converter) resolve(t *tableState) error {
 			c.res = append(c.res, resolved{col: t.prevCols[k], value: v})
 		}
 		return nil
+	}
+	// Names that differ from the table's previous series are checked for
+	// repeats; the same names as a series that passed cannot repeat.
+	if c.ver == V1 {
+		if name := c.repeatedName(); name != nil {
+			return errRepeated(c.ver, name)
+		}
 	}
 	for _, l := range c.labels {
 		col, ok := t.cols[string(l.name)]

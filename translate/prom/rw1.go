@@ -137,6 +137,9 @@ func (c *Converter) seriesV1Slow(b []byte) (int, error) {
 			}
 		}
 	}
+	if sp.repeated != nil {
+		return 0, errRepeated(V1, sp.repeated)
+	}
 	c.out.Samples += len(c.ts)
 	c.out.Exemplars += exemplars
 	// GreptimeDB stores no exemplars (decode.rs skips TimeSeries field 3).
