@@ -192,7 +192,7 @@ func (c *Converter) newEntry(cache *SeriesCache, h uint64, key []byte) *cacheEnt
 	e.metric, e.db, e.phys = span(sp.metric), span(sp.db), span(sp.phys)
 	e.hasDB, e.hasPhys = sp.hasDB, sp.hasPhys
 	e.sh = cache.intern(keys, names)
-	e.size = int64(len(key) + 4*len(e.vals) + entryOverhead)
+	e.size = int64(len(key)+4*len(e.vals)+entryOverhead) + shapeSize(keys, names)
 	return e
 }
 

@@ -50,8 +50,9 @@ type SeriesCache struct {
 	// shapes interns label-name lists, so that series of one metric share
 	// one shape and find their columns by a pointer comparison. Touched
 	// only when an entry is added.
-	mu     sync.Mutex
-	shapes map[string]*shape
+	mu          sync.Mutex
+	shapes      map[string]*shape
+	shapesBytes int64
 }
 
 // setWays is the associativity: 8 tags fill one 64-byte cache line, and at
@@ -72,8 +73,8 @@ const (
 // bits and caps how far concurrent inserts can overshoot the byte bound.
 const maxCachedKey = 4 << 10
 
-// maxShapes bounds the shape intern table; past it the table restarts
-// (entries keep their shapes, new entries get new ones).
+// The shape intern table restarts past maxShapes shapes or an eighth of
+// the byte bound (entries keep their shapes, new entries get new ones).
 const maxShapes = 1 << 14
 
 // entryOverhead approximates the bytes an entry holds besides its key and
@@ -235,10 +236,27 @@ func (s *SeriesCache) intern(keys, names []string) *shape {
 	if sh, ok := s.shapes[k]; ok {
 		return sh
 	}
-	if len(s.shapes) >= maxShapes {
+	size := shapeSize(keys, names)
+	if len(s.shapes) >= maxShapes || s.shapesBytes+size > s.maxBytes/8 {
 		clear(s.shapes)
+		s.shapesBytes = 0
 	}
 	sh := &shape{keys: keys, names: names}
 	s.shapes[k] = sh
+	s.shapesBytes += 2*size + int64(len(k))
 	return sh
+}
+
+// shapeSize approximates the bytes a shape holds. Entries count their
+// shape's size as if it were theirs alone, so the byte bound covers shapes
+// however few entries share them.
+func shapeSize(keys, names []string) int64 {
+	n := 64 + 32*len(keys)
+	for i := range keys {
+		n += len(keys[i])
+		if names[i] != keys[i] {
+			n += len(names[i])
+		}
+	}
+	return int64(n)
 }

@@ -285,3 +285,23 @@ func FuzzSeriesCache(f *testing.F) {
 		}
 	})
 }
+
+// Label-name sets that never repeat cannot grow the shape table past its
+// share of the byte bound.
+func TestSeriesCacheShapesBounded(t *testing.T) {
+	o := DefaultOptions()
+	o.Encoding = Identity
+	o.SeriesCache = NewSeriesCache(1<<10, 64<<10)
+	var ss []series1
+	for i := range 2000 {
+		ss = append(ss, series1{labels: lbl("__name__", "m", fmt.Sprintf("name_%05d", i), "v"), samples: []sample{{1, 1}}})
+	}
+	outcome(&o, request1(0, ss...))
+	c := o.SeriesCache
+	if len(c.shapes) == 0 {
+		t.Fatal("no shape was interned")
+	}
+	if c.shapesBytes > c.maxBytes/8 {
+		t.Errorf("shape table holds %d bytes, bound %d", c.shapesBytes, c.maxBytes/8)
+	}
+}
