@@ -54,8 +54,11 @@ type Converter struct {
 	dfree     []*dbState
 	defDB     *dbState
 
-	labels  []labelRef
-	res     []resolved
+	labels []labelRef
+	res    []resolved
+	// direct, when set, holds the columns of c.labels in order, whose
+	// values are stored as they are (resolve's fast path); c.res is empty.
+	direct  []*table.Column
 	ts      []int64
 	vals    []float64
 	scratch []byte
@@ -99,7 +102,7 @@ func (c *Converter) Reset() {
 	c.defDB = nil
 	c.opts, c.out = nil, nil
 	c.labels = c.labels[:0]
-	c.res = c.res[:0]
+	c.res, c.direct = c.res[:0], nil
 	c.scratch = c.scratch[:0]
 	c.ts, c.vals = c.ts[:0], c.vals[:0]
 	c.series = 0

@@ -19,11 +19,17 @@ func (c *Converter) resolve(t *tableState) error {
 		c.seq = 1
 		clear(t.stamp)
 	}
-	c.res = c.res[:0]
+	c.res, c.direct = c.res[:0], nil
 	if c.sameNames(t) {
 		// Same label names as this table's previous series (the common
 		// case: series of one metric share their label set): reuse its
-		// columns and only check the values.
+		// columns and only check the values. Values already known valid
+		// are appended straight from c.labels (remote write 1.0 only:
+		// native-histogram rows read c.res).
+		if c.checked && c.ver == V1 {
+			c.direct = t.prevCols
+			return nil
+		}
 		for k, l := range c.labels {
 			v := l.value
 			if !c.checked {
@@ -165,6 +171,11 @@ func (c *Converter) emit(t *tableState, ts []int64, vals []float64) error {
 	for i := range ts {
 		t.ts.AppendInt64(ts[i])
 		t.val.AppendFloat64(vals[i])
+		if c.direct != nil {
+			for k, l := range c.labels {
+				c.direct[k].AppendBytes(l.value)
+			}
+		}
 		for _, r := range c.res {
 			r.col.AppendBytes(r.value)
 		}

@@ -109,7 +109,7 @@ func (c *Converter) seriesV1Hit(rest []byte, e *cacheEntry) (bool, error) {
 			return true, err
 		}
 	}
-	c.res = c.res[:0]
+	c.res, c.direct = c.res[:0], nil
 	for k, col := range t.shapeCols {
 		c.res = append(c.res, resolved{col: col, value: e.span(e.vals[k])})
 	}
