@@ -60,12 +60,13 @@ type SeriesCache struct {
 // series to full sets (2 ways lost 12%).
 const setWays = 8
 
-// Default bounds of the process-wide cache: 256 Ki entries hold the 100k
-// series of a large Prometheus with room against set conflicts, and 64 MiB
-// holds them at 12 labels each (about 600 bytes an entry).
+// Suggested bounds for NewSeriesCache: 256 Ki entries hold the 100k series
+// of a large Prometheus with room against set conflicts, and 128 MiB holds
+// them at 12 labels each (about 1 KiB an entry as counted, its shape
+// included).
 const (
 	DefaultSeriesCacheEntries = 1 << 18
-	DefaultSeriesCacheBytes   = 64 << 20
+	DefaultSeriesCacheBytes   = 128 << 20
 )
 
 // maxCachedKey bounds one entry's label bytes: longer label sets are rare
