@@ -85,11 +85,12 @@ func (c *Converter) seriesV1Slow(b []byte) (int, error) {
 	c.labels = c.labels[:0]
 	c.ts, c.vals = c.ts[:0], c.vals[:0]
 	var sp specialLabels
-	exemplars, nlabels := 0, 0
+	exemplars := 0
+	i, nlabels := c.canonicalLabelsV1(b, &sp)
 	// run is the end of the leading run of label fields keyed 0x0a (see
 	// labelRun), runCount how many it holds.
-	run, runCount := 0, 0
-	for i := 0; i < len(b); {
+	run, runCount := i, nlabels
+	for i < len(b) {
 		num, typ, next, err := tag(b, i)
 		if err != nil {
 			return 0, wireErr(V1, "timeseries", err)
@@ -215,6 +216,36 @@ func (c *Converter) labelList() string {
 		s += fmt.Sprintf("%s=%q", l.name, l.value)
 	}
 	return s
+}
+
+// canonicalLabelsV1 takes the leading labels of TimeSeries b that are
+// encoded the way every sender encodes them (key 0x0a, then name and value
+// fields, all lengths under 128) in one tight loop, and returns where it
+// stopped and how many labels it took; the field loop takes the rest,
+// including anything malformed, so errors are unchanged. The loop saves
+// the generic tag, length and Label decoding per label.
+func (c *Converter) canonicalLabelsV1(b []byte, sp *specialLabels) (int, int) {
+	i, n := 0, 0
+	for i+1 < len(b) && b[i] == 0x0a && b[i+1] < 0x80 {
+		end := i + 2 + int(b[i+1])
+		if end > len(b) {
+			break
+		}
+		lb := b[i+2 : end]
+		if len(lb) < 4 || lb[0] != 0x0a || lb[1] >= 0x80 {
+			break
+		}
+		k := 2 + int(lb[1])
+		if k+2 > len(lb) || lb[k] != 0x12 || lb[k+1] >= 0x80 || k+2+int(lb[k+1]) != len(lb) {
+			break
+		}
+		name, value := lb[2:k], lb[k+2:]
+		if !maybeSpecial(name) || !sp.take(name, value) {
+			c.labels = append(c.labels, labelRef{name: name, value: value})
+		}
+		i, n = end, n+1
+	}
+	return i, n
 }
 
 // labelV1 decodes a Label message.
