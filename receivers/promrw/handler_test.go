@@ -197,6 +197,7 @@ func TestHeaderAndSizeErrors(t *testing.T) {
 		{"garbage body", v1Headers(), []byte("definitely not snappy"), 400},
 		{"too large", v1Headers(), bytes.Repeat([]byte{1}, 2<<20), 413},
 		{"missing name", v1Headers(), snappy.Encode(nil, rw1(series{labels: [][2]string{{"job", "x"}}, ts: []int64{1}, vals: []float64{1}})), 400},
+		{"repeated label name", v1Headers(), snappy.Encode(nil, rw1(series{labels: [][2]string{{"__name__", "up"}, {"job", "x"}, {"job", "y"}}, ts: []int64{1}, vals: []float64{1}})), 400},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

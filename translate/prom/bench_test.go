@@ -160,3 +160,90 @@ func BenchmarkTranslateNativeHistograms(b *testing.B) {
 	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N*2000), "cpu-ns/histogram")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*2000), "ns/histogram")
 }
+
+// promSeries builds the series set of a Prometheus server scraping many
+// targets: n distinct series over metrics metric names with labels labels
+// each (__name__ included), one sample each. Series i belongs to metric
+// i%metrics, so a request of consecutive series gives every metric table
+// about len/metrics rows, as Prometheus's hash-sharded queues do.
+func promSeries(n, metrics, labels int) []series1 {
+	ss := make([]series1, n)
+	for i := range ss {
+		ls := []label{
+			{"__name__", fmt.Sprintf("node_metric_%03d_total", i%metrics)},
+			{"instance", fmt.Sprintf("host-%05d.example.internal:9100", i/metrics)},
+			{"job", "node"},
+		}
+		for k := 3; k < labels; k++ {
+			ls = append(ls, label{fmt.Sprintf("label_%02d", k), fmt.Sprintf("value-%d-%d", k, (i/metrics+k)%7)})
+		}
+		ss[i] = series1{labels: ls, samples: []sample{{v: float64(i) + 0.5, ts: 1700000000000}}}
+	}
+	return ss
+}
+
+// BenchmarkTranslatePrometheus is the traffic Prometheus sends: requests
+// of 2,000 series × 1 sample over 100 metric names (about 20 rows per
+// metric table), the same series set cycling from request to request, so
+// every series repeats once per cycle as it does every scrape interval.
+// cache=false resolves every series from its bytes (the default). On a
+// shared machine compare CPU time, alternating binaries run by run:
+//
+//	go test -c -o new.test ./translate/prom
+//	./new.test -test.run '^$' -test.bench 'Prometheus/series=10000/labels=8/cache=false$' -test.benchtime 150x
+//
+// and read cpu-ns/sample (process CPU per sample, GC included).
+func BenchmarkTranslatePrometheus(b *testing.B) {
+	for _, w := range []struct{ series, labels int }{{10_000, 8}, {100_000, 12}} {
+		ss := promSeries(w.series, 100, w.labels)
+		var bodies [][]byte
+		for i := 0; i < len(ss); i += 2000 {
+			bodies = append(bodies, s2.EncodeSnappy(nil, request1(0, ss[i:i+2000]...)))
+		}
+		for _, cached := range []bool{false, true} {
+			name := fmt.Sprintf("series=%d/labels=%d/cache=%v", w.series, w.labels, cached)
+			b.Run(name, func(b *testing.B) {
+				o := DefaultOptions()
+				o.SeriesCache = nil
+				if cached {
+					o.SeriesCache = NewSeriesCache(DefaultSeriesCacheEntries, DefaultSeriesCacheBytes)
+				}
+				benchCycle(b, bodies, &o, 2000)
+			})
+		}
+	}
+}
+
+// benchCycle is benchTranslate over bodies in turn, after one warm-up
+// cycle.
+func benchCycle(b *testing.B, bodies [][]byte, opts *Options, samples int) {
+	out := &translate.Output{}
+	ctx := context.Background()
+	for _, body := range bodies {
+		out.Reset()
+		if err := DecodeAndTranslate(ctx, body, opts, out); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	cpu0 := cpuTime()
+	i := 0
+	for b.Loop() {
+		out.Reset()
+		if err := DecodeAndTranslate(ctx, bodies[i%len(bodies)], opts, out); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	cpu := cpuTime() - cpu0
+	runtime.ReadMemStats(&ms1)
+	if out.Samples != samples {
+		b.Fatalf("samples %d, want %d", out.Samples, samples)
+	}
+	total := float64(b.N) * float64(samples)
+	b.ReportMetric(float64(cpu.Nanoseconds())/total, "cpu-ns/sample")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/total, "ns/sample")
+	b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/total, "allocs/sample")
+}

@@ -46,23 +46,35 @@ type Converter struct {
 	ver  Version
 
 	intern    map[string]string
-	sanitized map[string]string // raw invalid label name -> sanitised name
+	sanitized map[string]string   // raw invalid label name -> sanitised name
+	seen      map[string]struct{} // label names of a large unsorted series (repeatedName)
 	dbs       map[string]*dbState
 	active    []*tableState
 	free      []*tableState
 	dfree     []*dbState
 	defDB     *dbState
 
-	labels  []labelRef
-	res     []resolved
+	labels []labelRef
+	res    []resolved
+	// direct, when set, holds the columns of c.labels in order, whose
+	// values are stored as they are (resolve's fast path); c.res is empty.
+	direct  []*table.Column
 	ts      []int64
 	vals    []float64
 	scratch []byte
 	seq     int32
 	series  int
+	// mode is what of opts a cached resolution depends on (label-name and
+	// UTF-8 modes); see SeriesCache.
+	mode uint8
 	// checked is set when every label value was validated up front (remote
-	// write 2.0 strict mode checks all symbols), so per-series checks skip.
+	// write 2.0 strict mode checks all symbols; a 1.0 series whose labels
+	// are plain ASCII), so per-series checks skip.
 	checked bool
+	// last is the table of the previous series: series of one metric often
+	// come together (a scrape's exposition order), and a comparison is
+	// cheaper than the map look-up.
+	last *tableState
 
 	v2 v2State
 }
@@ -90,11 +102,12 @@ func (c *Converter) Reset() {
 	c.defDB = nil
 	c.opts, c.out = nil, nil
 	c.labels = c.labels[:0]
-	c.res = c.res[:0]
+	c.res, c.direct = c.res[:0], nil
 	c.scratch = c.scratch[:0]
 	c.ts, c.vals = c.ts[:0], c.vals[:0]
 	c.series = 0
 	c.checked = false
+	c.last = nil
 	c.v2.reset()
 	if len(c.intern) > internLimit {
 		c.intern = make(map[string]string)
@@ -137,6 +150,10 @@ type tableState struct {
 	prevNames [][]byte
 	prevCols  []*table.Column
 	prevSeq   int32
+	// shape/shapeCols are the same for series met through the series
+	// cache: the columns of the last cached shape resolved in this table.
+	shape     *shape
+	shapeCols []*table.Column
 
 	// remote write 2.0 metadata (v2.rs record_series_metadata).
 	mtype, unit string
@@ -152,11 +169,14 @@ func (t *tableState) reset() {
 	clear(t.prevNames)
 	clear(t.prevCols)
 	t.prevNames, t.prevCols, t.prevSeq = t.prevNames[:0], t.prevCols[:0], 0
+	clear(t.shapeCols)
+	t.shape, t.shapeCols = nil, t.shapeCols[:0]
 }
 
 // begin prepares the converter for one request.
 func (c *Converter) begin(opts *Options, out *translate.Output, v Version) {
 	c.opts, c.out, c.ver = opts, out, v
+	c.mode = uint8(opts.LabelNames)&0x0f | uint8(opts.UTF8)<<4
 }
 
 // database returns the state of the named database; nil db means the
@@ -201,7 +221,11 @@ func (c *Converter) newDB(name string) *dbState {
 // TableBuilder::with_capacity) on first use. phys is the series'
 // physical-table label, if any.
 func (c *Converter) table(d *dbState, name []byte, phys []byte, physSet bool) (*tableState, error) {
+	if t := c.last; t != nil && t.db == d && t.name == string(name) {
+		return t, nil
+	}
 	if t, ok := d.tables[string(name)]; ok {
+		c.last = t
 		return t, nil
 	}
 	if !validTableName(name) {
@@ -258,6 +282,7 @@ func (c *Converter) table(d *dbState, name []byte, phys []byte, physSet bool) (*
 	}
 	d.tables[t.name] = t
 	c.active = append(c.active, t)
+	c.last = t
 	return t, nil
 }
 

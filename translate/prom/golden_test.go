@@ -61,15 +61,16 @@ func goldenCases() []goldenCase {
 				pos: []span{{-1, 2}, {1, 1}}, posDeltas: []int64{1, 1, 1}}
 			return newReq2().add(series2{labels: lbl("__name__", "rpc_duration_seconds", "svc", "a"), hists: [][]byte{h.encode()}, mtype: 3, unit: "seconds"}).encode()
 		}},
-		// §1.2 special labels (__schema__ wins, physical-table label), a
-		// repeated name (last wins), the opt-in sanitising and lossy modes.
+		// §1.2 special labels (__schema__ wins, physical-table label), two
+		// names sanitised onto one column (last wins), the opt-in
+		// sanitising and lossy modes.
 		{"v1-special-sanitize-lossy", func() *Options {
 			o := v1opts()
 			o.LabelNames, o.UTF8 = LabelNamesSanitize, UTF8Lossy
 			return o
 		}, func(*testing.T) []byte {
 			return request1(0,
-				series1{labels: lbl("__name__", "m", "x_greptime_database", "d", "__schema__", "s", "__physical_table__", "p1", "job", "a", "job", "b"), samples: []sample{{1, 1}}},
+				series1{labels: lbl("__name__", "m", "x_greptime_database", "d", "__schema__", "s", "__physical_table__", "p1", "a.b", "a", "a_b", "b"), samples: []sample{{1, 1}}},
 				series1{labels: lbl("__name__", "m", "__database__", "s", "http.method", "GET", "v", "bad\xf0\x9f\x98end"), samples: []sample{{2, 2}}},
 			)
 		}},

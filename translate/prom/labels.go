@@ -1,6 +1,8 @@
 package prom
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
 	"unicode/utf8"
 
@@ -88,6 +90,20 @@ func (v Version) String() string {
 	return "1.0"
 }
 
+// asciiOnly reports whether b holds no byte above 0x7f, eight bytes at a
+// time: plain ASCII is valid UTF-8, and label sets almost always are.
+func asciiOnly(b []byte) bool {
+	var acc uint64
+	for len(b) >= 8 {
+		acc |= binary.LittleEndian.Uint64(b)
+		b = b[8:]
+	}
+	for _, x := range b {
+		acc |= uint64(x)
+	}
+	return acc&0x8080808080808080 == 0
+}
+
 // checkValue applies the UTF-8 mode to a label value: it returns the bytes to
 // store (a lossy copy in scratch when needed) or a permanent error naming the
 // label (validation.rs PromValidationMode::decode_string).
@@ -160,9 +176,57 @@ var (
 	bPhysical = []byte(labelPhysicalTable)
 )
 
+// errRepeated refuses a series naming one label twice: the remote-write
+// specification forbids it ("label names ... no duplicates", both
+// versions), and remote write 2.0 is refused the same way. GreptimeDB v1
+// keeps the last value instead; a 400 tells the sender its data is wrong
+// rather than silently dropping a value.
+func errRepeated(v Version, name []byte) error {
+	return errs.NewPermanent(fmt.Errorf("remote write %s: label name %q is repeated in one series", v, name))
+}
+
+// repeatedName returns the first label name the current series' (non
+// routing) labels repeat, or nil. Senders sort label names, and strictly
+// increasing names cannot repeat, so only unsorted sets pay for the search:
+// a scan for a handful of labels, a set beyond dupScanMax.
+func (c *Converter) repeatedName() []byte {
+	ls := c.labels
+	sorted := true
+	for i := 1; i < len(ls) && sorted; i++ {
+		sorted = bytes.Compare(ls[i-1].name, ls[i].name) < 0
+	}
+	if sorted {
+		return nil
+	}
+	if len(ls) <= dupScanMax {
+		for i := 1; i < len(ls); i++ {
+			for j := 0; j < i; j++ {
+				if bytes.Equal(ls[i].name, ls[j].name) {
+					return ls[i].name
+				}
+			}
+		}
+		return nil
+	}
+	if c.seen == nil {
+		c.seen = make(map[string]struct{})
+	}
+	defer clear(c.seen)
+	for _, l := range ls {
+		if _, ok := c.seen[string(l.name)]; ok {
+			return l.name
+		}
+		c.seen[string(l.name)] = struct{}{}
+	}
+	return nil
+}
+
 // checkLabels validates the current series' label names and values without
 // writing anything.
 func (c *Converter) checkLabels() error {
+	if name := c.repeatedName(); name != nil {
+		return errRepeated(c.ver, name)
+	}
 	for _, l := range c.labels {
 		if !validLabelName(l.name) && (c.opts.LabelNames != LabelNamesSanitize || len(l.name) == 0) {
 			return invalidLabelName(c.ver, l.name)

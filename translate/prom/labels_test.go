@@ -1,6 +1,7 @@
 package prom
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -38,24 +39,46 @@ func TestV1LabelNames(t *testing.T) {
 	wantErr(t, err, `"greptime_value" collides`)
 }
 
-// §1.2: in v1 a repeated label name keeps its last value.
-func TestV1DuplicateLabels(t *testing.T) {
-	raw := request1(0, series1{labels: lbl("__name__", "m", "job", "first", "job", "last"), samples: []sample{{1, 1}, {2, 2}}})
-	b := batch(t, mustRun(t, v1opts(), raw), "", "m")
-	for i := 0; i < 2; i++ {
-		if v, _ := str(t, b, "job", i); v != "last" {
-			t.Errorf("row %d job = %q, want last", i, v)
-		}
-	}
-	// The same with more labels than the linear-scan limit.
-	ls := lbl("__name__", "m")
+// A label name repeated in one series is refused (remote-write spec: no
+// duplicate names), sorted or not, beyond the linear-scan limit, with no
+// samples, and for the routing labels; distinct names sanitised onto one
+// column keep the last value.
+func TestV1RepeatedLabels(t *testing.T) {
+	many := lbl("__name__", "m")
 	for i := 0; i < 40; i++ {
-		ls = append(ls, label{"l" + strings.Repeat("x", i), "v"})
+		many = append(many, label{"l" + strings.Repeat("x", i), "v"})
 	}
-	ls = append(ls, label{"l", "again"})
-	b = batch(t, mustRun(t, v1opts(), request1(0, series1{labels: ls, samples: []sample{{1, 1}}})), "", "m")
-	if v, _ := str(t, b, "l", 0); v != "again" {
-		t.Errorf("l = %q", v)
+	many = append(many, label{"lxx", "again"})
+	for _, tc := range []struct {
+		name   string
+		labels []label
+		rows   int
+		want   string
+	}{
+		{"adjacent", lbl("__name__", "m", "job", "first", "job", "last"), 2, "job"},
+		{"apart", lbl("__name__", "m", "job", "a", "zone", "z", "job", "b"), 1, "job"},
+		{"past the scan limit", many, 1, "lxx"},
+		{"no samples", lbl("__name__", "m", "job", "a", "job", "b"), 0, "job"},
+		{"metric name", lbl("__name__", "m", "__name__", "n"), 1, "__name__"},
+		{"database", lbl("__name__", "m", "__database__", "a", "__database__", "b"), 1, "__database__"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := series1{labels: tc.labels}
+			for i := 0; i < tc.rows; i++ {
+				s.samples = append(s.samples, sample{float64(i), int64(i + 1)})
+			}
+			_, err := run(t, v1opts(), request1(0, s))
+			wantErr(t, err, "label name "+strconv.Quote(tc.want)+" is repeated")
+		})
+	}
+	// Two database labels of different names are no repeat: the first wins.
+	raw := request1(0, series1{labels: lbl("__name__", "m", "x_greptime_database", "a", "__database__", "b"), samples: []sample{{1, 1}}})
+	batch(t, mustRun(t, v1opts(), raw), "a", "m")
+	o := v1opts()
+	o.LabelNames = LabelNamesSanitize
+	raw = request1(0, series1{labels: lbl("__name__", "m", "a.b", "first", "a_b", "last"), samples: []sample{{1, 1}}})
+	if v, _ := str(t, batch(t, mustRun(t, o, raw), "", "m"), "a_b", 0); v != "last" {
+		t.Errorf("a_b = %q, want last", v)
 	}
 }
 
@@ -128,4 +151,33 @@ func TestMetricNamePattern(t *testing.T) {
 		_, err := run(t, v1opts(), request1(0, series1{labels: lbl("__name__", name), samples: []sample{{1, 1}}}))
 		wantErr(t, err, "not a valid GreptimeDB table name", name)
 	}
+}
+
+// The ASCII pass over a series' label run stands in for the per-value UTF-8
+// check only when it covers every label: a label after the samples, or a
+// high byte anywhere in the run, brings the per-value check back.
+func TestASCIIFastPath(t *testing.T) {
+	for n := 0; n <= 17; n++ {
+		b := []byte(strings.Repeat("a", n))
+		if !asciiOnly(b) {
+			t.Fatalf("%d ASCII bytes reported non-ASCII", n)
+		}
+		for i := range b {
+			b[i] = 0x80
+			if asciiOnly(b) {
+				t.Fatalf("high byte at %d of %d not seen", i, n)
+			}
+			b[i] = 'a'
+		}
+	}
+	enc := series1{labels: lbl("__name__", "m", "job", "a"), samples: []sample{{1, 1}}}.encode()
+	enc = pbBytes(enc, v1TSLabels, pbString(pbString(nil, v1LabelName, "late"), v1LabelValue, "bad\xff"))
+	raw := pbBytes(nil, v1ReqTimeseries, enc)
+	o := v1opts()
+	o.SeriesCache = nil
+	_, err := run(t, o, raw)
+	wantErr(t, err, "not valid utf-8", `"late"`)
+	raw = request1(0, series1{labels: lbl("__name__", "m\xff"), samples: []sample{{1, 1}}})
+	_, err = run(t, o, raw)
+	wantErr(t, err, "not valid utf-8", `"__name__"`)
 }

@@ -8,8 +8,10 @@ import (
 )
 
 // resolve maps the current series' labels onto columns of t, adding tag
-// columns on first sight and validating names and values. A repeated label
-// name keeps its last value, as GreptimeDB v1 does (row_builder.rs
+// columns on first sight and validating names and values. A label name
+// repeated in a remote write 1.0 series is refused (see repeatedName);
+// distinct names that sanitise to one column keep the last value, as
+// GreptimeDB keeps the last of a repeated name (row_builder.rs
 // add_labels_and_samples overwrites the row slot).
 func (c *Converter) resolve(t *tableState) error {
 	c.seq++
@@ -17,11 +19,17 @@ func (c *Converter) resolve(t *tableState) error {
 		c.seq = 1
 		clear(t.stamp)
 	}
-	c.res = c.res[:0]
+	c.res, c.direct = c.res[:0], nil
 	if c.sameNames(t) {
 		// Same label names as this table's previous series (the common
 		// case: series of one metric share their label set): reuse its
-		// columns and only check the values.
+		// columns and only check the values. Values already known valid
+		// are appended straight from c.labels (remote write 1.0 only:
+		// native-histogram rows read c.res).
+		if c.checked && c.ver == V1 {
+			c.direct = t.prevCols
+			return nil
+		}
 		for k, l := range c.labels {
 			v := l.value
 			if !c.checked {
@@ -33,6 +41,13 @@ func (c *Converter) resolve(t *tableState) error {
 			c.res = append(c.res, resolved{col: t.prevCols[k], value: v})
 		}
 		return nil
+	}
+	// Names that differ from the table's previous series are checked for
+	// repeats; the same names as a series that passed cannot repeat.
+	if c.ver == V1 {
+		if name := c.repeatedName(); name != nil {
+			return errRepeated(c.ver, name)
+		}
 	}
 	for _, l := range c.labels {
 		col, ok := t.cols[string(l.name)]
@@ -131,6 +146,12 @@ func (c *Converter) addTag(t *tableState, raw []byte) (*table.Column, error) {
 	default:
 		return nil, invalidLabelName(c.ver, raw)
 	}
+	return c.addColumn(t, key, name)
+}
+
+// addColumn adds the tag column name for raw label name key, which the
+// caller has validated.
+func (c *Converter) addColumn(t *tableState, key, name string) (*table.Column, error) {
 	if name == ColTimestamp || name == ColValue {
 		// GreptimeDB would put a string into its own timestamp or value
 		// slot and fail the insert; refuse it up front with a clear message.
@@ -150,6 +171,11 @@ func (c *Converter) emit(t *tableState, ts []int64, vals []float64) error {
 	for i := range ts {
 		t.ts.AppendInt64(ts[i])
 		t.val.AppendFloat64(vals[i])
+		if c.direct != nil {
+			for k, l := range c.labels {
+				c.direct[k].AppendBytes(l.value)
+			}
+		}
 		for _, r := range c.res {
 			r.col.AppendBytes(r.value)
 		}

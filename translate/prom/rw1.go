@@ -79,60 +79,77 @@ func (c *Converter) translateV1(ctx context.Context, b []byte) error {
 	return nil
 }
 
-// seriesV1 decodes one TimeSeries and appends its rows.
-func (c *Converter) seriesV1(b []byte) error {
+// seriesV1Slow decodes one TimeSeries field by field and appends its rows.
+// It returns how many label fields the series held.
+func (c *Converter) seriesV1Slow(b []byte) (int, error) {
 	c.labels = c.labels[:0]
 	c.ts, c.vals = c.ts[:0], c.vals[:0]
 	var sp specialLabels
 	exemplars := 0
-	for i := 0; i < len(b); {
+	i, nlabels := c.canonicalLabelsV1(b, &sp)
+	// run is the end of the leading run of label fields keyed 0x0a (see
+	// labelRun), runCount how many it holds.
+	run, runCount := i, nlabels
+	for i < len(b) {
 		num, typ, next, err := tag(b, i)
 		if err != nil {
-			return wireErr(V1, "timeseries", err)
+			return 0, wireErr(V1, "timeseries", err)
 		}
+		inRun := i == run && next == i+1
 		i = next
 		switch {
 		case num == v1TSLabels && typ == wireLen:
+			nlabels++
 			start, end, err := lenField(b, i)
 			if err != nil {
-				return wireErr(V1, "label", err)
+				return 0, wireErr(V1, "label", err)
 			}
 			name, value, err := labelV1(b[start:end])
 			if err != nil {
-				return err
+				return 0, err
 			}
 			i = end
+			if inRun {
+				run, runCount = end, runCount+1
+			}
 			if !maybeSpecial(name) || !sp.take(name, value) {
 				c.labels = append(c.labels, labelRef{name: name, value: value})
 			}
 		case num == v1TSSamples && typ == wireLen:
 			start, end, err := lenField(b, i)
 			if err != nil {
-				return wireErr(V1, "sample", err)
+				return 0, wireErr(V1, "sample", err)
 			}
 			if err := c.sampleV1(b[start:end]); err != nil {
-				return err
+				return 0, err
 			}
 			i = end
 		case num == v1TSHistograms:
-			return errs.NewPermanent(errV1Histogram)
+			return 0, errs.NewPermanent(errV1Histogram)
 		case num == v1TSLabels || num == v1TSSamples:
 			// A known field with the wrong wire type: prost refuses it.
-			return wireErr(V1, "timeseries", errWireType)
+			return 0, wireErr(V1, "timeseries", errWireType)
 		default:
 			if num == v1TSExemplars && typ == wireLen {
 				exemplars++
 			}
 			if i, err = skip(b, i, typ); err != nil {
-				return wireErr(V1, "timeseries", err)
+				return 0, wireErr(V1, "timeseries", err)
 			}
 		}
+	}
+	if sp.repeated != nil {
+		return 0, errRepeated(V1, sp.repeated)
 	}
 	c.out.Samples += len(c.ts)
 	c.out.Exemplars += exemplars
 	// GreptimeDB stores no exemplars (decode.rs skips TimeSeries field 3).
 	c.out.Drop("exemplar", exemplars)
-	return c.write(sp.metric, sp.hasMetric, sp.db, sp.hasDB, sp.phys, sp.hasPhys)
+	// When every label sits in the leading run and the run is plain ASCII,
+	// every value is valid UTF-8: one pass over the run replaces a check
+	// per value.
+	c.checked = nlabels == runCount && asciiOnly(b[:run])
+	return nlabels, c.write(sp.metric, sp.hasMetric, sp.db, sp.hasDB, sp.phys, sp.hasPhys)
 }
 
 // write routes the current series and appends its rows. Special-label
@@ -153,17 +170,19 @@ func (c *Converter) write(metric []byte, hasMetric bool, db []byte, hasDB bool, 
 		// up front in both versions.
 		return errs.NewPermanent(fmt.Errorf("remote write %s: time series without a %s label (labels: %s)", c.ver, labelName, c.labelList()))
 	}
-	if metric, err = checkValue(c.opts.UTF8, c.ver, bName, metric, &c.scratch); err != nil {
-		return err
-	}
-	if hasDB {
-		if db, err = checkValue(c.opts.UTF8, c.ver, bDatabase, db, &c.scratch); err != nil {
+	if !c.checked {
+		if metric, err = checkValue(c.opts.UTF8, c.ver, bName, metric, &c.scratch); err != nil {
 			return err
 		}
-	}
-	if hasPhys {
-		if phys, err = checkValue(c.opts.UTF8, c.ver, bPhysical, phys, &c.scratch); err != nil {
-			return err
+		if hasDB {
+			if db, err = checkValue(c.opts.UTF8, c.ver, bDatabase, db, &c.scratch); err != nil {
+				return err
+			}
+		}
+		if hasPhys {
+			if phys, err = checkValue(c.opts.UTF8, c.ver, bPhysical, phys, &c.scratch); err != nil {
+				return err
+			}
 		}
 	}
 	d, err := c.database(db, hasDB)
@@ -197,6 +216,36 @@ func (c *Converter) labelList() string {
 		s += fmt.Sprintf("%s=%q", l.name, l.value)
 	}
 	return s
+}
+
+// canonicalLabelsV1 takes the leading labels of TimeSeries b that are
+// encoded the way every sender encodes them (key 0x0a, then name and value
+// fields, all lengths under 128) in one tight loop, and returns where it
+// stopped and how many labels it took; the field loop takes the rest,
+// including anything malformed, so errors are unchanged. The loop saves
+// the generic tag, length and Label decoding per label.
+func (c *Converter) canonicalLabelsV1(b []byte, sp *specialLabels) (int, int) {
+	i, n := 0, 0
+	for i+1 < len(b) && b[i] == 0x0a && b[i+1] < 0x80 {
+		end := i + 2 + int(b[i+1])
+		if end > len(b) {
+			break
+		}
+		lb := b[i+2 : end]
+		if len(lb) < 4 || lb[0] != 0x0a || lb[1] >= 0x80 {
+			break
+		}
+		k := 2 + int(lb[1])
+		if k+2 > len(lb) || lb[k] != 0x12 || lb[k+1] >= 0x80 || k+2+int(lb[k+1]) != len(lb) {
+			break
+		}
+		name, value := lb[2:k], lb[k+2:]
+		if !maybeSpecial(name) || !sp.take(name, value) {
+			c.labels = append(c.labels, labelRef{name: name, value: value})
+		}
+		i, n = end, n+1
+	}
+	return i, n
 }
 
 // labelV1 decodes a Label message.

@@ -1,6 +1,7 @@
 package prom
 
 import (
+	"bytes"
 	"math"
 	"strings"
 	"testing"
@@ -328,5 +329,53 @@ func TestConverterReuse(t *testing.T) {
 		if len(out.Batches) != 1 || b.Rows() != 1 || b.NumColumns() != 3 {
 			t.Errorf("request %d:\n%s", i, dump(out))
 		}
+	}
+}
+
+// The tight loop over canonically encoded labels hands anything else to the
+// field loop: a label with its fields reversed or an unknown field, and
+// lengths of 128 bytes or more, in any position, give the result of the
+// canonical encoding.
+func TestV1NonCanonicalLabels(t *testing.T) {
+	long := strings.Repeat("v", 200)
+	canonical := request1(0, series1{labels: lbl("__name__", "m", "a", "1", "b", long, "c", "3"), samples: []sample{{1, 1}}})
+	label := func(name, value string, reversed, extra bool) []byte {
+		var lb []byte
+		if reversed {
+			lb = pbString(pbString(lb, v1LabelValue, value), v1LabelName, name)
+		} else {
+			lb = pbString(pbString(lb, v1LabelName, name), v1LabelValue, value)
+		}
+		if extra {
+			lb = pbUint(lb, 7, 1)
+		}
+		return pbBytes(nil, v1TSLabels, lb)
+	}
+	sm := pbBytes(nil, v1TSSamples, pbUint(pbDouble(nil, v1SampleValue, 1), v1SampleTimestamp, 1))
+	for _, tc := range []struct {
+		name string
+		ts   [][]byte
+	}{
+		{"reversed first", [][]byte{label("__name__", "m", true, false), label("a", "1", false, false), label("b", long, false, false), label("c", "3", false, false)}},
+		{"extra field in the middle", [][]byte{label("__name__", "m", false, false), label("a", "1", false, true), label("b", long, false, false), label("c", "3", true, false)}},
+		{"label after samples", [][]byte{label("__name__", "m", false, false), label("a", "1", false, false), label("b", long, false, false), sm, label("c", "3", false, false)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var ts []byte
+			for _, f := range tc.ts {
+				ts = append(ts, f...)
+			}
+			if !bytes.Contains(ts, sm) {
+				ts = append(ts, sm...)
+			}
+			raw := pbBytes(nil, v1ReqTimeseries, ts)
+			want, got := dump(mustRun(t, v1opts(), canonical)), dump(mustRun(t, v1opts(), raw))
+			if got != want {
+				t.Errorf("differs from the canonical encoding:\n%s", firstDiff(want, got))
+			}
+		})
+	}
+	if v, _ := str(t, batch(t, mustRun(t, v1opts(), canonical), "", "m"), "b", 0); v != long {
+		t.Errorf("200-byte value stored as %d bytes", len(v))
 	}
 }
