@@ -1,0 +1,83 @@
+// Command loadgen is the bridge's load harness: it pre-generates realistic
+// remote write (1.0, 2.0) and OTLP (metrics, logs) requests and sends them
+// with closed-loop senders, measuring what the target accepted, its
+// latency and the CPU and peak RSS of the target's own process; it also
+// serves as a counting sink for peers under test. bench/compare.sh drives
+// it; bench/README.md explains the figures.
+//
+//	loadgen [run] -proto rw1 -target http://127.0.0.1:8429/api/v1/write -pid vmagent=1234
+//	loadgen sink -addr 127.0.0.1:9999
+//	loadgen summarize results.jsonl
+//	loadgen ports 3
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(dispatch(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// dispatch runs a subcommand and returns the exit code.
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cmd := "run"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "run":
+		err = runLoad(ctx, args, stdout, stderr)
+	case "sink":
+		err = runSink(ctx, args, stdout, stderr)
+	case "summarize":
+		err = summarize(args, stdout)
+	case "ports":
+		err = ports(args, stdout)
+	default:
+		err = fmt.Errorf("unknown command %q: want run, sink, summarize or ports", cmd)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "loadgen:", err)
+		return 1
+	}
+	return 0
+}
+
+// ports prints n free loopback ports, one a line, for scripts that must
+// put listen addresses on command lines. They are released before the
+// caller binds them; a clash is possible but rare on 127.0.0.1.
+func ports(args []string, out io.Writer) error {
+	n := 1
+	if len(args) > 0 {
+		var err error
+		if n, err = strconv.Atoi(args[0]); err != nil || n < 1 || n > 64 {
+			return fmt.Errorf("ports %q: want a count from 1 to 64", args[0])
+		}
+	}
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		ls = append(ls, l)
+		fmt.Fprintln(out, l.Addr().(*net.TCPAddr).Port)
+	}
+	return nil
+}
