@@ -88,10 +88,16 @@ func summarize(files []string, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "| %s | %s | %d | %s | %s | %s | %s | %s | %d |\n", g.workload, g.target, len(g.runs),
 			statOf(g.runs, func(r *load.Result) float64 { return r.ItemsPerSecond }).format(0),
-			statOf(g.runs, func(r *load.Result) float64 { return proc(r, 0, func(p load.ProcResult) float64 { return p.CPUMicrosPerItem }) }).format(2),
-			statOf(g.runs, func(r *load.Result) float64 { return proc(r, 0, func(p load.ProcResult) float64 { return p.PeakRSSMiB }) }).format(0),
+			statOf(g.runs, func(r *load.Result) float64 {
+				return proc(r, 0, func(p load.ProcResult) float64 { return p.CPUMicrosPerItem })
+			}).format(2),
+			statOf(g.runs, func(r *load.Result) float64 {
+				return proc(r, 0, func(p load.ProcResult) float64 { return p.PeakRSSMiB })
+			}).format(0),
 			statOf(g.runs, func(r *load.Result) float64 { return r.LatencyMs.P99 }).format(1),
-			statOf(g.runs, func(r *load.Result) float64 { return proc(r, 1, func(p load.ProcResult) float64 { return p.CPUMicrosPerItem }) }).format(2),
+			statOf(g.runs, func(r *load.Result) float64 {
+				return proc(r, 1, func(p load.ProcResult) float64 { return p.CPUMicrosPerItem })
+			}).format(2),
 			bad)
 	}
 	fmt.Fprintln(out)
@@ -116,8 +122,12 @@ func summarize(files []string, out io.Writer) error {
 			}
 			fmt.Fprintf(out, "| %s | bridge / %s | %s | %s | %s | %s |\n", b.workload, p.target,
 				ratio(func(r *load.Result) float64 { return r.ItemsPerSecond }),
-				ratio(func(r *load.Result) float64 { return proc(r, 0, func(p load.ProcResult) float64 { return p.CPUMicrosPerItem }) }),
-				ratio(func(r *load.Result) float64 { return proc(r, 0, func(p load.ProcResult) float64 { return p.PeakRSSMiB }) }),
+				ratio(func(r *load.Result) float64 {
+					return proc(r, 0, func(p load.ProcResult) float64 { return p.CPUMicrosPerItem })
+				}),
+				ratio(func(r *load.Result) float64 {
+					return proc(r, 0, func(p load.ProcResult) float64 { return p.PeakRSSMiB })
+				}),
 				ratio(func(r *load.Result) float64 { return r.LatencyMs.P99 }))
 		}
 	}

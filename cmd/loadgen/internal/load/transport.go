@@ -128,7 +128,9 @@ func NewGRPC(addr, method string) (*GRPCTransport, error) {
 }
 
 // Prepare copies body: OTLP/gRPC is sent uncompressed, as telemetrygen does.
-func (t *GRPCTransport) Prepare(dst, body []byte) ([]byte, error) { return append(dst[:0], body...), nil }
+func (t *GRPCTransport) Prepare(dst, body []byte) ([]byte, error) {
+	return append(dst[:0], body...), nil
+}
 
 // Send calls the method; a gRPC error with a status is a status, not an
 // error.
