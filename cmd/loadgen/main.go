@@ -9,6 +9,7 @@
 //	loadgen sink -addr 127.0.0.1:9999
 //	loadgen summarize results.jsonl
 //	loadgen ports 3
+//	loadgen wait 127.0.0.1:4001 127.0.0.1:4000
 package main
 
 import (
@@ -20,6 +21,7 @@ import (
 	"os/signal"
 	"strconv"
 	"syscall"
+	"time"
 )
 
 func main() {
@@ -44,8 +46,10 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		err = summarize(args, stdout)
 	case "ports":
 		err = ports(args, stdout)
+	case "wait":
+		err = waitListening(ctx, args)
 	default:
-		err = fmt.Errorf("unknown command %q: want run, sink, summarize or ports", cmd)
+		err = fmt.Errorf("unknown command %q: want run, sink, summarize, ports or wait", cmd)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "loadgen:", err)
@@ -78,6 +82,31 @@ func ports(args []string, out io.Writer) error {
 		}
 		ls = append(ls, l)
 		fmt.Fprintln(out, l.Addr().(*net.TCPAddr).Port)
+	}
+	return nil
+}
+
+// waitListening returns when every host:port accepts a TCP connection, or
+// fails after 60 s (a peer that does not start is an error, not a wait).
+func waitListening(ctx context.Context, addrs []string) error {
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	var d net.Dialer
+	for _, a := range addrs {
+		for {
+			c, err := d.DialContext(ctx, "tcp", a)
+			if err == nil {
+				c.Close()
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("%s does not accept connections: %w", a, err)
+			case <-tick.C:
+			}
+		}
 	}
 	return nil
 }

@@ -40,7 +40,9 @@ type Proc struct {
 
 // Run sends the templates in turn (request k is templates[k%len]) with
 // fresh timestamps until the window ends, then waits for the requests in
-// flight. Only requests answered inside the window count.
+// flight. Only requests answered inside the window count; latency is from
+// send to answer, so with a fixed Rate it leaves out the time a request
+// waited for a free sender.
 func Run(ctx context.Context, cfg Config, templates []*gen.Template, tr Transport) (*Result, error) {
 	if cfg.Senders < 1 || cfg.Duration <= 0 || len(templates) == 0 {
 		return nil, fmt.Errorf("senders %d, duration %v, %d requests: want at least one of each", cfg.Senders, cfg.Duration, len(templates))
@@ -97,7 +99,10 @@ func Run(ctx context.Context, cfg Config, templates []*gen.Template, tr Transpor
 				}
 				code, err := tr.Send(ctx, wire)
 				end := time.Now()
-				if start.Before(winStart) || end.After(winEnd) {
+				// A request counts in the window it completes in: with
+				// answers slower than the window, counting only requests
+				// both sent and answered inside it would count none.
+				if end.Before(winStart) || end.After(winEnd) {
 					continue
 				}
 				st.requests++
