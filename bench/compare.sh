@@ -18,6 +18,7 @@
 #   SINK_FLAG=-count-only   the flag that puts cmd/greptimetest in its cheap mode
 #   OUT=dir           where results.jsonl, summary.md and logs go (default: a temp dir)
 #   SMOKE=1           the CI form: one short run of two small workloads
+#   PEERS_ONLY=1      only find the peers, print them, exit 0 (1 if one is missing)
 #   VMAGENT, OTELCOL  peer binaries (default: PATH, $(go env GOPATH)/bin,
 #                     ~/.cache/greptime-bridge-e2e/otelcol; .ci/install puts them there)
 # Run it niced on a shared machine:  nice -n 10 bash bench/compare.sh
@@ -42,11 +43,15 @@ rw-deep-5names|vmagent|-proto rw1 -senders 8 -series 10000 -labels 8 -names 5
 otlp-sum|otelcol|-proto otlp-grpc -senders 32 -kind sum -series 10000 -items 1000 -attrs 12
 otlp-histogram|otelcol|-proto otlp-grpc -senders 32 -kind histogram -series 10000 -items 1000 -attrs 12
 otlp-logs|otelcol|-proto otlp-grpc -senders 32 -kind logs -series 10000 -items 1000 -attrs 12
+smoke-rw|vmagent|-proto rw1 -senders 2 -series 4000 -labels 8 -names 100
+smoke-otlp|otelcol|-proto otlp-grpc -senders 4 -kind sum -series 2000 -items 200 -attrs 12
 "
 WORKLOADS="${WORKLOADS:-rw-10k-8l rw-100k-12l rw-node-1000names rw-deep-5names otlp-sum otlp-histogram otlp-logs}"
 if [ "${SMOKE:-}" = "1" ]; then
+	# Small requests and few senders: answers come well inside the short
+	# window even on a loaded CI machine. It checks figures are produced.
 	RUNS=1 WARMUP=1s DURATION=2s
-	WORKLOADS="rw-10k-8l otlp-sum"
+	WORKLOADS="smoke-rw smoke-otlp"
 fi
 
 WORK="$(mktemp -d -t bridge-compare-XXXXXX)"
@@ -85,7 +90,11 @@ trap 'exit 130' INT TERM
 find_peer() {
 	local name="$1" var="$2" p
 	p="${!var:-}"
-	if [ -n "$p" ]; then echo "$p"; return; fi
+	if [ -n "$p" ]; then
+		[ -x "$p" ] || { log "$var=$p: not an executable"; exit 1; }
+		echo "$p"
+		return
+	fi
 	for p in "$(command -v "$name" 2>/dev/null || true)" "$(go env GOPATH | cut -d: -f1)/bin/$name" "$CACHE/otelcol/$name"; do
 		if [ -n "$p" ] && [ -x "$p" ]; then echo "$p"; return; fi
 	done
@@ -93,10 +102,16 @@ find_peer() {
 	exit 1
 }
 
+if [ "${PEERS_ONLY:-}" = "1" ]; then
+	VMAGENT="$(find_peer vmagent VMAGENT)"
+	OTELCOL="$(find_peer otelcol-e2e OTELCOL)"
+	printf 'vmagent=%s\notelcol=%s\n' "$VMAGENT" "$OTELCOL"
+	exit 0
+fi
+
 log "building bridge, greptimetest and loadgen into $WORK/bin"
-go build -o "$WORK/bin/bridge" ./cmd/bridge
-go build -o "$WORK/bin/greptimetest" ./cmd/greptimetest
-go build -o "$WORK/bin/loadgen" ./cmd/loadgen
+# One go command links the three in parallel.
+go build -o "$WORK/bin/" ./cmd/bridge ./cmd/greptimetest ./cmd/loadgen
 LOADGEN="$WORK/bin/loadgen"
 need_vmagent=0 need_otelcol=0
 for w in $WORKLOADS; do
