@@ -17,6 +17,8 @@
 #   WORKLOADS="..."   names from the table below (default: all)
 #   SINK_FLAG=-count-only   the flag that puts cmd/greptimetest in its cheap mode
 #   OUT=dir           where results.jsonl, summary.md and logs go (default: a temp dir)
+#   LOADGEN_FLAGS="..." extra flags for every `loadgen run`, e.g. "-rate 40000"
+#                     to measure latency at a fixed load instead of full speed
 #   SMOKE=1           the CI form: one short run of two small workloads
 #   PEERS_ONLY=1      only find the peers, print them, exit 0 (1 if one is missing)
 #   VMAGENT, OTELCOL  peer binaries (default: PATH, $(go env GOPATH)/bin,
@@ -229,7 +231,8 @@ one_run() {
 	esac
 	log "$w: $target, run $run"
 	# shellcheck disable=SC2154 # PID_target and PID_sink are set by start
-	if ! "$LOADGEN" run "$@" -target "$TARGET" -warmup "$WARMUP" -duration "$DURATION" -json \
+	# shellcheck disable=SC2086 # LOADGEN_FLAGS holds several flags
+	if ! "$LOADGEN" run "$@" ${LOADGEN_FLAGS:-} -target "$TARGET" -warmup "$WARMUP" -duration "$DURATION" -json \
 		-pid "$target=$PID_target" -pid "$sinkname=$PID_sink" \
 		-tag "workload=$w" -tag "target=$target" -tag "run=$run" >>"$OUT/results.jsonl" 2>"$RUN_DIR/loadgen.log" ||
 		! kill -0 "$PID_target" 2>/dev/null; then
