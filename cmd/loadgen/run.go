@@ -49,7 +49,7 @@ type runFlags struct {
 	rate                        float64
 	warmup, duration            time.Duration
 	pids, tags                  kvFlags
-	json                        bool
+	json, fixed                 bool
 }
 
 func parseRun(args []string, stderr io.Writer) (*runFlags, error) {
@@ -77,6 +77,7 @@ func parseRun(args []string, stderr io.Writer) (*runFlags, error) {
 	fs.Var(&f.pids, "pid", "name=PID of a process to measure (repeatable; the first is the target)")
 	fs.Var(&f.tags, "tag", "key=value label copied into the result (repeatable)")
 	fs.BoolVar(&f.json, "json", false, "print the result as one JSON line")
+	fs.BoolVar(&f.fixed, "fixed", false, "send the requests as generated (same timestamps every cycle, compressed once) to keep the generator's CPU near zero")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -145,7 +146,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	cfg := load.Config{Senders: f.senders, Rate: f.rate, Warmup: f.warmup, Duration: f.duration}
+	cfg := load.Config{Senders: f.senders, Rate: f.rate, Warmup: f.warmup, Duration: f.duration, Fixed: f.fixed}
 	for _, p := range f.pids {
 		pid, err := strconv.Atoi(p[1])
 		if err != nil || pid < 1 {

@@ -39,11 +39,17 @@ func rwTransport(t *testing.T, url string) Transport {
 // TestRunCountsWhatTheSinkTook: every item the result calls accepted was
 // counted by the sink, and the process figures are read.
 func TestRunCountsWhatTheSinkTook(t *testing.T) {
+	for _, fixed := range []bool{false, true} {
+		t.Run(map[bool]string{false: "stamped", true: "fixed"}[fixed], func(t *testing.T) { testRunCounts(t, fixed) })
+	}
+}
+
+func testRunCounts(t *testing.T, fixed bool) {
 	s := sink.New()
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
 	res, err := Run(context.Background(), Config{Senders: 4, Warmup: 50 * time.Millisecond, Duration: 300 * time.Millisecond,
-		Procs: []Proc{{Name: "self", PID: os.Getpid()}}}, templates(t), rwTransport(t, srv.URL))
+		Procs: []Proc{{Name: "self", PID: os.Getpid()}}, Fixed: fixed}, templates(t), rwTransport(t, srv.URL))
 	if err != nil {
 		t.Fatal(err)
 	}
