@@ -89,6 +89,9 @@ func Run(ctx context.Context, cfg Config, templates []*gen.Template, tr Transpor
 				k := next.Add(1) - 1
 				if reqInterval > 0 {
 					at := begin.Add(time.Duration(k) * reqInterval)
+					if !at.Before(winEnd) {
+						return
+					}
 					if d := time.Until(at); d > 0 {
 						select {
 						case <-time.After(d):
