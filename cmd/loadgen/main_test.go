@@ -17,15 +17,18 @@ import (
 func TestSummarize(t *testing.T) {
 	var lines bytes.Buffer
 	enc := json.NewEncoder(&lines)
-	add := func(target string, itemsPerS, cpu, rss, p99 float64) {
-		_ = enc.Encode(&load.Result{Tags: map[string]string{"workload": "w", "target": target}, ItemsPerSecond: itemsPerS,
+	add := func(workload, target string, itemsPerS, cpu, rss, p99 float64) {
+		_ = enc.Encode(&load.Result{Tags: map[string]string{"workload": workload, "target": target}, ItemsPerSecond: itemsPerS, Items: int64(itemsPerS),
 			Requests: 10, AcceptedRequests: 9, LatencyMs: load.Latency{P99: p99},
 			Procs: []load.ProcResult{{Name: target, CPUMicrosPerItem: cpu, PeakRSSMiB: rss}}})
 	}
 	for _, v := range []float64{1, 3, 2} {
-		add("vmagent", 1000*v, v, 100, 10)
-		add("bridge", 500*v, 2*v, 50, 40)
+		add("w", "vmagent", 1000*v, v, 100, 10)
+		add("w", "bridge", 500*v, 2*v, 50, 40)
 	}
+	// A target that accepted nothing has no CPU per item, not zero.
+	add("z", "otelcol", 1000, 3, 100, 10)
+	add("z", "bridge", 0, 0, 100, 10)
 	path := filepath.Join(t.TempDir(), "r.jsonl")
 	if err := os.WriteFile(path, lines.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
@@ -38,6 +41,8 @@ func TestSummarize(t *testing.T) {
 		"| w | vmagent | 3 | 2000 [1000–3000] | 2.00 [1.00–3.00] | 100 [100–100] | 10.0 [10.0–10.0] | 0.00 [0.00–0.00] | 3 |",
 		"| w | bridge | 3 | 1000 [500–1500] | 4.00 [2.00–6.00] | 50 [50–50] | 40.0 [40.0–40.0] |",
 		"| w | bridge / vmagent | 0.50× | 2.00× | 0.50× | 4.00× |",
+		"| z | bridge | 1 | 0 [0–0] | n/a | 100 [100–100] | 10.0 [10.0–10.0] | n/a | 1 |",
+		"| z | bridge / otelcol | 0.00× | n/a | 1.00× | 1.00× |",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, out.String())

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sort"
 
@@ -17,24 +18,47 @@ type group struct {
 	runs             []*load.Result
 }
 
-// stat is a median with its range over runs.
-type stat struct{ med, lo, hi float64 }
+// stat is a median with its range over runs; ok is false when no run had
+// a figure (e.g. CPU per item when nothing was accepted).
+type stat struct {
+	med, lo, hi float64
+	ok          bool
+}
 
 func statOf(rs []*load.Result, f func(*load.Result) float64) stat {
-	v := make([]float64, len(rs))
-	for i, r := range rs {
-		v[i] = f(r)
+	var v []float64
+	for _, r := range rs {
+		if x := f(r); !math.IsNaN(x) {
+			v = append(v, x)
+		}
+	}
+	if len(v) == 0 {
+		return stat{}
 	}
 	sort.Float64s(v)
 	m := v[len(v)/2]
 	if len(v)%2 == 0 {
 		m = (v[len(v)/2-1] + v[len(v)/2]) / 2
 	}
-	return stat{m, v[0], v[len(v)-1]}
+	return stat{m, v[0], v[len(v)-1], true}
 }
 
 func (s stat) format(prec int) string {
+	if !s.ok {
+		return "n/a"
+	}
 	return fmt.Sprintf("%.*f [%.*f–%.*f]", prec, s.med, prec, s.lo, prec, s.hi)
+}
+
+// perItem is a per-item figure of a run, NaN (no figure) when the run
+// accepted nothing.
+func perItem(f func(load.ProcResult) float64, i int) func(*load.Result) float64 {
+	return func(r *load.Result) float64 {
+		if r.Items == 0 {
+			return math.NaN()
+		}
+		return proc(r, i, f)
+	}
 }
 
 func proc(r *load.Result, i int, f func(load.ProcResult) float64) float64 {
@@ -88,16 +112,12 @@ func summarize(files []string, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "| %s | %s | %d | %s | %s | %s | %s | %s | %d |\n", g.workload, g.target, len(g.runs),
 			statOf(g.runs, func(r *load.Result) float64 { return r.ItemsPerSecond }).format(0),
-			statOf(g.runs, func(r *load.Result) float64 {
-				return proc(r, 0, func(p load.ProcResult) float64 { return p.CPUMicrosPerItem })
-			}).format(2),
+			statOf(g.runs, perItem(cpuPerItem, 0)).format(2),
 			statOf(g.runs, func(r *load.Result) float64 {
 				return proc(r, 0, func(p load.ProcResult) float64 { return p.PeakRSSMiB })
 			}).format(0),
 			statOf(g.runs, func(r *load.Result) float64 { return r.LatencyMs.P99 }).format(1),
-			statOf(g.runs, func(r *load.Result) float64 {
-				return proc(r, 1, func(p load.ProcResult) float64 { return p.CPUMicrosPerItem })
-			}).format(2),
+			statOf(g.runs, perItem(cpuPerItem, 1)).format(2),
 			bad)
 	}
 	fmt.Fprintln(out)
@@ -114,17 +134,15 @@ func summarize(files []string, out io.Writer) error {
 				continue
 			}
 			ratio := func(f func(*load.Result) float64) string {
-				d := statOf(p.runs, f).med
-				if d == 0 {
+				n, d := statOf(b.runs, f), statOf(p.runs, f)
+				if !n.ok || !d.ok || d.med == 0 {
 					return "n/a"
 				}
-				return fmt.Sprintf("%.2f×", statOf(b.runs, f).med/d)
+				return fmt.Sprintf("%.2f×", n.med/d.med)
 			}
 			fmt.Fprintf(out, "| %s | bridge / %s | %s | %s | %s | %s |\n", b.workload, p.target,
 				ratio(func(r *load.Result) float64 { return r.ItemsPerSecond }),
-				ratio(func(r *load.Result) float64 {
-					return proc(r, 0, func(p load.ProcResult) float64 { return p.CPUMicrosPerItem })
-				}),
+				ratio(perItem(cpuPerItem, 0)),
 				ratio(func(r *load.Result) float64 {
 					return proc(r, 0, func(p load.ProcResult) float64 { return p.PeakRSSMiB })
 				}),
@@ -133,3 +151,5 @@ func summarize(files []string, out io.Writer) error {
 	}
 	return nil
 }
+
+func cpuPerItem(p load.ProcResult) float64 { return p.CPUMicrosPerItem }
