@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -75,7 +76,7 @@ func TestRunStatuses(t *testing.T) {
 	var n atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		if n.Add(1)%2 == 0 {
-			w.WriteHeader(http.StatusServiceUnavailable)
+			http.Error(w, "memory budget full", http.StatusServiceUnavailable)
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -87,6 +88,9 @@ func TestRunStatuses(t *testing.T) {
 	}
 	if res.Status["503"] == 0 || res.Status["204"] == 0 {
 		t.Fatalf("statuses %v: want both 204 and 503", res.Status)
+	}
+	if !strings.HasPrefix(res.FirstRefusal, "503: memory budget full") {
+		t.Errorf("first refusal %q, want the 503 and its message", res.FirstRefusal)
 	}
 	if res.AcceptedRequests != res.Status["204"] || res.Items != 100*res.Status["204"] {
 		t.Errorf("accepted %d requests, %d items; 204s %d", res.AcceptedRequests, res.Items, res.Status["204"])

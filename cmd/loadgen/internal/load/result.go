@@ -22,11 +22,14 @@ type Result struct {
 	LatencyMs         Latency           `json:"latency_ms"`
 	// Status counts answers by HTTP code or gRPC code name; Errors are
 	// requests that got no answer (connection refused, timeout).
-	Status            map[string]int64 `json:"status"`
-	Errors            int64            `json:"errors"`
-	FirstError        string           `json:"first_error,omitempty"`
-	Procs             []ProcResult     `json:"procs,omitempty"`
-	LoadgenCPUSeconds float64          `json:"loadgen_cpu_s"`
+	Status     map[string]int64 `json:"status"`
+	Errors     int64            `json:"errors"`
+	FirstError string           `json:"first_error,omitempty"`
+	// FirstRefusal is the status and message of one answer that was not
+	// 2xx/OK.
+	FirstRefusal      string       `json:"first_refusal,omitempty"`
+	Procs             []ProcResult `json:"procs,omitempty"`
+	LoadgenCPUSeconds float64      `json:"loadgen_cpu_s"`
 }
 
 // Latency holds percentiles of the answered requests, send to answer.
@@ -66,6 +69,9 @@ func (r *Result) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "  status: %s\n", strings.Join(codes, " "))
 	if r.FirstError != "" {
 		fmt.Fprintf(w, "  first error: %s\n", r.FirstError)
+	}
+	if r.FirstRefusal != "" {
+		fmt.Fprintf(w, "  a refusal: %s\n", r.FirstRefusal)
 	}
 	for _, p := range r.Procs {
 		fmt.Fprintf(w, "  process %s (pid %d): %.2f CPU-s, %.3f µs CPU per item, peak RSS %.0f MiB\n",

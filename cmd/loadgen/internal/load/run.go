@@ -116,7 +116,7 @@ func Run(ctx context.Context, cfg Config, templates []*gen.Template, tr Transpor
 				if !start.Before(winEnd) {
 					return
 				}
-				code, err := tr.Send(ctx, wire)
+				code, msg, err := tr.Send(ctx, wire)
 				end := time.Now()
 				// A request counts in the window it completes in: with
 				// answers slower than the window, counting only requests
@@ -136,6 +136,8 @@ func Run(ctx context.Context, cfg Config, templates []*gen.Template, tr Transpor
 				st.latency = append(st.latency, end.Sub(start))
 				if Accepted(code) {
 					st.items += int64(t.Items)
+				} else if st.firstRefusal == "" {
+					st.firstRefusal = code + ": " + msg
 				}
 			}
 		}(&stats[s])
@@ -187,6 +189,7 @@ type senderStats struct {
 	status                  map[string]int64
 	latency                 []time.Duration
 	firstErr                error
+	firstRefusal            string
 }
 
 func (r *Result) merge(stats []senderStats) {
@@ -204,6 +207,9 @@ func (r *Result) merge(stats []senderStats) {
 		lat = append(lat, s.latency...)
 		if s.firstErr != nil && r.FirstError == "" {
 			r.FirstError = s.firstErr.Error()
+		}
+		if s.firstRefusal != "" && r.FirstRefusal == "" {
+			r.FirstRefusal = s.firstRefusal
 		}
 	}
 	r.ItemsPerSecond = float64(r.Items) / r.WindowSeconds

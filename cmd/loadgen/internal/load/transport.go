@@ -19,10 +19,11 @@ import (
 // Transport sends one prepared request. Prepare turns a stamped,
 // uncompressed body into what goes on the wire (outside the latency
 // measurement); Send posts it and returns the status as text: the HTTP
-// code ("204") or the gRPC code name ("OK", "Unavailable").
+// code ("204") or the gRPC code name ("OK", "Unavailable"), and for a
+// refusal the start of the target's message.
 type Transport interface {
 	Prepare(dst, body []byte) ([]byte, error)
-	Send(ctx context.Context, wire []byte) (string, error)
+	Send(ctx context.Context, wire []byte) (status, message string, err error)
 	Close() error
 }
 
@@ -78,20 +79,28 @@ func (t *HTTPTransport) Prepare(dst, body []byte) ([]byte, error) {
 }
 
 // Send posts wire and drains the answer.
-func (t *HTTPTransport) Send(ctx context.Context, wire []byte) (string, error) {
+func (t *HTTPTransport) Send(ctx context.Context, wire []byte) (string, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.URL, bytes.NewReader(wire))
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	req.Header = t.Header.Clone()
 	resp, err := t.client.Do(req)
 	if err != nil {
-		return "", err
+		return "", "", err
+	}
+	defer resp.Body.Close()
+	code := strconv.Itoa(resp.StatusCode)
+	var msg []byte
+	if !Accepted(code) {
+		msg, _ = io.ReadAll(io.LimitReader(resp.Body, maxMessage))
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return strconv.Itoa(resp.StatusCode), nil
+	return code, string(msg), nil
 }
+
+// maxMessage bounds the refusal text kept from an answer.
+const maxMessage = 300
 
 // Close releases idle connections.
 func (t *HTTPTransport) Close() error {
@@ -134,16 +143,17 @@ func (t *GRPCTransport) Prepare(dst, body []byte) ([]byte, error) {
 
 // Send calls the method; a gRPC error with a status is a status, not an
 // error.
-func (t *GRPCTransport) Send(ctx context.Context, wire []byte) (string, error) {
+func (t *GRPCTransport) Send(ctx context.Context, wire []byte) (string, string, error) {
 	var resp []byte
 	err := t.conn.Invoke(ctx, t.method, &wire, &resp, grpc.ForceCodec(rawCodec{}))
 	if err == nil {
-		return "OK", nil
+		return "OK", "", nil
 	}
 	if s, ok := status.FromError(err); ok {
-		return s.Code().String(), nil
+		msg := s.Message()
+		return s.Code().String(), msg[:min(len(msg), maxMessage)], nil
 	}
-	return "", err
+	return "", "", err
 }
 
 // Close closes the connection.
