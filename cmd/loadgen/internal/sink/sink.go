@@ -130,12 +130,12 @@ func (s *Sink) take(r *http.Request, kind string) (int, int, error) {
 		s.bad.Add(1)
 		return 0, http.StatusMethodNotAllowed, fmt.Errorf("method %s: only POST", r.Method)
 	}
-	bp, _ := s.bufs.Get().(*[]byte)
-	if bp == nil {
-		bp = new([]byte)
+	b, _ := s.bufs.Get().(*buffers)
+	if b == nil {
+		b = &buffers{}
 	}
-	defer s.bufs.Put(bp)
-	raw, code, err := s.read(r, bp)
+	defer s.bufs.Put(b)
+	raw, code, err := s.read(r, b)
 	if err != nil {
 		s.bad.Add(1)
 		return 0, code, err
@@ -150,9 +150,18 @@ func (s *Sink) take(r *http.Request, kind string) (int, int, error) {
 	return n, 0, nil
 }
 
-// read returns the decompressed body; *bp is reused across requests.
-func (s *Sink) read(r *http.Request, bp *[]byte) ([]byte, int, error) {
-	var in bytes.Buffer
+// buffers are one request's body as received and decompressed, pooled so
+// that a busy sink allocates next to nothing per request.
+type buffers struct {
+	in  bytes.Buffer
+	out []byte
+}
+
+// read returns the decompressed body, held in b until b is reused.
+func (s *Sink) read(r *http.Request, b *buffers) ([]byte, int, error) {
+	in := &b.in
+	bp := &b.out
+	in.Reset()
 	in.Grow(int(min(max(r.ContentLength, 512), maxBody)))
 	if _, err := in.ReadFrom(io.LimitReader(r.Body, maxBody+1)); err != nil {
 		return nil, http.StatusBadRequest, fmt.Errorf("cannot read body: %w", err)
