@@ -52,14 +52,14 @@ WORKLOADS="${WORKLOADS:-rw-10k-8l rw-100k-12l rw-node-1000names rw-deep-5names o
 if [ "${SMOKE:-}" = "1" ]; then
 	# Small requests and few senders: answers come well inside the short
 	# window even on a loaded CI machine. It checks figures are produced.
-	RUNS=1 WARMUP=2s DURATION=3s
+	RUNS=1 WARMUP=1s DURATION=3s
 	WORKLOADS="smoke-rw smoke-otlp"
 fi
 
 WORK="$(mktemp -d -t bridge-compare-XXXXXX)"
 OUT="${OUT:-$WORK/out}"
 mkdir -p "$OUT" "$WORK/bin"
-log() { printf '[compare] %s\n' "$*" >&2; }
+log() { printf '[compare %s] %s\n' "$(date +%T)" "$*" >&2; }
 
 PIDS=()
 # stop_all ends every process this script started, by its pid, newest
@@ -79,10 +79,15 @@ stop_all() {
 	done
 	PIDS=()
 }
+# cleanup stops what is running and removes the binaries and run
+# directories (kept after a failure, for its logs); results stay in OUT.
 cleanup() {
 	stop_all
 	if [ -z "${KEEP:-}" ]; then
-		rm -rf "$WORK/bin" "$WORK/tmp"
+		case "$OUT" in
+		"$WORK"/*) rm -rf "$WORK/bin" "$WORK/tmp" ;;
+		*) rm -rf "$WORK" ;;
+		esac
 	fi
 }
 trap cleanup EXIT
@@ -115,6 +120,7 @@ log "building bridge, greptimetest and loadgen into $WORK/bin"
 # One go command links the three in parallel.
 go build -o "$WORK/bin/" ./cmd/bridge ./cmd/greptimetest ./cmd/loadgen
 LOADGEN="$WORK/bin/loadgen"
+log "built"
 need_vmagent=0 need_otelcol=0
 for w in $WORKLOADS; do
 	line="$(printf '%s\n' "$WORKLOAD_TABLE" | grep "^$w|")" || { log "unknown workload $w"; exit 2; }
@@ -242,6 +248,7 @@ one_run() {
 		exit 1
 	fi
 	stop_all
+	log "$w: $target, run $run done"
 	mkdir -p "$OUT/logs"
 	for f in "$RUN_DIR"/*.log; do cp "$f" "$OUT/logs/$w-$target-$run-$(basename "$f")"; done
 }
