@@ -52,7 +52,7 @@ WORKLOADS="${WORKLOADS:-rw-10k-8l rw-100k-12l rw-node-1000names rw-deep-5names o
 if [ "${SMOKE:-}" = "1" ]; then
 	# Small requests and few senders: answers come well inside the short
 	# window even on a loaded CI machine. It checks figures are produced.
-	RUNS=1 WARMUP=1s DURATION=3s
+	RUNS=1 WARMUP=1s DURATION=2s
 	WORKLOADS="smoke-rw smoke-otlp"
 fi
 

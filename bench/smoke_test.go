@@ -34,7 +34,7 @@ func compare(ctx context.Context, env ...string) (string, error) {
 }
 
 // TestCompareSmoke runs compare.sh's short form (SMOKE=1: one small remote
-// write and one OTLP workload, a 3 s window each, against vmagent, the
+// write and one OTLP workload, a 2 s window each, against vmagent, the
 // Collector and the bridge) and checks that every run produced figures:
 // items accepted, only 2xx/OK answers, the target's CPU and peak RSS read.
 // It never checks how fast anything was. Like test/e2e, a missing peer

@@ -38,10 +38,10 @@ func TestRemoteWrite1(t *testing.T) {
 	for _, c := range []struct {
 		series, labels, names, perReq, samples int
 	}{
-		{5000, 8, 100, 2000, 1},
-		{3000, 12, 5, 2000, 3},
-		{2000, 2, 1000, 500, 1},
-		{1500, 20, 1, 1500, 2},
+		{2500, 8, 100, 1000, 1},
+		{1200, 12, 5, 500, 3},
+		{1500, 2, 1000, 1000, 1},
+		{600, 20, 1, 600, 2},
 	} {
 		t.Run(fmt.Sprintf("%d_series_%d_labels_%d_names", c.series, c.labels, c.names), func(t *testing.T) {
 			rw := gen.RemoteWrite{SeriesSet: gen.SeriesSet{Series: c.series, Labels: c.labels, Names: c.names},
