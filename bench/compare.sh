@@ -24,7 +24,7 @@
 #   VMAGENT, OTELCOL  peer binaries (default: PATH, $(go env GOPATH)/bin,
 #                     ~/.cache/greptime-bridge-e2e/otelcol; .ci/install puts them there)
 # Run it niced on a shared machine:  nice -n 10 bash bench/compare.sh
-set -euo pipefail
+set -eEuo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin:$(go env GOPATH)/bin"
 
@@ -56,10 +56,34 @@ if [ "${SMOKE:-}" = "1" ]; then
 	WORKLOADS="smoke-rw smoke-otlp"
 fi
 
+log() { printf '[compare %s] %s\n' "$(date +%T)" "$*" >&2; }
+
+# find_peer NAME VAR: the peer's path, as test/e2e finds it.
+find_peer() {
+	local name="$1" var="$2" p
+	p="${!var:-}"
+	if [ -n "$p" ]; then
+		[ -x "$p" ] || { log "$var=$p: not an executable"; exit 1; }
+		echo "$p"
+		return
+	fi
+	for p in "$(command -v "$name" 2>/dev/null || true)" "$(go env GOPATH | cut -d: -f1)/bin/$name" "$CACHE/otelcol/$name"; do
+		if [ -n "$p" ] && [ -x "$p" ]; then echo "$p"; return; fi
+	done
+	log "$name not found: set $var or run .ci/install"
+	exit 1
+}
+
+if [ "${PEERS_ONLY:-}" = "1" ]; then
+	VMAGENT="$(find_peer vmagent VMAGENT)"
+	OTELCOL="$(find_peer otelcol-e2e OTELCOL)"
+	printf 'vmagent=%s\notelcol=%s\n' "$VMAGENT" "$OTELCOL"
+	exit 0
+fi
+
 WORK="$(mktemp -d -t bridge-compare-XXXXXX)"
 OUT="${OUT:-$WORK/out}"
 mkdir -p "$OUT" "$WORK/bin"
-log() { printf '[compare %s] %s\n' "$(date +%T)" "$*" >&2; }
 
 PIDS=()
 # stop_all ends every process this script started, by its pid, newest
@@ -91,30 +115,9 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
+# A failing step keeps the run directories, whose logs say why.
+trap 'KEEP=1; log "failed (line $LINENO); logs kept in $WORK/tmp"' ERR
 trap 'exit 130' INT TERM
-
-# find_peer NAME VAR: the peer's path, as test/e2e finds it.
-find_peer() {
-	local name="$1" var="$2" p
-	p="${!var:-}"
-	if [ -n "$p" ]; then
-		[ -x "$p" ] || { log "$var=$p: not an executable"; exit 1; }
-		echo "$p"
-		return
-	fi
-	for p in "$(command -v "$name" 2>/dev/null || true)" "$(go env GOPATH | cut -d: -f1)/bin/$name" "$CACHE/otelcol/$name"; do
-		if [ -n "$p" ] && [ -x "$p" ]; then echo "$p"; return; fi
-	done
-	log "$name not found: set $var or run .ci/install"
-	exit 1
-}
-
-if [ "${PEERS_ONLY:-}" = "1" ]; then
-	VMAGENT="$(find_peer vmagent VMAGENT)"
-	OTELCOL="$(find_peer otelcol-e2e OTELCOL)"
-	printf 'vmagent=%s\notelcol=%s\n' "$VMAGENT" "$OTELCOL"
-	exit 0
-fi
 
 log "building bridge, greptimetest and loadgen into $WORK/bin"
 # One go command links the three in parallel.
@@ -158,7 +161,7 @@ start_vmagent() {
 	start sink "$RUN_DIR/sink.log" "$LOADGEN" sink -addr "127.0.0.1:$s"
 	start target "$RUN_DIR/vmagent.log" "$VMAGENT" -httpListenAddr="127.0.0.1:$p" \
 		-remoteWrite.url="http://127.0.0.1:$s/api/v1/write" -remoteWrite.tmpDataPath="$RUN_DIR/vmagent-queue"
-	"$LOADGEN" wait "127.0.0.1:$s" "127.0.0.1:$p"
+	"$LOADGEN" wait pid="$PID_sink" pid="$PID_target" "127.0.0.1:$s" "127.0.0.1:$p"
 	TARGET="http://127.0.0.1:$p/api/v1/write"
 }
 
@@ -196,7 +199,7 @@ service:
       exporters: [otlp_http]
 EOF
 	start target "$RUN_DIR/otelcol.log" "$OTELCOL" --config "$RUN_DIR/otelcol.yaml"
-	"$LOADGEN" wait "127.0.0.1:$s" "127.0.0.1:$p"
+	"$LOADGEN" wait pid="$PID_sink" pid="$PID_target" "127.0.0.1:$s" "127.0.0.1:$p"
 	TARGET="127.0.0.1:$p"
 }
 
@@ -214,9 +217,9 @@ listen:
   http: 127.0.0.1:$h
   grpc: 127.0.0.1:$r
 EOF
-	"$LOADGEN" wait "127.0.0.1:$g"
+	"$LOADGEN" wait pid="$PID_sink" "127.0.0.1:$g"
 	start target "$RUN_DIR/bridge.log" "$WORK/bin/bridge" -config "$RUN_DIR/bridge.yaml"
-	"$LOADGEN" wait "127.0.0.1:$h" "127.0.0.1:$r"
+	"$LOADGEN" wait pid="$PID_sink" pid="$PID_target" "127.0.0.1:$h" "127.0.0.1:$r"
 	if [ "$1" = "vmagent" ]; then
 		TARGET="http://127.0.0.1:$h/api/v1/write"
 	else

@@ -13,6 +13,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -88,9 +90,24 @@ func ports(args []string, out io.Writer) error {
 
 // waitListening returns when every host:port accepts a TCP connection, or
 // fails after 60 s (a peer that does not start is an error, not a wait).
-func waitListening(ctx context.Context, addrs []string) error {
+// Arguments pid=N name processes that must stay alive meanwhile: one that
+// exits fails the wait at once instead of after a minute.
+func waitListening(ctx context.Context, args []string) error {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
+	var pids []int
+	var addrs []string
+	for _, a := range args {
+		if v, ok := strings.CutPrefix(a, "pid="); ok {
+			pid, err := strconv.Atoi(v)
+			if err != nil || pid < 1 {
+				return fmt.Errorf("%q: want pid=N", a)
+			}
+			pids = append(pids, pid)
+			continue
+		}
+		addrs = append(addrs, a)
+	}
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	var d net.Dialer
@@ -101,6 +118,11 @@ func waitListening(ctx context.Context, addrs []string) error {
 				c.Close()
 				break
 			}
+			for _, pid := range pids {
+				if !alive(pid) {
+					return fmt.Errorf("process %d exited before %s accepted connections", pid, a)
+				}
+			}
 			select {
 			case <-ctx.Done():
 				return fmt.Errorf("%s does not accept connections: %w", a, err)
@@ -109,4 +131,18 @@ func waitListening(ctx context.Context, addrs []string) error {
 		}
 	}
 	return nil
+}
+
+// alive reports whether process pid exists and has not exited (a child
+// its parent has not reaped yet is a zombie, state Z, in /proc/PID/stat).
+func alive(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 || i+2 >= len(b) {
+		return false
+	}
+	return b[i+2] != 'Z' && b[i+2] != 'X'
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -74,6 +75,17 @@ func TestPortsAndWait(t *testing.T) {
 	cancel()
 	if code := dispatch(ctx, []string{"wait", "127.0.0.1:" + strconv.Itoa(1)}, &out, &errs); code == 0 {
 		t.Error("wait on a closed port with a cancelled context succeeded")
+	}
+	// A watched process that has exited fails the wait at once.
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if code := dispatch(context.Background(), []string{"wait", "pid=" + strconv.Itoa(dead.Process.Pid), "127.0.0.1:1"}, &out, &errs); code == 0 {
+		t.Error("wait with an exited process succeeded")
+	}
+	if code := dispatch(context.Background(), []string{"wait", "pid=" + strconv.Itoa(os.Getpid()), l.Addr().String()}, &out, &errs); code != 0 {
+		t.Errorf("wait with a live process: exit %d: %s", code, errs.String())
 	}
 	if code := dispatch(context.Background(), []string{"frobnicate"}, &out, &errs); code == 0 {
 		t.Error("unknown command: exit 0")
