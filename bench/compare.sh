@@ -153,7 +153,7 @@ start() {
 	eval "PID_$name=$!"
 }
 
-# start_peer_rw: vmagent (its defaults but the URL, the queue path and the
+# start_vmagent: vmagent (its defaults but the URL, the queue path and the
 # listen address) in front of the counting sink.
 start_vmagent() {
 	local p s
