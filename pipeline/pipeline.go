@@ -149,14 +149,17 @@ func New(cfg Config, rows RowWriter, ddl DDLExecutor, bulk BulkWriter, log *slog
 	return p
 }
 
-// Consume validates out's batches, hands them to their tables' workers and
-// waits until GreptimeDB acknowledged every row or a part failed. A batch
-// that can never be written fails the call with a permanent error before
-// anything is queued. The batches must not be modified until Consume
-// returns; after it returns the caller may reuse out.
+// Consume validates out's batches, takes them over, hands them to their
+// tables' workers and waits until GreptimeDB acknowledged every row or a
+// part failed. A batch that can never be written fails the call with a
+// permanent error before anything is taken. The pipeline owns what it
+// queues: each batch it takes is replaced in out by an empty one
+// (translate.Output.Take), so the caller may reset and reuse out as soon
+// as Consume returns, even when its context ended while the rows are
+// still being written, and no row is copied on the way.
 func (p *Pipeline) Consume(ctx context.Context, out *translate.Output) (err error) {
-	var parts []*table.Batch
-	for _, b := range out.Batches {
+	var parts []int
+	for i, b := range out.Batches {
 		if b.Rows() == 0 {
 			continue
 		}
@@ -166,7 +169,7 @@ func (p *Pipeline) Consume(ctx context.Context, out *translate.Output) (err erro
 		if err := p.schemas.check(b); err != nil {
 			return err
 		}
-		parts = append(parts, b)
+		parts = append(parts, i)
 	}
 	if len(parts) == 0 {
 		return nil
@@ -180,21 +183,10 @@ func (p *Pipeline) Consume(ctx context.Context, out *translate.Output) (err erro
 	// One hand-off per worker rather than per table: a Prometheus request
 	// spreads over about a hundred metric tables.
 	envs := make([][]item, len(p.workers))
-	for i, b := range parts {
-		// The pipeline owns what it queues: a copy, so a caller whose
-		// context ends may reuse its batches at once while the copy is
-		// still being written.
-		c := p.clones.Get().(*table.Batch)
-		c.Database, c.Table = b.Database, b.Table
-		if err := c.AppendBatch(b); err != nil {
-			p.release(c)
-			for range parts[i:] {
-				t.resolve(errs.NewPermanent(err))
-			}
-			break
-		}
+	for _, i := range parts {
+		b := out.Take(i, p.clones.Get().(*table.Batch))
 		wi := p.workerFor(b)
-		envs[wi] = append(envs[wi], item{b: c, t: t})
+		envs[wi] = append(envs[wi], item{b: b, t: t})
 	}
 	for wi, env := range envs {
 		if len(env) == 0 {

@@ -96,6 +96,18 @@ func (o *Output) Batch(database, tableName string) *table.Batch {
 	return b
 }
 
+// Take hands batch i over to the caller and puts empty in its place,
+// under the same database and table, so the output stays consistent and
+// empty's buffers are reused by the next request. The pipeline takes the
+// batches it queues this way instead of copying them; empty must be
+// reset (Batch.Reset(false)) and owned by no one else.
+func (o *Output) Take(i int, empty *table.Batch) *table.Batch {
+	b := o.Batches[i]
+	empty.Database, empty.Table = b.Database, b.Table
+	o.Batches[i] = empty
+	return b
+}
+
 // Lookup returns the batch for database and table if one exists.
 func (o *Output) Lookup(database, tableName string) (*table.Batch, bool) {
 	i, ok := o.index[outKey{database, tableName}]
