@@ -20,13 +20,23 @@ func (b *Batch) AppendRows(src *Batch, lo, hi int) error {
 	if lo < 0 || hi > src.rows || lo > hi {
 		return fmt.Errorf("table %q: rows %d to %d out of range (%d rows)", src.Table, lo, hi, src.rows)
 	}
-	for _, sc := range src.cols {
-		if i, ok := b.Lookup(sc.Name); ok {
-			dc := b.cols[i]
-			if dc.Type != sc.Type || dc.Semantic != sc.Semantic {
-				return fmt.Errorf("table %q: column %q is %s %s here and %s %s in the appended batch",
-					b.Table, sc.Name, dc.Semantic, dc.Type, sc.Semantic, sc.Type)
-			}
+	// The usual case, the same table's next request, has the same columns
+	// in the same order: they are matched by position, without look-ups.
+	sameLayout := len(b.cols) == len(src.cols)
+	for i := 0; sameLayout && i < len(src.cols); i++ {
+		sameLayout = b.cols[i].Name == src.cols[i].Name
+	}
+	empty := len(b.cols) == 0
+	for i, sc := range src.cols {
+		dc := (*Column)(nil)
+		if sameLayout {
+			dc = b.cols[i]
+		} else if j, ok := b.Lookup(sc.Name); ok {
+			dc = b.cols[j]
+		}
+		if dc != nil && (dc.Type != sc.Type || dc.Semantic != sc.Semantic) {
+			return fmt.Errorf("table %q: column %q is %s %s here and %s %s in the appended batch",
+				b.Table, sc.Name, dc.Semantic, dc.Type, sc.Semantic, sc.Type)
 		}
 	}
 	if len(b.Hints) == 0 && len(src.Hints) > 0 {
@@ -41,9 +51,18 @@ func (b *Batch) AppendRows(src *Batch, lo, hi int) error {
 		}
 	}
 	n := hi - lo
-	for _, sc := range src.cols {
-		i, _ := b.AddColumn(sc.Name, sc.Type, sc.Semantic)
-		dc := b.cols[i]
+	for i, sc := range src.cols {
+		var dc *Column
+		switch {
+		case sameLayout:
+			dc = b.cols[i]
+		case empty:
+			// src's names are unique: none can be in b yet.
+			dc = b.appendColumn(sc.Name, sc.Type, sc.Semantic)
+		default:
+			j, _ := b.AddColumn(sc.Name, sc.Type, sc.Semantic)
+			dc = b.cols[j]
+		}
 		if dc.Options == nil && sc.Options != nil {
 			dc.Options = sc.Options
 		}

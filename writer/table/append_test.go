@@ -124,3 +124,47 @@ func TestAppendRowsTakesARange(t *testing.T) {
 		t.Errorf("a refused range changed the batch: %d rows", dst.Rows())
 	}
 }
+
+// TestAppendRowsMatchesByNameWhateverTheOrder: the positional fast path
+// is taken only for the same columns in the same order; another order is
+// matched by name, and a type conflict is refused either way.
+func TestAppendRowsMatchesByNameWhateverTheOrder(t *testing.T) {
+	mk := func(names ...string) *Batch {
+		b := New("db", "t")
+		b.MustColumn("ts", TimestampMillisecond, Timestamp).AppendInt64(1)
+		for _, n := range names {
+			b.MustColumn(n, String, Tag).AppendString(n + "-value")
+		}
+		if err := b.EndRow(); err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	dst := mk("a", "b")
+	if err := dst.AppendBatch(mk("a", "b")); err != nil {
+		t.Fatal(err)
+	}
+	if err := dst.AppendBatch(mk("b", "a")); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		for _, n := range []string{"a", "b"} {
+			if v, _ := dst.Column(n).String(i); v != n+"-value" {
+				t.Errorf("row %d column %s = %q", i, n, v)
+			}
+		}
+	}
+	same := New("db", "t")
+	same.MustColumn("ts", TimestampMillisecond, Timestamp).AppendInt64(2)
+	same.MustColumn("a", Int64, Field).AppendInt64(1)
+	same.MustColumn("b", String, Tag).AppendString("x")
+	if err := same.EndRow(); err != nil {
+		t.Fatal(err)
+	}
+	if err := dst.AppendBatch(same); err == nil {
+		t.Error("a type conflict in the same layout was accepted")
+	}
+	if dst.Rows() != 3 {
+		t.Errorf("a refused batch changed the target: %d rows", dst.Rows())
+	}
+}

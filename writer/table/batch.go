@@ -79,11 +79,16 @@ type Batch struct {
 	cols  []*Column
 	index map[string]int
 	rows  int
-	spare []*Column // columns kept by Reset(false) for reuse
-	// spareByName holds spare columns by their previous name, so a pooled
-	// batch that gets the same columns again reuses buffers of the right size.
-	spareByName map[string]*Column
+	// spare is a stack of columns kept by Reset(false) for reuse, pushed
+	// in reverse so a batch that gets the same columns again in the same
+	// order (the same table, next request) pops each one's own buffers.
+	spare []*Column
 }
+
+// indexFrom is the column count from which Lookup uses a map; below it a
+// scan of the names is cheaper than hashing (a Prometheus metric table has
+// about ten columns).
+const indexFrom = 16
 
 // New returns an empty batch for database and table.
 func New(database, tableName string) *Batch {
@@ -151,30 +156,22 @@ func (b *Batch) AddColumn(name string, typ DataType, sem SemanticType) (int, err
 	if name == "" {
 		return 0, fmt.Errorf("table %q: empty column name", b.Table)
 	}
+	b.appendColumn(name, typ, sem)
+	return len(b.cols) - 1, nil
+}
+
+// appendColumn adds a column the caller knows is absent, reusing a spare
+// one's buffers when there is one.
+func (b *Batch) appendColumn(name string, typ DataType, sem SemanticType) *Column {
 	var c *Column
-	if sc, ok := b.spareByName[name]; ok {
-		delete(b.spareByName, name)
-		c = sc
-		*c = Column{ints: c.ints[:0], uints: c.uints[:0], floats: c.floats[:0], bools: c.bools[:0],
-			offsets: c.offsets[:0], data: c.data[:0], decs: c.decs[:0], mdns: c.mdns[:0]}
-	} else if n := len(b.spare); n > 0 {
+	if n := len(b.spare); n > 0 {
 		c = b.spare[n-1]
+		b.spare[n-1] = nil
 		b.spare = b.spare[:n-1]
 		*c = Column{ints: c.ints[:0], uints: c.uints[:0], floats: c.floats[:0], bools: c.bools[:0],
 			offsets: c.offsets[:0], data: c.data[:0], decs: c.decs[:0], mdns: c.mdns[:0]}
 	} else {
-		// Reuse any spare column before allocating, so a pooled batch holds
-		// no more columns than it ever had at once.
-		for k, sc := range b.spareByName {
-			delete(b.spareByName, k)
-			c = sc
-			*c = Column{ints: c.ints[:0], uints: c.uints[:0], floats: c.floats[:0], bools: c.bools[:0],
-				offsets: c.offsets[:0], data: c.data[:0], decs: c.decs[:0], mdns: c.mdns[:0]}
-			break
-		}
-		if c == nil {
-			c = &Column{}
-		}
+		c = &Column{}
 	}
 	c.Name, c.Type, c.Semantic = name, typ, sem
 	c.init()
@@ -182,15 +179,19 @@ func (b *Batch) AddColumn(name string, typ DataType, sem SemanticType) (int, err
 		c.AppendNull()
 	}
 	b.cols = append(b.cols, c)
-	if b.index == nil && len(b.cols) > 8 {
-		b.index = make(map[string]int, 16)
-		for j, x := range b.cols {
-			b.index[x.Name] = j
-		}
-	} else if b.index != nil {
-		b.index[name] = len(b.cols) - 1
+	if b.index == nil && len(b.cols) >= indexFrom {
+		b.index = make(map[string]int, 2*indexFrom)
 	}
-	return len(b.cols) - 1, nil
+	if b.index != nil {
+		if len(b.index) == 0 {
+			for j, x := range b.cols {
+				b.index[x.Name] = j
+			}
+		} else {
+			b.index[name] = len(b.cols) - 1
+		}
+	}
+	return c
 }
 
 // MustColumn is AddColumn for schemas fixed in code; it panics on a conflict.
@@ -281,16 +282,8 @@ func (b *Batch) Reset(keepSchema bool) {
 	b.Database, b.Table, b.CreateSQL = "", "", ""
 	b.AlterSQL = b.AlterSQL[:0]
 	b.Hints = b.Hints[:0]
-	if b.spareByName == nil {
-		b.spareByName = make(map[string]*Column, len(b.cols))
-	}
-	for _, c := range b.cols {
-		if prev, dup := b.spareByName[c.Name]; dup {
-			b.spare = append(b.spare, prev)
-		}
-		b.spareByName[c.Name] = c
-	}
-	for i := range b.cols {
+	for i := len(b.cols) - 1; i >= 0; i-- {
+		b.spare = append(b.spare, b.cols[i])
 		b.cols[i] = nil
 	}
 	b.cols = b.cols[:0]
