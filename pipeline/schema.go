@@ -217,6 +217,15 @@ func (s *schemaCache) widen(b *table.Batch) {
 // coerce casts BIGINT columns of b that GreptimeDB now holds as DOUBLE
 // (widened after b was translated) to DOUBLE.
 func (s *schemaCache) coerce(b *table.Batch) {
+	// Only BIGINT columns are ever cast; most batches (every Prometheus
+	// one) have none, and skip the look-up.
+	hasInt := false
+	for _, c := range b.Columns() {
+		hasInt = hasInt || c.Type == table.Int64
+	}
+	if !hasInt {
+		return
+	}
 	s.mu.RLock()
 	t, ok := s.tables[tableKey{b.Database, b.Table}]
 	if !ok {

@@ -13,12 +13,6 @@ import (
 	"github.com/greptime-bridge/greptime-bridge/writer/table"
 )
 
-// pendingKey separates coalesced batches by table and hint set.
-type pendingKey struct {
-	table tableKey
-	hints string
-}
-
 type item struct {
 	b *table.Batch
 	t *ticket
@@ -35,9 +29,12 @@ type part struct {
 // accumulator, so a table with one request per flush is never copied
 // twice.
 type pendingTable struct {
-	key   tableKey
-	pkey  pendingKey
-	acc   *table.Batch
+	key tableKey
+	acc *table.Batch
+	// next is the same table's pending batch with another hint set:
+	// requests with different hints are not coalesced, since the hints
+	// decide how GreptimeDB creates the table.
+	next  *pendingTable
 	parts []part
 	bytes int
 	// detached is set when a bulk acknowledgement, awaited in the
@@ -48,8 +45,8 @@ type pendingTable struct {
 type worker struct {
 	p       *Pipeline
 	in      chan []item
-	pending map[pendingKey]*pendingTable
-	order   []pendingKey
+	pending map[tableKey]*pendingTable
+	order   []*pendingTable
 	rows    int
 	bytes   int
 	// oldest is when the oldest pending row arrived; a positive
@@ -66,7 +63,7 @@ type worker struct {
 const workerQueue = 64
 
 func newWorker(p *Pipeline) *worker {
-	return &worker{p: p, in: make(chan []item, workerQueue), pending: map[pendingKey]*pendingTable{}}
+	return &worker{p: p, in: make(chan []item, workerQueue), pending: map[tableKey]*pendingTable{}}
 }
 
 // run is the worker's group commit: it writes as soon as it has rows and
@@ -152,16 +149,11 @@ func (w *worker) waitForMore(d time.Duration) bool {
 
 func (w *worker) add(it item) {
 	k := tableKey{it.b.Database, it.b.Table}
-	// Requests for one table with different hints are not coalesced: the
-	// hints decide how GreptimeDB creates the table.
-	pk := pendingKey{k, it.b.Hints.Key()}
 	if len(it.b.AlterSQL) > 0 {
 		// A column changes type: write what is pending for the table in the
 		// old type, run the statements, then take the batch in the new one.
-		for _, pt := range w.pending {
-			if pt.key == k {
-				w.flushOne(pt)
-			}
+		for pt := w.pending[k]; pt != nil; pt = w.pending[k] {
+			w.flushOne(pt)
 		}
 		if err := w.runAlter(it.b); err != nil {
 			w.done(it, err)
@@ -172,15 +164,19 @@ func (w *worker) add(it item) {
 	// was translated takes the new type.
 	w.p.schemas.coerce(it.b)
 	n, rows := it.b.ByteSize(), it.b.Rows()
-	pt, ok := w.pending[pk]
-	if !ok {
-		// The request's copy becomes the table's accumulator.
-		pt = &pendingTable{key: k, pkey: pk, acc: it.b, parts: []part{{t: it.t, lo: 0, hi: rows}}}
+	head := w.pending[k]
+	pt := head
+	for pt != nil && !pt.acc.Hints.Equal(it.b.Hints) {
+		pt = pt.next
+	}
+	if pt == nil {
+		// The request's batch becomes the table's accumulator.
+		pt = &pendingTable{key: k, acc: it.b, parts: []part{{t: it.t, lo: 0, hi: rows}}, next: head}
 		if len(w.order) == 0 {
 			w.oldest = time.Now()
 		}
-		w.pending[pk] = pt
-		w.order = append(w.order, pk)
+		w.pending[k] = pt
+		w.order = append(w.order, pt)
 	} else {
 		lo := pt.acc.Rows()
 		// A type conflict between two requests for one table fails only
@@ -229,6 +225,14 @@ func (p *Pipeline) writePartsByRows(ctx context.Context, acc *table.Batch, parts
 	}
 }
 
+// rowGroup is the pending tables of one row insert: one database and hint
+// set.
+type rowGroup struct {
+	db     string
+	hints  table.Hints
+	tables []*pendingTable
+}
+
 // flush writes every pending table: deep ones by bulk, the rest in one row
 // insert per (database, hint set).
 func (w *worker) flush() {
@@ -236,32 +240,36 @@ func (w *worker) flush() {
 		return
 	}
 	w.p.stats.Flushes.Add(1)
-	var viaRows []*pendingTable
-	for _, k := range w.order {
-		pt := w.pending[k]
+	// Group row-insert tables by database and hint set (hints are per
+	// call); a flush holds few groups, so they are found by a scan.
+	var groups []rowGroup
+	for _, pt := range w.order {
 		if w.routeBulk(pt) {
 			w.writeBulk(pt)
 			continue
 		}
-		viaRows = append(viaRows, pt)
-	}
-	// Group row-insert tables by database and hint set (hints are per call).
-	groups := map[[2]string][]*pendingTable{}
-	var keys [][2]string
-	for _, pt := range viaRows {
-		g := [2]string{pt.key.db, pt.acc.Hints.Key()}
-		if _, ok := groups[g]; !ok {
-			keys = append(keys, g)
+		gi := 0
+		for gi < len(groups) && (groups[gi].db != pt.key.db || !groups[gi].hints.Equal(pt.acc.Hints)) {
+			gi++
 		}
-		groups[g] = append(groups[g], pt)
+		if gi == len(groups) {
+			groups = append(groups, rowGroup{db: pt.key.db, hints: pt.acc.Hints})
+		}
+		groups[gi].tables = append(groups[gi].tables, pt)
 	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i][0]+"\x00"+keys[i][1] < keys[j][0]+"\x00"+keys[j][1] })
-	for _, g := range keys {
-		w.writeRows(groups[g])
+	sort.Slice(groups, func(i, j int) bool {
+		if groups[i].db != groups[j].db {
+			return groups[i].db < groups[j].db
+		}
+		return groups[i].hints.Key() < groups[j].hints.Key()
+	})
+	for _, g := range groups {
+		w.writeRows(g.tables)
 	}
-	for _, k := range w.order {
-		w.recycle(w.pending[k])
-		delete(w.pending, k)
+	for i, pt := range w.order {
+		w.recycle(pt)
+		delete(w.pending, pt.key)
+		w.order[i] = nil
 	}
 	w.order = w.order[:0]
 	w.rows, w.bytes = 0, 0
@@ -274,9 +282,23 @@ func (w *worker) flushOne(pt *pendingTable) {
 	} else {
 		w.writeRows([]*pendingTable{pt})
 	}
-	delete(w.pending, pt.pkey)
-	for i, k := range w.order {
-		if k == pt.pkey {
+	// Unlink pt from its table's chain and from the order.
+	if head := w.pending[pt.key]; head == pt {
+		if pt.next == nil {
+			delete(w.pending, pt.key)
+		} else {
+			w.pending[pt.key] = pt.next
+		}
+	} else {
+		for q := head; q != nil; q = q.next {
+			if q.next == pt {
+				q.next = pt.next
+				break
+			}
+		}
+	}
+	for i, q := range w.order {
+		if q == pt {
 			w.order = append(w.order[:i], w.order[i+1:]...)
 			break
 		}

@@ -39,6 +39,20 @@ func (h Hints) Get(key string) (string, bool) {
 	return "", false
 }
 
+// Equal reports whether h and o hold the same hints; it allocates
+// nothing, unlike comparing Keys.
+func (h Hints) Equal(o Hints) bool {
+	if len(h) != len(o) {
+		return false
+	}
+	for i := range h {
+		if h[i] != o[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // Key returns a canonical string for the set ("k1=v1,k2=v2"), used to group
 // batches that can share one insert call.
 func (h Hints) Key() string {

@@ -219,3 +219,18 @@ func TestResetReusesColumnsByName(t *testing.T) {
 		t.Fatalf("%d spare columns kept, want 3", n)
 	}
 }
+
+func TestHintsEqual(t *testing.T) {
+	var a, b Hints
+	a.Set("ttl", "7d")
+	a.Set("append_mode", "true")
+	b.Set("append_mode", "true")
+	b.Set("ttl", "7d")
+	if !a.Equal(b) || a.Key() != b.Key() {
+		t.Errorf("%v and %v differ", a, b)
+	}
+	b.Set("ttl", "1d")
+	if a.Equal(b) || a.Equal(b[:1]) || !Hints(nil).Equal(Hints{}) {
+		t.Error("Equal disagrees with the hints' contents")
+	}
+}
