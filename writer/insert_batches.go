@@ -113,6 +113,10 @@ func groupBy(defaultDB string, base table.Hints, batches []*table.Batch, byHints
 	// otherwise allocate a key string per batch.
 	type groupKey struct{ db, hints string }
 	byKey := make(map[groupKey]*group, 1)
+	// The batches of one call usually share their hints: the last set's
+	// encoding is reused rather than checked and built again per batch.
+	var lastHints table.Hints
+	lastKey, haveLast := "", false
 	for _, b := range batches {
 		if err := validateBatch(b); err != nil {
 			return nil, err
@@ -120,15 +124,20 @@ func groupBy(defaultDB string, base table.Hints, batches []*table.Batch, byHints
 		hints := ""
 		var err error
 		if byHints {
-			h := b.Hints
-			if len(base) > 0 {
-				h = append(table.Hints(nil), base...)
-				for _, x := range b.Hints {
-					h.Set(x.Key, x.Value)
+			if len(base) == 0 && haveLast && b.Hints.Equal(lastHints) {
+				hints = lastKey
+			} else {
+				h := b.Hints
+				if len(base) > 0 {
+					h = append(table.Hints(nil), base...)
+					for _, x := range b.Hints {
+						h.Set(x.Key, x.Value)
+					}
 				}
-			}
-			if hints, err = encodeHints(b.Table, h); err != nil {
-				return nil, err
+				if hints, err = encodeHints(b.Table, h); err != nil {
+					return nil, err
+				}
+				lastHints, lastKey, haveLast = b.Hints, hints, len(base) == 0
 			}
 		}
 		db := b.Database
