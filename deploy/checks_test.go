@@ -60,13 +60,18 @@ func checkProbes(t *testing.T, w workload, c corev1.Container, ports map[string]
 
 var devHTTP = regexp.MustCompile(`OTLP/HTTP endpoint:\s+http://(\S+)`)
 
-// startBridge starts the real bridge on the shipped config in -dev mode
+// startBridge starts the real bridge on the shipped config (none: the
+// defaults) in -dev mode
 // (an embedded test server stands in for GreptimeDB) with both listeners on
 // free loopback ports, and returns its HTTP address, read from what -dev
 // prints. Cleanup stops it.
 func startBridge(t *testing.T, cfgPath string, env []string) string {
 	t.Helper()
-	cmd := exec.Command(bridgeBin, "-dev", "-config", cfgPath)
+	args := []string{"-dev"}
+	if cfgPath != "" {
+		args = append(args, "-config", cfgPath)
+	}
+	cmd := exec.Command(bridgeBin, args...)
 	cmd.Env = append(env[:len(env):len(env)], "GREPTIME_BRIDGE_LISTEN_HTTP=127.0.0.1:0", "GREPTIME_BRIDGE_LISTEN_GRPC=127.0.0.1:0")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
