@@ -61,6 +61,9 @@ func TestQuickStart(t *testing.T) {
 			t.Errorf("table %s has %d rows, want 1 (tables: %v)", name, rows[name], rows)
 		}
 	}
+	// The bridge now exports its request, write and budget metrics: the
+	// dashboard may use only those.
+	checkDashboard(t, exportedMetrics(t, "http://"+addr+"/metrics"))
 }
 
 func post(t *testing.T, url, contentType string, headers map[string]string, body []byte) {
