@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # The bridge's container image: `docker build -t greptime-bridge .`
 #
 # Two stages. "build" compiles a static binary with the official Go image
