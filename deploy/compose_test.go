@@ -71,6 +71,11 @@ func TestCompose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The compose file keeps the bridge's default ports, the ones senders'
+	// documentation names.
+	if def := config.Default().Listen; cfg.Listen.HTTP != def.HTTP || cfg.Listen.GRPC != def.GRPC {
+		t.Errorf("the compose bridge listens on %s and %s, not the defaults %s and %s", cfg.Listen.HTTP, cfg.Listen.GRPC, def.HTTP, def.GRPC)
+	}
 	// Published ports are the container's listen ports.
 	published := map[uint32]bool{}
 	for _, port := range bridge.Ports {
