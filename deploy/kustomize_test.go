@@ -3,6 +3,7 @@ package deploy_test
 import (
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -101,5 +102,51 @@ func TestKubernetesManifests(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestKustomizeBuild builds each variant with the real kustomize and
+// checks what it prints like the files themselves.
+func TestKustomizeBuild(t *testing.T) {
+	kustomize := tool(t, "kustomize", "KUSTOMIZE")
+	abs, err := filepath.Abs("kubernetes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The ServiceMonitor component is added the way the README says, from
+	// a kustomization of the user's own.
+	// kustomize takes relative paths only.
+	overlay := t.TempDir()
+	rel := func(dir string) string {
+		r, err := filepath.Rel(overlay, filepath.Join(abs, dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	k := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [" + rel("deployment") +
+		"]\ncomponents: [" + rel("servicemonitor") + "]\n"
+	if err := os.WriteFile(filepath.Join(overlay, "kustomization.yaml"), []byte(k), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, dir := range map[string]string{"default": abs, "statefulset": filepath.Join(abs, "statefulset"), "servicemonitor": overlay} {
+		t.Run(name, func(t *testing.T) {
+			out, err := exec.Command(kustomize, "build", dir).Output()
+			if err != nil {
+				var stderr []byte
+				if ee, ok := err.(*exec.ExitError); ok {
+					stderr = ee.Stderr
+				}
+				t.Fatalf("kustomize build %s: %v\n%s", dir, err, stderr)
+			}
+			o := &objects{}
+			if err := o.decodeInto("kustomize build "+name, out); err != nil {
+				t.Fatal(err)
+			}
+			checkWiring(t, o)
+			if name == "servicemonitor" && len(o.monitors) != 1 {
+				t.Errorf("want one ServiceMonitor, got %d", len(o.monitors))
+			}
+		})
 	}
 }
