@@ -204,14 +204,17 @@ func checkServices(t *testing.T, o *objects, w workload, ports map[string]corev1
 	}
 }
 
-// checkScaling: the HorizontalPodAutoscaler targets the workload on CPU;
-// the PodDisruptionBudget selects its pods.
+// checkScaling: the HorizontalPodAutoscaler targets the workload on CPU
+// and alone sets its replicas; the PodDisruptionBudget selects its pods.
 func checkScaling(t *testing.T, o *objects, w workload) {
 	t.Helper()
 	for _, h := range o.hpas {
 		ref := h.Spec.ScaleTargetRef
 		if ref.Kind != w.kind || ref.Name != w.name || ref.APIVersion != "apps/v1" {
 			t.Errorf("HorizontalPodAutoscaler %s targets %+v, not %s %s", h.Name, ref, w.kind, w.name)
+		}
+		if w.replicas != nil {
+			t.Errorf("%s %s sets replicas beside HorizontalPodAutoscaler %s: every apply would reset the count", w.kind, w.name, h.Name)
 		}
 		if len(h.Spec.Metrics) == 0 || h.Spec.Metrics[0].Resource == nil || h.Spec.Metrics[0].Resource.Name != corev1.ResourceCPU {
 			t.Errorf("HorizontalPodAutoscaler %s does not scale on CPU", h.Name)

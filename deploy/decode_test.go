@@ -110,6 +110,7 @@ func stripComments(doc string) string {
 // workload is what the checks need from a Deployment or a StatefulSet.
 type workload struct {
 	kind, name string
+	replicas   *int32
 	selector   *metav1.LabelSelector
 	pod        corev1.PodTemplateSpec
 }
@@ -117,10 +118,10 @@ type workload struct {
 func (o *objects) workloads() []workload {
 	var w []workload
 	for _, d := range o.deployments {
-		w = append(w, workload{"Deployment", d.Name, d.Spec.Selector, d.Spec.Template})
+		w = append(w, workload{"Deployment", d.Name, d.Spec.Replicas, d.Spec.Selector, d.Spec.Template})
 	}
 	for _, s := range o.statefulSets {
-		w = append(w, workload{"StatefulSet", s.Name, s.Spec.Selector, s.Spec.Template})
+		w = append(w, workload{"StatefulSet", s.Name, s.Spec.Replicas, s.Spec.Selector, s.Spec.Template})
 	}
 	return w
 }
