@@ -33,9 +33,12 @@ type GreptimeDB struct {
 	Endpoints []string `yaml:"endpoints"`
 	// Database is the default database when a request names none.
 	Database string `yaml:"database"`
+	// Username and Password authenticate to GreptimeDB (basic auth); both
+	// empty for a server without authentication.
 	Username string `yaml:"username"`
 	Password Secret `yaml:"password"`
-	TLS      TLS    `yaml:"tls"`
+	// TLS secures the connection to GreptimeDB.
+	TLS TLS `yaml:"tls"`
 	// Timeout bounds each row insert and each bulk request.
 	Timeout time.Duration `yaml:"timeout"`
 	// ConnectTimeout bounds establishing a connection.
@@ -51,12 +54,18 @@ type GreptimeDB struct {
 
 // TLS configures TLS to GreptimeDB or on a listener.
 type TLS struct {
-	Enabled            bool   `yaml:"enabled"`
-	CAFile             string `yaml:"ca_file"`
-	CertFile           string `yaml:"cert_file"`
-	KeyFile            string `yaml:"key_file"`
-	ServerName         string `yaml:"server_name"`
-	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
+	// Enabled turns TLS on.
+	Enabled bool `yaml:"enabled"`
+	// CAFile is a PEM bundle of the CAs to trust; empty uses the system's.
+	CAFile string `yaml:"ca_file"`
+	// CertFile and KeyFile are a PEM client certificate and its key, for
+	// mutual TLS.
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	// ServerName overrides the name checked in the server's certificate.
+	ServerName string `yaml:"server_name"`
+	// InsecureSkipVerify accepts any server certificate (tests only).
+	InsecureSkipVerify bool `yaml:"insecure_skip_verify"`
 }
 
 // Listen holds the receivers' addresses.
@@ -124,7 +133,10 @@ type Pipeline struct {
 
 // Retry is capped exponential backoff with jitter.
 type Retry struct {
-	MaxAttempts    int           `yaml:"max_attempts"`
+	// MaxAttempts bounds the tries of one write, the first included.
+	MaxAttempts int `yaml:"max_attempts"`
+	// InitialBackoff is the first wait; each next one doubles, up to
+	// MaxBackoff, with full jitter. A server's retry hint takes precedence.
 	InitialBackoff time.Duration `yaml:"initial_backoff"`
 	MaxBackoff     time.Duration `yaml:"max_backoff"`
 }
@@ -170,7 +182,9 @@ type Translate struct {
 	PromoteAllResourceAttributes bool     `yaml:"promote_all_resource_attributes"`
 	PromoteResourceAttributes    []string `yaml:"promote_resource_attributes"`
 	IgnoreResourceAttributes     []string `yaml:"ignore_resource_attributes"`
-	PromoteScopeMetadata         bool     `yaml:"promote_scope_metadata"`
+	// PromoteScopeMetadata adds the instrumentation scope's attributes,
+	// name, version and schema URL as otel_scope_* labels (prom mode).
+	PromoteScopeMetadata bool `yaml:"promote_scope_metadata"`
 }
 
 // Log configures logging.

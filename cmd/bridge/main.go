@@ -17,8 +17,13 @@ import (
 	"github.com/greptime-bridge/greptime-bridge/config"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
+// version and commit are set at build time with
+// -ldflags "-X main.version=… -X main.commit=…" (the Dockerfile and
+// .ci/image do).
+var (
+	version = "dev"
+	commit  = "unknown"
+)
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -38,7 +43,7 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return 2
 	}
 	if *showVersion {
-		fmt.Fprintf(stdout, "greptime-bridge %s\n", version)
+		fmt.Fprintf(stdout, "greptime-bridge %s (commit %s)\n", version, commit)
 		return 0
 	}
 	cfg, err := config.Load(*configPath, environ)

@@ -9,7 +9,7 @@ import (
 
 func TestVersionAndCheckConfig(t *testing.T) {
 	var out, errb bytes.Buffer
-	if code := run(context.Background(), []string{"-version"}, nil, &out, &errb); code != 0 || !strings.HasPrefix(out.String(), "greptime-bridge ") {
+	if code := run(context.Background(), []string{"-version"}, nil, &out, &errb); code != 0 || out.String() != "greptime-bridge dev (commit unknown)\n" {
 		t.Fatalf("-version: %d %q", code, out.String())
 	}
 	out.Reset()
