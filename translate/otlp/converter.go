@@ -3,6 +3,7 @@ package otlp
 import (
 	"context"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/greptime-bridge/greptime-bridge/translate"
@@ -100,6 +101,8 @@ func (c *Converter) label(key string, st Strategy) string {
 	if n, ok := c.labels[key]; ok {
 		return n
 	}
+	// The cache outlives the request, and key may point into its body.
+	key = strings.Clone(key)
 	n := labelName(key, st)
 	c.labels[key] = n
 	return n
@@ -122,6 +125,8 @@ func (c *Converter) metricName(name, unit string, kind metricKind, st Strategy) 
 	if c.metricNames == nil {
 		c.metricNames = make(map[metricNameKey]string)
 	}
+	k.name, k.unit = strings.Clone(name), strings.Clone(unit)
+	name, unit = k.name, k.unit
 	n := metricName(name, unit, kind, st)
 	c.metricNames[k] = n
 	return n
@@ -135,6 +140,7 @@ func (c *Converter) legacy(key string) string {
 	if n, ok := c.legacyNames[key]; ok {
 		return n
 	}
+	key = strings.Clone(key)
 	n := legacyName(key)
 	c.legacyNames[key] = n
 	return n

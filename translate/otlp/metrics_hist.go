@@ -72,7 +72,7 @@ func (c *Converter) lazyTable(m *metricCtx, mt pmetric.Metric, name, semType str
 	var b *table.Batch
 	return func() *table.Batch {
 		if b == nil {
-			b = c.table(m, mt, name, semType)
+			b = c.table(m, pdataMeta(mt), name, semType)
 		}
 		return b
 	}
@@ -130,7 +130,7 @@ func legacyQuantileColumn(q float64) string {
 }
 
 func (c *Converter) legacySummary(ctx context.Context, m *metricCtx, mt pmetric.Metric, name string, dps pmetric.SummaryDataPointSlice) error {
-	b := c.table(m, mt, name, "summary")
+	b := c.table(m, pdataMeta(mt), name, "summary")
 	for i := 0; i < dps.Len(); i++ {
 		if err := c.tick(ctx); err != nil {
 			return err

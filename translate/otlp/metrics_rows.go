@@ -3,6 +3,7 @@ package otlp
 import (
 	"context"
 	"strconv"
+	"strings"
 	"unsafe"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -23,61 +24,96 @@ func bytesView(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
+// attrVal is the part of an attribute value metric tags use, whichever
+// path (pdata or wire) decoded it.
+type attrVal struct {
+	typ pcommon.ValueType
+	s   string
+	i   int64
+	f   float64
+}
+
+// pdataAttr returns the attrVal of a pdata value.
+func pdataAttr(v pcommon.Value) attrVal {
+	switch t := v.Type(); t {
+	case pcommon.ValueTypeStr:
+		return attrVal{typ: t, s: v.Str()}
+	case pcommon.ValueTypeInt:
+		return attrVal{typ: t, i: v.Int()}
+	case pcommon.ValueTypeDouble:
+		return attrVal{typ: t, f: v.Double()}
+	default:
+		return attrVal{typ: t}
+	}
+}
+
 // pointTags merges a point's attributes over the resource and scope tags.
-// Points of one metric usually repeat the same keys in the same order, so
-// the translated name of the key at each position is memoised.
 func (c *Converter) pointTags(m *metricCtx, attrs pcommon.Map) error {
-	c.rowTags = append(c.rowTags[:0], c.baseTags...)
-	c.rowBuf = c.rowBuf[:0]
-	c.tagIdxOK = false
+	c.startPointTags()
 	pos := 0
 	for k, v := range attrs.All() {
-		var val string
-		switch v.Type() {
-		case pcommon.ValueTypeStr:
-			val = v.Str()
-			if err := checkUTF8Of("attribute", k, val); err != nil {
-				return err
-			}
-		case pcommon.ValueTypeInt, pcommon.ValueTypeDouble:
-			start := len(c.rowBuf)
-			if v.Type() == pcommon.ValueTypeInt {
-				c.rowBuf = appendInt(c.rowBuf, v.Int())
-			} else {
-				c.rowBuf = appendRustFloat(c.rowBuf, v.Double())
-			}
-			val = bytesView(c.rowBuf[start:])
-		case pcommon.ValueTypeEmpty:
-			continue
-		default:
-			m.droppedAttrs++ // bool, bytes, arrays and maps: not stored (metrics.rs)
-			continue
-		}
-		var name string
-		if pos < len(c.keyMemo) && c.keyMemo[pos].raw == k && c.keyMemo[pos].legacy == m.legacy && c.keyMemo[pos].st == m.opts.Strategy {
-			name = c.keyMemo[pos].name
-		} else {
-			if err := checkUTF8("attribute key", k); err != nil {
-				return err
-			}
-			if m.legacy {
-				name = c.legacy(k)
-			} else {
-				name = c.label(k, m.opts.Strategy)
-			}
-			memo := keyMemo{raw: k, name: name, legacy: m.legacy, st: m.opts.Strategy}
-			if pos < len(c.keyMemo) {
-				c.keyMemo[pos] = memo
-			} else {
-				c.keyMemo = append(c.keyMemo, memo)
-			}
-		}
-		pos++
-		if err := c.putTag(&c.rowTags, name, val); err != nil {
+		if err := c.pointTag(m, &pos, k, pdataAttr(v)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// startPointTags begins a point's tags from the resource and scope tags.
+func (c *Converter) startPointTags() {
+	c.rowTags = append(c.rowTags[:0], c.baseTags...)
+	c.rowBuf = c.rowBuf[:0]
+	c.tagIdxOK = false
+}
+
+// pointTag adds one point attribute at position *pos. Points of one metric
+// usually repeat the same keys in the same order, so the translated name of
+// the key at each position is memoised.
+func (c *Converter) pointTag(m *metricCtx, pos *int, k string, v attrVal) error {
+	var val string
+	switch v.typ {
+	case pcommon.ValueTypeStr:
+		val = v.s
+		if err := checkUTF8Of("attribute", k, val); err != nil {
+			return err
+		}
+	case pcommon.ValueTypeInt, pcommon.ValueTypeDouble:
+		start := len(c.rowBuf)
+		if v.typ == pcommon.ValueTypeInt {
+			c.rowBuf = appendInt(c.rowBuf, v.i)
+		} else {
+			c.rowBuf = appendRustFloat(c.rowBuf, v.f)
+		}
+		val = bytesView(c.rowBuf[start:])
+	case pcommon.ValueTypeEmpty:
+		return nil
+	default:
+		m.droppedAttrs++ // bool, bytes, arrays and maps: not stored (metrics.rs)
+		return nil
+	}
+	var name string
+	p := *pos
+	if p < len(c.keyMemo) && c.keyMemo[p].raw == k && c.keyMemo[p].legacy == m.legacy && c.keyMemo[p].st == m.opts.Strategy {
+		name = c.keyMemo[p].name
+	} else {
+		if err := checkUTF8("attribute key", k); err != nil {
+			return err
+		}
+		if m.legacy {
+			name = c.legacy(k)
+		} else {
+			name = c.label(k, m.opts.Strategy)
+		}
+		// The memo outlives the request, and k may point into its body.
+		memo := keyMemo{raw: strings.Clone(k), name: name, legacy: m.legacy, st: m.opts.Strategy}
+		if p < len(c.keyMemo) {
+			c.keyMemo[p] = memo
+		} else {
+			c.keyMemo = append(c.keyMemo, memo)
+		}
+	}
+	*pos = p + 1
+	return c.putTag(&c.rowTags, name, val)
 }
 
 // keyMemo remembers the translated name of the attribute key last seen at
@@ -179,7 +215,7 @@ func (c *Converter) numberPoints(ctx context.Context, m *metricCtx, mt pmetric.M
 	if dps.Len() == 0 {
 		return nil
 	}
-	b := c.table(m, mt, name, semType)
+	b := c.table(m, pdataMeta(mt), name, semType)
 	for i := 0; i < dps.Len(); i++ {
 		if err := c.tick(ctx); err != nil {
 			return err

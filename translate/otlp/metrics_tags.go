@@ -33,17 +33,17 @@ func (c *Converter) resourceTags(m *metricCtx, attrs pcommon.Map) error {
 				}
 			}
 		}
-		if err := c.addAttr(m, &c.resTags, &c.resBuf, k, v, ""); err != nil {
+		if err := c.addAttr(m, &c.resTags, &c.resBuf, k, pdataAttr(v), ""); err != nil {
 			return err
 		}
 	}
 	if hasJob {
-		if err := c.addAttr(m, &c.resTags, &c.resBuf, "job", job, ""); err != nil {
+		if err := c.addAttr(m, &c.resTags, &c.resBuf, "job", pdataAttr(job), ""); err != nil {
 			return err
 		}
 	}
 	if hasInst {
-		if err := c.addAttr(m, &c.resTags, &c.resBuf, "instance", inst, ""); err != nil {
+		if err := c.addAttr(m, &c.resTags, &c.resBuf, "instance", pdataAttr(inst), ""); err != nil {
 			return err
 		}
 	}
@@ -60,7 +60,7 @@ func (c *Converter) scopeTags(m *metricCtx, sm pmetric.ScopeMetrics) error {
 	c.scopeBuf = c.scopeBuf[:0]
 	if m.legacy {
 		for k, v := range sm.Scope().Attributes().All() {
-			if err := c.addAttr(m, &c.baseTags, &c.scopeBuf, k, v, ""); err != nil {
+			if err := c.addAttr(m, &c.baseTags, &c.scopeBuf, k, pdataAttr(v), ""); err != nil {
 				return err
 			}
 		}
@@ -71,11 +71,16 @@ func (c *Converter) scopeTags(m *metricCtx, sm pmetric.ScopeMetrics) error {
 	}
 	s := sm.Scope()
 	for k, v := range s.Attributes().All() {
-		if err := c.addAttr(m, &c.baseTags, &c.scopeBuf, k, v, "otel_scope_"); err != nil {
+		if err := c.addAttr(m, &c.baseTags, &c.scopeBuf, k, pdataAttr(v), "otel_scope_"); err != nil {
 			return err
 		}
 	}
-	for _, kv := range [3][2]string{{"name", s.Name()}, {"version", s.Version()}, {"schema_url", sm.SchemaUrl()}} {
+	return c.scopeFieldTags(m, s.Name(), s.Version(), sm.SchemaUrl())
+}
+
+// scopeFieldTags adds otel_scope_name, _version and _schema_url.
+func (c *Converter) scopeFieldTags(m *metricCtx, name, version, schemaURL string) error {
+	for _, kv := range [3][2]string{{"name", name}, {"version", version}, {"schema_url", schemaURL}} {
 		if err := checkUTF8Of("scope field", kv[0], kv[1]); err != nil {
 			return err
 		}
@@ -89,20 +94,20 @@ func (c *Converter) scopeTags(m *metricCtx, sm pmetric.ScopeMetrics) error {
 // addAttr appends one attribute as a tag, formatted as metrics.rs
 // write_attributes does: strings raw, ints as decimal text, doubles in Rust
 // Display form; bool, bytes, arrays and maps are dropped.
-func (c *Converter) addAttr(m *metricCtx, tags *[]tag, buf *[]byte, key string, v pcommon.Value, prefix string) error {
+func (c *Converter) addAttr(m *metricCtx, tags *[]tag, buf *[]byte, key string, v attrVal, prefix string) error {
 	var val string
-	switch v.Type() {
+	switch v.typ {
 	case pcommon.ValueTypeStr:
-		val = v.Str()
+		val = v.s
 		if err := checkUTF8Of("attribute", key, val); err != nil {
 			return err
 		}
 	case pcommon.ValueTypeInt, pcommon.ValueTypeDouble:
 		start := len(*buf)
-		if v.Type() == pcommon.ValueTypeInt {
-			*buf = appendInt(*buf, v.Int())
+		if v.typ == pcommon.ValueTypeInt {
+			*buf = appendInt(*buf, v.i)
 		} else {
-			*buf = appendRustFloat(*buf, v.Double())
+			*buf = appendRustFloat(*buf, v.f)
 		}
 		val = bytesView((*buf)[start:])
 	case pcommon.ValueTypeEmpty:
