@@ -64,20 +64,7 @@ type metricCtx struct {
 // at fault.
 // On error out may hold part of the request and must be discarded.
 func (c *Converter) Metrics(ctx context.Context, md pmetric.Metrics, db translate.DatabaseOptions, opts *RequestOptions, out *translate.Output) error {
-	if opts == nil {
-		opts = &RequestOptions{}
-	}
-	if db.PhysicalTable == "" {
-		db.PhysicalTable = translate.DefaultPhysicalTable
-	}
-	m := &metricCtx{db: db, opts: opts, legacy: db.OTLPMetricMode == translate.OTLPMetricLegacy, out: out}
-	if c.promote == nil {
-		c.promote = make(map[string]struct{}, len(opts.ResourceAttrs))
-	}
-	clear(c.promote)
-	for _, a := range opts.ResourceAttrs {
-		c.promote[a] = struct{}{}
-	}
+	m := c.startMetrics(db, opts, out)
 	rms := md.ResourceMetrics()
 	for i := 0; i < rms.Len(); i++ {
 		rm := rms.At(i)
@@ -98,10 +85,34 @@ func (c *Converter) Metrics(ctx context.Context, md pmetric.Metrics, db translat
 			}
 		}
 	}
-	out.Drop(DropMetricAttributeType, m.droppedAttrs)
-	out.Exemplars += m.exemplars
-	out.Drop(DropExemplar, m.exemplars)
+	m.finish()
 	return nil
+}
+
+// startMetrics prepares the per-request state both decoding paths share.
+func (c *Converter) startMetrics(db translate.DatabaseOptions, opts *RequestOptions, out *translate.Output) *metricCtx {
+	if opts == nil {
+		opts = &RequestOptions{}
+	}
+	if db.PhysicalTable == "" {
+		db.PhysicalTable = translate.DefaultPhysicalTable
+	}
+	m := &metricCtx{db: db, opts: opts, legacy: db.OTLPMetricMode == translate.OTLPMetricLegacy, out: out}
+	if c.promote == nil {
+		c.promote = make(map[string]struct{}, len(opts.ResourceAttrs))
+	}
+	clear(c.promote)
+	for _, a := range opts.ResourceAttrs {
+		c.promote[a] = struct{}{}
+	}
+	return m
+}
+
+// finish reports the request's drop counters.
+func (m *metricCtx) finish() {
+	m.out.Drop(DropMetricAttributeType, m.droppedAttrs)
+	m.out.Exemplars += m.exemplars
+	m.out.Drop(DropExemplar, m.exemplars)
 }
 
 func kindOf(mt pmetric.Metric) (metricKind, bool) {

@@ -9,41 +9,61 @@ import (
 // (metrics.rs process_resource_attrs): job/instance copies appended after
 // the promoted attributes, nothing dropped in legacy mode.
 func (c *Converter) resourceTags(m *metricCtx, attrs pcommon.Map) error {
+	c.startResourceTags()
+	var rs resourceState
+	for k, v := range attrs.All() {
+		if err := c.resourceAttr(m, &rs, k, pdataAttr(v)); err != nil {
+			return err
+		}
+	}
+	return c.endResourceTags(m, &rs)
+}
+
+// resourceState carries the job and instance sources across a resource's
+// attributes.
+type resourceState struct {
+	job, inst       attrVal
+	hasJob, hasInst bool
+}
+
+func (c *Converter) startResourceTags() {
 	c.resTags, c.resBuf = c.resTags[:0], c.resBuf[:0]
 	c.tagIdxOK = false
-	var job, inst pcommon.Value
-	var hasJob, hasInst bool
-	for k, v := range attrs.All() {
-		if !m.legacy {
-			switch k {
-			case "service.name":
-				job, hasJob = v, true
-			case "service.instance.id":
-				inst, hasInst = v, true
+}
+
+// resourceAttr adds one resource attribute if it is promoted.
+func (c *Converter) resourceAttr(m *metricCtx, rs *resourceState, k string, v attrVal) error {
+	if !m.legacy {
+		switch k {
+		case "service.name":
+			rs.job, rs.hasJob = v, true
+		case "service.instance.id":
+			rs.inst, rs.hasInst = v, true
+		}
+		_, listed := c.promote[k]
+		if m.opts.PromoteAllResourceAttrs == listed {
+			// promote-all: listed means ignored; otherwise listed
+			// means promoted on top of the defaults.
+			if m.opts.PromoteAllResourceAttrs {
+				return nil
 			}
-			_, listed := c.promote[k]
-			if m.opts.PromoteAllResourceAttrs == listed {
-				// promote-all: listed means ignored; otherwise listed
-				// means promoted on top of the defaults.
-				if m.opts.PromoteAllResourceAttrs {
-					continue
-				}
-				if _, def := defaultPromoted[k]; !def {
-					continue
-				}
+			if _, def := defaultPromoted[k]; !def {
+				return nil
 			}
 		}
-		if err := c.addAttr(m, &c.resTags, &c.resBuf, k, pdataAttr(v), ""); err != nil {
+	}
+	return c.addAttr(m, &c.resTags, &c.resBuf, k, v, "")
+}
+
+// endResourceTags appends the job and instance copies.
+func (c *Converter) endResourceTags(m *metricCtx, rs *resourceState) error {
+	if rs.hasJob {
+		if err := c.addAttr(m, &c.resTags, &c.resBuf, "job", rs.job, ""); err != nil {
 			return err
 		}
 	}
-	if hasJob {
-		if err := c.addAttr(m, &c.resTags, &c.resBuf, "job", pdataAttr(job), ""); err != nil {
-			return err
-		}
-	}
-	if hasInst {
-		if err := c.addAttr(m, &c.resTags, &c.resBuf, "instance", pdataAttr(inst), ""); err != nil {
+	if rs.hasInst {
+		if err := c.addAttr(m, &c.resTags, &c.resBuf, "instance", rs.inst, ""); err != nil {
 			return err
 		}
 	}

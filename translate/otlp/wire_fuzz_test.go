@@ -1,0 +1,30 @@
+package otlp
+
+import (
+	"testing"
+
+	"go.opentelemetry.io/collector/pdata/pmetric"
+
+	"github.com/greptime-bridge/greptime-bridge/translate"
+)
+
+// FuzzWireMetrics holds the wire path to the pdata path on arbitrary bytes
+// (both refuse, or both give the same tables, columns, types and rows) and
+// on valid requests generated from the same bytes.
+func FuzzWireMetrics(f *testing.F) {
+	addSeeds(f, "telemetrygen_metrics_*.pb")
+	f.Add([]byte{0x0a, 0x02, 0x12, 0x00})
+	f.Add([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c := NewConverter()
+		gen, err := (&pmetric.ProtoMarshaler{}).MarshalMetrics(genMetrics(&byteSource{b: data}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, body := range [][]byte{data, gen} {
+			for _, opts := range []RequestOptions{{}, {PromoteScopeAttrs: true, Strategy: NoTranslation}, {PromoteAllResourceAttrs: true}} {
+				diffMetrics(t, c, body, translate.DefaultDatabaseOptions(), opts)
+			}
+		}
+	})
+}

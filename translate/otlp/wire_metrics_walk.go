@@ -1,0 +1,480 @@
+package otlp
+
+import (
+	"context"
+	"math"
+
+	"github.com/greptime-bridge/greptime-bridge/translate"
+	"github.com/greptime-bridge/greptime-bridge/writer/table"
+)
+
+// More field numbers (metrics/v1/metrics.proto, resource/v1/resource.proto,
+// common/v1/common.proto).
+const (
+	fResourceAttrs    = 1 // Resource.attributes
+	fResourceDropped  = 2
+	fResourceEntities = 3 // Resource.entity_refs
+
+	fScopeName    = 1 // InstrumentationScope.name
+	fScopeVersion = 2
+	fScopeAttrs   = 3
+	fScopeDropped = 4
+
+	fGaugePoints     = 1 // Gauge.data_points, Sum.data_points
+	fSumTemporality  = 2
+	fSumMonotonic    = 3
+	fNumberAttrs     = 7 // NumberDataPoint.attributes
+	fNumberStart     = 2
+	fNumberTime      = 3
+	fNumberDouble    = 4
+	fNumberExemplars = 5
+	fNumberInt       = 6
+	fNumberFlags     = 8
+)
+
+// metricsWire is Metrics on wire bytes the plan accepted.
+func (c *Converter) metricsWire(ctx context.Context, body []byte, db translate.DatabaseOptions, opts *RequestOptions, out *translate.Output) error {
+	m := c.startMetrics(db, opts, out)
+	r := wireReader{b: body}
+	for r.more() {
+		num, wt, err := r.tag()
+		if err != nil {
+			return err
+		}
+		if num != fRequestResource {
+			if err := r.skip(wt); err != nil {
+				return err
+			}
+			continue
+		}
+		rb, err := r.lenField(num, wt)
+		if err != nil {
+			return err
+		}
+		if err := c.wireResourceMetrics(ctx, m, rb); err != nil {
+			return err
+		}
+	}
+	m.finish()
+	return nil
+}
+
+// wireResourceMetrics translates one ResourceMetrics: the resource first,
+// wherever it sits, then each scope in order.
+func (c *Converter) wireResourceMetrics(ctx context.Context, m *metricCtx, b []byte) error {
+	var res []byte
+	r := wireReader{b: b}
+	for r.more() {
+		num, wt, err := r.tag()
+		if err != nil {
+			return err
+		}
+		if num == fResResource {
+			if res, err = r.lenField(num, wt); err != nil {
+				return err
+			}
+		} else if err := r.skip(wt); err != nil {
+			return err
+		}
+	}
+	if err := c.wireResourceTags(m, res); err != nil {
+		return err
+	}
+	r = wireReader{b: b}
+	for r.more() {
+		num, wt, err := r.tag()
+		if err != nil {
+			return err
+		}
+		if num != fResScope {
+			if err := r.skip(wt); err != nil {
+				return err
+			}
+			continue
+		}
+		sb, err := r.lenField(num, wt)
+		if err != nil {
+			return err
+		}
+		if err := c.wireScopeMetrics(ctx, m, sb); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// wireResourceTags is resourceTags on a Resource message.
+func (c *Converter) wireResourceTags(m *metricCtx, b []byte) error {
+	c.startResourceTags()
+	var rs resourceState
+	var v anyVal
+	r := wireReader{b: b}
+	for r.more() {
+		num, wt, err := r.tag()
+		if err != nil {
+			return err
+		}
+		switch num {
+		case fResourceAttrs:
+			var kb, key []byte
+			if kb, err = r.lenField(num, wt); err == nil {
+				if key, err = decodeKV(kb, 0, &v); err == nil {
+					err = c.resourceAttr(m, &rs, view(key), v.attr())
+				}
+			}
+		case fResourceDropped:
+			_, err = r.varField(num, wt)
+		case fResourceEntities:
+			var eb []byte
+			if eb, err = r.lenField(num, wt); err == nil {
+				err = checkEntityRef(eb)
+			}
+		default:
+			err = r.skip(wt)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return c.endResourceTags(m, &rs)
+}
+
+// checkEntityRef validates an EntityRef (schema_url 1, type 2, id_keys 3,
+// description_keys 4: all strings), which the bridge does not use.
+func checkEntityRef(b []byte) error {
+	r := wireReader{b: b}
+	for r.more() {
+		num, wt, err := r.tag()
+		if err != nil {
+			return err
+		}
+		if num >= 1 && num <= 4 {
+			_, err = r.lenField(num, wt)
+		} else {
+			err = r.skip(wt)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// wireScope is a decoded InstrumentationScope plus its scope's schema URL.
+type wireScope struct {
+	name, version, schemaURL []byte
+}
+
+// decodeScope reads an InstrumentationScope, calling attr (when not nil)
+// with each attribute in order; every attribute is decoded either way.
+func decodeScope(b []byte, s *wireScope, attr func(key []byte, v *anyVal) error) error {
+	var v anyVal
+	r := wireReader{b: b}
+	for r.more() {
+		num, wt, err := r.tag()
+		if err != nil {
+			return err
+		}
+		switch num {
+		case fScopeName:
+			s.name, err = r.lenField(num, wt)
+		case fScopeVersion:
+			s.version, err = r.lenField(num, wt)
+		case fScopeAttrs:
+			var kb, key []byte
+			if kb, err = r.lenField(num, wt); err == nil {
+				if key, err = decodeKV(kb, 0, &v); err == nil && attr != nil {
+					err = attr(key, &v)
+				}
+			}
+		case fScopeDropped:
+			_, err = r.varField(num, wt)
+		default:
+			err = r.skip(wt)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// wireScopeMetrics is scopeTags plus the scope's metrics.
+func (c *Converter) wireScopeMetrics(ctx context.Context, m *metricCtx, b []byte) error {
+	var scope []byte
+	var ws wireScope
+	r := wireReader{b: b}
+	for r.more() {
+		num, wt, err := r.tag()
+		if err != nil {
+			return err
+		}
+		switch num {
+		case fScopeScope:
+			scope, err = r.lenField(num, wt)
+		case fScopeSchemaURL:
+			ws.schemaURL, err = r.lenField(num, wt)
+		default:
+			err = r.skip(wt)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	c.baseTags = append(c.baseTags[:0], c.resTags...)
+	c.tagIdxOK = false
+	c.scopeBuf = c.scopeBuf[:0]
+	var attr func(key []byte, v *anyVal) error
+	if m.opts.PromoteScopeAttrs {
+		attr = func(key []byte, v *anyVal) error {
+			return c.addAttr(m, &c.baseTags, &c.scopeBuf, view(key), v.attr(), "otel_scope_")
+		}
+	}
+	if err := decodeScope(scope, &ws, attr); err != nil {
+		return err
+	}
+	if m.opts.PromoteScopeAttrs {
+		if err := c.scopeFieldTags(m, view(ws.name), view(ws.version), view(ws.schemaURL)); err != nil {
+			return err
+		}
+	}
+	r = wireReader{b: b}
+	for r.more() {
+		num, wt, err := r.tag()
+		if err != nil {
+			return err
+		}
+		if num != fScopeItems {
+			if err := r.skip(wt); err != nil {
+				return err
+			}
+			continue
+		}
+		mb, err := r.lenField(num, wt)
+		if err != nil {
+			return err
+		}
+		if err := c.wireMetric(ctx, m, mb); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// wireMetric is metric on a Metric message (gauge or sum, as planned).
+func (c *Converter) wireMetric(ctx context.Context, m *metricCtx, b []byte) error {
+	var name, unit, data []byte
+	var dataNum int32
+	var v anyVal
+	r := wireReader{b: b}
+	for r.more() {
+		num, wt, err := r.tag()
+		if err != nil {
+			return err
+		}
+		switch num {
+		case fMetricName:
+			name, err = r.lenField(num, wt)
+		case fMetricUnit:
+			unit, err = r.lenField(num, wt)
+		case fMetricDescription:
+			_, err = r.lenField(num, wt)
+		case fMetricGauge, fMetricSum:
+			dataNum = num
+			data, err = r.lenField(num, wt)
+		case fMetricMetadata:
+			var kb []byte
+			if kb, err = r.lenField(num, wt); err == nil {
+				_, err = decodeKV(kb, 0, &v)
+			}
+		default:
+			err = r.skip(wt)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if dataNum == 0 {
+		m.out.Drop(DropMetricWithoutData, 1) // skipped, as metrics.rs does
+		return nil
+	}
+	meta := metricMeta{name: view(name), unit: view(unit), kind: kindGauge}
+	points, err := numberHeader(data, dataNum == fMetricSum, &meta)
+	if err != nil {
+		return err
+	}
+	tname := c.metricName(meta.name, meta.unit, meta.kind, m.opts.Strategy)
+	if tname == "" {
+		return badInput("metric %q translates to an empty table name", meta.name)
+	}
+	if err := checkUTF8("metric name", tname); err != nil {
+		return err
+	}
+	if points == 0 {
+		return nil
+	}
+	semType := "gauge"
+	switch meta.kind {
+	case kindMonotonicSum:
+		semType = "counter"
+	case kindNonMonotonicSum:
+		semType = "updown_counter"
+	}
+	tb := c.table(m, meta, tname, semType)
+	r = wireReader{b: data}
+	for r.more() {
+		num, wt, err := r.tag()
+		if err != nil {
+			return err
+		}
+		if num != fGaugePoints {
+			if err := r.skip(wt); err != nil {
+				return err
+			}
+			continue
+		}
+		pb, err := r.lenField(num, wt)
+		if err != nil {
+			return err
+		}
+		if err := c.tick(ctx); err != nil {
+			return err
+		}
+		if err := c.wireNumberPoint(m, tb, pb); err != nil {
+			return err
+		}
+	}
+	m.out.Samples += points
+	return nil
+}
+
+// numberHeader reads a Gauge or Sum apart from its points, which it counts;
+// for a sum it sets meta's kind and temporality.
+func numberHeader(b []byte, sum bool, meta *metricMeta) (int, error) {
+	points := 0
+	monotonic := false
+	var temp int32
+	r := wireReader{b: b}
+	for r.more() {
+		num, wt, err := r.tag()
+		if err != nil {
+			return 0, err
+		}
+		switch {
+		case num == fGaugePoints:
+			points++
+			_, err = r.lenField(num, wt)
+		case sum && num == fSumTemporality:
+			var x uint64
+			x, err = r.varField(num, wt)
+			temp = int32(x)
+		case sum && num == fSumMonotonic:
+			var x uint64
+			x, err = r.varField(num, wt)
+			monotonic = x != 0
+		default:
+			err = r.skip(wt)
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	if sum {
+		meta.kind = kindNonMonotonicSum
+		if monotonic {
+			meta.kind = kindMonotonicSum
+		}
+		meta.temporality = temporalityName(temp)
+	}
+	return points, nil
+}
+
+// wireNumberPoint writes one NumberDataPoint as numberPoints does.
+func (c *Converter) wireNumberPoint(m *metricCtx, b *table.Batch, pb []byte) error {
+	c.startPointTags()
+	pos := 0
+	var ts uint64
+	var val float64
+	has := false
+	var v anyVal
+	r := wireReader{b: pb}
+	for r.more() {
+		num, wt, err := r.tag()
+		if err != nil {
+			return err
+		}
+		switch num {
+		case fNumberAttrs:
+			var kb, key []byte
+			if kb, err = r.lenField(num, wt); err == nil {
+				if key, err = decodeKV(kb, 0, &v); err == nil {
+					err = c.pointTag(m, &pos, view(key), v.attr())
+				}
+			}
+		case fNumberStart:
+			_, err = r.u64Field(num, wt)
+		case fNumberTime:
+			ts, err = r.u64Field(num, wt)
+		case fNumberDouble, fNumberInt:
+			var x uint64
+			if x, err = r.u64Field(num, wt); err == nil {
+				has = true
+				val = math.Float64frombits(x)
+				if num == fNumberInt {
+					val = float64(int64(x)) // metrics.rs: as_int cast to f64
+				}
+			}
+		case fNumberExemplars:
+			var eb []byte
+			if eb, err = r.lenField(num, wt); err == nil {
+				err = checkExemplar(eb)
+				m.exemplars++
+			}
+		case fNumberFlags:
+			_, err = r.varField(num, wt)
+		default:
+			err = r.skip(wt)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return c.writeRow(m, b, ts, "", "", val, has)
+}
+
+// checkExemplar validates an Exemplar (filtered_attributes 7, time 2,
+// as_double 3, as_int 6, span_id 4, trace_id 5), which GreptimeDB ignores.
+func checkExemplar(b []byte) error {
+	var v anyVal
+	r := wireReader{b: b}
+	for r.more() {
+		num, wt, err := r.tag()
+		if err != nil {
+			return err
+		}
+		switch num {
+		case 7:
+			var kb []byte
+			if kb, err = r.lenField(num, wt); err == nil {
+				_, err = decodeKV(kb, 0, &v)
+			}
+		case 2, 3, 6:
+			_, err = r.u64Field(num, wt)
+		case 4, 5:
+			var id []byte
+			if id, err = r.lenField(num, wt); err == nil {
+				if num == 4 {
+					err = checkID(id, 8, errBadSpanID)
+				} else {
+					err = checkID(id, 16, errBadTraceID)
+				}
+			}
+		default:
+			err = r.skip(wt)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
