@@ -213,7 +213,15 @@ func decompress(body []byte, enc string, limit int64) ([]byte, error) {
 	return out, nil
 }
 
+// decodeHTTP decodes a JSON body, and a protobuf trace body, with pdata;
+// protobuf metrics and logs go to translation undecoded.
 func decodeHTTP(signal string, body []byte, isJSON bool) (any, error) {
+	switch {
+	case !isJSON && signal == sigMetrics:
+		return rawMetrics(body), nil
+	case !isJSON && signal == sigLogs:
+		return rawLogs(body), nil
+	}
 	switch signal {
 	case sigMetrics:
 		req := pmetricotlp.NewExportRequest()
