@@ -29,6 +29,8 @@ type Converter struct {
 	resTags, baseTags, rowTags []tag
 	resBuf, scopeBuf, rowBuf   []byte
 	jsonBuf                    []byte
+	// wireKVs collects decoded attributes for a JSON column.
+	wireKVs []wireKV
 	// tagIdx indexes the tag list being built once it is large; tagIdxOK
 	// says it describes that list (each new list starts invalid).
 	tagIdx      map[string]int
@@ -60,6 +62,12 @@ func NewConverter() *Converter {
 
 // Reset drops per-request state, keeping buffers and the name caches.
 func (c *Converter) Reset() {
+	// Decoded strings view the last request's body: let it go.
+	clear(c.wireKVs[:cap(c.wireKVs)])
+	c.wireKVs = c.wireKVs[:0]
+	clear(c.resTags[:cap(c.resTags)])
+	clear(c.baseTags[:cap(c.baseTags)])
+	clear(c.rowTags[:cap(c.rowTags)])
 	c.resTags, c.baseTags, c.rowTags = c.resTags[:0], c.baseTags[:0], c.rowTags[:0]
 	c.resBuf, c.scopeBuf, c.rowBuf, c.jsonBuf = c.resBuf[:0], c.scopeBuf[:0], c.rowBuf[:0], c.jsonBuf[:0]
 	clear(c.promote)

@@ -115,3 +115,16 @@ func BenchmarkLogRecordPdata(b *testing.B) {
 		return c.Logs(ctx, req.Logs(), nil, out)
 	})
 }
+
+// BenchmarkLogRecordWire: telemetrygen-shaped logs on the wire path.
+func BenchmarkLogRecordWire(b *testing.B) {
+	body := telemetrygenLogs()
+	ctx := context.Background()
+	benchConvert(b, genItems, "record", func(c *Converter, out *translate.Output) error {
+		wire, err := c.LogsProto(ctx, body, nil, out)
+		if !wire {
+			b.Fatal("not on the wire path")
+		}
+		return err
+	})
+}

@@ -3,6 +3,7 @@ package otlp
 import (
 	"testing"
 
+	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
 	"github.com/greptime-bridge/greptime-bridge/translate"
@@ -25,6 +26,23 @@ func FuzzWireMetrics(f *testing.F) {
 			for _, opts := range []RequestOptions{{}, {PromoteScopeAttrs: true, Strategy: NoTranslation}, {PromoteAllResourceAttrs: true}} {
 				diffMetrics(t, c, body, translate.DefaultDatabaseOptions(), opts)
 			}
+		}
+	})
+}
+
+// FuzzWireLogs is FuzzWireMetrics for logs.
+func FuzzWireLogs(f *testing.F) {
+	addSeeds(f, "telemetrygen_logs.pb")
+	f.Add([]byte{0x0a, 0x02, 0x12, 0x00})
+	f.Add([]byte{9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 200, 100, 50, 25, 12, 6, 3})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c := NewConverter()
+		gen, err := (&plog.ProtoMarshaler{}).MarshalLogs(genLogs(&byteSource{b: data}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, body := range [][]byte{data, gen} {
+			diffLogs(t, c, body, RequestOptions{})
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 
@@ -180,5 +181,60 @@ func TestWireMetricsNumbersOnly(t *testing.T) {
 				t.Fatalf("%s: gauges and sums did not take the wire path", path)
 			}
 		}
+	}
+}
+
+// pdataLogs is the reference for logs.
+func pdataLogs(body []byte, opts RequestOptions) (string, error) {
+	req := plogotlp.NewExportRequest()
+	if err := req.UnmarshalProto(body); err != nil {
+		return "", err
+	}
+	out := &translate.Output{}
+	if err := NewConverter().Logs(context.Background(), req.Logs(), &opts, out); err != nil {
+		return "", err
+	}
+	return dumpOutput(out), nil
+}
+
+// diffLogs is diffMetrics for logs.
+func diffLogs(t testing.TB, c *Converter, body []byte, opts RequestOptions) bool {
+	t.Helper()
+	want, werr := pdataLogs(body, opts)
+	out := &translate.Output{}
+	c.Reset()
+	wire, err := c.LogsProto(context.Background(), body, &opts, out)
+	if (err != nil) != (werr != nil) {
+		t.Fatalf("wire=%v error %v, pdata error %v", wire, err, werr)
+	}
+	if err != nil {
+		return wire
+	}
+	for _, b := range out.Batches {
+		if err := b.Validate(); err != nil {
+			t.Fatalf("invalid batch: %v", err)
+		}
+	}
+	if got := dumpOutput(out); got != want {
+		t.Fatalf("wire=%v output differs from pdata:\n--- wire\n%s\n--- pdata\n%s", wire, got, want)
+	}
+	return wire
+}
+
+// TestWireLogsGolden holds the wire path to the pdata path on every logs
+// fixture; those without extract keys or a known table take it.
+func TestWireLogsGolden(t *testing.T) {
+	c := NewConverter()
+	for path, body := range protoFixtures(t, "logs") {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			for _, opts := range []RequestOptions{{}, {Database: "obs", LogTableName: "app_logs", Hints: ParseHints("ttl=1d, append_mode=false")}} {
+				if !diffLogs(t, c, body, opts) {
+					t.Fatal("did not take the wire path")
+				}
+			}
+			if diffLogs(t, c, body, RequestOptions{LogExtractKeys: []string{"user", "service.name"}}) {
+				t.Fatal("extract keys took the wire path")
+			}
+		})
 	}
 }

@@ -1,0 +1,135 @@
+package otlp
+
+import (
+	"encoding/hex"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// wireKV is one decoded attribute while a JSON object is built.
+type wireKV struct {
+	key string
+	v   anyVal
+}
+
+// appendJSONBKVs is appendJSONBMap for decoded attributes: keys sorted
+// stably, the last of duplicate keys kept (otlp/utils.rs
+// key_value_to_jsonb). It sorts kvs in place.
+func appendJSONBKVs(b []byte, kvs []wireKV) []byte {
+	if len(kvs) == 0 {
+		return append(b, "{}"...)
+	}
+	if len(kvs) <= 16 {
+		for i := 1; i < len(kvs); i++ {
+			for j := i; j > 0 && kvs[j-1].key > kvs[j].key; j-- {
+				kvs[j-1], kvs[j] = kvs[j], kvs[j-1]
+			}
+		}
+	} else {
+		slices.SortStableFunc(kvs, func(a, b wireKV) int { return strings.Compare(a.key, b.key) })
+	}
+	b = append(b, '{')
+	first := true
+	for i := range kvs {
+		if i+1 < len(kvs) && kvs[i+1].key == kvs[i].key {
+			continue // a later duplicate wins
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = appendJSONString(b, kvs[i].key)
+		b = append(b, ':')
+		b = appendJSONBAny(b, &kvs[i].v)
+	}
+	return append(b, '}')
+}
+
+// collectKVs decodes a KeyValueList already validated by decodeAny.
+func collectKVs(raw []byte) []wireKV {
+	var kvs []wireKV
+	_ = forEachKV(raw, 0, func(key []byte, v *anyVal) error {
+		kvs = append(kvs, wireKV{view(key), *v})
+		return nil
+	})
+	return kvs
+}
+
+// appendJSONBAny is appendJSONBValue for a decoded AnyValue.
+func appendJSONBAny(b []byte, v *anyVal) []byte {
+	switch v.typ {
+	case pcommon.ValueTypeStr:
+		return appendJSONString(b, view(v.s))
+	case pcommon.ValueTypeInt:
+		return strconv.AppendInt(b, v.i, 10)
+	case pcommon.ValueTypeDouble:
+		return appendJSONFloat(b, v.f)
+	case pcommon.ValueTypeBool:
+		return strconv.AppendBool(b, v.b)
+	case pcommon.ValueTypeBytes:
+		b = append(b, '"')
+		b = hex.AppendEncode(b, v.s)
+		return append(b, '"')
+	case pcommon.ValueTypeSlice:
+		b = append(b, '[')
+		n := 0
+		_ = forEachArrayValue(v.raw, 0, func(e *anyVal) error {
+			if n > 0 {
+				b = append(b, ',')
+			}
+			n++
+			b = appendJSONBAny(b, e)
+			return nil
+		})
+		return append(b, ']')
+	case pcommon.ValueTypeMap:
+		return appendJSONBKVs(b, collectKVs(v.raw))
+	}
+	return append(b, "null"...)
+}
+
+// appendSerdeAny is appendSerdeValue for a decoded AnyValue (a non-string
+// log body): maps keep order and duplicates, bytes are arrays of numbers.
+func appendSerdeAny(b []byte, v *anyVal) []byte {
+	switch v.typ {
+	case pcommon.ValueTypeBytes:
+		b = append(b, '[')
+		for i, x := range v.s {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendUint(b, uint64(x), 10)
+		}
+		return append(b, ']')
+	case pcommon.ValueTypeSlice:
+		b = append(b, '[')
+		n := 0
+		_ = forEachArrayValue(v.raw, 0, func(e *anyVal) error {
+			if n > 0 {
+				b = append(b, ',')
+			}
+			n++
+			b = appendSerdeAny(b, e)
+			return nil
+		})
+		return append(b, ']')
+	case pcommon.ValueTypeMap:
+		b = append(b, '{')
+		n := 0
+		_ = forEachKV(v.raw, 0, func(key []byte, e *anyVal) error {
+			if n > 0 {
+				b = append(b, ',')
+			}
+			n++
+			b = appendJSONString(b, view(key))
+			b = append(b, ':')
+			b = appendSerdeAny(b, e)
+			return nil
+		})
+		return append(b, '}')
+	}
+	return appendJSONBAny(b, v)
+}
