@@ -33,9 +33,12 @@ type Converter struct {
 	wireKVs []wireKV
 	// tagIdx indexes the tag list being built once it is large; tagIdxOK
 	// says it describes that list (each new list starts invalid).
-	tagIdx      map[string]int
-	tagIdxOK    bool
-	keyMemo     []keyMemo
+	tagIdx   map[string]int
+	tagIdxOK bool
+	keyMemo  []keyMemo
+	// baseGen counts rebuilds of baseTags, so a key memo entry knows the
+	// base it was made under.
+	baseGen     uint64
 	metricNames map[metricNameKey]string
 	shape       rowShape
 	trace       traceCtx

@@ -91,29 +91,45 @@ func (c *Converter) pointTag(m *metricCtx, pos *int, k string, v attrVal) error 
 		m.droppedAttrs++ // bool, bytes, arrays and maps: not stored (metrics.rs)
 		return nil
 	}
-	var name string
 	p := *pos
-	if p < len(c.keyMemo) && c.keyMemo[p].raw == k && c.keyMemo[p].legacy == m.legacy && c.keyMemo[p].st == m.opts.Strategy {
-		name = c.keyMemo[p].name
-	} else {
-		if err := checkUTF8("attribute key", k); err != nil {
-			return err
-		}
-		if m.legacy {
-			name = c.legacy(k)
-		} else {
-			name = c.label(k, m.opts.Strategy)
-		}
-		// The memo outlives the request, and k may point into its body.
-		memo := keyMemo{raw: strings.Clone(k), name: name, legacy: m.legacy, st: m.opts.Strategy}
-		if p < len(c.keyMemo) {
-			c.keyMemo[p] = memo
-		} else {
-			c.keyMemo = append(c.keyMemo, memo)
-		}
-	}
 	*pos = p + 1
-	return c.putTag(&c.rowTags, name, val)
+	if p < len(c.keyMemo) && c.keyMemo[p].raw == k && c.keyMemo[p].legacy == m.legacy && c.keyMemo[p].st == m.opts.Strategy {
+		e := &c.keyMemo[p]
+		if e.appended && e.gen == c.baseGen {
+			// The same base tags and the same names before this one as
+			// when the entry was made: the name is new in this row, so
+			// putTag's search for a clash can be skipped (it was a fifth
+			// of a point's cost with 12 attributes).
+			c.rowTags = append(c.rowTags, tag{e.name, val})
+			return nil
+		}
+		return c.putPointTag(e, val)
+	}
+	if err := checkUTF8("attribute key", k); err != nil {
+		return err
+	}
+	var name string
+	if m.legacy {
+		name = c.legacy(k)
+	} else {
+		name = c.label(k, m.opts.Strategy)
+	}
+	// Entries past p were made after other names at p: drop them, so each
+	// entry describes the names before it. The memo outlives the request,
+	// and k may point into its body.
+	c.keyMemo = append(c.keyMemo[:p], keyMemo{raw: strings.Clone(k), name: name, legacy: m.legacy, st: m.opts.Strategy})
+	return c.putPointTag(&c.keyMemo[p], val)
+}
+
+// putPointTag adds a memoised tag through putTag and records whether it
+// was new in the row.
+func (c *Converter) putPointTag(e *keyMemo, val string) error {
+	n := len(c.rowTags)
+	if err := c.putTag(&c.rowTags, e.name, val); err != nil {
+		return err
+	}
+	e.appended, e.gen = len(c.rowTags) > n, c.baseGen
+	return nil
 }
 
 // keyMemo remembers the translated name of the attribute key last seen at
@@ -122,6 +138,10 @@ type keyMemo struct {
 	raw, name string
 	legacy    bool
 	st        Strategy
+	// appended says the tag was new in its row when last added, under the
+	// base tags of generation gen.
+	appended bool
+	gen      uint64
 }
 
 // rowShape caches the column indexes of the last batch written, so rows of

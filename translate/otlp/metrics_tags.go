@@ -76,6 +76,7 @@ func (c *Converter) endResourceTags(m *metricCtx, rs *resourceState) error {
 // mode every scope attribute.
 func (c *Converter) scopeTags(m *metricCtx, sm pmetric.ScopeMetrics) error {
 	c.baseTags = append(c.baseTags[:0], c.resTags...)
+	c.baseGen++
 	c.tagIdxOK = false
 	c.scopeBuf = c.scopeBuf[:0]
 	if m.legacy {

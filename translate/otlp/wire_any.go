@@ -171,6 +171,9 @@ func decodeKV(b []byte, depth int, v *anyVal) ([]byte, error) {
 	}
 	depth++
 	*v = anyVal{}
+	if key, ok := shortStringKV(b, v); ok {
+		return key, nil
+	}
 	var key []byte
 	r := wireReader{b: b}
 	for r.more() {
@@ -215,4 +218,26 @@ func (v *anyVal) attr() attrVal {
 		return attrVal{typ: v.typ, f: v.f}
 	}
 	return attrVal{typ: v.typ}
+}
+
+// shortStringKV decodes the usual attribute encoding at once: key (field
+// 1), then value (field 2) holding only string_value (field 1), each under
+// 128 bytes and nothing else. It gives the general walk's result, which
+// handles everything else; per attribute this halves the decoding work.
+func shortStringKV(b []byte, v *anyVal) ([]byte, bool) {
+	if len(b) < 4 || b[0] != 1<<3|wtLen || b[1] >= 0x80 {
+		return nil, false
+	}
+	kl := int(b[1])
+	p := 2 + kl
+	if p+2 > len(b) || b[p] != 2<<3|wtLen || b[p+1] >= 0x80 {
+		return nil, false
+	}
+	vl := int(b[p+1])
+	vs := p + 2
+	if vs+vl != len(b) || vl < 2 || b[vs] != 1<<3|wtLen || int(b[vs+1])+2 != vl {
+		return nil, false
+	}
+	*v = anyVal{typ: pcommon.ValueTypeStr, s: b[vs+2 : vs+vl]}
+	return b[2:p], true
 }

@@ -222,6 +222,7 @@ func (c *Converter) wireScopeMetrics(ctx context.Context, m *metricCtx, b []byte
 		}
 	}
 	c.baseTags = append(c.baseTags[:0], c.resTags...)
+	c.baseGen++
 	c.tagIdxOK = false
 	c.scopeBuf = c.scopeBuf[:0]
 	var attr func(key []byte, v *anyVal) error
