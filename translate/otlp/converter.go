@@ -41,7 +41,12 @@ type Converter struct {
 	baseGen     uint64
 	metricNames map[metricNameKey]string
 	shape       rowShape
-	trace       traceCtx
+	// Scratch of one histogram or summary point, and its le/quantile text.
+	hBounds   []float64
+	hCounts   []uint64
+	quantiles []quantileVal
+	le        []byte
+	trace     traceCtx
 
 	n int // items since the last context check
 

@@ -128,3 +128,21 @@ func BenchmarkLogRecordWire(b *testing.B) {
 		return err
 	})
 }
+
+// BenchmarkHistogramPointWire: 200 histogram points of 11 buckets (the
+// shape of BenchmarkMetricsHistogram) from protobuf bytes on the wire path.
+func BenchmarkHistogramPointWire(b *testing.B) {
+	body, err := (&pmetric.ProtoMarshaler{}).MarshalMetrics(benchHistograms(200))
+	if err != nil {
+		b.Fatal(err)
+	}
+	db := translate.DefaultDatabaseOptions()
+	ctx := context.Background()
+	benchConvert(b, 200, "point", func(c *Converter, out *translate.Output) error {
+		wire, err := c.MetricsProto(ctx, body, db, nil, out)
+		if !wire {
+			b.Fatal("not on the wire path")
+		}
+		return err
+	})
+}

@@ -45,6 +45,11 @@ func pbGauge(name string, point []byte) []byte {
 	return pbLen(pbStr(nil, 1, name), 5, pbLen(nil, 1, append(dp, point...)))
 }
 
+// pbHistPoint is a histogram point with a time, a sum and more fields.
+func pbHistPoint(more []byte) []byte {
+	return append(pbF64(pbF64(pbF64(nil, 3, 1_700_000_000_000_000_000), 5, 0x3ff8000000000000), 4, 9), more...)
+}
+
 // TestWireEdgeCases holds the wire path to pdata on encodings real senders
 // rarely produce: repeated singular messages, oneof repeats, unknown
 // fields and groups, wrong wire types, bad IDs, and says which take the
@@ -69,7 +74,17 @@ func TestWireEdgeCases(t *testing.T) {
 		}(), false},
 		{"deprecated scope list", pbLen(nil, 1, pbLen(pbLen(nil, 1, res), 1000, pbLen(nil, 2, pbGauge("up", attr)))), false},
 		{"gauge then sum", pbMetrics(res, append(pbGauge("up", attr), pbLen(nil, 7, nil)...)), false},
-		{"histogram", pbMetrics(res, pbLen(pbStr(nil, 1, "h"), 9, nil)), false},
+		{"exponential histogram", pbMetrics(res, pbLen(pbStr(nil, 1, "h"), 10, nil)), false},
+		{"histogram packed then unpacked", pbMetrics(res, pbLen(pbStr(nil, 1, "h"), 9, pbLen(nil, 1, pbHistPoint(
+			pbF64(pbF64(pbLen(pbLen(nil, 6, make([]byte, 16)), 7, make([]byte, 8)), 6, 5), 7, 0x3ff0000000000000))))), true},
+		{"histogram unpacked then packed", pbMetrics(res, pbLen(pbStr(nil, 1, "h"), 9, pbLen(nil, 1, pbHistPoint(
+			pbLen(pbF64(pbF64(nil, 6, 5), 6, 7), 6, make([]byte, 8)))))), true},
+		{"histogram empty packed", pbMetrics(res, pbLen(pbStr(nil, 1, "h"), 9, pbLen(nil, 1, pbHistPoint(
+			pbLen(pbF64(nil, 6, 5), 6, nil))))), true},
+		{"histogram bad packed length", pbMetrics(res, pbLen(pbStr(nil, 1, "h"), 9, pbLen(nil, 1, pbHistPoint(
+			pbLen(nil, 7, make([]byte, 9)))))), true},
+		{"summary", pbMetrics(res, pbLen(pbStr(nil, 1, "s"), 11, pbLen(nil, 1, pbLen(pbLen(pbF64(nil, 3, 1e18), 6,
+			pbF64(pbF64(nil, 1, 0x3fe0000000000000), 2, 0x4000000000000000)), 7, pbKV("q", "1"))))), true},
 		{"no data", pbMetrics(res, pbStr(nil, 1, "nothing")), true},
 		{"empty gauge with bad name", pbMetrics(res, pbLen(pbStr(nil, 1, "..."), 5, nil)), true},
 		{"unknown fields everywhere", pbMetrics(pbVar(res, 99, 1), pbGauge("up", pbF64(attr, 77, 5))), true},

@@ -93,7 +93,13 @@ func genMetrics(s *byteSource) pmetric.Metrics {
 				mt.SetName(names[s.n(len(names))])
 				mt.SetUnit(units[s.n(len(units))])
 				var dps pmetric.NumberDataPointSlice
-				switch s.n(4) {
+				switch s.n(6) {
+				case 4:
+					genHistogram(s, mt)
+					continue
+				case 5:
+					genSummary(s, mt)
+					continue
 				case 0:
 					dps = mt.SetEmptyGauge().DataPoints()
 				case 1, 2:
@@ -158,4 +164,41 @@ func genLogs(s *byteSource) plog.Logs {
 		}
 	}
 	return ld
+}
+
+func genHistogram(s *byteSource, mt pmetric.Metric) {
+	h := mt.SetEmptyHistogram()
+	h.SetAggregationTemporality(pmetric.AggregationTemporality(s.n(3)))
+	for p := s.n(3); p > 0; p-- {
+		dp := h.DataPoints().AppendEmpty()
+		dp.SetTimestamp(pcommon.Timestamp(uint64(s.next()) * 1_000_000_123))
+		bounds := []float64{0.5, 1, posInf(), 2.5e-7, 1e22}[:s.n(6)]
+		dp.ExplicitBounds().FromRaw(bounds)
+		counts := make([]uint64, len(bounds)+s.n(3))
+		for i := range counts {
+			counts[i] = uint64(s.next())
+		}
+		dp.BucketCounts().FromRaw(counts)
+		dp.SetCount(uint64(s.next()))
+		if s.n(2) == 0 {
+			dp.SetSum(float64(s.next()) / 8)
+		}
+		genAttrs(s, dp.Attributes(), 1)
+	}
+}
+
+func genSummary(s *byteSource, mt pmetric.Metric) {
+	sm := mt.SetEmptySummary()
+	for p := s.n(3); p > 0; p-- {
+		dp := sm.DataPoints().AppendEmpty()
+		dp.SetTimestamp(pcommon.Timestamp(uint64(s.next()) * 1_000_000_123))
+		for q := s.n(4); q > 0; q-- {
+			qv := dp.QuantileValues().AppendEmpty()
+			qv.SetQuantile(float64(s.n(5)) / 4)
+			qv.SetValue(float64(s.next()))
+		}
+		dp.SetCount(uint64(s.next()))
+		dp.SetSum(float64(s.next()))
+		genAttrs(s, dp.Attributes(), 1)
+	}
 }

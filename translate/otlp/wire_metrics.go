@@ -41,7 +41,7 @@ const (
 // form, as Metrics does with the same request unmarshalled by pdata, with
 // the same tables, rows, counters and errors. It walks the bytes straight
 // into the table model when the request and options allow (prom mode;
-// gauges and sums), and otherwise unmarshals with pdata and calls Metrics;
+// gauges, sums, histograms and summaries), and otherwise unmarshals with pdata and calls Metrics;
 // the choice is made before any output is produced, and wire reports it.
 // out must be empty. body must stay unchanged until the batches have been
 // consumed: string values are copied into columns, but not before.
@@ -96,10 +96,10 @@ func wireMetricsSupported(body []byte) (bool, error) {
 			switch num {
 			case fMetricName, fMetricDescription, fMetricUnit, fMetricMetadata:
 				_, err = r.lenField(num, wt)
-			case fMetricGauge, fMetricSum:
+			case fMetricGauge, fMetricSum, fMetricHistogram, fMetricSummary:
 				data++
 				_, err = r.lenField(num, wt)
-			case fMetricHistogram, fMetricExpHist, fMetricSummary:
+			case fMetricExpHist:
 				return false, nil
 			default:
 				err = r.skip(wt)

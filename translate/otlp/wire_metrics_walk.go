@@ -262,7 +262,8 @@ func (c *Converter) wireScopeMetrics(ctx context.Context, m *metricCtx, b []byte
 	return nil
 }
 
-// wireMetric is metric on a Metric message (gauge or sum, as planned).
+// wireMetric is metric on a Metric message (any type but exponential
+// histograms, as planned).
 func (c *Converter) wireMetric(ctx context.Context, m *metricCtx, b []byte) error {
 	var name, unit, data []byte
 	var dataNum int32
@@ -280,7 +281,7 @@ func (c *Converter) wireMetric(ctx context.Context, m *metricCtx, b []byte) erro
 			unit, err = r.lenField(num, wt)
 		case fMetricDescription:
 			_, err = r.lenField(num, wt)
-		case fMetricGauge, fMetricSum:
+		case fMetricGauge, fMetricSum, fMetricHistogram, fMetricSummary:
 			dataNum = num
 			data, err = r.lenField(num, wt)
 		case fMetricMetadata:
@@ -300,7 +301,7 @@ func (c *Converter) wireMetric(ctx context.Context, m *metricCtx, b []byte) erro
 		return nil
 	}
 	meta := metricMeta{name: view(name), unit: view(unit), kind: kindGauge}
-	points, err := numberHeader(data, dataNum == fMetricSum, &meta)
+	points, err := pointsHeader(data, dataNum, &meta)
 	if err != nil {
 		return err
 	}
@@ -314,6 +315,12 @@ func (c *Converter) wireMetric(ctx context.Context, m *metricCtx, b []byte) erro
 	if points == 0 {
 		return nil
 	}
+	switch meta.kind {
+	case kindHistogram:
+		return c.wireHistogram(ctx, m, meta, tname, data, points)
+	case kindSummary:
+		return c.wireSummary(ctx, m, meta, tname, data, points)
+	}
 	semType := "gauge"
 	switch meta.kind {
 	case kindMonotonicSum:
@@ -322,39 +329,23 @@ func (c *Converter) wireMetric(ctx context.Context, m *metricCtx, b []byte) erro
 		semType = "updown_counter"
 	}
 	tb := c.table(m, meta, tname, semType)
-	r = wireReader{b: data}
-	for r.more() {
-		num, wt, err := r.tag()
-		if err != nil {
-			return err
-		}
-		if num != fGaugePoints {
-			if err := r.skip(wt); err != nil {
-				return err
-			}
-			continue
-		}
-		pb, err := r.lenField(num, wt)
-		if err != nil {
-			return err
-		}
-		if err := c.tick(ctx); err != nil {
-			return err
-		}
-		if err := c.wireNumberPoint(m, tb, pb); err != nil {
-			return err
-		}
+	err = c.wirePoints(ctx, data, func(pb []byte) error {
+		return c.wireNumberPoint(m, tb, pb)
+	})
+	if err != nil {
+		return err
 	}
 	m.out.Samples += points
 	return nil
 }
 
-// numberHeader reads a Gauge or Sum apart from its points, which it counts;
-// for a sum it sets meta's kind and temporality.
-func numberHeader(b []byte, sum bool, meta *metricMeta) (int, error) {
+// pointsHeader reads a Gauge, Sum, Histogram or Summary apart from its
+// points, which it counts, and sets meta's kind and temporality.
+func pointsHeader(b []byte, dataNum int32, meta *metricMeta) (int, error) {
 	points := 0
 	monotonic := false
 	var temp int32
+	sum, hist := dataNum == fMetricSum, dataNum == fMetricHistogram
 	r := wireReader{b: b}
 	for r.more() {
 		num, wt, err := r.tag()
@@ -365,7 +356,7 @@ func numberHeader(b []byte, sum bool, meta *metricMeta) (int, error) {
 		case num == fGaugePoints:
 			points++
 			_, err = r.lenField(num, wt)
-		case sum && num == fSumTemporality:
+		case (sum || hist) && num == fSumTemporality:
 			var x uint64
 			x, err = r.varField(num, wt)
 			temp = int32(x)
@@ -380,12 +371,18 @@ func numberHeader(b []byte, sum bool, meta *metricMeta) (int, error) {
 			return 0, err
 		}
 	}
-	if sum {
+	switch dataNum {
+	case fMetricSum:
 		meta.kind = kindNonMonotonicSum
 		if monotonic {
 			meta.kind = kindMonotonicSum
 		}
 		meta.temporality = temporalityName(temp)
+	case fMetricHistogram:
+		meta.kind = kindHistogram
+		meta.temporality = temporalityName(temp)
+	case fMetricSummary:
+		meta.kind = kindSummary
 	}
 	return points, nil
 }
