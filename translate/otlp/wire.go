@@ -66,16 +66,18 @@ func (r *wireReader) varint() (uint64, error) {
 
 // tag reads a field key; field number 0 (and anything that does not fit
 // pdata's int32 as a positive number) is refused, as pdata ConsumeTag does.
+// One-byte keys, every field this package reads, are decoded inline.
 func (r *wireReader) tag() (num int32, wt int, err error) {
-	if r.pos < len(r.b) && r.b[r.pos] < 0x80 {
-		// One-byte keys: every field this package reads.
-		k := r.b[r.pos]
-		r.pos++
-		if k>>3 == 0 {
-			return 0, 0, fmt.Errorf("proto: illegal field number 0")
+	if r.pos < len(r.b) {
+		if k := r.b[r.pos]; k < 0x80 && k >= 8 {
+			r.pos++
+			return int32(k >> 3), int(k & 7), nil
 		}
-		return int32(k >> 3), int(k & 7), nil
 	}
+	return r.tagSlow()
+}
+
+func (r *wireReader) tagSlow() (num int32, wt int, err error) {
 	k, err := r.varint()
 	if err != nil {
 		return 0, 0, err
@@ -87,8 +89,20 @@ func (r *wireReader) tag() (num int32, wt int, err error) {
 	return num, int(k & 7), nil
 }
 
-// bytes reads a length-delimited payload as a view into the request.
+// bytes reads a length-delimited payload as a view into the request;
+// lengths under 128 are decoded inline.
 func (r *wireReader) bytes() ([]byte, error) {
+	if r.pos < len(r.b) {
+		if n := int(r.b[r.pos]); n < 0x80 && n < len(r.b)-r.pos {
+			s := r.b[r.pos+1 : r.pos+1+n]
+			r.pos += 1 + n
+			return s, nil
+		}
+	}
+	return r.bytesSlow()
+}
+
+func (r *wireReader) bytesSlow() ([]byte, error) {
 	n, err := r.varint()
 	if err != nil {
 		return nil, err
@@ -163,23 +177,27 @@ func (r *wireReader) skip(wt int) error {
 // want refuses a known field carried with another wire type, as pdata does.
 func want(num int32, wt, expect int) error {
 	if wt != expect {
-		return fmt.Errorf("proto: wrong wire type %d for field %d", wt, num)
+		return wrongType(num, wt)
 	}
 	return nil
 }
 
+func wrongType(num int32, wt int) error {
+	return fmt.Errorf("proto: wrong wire type %d for field %d", wt, num)
+}
+
 // lenField checks the wire type of a length-delimited field and reads it.
 func (r *wireReader) lenField(num int32, wt int) ([]byte, error) {
-	if err := want(num, wt, wtLen); err != nil {
-		return nil, err
+	if wt != wtLen {
+		return nil, wrongType(num, wt)
 	}
 	return r.bytes()
 }
 
 // u64Field checks and reads a fixed64 field.
 func (r *wireReader) u64Field(num int32, wt int) (uint64, error) {
-	if err := want(num, wt, wtI64); err != nil {
-		return 0, err
+	if wt != wtI64 {
+		return 0, wrongType(num, wt)
 	}
 	return r.fixed64()
 }

@@ -171,8 +171,11 @@ func decodeKV(b []byte, depth int, v *anyVal) ([]byte, error) {
 	}
 	depth++
 	*v = anyVal{}
-	if key, ok := shortStringKV(b, v); ok {
-		return key, nil
+	// The value's AnyValue is one level deeper, and pdata refuses it there.
+	if depth < maxAnyDepth {
+		if key, ok := shortStringKV(b, v); ok {
+			return key, nil
+		}
 	}
 	var key []byte
 	r := wireReader{b: b}
@@ -220,24 +223,42 @@ func (v *anyVal) attr() attrVal {
 	return attrVal{typ: v.typ}
 }
 
-// shortStringKV decodes the usual attribute encoding at once: key (field
-// 1), then value (field 2) holding only string_value (field 1), each under
-// 128 bytes and nothing else. It gives the general walk's result, which
-// handles everything else; per attribute this halves the decoding work.
+// shortStringKV decodes the usual attribute encodings at once: key (field
+// 1) and value (field 2, holding only string_value, field 1), in either
+// order (protobuf-go writes the key first, pdata's marshaler the value),
+// each under 128 bytes and nothing else. It gives the general walk's
+// result, which handles everything else; per attribute this halves the
+// decoding work.
 func shortStringKV(b []byte, v *anyVal) ([]byte, bool) {
-	if len(b) < 4 || b[0] != 1<<3|wtLen || b[1] >= 0x80 {
+	f1, n1, ok := shortLen(b, 0)
+	if !ok {
 		return nil, false
 	}
-	kl := int(b[1])
-	p := 2 + kl
-	if p+2 > len(b) || b[p] != 2<<3|wtLen || b[p+1] >= 0x80 {
+	f2, n2, ok := shortLen(b, 2+n1)
+	if !ok || 4+n1+n2 != len(b) || f1 == f2 {
 		return nil, false
 	}
-	vl := int(b[p+1])
-	vs := p + 2
-	if vs+vl != len(b) || vl < 2 || b[vs] != 1<<3|wtLen || int(b[vs+1])+2 != vl {
+	key, val := b[2:2+n1], b[4+n1:]
+	if f1 == 2 {
+		key, val = val, b[2:2+n1]
+	}
+	sf, sn, ok := shortLen(val, 0)
+	if !ok || sf != 1 || 2+sn != len(val) {
 		return nil, false
 	}
-	*v = anyVal{typ: pcommon.ValueTypeStr, s: b[vs+2 : vs+vl]}
-	return b[2:p], true
+	*v = anyVal{typ: pcommon.ValueTypeStr, s: val[2:]}
+	return key, true
+}
+
+// shortLen reads a one-byte key of field 1 or 2 with wire type LEN and a
+// one-byte length at b[p:], returning the field and the length.
+func shortLen(b []byte, p int) (field byte, n int, ok bool) {
+	if p+2 > len(b) {
+		return 0, 0, false
+	}
+	k, l := b[p], b[p+1]
+	if (k != 1<<3|wtLen && k != 2<<3|wtLen) || l >= 0x80 || p+2+int(l) > len(b) {
+		return 0, 0, false
+	}
+	return k >> 3, int(l), true
 }
