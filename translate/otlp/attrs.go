@@ -100,6 +100,18 @@ var jsonSafe = func() (t [256]bool) {
 	return t
 }()
 
+// plainASCII8 reports whether the 8 bytes of s need no escaping: none is
+// below 0x20, a quote, a backslash or non-ASCII (the "has zero/less byte"
+// word tests, exact for existence).
+func plainASCII8(s string) bool {
+	x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	hasZero := func(v uint64) uint64 { return (v - ones) & ^v & highs }
+	bad := x&highs | (x-ones*0x20)&^x&highs | hasZero(x^(ones*'"')) | hasZero(x^(ones*'\\'))
+	return bad == 0
+}
+
 // appendJSONString appends s as a JSON string; invalid UTF-8 bytes become
 // U+FFFD so the text always parses. Runs of plain ASCII are copied at once:
 // attribute values are mostly such runs, and a byte-at-a-time append was a
@@ -109,6 +121,9 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(s); {
 		j := i
+		for j+8 <= len(s) && plainASCII8(s[j:j+8]) {
+			j += 8
+		}
 		for j < len(s) && jsonSafe[s[j]] {
 			j++
 		}

@@ -198,3 +198,26 @@ func TestWireCancelledIsRetryable(t *testing.T) {
 		t.Fatalf("truncated request: error %v, want a permanent one", err)
 	}
 }
+
+// TestAppendJSONStringWords checks the 8-byte fast path against rendering
+// byte by byte, for every byte value at every position of two words (a
+// lone byte >= 0x80 is invalid UTF-8 and becomes U+FFFD either way).
+func TestAppendJSONStringWords(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < 16; pos++ {
+			in := []byte("abcdefghijklmnopqrstuvwx")
+			in[pos] = byte(c)
+			got := string(appendJSONString(nil, string(in)))
+			var want []byte
+			want = append(want, '"')
+			for _, x := range in {
+				one := appendJSONString(nil, string([]byte{x}))
+				want = append(want, one[1:len(one)-1]...)
+			}
+			want = append(want, '"')
+			if got != string(want) {
+				t.Fatalf("byte %#x at %d: got %q, want %q", c, pos, got, want)
+			}
+		}
+	}
+}

@@ -17,33 +17,42 @@ type wireKV struct {
 
 // appendJSONBKVs is appendJSONBMap for decoded attributes: keys sorted
 // stably, the last of duplicate keys kept (otlp/utils.rs
-// key_value_to_jsonb). It sorts kvs in place.
+// key_value_to_jsonb). It sorts an index rather than the entries, which
+// are large enough that moving them showed in the profile.
 func appendJSONBKVs(b []byte, kvs []wireKV) []byte {
 	if len(kvs) == 0 {
 		return append(b, "{}"...)
 	}
-	if len(kvs) <= 16 {
-		for i := 1; i < len(kvs); i++ {
-			for j := i; j > 0 && kvs[j-1].key > kvs[j].key; j-- {
-				kvs[j-1], kvs[j] = kvs[j], kvs[j-1]
+	var small [32]int32
+	idx := small[:0]
+	if len(kvs) > len(small) {
+		idx = make([]int32, 0, len(kvs))
+	}
+	for i := range kvs {
+		idx = append(idx, int32(i))
+	}
+	if len(idx) <= 16 {
+		for i := 1; i < len(idx); i++ {
+			for j := i; j > 0 && kvs[idx[j-1]].key > kvs[idx[j]].key; j-- {
+				idx[j-1], idx[j] = idx[j], idx[j-1]
 			}
 		}
 	} else {
-		slices.SortStableFunc(kvs, func(a, b wireKV) int { return strings.Compare(a.key, b.key) })
+		slices.SortStableFunc(idx, func(a, b int32) int { return strings.Compare(kvs[a].key, kvs[b].key) })
 	}
 	b = append(b, '{')
 	first := true
-	for i := range kvs {
-		if i+1 < len(kvs) && kvs[i+1].key == kvs[i].key {
+	for i, k := range idx {
+		if i+1 < len(idx) && kvs[idx[i+1]].key == kvs[k].key {
 			continue // a later duplicate wins
 		}
 		if !first {
 			b = append(b, ',')
 		}
 		first = false
-		b = appendJSONString(b, kvs[i].key)
+		b = appendJSONString(b, kvs[k].key)
 		b = append(b, ':')
-		b = appendJSONBAny(b, &kvs[i].v)
+		b = appendJSONBAny(b, &kvs[k].v)
 	}
 	return append(b, '}')
 }
