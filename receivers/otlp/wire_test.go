@@ -2,12 +2,21 @@ package otlp_test
 
 import (
 	"context"
+	"net"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
+
+	"github.com/greptime-bridge/greptime-bridge/receivers/dbselect"
+	"github.com/greptime-bridge/greptime-bridge/receivers/otlp"
+	"github.com/greptime-bridge/greptime-bridge/translate"
 )
 
 // decoded reads bridge_otlp_protobuf_decoded_total for signal and decoder.
@@ -105,3 +114,55 @@ type rawBytes []byte
 func (b rawBytes) SizeProto() int                 { return len(b) }
 func (b rawBytes) MarshalProto(dst []byte) int    { return copy(dst, b) }
 func (b *rawBytes) UnmarshalProto(p []byte) error { *b = append((*b)[:0], p...); return nil }
+
+// countingConsumer counts the rows it is given.
+type countingConsumer struct{ rows atomic.Int64 }
+
+func (c *countingConsumer) Consume(_ context.Context, out *translate.Output) error {
+	c.rows.Add(int64(out.Rows()))
+	return nil
+}
+
+// TestRawServicesRunInterceptors: the byte-level services go through the
+// server's unary interceptors like generated ones, with the OTLP method
+// names.
+func TestRawServicesRunInterceptors(t *testing.T) {
+	cons := &countingConsumer{}
+	r := otlp.New(otlp.Config{}, cons, nil, &dbselect.Selector{Default: "public"}, nil, nil, nil)
+	var mu sync.Mutex
+	var methods []string
+	gs := grpc.NewServer(grpc.UnaryInterceptor(func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+		mu.Lock()
+		methods = append(methods, info.FullMethod)
+		mu.Unlock()
+		return h(ctx, req)
+	}))
+	r.RegisterGRPC(gs)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = gs.Serve(lis) }()
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = conn.Close(); gs.Stop(); <-done }()
+	ctx := context.Background()
+	if _, err := pmetricotlp.NewGRPCClient(conn).Export(ctx, pmetricotlp.NewExportRequestFromMetrics(gauges(4))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plogotlp.NewGRPCClient(conn).Export(ctx, plogotlp.NewExportRequestFromLogs(logs(3))); err != nil {
+		t.Fatal(err)
+	}
+	if n := cons.rows.Load(); n != 7 {
+		t.Fatalf("rows %d, want 7", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{"/opentelemetry.proto.collector.metrics.v1.MetricsService/Export", "/opentelemetry.proto.collector.logs.v1.LogsService/Export"}
+	if len(methods) != 2 || methods[0] != want[0] || methods[1] != want[1] {
+		t.Fatalf("interceptor saw %v, want %v", methods, want)
+	}
+}
