@@ -1,0 +1,145 @@
+package otlp
+
+import (
+	"math"
+
+	"github.com/greptime-bridge/greptime-bridge/writer/table"
+)
+
+// pointsHeader reads a Gauge, Sum, Histogram or Summary apart from its
+// points, which it counts, and sets meta's kind and temporality.
+func pointsHeader(b []byte, dataNum int32, meta *metricMeta) (int, error) {
+	points := 0
+	monotonic := false
+	var temp int32
+	sum, hist := dataNum == fMetricSum, dataNum == fMetricHistogram
+	r := wireReader{b: b}
+	for r.more() {
+		num, wt, err := r.tag()
+		if err != nil {
+			return 0, err
+		}
+		switch {
+		case num == fGaugePoints:
+			points++
+			_, err = r.lenField(num, wt)
+		case (sum || hist) && num == fSumTemporality:
+			var x uint64
+			x, err = r.varField(num, wt)
+			temp = int32(x)
+		case sum && num == fSumMonotonic:
+			var x uint64
+			x, err = r.varField(num, wt)
+			monotonic = x != 0
+		default:
+			err = r.skip(wt)
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	switch dataNum {
+	case fMetricSum:
+		meta.kind = kindNonMonotonicSum
+		if monotonic {
+			meta.kind = kindMonotonicSum
+		}
+		meta.temporality = temporalityName(temp)
+	case fMetricHistogram:
+		meta.kind = kindHistogram
+		meta.temporality = temporalityName(temp)
+	case fMetricSummary:
+		meta.kind = kindSummary
+	}
+	return points, nil
+}
+
+// wireNumberPoint writes one NumberDataPoint as numberPoints does.
+func (c *Converter) wireNumberPoint(m *metricCtx, b *table.Batch, pb []byte) error {
+	c.startPointTags()
+	pos := 0
+	var ts uint64
+	var val float64
+	has := false
+	var v anyVal
+	r := wireReader{b: pb}
+	for r.more() {
+		num, wt, err := r.tag()
+		if err != nil {
+			return err
+		}
+		switch num {
+		case fNumberAttrs:
+			var kb, key []byte
+			if kb, err = r.lenField(num, wt); err == nil {
+				if key, err = decodeKV(kb, 0, &v); err == nil {
+					err = c.pointTag(m, &pos, view(key), v.attr())
+				}
+			}
+		case fNumberStart:
+			_, err = r.u64Field(num, wt)
+		case fNumberTime:
+			ts, err = r.u64Field(num, wt)
+		case fNumberDouble, fNumberInt:
+			var x uint64
+			if x, err = r.u64Field(num, wt); err == nil {
+				has = true
+				val = math.Float64frombits(x)
+				if num == fNumberInt {
+					val = float64(int64(x)) // metrics.rs: as_int cast to f64
+				}
+			}
+		case fNumberExemplars:
+			var eb []byte
+			if eb, err = r.lenField(num, wt); err == nil {
+				err = checkExemplar(eb)
+				m.exemplars++
+			}
+		case fNumberFlags:
+			_, err = r.varField(num, wt)
+		default:
+			err = r.skip(wt)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return c.writeRow(m, b, ts, "", "", val, has)
+}
+
+// checkExemplar validates an Exemplar (filtered_attributes 7, time 2,
+// as_double 3, as_int 6, span_id 4, trace_id 5), which GreptimeDB ignores.
+func checkExemplar(b []byte) error {
+	var v anyVal
+	r := wireReader{b: b}
+	for r.more() {
+		num, wt, err := r.tag()
+		if err != nil {
+			return err
+		}
+		switch num {
+		case 7:
+			var kb []byte
+			if kb, err = r.lenField(num, wt); err == nil {
+				_, err = decodeKV(kb, 0, &v)
+			}
+		case 2, 3, 6:
+			_, err = r.u64Field(num, wt)
+		case 4, 5:
+			var id []byte
+			if id, err = r.lenField(num, wt); err == nil {
+				if num == 4 {
+					err = checkID(id, 8, errBadSpanID)
+				} else {
+					err = checkID(id, 16, errBadTraceID)
+				}
+			}
+		default:
+			err = r.skip(wt)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
