@@ -2,6 +2,7 @@ package otlp
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
@@ -9,14 +10,32 @@ import (
 	"google.golang.org/grpc"
 )
 
-// rawMessage carries a message's protobuf bytes undecoded. gRPC's "proto"
-// codec in this process is the one pdata registers (collector/pdata
-// internal/otelgrpc/encoding.go, imported with pdata's OTLP services),
-// which hands a message with UnmarshalProto/MarshalProto/SizeProto its
-// bytes as they are; so the metrics and logs services receive their
-// requests as bytes, for translate's wire decoder, without a codec of the
-// bridge's own that would change other services.
+// rawMessage carries a message's protobuf bytes undecoded, so the metrics
+// and logs services hand translate's wire decoder the request as it came,
+// without a codec of the bridge's own that would change other services.
+// gRPC's "proto" codec in this process is the one pdata registers
+// (collector/pdata internal/otelgrpc/encoding.go, linked with pdata's OTLP
+// services), which passes a message with UnmarshalProto/MarshalProto/
+// SizeProto its bytes. Should that codec go, gRPC's own takes over: it
+// treats rawMessage as a legacy message (Reset/String/ProtoMessage), whose
+// Marshal and Unmarshal methods google.golang.org/protobuf calls directly
+// (internal/impl/legacy_message.go), with the same result.
 type rawMessage struct{ b []byte }
+
+// Reset empties the message (legacy protobuf API).
+func (m *rawMessage) Reset() { m.b = m.b[:0] }
+
+// String describes the message (legacy protobuf API).
+func (m *rawMessage) String() string { return fmt.Sprintf("raw OTLP message of %d bytes", len(m.b)) }
+
+// ProtoMessage marks a legacy protobuf message.
+func (*rawMessage) ProtoMessage() {}
+
+// Marshal returns the bytes (legacy protobuf API).
+func (m *rawMessage) Marshal() ([]byte, error) { return m.b, nil }
+
+// Unmarshal copies b (legacy protobuf API).
+func (m *rawMessage) Unmarshal(b []byte) error { return m.UnmarshalProto(b) }
 
 // UnmarshalProto copies b: the codec frees its buffer on return.
 func (m *rawMessage) UnmarshalProto(b []byte) error {
