@@ -49,8 +49,7 @@ func decoded(t *testing.T, e *env, signal, decoder string) float64 {
 }
 
 // TestProtobufTakesTheWirePath checks that protobuf metrics and logs, over
-// gRPC and HTTP, reach the wire decoder as bytes, that what it does not
-// cover falls back to pdata, and that both write the same rows.
+// gRPC and HTTP, reach the wire decoder as bytes and write their rows.
 func TestProtobufTakesTheWirePath(t *testing.T) {
 	e := setup(t, nil)
 	ctx := context.Background()
@@ -64,8 +63,8 @@ func TestProtobufTakesTheWirePath(t *testing.T) {
 	if got := decoded(t, e, "metrics", "wire"); got != 2 {
 		t.Fatalf("wire-decoded metrics requests = %v, want 2", got)
 	}
-	// Exponential histograms are not on the wire path: pdata decodes them,
-	// and the answer is the same partial success as before.
+	// Dropped exponential histograms stay on the wire path, with the same
+	// partial success as before.
 	resp, err := pmetricotlp.NewGRPCClient(e.conn).Export(ctx, pmetricotlp.NewExportRequestFromMetrics(expHistogram()))
 	if err != nil {
 		t.Fatal(err)
@@ -73,8 +72,8 @@ func TestProtobufTakesTheWirePath(t *testing.T) {
 	if resp.PartialSuccess().RejectedDataPoints() != 1 {
 		t.Fatalf("rejected %d, want 1", resp.PartialSuccess().RejectedDataPoints())
 	}
-	if got := decoded(t, e, "metrics", "pdata"); got != 1 {
-		t.Fatalf("pdata-decoded metrics requests = %v, want 1", got)
+	if got := decoded(t, e, "metrics", "wire"); got != 3 {
+		t.Fatalf("wire-decoded metrics requests = %v, want 3", got)
 	}
 	// gauges(2) repeats the first two rows of gauges(3): same series, same times.
 	if n := e.srv.RowCount("public", "queue_depth"); n != 3 {
@@ -88,6 +87,22 @@ func TestProtobufTakesTheWirePath(t *testing.T) {
 	}
 	if n := e.srv.RowCount("public", "opentelemetry_logs"); n != 2 {
 		t.Fatalf("log rows = %d, want 2", n)
+	}
+}
+
+// TestConvertedExponentialFallsBack: converting exponential histograms is
+// left to the pdata path, which writes the classic tables.
+func TestConvertedExponentialFallsBack(t *testing.T) {
+	e := setup(t, func(c *otlp.Config) { c.Defaults.ConvertExponentialHistograms = true })
+	pb, _ := pmetricotlp.NewExportRequestFromMetrics(expHistogram()).MarshalProto()
+	if resp, body := post(t, e.url+"/v1/metrics", "application/x-protobuf", "", pb, nil); resp.StatusCode != 200 {
+		t.Fatalf("status %d: %s", resp.StatusCode, body)
+	}
+	if got := decoded(t, e, "metrics", "pdata"); got != 1 {
+		t.Fatalf("pdata-decoded metrics requests = %v, want 1", got)
+	}
+	if n := e.srv.RowCount("public", "latency_count"); n != 1 {
+		t.Fatalf("latency_count rows = %d, want 1 (tables %v)", n, e.srv.Tables("public"))
 	}
 }
 

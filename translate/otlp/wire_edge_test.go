@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -74,7 +75,11 @@ func TestWireEdgeCases(t *testing.T) {
 		}(), false},
 		{"deprecated scope list", pbLen(nil, 1, pbLen(pbLen(nil, 1, res), 1000, pbLen(nil, 2, pbGauge("up", attr)))), false},
 		{"gauge then sum", pbMetrics(res, append(pbGauge("up", attr), pbLen(nil, 7, nil)...)), false},
-		{"exponential histogram", pbMetrics(res, pbLen(pbStr(nil, 1, "h"), 10, nil)), false},
+		{"exponential histogram", pbMetrics(res, pbLen(pbStr(nil, 1, "h"), 10, pbLen(nil, 1, pbLen(pbVar(pbF64(nil, 3, 9), 6, 3), 8,
+			pbLen(pbVar(nil, 1, 5), 2, []byte{1, 0x80, 0x01, 7}))))), true},
+		{"exponential histogram, truncated packed bucket", pbMetrics(res, pbLen(pbStr(nil, 1, "h"), 10, pbLen(nil, 1, pbLen(nil, 9,
+			pbLen(nil, 2, []byte{1, 0x80}))))), true},
+		{"exponential histogram, wrong wire type for scale", pbMetrics(res, pbLen(pbStr(nil, 1, "h"), 10, pbLen(nil, 1, pbF64(nil, 6, 1)))), true},
 		{"histogram packed then unpacked", pbMetrics(res, pbLen(pbStr(nil, 1, "h"), 9, pbLen(nil, 1, pbHistPoint(
 			pbF64(pbF64(pbLen(pbLen(nil, 6, make([]byte, 16)), 7, make([]byte, 8)), 6, 5), 7, 0x3ff0000000000000))))), true},
 		{"histogram unpacked then packed", pbMetrics(res, pbLen(pbStr(nil, 1, "h"), 9, pbLen(nil, 1, pbHistPoint(
@@ -105,10 +110,10 @@ func TestWireEdgeCases(t *testing.T) {
 	c := NewConverter()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, opts := range []RequestOptions{{}, {PromoteScopeAttrs: true}} {
-				wire := diffMetrics(t, c, tc.body, translate.DefaultDatabaseOptions(), opts)
-				if wire != tc.wire {
-					t.Fatalf("wire path %v, want %v", wire, tc.wire)
+			for _, opts := range []RequestOptions{{}, {PromoteScopeAttrs: true}, {ConvertExponentialHistograms: true}} {
+				want := tc.wire && !(opts.ConvertExponentialHistograms && strings.HasPrefix(tc.name, "exponential"))
+				if wire := diffMetrics(t, c, tc.body, translate.DefaultDatabaseOptions(), opts); wire != want {
+					t.Fatalf("wire path %v, want %v (options %+v)", wire, want, opts)
 				}
 			}
 		})

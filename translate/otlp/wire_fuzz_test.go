@@ -23,7 +23,7 @@ func FuzzWireMetrics(f *testing.F) {
 			t.Fatal(err)
 		}
 		for _, body := range [][]byte{data, gen} {
-			for _, opts := range []RequestOptions{{}, {PromoteScopeAttrs: true, Strategy: NoTranslation}, {PromoteAllResourceAttrs: true}} {
+			for _, opts := range []RequestOptions{{}, {PromoteScopeAttrs: true, Strategy: NoTranslation}, {PromoteAllResourceAttrs: true, ConvertExponentialHistograms: true}} {
 				diffMetrics(t, c, body, translate.DefaultDatabaseOptions(), opts)
 			}
 		}

@@ -93,7 +93,10 @@ func genMetrics(s *byteSource) pmetric.Metrics {
 				mt.SetName(names[s.n(len(names))])
 				mt.SetUnit(units[s.n(len(units))])
 				var dps pmetric.NumberDataPointSlice
-				switch s.n(6) {
+				switch s.n(7) {
+				case 6:
+					genExpHistogram(s, mt)
+					continue
 				case 4:
 					genHistogram(s, mt)
 					continue
@@ -199,6 +202,22 @@ func genSummary(s *byteSource, mt pmetric.Metric) {
 		}
 		dp.SetCount(uint64(s.next()))
 		dp.SetSum(float64(s.next()))
+		genAttrs(s, dp.Attributes(), 1)
+	}
+}
+
+func genExpHistogram(s *byteSource, mt pmetric.Metric) {
+	h := mt.SetEmptyExponentialHistogram()
+	h.SetAggregationTemporality(pmetric.AggregationTemporality(s.n(3)))
+	for p := s.n(3); p > 0; p-- {
+		dp := h.DataPoints().AppendEmpty()
+		dp.SetTimestamp(pcommon.Timestamp(uint64(s.next()) * 1_000_000_123))
+		dp.SetScale(int32(s.n(5)) - 2)
+		dp.SetZeroCount(uint64(s.next()))
+		dp.Positive().SetOffset(int32(int8(s.next())))
+		dp.Positive().BucketCounts().FromRaw([]uint64{uint64(s.next()), 300, uint64(s.next())}[:s.n(4)])
+		dp.Negative().BucketCounts().FromRaw([]uint64{uint64(s.next())}[:s.n(2)])
+		dp.SetCount(uint64(s.next()))
 		genAttrs(s, dp.Attributes(), 1)
 	}
 }

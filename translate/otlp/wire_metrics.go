@@ -41,14 +41,15 @@ const (
 // form, as Metrics does with the same request unmarshalled by pdata, with
 // the same tables, rows, counters and errors. It walks the bytes straight
 // into the table model when the request and options allow (prom mode;
-// gauges, sums, histograms and summaries), and otherwise unmarshals with pdata and calls Metrics;
+// gauges, sums, histograms, summaries, and exponential histograms when
+// dropped), and otherwise unmarshals with pdata and calls Metrics;
 // the choice is made before any output is produced, and wire reports it.
 // out must be empty. body must stay unchanged until the batches have been
 // consumed: string values are copied into columns, but not before.
 // A decoding error is permanent.
 func (c *Converter) MetricsProto(ctx context.Context, body []byte, db translate.DatabaseOptions, opts *RequestOptions, out *translate.Output) (wire bool, err error) {
 	if db.OTLPMetricMode != translate.OTLPMetricLegacy && len(out.Batches) == 0 {
-		ok, err := wireMetricsSupported(body)
+		ok, err := wireMetricsSupported(body, opts == nil || !opts.ConvertExponentialHistograms)
 		if err != nil {
 			return true, decodeErr("metrics", body, err)
 		}
@@ -79,9 +80,10 @@ func wireResult(signal string, body []byte, err error) error {
 // wireMetricsSupported walks the request down to each metric's header and
 // says whether the wire path covers it: one resource per resource_metrics
 // and one scope per scope_metrics (pdata merges repeats), no deprecated
-// instrumentation-library lists, and only gauge and sum data, once per
-// metric (pdata keeps the last and still decodes the others).
-func wireMetricsSupported(body []byte) (bool, error) {
+// instrumentation-library lists, exponential histograms only when they are
+// dropped (dropExp), and one data member per metric (pdata keeps the last
+// and still decodes the others).
+func wireMetricsSupported(body []byte, dropExp bool) (bool, error) {
 	return walkLists(body, fResDeprecated, func(num int32, b []byte) (bool, error) {
 		if num != fScopeItems {
 			return true, nil
@@ -100,7 +102,11 @@ func wireMetricsSupported(body []byte) (bool, error) {
 				data++
 				_, err = r.lenField(num, wt)
 			case fMetricExpHist:
-				return false, nil
+				if !dropExp {
+					return false, nil
+				}
+				data++
+				_, err = r.lenField(num, wt)
 			default:
 				err = r.skip(wt)
 			}

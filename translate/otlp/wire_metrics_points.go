@@ -12,7 +12,7 @@ func pointsHeader(b []byte, dataNum int32, meta *metricMeta) (int, error) {
 	points := 0
 	monotonic := false
 	var temp int32
-	sum, hist := dataNum == fMetricSum, dataNum == fMetricHistogram
+	sum, hist := dataNum == fMetricSum, dataNum == fMetricHistogram || dataNum == fMetricExpHist
 	r := wireReader{b: b}
 	for r.more() {
 		num, wt, err := r.tag()
@@ -50,6 +50,8 @@ func pointsHeader(b []byte, dataNum int32, meta *metricMeta) (int, error) {
 		meta.temporality = temporalityName(temp)
 	case fMetricSummary:
 		meta.kind = kindSummary
+	case fMetricExpHist:
+		meta.kind = kindExpHistogram
 	}
 	return points, nil
 }
@@ -132,6 +134,80 @@ func checkExemplar(b []byte) error {
 					err = checkID(id, 8, errBadSpanID)
 				} else {
 					err = checkID(id, 16, errBadTraceID)
+				}
+			}
+		default:
+			err = r.skip(wt)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkExpPoint validates an ExponentialHistogramDataPoint (attributes 1;
+// fixed64 start 2, time 3, count 4, sum 5, zero_count 7, min 12, max 13,
+// zero_threshold 14; varint scale 6 and flags 10; buckets positive 8 and
+// negative 9; exemplars 11), which the bridge drops.
+func checkExpPoint(b []byte) error {
+	var v anyVal
+	r := wireReader{b: b}
+	for r.more() {
+		num, wt, err := r.tag()
+		if err != nil {
+			return err
+		}
+		switch num {
+		case 1:
+			var kb []byte
+			if kb, err = r.lenField(num, wt); err == nil {
+				_, err = decodeKV(kb, 0, &v)
+			}
+		case 2, 3, 4, 5, 7, 12, 13, 14:
+			_, err = r.u64Field(num, wt)
+		case 6, 10:
+			_, err = r.varField(num, wt)
+		case 8, 9:
+			var bb []byte
+			if bb, err = r.lenField(num, wt); err == nil {
+				err = checkExpBuckets(bb)
+			}
+		case 11:
+			var eb []byte
+			if eb, err = r.lenField(num, wt); err == nil {
+				err = checkExemplar(eb)
+			}
+		default:
+			err = r.skip(wt)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkExpBuckets validates Buckets (offset 1, sint32; bucket_counts 2,
+// packed or not varints).
+func checkExpBuckets(b []byte) error {
+	r := wireReader{b: b}
+	for r.more() {
+		num, wt, err := r.tag()
+		if err != nil {
+			return err
+		}
+		switch {
+		case num == 1:
+			_, err = r.varField(num, wt)
+		case num == 2 && wt == wtVarint:
+			_, err = r.varint()
+		case num == 2:
+			var p []byte
+			if p, err = r.lenField(num, wt); err == nil {
+				pr := wireReader{b: p}
+				for pr.more() && err == nil {
+					_, err = pr.varint()
 				}
 			}
 		default:

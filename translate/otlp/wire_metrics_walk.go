@@ -183,7 +183,7 @@ func (c *Converter) wireMetric(ctx context.Context, m *metricCtx, b []byte) erro
 			unit, err = r.lenField(num, wt)
 		case fMetricDescription:
 			_, err = r.lenField(num, wt)
-		case fMetricGauge, fMetricSum, fMetricHistogram, fMetricSummary:
+		case fMetricGauge, fMetricSum, fMetricHistogram, fMetricSummary, fMetricExpHist:
 			dataNum = num
 			data, err = r.lenField(num, wt)
 		case fMetricMetadata:
@@ -222,6 +222,14 @@ func (c *Converter) wireMetric(ctx context.Context, m *metricCtx, b []byte) erro
 		return c.wireHistogram(ctx, m, meta, tname, data, points)
 	case kindSummary:
 		return c.wireSummary(ctx, m, meta, tname, data, points)
+	case kindExpHistogram:
+		// Dropped, as metrics.rs leaves them unwritten (MetricsProto sends
+		// the converting option to pdata); pdata still decodes every point.
+		if err := c.wirePoints(ctx, data, checkExpPoint); err != nil {
+			return err
+		}
+		m.out.Drop(DropExponentialHistogram, points)
+		return nil
 	}
 	semType := "gauge"
 	switch meta.kind {
