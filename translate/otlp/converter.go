@@ -31,6 +31,18 @@ type Converter struct {
 	jsonBuf                    []byte
 	// wireKVs collects decoded attributes for a JSON column.
 	wireKVs []wireKV
+	// attrRaw and attrJSON are the last log record's attribute bytes and
+	// their JSON, valid while attrMemoOK (logAttrsJSON).
+	attrRaw, attrJSON []byte
+	attrMemoOK        bool
+	// ptRaw (a view into the request) is the last number point's
+	// attribute bytes, whose tags are in rowTags while ptMemoOK holds and
+	// the base tags are of generation ptGen; ptDropped is how many of its
+	// values metric tags could not hold (wirePointTags).
+	ptRaw     []byte
+	ptGen     uint64
+	ptDropped int
+	ptMemoOK  bool
 	// tagIdx indexes the tag list being built once it is large; tagIdxOK
 	// says it describes that list (each new list starts invalid).
 	tagIdx   map[string]int
@@ -70,6 +82,7 @@ func NewConverter() *Converter {
 
 // Reset drops per-request state, keeping buffers and the name caches.
 func (c *Converter) Reset() {
+	c.ptRaw, c.ptMemoOK = nil, false
 	// Decoded strings view the last request's body: let it go.
 	clear(c.wireKVs[:cap(c.wireKVs)])
 	c.wireKVs = c.wireKVs[:0]

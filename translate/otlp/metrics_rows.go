@@ -61,6 +61,7 @@ func (c *Converter) pointTags(m *metricCtx, attrs pcommon.Map) error {
 
 // startPointTags begins a point's tags from the resource and scope tags.
 func (c *Converter) startPointTags() {
+	c.ptMemoOK = false
 	c.rowTags = append(c.rowTags[:0], c.baseTags...)
 	c.rowBuf = c.rowBuf[:0]
 	c.tagIdxOK = false

@@ -15,15 +15,24 @@ import (
 
 // The wire benchmarks use telemetrygen's shape as the issue measured it:
 // 1,000 items per request, 12 attributes each (telemetrygen
-// --telemetry-attributes), one resource with service.name.
+// --telemetry-attributes, the same on every item), one resource with
+// service.name. The *Distinct variants give every item its own value of
+// one attribute, as many series or varied log records do.
 
 const genItems = 1000
+
+// distinct selects the *Distinct shape for the builders below.
+var distinct bool
 
 func genAttrs12(m pcommon.Map, i int) {
 	for _, k := range []string{"k01", "k02", "k03", "k04", "k05", "k06", "k07", "k08", "k09", "k10", "k11"} {
 		m.PutStr(k, "value-of-"+k)
 	}
-	m.PutStr("series", itoa(i))
+	if distinct {
+		m.PutStr("series", itoa(i))
+	} else {
+		m.PutStr("series", "all")
+	}
 }
 
 func telemetrygenSum() []byte {
@@ -146,3 +155,22 @@ func BenchmarkHistogramPointWire(b *testing.B) {
 		return err
 	})
 }
+
+// withDistinct runs a benchmark body with the *Distinct shape.
+func withDistinct(b *testing.B, bench func(*testing.B)) {
+	distinct = true
+	defer func() { distinct = false }()
+	bench(b)
+}
+
+// BenchmarkSumPointWireDistinct: a distinct series per point, on the wire.
+func BenchmarkSumPointWireDistinct(b *testing.B) { withDistinct(b, BenchmarkSumPointWire) }
+
+// BenchmarkSumPointPdataDistinct: a distinct series per point, via pdata.
+func BenchmarkSumPointPdataDistinct(b *testing.B) { withDistinct(b, BenchmarkSumPointPdata) }
+
+// BenchmarkLogRecordWireDistinct: distinct attributes per record, on the wire.
+func BenchmarkLogRecordWireDistinct(b *testing.B) { withDistinct(b, BenchmarkLogRecordWire) }
+
+// BenchmarkLogRecordPdataDistinct: distinct attributes per record, via pdata.
+func BenchmarkLogRecordPdataDistinct(b *testing.B) { withDistinct(b, BenchmarkLogRecordPdata) }

@@ -122,7 +122,11 @@ func genMetrics(s *byteSource) pmetric.Metrics {
 					case 1:
 						dp.SetIntValue(int64(int8(s.next())))
 					}
-					genAttrs(s, dp.Attributes(), 2)
+					if i := dps.Len(); i > 1 && s.n(2) == 0 {
+						dps.At(i - 2).Attributes().CopyTo(dp.Attributes()) // a repeat, as most senders do
+					} else {
+						genAttrs(s, dp.Attributes(), 2)
+					}
 					if s.n(5) == 0 {
 						ex := dp.Exemplars().AppendEmpty()
 						ex.SetDoubleValue(1)
@@ -162,7 +166,11 @@ func genLogs(s *byteSource) plog.Logs {
 				}
 				r.SetFlags(plog.LogRecordFlags(s.next()))
 				genValue(s, r.Body(), 3)
-				genAttrs(s, r.Attributes(), 3)
+				if i := sl.LogRecords().Len(); i > 1 && s.n(2) == 0 {
+					sl.LogRecords().At(i - 2).Attributes().CopyTo(r.Attributes())
+				} else {
+					genAttrs(s, r.Attributes(), 3)
+				}
 			}
 		}
 	}

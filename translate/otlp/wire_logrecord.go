@@ -1,6 +1,8 @@
 package otlp
 
 import (
+	"bytes"
+
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	"github.com/greptime-bridge/greptime-bridge/writer/table"
@@ -15,13 +17,19 @@ type wireRecord struct {
 	traceID      []byte
 	spanID       []byte
 	flags        uint32
+	// attrs spans the attribute fields when they are adjacent, as senders
+	// write them; split says they are not.
+	attrs []byte
+	split bool
 }
 
+// decodeLogRecord decodes a record but its attributes, whose span it
+// records for logAttrsJSON.
 func (c *Converter) decodeLogRecord(b []byte, rec *wireRecord) error {
-	kvs := c.wireKVs[:0]
-	var v anyVal
+	start, end, last := -1, -1, int32(0)
 	r := wireReader{b: b}
 	for r.more() {
+		at := r.pos
 		num, wt, err := r.tag()
 		if err != nil {
 			return err
@@ -43,11 +51,14 @@ func (c *Converter) decodeLogRecord(b []byte, rec *wireRecord) error {
 				err = decodeAny(bb, 0, &rec.body) // repeated: merged, as pdata does
 			}
 		case fLogAttrs:
-			var kb, key []byte
-			if kb, err = r.lenField(num, wt); err == nil {
-				if key, err = decodeKV(kb, 0, &v); err == nil {
-					kvs = append(kvs, wireKV{view(key), v})
+			if _, err = r.lenField(num, wt); err == nil {
+				switch {
+				case start < 0:
+					start = at
+				case last != fLogAttrs:
+					rec.split = true
 				}
+				end = r.pos
 			}
 		case fLogDropped:
 			_, err = r.varField(num, wt)
@@ -71,15 +82,69 @@ func (c *Converter) decodeLogRecord(b []byte, rec *wireRecord) error {
 		if err != nil {
 			return err
 		}
+		last = num
+	}
+	if start >= 0 {
+		rec.attrs = b[start:end]
+	}
+	return nil
+}
+
+// logAttrsJSON renders a record's attributes as the log_attributes JSON.
+// Records often repeat the previous record's attributes byte for byte
+// (telemetrygen's always do); then the previous text is the answer, and
+// decoding them again could not fail either. raw is the whole record.
+func (c *Converter) logAttrsJSON(rec *wireRecord, raw []byte) ([]byte, error) {
+	if !rec.split && c.attrMemoOK && bytes.Equal(rec.attrs, c.attrRaw) {
+		return c.attrJSON, nil
+	}
+	c.attrMemoOK = false
+	span := rec.attrs
+	if rec.split {
+		span = raw
+	}
+	kvs := c.wireKVs[:0]
+	var v anyVal
+	r := wireReader{b: span}
+	for r.more() {
+		num, wt, err := r.tag()
+		if err != nil {
+			return nil, err
+		}
+		if num != fLogAttrs {
+			if err := r.skip(wt); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		kb, err := r.lenField(num, wt)
+		if err != nil {
+			return nil, err
+		}
+		key, err := decodeKV(kb, 0, &v)
+		if err != nil {
+			return nil, err
+		}
+		kvs = append(kvs, wireKV{view(key), v})
 	}
 	c.wireKVs = kvs
-	return nil
+	c.attrJSON = appendJSONBKVs(c.attrJSON[:0], kvs)
+	if !rec.split {
+		// A copy: the memo outlives the request.
+		c.attrRaw = append(c.attrRaw[:0], rec.attrs...)
+		c.attrMemoOK = true
+	}
+	return c.attrJSON, nil
 }
 
 // wireLogRecord writes one record as Logs does.
 func (c *Converter) wireLogRecord(b *table.Batch, rb []byte, ls *logScope) error {
 	var rec wireRecord
 	if err := c.decodeLogRecord(rb, &rec); err != nil {
+		return err
+	}
+	attrs, err := c.logAttrsJSON(&rec, rb)
+	if err != nil {
 		return err
 	}
 	cols := b.Columns()
@@ -111,8 +176,7 @@ func (c *Converter) wireLogRecord(b *table.Batch, rb []byte, ls *logScope) error
 		c.jsonBuf = appendSerdeAny(c.jsonBuf[:0], &rec.body)
 		cols[logBody].AppendBytes(c.jsonBuf)
 	}
-	c.jsonBuf = appendJSONBKVs(c.jsonBuf[:0], c.wireKVs)
-	cols[logAttrs].AppendBytes(c.jsonBuf)
+	cols[logAttrs].AppendBytes(attrs)
 	cols[logFlags].AppendUint64(uint64(rec.flags))
 	cols[logScopeName].AppendBytes(ls.ws.name)
 	cols[logScopeVersion].AppendBytes(ls.ws.version)

@@ -1,6 +1,7 @@
 package otlp
 
 import (
+	"bytes"
 	"math"
 
 	"github.com/greptime-bridge/greptime-bridge/writer/table"
@@ -58,25 +59,27 @@ func pointsHeader(b []byte, dataNum int32, meta *metricMeta) (int, error) {
 
 // wireNumberPoint writes one NumberDataPoint as numberPoints does.
 func (c *Converter) wireNumberPoint(m *metricCtx, b *table.Batch, pb []byte) error {
-	c.startPointTags()
-	pos := 0
 	var ts uint64
 	var val float64
 	has := false
-	var v anyVal
+	start, end, split, last := -1, -1, false, int32(0)
 	r := wireReader{b: pb}
 	for r.more() {
+		at := r.pos
 		num, wt, err := r.tag()
 		if err != nil {
 			return err
 		}
 		switch num {
 		case fNumberAttrs:
-			var kb, key []byte
-			if kb, err = r.lenField(num, wt); err == nil {
-				if key, err = decodeKV(kb, 0, &v); err == nil {
-					err = c.pointTag(m, &pos, view(key), v.attr())
+			if _, err = r.lenField(num, wt); err == nil {
+				switch {
+				case start < 0:
+					start = at
+				case last != fNumberAttrs:
+					split = true
 				}
+				end = r.pos
 			}
 		case fNumberStart:
 			_, err = r.u64Field(num, wt)
@@ -105,8 +108,64 @@ func (c *Converter) wireNumberPoint(m *metricCtx, b *table.Batch, pb []byte) err
 		if err != nil {
 			return err
 		}
+		last = num
+	}
+	var attrs []byte
+	if start >= 0 {
+		attrs = pb[start:end]
+	}
+	if split {
+		attrs = pb
+	}
+	if err := c.wirePointTags(m, attrs, fNumberAttrs, split); err != nil {
+		return err
 	}
 	return c.writeRow(m, b, ts, "", "", val, has)
+}
+
+// wirePointTags builds a point's tags from its attribute fields (field
+// number num; span holds only them unless split). Points often repeat the
+// previous point's attributes byte for byte; then the tags that point left
+// in c.rowTags are the answer, and decoding again could not fail either.
+// The memo holds a view into the request, valid under the base tags it was
+// made with and until another point rebuilds the tags (startPointTags).
+func (c *Converter) wirePointTags(m *metricCtx, span []byte, num int32, split bool) error {
+	if !split && c.ptMemoOK && c.ptGen == c.baseGen && bytes.Equal(span, c.ptRaw) {
+		m.droppedAttrs += c.ptDropped
+		return nil
+	}
+	c.startPointTags()
+	dropped := m.droppedAttrs
+	pos := 0
+	var v anyVal
+	r := wireReader{b: span}
+	for r.more() {
+		n, wt, err := r.tag()
+		if err != nil {
+			return err
+		}
+		if n != num {
+			if err := r.skip(wt); err != nil {
+				return err
+			}
+			continue
+		}
+		kb, err := r.lenField(n, wt)
+		if err != nil {
+			return err
+		}
+		key, err := decodeKV(kb, 0, &v)
+		if err != nil {
+			return err
+		}
+		if err := c.pointTag(m, &pos, view(key), v.attr()); err != nil {
+			return err
+		}
+	}
+	if !split {
+		c.ptRaw, c.ptGen, c.ptDropped, c.ptMemoOK = span, c.baseGen, m.droppedAttrs-dropped, true
+	}
+	return nil
 }
 
 // checkExemplar validates an Exemplar (filtered_attributes 7, time 2,
