@@ -16,7 +16,9 @@ func appendInt(b []byte, v int64) []byte { return strconv.AppendInt(b, v, 10) }
 
 // bytesView returns b as a string without copying. The caller never
 // modifies the bytes afterwards (buffers only grow or are truncated for the
-// next row, after the row's strings have been copied into columns).
+// next row, after the row's strings have been copied into columns; a
+// request body stays unchanged while it is translated). Anything kept
+// beyond the request (cache keys, hints) is cloned first.
 func bytesView(b []byte) string {
 	if len(b) == 0 {
 		return ""

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"unsafe"
 )
 
 // The wire path decodes OTLP protobuf requests straight into the table
@@ -208,16 +207,6 @@ func (r *wireReader) varField(num int32, wt int) (uint64, error) {
 		return 0, err
 	}
 	return r.varint()
-}
-
-// view returns b as a string without copying. Views point into the
-// request body, which outlives the translation; anything kept longer
-// (cache keys, hints) is cloned first.
-func view(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	return unsafe.String(&b[0], len(b))
 }
 
 // checkID accepts an absent or correctly sized ID (pdata TraceID/SpanID

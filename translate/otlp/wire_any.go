@@ -214,7 +214,7 @@ func decodeKV(b []byte, depth int, v *anyVal) ([]byte, error) {
 func (v *anyVal) attr() attrVal {
 	switch v.typ {
 	case pcommon.ValueTypeStr:
-		return attrVal{typ: v.typ, s: view(v.s)}
+		return attrVal{typ: v.typ, s: bytesView(v.s)}
 	case pcommon.ValueTypeInt:
 		return attrVal{typ: v.typ, i: v.i}
 	case pcommon.ValueTypeDouble:

@@ -61,7 +61,7 @@ func appendJSONBKVs(b []byte, kvs []wireKV) []byte {
 func collectKVs(raw []byte) []wireKV {
 	var kvs []wireKV
 	_ = forEachKV(raw, 0, func(key []byte, v *anyVal) error {
-		kvs = append(kvs, wireKV{view(key), *v})
+		kvs = append(kvs, wireKV{bytesView(key), *v})
 		return nil
 	})
 	return kvs
@@ -71,7 +71,7 @@ func collectKVs(raw []byte) []wireKV {
 func appendJSONBAny(b []byte, v *anyVal) []byte {
 	switch v.typ {
 	case pcommon.ValueTypeStr:
-		return appendJSONString(b, view(v.s))
+		return appendJSONString(b, bytesView(v.s))
 	case pcommon.ValueTypeInt:
 		return strconv.AppendInt(b, v.i, 10)
 	case pcommon.ValueTypeDouble:
@@ -133,7 +133,7 @@ func appendSerdeAny(b []byte, v *anyVal) []byte {
 				b = append(b, ',')
 			}
 			n++
-			b = appendJSONString(b, view(key))
+			b = appendJSONString(b, bytesView(key))
 			b = append(b, ':')
 			b = appendSerdeAny(b, e)
 			return nil

@@ -125,7 +125,7 @@ func (c *Converter) logAttrsJSON(rec *wireRecord, raw []byte) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		kvs = append(kvs, wireKV{view(key), v})
+		kvs = append(kvs, wireKV{bytesView(key), v})
 	}
 	c.wireKVs = kvs
 	c.attrJSON = appendJSONBKVs(c.attrJSON[:0], kvs)
@@ -157,7 +157,7 @@ func (c *Converter) wireLogRecord(b *table.Batch, rb []byte, ls *logScope) error
 	cols[logTraceID].AppendBytes(c.rowBuf)
 	c.rowBuf = appendHex(c.rowBuf[:0], nonZeroID(rec.spanID))
 	cols[logSpanID].AppendBytes(c.rowBuf)
-	if err := checkUTF8("severity text", view(rec.sevText)); err != nil {
+	if err := checkUTF8("severity text", bytesView(rec.sevText)); err != nil {
 		b.CancelRow()
 		return err
 	}
@@ -167,7 +167,7 @@ func (c *Converter) wireLogRecord(b *table.Batch, rb []byte, ls *logScope) error
 	case pcommon.ValueTypeEmpty:
 		cols[logBody].AppendNull()
 	case pcommon.ValueTypeStr:
-		if err := checkUTF8("log body", view(rec.body.s)); err != nil {
+		if err := checkUTF8("log body", bytesView(rec.body.s)); err != nil {
 			b.CancelRow()
 			return err
 		}

@@ -125,7 +125,7 @@ func (c *Converter) wireResourceLogs(ctx context.Context, b *table.Batch, rb []b
 		return err
 	}
 	c.jsonBuf = appendJSONBKVs(c.jsonBuf[:0], kvs)
-	ls := logScope{resJSON: string(c.jsonBuf), resURL: view(url)}
+	ls := logScope{resJSON: string(c.jsonBuf), resURL: bytesView(url)}
 	if err := checkUTF8("resource schema url", ls.resURL); err != nil {
 		return err
 	}
@@ -167,7 +167,7 @@ func (c *Converter) resourceKVs(b []byte) ([]wireKV, error) {
 			var kb, key []byte
 			if kb, err = r.lenField(num, wt); err == nil {
 				if key, err = decodeKV(kb, 0, &v); err == nil {
-					kvs = append(kvs, wireKV{view(key), v})
+					kvs = append(kvs, wireKV{bytesView(key), v})
 				}
 			}
 		case fResourceDropped:
@@ -211,7 +211,7 @@ func (c *Converter) wireScopeLogs(ctx context.Context, b *table.Batch, sb []byte
 	}
 	kvs := c.wireKVs[:0]
 	if err := decodeScope(scope, &ls.ws, func(key []byte, v *anyVal) error {
-		kvs = append(kvs, wireKV{view(key), *v})
+		kvs = append(kvs, wireKV{bytesView(key), *v})
 		return nil
 	}); err != nil {
 		return err
@@ -220,7 +220,7 @@ func (c *Converter) wireScopeLogs(ctx context.Context, b *table.Batch, sb []byte
 	c.jsonBuf = appendJSONBKVs(c.jsonBuf[:0], kvs)
 	ls.scopeJSON = string(c.jsonBuf)
 	for _, s := range [][]byte{ls.ws.name, ls.ws.version, ls.ws.schemaURL} {
-		if err := checkUTF8("scope field", view(s)); err != nil {
+		if err := checkUTF8("scope field", bytesView(s)); err != nil {
 			return err
 		}
 	}

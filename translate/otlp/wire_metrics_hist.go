@@ -89,7 +89,7 @@ func (c *Converter) wireHistogramPoint(m *metricCtx, ht *histTables, pb []byte) 
 			var kb, key []byte
 			if kb, err = r.lenField(num, wt); err == nil {
 				if key, err = decodeKV(kb, 0, &v); err == nil {
-					err = c.pointTag(m, &pos, view(key), v.attr())
+					err = c.pointTag(m, &pos, bytesView(key), v.attr())
 				}
 			}
 		case fNumberStart, fHistMin, fHistMax:
@@ -186,7 +186,7 @@ func (c *Converter) wireSummaryPoint(m *metricCtx, st *summaryTables, pb []byte)
 			var kb, key []byte
 			if kb, err = r.lenField(num, wt); err == nil {
 				if key, err = decodeKV(kb, 0, &v); err == nil {
-					err = c.pointTag(m, &pos, view(key), v.attr())
+					err = c.pointTag(m, &pos, bytesView(key), v.attr())
 				}
 			}
 		case fNumberStart:

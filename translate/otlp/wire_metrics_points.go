@@ -158,7 +158,7 @@ func (c *Converter) wirePointTags(m *metricCtx, span []byte, num int32, split bo
 		if err != nil {
 			return err
 		}
-		if err := c.pointTag(m, &pos, view(key), v.attr()); err != nil {
+		if err := c.pointTag(m, &pos, bytesView(key), v.attr()); err != nil {
 			return err
 		}
 	}

@@ -130,14 +130,14 @@ func (c *Converter) wireScopeMetrics(ctx context.Context, m *metricCtx, b []byte
 	var attr func(key []byte, v *anyVal) error
 	if m.opts.PromoteScopeAttrs {
 		attr = func(key []byte, v *anyVal) error {
-			return c.addAttr(m, &c.baseTags, &c.scopeBuf, view(key), v.attr(), "otel_scope_")
+			return c.addAttr(m, &c.baseTags, &c.scopeBuf, bytesView(key), v.attr(), "otel_scope_")
 		}
 	}
 	if err := decodeScope(scope, &ws, attr); err != nil {
 		return err
 	}
 	if m.opts.PromoteScopeAttrs {
-		if err := c.scopeFieldTags(m, view(ws.name), view(ws.version), view(ws.schemaURL)); err != nil {
+		if err := c.scopeFieldTags(m, bytesView(ws.name), bytesView(ws.version), bytesView(ws.schemaURL)); err != nil {
 			return err
 		}
 	}
@@ -202,7 +202,7 @@ func (c *Converter) wireMetric(ctx context.Context, m *metricCtx, b []byte) erro
 		m.out.Drop(DropMetricWithoutData, 1) // skipped, as metrics.rs does
 		return nil
 	}
-	meta := metricMeta{name: view(name), unit: view(unit), kind: kindGauge}
+	meta := metricMeta{name: bytesView(name), unit: bytesView(unit), kind: kindGauge}
 	points, err := pointsHeader(data, dataNum, &meta)
 	if err != nil {
 		return err

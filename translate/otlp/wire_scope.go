@@ -18,7 +18,7 @@ func (c *Converter) wireResourceTags(m *metricCtx, b []byte) error {
 			var kb, key []byte
 			if kb, err = r.lenField(num, wt); err == nil {
 				if key, err = decodeKV(kb, 0, &v); err == nil {
-					err = c.resourceAttr(m, &rs, view(key), v.attr())
+					err = c.resourceAttr(m, &rs, bytesView(key), v.attr())
 				}
 			}
 		case fResourceDropped:
