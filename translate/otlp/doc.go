@@ -21,10 +21,10 @@
 // LogsProto take protobuf request bytes and, where they can, walk them
 // straight into the table model without building pdata objects (wire*.go):
 // several times cheaper per data point or record, and nearly free of
-// allocations. What the wire path does not cover (exponential histograms,
-// legacy metric mode, log extract keys or a known log table, repeated
-// resources or scopes) is detected before any output and unmarshalled with
-// pdata instead. The two agree on every input: the same tables, columns,
+// allocations. What the wire path does not cover (exponential histograms
+// converted to classic ones, legacy metric mode, log extract keys or a
+// known log table, repeated resources or scopes) is detected before any
+// output and unmarshalled with pdata instead. The two agree on every input: the same tables, columns,
 // types and rows for what pdata accepts, an error for what it refuses
 // (wire_test.go, FuzzWireMetrics, FuzzWireLogs).
 //
