@@ -4,17 +4,15 @@ import (
 	"context"
 	"time"
 
-	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
-	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 )
 
-// RegisterGRPC registers the three OTLP services on s.
+// RegisterGRPC registers the three OTLP services on s: metrics and logs
+// receive their requests as bytes (grpc_raw.go), traces through pdata.
 func (r *Receiver) RegisterGRPC(s *grpc.Server) {
-	pmetricotlp.RegisterGRPCServer(s, &metricsServer{r: r})
-	plogotlp.RegisterGRPCServer(s, &logsServer{r: r})
+	r.registerRawGRPC(s)
 	ptraceotlp.RegisterGRPCServer(s, &tracesServer{r: r})
 }
 
@@ -57,45 +55,6 @@ func (r *Receiver) grpcProcess(ctx context.Context, signal string, payload any, 
 	}
 	r.metrics.observe(signal, "grpc", code, time.Since(start))
 	return rejected, msg, nil
-}
-
-type metricsServer struct {
-	pmetricotlp.UnimplementedGRPCServer
-	r *Receiver
-}
-
-// Export implements the OTLP metrics service.
-func (s *metricsServer) Export(ctx context.Context, req pmetricotlp.ExportRequest) (pmetricotlp.ExportResponse, error) {
-	md := req.Metrics()
-	rejected, msg, err := s.r.grpcProcess(ctx, sigMetrics, md, 0)
-	resp := pmetricotlp.NewExportResponse()
-	if err != nil {
-		return resp, err
-	}
-	if rejected > 0 {
-		resp.PartialSuccess().SetRejectedDataPoints(rejected)
-		resp.PartialSuccess().SetErrorMessage(msg)
-	}
-	return resp, nil
-}
-
-type logsServer struct {
-	plogotlp.UnimplementedGRPCServer
-	r *Receiver
-}
-
-// Export implements the OTLP logs service.
-func (s *logsServer) Export(ctx context.Context, req plogotlp.ExportRequest) (plogotlp.ExportResponse, error) {
-	rejected, msg, err := s.r.grpcProcess(ctx, sigLogs, req.Logs(), 0)
-	resp := plogotlp.NewExportResponse()
-	if err != nil {
-		return resp, err
-	}
-	if rejected > 0 {
-		resp.PartialSuccess().SetRejectedLogRecords(rejected)
-		resp.PartialSuccess().SetErrorMessage(msg)
-	}
-	return resp, nil
 }
 
 type tracesServer struct {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
@@ -96,7 +97,11 @@ func (r *Receiver) handleHTTP(w http.ResponseWriter, req *http.Request, signal s
 		}
 		defer func() { r.budget.Release(reserved) }()
 	}
-	body, err := readLimited(req.Body, r.cfg.MaxRequestBytes)
+	// The body buffer is pooled: nothing holds the body once the request
+	// is answered (the wire decoder's views end with process).
+	buf := bodyPool.Get().(*bytes.Buffer)
+	defer putBody(buf)
+	body, err := readLimited(buf, req.Body, req.ContentLength, r.cfg.MaxRequestBytes)
 	if err == nil && r.budget != nil {
 		want := int64(len(body)) + decodeFactor*decodedSize(body, enc, r.cfg.MaxDecompressedBytes)
 		if aerr := r.budget.Resize(req.Context(), &reserved, want, r.cfg.BudgetWait); aerr != nil {
@@ -171,15 +176,30 @@ func grpcCodeFor(httpCode int) int {
 	return 13 // Internal
 }
 
-func readLimited(r io.Reader, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
+var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func putBody(buf *bytes.Buffer) {
+	if buf.Cap() <= maxPooledRequest {
+		buf.Reset()
+		bodyPool.Put(buf)
+	}
+}
+
+// readLimited reads at most limit bytes into buf and returns them. A
+// declared length sizes buf up front, but only up to maxPooledRequest: a
+// length is a claim, and memory should follow bytes that arrived.
+func readLimited(buf *bytes.Buffer, r io.Reader, declared, limit int64) ([]byte, error) {
+	buf.Reset()
+	if declared > 0 && declared <= limit {
+		buf.Grow(int(min(declared, maxPooledRequest)) + bytes.MinRead)
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(r, limit+1)); err != nil {
 		return nil, err
 	}
-	if int64(len(b)) > limit {
+	if int64(buf.Len()) > limit {
 		return nil, fmt.Errorf("%w: more than %d bytes", errTooLarge, limit)
 	}
-	return b, nil
+	return buf.Bytes(), nil
 }
 
 // decompress inflates body, never beyond limit bytes.
@@ -213,7 +233,15 @@ func decompress(body []byte, enc string, limit int64) ([]byte, error) {
 	return out, nil
 }
 
+// decodeHTTP decodes a JSON body, and a protobuf trace body, with pdata;
+// protobuf metrics and logs go to translation undecoded.
 func decodeHTTP(signal string, body []byte, isJSON bool) (any, error) {
+	switch {
+	case !isJSON && signal == sigMetrics:
+		return rawMetrics(body), nil
+	case !isJSON && signal == sigLogs:
+		return rawLogs(body), nil
+	}
 	switch signal {
 	case sigMetrics:
 		req := pmetricotlp.NewExportRequest()

@@ -14,6 +14,7 @@ type Metrics struct {
 	rows     *prometheus.CounterVec
 	dropped  *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	decoded  *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics and registers them with reg (nil: not registered).
@@ -32,9 +33,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "bridge_otlp_request_duration_seconds", Help: "Time from request to answer, by signal.",
 			Buckets: prometheus.ExponentialBuckets(0.005, 2, 12),
 		}, []string{"signal"}),
+		decoded: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bridge_otlp_protobuf_decoded_total",
+			Help: "Protobuf OTLP metrics and logs requests by decoder: wire (straight into tables) or pdata (the fallback).",
+		}, []string{"signal", "decoder"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.rows, m.dropped, m.latency)
+		reg.MustRegister(m.requests, m.rows, m.dropped, m.latency, m.decoded)
 	}
 	return m
 }
@@ -49,4 +54,12 @@ func (m *Metrics) received(signal string, out *translate.Output) {
 	for reason, n := range out.Dropped {
 		m.dropped.WithLabelValues(signal, reason).Add(float64(n))
 	}
+}
+
+func (m *Metrics) decodedBy(signal string, wire bool) {
+	d := "pdata"
+	if wire {
+		d = "wire"
+	}
+	m.decoded.WithLabelValues(signal, d).Inc()
 }

@@ -1,6 +1,8 @@
 // Package otlp receives OTLP metrics, logs and traces over gRPC and HTTP
 // (protobuf and JSON, gzip and zstd), honours GreptimeDB's x-greptime-*
 // headers, and answers only after GreptimeDB acknowledged every row.
+// Protobuf metrics and logs reach translation as bytes, which it decodes
+// straight into tables (translate/otlp MetricsProto, LogsProto).
 package otlp
 
 import (
@@ -140,6 +142,13 @@ func (r *Receiver) options(signal string, get func(string) string, queryDB strin
 	return o, nil
 }
 
+// rawMetrics and rawLogs are protobuf request bodies, which translation
+// decodes itself (straight into the table model where it can).
+type (
+	rawMetrics []byte
+	rawLogs    []byte
+)
+
 // process translates one decoded payload and writes it. It returns how many
 // items were rejected (partial success) and why.
 // The caller releases *reserved, the budget bytes held for the request.
@@ -153,6 +162,14 @@ func (r *Receiver) process(ctx context.Context, signal string, payload any, opts
 		r.outs.Put(out)
 	}()
 	switch p := payload.(type) {
+	case rawMetrics:
+		var wire bool
+		wire, err = c.MetricsProto(ctx, p, r.cfg.DBOptions(opts.Database), opts, out)
+		r.metrics.decodedBy(signal, wire)
+	case rawLogs:
+		var wire bool
+		wire, err = c.LogsProto(ctx, p, opts, out)
+		r.metrics.decodedBy(signal, wire)
 	case pmetric.Metrics:
 		err = c.Metrics(ctx, p, r.cfg.DBOptions(opts.Database), opts, out)
 	case plog.Logs:

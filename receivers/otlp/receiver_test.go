@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
@@ -43,6 +44,7 @@ type env struct {
 	srv  *greptimetest.Server
 	url  string
 	conn *grpc.ClientConn
+	reg  *prometheus.Registry
 }
 
 func setup(t *testing.T, mutate func(*otlp.Config)) *env {
@@ -66,7 +68,8 @@ func setupFull(t *testing.T, mutate func(*otlp.Config), budget *pipeline.Budget,
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	r := otlp.New(cfg, p, budget, &dbselect.Selector{Default: "public"}, authn, nil, nil)
+	reg := prometheus.NewRegistry()
+	r := otlp.New(cfg, p, budget, &dbselect.Selector{Default: "public"}, authn, otlp.NewMetrics(reg), nil)
 	mux := http.NewServeMux()
 	r.Register(mux)
 	hs := httptest.NewServer(mux)
@@ -90,7 +93,7 @@ func setupFull(t *testing.T, mutate func(*otlp.Config), budget *pipeline.Budget,
 		_ = p.Shutdown(ctx)
 		_ = c.Close()
 	})
-	return &env{srv: srv, url: hs.URL, conn: conn}
+	return &env{srv: srv, url: hs.URL, conn: conn, reg: reg}
 }
 
 func gauges(n int) pmetric.Metrics {

@@ -3,6 +3,7 @@ package otlp
 import (
 	"context"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/greptime-bridge/greptime-bridge/translate"
@@ -28,14 +29,36 @@ type Converter struct {
 	resTags, baseTags, rowTags []tag
 	resBuf, scopeBuf, rowBuf   []byte
 	jsonBuf                    []byte
+	// wireKVs collects decoded attributes for a JSON column.
+	wireKVs []wireKV
+	// attrRaw and attrJSON are the last log record's attribute bytes and
+	// their JSON, valid while attrMemoOK (logAttrsJSON).
+	attrRaw, attrJSON []byte
+	attrMemoOK        bool
+	// ptRaw (a view into the request) is the last number point's
+	// attribute bytes, whose tags are in rowTags while ptMemoOK holds and
+	// the base tags are of generation ptGen; ptDropped is how many of its
+	// values metric tags could not hold (wirePointTags).
+	ptRaw     []byte
+	ptGen     uint64
+	ptDropped int
+	ptMemoOK  bool
 	// tagIdx indexes the tag list being built once it is large; tagIdxOK
 	// says it describes that list (each new list starts invalid).
-	tagIdx      map[string]int
-	tagIdxOK    bool
-	keyMemo     []keyMemo
+	tagIdx   map[string]int
+	tagIdxOK bool
+	keyMemo  []keyMemo
+	// baseGen counts rebuilds of baseTags, so a key memo entry knows the
+	// base it was made under.
+	baseGen     uint64
 	metricNames map[metricNameKey]string
 	shape       rowShape
-	trace       traceCtx
+	// Scratch of one histogram or summary point, and its le/quantile text.
+	hBounds   []float64
+	hCounts   []uint64
+	quantiles []quantileVal
+	le        []byte
+	trace     traceCtx
 
 	n int // items since the last context check
 
@@ -59,6 +82,13 @@ func NewConverter() *Converter {
 
 // Reset drops per-request state, keeping buffers and the name caches.
 func (c *Converter) Reset() {
+	c.ptRaw, c.ptMemoOK = nil, false
+	// Decoded strings view the last request's body: let it go.
+	clear(c.wireKVs[:cap(c.wireKVs)])
+	c.wireKVs = c.wireKVs[:0]
+	clear(c.resTags[:cap(c.resTags)])
+	clear(c.baseTags[:cap(c.baseTags)])
+	clear(c.rowTags[:cap(c.rowTags)])
 	c.resTags, c.baseTags, c.rowTags = c.resTags[:0], c.baseTags[:0], c.rowTags[:0]
 	c.resBuf, c.scopeBuf, c.rowBuf, c.jsonBuf = c.resBuf[:0], c.scopeBuf[:0], c.rowBuf[:0], c.jsonBuf[:0]
 	clear(c.promote)
@@ -100,6 +130,8 @@ func (c *Converter) label(key string, st Strategy) string {
 	if n, ok := c.labels[key]; ok {
 		return n
 	}
+	// The cache outlives the request, and key may point into its body.
+	key = strings.Clone(key)
 	n := labelName(key, st)
 	c.labels[key] = n
 	return n
@@ -122,6 +154,8 @@ func (c *Converter) metricName(name, unit string, kind metricKind, st Strategy) 
 	if c.metricNames == nil {
 		c.metricNames = make(map[metricNameKey]string)
 	}
+	k.name, k.unit = strings.Clone(name), strings.Clone(unit)
+	name, unit = k.name, k.unit
 	n := metricName(name, unit, kind, st)
 	c.metricNames[k] = n
 	return n
@@ -135,6 +169,7 @@ func (c *Converter) legacy(key string) string {
 	if n, ok := c.legacyNames[key]; ok {
 		return n
 	}
+	key = strings.Clone(key)
 	n := legacyName(key)
 	c.legacyNames[key] = n
 	return n

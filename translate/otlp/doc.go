@@ -16,6 +16,18 @@
 // widen from BIGINT to DOUBLE is emitted as DOUBLE; WideningSQL gives the
 // ALTER statement to run before such a batch is written.
 //
+// Two decoders feed the same translation. Metrics, Logs and Traces take
+// pdata values (OTLP JSON, and the reference in tests). MetricsProto and
+// LogsProto take protobuf request bytes and, where they can, walk them
+// straight into the table model without building pdata objects (wire*.go):
+// several times cheaper per data point or record, and nearly free of
+// allocations. What the wire path does not cover (exponential histograms
+// converted to classic ones, legacy metric mode, log extract keys or a
+// known log table, repeated resources or scopes) is detected before any
+// output and unmarshalled with pdata instead. The two agree on every input: the same tables, columns,
+// types and rows for what pdata accepts, an error for what it refuses
+// (wire_test.go, FuzzWireMetrics, FuzzWireLogs).
+//
 // The package is pure: no I/O and no mutable globals. A Converter holds
 // scratch buffers and is reusable after Reset, so it can live in a
 // sync.Pool; it is not safe for concurrent use.

@@ -116,27 +116,8 @@ func (c *Converter) Logs(ctx context.Context, ld plog.Logs, opts *RequestOptions
 	if known, ok := knownTable(opts, name); ok {
 		return c.logsExisting(ctx, ld, opts, name, known, out)
 	}
-	b, fresh := batchFor(out, opts.Database, name)
-	if fresh || b.NumColumns() == 0 {
-		for _, s := range logSchema {
-			col := b.MustColumn(s.name, s.typ, s.sem)
-			if s.name == "body" {
-				col.Options = map[string]string{FulltextOptionKey: FulltextOptionValue}
-			}
-		}
-		// operator/src/insert.rs: AutoCreateTableType::Log sets
-		// append_mode; frontend/src/instance/otlp.rs adds the semantics.
-		b.Hints.Set(semSignalType, "log")
-		b.Hints.Set(semSource, sourceOTel)
-		applyHints(b, opts.Hints)
-		// The log create type forces append mode and takes no metric
-		// engine, whatever the request's hints say.
-		b.Hints.Set("append_mode", "true")
-		b.Hints = removeHint(b.Hints, "physical_table")
-	}
-	if err := checkFixedColumns(b, len(logSchema), func(i int) (string, table.DataType, table.SemanticType) {
-		return logSchema[i].name, logSchema[i].typ, logSchema[i].sem
-	}); err != nil {
+	b, err := logTable(opts, name, out)
+	if err != nil {
 		return err
 	}
 	lc := &logCtx{b: b}
@@ -252,4 +233,33 @@ func (c *Converter) appendBody(col *table.Column, v pcommon.Value) error {
 		col.AppendBytes(c.jsonBuf)
 	}
 	return nil
+}
+
+// logTable returns the batch of the log table in the identity layout,
+// creating its columns and hints the first time.
+func logTable(opts *RequestOptions, name string, out *translate.Output) (*table.Batch, error) {
+	b, fresh := batchFor(out, opts.Database, name)
+	if fresh || b.NumColumns() == 0 {
+		for _, s := range logSchema {
+			col := b.MustColumn(s.name, s.typ, s.sem)
+			if s.name == "body" {
+				col.Options = map[string]string{FulltextOptionKey: FulltextOptionValue}
+			}
+		}
+		// operator/src/insert.rs: AutoCreateTableType::Log sets
+		// append_mode; frontend/src/instance/otlp.rs adds the semantics.
+		b.Hints.Set(semSignalType, "log")
+		b.Hints.Set(semSource, sourceOTel)
+		applyHints(b, opts.Hints)
+		// The log create type forces append mode and takes no metric
+		// engine, whatever the request's hints say.
+		b.Hints.Set("append_mode", "true")
+		b.Hints = removeHint(b.Hints, "physical_table")
+	}
+	if err := checkFixedColumns(b, len(logSchema), func(i int) (string, table.DataType, table.SemanticType) {
+		return logSchema[i].name, logSchema[i].typ, logSchema[i].sem
+	}); err != nil {
+		return nil, err
+	}
+	return b, nil
 }

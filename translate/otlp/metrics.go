@@ -64,20 +64,7 @@ type metricCtx struct {
 // at fault.
 // On error out may hold part of the request and must be discarded.
 func (c *Converter) Metrics(ctx context.Context, md pmetric.Metrics, db translate.DatabaseOptions, opts *RequestOptions, out *translate.Output) error {
-	if opts == nil {
-		opts = &RequestOptions{}
-	}
-	if db.PhysicalTable == "" {
-		db.PhysicalTable = translate.DefaultPhysicalTable
-	}
-	m := &metricCtx{db: db, opts: opts, legacy: db.OTLPMetricMode == translate.OTLPMetricLegacy, out: out}
-	if c.promote == nil {
-		c.promote = make(map[string]struct{}, len(opts.ResourceAttrs))
-	}
-	clear(c.promote)
-	for _, a := range opts.ResourceAttrs {
-		c.promote[a] = struct{}{}
-	}
+	m := c.startMetrics(db, opts, out)
 	rms := md.ResourceMetrics()
 	for i := 0; i < rms.Len(); i++ {
 		rm := rms.At(i)
@@ -98,10 +85,34 @@ func (c *Converter) Metrics(ctx context.Context, md pmetric.Metrics, db translat
 			}
 		}
 	}
-	out.Drop(DropMetricAttributeType, m.droppedAttrs)
-	out.Exemplars += m.exemplars
-	out.Drop(DropExemplar, m.exemplars)
+	m.finish()
 	return nil
+}
+
+// startMetrics prepares the per-request state both decoding paths share.
+func (c *Converter) startMetrics(db translate.DatabaseOptions, opts *RequestOptions, out *translate.Output) *metricCtx {
+	if opts == nil {
+		opts = &RequestOptions{}
+	}
+	if db.PhysicalTable == "" {
+		db.PhysicalTable = translate.DefaultPhysicalTable
+	}
+	m := &metricCtx{db: db, opts: opts, legacy: db.OTLPMetricMode == translate.OTLPMetricLegacy, out: out}
+	if c.promote == nil {
+		c.promote = make(map[string]struct{}, len(opts.ResourceAttrs))
+	}
+	clear(c.promote)
+	for _, a := range opts.ResourceAttrs {
+		c.promote[a] = struct{}{}
+	}
+	return m
+}
+
+// finish reports the request's drop counters.
+func (m *metricCtx) finish() {
+	m.out.Drop(DropMetricAttributeType, m.droppedAttrs)
+	m.out.Exemplars += m.exemplars
+	m.out.Drop(DropExemplar, m.exemplars)
 }
 
 func kindOf(mt pmetric.Metric) (metricKind, bool) {
@@ -163,9 +174,24 @@ func (c *Converter) metric(ctx context.Context, m *metricCtx, mt pmetric.Metric)
 	return nil
 }
 
+// metricMeta is what a metric table's hints are made of, whichever path
+// decoded the metric.
+type metricMeta struct {
+	name, unit string
+	kind       metricKind
+	// temporality is "delta", "cumulative" or "".
+	temporality string
+}
+
+// pdataMeta returns the metricMeta of a pdata metric.
+func pdataMeta(mt pmetric.Metric) metricMeta {
+	kind, _ := kindOf(mt)
+	return metricMeta{name: mt.Name(), unit: mt.Unit(), kind: kind, temporality: temporality(mt)}
+}
+
 // table returns the batch for a metric table, stamping its hints the first
 // time it appears in this output.
-func (c *Converter) table(m *metricCtx, mt pmetric.Metric, name, semType string) *table.Batch {
+func (c *Converter) table(m *metricCtx, mt metricMeta, name, semType string) *table.Batch {
 	b, fresh := batchFor(m.out, m.opts.Database, name)
 	if !fresh {
 		return b
@@ -183,14 +209,15 @@ func (c *Converter) table(m *metricCtx, mt pmetric.Metric, name, semType string)
 	// metrics.rs record_metric_semantics.
 	b.Hints.Set(semMetricType, semType)
 	b.Hints.Set(semQuality, "declared")
-	if t := temporality(mt); t != "" {
-		b.Hints.Set(semTemporality, t)
+	if mt.temporality != "" {
+		b.Hints.Set(semTemporality, mt.temporality)
 	}
-	if u := strings.TrimSpace(mt.Unit()); u != "" && hintSafe(u) {
-		b.Hints.Set(semUnit, u)
+	// Hints outlive the request, whose body the wire path's strings view.
+	if u := strings.TrimSpace(mt.unit); u != "" && hintSafe(u) {
+		b.Hints.Set(semUnit, strings.Clone(u))
 	}
-	if base := baseName(m, mt, c); base != mt.Name() && hintSafe(mt.Name()) {
-		b.Hints.Set(semOriginalName, mt.Name())
+	if base := baseName(m, mt, c); base != mt.name && hintSafe(mt.name) {
+		b.Hints.Set(semOriginalName, strings.Clone(mt.name))
 	}
 	applyHints(b, m.opts.Hints)
 	if m.legacy || !m.db.MetricEngine {
@@ -205,12 +232,11 @@ func (c *Converter) table(m *metricCtx, mt pmetric.Metric, name, semType string)
 
 // baseName is the translated name before any _bucket/_sum/_count suffix;
 // GreptimeDB compares it with the original to decide original_name.
-func baseName(m *metricCtx, mt pmetric.Metric, c *Converter) string {
+func baseName(m *metricCtx, mt metricMeta, c *Converter) string {
 	if m.legacy {
-		return c.legacy(mt.Name())
+		return c.legacy(mt.name)
 	}
-	kind, _ := kindOf(mt)
-	return c.metricName(mt.Name(), mt.Unit(), kind, m.opts.Strategy)
+	return c.metricName(mt.name, mt.unit, mt.kind, m.opts.Strategy)
 }
 
 // hintSafe reports whether v can ride the "k=v, k=v" hints header.
@@ -226,10 +252,16 @@ func temporality(mt pmetric.Metric) string {
 	default:
 		return ""
 	}
+	return temporalityName(int32(t))
+}
+
+// temporalityName names an AggregationTemporality (metrics.proto: 1 delta,
+// 2 cumulative).
+func temporalityName(t int32) string {
 	switch t {
-	case pmetric.AggregationTemporalityDelta:
+	case int32(pmetric.AggregationTemporalityDelta):
 		return "delta"
-	case pmetric.AggregationTemporalityCumulative:
+	case int32(pmetric.AggregationTemporalityCumulative):
 		return "cumulative"
 	}
 	return ""

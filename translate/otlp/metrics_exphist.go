@@ -19,9 +19,9 @@ func (c *Converter) expHistogram(ctx context.Context, m *metricCtx, mt pmetric.M
 	if dps.Len() == 0 {
 		return nil
 	}
-	bucket := c.lazyTable(m, mt, name+"_bucket", "histogram")
-	sum := c.lazyTable(m, mt, name+"_sum", "counter")
-	count := c.lazyTable(m, mt, name+"_count", "counter")
+	bucket := c.lazyTable(m, pdataMeta(mt), name+"_bucket", "histogram")
+	sum := c.lazyTable(m, pdataMeta(mt), name+"_sum", "counter")
+	count := c.lazyTable(m, pdataMeta(mt), name+"_count", "counter")
 	var le []byte
 	for i := 0; i < dps.Len(); i++ {
 		if err := c.tick(ctx); err != nil {

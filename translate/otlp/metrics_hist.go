@@ -21,10 +21,7 @@ func (c *Converter) histogram(ctx context.Context, m *metricCtx, mt pmetric.Metr
 	if dps.Len() == 0 {
 		return nil
 	}
-	bucket := c.lazyTable(m, mt, name+"_bucket", "histogram")
-	sum := c.lazyTable(m, mt, name+"_sum", "counter")
-	count := c.lazyTable(m, mt, name+"_count", "counter")
-	var le []byte
+	ht := c.histTables(m, pdataMeta(mt), name)
 	for i := 0; i < dps.Len(); i++ {
 		if err := c.tick(ctx); err != nil {
 			return err
@@ -34,31 +31,14 @@ func (c *Converter) histogram(ctx context.Context, m *metricCtx, mt pmetric.Metr
 		if err := c.pointTags(m, dp.Attributes()); err != nil {
 			return err
 		}
-		bounds := dp.ExplicitBounds()
-		counts := dp.BucketCounts()
-		var acc uint64
-		for j := 0; j < counts.Len(); j++ {
-			acc += counts.At(j)
-			le = le[:0]
-			extra := "le"
-			switch {
-			case j < bounds.Len():
-				le = appendRustFloat(le, bounds.At(j))
-			case j == bounds.Len():
-				le = append(le, "inf"...)
-			default:
-				extra = ""
-			}
-			if err := c.writeRow(m, bucket(), uint64(dp.Timestamp()), extra, bytesView(le), float64(acc), true); err != nil {
-				return err
-			}
+		c.hBounds, c.hCounts = c.hBounds[:0], c.hCounts[:0]
+		for j := 0; j < dp.ExplicitBounds().Len(); j++ {
+			c.hBounds = append(c.hBounds, dp.ExplicitBounds().At(j))
 		}
-		if dp.HasSum() {
-			if err := c.writeRow(m, sum(), uint64(dp.Timestamp()), "", "", dp.Sum(), true); err != nil {
-				return err
-			}
+		for j := 0; j < dp.BucketCounts().Len(); j++ {
+			c.hCounts = append(c.hCounts, dp.BucketCounts().At(j))
 		}
-		if err := c.writeRow(m, count(), uint64(dp.Timestamp()), "", "", float64(dp.Count()), true); err != nil {
+		if err := c.histogramRows(m, &ht, uint64(dp.Timestamp()), dp.HasSum(), dp.Sum(), dp.Count()); err != nil {
 			return err
 		}
 	}
@@ -66,13 +46,52 @@ func (c *Converter) histogram(ctx context.Context, m *metricCtx, mt pmetric.Metr
 	return nil
 }
 
+// histTables are a histogram's three tables, created on first use.
+type histTables struct{ bucket, sum, count func() *table.Batch }
+
+func (c *Converter) histTables(m *metricCtx, meta metricMeta, name string) histTables {
+	return histTables{
+		bucket: c.lazyTable(m, meta, name+"_bucket", "histogram"),
+		sum:    c.lazyTable(m, meta, name+"_sum", "counter"),
+		count:  c.lazyTable(m, meta, name+"_count", "counter"),
+	}
+}
+
+// histogramRows writes one point's rows from c.hBounds and c.hCounts, with
+// the point's tags already in c.rowTags.
+func (c *Converter) histogramRows(m *metricCtx, ht *histTables, ts uint64, hasSum bool, sum float64, count uint64) error {
+	var acc uint64
+	for j, n := range c.hCounts {
+		acc += n
+		c.le = c.le[:0]
+		extra := "le"
+		switch {
+		case j < len(c.hBounds):
+			c.le = appendRustFloat(c.le, c.hBounds[j])
+		case j == len(c.hBounds):
+			c.le = append(c.le, "inf"...)
+		default:
+			extra = ""
+		}
+		if err := c.writeRow(m, ht.bucket(), ts, extra, bytesView(c.le), float64(acc), true); err != nil {
+			return err
+		}
+	}
+	if hasSum {
+		if err := c.writeRow(m, ht.sum(), ts, "", "", sum, true); err != nil {
+			return err
+		}
+	}
+	return c.writeRow(m, ht.count(), ts, "", "", float64(count), true)
+}
+
 // lazyTable defers creating a table until a row needs it, so points
 // without sums, buckets or quantiles create no empty batch.
-func (c *Converter) lazyTable(m *metricCtx, mt pmetric.Metric, name, semType string) func() *table.Batch {
+func (c *Converter) lazyTable(m *metricCtx, meta metricMeta, name, semType string) func() *table.Batch {
 	var b *table.Batch
 	return func() *table.Batch {
 		if b == nil {
-			b = c.table(m, mt, name, semType)
+			b = c.table(m, meta, name, semType)
 		}
 		return b
 	}
@@ -89,10 +108,7 @@ func (c *Converter) summary(ctx context.Context, m *metricCtx, mt pmetric.Metric
 	if m.legacy {
 		return c.legacySummary(ctx, m, mt, name, dps)
 	}
-	base := c.lazyTable(m, mt, name, "summary")
-	count := c.lazyTable(m, mt, name+"_count", "counter")
-	sum := c.lazyTable(m, mt, name+"_sum", "counter")
-	var q []byte
+	st := c.summaryTables(m, pdataMeta(mt), name)
 	for i := 0; i < dps.Len(); i++ {
 		if err := c.tick(ctx); err != nil {
 			return err
@@ -101,22 +117,46 @@ func (c *Converter) summary(ctx context.Context, m *metricCtx, mt pmetric.Metric
 		if err := c.pointTags(m, dp.Attributes()); err != nil {
 			return err
 		}
+		c.quantiles = c.quantiles[:0]
 		qs := dp.QuantileValues()
 		for j := 0; j < qs.Len(); j++ {
-			q = appendRustFloat(q[:0], qs.At(j).Quantile())
-			if err := c.writeRow(m, base(), uint64(dp.Timestamp()), "quantile", bytesView(q), qs.At(j).Value(), true); err != nil {
-				return err
-			}
+			c.quantiles = append(c.quantiles, quantileVal{qs.At(j).Quantile(), qs.At(j).Value()})
 		}
-		if err := c.writeRow(m, count(), uint64(dp.Timestamp()), "", "", float64(dp.Count()), true); err != nil {
-			return err
-		}
-		if err := c.writeRow(m, sum(), uint64(dp.Timestamp()), "", "", dp.Sum(), true); err != nil {
+		if err := c.summaryRows(m, &st, uint64(dp.Timestamp()), dp.Count(), dp.Sum()); err != nil {
 			return err
 		}
 	}
 	m.out.Samples += dps.Len()
 	return nil
+}
+
+// quantileVal is one ValueAtQuantile.
+type quantileVal struct{ q, v float64 }
+
+// summaryTables are a prom-mode summary's tables, created on first use.
+type summaryTables struct{ base, count, sum func() *table.Batch }
+
+func (c *Converter) summaryTables(m *metricCtx, meta metricMeta, name string) summaryTables {
+	return summaryTables{
+		base:  c.lazyTable(m, meta, name, "summary"),
+		count: c.lazyTable(m, meta, name+"_count", "counter"),
+		sum:   c.lazyTable(m, meta, name+"_sum", "counter"),
+	}
+}
+
+// summaryRows writes one point's rows from c.quantiles, with the point's
+// tags already in c.rowTags.
+func (c *Converter) summaryRows(m *metricCtx, st *summaryTables, ts, count uint64, sum float64) error {
+	for _, q := range c.quantiles {
+		c.le = appendRustFloat(c.le[:0], q.q)
+		if err := c.writeRow(m, st.base(), ts, "quantile", bytesView(c.le), q.v, true); err != nil {
+			return err
+		}
+	}
+	if err := c.writeRow(m, st.count(), ts, "", "", float64(count), true); err != nil {
+		return err
+	}
+	return c.writeRow(m, st.sum(), ts, "", "", sum, true)
 }
 
 // legacyQuantileColumn is Rust's format!("greptime_p{:02}", q*100.0): the
@@ -130,7 +170,7 @@ func legacyQuantileColumn(q float64) string {
 }
 
 func (c *Converter) legacySummary(ctx context.Context, m *metricCtx, mt pmetric.Metric, name string, dps pmetric.SummaryDataPointSlice) error {
-	b := c.table(m, mt, name, "summary")
+	b := c.table(m, pdataMeta(mt), name, "summary")
 	for i := 0; i < dps.Len(); i++ {
 		if err := c.tick(ctx); err != nil {
 			return err

@@ -9,41 +9,61 @@ import (
 // (metrics.rs process_resource_attrs): job/instance copies appended after
 // the promoted attributes, nothing dropped in legacy mode.
 func (c *Converter) resourceTags(m *metricCtx, attrs pcommon.Map) error {
+	c.startResourceTags()
+	var rs resourceState
+	for k, v := range attrs.All() {
+		if err := c.resourceAttr(m, &rs, k, pdataAttr(v)); err != nil {
+			return err
+		}
+	}
+	return c.endResourceTags(m, &rs)
+}
+
+// resourceState carries the job and instance sources across a resource's
+// attributes.
+type resourceState struct {
+	job, inst       attrVal
+	hasJob, hasInst bool
+}
+
+func (c *Converter) startResourceTags() {
 	c.resTags, c.resBuf = c.resTags[:0], c.resBuf[:0]
 	c.tagIdxOK = false
-	var job, inst pcommon.Value
-	var hasJob, hasInst bool
-	for k, v := range attrs.All() {
-		if !m.legacy {
-			switch k {
-			case "service.name":
-				job, hasJob = v, true
-			case "service.instance.id":
-				inst, hasInst = v, true
+}
+
+// resourceAttr adds one resource attribute if it is promoted.
+func (c *Converter) resourceAttr(m *metricCtx, rs *resourceState, k string, v attrVal) error {
+	if !m.legacy {
+		switch k {
+		case "service.name":
+			rs.job, rs.hasJob = v, true
+		case "service.instance.id":
+			rs.inst, rs.hasInst = v, true
+		}
+		_, listed := c.promote[k]
+		if m.opts.PromoteAllResourceAttrs == listed {
+			// promote-all: listed means ignored; otherwise listed
+			// means promoted on top of the defaults.
+			if m.opts.PromoteAllResourceAttrs {
+				return nil
 			}
-			_, listed := c.promote[k]
-			if m.opts.PromoteAllResourceAttrs == listed {
-				// promote-all: listed means ignored; otherwise listed
-				// means promoted on top of the defaults.
-				if m.opts.PromoteAllResourceAttrs {
-					continue
-				}
-				if _, def := defaultPromoted[k]; !def {
-					continue
-				}
+			if _, def := defaultPromoted[k]; !def {
+				return nil
 			}
 		}
-		if err := c.addAttr(m, &c.resTags, &c.resBuf, k, v, ""); err != nil {
+	}
+	return c.addAttr(m, &c.resTags, &c.resBuf, k, v, "")
+}
+
+// endResourceTags appends the job and instance copies.
+func (c *Converter) endResourceTags(m *metricCtx, rs *resourceState) error {
+	if rs.hasJob {
+		if err := c.addAttr(m, &c.resTags, &c.resBuf, "job", rs.job, ""); err != nil {
 			return err
 		}
 	}
-	if hasJob {
-		if err := c.addAttr(m, &c.resTags, &c.resBuf, "job", job, ""); err != nil {
-			return err
-		}
-	}
-	if hasInst {
-		if err := c.addAttr(m, &c.resTags, &c.resBuf, "instance", inst, ""); err != nil {
+	if rs.hasInst {
+		if err := c.addAttr(m, &c.resTags, &c.resBuf, "instance", rs.inst, ""); err != nil {
 			return err
 		}
 	}
@@ -56,11 +76,12 @@ func (c *Converter) resourceTags(m *metricCtx, attrs pcommon.Map) error {
 // mode every scope attribute.
 func (c *Converter) scopeTags(m *metricCtx, sm pmetric.ScopeMetrics) error {
 	c.baseTags = append(c.baseTags[:0], c.resTags...)
+	c.baseGen++
 	c.tagIdxOK = false
 	c.scopeBuf = c.scopeBuf[:0]
 	if m.legacy {
 		for k, v := range sm.Scope().Attributes().All() {
-			if err := c.addAttr(m, &c.baseTags, &c.scopeBuf, k, v, ""); err != nil {
+			if err := c.addAttr(m, &c.baseTags, &c.scopeBuf, k, pdataAttr(v), ""); err != nil {
 				return err
 			}
 		}
@@ -71,11 +92,16 @@ func (c *Converter) scopeTags(m *metricCtx, sm pmetric.ScopeMetrics) error {
 	}
 	s := sm.Scope()
 	for k, v := range s.Attributes().All() {
-		if err := c.addAttr(m, &c.baseTags, &c.scopeBuf, k, v, "otel_scope_"); err != nil {
+		if err := c.addAttr(m, &c.baseTags, &c.scopeBuf, k, pdataAttr(v), "otel_scope_"); err != nil {
 			return err
 		}
 	}
-	for _, kv := range [3][2]string{{"name", s.Name()}, {"version", s.Version()}, {"schema_url", sm.SchemaUrl()}} {
+	return c.scopeFieldTags(m, s.Name(), s.Version(), sm.SchemaUrl())
+}
+
+// scopeFieldTags adds otel_scope_name, _version and _schema_url.
+func (c *Converter) scopeFieldTags(m *metricCtx, name, version, schemaURL string) error {
+	for _, kv := range [3][2]string{{"name", name}, {"version", version}, {"schema_url", schemaURL}} {
 		if err := checkUTF8Of("scope field", kv[0], kv[1]); err != nil {
 			return err
 		}
@@ -89,20 +115,20 @@ func (c *Converter) scopeTags(m *metricCtx, sm pmetric.ScopeMetrics) error {
 // addAttr appends one attribute as a tag, formatted as metrics.rs
 // write_attributes does: strings raw, ints as decimal text, doubles in Rust
 // Display form; bool, bytes, arrays and maps are dropped.
-func (c *Converter) addAttr(m *metricCtx, tags *[]tag, buf *[]byte, key string, v pcommon.Value, prefix string) error {
+func (c *Converter) addAttr(m *metricCtx, tags *[]tag, buf *[]byte, key string, v attrVal, prefix string) error {
 	var val string
-	switch v.Type() {
+	switch v.typ {
 	case pcommon.ValueTypeStr:
-		val = v.Str()
+		val = v.s
 		if err := checkUTF8Of("attribute", key, val); err != nil {
 			return err
 		}
 	case pcommon.ValueTypeInt, pcommon.ValueTypeDouble:
 		start := len(*buf)
-		if v.Type() == pcommon.ValueTypeInt {
-			*buf = appendInt(*buf, v.Int())
+		if v.typ == pcommon.ValueTypeInt {
+			*buf = appendInt(*buf, v.i)
 		} else {
-			*buf = appendRustFloat(*buf, v.Double())
+			*buf = appendRustFloat(*buf, v.f)
 		}
 		val = bytesView((*buf)[start:])
 	case pcommon.ValueTypeEmpty:

@@ -1,0 +1,202 @@
+package otlp
+
+import (
+	"bytes"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/greptime-bridge/greptime-bridge/writer/table"
+)
+
+// wireRecord is a decoded LogRecord; strings view the request.
+type wireRecord struct {
+	ts, observed uint64
+	sevNumber    int32
+	sevText      []byte
+	body         anyVal
+	traceID      []byte
+	spanID       []byte
+	flags        uint32
+	// attrs spans the attribute fields when they are adjacent, as senders
+	// write them; split says they are not.
+	attrs []byte
+	split bool
+}
+
+// decodeLogRecord decodes a record but its attributes, whose span it
+// records for logAttrsJSON.
+func (c *Converter) decodeLogRecord(b []byte, rec *wireRecord) error {
+	start, end, last := -1, -1, int32(0)
+	r := wireReader{b: b}
+	for r.more() {
+		at := r.pos
+		num, wt, err := r.tag()
+		if err != nil {
+			return err
+		}
+		switch num {
+		case fLogTime:
+			rec.ts, err = r.u64Field(num, wt)
+		case fLogObserved:
+			rec.observed, err = r.u64Field(num, wt)
+		case fLogSevNumber:
+			var x uint64
+			x, err = r.varField(num, wt)
+			rec.sevNumber = int32(x)
+		case fLogSevText:
+			rec.sevText, err = r.lenField(num, wt)
+		case fLogBody:
+			var bb []byte
+			if bb, err = r.lenField(num, wt); err == nil {
+				err = decodeAny(bb, 0, &rec.body) // repeated: merged, as pdata does
+			}
+		case fLogAttrs:
+			if _, err = r.lenField(num, wt); err == nil {
+				switch {
+				case start < 0:
+					start = at
+				case last != fLogAttrs:
+					rec.split = true
+				}
+				end = r.pos
+			}
+		case fLogDropped:
+			_, err = r.varField(num, wt)
+		case fLogFlags:
+			if err = want(num, wt, wtI32); err == nil {
+				rec.flags, err = r.fixed32()
+			}
+		case fLogTraceID:
+			if rec.traceID, err = r.lenField(num, wt); err == nil {
+				err = checkID(rec.traceID, 16, errBadTraceID)
+			}
+		case fLogSpanID:
+			if rec.spanID, err = r.lenField(num, wt); err == nil {
+				err = checkID(rec.spanID, 8, errBadSpanID)
+			}
+		case fLogEventName:
+			_, err = r.lenField(num, wt)
+		default:
+			err = r.skip(wt)
+		}
+		if err != nil {
+			return err
+		}
+		last = num
+	}
+	if start >= 0 {
+		rec.attrs = b[start:end]
+	}
+	return nil
+}
+
+// logAttrsJSON renders a record's attributes as the log_attributes JSON.
+// Records often repeat the previous record's attributes byte for byte
+// (telemetrygen's always do); then the previous text is the answer, and
+// decoding them again could not fail either. raw is the whole record.
+func (c *Converter) logAttrsJSON(rec *wireRecord, raw []byte) ([]byte, error) {
+	if !rec.split && c.attrMemoOK && bytes.Equal(rec.attrs, c.attrRaw) {
+		return c.attrJSON, nil
+	}
+	c.attrMemoOK = false
+	span := rec.attrs
+	if rec.split {
+		span = raw
+	}
+	kvs := c.wireKVs[:0]
+	var v anyVal
+	r := wireReader{b: span}
+	for r.more() {
+		num, wt, err := r.tag()
+		if err != nil {
+			return nil, err
+		}
+		if num != fLogAttrs {
+			if err := r.skip(wt); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		kb, err := r.lenField(num, wt)
+		if err != nil {
+			return nil, err
+		}
+		key, err := decodeKV(kb, 0, &v)
+		if err != nil {
+			return nil, err
+		}
+		kvs = append(kvs, wireKV{bytesView(key), v})
+	}
+	c.wireKVs = kvs
+	c.attrJSON = appendJSONBKVs(c.attrJSON[:0], kvs)
+	if !rec.split {
+		// A copy: the memo outlives the request.
+		c.attrRaw = append(c.attrRaw[:0], rec.attrs...)
+		c.attrMemoOK = true
+	}
+	return c.attrJSON, nil
+}
+
+// wireLogRecord writes one record as Logs does.
+func (c *Converter) wireLogRecord(b *table.Batch, rb []byte, ls *logScope) error {
+	var rec wireRecord
+	if err := c.decodeLogRecord(rb, &rec); err != nil {
+		return err
+	}
+	attrs, err := c.logAttrsJSON(&rec, rb)
+	if err != nil {
+		return err
+	}
+	cols := b.Columns()
+	ts := rec.ts
+	if ts == 0 {
+		ts = rec.observed
+	}
+	cols[logTS].AppendInt64(int64(ts))
+	c.rowBuf = appendHex(c.rowBuf[:0], nonZeroID(rec.traceID))
+	cols[logTraceID].AppendBytes(c.rowBuf)
+	c.rowBuf = appendHex(c.rowBuf[:0], nonZeroID(rec.spanID))
+	cols[logSpanID].AppendBytes(c.rowBuf)
+	if err := checkUTF8("severity text", bytesView(rec.sevText)); err != nil {
+		b.CancelRow()
+		return err
+	}
+	cols[logSeverityText].AppendBytes(rec.sevText)
+	cols[logSeverityNumber].AppendInt64(int64(rec.sevNumber))
+	switch rec.body.typ {
+	case pcommon.ValueTypeEmpty:
+		cols[logBody].AppendNull()
+	case pcommon.ValueTypeStr:
+		if err := checkUTF8("log body", bytesView(rec.body.s)); err != nil {
+			b.CancelRow()
+			return err
+		}
+		cols[logBody].AppendBytes(rec.body.s)
+	default:
+		c.jsonBuf = appendSerdeAny(c.jsonBuf[:0], &rec.body)
+		cols[logBody].AppendBytes(c.jsonBuf)
+	}
+	cols[logAttrs].AppendBytes(attrs)
+	cols[logFlags].AppendUint64(uint64(rec.flags))
+	cols[logScopeName].AppendBytes(ls.ws.name)
+	cols[logScopeVersion].AppendBytes(ls.ws.version)
+	cols[logScopeAttrs].AppendString(ls.scopeJSON)
+	cols[logScopeURL].AppendBytes(ls.ws.schemaURL)
+	cols[logResAttrs].AppendString(ls.resJSON)
+	cols[logResURL].AppendString(ls.resURL)
+	if err := b.EndRow(); err != nil {
+		return badInput("%v", err)
+	}
+	return nil
+}
+
+// nonZeroID is traceIDBytes for wire IDs: an all-zero ID is pdata's empty
+// ID and prints as "".
+func nonZeroID(id []byte) []byte {
+	for _, x := range id {
+		if x != 0 {
+			return id
+		}
+	}
+	return nil
+}
