@@ -75,69 +75,70 @@ func preprocessRows(rows *gpb.Rows) error {
 type pendingWrite struct {
 	t    *tableState
 	pos  []int // request column → table column, -1 when not stored
+	n    int   // rows
 	rows []*gpb.Row
 }
 
 // checkWrite validates a request against its table as the region worker
-// does (mito2/src/request.rs WriteRequest::new and check_schema).
-// Callers hold s.mu.
-func (s *Server) checkWrite(k dbKey, r *gpb.RowInsertRequest) (*pendingWrite, error) {
-	t := s.table(k, r.GetTableName())
+// does (mito2/src/request.rs WriteRequest::new and check_schema) and fills
+// w. Callers hold s.mu.
+func (s *Server) checkWrite(k dbKey, r *insertReq, w *pendingWrite) error {
+	t := s.table(k, r.table)
 	if t == nil {
-		return nil, tableNotFound(k, r.GetTableName())
+		return tableNotFound(k, r.table)
 	}
 	if t.info.Engine == "metric" {
 		if t.info.PhysicalTable == "" {
 			// metric-engine/src/engine/put.rs: puts to a physical region
 			// are refused (ForbiddenPhysicalWrite, Unsupported).
-			return nil, newErr(StatusUnsupported, "Write request to physical region is forbidden")
+			return newErr(StatusUnsupported, "Write request to physical region is forbidden")
 		}
-		return s.checkWriteLogical(t, r)
+		return s.checkWriteLogical(t, r, w)
 	}
-	schema := r.GetRows().GetSchema()
+	schema := r.schema
 	seen := make(map[string]int, len(schema))
 	for i, cs := range schema {
 		if _, dup := seen[cs.GetColumnName()]; dup {
-			return nil, regionErr(t, "duplicate column %s", cs.GetColumnName())
+			return regionErr(t, "duplicate column %s", cs.GetColumnName())
 		}
 		seen[cs.GetColumnName()] = i
 	}
 	hasNull := make([]bool, len(schema))
-	for _, row := range r.GetRows().GetRows() {
-		for i, v := range row.GetValues() {
-			vt, ok := protoValueType(v)
+	for row := range r.numRows() {
+		for i, cs := range schema {
+			vt, ok := r.kind(row, i)
 			if !ok {
 				hasNull[i] = true
 				continue
 			}
-			ct := table.DataType(schema[i].GetDatatype())
+			ct := table.DataType(cs.GetDatatype())
 			if !valueTypeMatches(ct, vt) {
-				return nil, regionErr(t, "value has type %s, but column %s has type %s(%d)",
-					rustTypeName(vt), schema[i].GetColumnName(), rustTypeName(ct), int32(ct))
+				return regionErr(t, "value has type %s, but column %s has type %s(%d)",
+					rustTypeName(vt), cs.GetColumnName(), rustTypeName(ct), int32(ct))
 			}
 		}
 	}
-	w := &pendingWrite{t: t, pos: make([]int, len(schema)), rows: r.GetRows().GetRows()}
+	*w = pendingWrite{t: t, pos: make([]int, len(schema)), n: r.numRows(), rows: r.rows}
 	for j, col := range t.info.Columns {
 		i, ok := seen[col.Name]
 		if !ok {
 			if !col.Nullable && col.Default == "" {
-				return nil, regionErr(t, "missing column %s", col.Name)
+				return regionErr(t, "missing column %s", col.Name)
 			}
 			continue
 		}
 		delete(seen, col.Name)
 		in := columnFromProto(schema[i])
-		if concreteTypeDebug(in) != concreteTypeDebug(col) {
-			return nil, regionErr(t, "column %s expect type %s, given: %s(%d)",
+		if !sameConcreteType(in, col) {
+			return regionErr(t, "column %s expect type %s, given: %s(%d)",
 				col.Name, concreteTypeDebug(col), protoTypeName(in.Type), int32(in.Type))
 		}
 		if in.Semantic != col.Semantic {
-			return nil, regionErr(t, "column %s has semantic type %s, given: %s(%d)",
+			return regionErr(t, "column %s has semantic type %s, given: %s(%d)",
 				col.Name, semanticDebug(col.Semantic), in.Semantic.String(), int32(in.Semantic))
 		}
 		if !col.Nullable && hasNull[i] {
-			return nil, regionErr(t, "column %s is not null but input has null", col.Name)
+			return regionErr(t, "column %s is not null but input has null", col.Name)
 		}
 		w.pos[i] = j
 	}
@@ -147,9 +148,9 @@ func (s *Server) checkWrite(k dbKey, r *gpb.RowInsertRequest) (*pendingWrite, er
 			names = append(names, fmt.Sprintf("%q", n))
 		}
 		sort.Strings(names)
-		return nil, regionErr(t, "unknown columns: [%s]", joinComma(names))
+		return regionErr(t, "unknown columns: [%s]", joinComma(names))
 	}
-	return w, nil
+	return nil
 }
 
 // apply stores the rows. In count-only mode nothing is converted. Rows
@@ -157,9 +158,9 @@ func (s *Server) checkWrite(k dbKey, r *gpb.RowInsertRequest) (*pendingWrite, er
 // Callers hold s.mu.
 func (w *pendingWrite) apply(s *Server) int {
 	if s.opts.CountOnly {
-		w.t.paths[PathRowInsert] += len(w.rows)
-		w.t.count += len(w.rows)
-		return len(w.rows)
+		w.t.paths[PathRowInsert] += w.n
+		w.t.count += w.n
+		return w.n
 	}
 	cols := w.t.info.Columns
 	n := len(cols)
@@ -216,6 +217,29 @@ func semanticDebug(s table.SemanticType) string {
 		return "Timestamp"
 	}
 	return s.String()
+}
+
+// sameConcreteType reports whether two columns map to equal
+// ConcreteDataTypes, i.e. whether their concreteTypeDebug strings are
+// equal, without building the strings: checkWrite runs it for every column
+// of every request, and the strings cost two allocations each.
+func sameConcreteType(a, b ColumnInfo) bool {
+	canon := func(t table.DataType) table.DataType {
+		if t == table.Datetime {
+			return table.TimestampMicrosecond
+		}
+		return t
+	}
+	if canon(a.Type) != canon(b.Type) {
+		return false
+	}
+	switch a.Type {
+	case table.Decimal128:
+		return a.Precision == b.Precision && a.Scale == b.Scale
+	case table.Vector:
+		return a.VectorDim == b.VectorDim
+	}
+	return true
 }
 
 // concreteTypeDebug is the Debug form of the ConcreteDataType a column
