@@ -35,6 +35,14 @@ type Options struct {
 	AutoCreateTable *bool
 	// CountOnly keeps schemas and row counts but discards rows (load tests).
 	CountOnly bool
+	// Load is CountOnly made cheap enough to stand in for GreptimeDB in load
+	// tests: row inserts are read from their wire bytes without decoding
+	// values (each row's value count and each value's variant are read),
+	// and answered as in the other modes: affected rows, table creation
+	// and add-column, schema and value-type checks, the same errors. It
+	// implies CountOnly. The server's own grpc.Server gets a codec for
+	// this (grpc.ForceServerCodecV2); nothing is registered process-wide.
+	Load bool
 	// Databases are extra databases that exist at start; "public" in catalog
 	// "greptime" always exists. Names may be in catalog-schema form.
 	Databases []string
@@ -73,6 +81,7 @@ func Start(opts Options) (*Server, error) {
 	// Keep our own copies: the caller may reuse its slices and maps.
 	opts.Users = copyMap(opts.Users)
 	opts.Databases = append([]string(nil), opts.Databases...)
+	opts.CountOnly = opts.CountOnly || opts.Load
 	s := &Server{
 		opts:        opts,
 		autoCreate:  opts.AutoCreateTable == nil || *opts.AutoCreateTable,
@@ -115,12 +124,20 @@ func (s *Server) serve(addr string) error {
 	// h2 has no ping-strike rule, so client keepalive pings are accepted;
 	// grpc-go's default would answer a client pinging every 30 s with GOAWAY
 	// "too_many_pings".
-	gs := grpc.NewServer(grpc.MaxRecvMsgSize(maxMessageSize), grpc.MaxSendMsgSize(maxMessageSize),
-		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: time.Second, PermitWithoutStream: true}))
+	sopts := []grpc.ServerOption{grpc.MaxRecvMsgSize(maxMessageSize), grpc.MaxSendMsgSize(maxMessageSize),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: time.Second, PermitWithoutStream: true})}
+	if s.opts.Load {
+		sopts = append(sopts, grpc.ForceServerCodecV2(newLoadCodec()))
+	}
+	gs := grpc.NewServer(sopts...)
 	s.smu.Lock()
 	s.lis, s.gs, s.addr = lis, gs, lis.Addr().String()
 	s.smu.Unlock()
-	gpb.RegisterGreptimeDatabaseServer(gs, &databaseService{s: s})
+	if s.opts.Load {
+		gs.RegisterService(loadServiceDesc(), &databaseService{s: s})
+	} else {
+		gpb.RegisterGreptimeDatabaseServer(gs, &databaseService{s: s})
+	}
 	gpb.RegisterHealthCheckServer(gs, &healthService{s: s})
 	s.registerFlightService()
 	s.wg.Add(1)
