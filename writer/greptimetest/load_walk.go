@@ -42,10 +42,10 @@ const (
 // insertSpan locates one insert's parts in a loadRequest's slabs while
 // the walk may still grow them.
 type insertSpan struct {
-	table                  string
-	schema0, schema1       int
-	lens0, lens1           int
-	kinds0, kinds1         int
+	table            string
+	schema0, schema1 int
+	lens0, lens1     int
+	kinds0, kinds1   int
 }
 
 // walk reads a GreptimeRequest's wire bytes into lr: the header is decoded
