@@ -9,17 +9,27 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// The walker's errors carry protobuf-go's messages for the same faults, so
-// the load mode answers a malformed request as the normal mode does
-// (grpc: error unmarshalling request: …).
+// The walker's errors are protobuf-go's own for the same faults, taken
+// from it at start (its messages vary by build on purpose, so they cannot
+// be spelled here): the load mode answers a malformed request as the
+// normal mode does (grpc: error unmarshalling request: …).
 var (
-	errWire = errors.New("proto: cannot parse invalid wire-format data")
-	errUTF8 = errors.New("string field contains invalid UTF-8")
+	errWire = protoError([]byte{0x00})             // field number 0
+	errUTF8 = protoError([]byte{0x6a, 0x01, 0xff}) // string_value "\xff"
 	// errFallback says the request needs the full decode: it is not a row
 	// insert, or it carries JSON or VECTOR columns (preprocessed from their
 	// values) or nested list, struct or JSON values.
 	errFallback = errors.New("greptimetest: request needs the full decode")
 )
+
+// protoError returns the error protobuf-go gives for b as a Value.
+func protoError(b []byte) error {
+	err := proto.Unmarshal(b, &gpb.Value{})
+	if err == nil {
+		panic("greptimetest: protobuf accepted a malformed message")
+	}
+	return err
+}
 
 // Field numbers of greptime-proto's greptime/v1 database.proto and row.proto.
 const (

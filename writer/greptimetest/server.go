@@ -78,6 +78,20 @@ func Start(opts Options) (*Server, error) {
 	if opts.Addr == "" {
 		opts.Addr = "127.0.0.1:0"
 	}
+	s := newServer(opts)
+	for _, name := range s.opts.Databases {
+		if err := s.CreateDatabase(name); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.serve(s.opts.Addr); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// newServer builds a server's state without serving.
+func newServer(opts Options) *Server {
 	// Keep our own copies: the caller may reuse its slices and maps.
 	opts.Users = copyMap(opts.Users)
 	opts.Databases = append([]string(nil), opts.Databases...)
@@ -92,15 +106,7 @@ func Start(opts Options) (*Server, error) {
 		headers:     map[string]metadata.MD{},
 	}
 	s.dbs[dbKey{defaultCatalog, defaultSchema}] = &database{key: dbKey{defaultCatalog, defaultSchema}, tables: map[string]*tableState{}}
-	for _, name := range opts.Databases {
-		if err := s.CreateDatabase(name); err != nil {
-			return nil, err
-		}
-	}
-	if err := s.serve(opts.Addr); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return s
 }
 
 // StartT starts a server for a test and closes it at the test's end.
