@@ -3,7 +3,7 @@ package greptimetest
 import (
 	"errors"
 	"fmt"
-	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -233,7 +233,7 @@ func compareWalk(t *testing.T, b []byte) {
 	for i, w := range want {
 		got, exp := lr.inserts[i], insertFromProto(w)
 		if got.table != exp.table || len(got.schema) != len(exp.schema) ||
-			!reflect.DeepEqual(got.lens, exp.lens) || !reflect.DeepEqual(got.kinds, exp.kinds) {
+			!slices.Equal(got.lens, exp.lens) || !slices.Equal(got.kinds, exp.kinds) {
 			t.Fatalf("insert %d: walk %q %v %v, decode %q %v %v", i, got.table, got.lens, got.kinds, exp.table, exp.lens, exp.kinds)
 		}
 		for j := range exp.schema {
