@@ -33,11 +33,37 @@ type insertReq struct {
 // numRows returns the request's row count.
 func (r *insertReq) numRows() int { return len(r.lens) }
 
-// kind returns the variant of row's i-th value and false for NULL. Only
-// valid after validateColumnCount.
-func (r *insertReq) kind(row, i int) (table.DataType, bool) {
-	k := r.kinds[row*len(r.schema)+i]
-	return table.DataType(k), k != kindNull
+// firstMismatch checks every value's variant against its column's type
+// in row order (proto_value_type_match, mito2/src/request.rs). It returns
+// the column and variant of the first value that does not match, or -1;
+// when nulls is not nil, it marks the columns that hold a NULL up to that
+// value. Only valid after validateColumnCount.
+func (r *insertReq) firstMismatch(nulls []bool) (int, table.DataType) {
+	nc := len(r.schema)
+	if nc == 0 {
+		return -1, 0
+	}
+	// The columns' types, on the stack for the usual widths.
+	var buf [32]int32
+	types := buf[:0]
+	for _, cs := range r.schema {
+		types = append(types, int32(cs.GetDatatype()))
+	}
+	col := 0
+	for _, k := range r.kinds {
+		switch {
+		case k == kindNull:
+			if nulls != nil {
+				nulls[col] = true
+			}
+		case int32(k) != types[col] && !valueTypeMatches(table.DataType(types[col]), table.DataType(k)):
+			return col, table.DataType(k)
+		}
+		if col++; col == nc {
+			col = 0
+		}
+	}
+	return -1, 0
 }
 
 // insertFromProto builds the checks' view of a decoded request.

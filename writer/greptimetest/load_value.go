@@ -114,7 +114,7 @@ func walkValue(b []byte) (uint8, error) {
 			n = fixedLen(b, 8)
 		default:
 			var v []byte
-			v, n = protowire.ConsumeBytes(b)
+			v, n = consumeBytes(b)
 			if n < 0 {
 				return 0, errWire
 			}

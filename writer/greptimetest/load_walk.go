@@ -77,7 +77,7 @@ func (lr *loadRequest) walk(b []byte) error {
 		b = b[n:]
 		switch {
 		case num == fieldReqHeader && typ == protowire.BytesType:
-			v, n := protowire.ConsumeBytes(b)
+			v, n := consumeBytes(b)
 			if n < 0 {
 				return errWire
 			}
@@ -90,7 +90,7 @@ func (lr *loadRequest) walk(b []byte) error {
 			b = b[n:]
 			continue
 		case num == fieldReqRowInserts && typ == protowire.BytesType:
-			v, n := protowire.ConsumeBytes(b)
+			v, n := consumeBytes(b)
 			if n < 0 {
 				return errWire
 			}
@@ -124,7 +124,7 @@ func (lr *loadRequest) walkInserts(b []byte) error {
 		}
 		b = b[n:]
 		if num == fieldInserts && typ == protowire.BytesType {
-			v, n := protowire.ConsumeBytes(b)
+			v, n := consumeBytes(b)
 			if n < 0 {
 				return errWire
 			}
@@ -156,7 +156,7 @@ func (lr *loadRequest) walkInsert(b []byte) error {
 		b = b[n:]
 		switch {
 		case num == fieldTableName && typ == protowire.BytesType:
-			v, n := protowire.ConsumeBytes(b)
+			v, n := consumeBytes(b)
 			if n < 0 {
 				return errWire
 			}
@@ -167,7 +167,7 @@ func (lr *loadRequest) walkInsert(b []byte) error {
 			b = b[n:]
 			continue
 		case num == fieldRows && typ == protowire.BytesType:
-			v, n := protowire.ConsumeBytes(b)
+			v, n := consumeBytes(b)
 			if n < 0 {
 				return errWire
 			}
@@ -196,7 +196,7 @@ func (lr *loadRequest) walkRows(b []byte) error {
 		}
 		b = b[n:]
 		if typ == protowire.BytesType && (num == fieldSchema || num == fieldRow) {
-			v, n := protowire.ConsumeBytes(b)
+			v, n := consumeBytes(b)
 			if n < 0 {
 				return errWire
 			}
@@ -234,7 +234,7 @@ func (lr *loadRequest) walkColumn(b []byte) error {
 		b = b[n:]
 		switch {
 		case num == fieldColumnName && typ == protowire.BytesType:
-			v, n := protowire.ConsumeBytes(b)
+			v, n := consumeBytes(b)
 			if n < 0 {
 				return errWire
 			}
@@ -287,13 +287,28 @@ func checkColumnFallback(cs *gpb.ColumnSchema) error {
 func (lr *loadRequest) walkRow(b []byte) error {
 	var count int32
 	for len(b) > 0 {
+		// The common case first: a values field with a one-byte length.
+		if len(b) > 1 && b[0] == fieldValues<<3|byte(protowire.BytesType) && b[1] < 0x80 {
+			end := 2 + int(b[1])
+			if end > len(b) {
+				return errWire
+			}
+			k, err := walkValue(b[2:end])
+			if err != nil {
+				return err
+			}
+			lr.kinds = append(lr.kinds, k)
+			count++
+			b = b[end:]
+			continue
+		}
 		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return errWire
 		}
 		b = b[n:]
 		if num == fieldValues && typ == protowire.BytesType {
-			v, n := protowire.ConsumeBytes(b)
+			v, n := consumeBytes(b)
 			if n < 0 {
 				return errWire
 			}
@@ -317,14 +332,35 @@ func (lr *loadRequest) walkRow(b []byte) error {
 
 // consumeTag is protowire.ConsumeTag with protobuf-go's decoder's range
 // check: field numbers above 2^29-1 are refused (impl/decode.go), though
-// protowire decodes them.
+// protowire decodes them. One- and two-byte tags (field numbers up to
+// 2047) are decoded inline.
 func consumeTag(b []byte) (protowire.Number, protowire.Type, int) {
-	if len(b) > 0 && b[0] < 0x80 && b[0]>>3 != 0 {
+	if len(b) > 0 && b[0] < 0x80 {
+		if b[0]>>3 == 0 {
+			return 0, 0, -1
+		}
 		return protowire.Number(b[0] >> 3), protowire.Type(b[0] & 7), 1
+	}
+	if len(b) > 1 && b[1] < 0x80 {
+		v := uint64(b[0]&0x7f) | uint64(b[1])<<7
+		return protowire.Number(v >> 3), protowire.Type(v & 7), 2
 	}
 	num, typ, n := protowire.ConsumeTag(b)
 	if n < 0 || num > protowire.MaxValidNumber {
 		return 0, 0, -1
 	}
 	return num, typ, n
+}
+
+// consumeBytes is protowire.ConsumeBytes with a one-byte length decoded
+// inline.
+func consumeBytes(b []byte) ([]byte, int) {
+	if len(b) > 0 && b[0] < 0x80 {
+		end := 1 + int(b[0])
+		if end > len(b) {
+			return nil, -1
+		}
+		return b[1:end], end
+	}
+	return protowire.ConsumeBytes(b)
 }

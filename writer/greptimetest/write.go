@@ -104,19 +104,10 @@ func (s *Server) checkWrite(k dbKey, r *insertReq, w *pendingWrite) error {
 		seen[cs.GetColumnName()] = i
 	}
 	hasNull := make([]bool, len(schema))
-	for row := range r.numRows() {
-		for i, cs := range schema {
-			vt, ok := r.kind(row, i)
-			if !ok {
-				hasNull[i] = true
-				continue
-			}
-			ct := table.DataType(cs.GetDatatype())
-			if !valueTypeMatches(ct, vt) {
-				return regionErr(t, "value has type %s, but column %s has type %s(%d)",
-					rustTypeName(vt), cs.GetColumnName(), rustTypeName(ct), int32(ct))
-			}
-		}
+	if i, vt := r.firstMismatch(hasNull); i >= 0 {
+		ct := table.DataType(schema[i].GetDatatype())
+		return regionErr(t, "value has type %s, but column %s has type %s(%d)",
+			rustTypeName(vt), schema[i].GetColumnName(), rustTypeName(ct), int32(ct))
 	}
 	*w = pendingWrite{t: t, pos: make([]int, len(schema)), n: r.numRows(), rows: r.rows}
 	for j, col := range t.info.Columns {

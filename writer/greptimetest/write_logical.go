@@ -67,17 +67,20 @@ func (s *Server) checkWriteLogical(t *tableState, r *insertReq, w *pendingWrite)
 			w.pos[i] = j
 		}
 	}
-	for row := range r.numRows() {
-		for i, cs := range schema {
-			vt, ok := r.kind(row, i)
-			ct := table.DataType(cs.GetDatatype())
-			if ok && !valueTypeMatches(ct, vt) {
-				return regionErr(p, "value has type %s, but column %s has type %s(%d)",
-					rustTypeName(vt), cs.GetColumnName(), rustTypeName(ct), int32(ct))
-			}
-			if !ok && w.pos[i] >= 0 && !t.info.Columns[w.pos[i]].Nullable {
-				return regionErr(p, "column %s is not null but input has null", cs.GetColumnName())
-			}
+	// Variants and NULLs in row order: the first bad value decides the error.
+	col := 0
+	for _, k := range r.kinds {
+		cs := schema[col]
+		ct := table.DataType(cs.GetDatatype())
+		if k != kindNull && !valueTypeMatches(ct, table.DataType(k)) {
+			return regionErr(p, "value has type %s, but column %s has type %s(%d)",
+				rustTypeName(table.DataType(k)), cs.GetColumnName(), rustTypeName(ct), int32(ct))
+		}
+		if k == kindNull && w.pos[col] >= 0 && !t.info.Columns[w.pos[col]].Nullable {
+			return regionErr(p, "column %s is not null but input has null", cs.GetColumnName())
+		}
+		if col++; col == len(schema) {
+			col = 0
 		}
 	}
 	return nil
