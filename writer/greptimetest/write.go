@@ -3,6 +3,7 @@ package greptimetest
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -96,12 +97,28 @@ func (s *Server) checkWrite(k dbKey, r *insertReq, w *pendingWrite) error {
 		return s.checkWriteLogical(t, r, w)
 	}
 	schema := r.schema
-	seen := make(map[string]int, len(schema))
+	// owner[j] is 1 + the request column naming table column j, 0 for
+	// none; names the table lacks are collected in unknown. This finds
+	// the first duplicate in request order without a map per request.
+	var buf [32]int
+	owner := buf[:0]
+	if len(t.info.Columns) > len(buf) {
+		owner = make([]int, 0, len(t.info.Columns))
+	}
+	owner = owner[:len(t.info.Columns)]
+	clear(owner)
+	var unknown []string
 	for i, cs := range schema {
-		if _, dup := seen[cs.GetColumnName()]; dup {
-			return regionErr(t, "duplicate column %s", cs.GetColumnName())
+		name := cs.GetColumnName()
+		j, known := t.idx[name]
+		if (known && owner[j] != 0) || (!known && slices.Contains(unknown, name)) {
+			return regionErr(t, "duplicate column %s", name)
 		}
-		seen[cs.GetColumnName()] = i
+		if known {
+			owner[j] = i + 1
+		} else {
+			unknown = append(unknown, name)
+		}
 	}
 	hasNull := make([]bool, len(schema))
 	if i, vt := r.firstMismatch(hasNull); i >= 0 {
@@ -111,14 +128,13 @@ func (s *Server) checkWrite(k dbKey, r *insertReq, w *pendingWrite) error {
 	}
 	*w = pendingWrite{t: t, pos: make([]int, len(schema)), n: r.numRows(), rows: r.rows}
 	for j, col := range t.info.Columns {
-		i, ok := seen[col.Name]
-		if !ok {
+		i := owner[j] - 1
+		if i < 0 {
 			if !col.Nullable && col.Default == "" {
 				return regionErr(t, "missing column %s", col.Name)
 			}
 			continue
 		}
-		delete(seen, col.Name)
 		in := columnFromProto(schema[i])
 		if !sameConcreteType(in, col) {
 			return regionErr(t, "column %s expect type %s, given: %s(%d)",
@@ -133,9 +149,9 @@ func (s *Server) checkWrite(k dbKey, r *insertReq, w *pendingWrite) error {
 		}
 		w.pos[i] = j
 	}
-	if len(seen) > 0 {
-		names := make([]string, 0, len(seen))
-		for n := range seen {
+	if len(unknown) > 0 {
+		names := make([]string, 0, len(unknown))
+		for _, n := range unknown {
 			names = append(names, fmt.Sprintf("%q", n))
 		}
 		sort.Strings(names)
