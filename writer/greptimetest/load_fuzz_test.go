@@ -35,6 +35,13 @@ func FuzzLoadWalk(f *testing.F) {
 	addLoadSeeds(f, func(b []byte, _ string) { f.Add(b) })
 	f.Fuzz(func(t *testing.T, data []byte) {
 		compareWalk(t, data)
+		// Bounded work: every value, row and column the walk records took
+		// at least two bytes of input (a tag and a length).
+		lr := getLoadRequest()
+		defer putLoadRequest(lr)
+		if lr.decode(data) == nil && 2*(len(lr.kinds)+len(lr.lens)+len(lr.schema)) > len(data) {
+			t.Fatalf("%d bytes gave %d values, %d rows, %d columns", len(data), len(lr.kinds), len(lr.lens), len(lr.schema))
+		}
 	})
 }
 
