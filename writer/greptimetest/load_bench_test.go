@@ -6,6 +6,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	gpb "github.com/GreptimeTeam/greptime-proto/go/greptime/v1"
 	"google.golang.org/protobuf/proto"
@@ -145,4 +146,23 @@ func BenchmarkLoadWalk(b *testing.B) {
 		}
 	}
 	reportPerRow(b, processCPU(b)-cpu0, tables*rows)
+}
+
+// BenchmarkValidUTF8 compares the label-value fast path with utf8.Valid.
+func BenchmarkValidUTF8(b *testing.B) {
+	vals := [][]byte{[]byte("value-3-17"), []byte("node"), []byte("instance-12:9100"), []byte("us-east-1a")}
+	for _, f := range []struct {
+		name string
+		fn   func([]byte) bool
+	}{{"utf8.Valid", utf8.Valid}, {"validUTF8", validUTF8}} {
+		b.Run(f.name, func(b *testing.B) {
+			for b.Loop() {
+				for _, v := range vals {
+					if !f.fn(v) {
+						b.Fatal("invalid")
+					}
+				}
+			}
+		})
+	}
 }

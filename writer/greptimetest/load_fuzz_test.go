@@ -2,6 +2,7 @@ package greptimetest
 
 import (
 	"testing"
+	"unicode/utf8"
 
 	"google.golang.org/protobuf/proto"
 )
@@ -58,5 +59,17 @@ func FuzzLoadDifferential(f *testing.F) {
 			}
 		}
 		m.check(t)
+	})
+}
+
+// FuzzValidUTF8 checks the fast path against utf8.Valid.
+func FuzzValidUTF8(f *testing.F) {
+	for _, s := range []string{"", "a", "abc", "abcd", "abcdefg", "abcdefgh", "value-3-17", "0123456789abcdef", "0123456789abcdefg", "é", "abcdefgé", "\xff", "abcdefg\xff", "abc\xe2\x82"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if validUTF8(b) != utf8.Valid(b) {
+			t.Fatalf("validUTF8(%q) = %v", b, validUTF8(b))
+		}
 	})
 }

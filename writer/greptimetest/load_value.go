@@ -1,6 +1,7 @@
 package greptimetest
 
 import (
+	"encoding/binary"
 	"fmt"
 	"unicode/utf8"
 
@@ -92,8 +93,14 @@ func scalarOnly(md protoreflect.MessageDescriptor) bool {
 func walkValue(b []byte) (uint8, error) {
 	kind := kindNull
 	for len(b) > 0 {
-		num, typ, n := consumeTag(b)
-		if n < 0 {
+		// consumeTag and consumeBytes by hand: they are too big to inline,
+		// and this loop runs for every value.
+		var num protowire.Number
+		var typ protowire.Type
+		n := 1
+		if c := b[0]; c-8 < 0x80-8 { // a one-byte tag, field number not 0
+			num, typ = protowire.Number(c>>3), protowire.Type(c&7)
+		} else if num, typ, n = consumeLongTag(b); n < 0 {
 			return 0, errWire
 		}
 		b = b[n:]
@@ -114,14 +121,15 @@ func walkValue(b []byte) (uint8, error) {
 			n = fixedLen(b, 8)
 		default:
 			var v []byte
-			v, n = consumeBytes(b)
-			if n < 0 {
+			if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+				v, n = b[1:1+int(b[0])], 1+int(b[0])
+			} else if v, n = protowire.ConsumeBytes(b); n < 0 {
 				return 0, errWire
 			}
 			switch {
 			case f.deep:
 				return 0, errFallback
-			case f.utf8 && !utf8.Valid(v):
+			case f.utf8 && !validUTF8(v):
 				return 0, errUTF8
 			case f.flat && !wellFormed(v):
 				return 0, errWire
@@ -167,4 +175,31 @@ func wellFormed(b []byte) bool {
 		b = b[n:]
 	}
 	return true
+}
+
+// validUTF8 is utf8.Valid with a fast path for the usual label value, a
+// short ASCII string: up to 16 bytes are checked with two overlapping
+// word loads. utf8.Valid was a third of the walk's CPU in the profile of
+// BenchmarkPromShapedInsert/load (0.50 s of 1.38 s in walkValue).
+func validUTF8(b []byte) bool {
+	const hi64, hi32 = 0x8080808080808080, 0x80808080
+	switch n := len(b); {
+	case n >= 8 && n <= 16:
+		if (binary.LittleEndian.Uint64(b)|binary.LittleEndian.Uint64(b[n-8:]))&hi64 == 0 {
+			return true
+		}
+	case n >= 4 && n < 8:
+		if (binary.LittleEndian.Uint32(b)|binary.LittleEndian.Uint32(b[n-4:]))&hi32 == 0 {
+			return true
+		}
+	case n < 4:
+		var or byte
+		for _, c := range b {
+			or |= c
+		}
+		if or < 0x80 {
+			return true
+		}
+	}
+	return utf8.Valid(b)
 }

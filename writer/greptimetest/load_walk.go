@@ -2,7 +2,6 @@ package greptimetest
 
 import (
 	"errors"
-	"unicode/utf8"
 
 	gpb "github.com/GreptimeTeam/greptime-proto/go/greptime/v1"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -160,7 +159,7 @@ func (lr *loadRequest) walkInsert(b []byte) error {
 			if n < 0 {
 				return errWire
 			}
-			if !utf8.Valid(v) {
+			if !validUTF8(v) {
 				return errUTF8
 			}
 			sp.table = lr.intern(v)
@@ -238,7 +237,7 @@ func (lr *loadRequest) walkColumn(b []byte) error {
 			if n < 0 {
 				return errWire
 			}
-			if !utf8.Valid(v) {
+			if !validUTF8(v) {
 				return errUTF8
 			}
 			cs.ColumnName = lr.intern(v)
@@ -332,16 +331,16 @@ func (lr *loadRequest) walkRow(b []byte) error {
 
 // consumeTag is protowire.ConsumeTag with protobuf-go's decoder's range
 // check: field numbers above 2^29-1 are refused (impl/decode.go), though
-// protowire decodes them. One- and two-byte tags (field numbers up to
-// 2047) are decoded inline.
+// protowire decodes them. A one-byte tag is decoded inline.
 func consumeTag(b []byte) (protowire.Number, protowire.Type, int) {
-	if len(b) > 0 && b[0] < 0x80 {
-		if b[0]>>3 == 0 {
-			return 0, 0, -1
-		}
+	if len(b) > 0 && b[0] < 0x80 && b[0] >= 1<<3 {
 		return protowire.Number(b[0] >> 3), protowire.Type(b[0] & 7), 1
 	}
-	if len(b) > 1 && b[1] < 0x80 {
+	return consumeLongTag(b)
+}
+
+func consumeLongTag(b []byte) (protowire.Number, protowire.Type, int) {
+	if len(b) > 1 && b[0] >= 0x80 && b[1] < 0x80 {
 		v := uint64(b[0]&0x7f) | uint64(b[1])<<7
 		return protowire.Number(v >> 3), protowire.Type(v & 7), 2
 	}
@@ -355,12 +354,8 @@ func consumeTag(b []byte) (protowire.Number, protowire.Type, int) {
 // consumeBytes is protowire.ConsumeBytes with a one-byte length decoded
 // inline.
 func consumeBytes(b []byte) ([]byte, int) {
-	if len(b) > 0 && b[0] < 0x80 {
-		end := 1 + int(b[0])
-		if end > len(b) {
-			return nil, -1
-		}
-		return b[1:end], end
+	if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+		return b[1 : 1+int(b[0])], 1 + int(b[0])
 	}
 	return protowire.ConsumeBytes(b)
 }
