@@ -57,6 +57,16 @@ func TestLoadServerOverGRPC(t *testing.T) {
 		}
 		same(c.name, ref.handleRaw(data, hintsKey, c.hint), load.handleRaw(data, hintsKey, c.hint))
 	}
+	// A request larger than one HTTP/2 frame reaches the codec in pieces.
+	big, err := proto.Marshal(promRequest(100, 20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := ref.handleRaw(big), load.handleRaw(big)
+	same("large", a, b)
+	if b.rows != 2000 {
+		t.Errorf("large request: %d rows, %v", b.rows, b.err)
+	}
 	for _, bad := range [][]byte{{0x32, 0x05}, {0x32, 0x05, 0x0a, 0x03, 0x0a, 0x01, 0xff}} {
 		a, b := ref.handleRaw(bad), load.handleRaw(bad)
 		same("malformed", a, b)
