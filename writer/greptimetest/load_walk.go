@@ -331,7 +331,7 @@ func (lr *loadRequest) walkRow(b []byte) error {
 
 // consumeTag is protowire.ConsumeTag with protobuf-go's decoder's range
 // check: field numbers above 2^29-1 are refused (impl/decode.go), though
-// protowire decodes them. A one-byte tag is decoded inline.
+// protowire decodes them. A one-byte tag is decoded here directly.
 func consumeTag(b []byte) (protowire.Number, protowire.Type, int) {
 	if len(b) > 0 && b[0] < 0x80 && b[0] >= 1<<3 {
 		return protowire.Number(b[0] >> 3), protowire.Type(b[0] & 7), 1
@@ -339,6 +339,9 @@ func consumeTag(b []byte) (protowire.Number, protowire.Type, int) {
 	return consumeLongTag(b)
 }
 
+// consumeLongTag is consumeTag for tags of two bytes or more (or a field
+// number 0, refused), with two-byte tags decoded directly as protobuf-go's
+// decoder does.
 func consumeLongTag(b []byte) (protowire.Number, protowire.Type, int) {
 	if len(b) > 1 && b[0] >= 0x80 && b[1] < 0x80 {
 		v := uint64(b[0]&0x7f) | uint64(b[1])<<7
@@ -352,7 +355,7 @@ func consumeLongTag(b []byte) (protowire.Number, protowire.Type, int) {
 }
 
 // consumeBytes is protowire.ConsumeBytes with a one-byte length decoded
-// inline.
+// directly.
 func consumeBytes(b []byte) ([]byte, int) {
 	if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
 		return b[1 : 1+int(b[0])], 1 + int(b[0])
