@@ -4,6 +4,14 @@
 //
 //	greptimetest -addr 127.0.0.1:4001 -user alice:secret -count-only
 //
+// For load tests, -load stands in for GreptimeDB at a small cost per row:
+// it keeps schemas and row counts like -count-only, and reads row inserts
+// from their wire bytes without decoding values, answering as the other
+// modes do (affected rows, table creation and add-column, schema and
+// value-type checks, the same errors):
+//
+//	greptimetest -addr 127.0.0.1:4001 -load
+//
 // It serves until interrupted.
 package main
 
@@ -69,13 +77,14 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	users := userFlags{}
 	fs.Var(users, "user", "basic-auth user as name:password (repeatable); none disables auth")
 	countOnly := fs.Bool("count-only", false, "keep schemas and row counts, discard rows")
+	load := fs.Bool("load", false, "load-test mode: -count-only that reads row inserts without decoding values")
 	noAutoCreate := fs.Bool("no-auto-create", false, "set auto_create_table = false")
 	var dbs dbFlags
 	fs.Var(&dbs, "db", "extra database to create at start (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	opts := greptimetest.Options{Addr: *addr, CountOnly: *countOnly, Databases: dbs}
+	opts := greptimetest.Options{Addr: *addr, CountOnly: *countOnly, Load: *load, Databases: dbs}
 	if len(users) > 0 {
 		opts.Users = users
 	}
@@ -88,7 +97,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer s.Close()
-	fmt.Fprintf(out, "greptimetest serving on %s (auth users: %d, count-only: %v)\n", s.Addr(), len(users), *countOnly)
+	fmt.Fprintf(out, "greptimetest serving on %s (auth users: %d, count-only: %v, load: %v)\n", s.Addr(), len(users), *countOnly || *load, *load)
 	<-ctx.Done()
 	return nil
 }

@@ -36,17 +36,21 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func TestRunServesWithAuth(t *testing.T) {
+// startRun runs the command with args and returns its address, its
+// output and a stop function that checks run's result.
+func startRun(t *testing.T, args ...string) (string, *syncBuffer, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-user", "alice:s3cret", "-count-only"}, out)
+		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), out)
 	}()
 	var addr string
 	for addr == "" {
 		select {
 		case err := <-done:
+			cancel()
 			t.Fatalf("run ended early: %v (output %q)", err, out.String())
 		case <-time.After(10 * time.Millisecond):
 		}
@@ -54,6 +58,16 @@ func TestRunServesWithAuth(t *testing.T) {
 			addr = strings.Fields(strings.SplitAfter(s, "serving on ")[1])[0]
 		}
 	}
+	return addr, out, func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	}
+}
+
+func TestRunServesWithAuth(t *testing.T) {
+	addr, out, stop := startRun(t, "-user", "alice:s3cret", "-count-only")
 	if strings.Contains(out.String(), "s3cret") {
 		t.Fatalf("password printed: %q", out.String())
 	}
@@ -73,9 +87,40 @@ func TestRunServesWithAuth(t *testing.T) {
 		t.Fatalf("create database: %v %v", resp, err)
 	}
 	_ = conn.Close()
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("run: %v", err)
+	stop()
+}
+
+// TestRunLoadMode starts the load mode and checks it creates a table and
+// answers affected rows and schema errors.
+func TestRunLoadMode(t *testing.T) {
+	addr, out, stop := startRun(t, "-load")
+	defer stop()
+	if !strings.Contains(out.String(), "load: true") {
+		t.Fatalf("output %q", out.String())
+	}
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = conn.Close() }()
+	db := gpb.NewGreptimeDatabaseClient(conn)
+	insert := func(v *gpb.Value) (*gpb.GreptimeResponse, error) {
+		schema := []*gpb.ColumnSchema{
+			{ColumnName: "ts", Datatype: gpb.ColumnDataType_TIMESTAMP_MILLISECOND, SemanticType: gpb.SemanticType_TIMESTAMP},
+			{ColumnName: "v", Datatype: gpb.ColumnDataType_FLOAT64, SemanticType: gpb.SemanticType_FIELD},
+		}
+		rows := []*gpb.Row{{Values: []*gpb.Value{{ValueData: &gpb.Value_TimestampMillisecondValue{TimestampMillisecondValue: 1}}, v}}}
+		return db.Handle(context.Background(), &gpb.GreptimeRequest{Request: &gpb.GreptimeRequest_RowInserts{RowInserts: &gpb.RowInsertRequests{
+			Inserts: []*gpb.RowInsertRequest{{TableName: "m", Rows: &gpb.Rows{Schema: schema, Rows: append(rows, rows...)}}},
+		}}})
+	}
+	resp, err := insert(&gpb.Value{ValueData: &gpb.Value_F64Value{F64Value: 1}})
+	if err != nil || resp.GetAffectedRows().GetValue() != 2 {
+		t.Fatalf("insert: %v %v", resp, err)
+	}
+	if _, err := insert(&gpb.Value{ValueData: &gpb.Value_I64Value{I64Value: 1}}); status.Code(err) != codes.InvalidArgument ||
+		!strings.Contains(status.Convert(err).Message(), "value has type Int64, but column v has type Float64(10)") {
+		t.Fatalf("wrong value type: %v", err)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	gpb "github.com/GreptimeTeam/greptime-proto/go/greptime/v1"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -20,11 +21,17 @@ type databaseService struct {
 // Handle serves one request. Hints come from the call's metadata; the
 // database, auth and timezone come from the RequestHeader only (§7.9).
 func (d *databaseService) Handle(ctx context.Context, req *gpb.GreptimeRequest) (*gpb.GreptimeResponse, error) {
+	return d.handle(ctx, func(h hints) (uint32, error) { return d.s.handleRequest(req, h) })
+}
+
+// handle is Handle for a decoded request of either mode: serve runs it
+// with the call's hints.
+func (d *databaseService) handle(ctx context.Context, serve func(hints) (uint32, error)) (*gpb.GreptimeResponse, error) {
 	if err := d.s.beginCall(ctx, "Handle"); err != nil {
 		return nil, err
 	}
 	md, _ := metadata.FromIncomingContext(ctx)
-	n, err := d.s.handleRequest(req, extractHints(md))
+	n, err := serve(extractHints(md))
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
@@ -36,6 +43,18 @@ func (d *databaseService) Handle(ctx context.Context, req *gpb.GreptimeRequest) 
 // are summed and answered once after the client half-closes, and the
 // first error ends the call (servers/src/grpc/database.rs handle_requests).
 func (d *databaseService) HandleRequests(stream gpb.GreptimeDatabase_HandleRequestsServer) error {
+	return d.handleStream(stream, func() (func(hints) (uint32, error), error) {
+		req, err := stream.Recv()
+		if err != nil {
+			return nil, err
+		}
+		return func(h hints) (uint32, error) { return d.s.handleRequest(req, h) }, nil
+	})
+}
+
+// handleStream is HandleRequests for either mode: next receives the next
+// request and returns what serves it.
+func (d *databaseService) handleStream(stream grpc.ServerStream, next func() (func(hints) (uint32, error), error)) error {
 	ctx := stream.Context()
 	if err := d.s.beginCall(ctx, "HandleRequests"); err != nil {
 		return err
@@ -44,14 +63,14 @@ func (d *databaseService) HandleRequests(stream gpb.GreptimeDatabase_HandleReque
 	h := extractHints(md)
 	var total uint32
 	for {
-		req, err := stream.Recv()
+		serve, err := next()
 		if errors.Is(err, io.EOF) {
-			return stream.SendAndClose(affectedRows(total))
+			return stream.SendMsg(affectedRows(total))
 		}
 		if err != nil {
 			return err
 		}
-		n, err := d.s.handleRequest(req, h)
+		n, err := serve(h)
 		if err != nil {
 			return toStatus(ctx, err)
 		}
@@ -72,16 +91,10 @@ func affectedRows(n uint32) *gpb.GreptimeResponse {
 // default when it does not parse, so it is not checked), refuse an empty
 // request (InvalidQuery), authenticate, then dispatch.
 func (s *Server) handleRequest(req *gpb.GreptimeRequest, h hints) (uint32, error) {
+	if err := s.checkRequest(req.GetHeader(), req.GetRequest() != nil, h); err != nil {
+		return 0, err
+	}
 	k := headerDB(req.GetHeader())
-	if err := h.checkReadPreference(); err != nil {
-		return 0, err
-	}
-	if req.GetRequest() == nil {
-		return 0, newErr(StatusInvalidArguments, "Invalid query: Expecting non-empty GreptimeRequest.")
-	}
-	if err := s.authHeader(req.GetHeader().GetAuthorization()); err != nil {
-		return 0, err
-	}
 	switch r := req.GetRequest().(type) {
 	case *gpb.GreptimeRequest_RowInserts:
 		return s.rowInserts(k, h, r.RowInserts)
@@ -89,6 +102,18 @@ func (s *Server) handleRequest(req *gpb.GreptimeRequest, h hints) (uint32, error
 		return s.query(k, h, r.Query)
 	}
 	return 0, status.Errorf(codes.Unimplemented, "greptimetest: %T is not implemented by the test server", req.GetRequest())
+}
+
+// checkRequest is the part of handle_request before dispatch: the
+// read_preference hint, a non-empty request, then authentication.
+func (s *Server) checkRequest(hd *gpb.RequestHeader, nonEmpty bool, h hints) error {
+	if err := h.checkReadPreference(); err != nil {
+		return err
+	}
+	if !nonEmpty {
+		return newErr(StatusInvalidArguments, "Invalid query: Expecting non-empty GreptimeRequest.")
+	}
+	return s.authHeader(hd.GetAuthorization())
 }
 
 // headerDB is create_query_context's database choice

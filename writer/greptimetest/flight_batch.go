@@ -38,6 +38,9 @@ func (f *flightService) writeBatch(db dbKey, name string, rec arrow.RecordBatch)
 	rows := make([][]table.Value, n)
 	if f.s.opts.CountOnly {
 		// Count-only keeps no values: the batch is checked, not converted.
+		// It was decoded in full (LZ4/zstd bodies decompressed): GreptimeDB
+		// decodes the batch before its checks (nullability needs the
+		// validity bitmaps), so the load mode does too.
 		return f.s.appendRows(db, name, plan.names, rows, PathBulk)
 	}
 	flat := make([]table.Value, n*len(plan.names))

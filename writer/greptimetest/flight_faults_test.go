@@ -162,7 +162,13 @@ func TestDoPutStopRestartKeepsData(t *testing.T) {
 }
 
 func TestDoPutCountOnly(t *testing.T) {
-	s := StartT(t, Options{CountOnly: true})
+	for _, opts := range []Options{{CountOnly: true}, {Load: true}} {
+		testDoPutCountOnly(t, opts)
+	}
+}
+
+func testDoPutCountOnly(t *testing.T, opts Options) {
+	s := StartT(t, opts)
 	putMkTable(t, s, "public", putCPUTable("cpu"))
 	p := openPut(t, putDial(t, s.Addr()))
 	p.mustRecv()

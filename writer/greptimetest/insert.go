@@ -14,8 +14,7 @@ import (
 // independently and may store part of a failed multi-table call).
 func (s *Server) rowInserts(k dbKey, h hints, reqs *gpb.RowInsertRequests) (uint32, error) {
 	inserts := reqs.GetInserts()
-	physical, metric := h["physical_table"]
-	if !metric {
+	if _, metric := h["physical_table"]; !metric {
 		// handle_row_inserts preprocesses (VECTOR checks, JSON text → JSONB)
 		// before dropping empty requests and counting columns;
 		// handle_metric_row_inserts does not.
@@ -25,10 +24,22 @@ func (s *Server) rowInserts(k dbKey, h hints, reqs *gpb.RowInsertRequests) (uint
 			}
 		}
 	}
-	kept := inserts[:0:0]
-	for _, r := range inserts {
-		if len(r.GetRows().GetRows()) > 0 {
-			kept = append(kept, r)
+	ins := make([]insertReq, len(inserts))
+	for i, r := range inserts {
+		ins[i] = insertFromProto(r)
+	}
+	return s.insertRows(k, h, ins)
+}
+
+// insertRows runs the row-insert steps after preprocessing, in both the
+// normal and the load mode: empty requests dropped, column counts checked,
+// tables created or altered, every write checked, then applied.
+func (s *Server) insertRows(k dbKey, h hints, inserts []insertReq) (uint32, error) {
+	physical, metric := h["physical_table"]
+	kept := make([]*insertReq, 0, len(inserts))
+	for i := range inserts {
+		if inserts[i].numRows() > 0 {
+			kept = append(kept, &inserts[i])
 		}
 	}
 	if err := validateColumnCount(kept); err != nil {
@@ -49,17 +60,15 @@ func (s *Server) rowInserts(k dbKey, h hints, reqs *gpb.RowInsertRequests) (uint
 	if err := s.createOrAlterOnDemand(k, h, kept, reason, physical); err != nil {
 		return 0, err
 	}
-	writes := make([]*pendingWrite, 0, len(kept))
-	for _, r := range kept {
-		w, err := s.checkWrite(k, r)
-		if err != nil {
+	writes := make([]pendingWrite, len(kept))
+	for i, r := range kept {
+		if err := s.checkWrite(k, r, &writes[i]); err != nil {
 			return 0, err
 		}
-		writes = append(writes, w)
 	}
 	var n uint32
-	for _, w := range writes {
-		n += uint32(w.apply(s))
+	for i := range writes {
+		n += uint32(writes[i].apply(s))
 	}
 	return n, nil
 }
@@ -68,12 +77,12 @@ func (s *Server) rowInserts(k dbKey, h hints, reqs *gpb.RowInsertRequests) (uint
 const createdOnInsertion = "Created on insertion"
 
 // validateColumnCount is validate_column_count_match (operator/src/insert.rs).
-func validateColumnCount(reqs []*gpb.RowInsertRequest) error {
+func validateColumnCount(reqs []*insertReq) error {
 	for _, r := range reqs {
-		cols := len(r.GetRows().GetSchema())
-		for _, row := range r.GetRows().GetRows() {
-			if len(row.GetValues()) != cols {
-				return invalidInsert("column count mismatch, columns: %d, values: %d", cols, len(row.GetValues()))
+		cols := len(r.schema)
+		for _, n := range r.lens {
+			if int(n) != cols {
+				return invalidInsert("column count mismatch, columns: %d, values: %d", cols, n)
 			}
 		}
 	}
@@ -115,11 +124,11 @@ func schemaNotFound(k dbKey) *Error {
 // an error and existing tables are not altered. Otherwise every create and
 // alter is planned first (so a bad request changes nothing), then applied.
 // physical is the metric-engine physical table, empty for mito.
-func (s *Server) createOrAlterOnDemand(k dbKey, h hints, reqs []*gpb.RowInsertRequest, reason, physical string) error {
+func (s *Server) createOrAlterOnDemand(k dbKey, h hints, reqs []*insertReq, reason, physical string) error {
 	if reason != "" {
 		for _, r := range reqs {
-			if s.table(k, r.GetTableName()) == nil {
-				return invalidInsert("Table `%s` does not exist, and %s", r.GetTableName(), reason)
+			if s.table(k, r.table) == nil {
+				return invalidInsert("Table `%s` does not exist, and %s", r.table, reason)
 			}
 		}
 		return nil
@@ -131,11 +140,11 @@ func (s *Server) createOrAlterOnDemand(k dbKey, h hints, reqs []*gpb.RowInsertRe
 	}
 	var alters []alter
 	for _, r := range reqs {
-		t := s.table(k, r.GetTableName())
+		t := s.table(k, r.table)
 		if t == nil {
 			// create_table_expr_by_column_schemas (expr_helper.rs) builds and
 			// validates each create while planning.
-			ti, err := buildCreateTable(r.GetTableName(), r.GetRows().GetSchema())
+			ti, err := buildCreateTable(r.table, r.schema)
 			if err != nil {
 				return err
 			}
@@ -146,7 +155,7 @@ func (s *Server) createOrAlterOnDemand(k dbKey, h hints, reqs []*gpb.RowInsertRe
 			creates = append(creates, ti)
 			continue
 		}
-		add, err := alterOnDemand(t, r, physical != "")
+		add, err := alterOnDemand(t, r.schema, physical != "")
 		if err != nil {
 			return err
 		}

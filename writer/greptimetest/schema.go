@@ -163,8 +163,7 @@ func refuseDatetimeInterval(c ColumnInfo) error {
 // (accommodate_existing_schema and is_single_value), the request's
 // timestamp and single field are first renamed to the table's, and only
 // tags are added.
-func alterOnDemand(t *tableState, r *gpb.RowInsertRequest, logical bool) ([]ColumnInfo, error) {
-	schema := r.GetRows().GetSchema()
+func alterOnDemand(t *tableState, schema []*gpb.ColumnSchema, logical bool) ([]ColumnInfo, error) {
 	add, err := newColumns(t, schema)
 	if err != nil || len(add) == 0 {
 		return nil, err

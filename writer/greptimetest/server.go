@@ -4,6 +4,23 @@
 // copied from GreptimeDB's source (FIDELITY.md lists each behaviour and the
 // source it follows). It stores what it receives so tests read back tables,
 // schemas and rows, and it can inject faults.
+//
+// Three modes answer alike and differ in what they keep and cost:
+//
+//   - normal (the zero Options) stores every row, deduplicated as
+//     GreptimeDB does, for tests that read rows back;
+//   - CountOnly keeps schemas and row counts and drops the values;
+//   - Load (the -load flag of cmd/greptimetest) is CountOnly made cheap
+//     enough to stand in for GreptimeDB in a load test on the same machine
+//     as the program under test: a codec scoped to the server's own
+//     grpc.Server hands row inserts' wire bytes to a walker that reads the
+//     header, table names and column schemas and, of each row, only its
+//     value count and each value's variant, then runs the same create,
+//     add-column and validation code as the other modes. Requests it does
+//     not cover (SQL, JSON or VECTOR columns, nested values) are decoded
+//     in full. Its answers (affected rows, errors, tables created) are
+//     tested to be the normal mode's on the row-insert matrix and on fuzzed
+//     bytes; FIDELITY.md gives its cost per row.
 package greptimetest
 
 import (
@@ -35,6 +52,14 @@ type Options struct {
 	AutoCreateTable *bool
 	// CountOnly keeps schemas and row counts but discards rows (load tests).
 	CountOnly bool
+	// Load is CountOnly made cheap enough to stand in for GreptimeDB in load
+	// tests: row inserts are read from their wire bytes without decoding
+	// values (each row's value count and each value's variant are read),
+	// and answered as in the other modes: affected rows, table creation
+	// and add-column, schema and value-type checks, the same errors. It
+	// implies CountOnly. The server's own grpc.Server gets a codec for
+	// this (grpc.ForceServerCodecV2); nothing is registered process-wide.
+	Load bool
 	// Databases are extra databases that exist at start; "public" in catalog
 	// "greptime" always exists. Names may be in catalog-schema form.
 	Databases []string
@@ -70,9 +95,24 @@ func Start(opts Options) (*Server, error) {
 	if opts.Addr == "" {
 		opts.Addr = "127.0.0.1:0"
 	}
+	s := newServer(opts)
+	for _, name := range s.opts.Databases {
+		if err := s.CreateDatabase(name); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.serve(s.opts.Addr); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// newServer builds a server's state without serving.
+func newServer(opts Options) *Server {
 	// Keep our own copies: the caller may reuse its slices and maps.
 	opts.Users = copyMap(opts.Users)
 	opts.Databases = append([]string(nil), opts.Databases...)
+	opts.CountOnly = opts.CountOnly || opts.Load
 	s := &Server{
 		opts:        opts,
 		autoCreate:  opts.AutoCreateTable == nil || *opts.AutoCreateTable,
@@ -83,15 +123,7 @@ func Start(opts Options) (*Server, error) {
 		headers:     map[string]metadata.MD{},
 	}
 	s.dbs[dbKey{defaultCatalog, defaultSchema}] = &database{key: dbKey{defaultCatalog, defaultSchema}, tables: map[string]*tableState{}}
-	for _, name := range opts.Databases {
-		if err := s.CreateDatabase(name); err != nil {
-			return nil, err
-		}
-	}
-	if err := s.serve(opts.Addr); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return s
 }
 
 // StartT starts a server for a test and closes it at the test's end.
@@ -115,12 +147,20 @@ func (s *Server) serve(addr string) error {
 	// h2 has no ping-strike rule, so client keepalive pings are accepted;
 	// grpc-go's default would answer a client pinging every 30 s with GOAWAY
 	// "too_many_pings".
-	gs := grpc.NewServer(grpc.MaxRecvMsgSize(maxMessageSize), grpc.MaxSendMsgSize(maxMessageSize),
-		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: time.Second, PermitWithoutStream: true}))
+	sopts := []grpc.ServerOption{grpc.MaxRecvMsgSize(maxMessageSize), grpc.MaxSendMsgSize(maxMessageSize),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: time.Second, PermitWithoutStream: true})}
+	if s.opts.Load {
+		sopts = append(sopts, grpc.ForceServerCodecV2(newLoadCodec()))
+	}
+	gs := grpc.NewServer(sopts...)
 	s.smu.Lock()
 	s.lis, s.gs, s.addr = lis, gs, lis.Addr().String()
 	s.smu.Unlock()
-	gpb.RegisterGreptimeDatabaseServer(gs, &databaseService{s: s})
+	if s.opts.Load {
+		gs.RegisterService(loadServiceDesc(), &databaseService{s: s})
+	} else {
+		gpb.RegisterGreptimeDatabaseServer(gs, &databaseService{s: s})
+	}
 	gpb.RegisterHealthCheckServer(gs, &healthService{s: s})
 	s.registerFlightService()
 	s.wg.Add(1)

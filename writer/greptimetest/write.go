@@ -3,6 +3,7 @@ package greptimetest
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -75,81 +76,88 @@ func preprocessRows(rows *gpb.Rows) error {
 type pendingWrite struct {
 	t    *tableState
 	pos  []int // request column → table column, -1 when not stored
+	n    int   // rows
 	rows []*gpb.Row
 }
 
 // checkWrite validates a request against its table as the region worker
-// does (mito2/src/request.rs WriteRequest::new and check_schema).
-// Callers hold s.mu.
-func (s *Server) checkWrite(k dbKey, r *gpb.RowInsertRequest) (*pendingWrite, error) {
-	t := s.table(k, r.GetTableName())
+// does (mito2/src/request.rs WriteRequest::new and check_schema) and fills
+// w. Callers hold s.mu.
+func (s *Server) checkWrite(k dbKey, r *insertReq, w *pendingWrite) error {
+	t := s.table(k, r.table)
 	if t == nil {
-		return nil, tableNotFound(k, r.GetTableName())
+		return tableNotFound(k, r.table)
 	}
 	if t.info.Engine == "metric" {
 		if t.info.PhysicalTable == "" {
 			// metric-engine/src/engine/put.rs: puts to a physical region
 			// are refused (ForbiddenPhysicalWrite, Unsupported).
-			return nil, newErr(StatusUnsupported, "Write request to physical region is forbidden")
+			return newErr(StatusUnsupported, "Write request to physical region is forbidden")
 		}
-		return s.checkWriteLogical(t, r)
+		return s.checkWriteLogical(t, r, w)
 	}
-	schema := r.GetRows().GetSchema()
-	seen := make(map[string]int, len(schema))
+	schema := r.schema
+	// owner[j] is 1 + the request column naming table column j, 0 for
+	// none; names the table lacks are collected in unknown. This finds
+	// the first duplicate in request order without a map per request.
+	var buf [32]int
+	owner := buf[:0]
+	if len(t.info.Columns) > len(buf) {
+		owner = make([]int, 0, len(t.info.Columns))
+	}
+	owner = owner[:len(t.info.Columns)]
+	clear(owner)
+	var unknown []string
 	for i, cs := range schema {
-		if _, dup := seen[cs.GetColumnName()]; dup {
-			return nil, regionErr(t, "duplicate column %s", cs.GetColumnName())
+		name := cs.GetColumnName()
+		j, known := t.idx[name]
+		if (known && owner[j] != 0) || (!known && slices.Contains(unknown, name)) {
+			return regionErr(t, "duplicate column %s", name)
 		}
-		seen[cs.GetColumnName()] = i
+		if known {
+			owner[j] = i + 1
+		} else {
+			unknown = append(unknown, name)
+		}
 	}
 	hasNull := make([]bool, len(schema))
-	for _, row := range r.GetRows().GetRows() {
-		for i, v := range row.GetValues() {
-			vt, ok := protoValueType(v)
-			if !ok {
-				hasNull[i] = true
-				continue
-			}
-			ct := table.DataType(schema[i].GetDatatype())
-			if !valueTypeMatches(ct, vt) {
-				return nil, regionErr(t, "value has type %s, but column %s has type %s(%d)",
-					rustTypeName(vt), schema[i].GetColumnName(), rustTypeName(ct), int32(ct))
-			}
-		}
+	if i, vt := r.firstMismatch(hasNull); i >= 0 {
+		ct := table.DataType(schema[i].GetDatatype())
+		return regionErr(t, "value has type %s, but column %s has type %s(%d)",
+			rustTypeName(vt), schema[i].GetColumnName(), rustTypeName(ct), int32(ct))
 	}
-	w := &pendingWrite{t: t, pos: make([]int, len(schema)), rows: r.GetRows().GetRows()}
+	*w = pendingWrite{t: t, pos: make([]int, len(schema)), n: r.numRows(), rows: r.rows}
 	for j, col := range t.info.Columns {
-		i, ok := seen[col.Name]
-		if !ok {
+		i := owner[j] - 1
+		if i < 0 {
 			if !col.Nullable && col.Default == "" {
-				return nil, regionErr(t, "missing column %s", col.Name)
+				return regionErr(t, "missing column %s", col.Name)
 			}
 			continue
 		}
-		delete(seen, col.Name)
 		in := columnFromProto(schema[i])
-		if concreteTypeDebug(in) != concreteTypeDebug(col) {
-			return nil, regionErr(t, "column %s expect type %s, given: %s(%d)",
+		if !sameConcreteType(in, col) {
+			return regionErr(t, "column %s expect type %s, given: %s(%d)",
 				col.Name, concreteTypeDebug(col), protoTypeName(in.Type), int32(in.Type))
 		}
 		if in.Semantic != col.Semantic {
-			return nil, regionErr(t, "column %s has semantic type %s, given: %s(%d)",
+			return regionErr(t, "column %s has semantic type %s, given: %s(%d)",
 				col.Name, semanticDebug(col.Semantic), in.Semantic.String(), int32(in.Semantic))
 		}
 		if !col.Nullable && hasNull[i] {
-			return nil, regionErr(t, "column %s is not null but input has null", col.Name)
+			return regionErr(t, "column %s is not null but input has null", col.Name)
 		}
 		w.pos[i] = j
 	}
-	if len(seen) > 0 {
-		names := make([]string, 0, len(seen))
-		for n := range seen {
+	if len(unknown) > 0 {
+		names := make([]string, 0, len(unknown))
+		for _, n := range unknown {
 			names = append(names, fmt.Sprintf("%q", n))
 		}
 		sort.Strings(names)
-		return nil, regionErr(t, "unknown columns: [%s]", joinComma(names))
+		return regionErr(t, "unknown columns: [%s]", joinComma(names))
 	}
-	return w, nil
+	return nil
 }
 
 // apply stores the rows. In count-only mode nothing is converted. Rows
@@ -157,9 +165,9 @@ func (s *Server) checkWrite(k dbKey, r *gpb.RowInsertRequest) (*pendingWrite, er
 // Callers hold s.mu.
 func (w *pendingWrite) apply(s *Server) int {
 	if s.opts.CountOnly {
-		w.t.paths[PathRowInsert] += len(w.rows)
-		w.t.count += len(w.rows)
-		return len(w.rows)
+		w.t.paths[PathRowInsert] += w.n
+		w.t.count += w.n
+		return w.n
 	}
 	cols := w.t.info.Columns
 	n := len(cols)
@@ -216,6 +224,29 @@ func semanticDebug(s table.SemanticType) string {
 		return "Timestamp"
 	}
 	return s.String()
+}
+
+// sameConcreteType reports whether two columns map to equal
+// ConcreteDataTypes, i.e. whether their concreteTypeDebug strings are
+// equal, without building the strings: checkWrite runs it for every column
+// of every request, and the strings cost two allocations each.
+func sameConcreteType(a, b ColumnInfo) bool {
+	canon := func(t table.DataType) table.DataType {
+		if t == table.Datetime {
+			return table.TimestampMicrosecond
+		}
+		return t
+	}
+	if canon(a.Type) != canon(b.Type) {
+		return false
+	}
+	switch a.Type {
+	case table.Decimal128:
+		return a.Precision == b.Precision && a.Scale == b.Scale
+	case table.Vector:
+		return a.VectorDim == b.VectorDim
+	}
+	return true
 }
 
 // concreteTypeDebug is the Debug form of the ConcreteDataType a column
