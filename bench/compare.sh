@@ -15,7 +15,7 @@
 #   WARMUP=3s         load before each measured window (not measured)
 #   DURATION=8s       measured window
 #   WORKLOADS="..."   names from the table below (default: all)
-#   SINK_FLAG=-count-only   the flag that puts cmd/greptimetest in its cheap mode
+#   SINK_FLAG=-load   the flag that puts cmd/greptimetest in its cheap mode (-count-only: the old, full-decode one)
 #   OUT=dir           where results.jsonl, summary.md and logs go (default: a temp dir)
 #   LOADGEN_FLAGS="..." extra flags for every `loadgen run`, e.g. "-rate 40000"
 #                     to measure latency at a fixed load instead of full speed
@@ -31,7 +31,7 @@ export PATH="$PATH:/usr/local/go/bin:$(go env GOPATH)/bin"
 RUNS="${RUNS:-3}"
 WARMUP="${WARMUP:-3s}"
 DURATION="${DURATION:-8s}"
-SINK_FLAG="${SINK_FLAG:--count-only}"
+SINK_FLAG="${SINK_FLAG:--load}"
 CACHE="${E2E_CACHE:-$HOME/.cache/greptime-bridge-e2e}"
 
 # name | peer | loadgen flags. Remote write: requests of 2,000 series × 1
