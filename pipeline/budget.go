@@ -123,17 +123,19 @@ func (b *Budget) Resize(ctx context.Context, held *int64, want int64, maxWait ti
 	return nil
 }
 
-// BytesPerCell is what the row-insert conversion holds per value while a
-// batch is written (a greptime-proto Value and its share of the Row),
-// measured with cmd/bridge's TestMemoryBudgetBoundsHeap.
-const BytesPerCell = 96
+// BytesPerCell is what the encoded row insert adds per value beyond the
+// value itself: its Value message's field tag, length and variant tag
+// (writer/rowenc.go writes no per-value objects), with margin. It was 96
+// while the writer built a greptime-proto Value message per cell.
+const BytesPerCell = 8
 
 // RequestBytes is the memory a translated request holds until it is
-// written: its body, its columnar batches and their row-insert conversion.
+// written: its body, its columnar batches and their encoded row insert
+// (the values again, plus BytesPerCell each).
 func RequestBytes(bodyLen int, out *translate.Output) int64 {
 	n := int64(bodyLen)
 	for _, b := range out.Batches {
-		n += int64(b.ByteSize()) + int64(b.Rows())*int64(b.NumColumns())*BytesPerCell
+		n += 2*int64(b.ByteSize()) + int64(b.Rows())*int64(b.NumColumns())*BytesPerCell
 	}
 	return n
 }
