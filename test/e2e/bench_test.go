@@ -25,9 +25,9 @@ func shallowRequest(r int) []rw1Series {
 // BenchmarkBridgeRemoteWrite measures the real binary end to end: a
 // remote-write 1.0 request of 15,000 rows posted and answered (after the
 // test server stored it, count-only), deep (3 tables × 5,000 rows, bulk)
-// or shallow (300 tables × 50 rows, one multi-table row insert). The
-// flush interval is 5 ms so that one sender measures the work, not the
-// wait for the default 200 ms flush. Allocations reported are this
+// or shallow (300 tables × 50 rows, one multi-table row insert), with
+// the bridge's default configuration (group commit: no flush wait).
+// Allocations reported are this
 // process's (the client and the in-process test server), not the
 // bridge's. Run it with:
 // go test -run '^$' -bench BridgeRemoteWrite -benchtime 40x ./test/e2e/
@@ -42,7 +42,7 @@ func BenchmarkBridgeRemoteWrite(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.Cleanup(srv.Close)
-			br := startBridgeAgainst(b, srv.Addr(), "GREPTIME_BRIDGE_PIPELINE_FLUSH_INTERVAL=5ms")
+			br := startBridgeAgainst(b, srv.Addr())
 			// Encode ahead: the benchmark measures the bridge, not the client.
 			reqs := make([][]rw1Series, 8)
 			for i := range reqs {
