@@ -86,6 +86,7 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 	}, client, pipeline.ClientDDL{Client: client}, bulk, log)
 	registerPipelineMetrics(reg, p, streams)
 
+	setMemoryLimit(cfg.Limits.MemoryBudgetBytes, log)
 	budget := pipeline.NewBudget(cfg.Limits.MemoryBudgetBytes, cfg.Limits.RetryAfter)
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "bridge_memory_budget_used_bytes",
 		Help: "Bytes of the memory budget held by requests in flight."}, func() float64 { return float64(budget.Used()) }))
