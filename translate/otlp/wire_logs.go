@@ -41,7 +41,12 @@ func (c *Converter) LogsProto(ctx context.Context, body []byte, opts *RequestOpt
 	if name == "" {
 		name = DefaultLogTable
 	}
-	if _, known := knownTable(opts, name); !known && opts.PipelineName == "" && len(opts.LogExtractKeys) == 0 && len(out.Batches) == 0 {
+	// A table GreptimeDB already holds in the identity layout (usually one
+	// the bridge created) needs no alignment without extract keys: the
+	// pdata path writes it exactly as a new table (logsExisting).
+	known, isKnown := knownTable(opts, name)
+	identity := !isKnown || logLayoutMatches(known)
+	if identity && opts.PipelineName == "" && len(opts.LogExtractKeys) == 0 && len(out.Batches) == 0 {
 		records := 0
 		ok, err := walkLists(body, fResLogsScopes, func(num int32, _ []byte) (bool, error) {
 			if num == fScopeItems {

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 
 	"github.com/greptime-bridge/greptime-bridge/translate"
+	"github.com/greptime-bridge/greptime-bridge/writer/table"
 )
 
 // pdataMetrics is the reference: the receiver's former path, pdata's
@@ -231,6 +232,23 @@ func TestWireLogsGolden(t *testing.T) {
 			}
 			if diffLogs(t, c, body, RequestOptions{LogExtractKeys: []string{"user", "service.name"}}) {
 				t.Fatal("extract keys took the wire path")
+			}
+			// Into a known table: the identity layout (a table the bridge
+			// created) takes the wire path, any other layout is aligned by
+			// the pdata path.
+			identity := make([]translate.KnownColumn, 0, len(logSchema))
+			for _, col := range logSchema {
+				identity = append(identity, translate.KnownColumn{Name: col.name, Type: col.typ, Semantic: col.sem})
+			}
+			if !diffLogs(t, c, body, RequestOptions{Schema: schemaMap{"." + DefaultLogTable: identity}}) {
+				t.Fatal("a known table in the identity layout did not take the wire path")
+			}
+			user := []translate.KnownColumn{
+				{Name: "timestamp", Type: table.TimestampMillisecond, Semantic: table.Timestamp},
+				{Name: "scope_name", Type: table.String, Semantic: table.Field},
+			}
+			if diffLogs(t, c, body, RequestOptions{Schema: schemaMap{"." + DefaultLogTable: user}}) {
+				t.Fatal("a user's table of another layout took the wire path")
 			}
 		})
 	}
