@@ -115,7 +115,7 @@ func validateColumn(b *table.Batch, c *table.Column) error {
 		if r := firstInvalidUTF8(c); r >= 0 {
 			return bad("row %d: json text is not valid utf-8", r)
 		}
-		for r := 0; r < c.Len(); r++ {
+		for r := 0; r < c.Len() && !c.JSONChecked; r++ {
 			if v, ok := c.Binary(r); ok && !json.Valid(v) {
 				return bad("row %d: value is not valid json text", r)
 			}

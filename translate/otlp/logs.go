@@ -245,6 +245,9 @@ func logTable(opts *RequestOptions, name string, out *translate.Output) (*table.
 			if s.name == "body" {
 				col.Options = map[string]string{FulltextOptionKey: FulltextOptionValue}
 			}
+			// Attributes are rendered as JSON by this package (json.go,
+			// wire_json.go): the writer need not parse them again.
+			col.JSONChecked = s.typ == table.JSON
 		}
 		// operator/src/insert.rs: AutoCreateTableType::Log sets
 		// append_mode; frontend/src/instance/otlp.rs adds the semantics.

@@ -2,6 +2,7 @@ package otlp
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -251,5 +252,33 @@ func TestWireLogsGolden(t *testing.T) {
 				t.Fatal("a user's table of another layout took the wire path")
 			}
 		})
+	}
+}
+
+// TestLogJSONColumnsAreCheckedAndValid: the log table's JSON columns are
+// marked JSONChecked (the writer then skips parsing them), so every value
+// this package renders must really be valid JSON, on both paths.
+func TestLogJSONColumnsAreCheckedAndValid(t *testing.T) {
+	c := NewConverter()
+	for path, body := range protoFixtures(t, "logs") {
+		out := &translate.Output{}
+		if _, err := c.LogsProto(context.Background(), body, &RequestOptions{}, out); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		for _, b := range out.Batches {
+			for _, col := range b.Columns() {
+				if col.Type != table.JSON {
+					continue
+				}
+				if !col.JSONChecked {
+					t.Errorf("%s: %s.%s not marked JSONChecked", path, b.Table, col.Name)
+				}
+				for r := range col.Len() {
+					if v, ok := col.Binary(r); ok && !json.Valid(v) {
+						t.Errorf("%s: %s.%s row %d is not valid JSON: %s", path, b.Table, col.Name, r, v)
+					}
+				}
+			}
+		}
 	}
 }

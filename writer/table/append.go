@@ -87,6 +87,7 @@ func (b *Batch) AppendRows(src *Batch, lo, hi int) error {
 // appendColumn copies values lo to hi (exclusive) of src (same type) onto c.
 func (c *Column) appendColumn(src *Column, lo, hi int) {
 	start, n := c.n, hi-lo
+	c.JSONChecked = src.JSONChecked && (start == 0 || c.JSONChecked)
 	switch c.Type.Storage() {
 	case StorageInt:
 		c.ints = append(c.ints, src.ints[lo:hi]...)

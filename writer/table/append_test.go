@@ -168,3 +168,40 @@ func TestAppendRowsMatchesByNameWhateverTheOrder(t *testing.T) {
 		t.Errorf("a refused batch changed the target: %d rows", dst.Rows())
 	}
 }
+
+func TestJSONCheckedSurvivesOnlyCheckedAppends(t *testing.T) {
+	mk := func(checked bool) *Batch {
+		b := New("db", "logs")
+		b.MustColumn("ts", TimestampMillisecond, Timestamp).AppendInt64(1)
+		c := b.MustColumn("attrs", JSON, Field)
+		c.JSONChecked = checked
+		c.AppendString(`{"a":1}`)
+		if err := b.EndRow(); err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	dst := New("db", "logs")
+	if err := dst.AppendBatch(mk(true)); err != nil {
+		t.Fatal(err)
+	}
+	if !dst.Column("attrs").JSONChecked {
+		t.Fatal("an empty batch did not take the mark of what it received")
+	}
+	if err := dst.AppendBatch(mk(true)); err != nil {
+		t.Fatal(err)
+	}
+	if !dst.Column("attrs").JSONChecked {
+		t.Fatal("checked + checked lost the mark")
+	}
+	if err := dst.AppendBatch(mk(false)); err != nil {
+		t.Fatal(err)
+	}
+	if dst.Column("attrs").JSONChecked {
+		t.Fatal("an unchecked append kept the mark")
+	}
+	dst.Reset(false)
+	if c := dst.MustColumn("attrs", JSON, Field); c.JSONChecked {
+		t.Fatal("a reused column kept the mark")
+	}
+}
