@@ -114,7 +114,7 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 	or := otlp.New(otlp.Config{
 		MaxRequestBytes: cfg.Limits.MaxRequestBytes, MaxDecompressedBytes: cfg.Limits.MaxDecompressedBytes,
 		RetryAfter: cfg.Limits.RetryAfter, Defaults: otlpDefaults(cfg), DBOptions: dbOptions(cfg),
-		Schemas: p.Schemas(),
+		Schemas: p.Schemas(), MaxInflight: cfg.Limits.MaxInflightRequests,
 	}, p, budget, sel, authn, otlp.NewMetrics(reg), log)
 
 	var ready, dbUp atomic.Bool

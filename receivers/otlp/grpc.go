@@ -2,6 +2,7 @@ package otlp
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
@@ -38,6 +39,10 @@ func (r *Receiver) grpcProcess(ctx context.Context, signal string, payload any, 
 		if err != nil {
 			return 0, "", err
 		}
+		if err := r.inflight.Acquire(ctx); err != nil {
+			return 0, "", fmt.Errorf("cannot take OTLP %s request: %w", signal, err)
+		}
+		defer r.inflight.Release()
 		// gRPC has decoded the message already (bounded by the server's
 		// maximum message size); reserve for the rest once translated.
 		var reserved int64

@@ -80,6 +80,12 @@ func (r *Receiver) handleHTTP(w http.ResponseWriter, req *http.Request, signal s
 		code, ra := HTTPStatus(err, r.cfg.RetryAfter)
 		return r.httpError(w, respCT, code, ra, err)
 	}
+	// A slot before the body is read, as remote write takes one.
+	if err := r.inflight.Acquire(req.Context()); err != nil {
+		code, ra := HTTPStatus(err, r.cfg.RetryAfter)
+		return r.httpError(w, respCT, code, ra, fmt.Errorf("cannot take OTLP %s request: %w", signal, err))
+	}
+	defer r.inflight.Release()
 	// Reserve memory for the body before reading it, then for the decoded
 	// request before decompressing and decoding, so a refused request
 	// costs almost nothing. Reservations are capped at the budget: a large

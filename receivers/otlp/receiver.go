@@ -22,6 +22,7 @@ import (
 	"github.com/greptime-bridge/greptime-bridge/pipeline"
 	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
 	"github.com/greptime-bridge/greptime-bridge/receivers/dbselect"
+	"github.com/greptime-bridge/greptime-bridge/receivers/internal/inflight"
 	"github.com/greptime-bridge/greptime-bridge/translate"
 	totlp "github.com/greptime-bridge/greptime-bridge/translate/otlp"
 	"github.com/greptime-bridge/greptime-bridge/writer/errs"
@@ -51,6 +52,11 @@ type Config struct {
 	// Schemas reports what GreptimeDB holds per table (the pipeline's
 	// knowledge), for logs into existing tables and trace coercion.
 	Schemas translate.SchemaLookup
+	// MaxInflight bounds the requests handled at once over HTTP and gRPC
+	// together (default 256); one that waits longer than InflightWait
+	// (default 1s) for a slot is answered 503 / Unavailable.
+	MaxInflight  int
+	InflightWait time.Duration
 }
 
 // Receiver is the OTLP receiver shared by the HTTP and gRPC front ends.
@@ -62,6 +68,7 @@ type Receiver struct {
 	auth     *auth.Authenticator
 	log      *slog.Logger
 	metrics  *Metrics
+	inflight *inflight.Limiter
 	convs    sync.Pool
 	outs     sync.Pool
 }
@@ -92,7 +99,11 @@ func New(cfg Config, next Consumer, budget *pipeline.Budget, sel *dbselect.Selec
 	if m == nil {
 		m = NewMetrics(nil)
 	}
-	r := &Receiver{cfg: cfg, next: next, budget: budget, selector: sel, auth: authn, log: log, metrics: m}
+	if cfg.MaxInflight <= 0 {
+		cfg.MaxInflight = 256
+	}
+	r := &Receiver{cfg: cfg, next: next, budget: budget, selector: sel, auth: authn, log: log, metrics: m,
+		inflight: inflight.New(cfg.MaxInflight, cfg.InflightWait)}
 	r.convs.New = func() any { return totlp.NewConverter() }
 	r.outs.New = func() any { return new(translate.Output) }
 	return r

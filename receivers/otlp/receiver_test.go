@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -350,5 +351,50 @@ func TestAuthOnBothTransports(t *testing.T) {
 	ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer s3cret-token")
 	if _, err := client.Export(ctx, pmetricotlp.NewExportRequestFromMetrics(gauges(1))); err != nil {
 		t.Fatalf("token over gRPC: %v", err)
+	}
+}
+
+// TestInflightLimitOnBothTransports: with one slot held by a request
+// waiting on a slow GreptimeDB, the next HTTP and gRPC requests wait their
+// InflightWait and are told to retry; once the slot frees, they pass.
+func TestInflightLimitOnBothTransports(t *testing.T) {
+	e := setup(t, func(c *otlp.Config) { c.MaxInflight, c.InflightWait = 1, 20*time.Millisecond })
+	pb, _ := pmetricotlp.NewExportRequestFromMetrics(gauges(3)).MarshalProto()
+	e.srv.SetLatency(3 * time.Second)
+	before := e.srv.Calls()["Handle"]
+	held := make(chan int, 1)
+	go func() {
+		resp, _ := post(t, e.url+"/v1/metrics", "application/x-protobuf", "", pb, nil)
+		held <- resp.StatusCode
+	}()
+	// The first request holds the slot until the slow write returns: wait
+	// until its write has reached the server.
+	for deadline := time.Now().Add(10 * time.Second); e.srv.Calls()["Handle"] == before; {
+		if time.Now().After(deadline) {
+			t.Fatal("the first request's write never reached the server")
+		}
+		runtime.Gosched()
+	}
+	var httpBusy, grpcBusy bool
+	deadline := time.Now().Add(2 * time.Second)
+	for !(httpBusy && grpcBusy) && time.Now().Before(deadline) {
+		if !httpBusy {
+			resp, body := post(t, e.url+"/v1/metrics", "application/x-protobuf", "", pb, nil)
+			httpBusy = resp.StatusCode == 503 && resp.Header.Get("Retry-After") == "4" && strings.Contains(string(body), "in flight")
+		}
+		if !grpcBusy {
+			_, err := pmetricotlp.NewGRPCClient(e.conn).Export(context.Background(), pmetricotlp.NewExportRequestFromMetrics(gauges(3)))
+			grpcBusy = status.Code(err) == codes.Unavailable && strings.Contains(err.Error(), "in flight")
+		}
+	}
+	if !httpBusy || !grpcBusy {
+		t.Fatalf("with the only slot held: HTTP refused %v, gRPC refused %v", httpBusy, grpcBusy)
+	}
+	e.srv.SetLatency(0)
+	if code := <-held; code != 200 {
+		t.Fatalf("the request holding the slot got %d", code)
+	}
+	if resp, _ := post(t, e.url+"/v1/metrics", "application/x-protobuf", "", pb, nil); resp.StatusCode != 200 {
+		t.Fatalf("after the slot freed: %d", resp.StatusCode)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/greptime-bridge/greptime-bridge/pipeline"
 	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
 	"github.com/greptime-bridge/greptime-bridge/receivers/dbselect"
+	"github.com/greptime-bridge/greptime-bridge/receivers/internal/inflight"
 	"github.com/greptime-bridge/greptime-bridge/translate"
 	"github.com/greptime-bridge/greptime-bridge/translate/prom"
 
@@ -73,7 +74,7 @@ type Handler struct {
 	selector *dbselect.Selector
 	auth     *auth.Authenticator
 	log      *slog.Logger
-	slots    chan struct{}
+	inflight *inflight.Limiter
 	outs     sync.Pool
 	bufs     sync.Pool
 	metrics  *Metrics
@@ -106,7 +107,7 @@ func New(cfg Config, next Consumer, budget *pipeline.Budget, sel *dbselect.Selec
 		sel = &dbselect.Selector{}
 	}
 	h := &Handler{cfg: cfg, next: next, budget: budget, selector: sel, auth: authn, log: log,
-		slots: make(chan struct{}, cfg.MaxInflight), metrics: m}
+		inflight: inflight.New(cfg.MaxInflight, cfg.InflightWait), metrics: m}
 	h.outs.New = func() any { return new(translate.Output) }
 	h.bufs.New = func() any { return new([]byte) }
 	return h
@@ -173,11 +174,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, version *string)
 	}
 
 	ctx := r.Context()
-	if !h.acquireSlot(ctx) {
-		err := errors.New("too many remote-write requests in flight")
-		return h.fail(w, http.StatusServiceUnavailable, h.cfg.RetryAfter, err.Error(), err, isV2)
+	if err := h.inflight.Acquire(ctx); err != nil {
+		code, ra := Status(err, h.cfg.RetryAfter)
+		return h.fail(w, code, ra, "cannot take remote-write request: "+err.Error(), err, isV2)
 	}
-	defer func() { <-h.slots }()
+	defer h.inflight.Release()
 
 	// Reserve memory for the body before reading it, then for the
 	// request's expected peak before decompressing: a refused request costs
@@ -255,24 +256,6 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, version *string)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return http.StatusNoContent, nil
-}
-
-func (h *Handler) acquireSlot(ctx context.Context) bool {
-	select {
-	case h.slots <- struct{}{}:
-		return true
-	default:
-	}
-	t := time.NewTimer(h.cfg.InflightWait)
-	defer t.Stop()
-	select {
-	case h.slots <- struct{}{}:
-		return true
-	case <-t.C:
-		return false
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // fail answers an error. Remote write 2.0 answers carry the written headers
