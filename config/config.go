@@ -97,7 +97,9 @@ type Limits struct {
 	// Arrow buffers awaiting acknowledgement; when it is full, receivers
 	// answer 503 / Unavailable.
 	MemoryBudgetBytes int64 `yaml:"memory_budget_bytes"`
-	// MaxInflightRequests bounds concurrently handled requests.
+	// MaxInflightRequests bounds the requests each receiver (remote write;
+	// OTLP over HTTP and gRPC) handles at once; past it a request waits up
+	// to a second for a slot, then gets 503 / Unavailable.
 	MaxInflightRequests int `yaml:"max_inflight_requests"`
 	// RetryAfter is the Retry-After sent with 503 answers.
 	RetryAfter time.Duration `yaml:"retry_after"`
