@@ -43,10 +43,17 @@ func (r *Receiver) grpcProcess(ctx context.Context, signal string, payload any, 
 			return 0, "", fmt.Errorf("cannot take OTLP %s request: %w", signal, err)
 		}
 		defer r.inflight.Release()
-		// gRPC has decoded the message already (bounded by the server's
-		// maximum message size); reserve for the rest once translated.
+		// gRPC has read the message (bounded by the server's maximum
+		// message size; metrics and logs arrive as bytes, not decoded).
+		// Reserve for its translation before translating, as HTTP does
+		// before decompressing, and true it up once translated.
 		var reserved int64
 		if r.budget != nil {
+			want := min(int64(size)+decodeFactor*int64(size), r.budget.Limit())
+			if err := r.budget.Acquire(ctx, want, r.cfg.BudgetWait); err != nil {
+				return 0, "", fmt.Errorf("cannot take OTLP %s request: %w", signal, err)
+			}
+			reserved = want
 			defer func() { r.budget.Release(reserved) }()
 		}
 		return r.process(ctx, signal, payload, &opts, size, &reserved)
