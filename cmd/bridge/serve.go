@@ -46,6 +46,20 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 		cfg.Listen.HTTP = loopback(cfg.Listen.HTTP)
 		cfg.Listen.GRPC = loopback(cfg.Listen.GRPC)
 	}
+	// Options first: a value the wiring has no case for stops the start
+	// before anything is opened.
+	bulkOpts, err := bulkOptions(cfg)
+	if err != nil {
+		return err
+	}
+	promOpts, err := promOptions(cfg)
+	if err != nil {
+		return err
+	}
+	otlpOpts, err := otlpDefaults(cfg)
+	if err != nil {
+		return err
+	}
 	client, err := newClient(cfg)
 	if err != nil {
 		return err
@@ -64,7 +78,7 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 		Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
 	}, []string{"path"})
 	reg.MustRegister(batchRows, flushSeconds)
-	streams := pipeline.NewStreams(client, cfg.Pipeline.MaxOpenStreams, cfg.Pipeline.StreamIdleTimeout, log, bulkOptions(cfg)...)
+	streams := pipeline.NewStreams(client, cfg.Pipeline.MaxOpenStreams, cfg.Pipeline.StreamIdleTimeout, log, bulkOpts...)
 	var bulk pipeline.BulkWriter = streams
 	if cfg.Pipeline.Mode == "rows" {
 		bulk = nil
@@ -109,11 +123,11 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 	rw := promrw.New(promrw.Config{
 		MaxRequestBytes: cfg.Limits.MaxRequestBytes, MaxDecompressedBytes: cfg.Limits.MaxDecompressedBytes,
 		MaxInflight: cfg.Limits.MaxInflightRequests, RetryAfter: cfg.Limits.RetryAfter,
-		Translate: promOptions(cfg), DBOptions: dbOptions(cfg),
+		Translate: promOpts, DBOptions: dbOptions(cfg),
 	}, p, budget, sel, authn, promrw.NewMetrics(reg), log)
 	or := otlp.New(otlp.Config{
 		MaxRequestBytes: cfg.Limits.MaxRequestBytes, MaxDecompressedBytes: cfg.Limits.MaxDecompressedBytes,
-		RetryAfter: cfg.Limits.RetryAfter, Defaults: otlpDefaults(cfg), DBOptions: dbOptions(cfg),
+		RetryAfter: cfg.Limits.RetryAfter, Defaults: otlpOpts, DBOptions: dbOptions(cfg),
 		Schemas: p.Schemas(), MaxInflight: cfg.Limits.MaxInflightRequests,
 	}, p, budget, sel, authn, otlp.NewMetrics(reg), log)
 

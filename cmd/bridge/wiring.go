@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -25,10 +26,13 @@ func newClient(cfg config.Config) (*writer.Client, error) {
 	wc.RequestTimeout = g.Timeout
 	wc.ConnectTimeout = g.ConnectTimeout
 	switch g.Compression {
+	case "none":
 	case "gzip":
 		wc.Compression = writer.CompressionGzip
 	case "zstd":
 		wc.Compression = writer.CompressionZstd
+	default:
+		return nil, unknown("greptimedb.compression", g.Compression)
 	}
 	if g.TLS.Enabled {
 		tc, err := writer.TLSConfig(writer.TLSOptions{CAFile: g.TLS.CAFile, CertFile: g.TLS.CertFile, KeyFile: g.TLS.KeyFile,
@@ -41,17 +45,26 @@ func newClient(cfg config.Config) (*writer.Client, error) {
 	return writer.NewClient(wc)
 }
 
-func bulkOptions(cfg config.Config) []writer.BulkOption {
+// unknown reports a configuration value the wiring has no case for. Validate
+// refuses such values first, so this is a guard against the two drifting
+// apart, not a fallback.
+func unknown(path, value string) error {
+	return fmt.Errorf("%s: %q is not a value this build knows", path, value)
+}
+
+func bulkOptions(cfg config.Config) ([]writer.BulkOption, error) {
 	opts := []writer.BulkOption{writer.WithParallelism(cfg.GreptimeDB.BulkParallelism), writer.WithBulkTimeout(cfg.GreptimeDB.Timeout)}
 	switch cfg.GreptimeDB.BulkCompression {
 	case "none":
 		opts = append(opts, writer.WithBulkCompression(writer.BulkNoCompression))
+	case "lz4":
+		opts = append(opts, writer.WithBulkCompression(writer.BulkLZ4))
 	case "zstd":
 		opts = append(opts, writer.WithBulkCompression(writer.BulkZstd))
 	default:
-		opts = append(opts, writer.WithBulkCompression(writer.BulkLZ4))
+		return nil, unknown("greptimedb.bulk_compression", cfg.GreptimeDB.BulkCompression)
 	}
-	return opts
+	return opts, nil
 }
 
 func dbOptions(cfg config.Config) func(string) translate.DatabaseOptions {
@@ -71,28 +84,45 @@ func dbOptions(cfg config.Config) func(string) translate.DatabaseOptions {
 	}
 }
 
-func promOptions(cfg config.Config) prom.Options {
+func promOptions(cfg config.Config) (prom.Options, error) {
 	o := prom.DefaultOptions()
-	if cfg.Translate.LabelNames == "sanitize" {
+	t := cfg.Translate
+	switch t.LabelNames {
+	case "reject":
+		o.LabelNames = prom.LabelNamesReject
+	case "sanitize":
 		o.LabelNames = prom.LabelNamesSanitize
+	default:
+		return o, unknown("translate.label_names", t.LabelNames)
 	}
-	switch cfg.Translate.LabelValueUTF8 {
+	switch t.LabelValueUTF8 {
+	case "strict":
+		o.UTF8 = prom.UTF8Strict
 	case "lossy":
 		o.UTF8 = prom.UTF8Lossy
 	case "unchecked":
 		o.UTF8 = prom.UTF8Unchecked
+	default:
+		return o, unknown("translate.label_value_utf8", t.LabelValueUTF8)
 	}
-	if cfg.Translate.NativeHistograms == "classic" {
+	switch t.NativeHistograms {
+	case "reject":
+		o.NativeHistograms = prom.NativeHistogramsRefuse
+	case "classic":
 		o.NativeHistograms = prom.NativeHistogramsClassic
+	default:
+		return o, unknown("translate.native_histograms", t.NativeHistograms)
 	}
-	return o
+	return o, nil
 }
 
-func otlpDefaults(cfg config.Config) totlp.RequestOptions {
+func otlpDefaults(cfg config.Config) (totlp.RequestOptions, error) {
 	var o totlp.RequestOptions
-	if s, err := totlp.ParseStrategy(cfg.Translate.OTLPTranslationStrategy); err == nil {
-		o.Strategy = s
+	s, err := totlp.ParseStrategy(cfg.Translate.OTLPTranslationStrategy)
+	if err != nil {
+		return o, fmt.Errorf("translate.otlp_translation_strategy: %w", err)
 	}
+	o.Strategy = s
 	o.PromoteAllResourceAttrs = cfg.Translate.PromoteAllResourceAttributes
 	if o.PromoteAllResourceAttrs {
 		o.ResourceAttrs = cfg.Translate.IgnoreResourceAttributes
@@ -100,8 +130,14 @@ func otlpDefaults(cfg config.Config) totlp.RequestOptions {
 		o.ResourceAttrs = cfg.Translate.PromoteResourceAttributes
 	}
 	o.PromoteScopeAttrs = cfg.Translate.PromoteScopeMetadata
-	o.ConvertExponentialHistograms = cfg.Translate.ExponentialHistograms == "classic"
-	return o
+	switch cfg.Translate.ExponentialHistograms {
+	case "drop":
+	case "classic":
+		o.ConvertExponentialHistograms = true
+	default:
+		return o, unknown("translate.exponential_histograms", cfg.Translate.ExponentialHistograms)
+	}
+	return o, nil
 }
 
 func registerPipelineMetrics(reg prometheus.Registerer, p *pipeline.Pipeline, s *pipeline.Streams) {
