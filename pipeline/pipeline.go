@@ -45,8 +45,9 @@ type Config struct {
 	FlushInterval time.Duration
 	MaxBatchRows  int
 	MaxBatchBytes int
-	// Mode is "auto", "rows" or "bulk".
-	Mode string
+	// Mode picks the write path: ModeAuto (the default) routes by
+	// BulkThresholdRows, ModeRows and ModeBulk force one.
+	Mode Mode
 	// BulkThresholdRows routes a flushed table batch of at least this many
 	// rows through bulk (auto mode).
 	BulkThresholdRows int
@@ -57,6 +58,33 @@ type Config struct {
 	// path ("insert" or "bulk"), the rows written and how long the write
 	// took (retries included); the bridge feeds its metrics from it.
 	Observe func(path string, rows int, took time.Duration)
+}
+
+// Mode is how tables are routed between row inserts and bulk streams.
+type Mode int
+
+// The routing modes.
+const (
+	// ModeAuto sends a table's flush by bulk from BulkThresholdRows rows,
+	// once a row insert has created or widened the table.
+	ModeAuto Mode = iota
+	// ModeRows writes everything through row inserts.
+	ModeRows
+	// ModeBulk sends every table by bulk once a row insert created it.
+	ModeBulk
+)
+
+// ParseMode maps the configuration's names (auto, rows, bulk) to a Mode.
+func ParseMode(s string) (Mode, error) {
+	switch s {
+	case "auto", "":
+		return ModeAuto, nil
+	case "rows":
+		return ModeRows, nil
+	case "bulk":
+		return ModeBulk, nil
+	}
+	return ModeAuto, fmt.Errorf("pipeline mode %q is not one of auto, rows, bulk", s)
 }
 
 // DefaultConfig returns the defaults also used by config.Default.
@@ -70,7 +98,7 @@ func DefaultConfig() Config {
 		FlushInterval:     0,
 		MaxBatchRows:      50_000,
 		MaxBatchBytes:     32 << 20,
-		Mode:              "auto",
+		Mode:              ModeAuto,
 		BulkThresholdRows: 1000,
 		Retry:             RetryConfig{MaxAttempts: 5, InitialBackoff: 100 * time.Millisecond, MaxBackoff: 5 * time.Second},
 		WriteTimeout:      30 * time.Second,
@@ -120,9 +148,6 @@ func New(cfg Config, rows RowWriter, ddl DDLExecutor, bulk BulkWriter, log *slog
 	}
 	if cfg.MaxBatchBytes <= 0 {
 		cfg.MaxBatchBytes = d.MaxBatchBytes
-	}
-	if cfg.Mode == "" {
-		cfg.Mode = d.Mode
 	}
 	if cfg.BulkThresholdRows <= 0 {
 		cfg.BulkThresholdRows = d.BulkThresholdRows

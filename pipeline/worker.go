@@ -341,7 +341,7 @@ func (w *worker) runAlter(b *table.Batch) error {
 
 func (w *worker) routeBulk(pt *pendingTable) bool {
 	p := w.p
-	if p.bulk == nil || p.cfg.Mode == "rows" {
+	if p.bulk == nil || p.cfg.Mode == ModeRows {
 		return false
 	}
 	// New tables and new columns go through a row insert first: only a
@@ -353,7 +353,7 @@ func (w *worker) routeBulk(pt *pendingTable) bool {
 		// GreptimeDB converts JSON text to JSONB only on the row path.
 		return false
 	}
-	return p.cfg.Mode == "bulk" || pt.acc.Rows() >= p.cfg.BulkThresholdRows
+	return p.cfg.Mode == ModeBulk || pt.acc.Rows() >= p.cfg.BulkThresholdRows
 }
 
 func hasJSON(b *table.Batch) bool {

@@ -60,6 +60,10 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 	if err != nil {
 		return err
 	}
+	mode, err := pipeline.ParseMode(cfg.Pipeline.Mode)
+	if err != nil {
+		return fmt.Errorf("pipeline.mode: %w", err)
+	}
 	client, err := newClient(cfg)
 	if err != nil {
 		return err
@@ -80,7 +84,7 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 	reg.MustRegister(batchRows, flushSeconds)
 	streams := pipeline.NewStreams(client, cfg.Pipeline.MaxOpenStreams, cfg.Pipeline.StreamIdleTimeout, log, bulkOpts...)
 	var bulk pipeline.BulkWriter = streams
-	if cfg.Pipeline.Mode == "rows" {
+	if mode == pipeline.ModeRows {
 		bulk = nil
 	}
 	p := pipeline.New(pipeline.Config{
@@ -88,7 +92,7 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 		FlushInterval:     cfg.Pipeline.FlushInterval,
 		MaxBatchRows:      cfg.Pipeline.MaxBatchRows,
 		MaxBatchBytes:     int(cfg.Pipeline.MaxBatchBytes),
-		Mode:              cfg.Pipeline.Mode,
+		Mode:              mode,
 		BulkThresholdRows: cfg.Pipeline.BulkThresholdRows,
 		Retry: pipeline.RetryConfig{MaxAttempts: cfg.Pipeline.Retry.MaxAttempts,
 			InitialBackoff: cfg.Pipeline.Retry.InitialBackoff, MaxBackoff: cfg.Pipeline.Retry.MaxBackoff},
