@@ -22,6 +22,7 @@ import (
 	"github.com/greptime-bridge/greptime-bridge/pipeline"
 	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
 	"github.com/greptime-bridge/greptime-bridge/receivers/dbselect"
+	"github.com/greptime-bridge/greptime-bridge/receivers/internal/answer"
 	"github.com/greptime-bridge/greptime-bridge/receivers/internal/inflight"
 	"github.com/greptime-bridge/greptime-bridge/translate"
 	totlp "github.com/greptime-bridge/greptime-bridge/translate/otlp"
@@ -204,7 +205,7 @@ func (r *Receiver) process(ctx context.Context, signal string, payload any, opts
 		}
 	}
 	if err := r.next.Consume(ctx, out); err != nil {
-		return 0, "", err
+		return 0, "", answer.Redact(err)
 	}
 	return rejected, msg, nil
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/greptime-bridge/greptime-bridge/pipeline"
 	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
 	"github.com/greptime-bridge/greptime-bridge/receivers/dbselect"
+	"github.com/greptime-bridge/greptime-bridge/receivers/internal/answer"
 	"github.com/greptime-bridge/greptime-bridge/receivers/internal/inflight"
 	"github.com/greptime-bridge/greptime-bridge/translate"
 	"github.com/greptime-bridge/greptime-bridge/translate/prom"
@@ -244,6 +245,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, version *string)
 	}
 
 	if err := h.next.Consume(ctx, out); err != nil {
+		err = answer.Redact(err)
 		code, ra := Status(err, h.cfg.RetryAfter)
 		return h.fail(w, code, ra, "cannot write remote-write request: "+err.Error(), err, isV2)
 	}

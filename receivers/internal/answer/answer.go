@@ -3,6 +3,8 @@
 package answer
 
 import (
+	"errors"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/greptime-bridge/greptime-bridge/writer"
 	"github.com/greptime-bridge/greptime-bridge/writer/errs"
 )
 
@@ -65,3 +68,33 @@ func GRPC(err error, defaultRetry time.Duration) *status.Status {
 	}
 	return st
 }
+
+// Redact hides what a sender must not see in a write's failure: a
+// transport failure's text names GreptimeDB's address ("dial tcp
+// 10.0.0.7:4001: connect: connection refused"), so it is replaced by a
+// plain sentence. The cause stays in the chain, so the class (and the
+// answer) is unchanged and the bridge's own log can still show it.
+// Failures GreptimeDB itself answered keep their text: they name the
+// sender's tables and columns, which is what the sender needs.
+func Redact(err error) error {
+	var se *writer.ServerError
+	if err == nil || !errors.As(err, &se) || se.HasStatus {
+		return err
+	}
+	switch se.Code {
+	case codes.Unavailable, codes.DeadlineExceeded, codes.Canceled, codes.Unknown, codes.Internal:
+		return &redacted{cause: err}
+	}
+	return err
+}
+
+type redacted struct{ cause error }
+
+func (r *redacted) Error() string {
+	return "GreptimeDB could not be reached or did not answer in time; try again later"
+}
+
+func (r *redacted) Unwrap() error { return r.cause }
+
+// LogValue keeps the cause in the bridge's own logs, which operators read.
+func (r *redacted) LogValue() slog.Value { return slog.StringValue(r.cause.Error()) }
