@@ -248,6 +248,11 @@ func decodeHTTP(signal string, body []byte, isJSON bool) (any, error) {
 	case !isJSON && signal == sigLogs:
 		return rawLogs(body), nil
 	}
+	if isJSON {
+		if err := checkJSONDepth(body, maxJSONDepth); err != nil {
+			return nil, err
+		}
+	}
 	switch signal {
 	case sigMetrics:
 		req := pmetricotlp.NewExportRequest()
