@@ -222,6 +222,12 @@ func decompress(body []byte, enc string, limit int64) ([]byte, error) {
 		defer zr.Close()
 		rd = zr
 	case "zstd":
+		// A frame that declares more than the limit is refused before a
+		// byte is decoded.
+		var h zstd.Header
+		if err := h.Decode(body); err == nil && h.HasFCS && h.FrameContentSize > uint64(limit) {
+			return nil, fmt.Errorf("%w: zstd body of %d bytes claims %d bytes, limit %d", errTooLarge, len(body), h.FrameContentSize, limit)
+		}
 		zr, err := zstd.NewReader(bytes.NewReader(body), zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(uint64(limit)+1))
 		if err != nil {
 			return nil, errs.NewPermanent(err)

@@ -109,6 +109,13 @@ func unsnappy(bp *[]byte, body []byte, limit int) error {
 }
 
 func unzstd(bp *[]byte, body []byte, limit int) error {
+	// A frame that declares more than the limit is refused before a byte
+	// is decoded: decoding it would spend memory and work up to the limit
+	// only to refuse it then.
+	var h zstd.Header
+	if err := h.Decode(body); err == nil && h.HasFCS && h.FrameContentSize > uint64(limit) {
+		return errs.NewPermanent(fmt.Errorf("%w: zstd body of %d bytes claims %d bytes, limit %d", ErrTooLarge, len(body), h.FrameContentSize, limit))
+	}
 	d, _ := zstdPool.Get().(*zstd.Decoder)
 	if d == nil {
 		return errors.New("cannot create a zstd decoder")

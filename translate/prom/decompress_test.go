@@ -3,6 +3,8 @@ package prom
 import (
 	"context"
 	"errors"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/klauspost/compress/s2"
@@ -94,5 +96,35 @@ func TestContextCancel(t *testing.T) {
 	}
 	if errs.IsPermanent(err) {
 		t.Errorf("a cancelled translation must not be permanent")
+	}
+}
+
+// TestZstdDeclaredSizeRefusedBeforeDecoding: a small zstd body whose frame
+// declares more than the limit (vmagent's zstd frames carry their size) is
+// refused from its header, so a bomb costs no decoding and no buffer.
+func TestZstdDeclaredSizeRefusedBeforeDecoding(t *testing.T) {
+	enc, err := zstd.NewWriter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bomb := enc.EncodeAll(make([]byte, 8<<20), nil) // 8 MiB of zeros, a few hundred bytes
+	_ = enc.Close()
+	o := DefaultOptions()
+	o.Encoding = Zstd
+	o.MaxDecompressed = 1 << 20
+	err = DecodeAndTranslate(context.Background(), bomb, &o, &translate.Output{})
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "claims 8388608 bytes") {
+		t.Fatalf("got %v, want ErrTooLarge from the frame header", err)
+	}
+	var peak uint64
+	allocs := testing.AllocsPerRun(5, func() {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_ = DecodeAndTranslate(context.Background(), bomb, &o, &translate.Output{})
+		runtime.ReadMemStats(&after)
+		peak = max(peak, after.TotalAlloc-before.TotalAlloc)
+	})
+	if peak > 256<<10 {
+		t.Errorf("refusing the bomb allocated %d bytes (%v allocations)", peak, allocs)
 	}
 }
