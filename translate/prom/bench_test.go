@@ -186,11 +186,10 @@ func promSeries(n, metrics, labels int) []series1 {
 // of 2,000 series × 1 sample over 100 metric names (about 20 rows per
 // metric table), the same series set cycling from request to request, so
 // every series repeats once per cycle as it does every scrape interval.
-// cache=false resolves every series from its bytes (the default). On a
-// shared machine compare CPU time, alternating binaries run by run:
+// On a shared machine compare CPU time, alternating binaries run by run:
 //
 //	go test -c -o new.test ./translate/prom
-//	./new.test -test.run '^$' -test.bench 'Prometheus/series=10000/labels=8/cache=false$' -test.benchtime 150x
+//	./new.test -test.run '^$' -test.bench 'Prometheus/series=10000/labels=8$' -test.benchtime 150x
 //
 // and read cpu-ns/sample (process CPU per sample, GC included).
 func BenchmarkTranslatePrometheus(b *testing.B) {
@@ -200,17 +199,10 @@ func BenchmarkTranslatePrometheus(b *testing.B) {
 		for i := 0; i < len(ss); i += 2000 {
 			bodies = append(bodies, s2.EncodeSnappy(nil, request1(0, ss[i:i+2000]...)))
 		}
-		for _, cached := range []bool{false, true} {
-			name := fmt.Sprintf("series=%d/labels=%d/cache=%v", w.series, w.labels, cached)
-			b.Run(name, func(b *testing.B) {
-				o := DefaultOptions()
-				o.SeriesCache = nil
-				if cached {
-					o.SeriesCache = NewSeriesCache(DefaultSeriesCacheEntries, DefaultSeriesCacheBytes)
-				}
-				benchCycle(b, bodies, &o, 2000)
-			})
-		}
+		b.Run(fmt.Sprintf("series=%d/labels=%d", w.series, w.labels), func(b *testing.B) {
+			o := DefaultOptions()
+			benchCycle(b, bodies, &o, 2000)
+		})
 	}
 }
 

@@ -64,9 +64,6 @@ type Converter struct {
 	scratch []byte
 	seq     int32
 	series  int
-	// mode is what of opts a cached resolution depends on (label-name and
-	// UTF-8 modes); see SeriesCache.
-	mode uint8
 	// checked is set when every label value was validated up front (remote
 	// write 2.0 strict mode checks all symbols; a 1.0 series whose labels
 	// are plain ASCII), so per-series checks skip.
@@ -150,10 +147,6 @@ type tableState struct {
 	prevNames [][]byte
 	prevCols  []*table.Column
 	prevSeq   int32
-	// shape/shapeCols are the same for series met through the series
-	// cache: the columns of the last cached shape resolved in this table.
-	shape     *shape
-	shapeCols []*table.Column
 
 	// remote write 2.0 metadata (v2.rs record_series_metadata).
 	mtype, unit string
@@ -169,14 +162,11 @@ func (t *tableState) reset() {
 	clear(t.prevNames)
 	clear(t.prevCols)
 	t.prevNames, t.prevCols, t.prevSeq = t.prevNames[:0], t.prevCols[:0], 0
-	clear(t.shapeCols)
-	t.shape, t.shapeCols = nil, t.shapeCols[:0]
 }
 
 // begin prepares the converter for one request.
 func (c *Converter) begin(opts *Options, out *translate.Output, v Version) {
 	c.opts, c.out, c.ver = opts, out, v
-	c.mode = uint8(opts.LabelNames)&0x0f | uint8(opts.UTF8)<<4
 }
 
 // database returns the state of the named database; nil db means the

@@ -174,7 +174,6 @@ func TestASCIIFastPath(t *testing.T) {
 	enc = pbBytes(enc, v1TSLabels, pbString(pbString(nil, v1LabelName, "late"), v1LabelValue, "bad\xff"))
 	raw := pbBytes(nil, v1ReqTimeseries, enc)
 	o := v1opts()
-	o.SeriesCache = nil
 	_, err := run(t, o, raw)
 	wantErr(t, err, "not valid utf-8", `"late"`)
 	raw = request1(0, series1{labels: lbl("__name__", "m\xff"), samples: []sample{{1, 1}}})

@@ -106,12 +106,6 @@ type Options struct {
 	// NativeHistograms selects refusing (default) or converting remote
 	// write 2.0 native histograms.
 	NativeHistograms NativeHistogramMode
-	// SeriesCache, when set, remembers resolved remote write 1.0 label sets
-	// across requests; nil (the default) resolves every series from its
-	// bytes. The result is the same either way. It pays only while the
-	// repeating series fit in the CPU caches (a few thousand series); see
-	// SeriesCache.
-	SeriesCache *SeriesCache
 }
 
 func (o *Options) maxDecompressed() int {
@@ -130,8 +124,7 @@ func (o *Options) dbOptions(database string) translate.DatabaseOptions {
 
 // DefaultOptions returns GreptimeDB's defaults for a remote write 1.0 snappy
 // request: metric engine on the default physical table, label names
-// rejected when invalid, strict UTF-8, native histograms refused, no
-// series cache.
+// rejected when invalid, strict UTF-8, native histograms refused.
 func DefaultOptions() Options {
 	return Options{Version: V1, Encoding: Snappy, DB: translate.DefaultDatabaseOptions()}
 }

@@ -79,9 +79,8 @@ func (c *Converter) translateV1(ctx context.Context, b []byte) error {
 	return nil
 }
 
-// seriesV1Slow decodes one TimeSeries field by field and appends its rows.
-// It returns how many label fields the series held.
-func (c *Converter) seriesV1Slow(b []byte) (int, error) {
+// seriesV1 decodes one TimeSeries field by field and appends its rows.
+func (c *Converter) seriesV1(b []byte) error {
 	c.labels = c.labels[:0]
 	c.ts, c.vals = c.ts[:0], c.vals[:0]
 	var sp specialLabels
@@ -93,7 +92,7 @@ func (c *Converter) seriesV1Slow(b []byte) (int, error) {
 	for i < len(b) {
 		num, typ, next, err := tag(b, i)
 		if err != nil {
-			return 0, wireErr(V1, "timeseries", err)
+			return wireErr(V1, "timeseries", err)
 		}
 		inRun := i == run && next == i+1
 		i = next
@@ -102,11 +101,11 @@ func (c *Converter) seriesV1Slow(b []byte) (int, error) {
 			nlabels++
 			start, end, err := lenField(b, i)
 			if err != nil {
-				return 0, wireErr(V1, "label", err)
+				return wireErr(V1, "label", err)
 			}
 			name, value, err := labelV1(b[start:end])
 			if err != nil {
-				return 0, err
+				return err
 			}
 			i = end
 			if inRun {
@@ -118,28 +117,28 @@ func (c *Converter) seriesV1Slow(b []byte) (int, error) {
 		case num == v1TSSamples && typ == wireLen:
 			start, end, err := lenField(b, i)
 			if err != nil {
-				return 0, wireErr(V1, "sample", err)
+				return wireErr(V1, "sample", err)
 			}
 			if err := c.sampleV1(b[start:end]); err != nil {
-				return 0, err
+				return err
 			}
 			i = end
 		case num == v1TSHistograms:
-			return 0, errs.NewPermanent(errV1Histogram)
+			return errs.NewPermanent(errV1Histogram)
 		case num == v1TSLabels || num == v1TSSamples:
 			// A known field with the wrong wire type: prost refuses it.
-			return 0, wireErr(V1, "timeseries", errWireType)
+			return wireErr(V1, "timeseries", errWireType)
 		default:
 			if num == v1TSExemplars && typ == wireLen {
 				exemplars++
 			}
 			if i, err = skip(b, i, typ); err != nil {
-				return 0, wireErr(V1, "timeseries", err)
+				return wireErr(V1, "timeseries", err)
 			}
 		}
 	}
 	if sp.repeated != nil {
-		return 0, errRepeated(V1, sp.repeated)
+		return errRepeated(V1, sp.repeated)
 	}
 	c.out.Samples += len(c.ts)
 	c.out.Exemplars += exemplars
@@ -149,7 +148,7 @@ func (c *Converter) seriesV1Slow(b []byte) (int, error) {
 	// every value is valid UTF-8: one pass over the run replaces a check
 	// per value.
 	c.checked = nlabels == runCount && asciiOnly(b[:run])
-	return nlabels, c.write(sp.metric, sp.hasMetric, sp.db, sp.hasDB, sp.phys, sp.hasPhys)
+	return c.write(sp.metric, sp.hasMetric, sp.db, sp.hasDB, sp.phys, sp.hasPhys)
 }
 
 // write routes the current series and appends its rows. Special-label
