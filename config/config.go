@@ -1,7 +1,3 @@
-// Package config holds the bridge's configuration: one struct per
-// component with yaml tags, a Default constructor whose comments explain
-// every number, loading from one YAML file with environment overrides, and
-// Validate, which reports every problem at once.
 package config
 
 import (
