@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/greptime-bridge/greptime-bridge/translate"
+	"github.com/greptime-bridge/greptime-bridge/writer/errs"
 )
 
 // addSeeds adds the captured protobuf fixtures of a signal as fuzz seeds.
@@ -69,7 +70,9 @@ func FuzzLogs(f *testing.F) {
 	})
 }
 
-// FuzzTraces is FuzzMetrics for traces.
+// FuzzTraces is FuzzMetrics for traces, which have no wire path; it also
+// requires refusals to be bad data and every span to be written or counted
+// as rejected.
 func FuzzTraces(f *testing.F) {
 	addSeeds(f, "telemetrygen_traces.pb")
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -78,8 +81,20 @@ func FuzzTraces(f *testing.F) {
 			return
 		}
 		out := &translate.Output{}
-		if NewConverter().Traces(context.Background(), td, nil, out) == nil {
-			checkOutput(t, out)
+		if err := NewConverter().Traces(context.Background(), td, nil, out); err != nil {
+			if !errs.IsPermanent(err) {
+				t.Fatalf("refused traces with a retryable error: %v", err)
+			}
+			return
+		}
+		checkOutput(t, out)
+		// Every span is written or counted as rejected, never lost.
+		rows := 0
+		if b, ok := out.Lookup("", DefaultTraceTable); ok {
+			rows = b.Rows()
+		}
+		if rows+out.Dropped[DropSpanRejected] != td.SpanCount() {
+			t.Fatalf("%d rows + %d rejected != %d spans", rows, out.Dropped[DropSpanRejected], td.SpanCount())
 		}
 	})
 }
