@@ -34,6 +34,19 @@ func checkOutput(t *testing.T, out *translate.Output) {
 	}
 }
 
+// checkResult fails when a refusal is not bad data (the receivers would
+// answer 503 and the sender resend it forever) or an accepted translation
+// produced an invalid batch.
+func checkResult(t *testing.T, err error, out *translate.Output) {
+	if err != nil {
+		if !errs.IsPermanent(err) {
+			t.Fatalf("refused with a retryable error: %v", err)
+		}
+		return
+	}
+	checkOutput(t, out)
+}
+
 // FuzzMetrics decodes arbitrary bytes as the receiver does and translates
 // whatever decodes, in both metric modes: no panic, no invalid batch.
 func FuzzMetrics(f *testing.F) {
@@ -48,9 +61,8 @@ func FuzzMetrics(f *testing.F) {
 			db.OTLPMetricMode = mode
 			out := &translate.Output{}
 			opts := &RequestOptions{PromoteScopeAttrs: true, ConvertExponentialHistograms: true}
-			if NewConverter().Metrics(context.Background(), md, db, opts, out) == nil {
-				checkOutput(t, out)
-			}
+			err := NewConverter().Metrics(context.Background(), md, db, opts, out)
+			checkResult(t, err, out)
 		}
 	})
 }
@@ -64,9 +76,8 @@ func FuzzLogs(f *testing.F) {
 			return
 		}
 		out := &translate.Output{}
-		if NewConverter().Logs(context.Background(), ld, &RequestOptions{LogExtractKeys: []string{"app", "service.name"}}, out) == nil {
-			checkOutput(t, out)
-		}
+		err = NewConverter().Logs(context.Background(), ld, &RequestOptions{LogExtractKeys: []string{"app", "service.name"}}, out)
+		checkResult(t, err, out)
 	})
 }
 
