@@ -199,16 +199,16 @@ func TestOutageFailsEveryCoalescedTable(t *testing.T) {
 	e.srv.FailNext(1<<30, greptimetest.Fault{Method: "Handle", Code: codes.Unavailable, Status: 4008, Retryable: true, Message: "region not ready"})
 	defer e.srv.ClearFaults()
 	var wg sync.WaitGroup
-	errs := make([]error, 4)
-	for i := range errs {
+	got := make([]error, 4)
+	for i := range got {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = e.p.Consume(ctx, metricOutput("public", []string{fmt.Sprint("t", i)}, 5, 0, nil))
+			got[i] = e.p.Consume(ctx, metricOutput("public", []string{fmt.Sprint("t", i)}, 5, 0, nil))
 		}()
 	}
 	wg.Wait()
-	for i, err := range errs {
+	for i, err := range got {
 		if !writer.IsRetryable(err) {
 			t.Errorf("request %d: %v, want a retryable error", i, err)
 		}
