@@ -393,28 +393,64 @@ func (w *worker) writeRows(tables []*pendingTable) {
 	start := time.Now()
 	err := p.writeRowsRetry(ctx, batches...)
 	if err == nil {
-		rows := 0
+		w.rowsWritten(live, start)
+		return
+	}
+	if errs.IsRetryable(err) && len(live) > 1 {
+		// GreptimeDB fails a row insert whole when the write of one of its
+		// tables fails (operator/src/insert.rs awaits every region write),
+		// so one table that keeps failing (a region being migrated, say)
+		// would fail every table coalesced with it. Once the retries are
+		// spent, each table is written once on its own: the others are
+		// written, and only the failing table's requests get the error.
+		// In an outage this costs one quick failed call per table.
+		p.stats.Splits.Add(1)
 		for _, pt := range live {
-			rows += pt.acc.Rows()
-		}
-		p.observe("insert", rows, start)
-		for _, pt := range live {
-			p.schemas.accepted(pt.acc)
-			p.stats.RowsByInsert.Add(int64(pt.acc.Rows()))
-			w.resolveTable(pt, nil)
+			w.writeAlone(ctx, pt)
 		}
 		return
 	}
 	if errs.IsRetryable(err) {
-		for _, pt := range live {
-			w.resolveTable(pt, err)
-		}
+		w.resolveTable(live[0], err)
 		return
 	}
 	// A permanent error on a coalesced insert: send each originating
 	// request's rows on their own so every sender gets its own answer.
 	p.stats.Splits.Add(1)
 	for _, pt := range live {
+		p.writePartsByRows(ctx, pt.acc, pt.parts)
+	}
+}
+
+// rowsWritten counts and answers tables a row insert wrote.
+func (w *worker) rowsWritten(tables []*pendingTable, start time.Time) {
+	p := w.p
+	rows := 0
+	for _, pt := range tables {
+		rows += pt.acc.Rows()
+	}
+	p.observe("insert", rows, start)
+	for _, pt := range tables {
+		p.schemas.accepted(pt.acc)
+		p.stats.RowsByInsert.Add(int64(pt.acc.Rows()))
+		w.resolveTable(pt, nil)
+	}
+}
+
+// writeAlone makes one attempt at a table's rows in a row insert of their
+// own, after a coalesced insert that held them ran out of retries.
+func (w *worker) writeAlone(ctx context.Context, pt *pendingTable) {
+	p := w.p
+	start := time.Now()
+	actx, cancel := context.WithTimeout(ctx, p.cfg.WriteTimeout)
+	_, err := p.rows.Write(actx, pt.acc)
+	cancel()
+	switch {
+	case err == nil:
+		w.rowsWritten([]*pendingTable{pt}, start)
+	case errs.IsRetryable(err):
+		w.resolveTable(pt, err)
+	default:
 		p.writePartsByRows(ctx, pt.acc, pt.parts)
 	}
 }

@@ -165,7 +165,7 @@ func registerPipelineMetrics(reg prometheus.Registerer, p *pipeline.Pipeline, s 
 	counter("bridge_rows_failed_total", "Rows that could not be written.", st.RowsFailed.Load)
 	counter("bridge_flushes_total", "Flushes of coalesced tables.", st.Flushes.Load)
 	counter("bridge_write_retries_total", "Retried writes.", st.Retries.Load)
-	counter("bridge_split_writes_total", "Coalesced writes split back by request after a permanent error.", st.Splits.Load)
+	counter("bridge_split_writes_total", "Coalesced writes split: by request after a permanent error, by table once retries ran out.", st.Splits.Load)
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "bridge_open_bulk_streams", Help: "Open bulk streams."},
 		func() float64 { return float64(s.Open()) }))
 }

@@ -153,7 +153,10 @@ func (r *Receiver) httpError(w http.ResponseWriter, ct string, code int, retryAf
 	if retryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int((retryAfter+time.Second-1)/time.Second)))
 	}
-	st := &spb.Status{Code: int32(grpcCodeFor(code)), Message: err.Error()}
+	// The message may quote the request's bytes; protobuf and protojson
+	// refuse to marshal a string that is not UTF-8, which left the answer
+	// without a body (found by FuzzOTLPHTTPHandler).
+	st := &spb.Status{Code: int32(grpcCodeFor(code)), Message: strings.ToValidUTF8(err.Error(), "\uFFFD")}
 	var body []byte
 	if ct == ctJSON {
 		body, _ = protojson.Marshal(st)

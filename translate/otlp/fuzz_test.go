@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/greptime-bridge/greptime-bridge/translate"
+	"github.com/greptime-bridge/greptime-bridge/writer/errs"
 )
 
 // addSeeds adds the captured protobuf fixtures of a signal as fuzz seeds.
@@ -33,6 +34,19 @@ func checkOutput(t *testing.T, out *translate.Output) {
 	}
 }
 
+// checkResult fails when a refusal is not bad data (the receivers would
+// answer 503 and the sender resend it forever) or an accepted translation
+// produced an invalid batch.
+func checkResult(t *testing.T, err error, out *translate.Output) {
+	if err != nil {
+		if !errs.IsPermanent(err) {
+			t.Fatalf("refused with a retryable error: %v", err)
+		}
+		return
+	}
+	checkOutput(t, out)
+}
+
 // FuzzMetrics decodes arbitrary bytes as the receiver does and translates
 // whatever decodes, in both metric modes: no panic, no invalid batch.
 func FuzzMetrics(f *testing.F) {
@@ -47,9 +61,8 @@ func FuzzMetrics(f *testing.F) {
 			db.OTLPMetricMode = mode
 			out := &translate.Output{}
 			opts := &RequestOptions{PromoteScopeAttrs: true, ConvertExponentialHistograms: true}
-			if NewConverter().Metrics(context.Background(), md, db, opts, out) == nil {
-				checkOutput(t, out)
-			}
+			err := NewConverter().Metrics(context.Background(), md, db, opts, out)
+			checkResult(t, err, out)
 		}
 	})
 }
@@ -63,13 +76,14 @@ func FuzzLogs(f *testing.F) {
 			return
 		}
 		out := &translate.Output{}
-		if NewConverter().Logs(context.Background(), ld, &RequestOptions{LogExtractKeys: []string{"app", "service.name"}}, out) == nil {
-			checkOutput(t, out)
-		}
+		err = NewConverter().Logs(context.Background(), ld, &RequestOptions{LogExtractKeys: []string{"app", "service.name"}}, out)
+		checkResult(t, err, out)
 	})
 }
 
-// FuzzTraces is FuzzMetrics for traces.
+// FuzzTraces is FuzzMetrics for traces, which have no wire path; it also
+// requires refusals to be bad data and every span to be written or counted
+// as rejected.
 func FuzzTraces(f *testing.F) {
 	addSeeds(f, "telemetrygen_traces.pb")
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -78,8 +92,20 @@ func FuzzTraces(f *testing.F) {
 			return
 		}
 		out := &translate.Output{}
-		if NewConverter().Traces(context.Background(), td, nil, out) == nil {
-			checkOutput(t, out)
+		if err := NewConverter().Traces(context.Background(), td, nil, out); err != nil {
+			if !errs.IsPermanent(err) {
+				t.Fatalf("refused traces with a retryable error: %v", err)
+			}
+			return
+		}
+		checkOutput(t, out)
+		// Every span is written or counted as rejected, never lost.
+		rows := 0
+		if b, ok := out.Lookup("", DefaultTraceTable); ok {
+			rows = b.Rows()
+		}
+		if rows+out.Dropped[DropSpanRejected] != td.SpanCount() {
+			t.Fatalf("%d rows + %d rejected != %d spans", rows, out.Dropped[DropSpanRejected], td.SpanCount())
 		}
 	})
 }

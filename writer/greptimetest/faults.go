@@ -2,6 +2,7 @@ package greptimetest
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"time"
 
@@ -21,6 +22,17 @@ type Fault struct {
 	Status    uint32
 	Retryable bool
 	Message   string
+	// Table, when set, limits the fault to writes into that table: a row
+	// insert that names it (the whole request fails, as GreptimeDB fails
+	// a row insert when one of its region writes fails) or a DoPut stream
+	// whose descriptor names it (failing at its first batch, where
+	// GreptimeDB resolves the table and writes its region). Such a fault
+	// is raised as GreptimeDB raises a region's error: the gRPC code
+	// follows from Status (define_into_tonic_status! in
+	// common/error/src/status_code.rs) and Code is not used, so Status
+	// must be set. A row insert checks table faults before writing any of
+	// its tables.
+	Table string
 }
 
 type pendingFault struct {
@@ -36,6 +48,13 @@ func (s *Server) FailNext(n int, f Fault) {
 	s.fmu.Lock()
 	defer s.fmu.Unlock()
 	s.faults = append(s.faults, pendingFault{f: f, n: n})
+}
+
+// ClearFaults drops every pending FailNext fault.
+func (s *Server) ClearFaults() {
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	s.faults = nil
 }
 
 // SetLatency adds d to every call (and every DoPut batch).
@@ -99,7 +118,7 @@ func (s *Server) beginCall(ctx context.Context, method string) error {
 	var fault *Fault
 	for i := range s.faults {
 		pf := &s.faults[i]
-		if pf.f.Method == "" || pf.f.Method == method {
+		if pf.f.Table == "" && (pf.f.Method == "" || pf.f.Method == method) {
 			f := pf.f
 			fault = &f
 			pf.n--
@@ -140,4 +159,26 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// tableFault consumes the first pending fault for a write into one of
+// tables, by bulk (DoPut) or by row insert (Handle or HandleRequests, which
+// share the insert path), and returns it as the error GreptimeDB returns,
+// or nil.
+func (s *Server) tableFault(bulk bool, tables ...string) error {
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	for i := range s.faults {
+		pf := &s.faults[i]
+		if pf.f.Table == "" || (pf.f.Method != "" && (pf.f.Method == "DoPut") != bulk) || !slices.Contains(tables, pf.f.Table) {
+			continue
+		}
+		f := pf.f
+		pf.n--
+		if pf.n == 0 {
+			s.faults = append(s.faults[:i], s.faults[i+1:]...)
+		}
+		return &Error{Code: StatusCode(f.Status), Msg: f.Message, Retryable: f.Retryable}
+	}
+	return nil
 }

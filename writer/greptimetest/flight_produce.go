@@ -65,6 +65,12 @@ func (p *putProducer) run() {
 				p.offer(putResult{err: err})
 				return
 			}
+			// An injected fault on the table fails its first batch
+			// (faults.go Fault.Table).
+			if err := p.f.s.tableFault(true, ps.table); err != nil {
+				p.offer(putResult{err: err})
+				return
+			}
 			checked = true
 		}
 		start := time.Now()

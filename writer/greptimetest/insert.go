@@ -66,6 +66,15 @@ func (s *Server) insertRows(k dbKey, h hints, inserts []insertReq) (uint32, erro
 			return 0, err
 		}
 	}
+	// An injected fault on one table fails the whole request before any
+	// region is written (faults.go Fault.Table).
+	names := make([]string, len(kept))
+	for i, r := range kept {
+		names[i] = r.table
+	}
+	if err := s.tableFault(false, names...); err != nil {
+		return 0, err
+	}
 	var n uint32
 	for i := range writes {
 		n += uint32(writes[i].apply(s))
