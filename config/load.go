@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"encoding"
 	"errors"
 	"fmt"
 	"io"
@@ -97,6 +98,12 @@ func collectEnvFields(v reflect.Value, prefix string, out map[string]reflect.Val
 var durationType = reflect.TypeOf(time.Duration(0))
 
 func setFromString(f reflect.Value, s string) error {
+	// A type that reads itself from text (a bare bearer token) does so.
+	if f.CanAddr() {
+		if u, ok := f.Addr().Interface().(encoding.TextUnmarshaler); ok {
+			return u.UnmarshalText([]byte(s))
+		}
+	}
 	if f.Type() == durationType {
 		d, err := time.ParseDuration(s)
 		if err != nil {

@@ -60,11 +60,8 @@ func (c *Config) Validate() error {
 			bad(path, "%q is not [host]:port", addr)
 		}
 	}
-	for i, t := range c.Auth.BearerTokens {
-		if t == "" {
-			bad(fmt.Sprintf("auth.bearer_tokens[%d]", i), "must not be empty")
-		}
-	}
+	c.Listen.TLS.validate(bad)
+	c.Auth.validate(bad)
 	l := c.Limits
 	if l.MaxRequestBytes <= 0 {
 		bad("limits.max_request_bytes", "must be positive")

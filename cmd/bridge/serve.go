@@ -20,7 +20,6 @@ import (
 
 	"github.com/greptime-bridge/greptime-bridge/config"
 	"github.com/greptime-bridge/greptime-bridge/pipeline"
-	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
 	"github.com/greptime-bridge/greptime-bridge/receivers/dbselect"
 	"github.com/greptime-bridge/greptime-bridge/receivers/otlp"
 	"github.com/greptime-bridge/greptime-bridge/receivers/promrw"
@@ -114,15 +113,7 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 		Help: "Tables the bridge has written or validated."}, func() float64 { return float64(p.Tables()) }))
 	sel := &dbselect.Selector{Default: cfg.GreptimeDB.Database, TenantHeader: cfg.Tenant.Header,
 		Tenants: cfg.Tenant.Databases, MapUnknown: cfg.Tenant.MapUnknown}
-	users := map[string]string{}
-	for u, pw := range cfg.Auth.Users {
-		users[u] = pw.Reveal()
-	}
-	var tokens []string
-	for _, tok := range cfg.Auth.BearerTokens {
-		tokens = append(tokens, tok.Reveal())
-	}
-	authn := auth.New(users, tokens)
+	authn := newAuthenticator(cfg, reg, log)
 
 	rw := promrw.New(promrw.Config{
 		MaxRequestBytes: cfg.Limits.MaxRequestBytes, MaxDecompressedBytes: cfg.Limits.MaxDecompressedBytes,
