@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"github.com/greptime-bridge/greptime-bridge/config"
 	"github.com/greptime-bridge/greptime-bridge/pipeline"
 	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
+	"github.com/greptime-bridge/greptime-bridge/receivers/servertls"
 	"github.com/greptime-bridge/greptime-bridge/translate"
 	totlp "github.com/greptime-bridge/greptime-bridge/translate/otlp"
 	"github.com/greptime-bridge/greptime-bridge/translate/prom"
@@ -78,6 +80,38 @@ func newAuthenticator(cfg config.Config, reg prometheus.Registerer, log *slog.Lo
 		log.Info("credentials that may write to every database", "credentials", strings.Join(everywhere, ", "))
 	}
 	return a
+}
+
+// newListenTLS loads the listeners' certificate when listen.tls is enabled
+// (nil otherwise); the files are reloaded when they change.
+func newListenTLS(c config.ListenTLS, log *slog.Logger) (*servertls.Reloader, error) {
+	if !c.Enabled {
+		return nil, nil
+	}
+	o := servertls.Options{CertFile: c.CertFile, KeyFile: c.KeyFile, ClientCAFile: c.ClientCAFile, Log: log}
+	switch c.ClientAuth {
+	case "none":
+		o.ClientAuth = tls.NoClientCert
+	case "request":
+		o.ClientAuth = tls.VerifyClientCertIfGiven
+	case "require":
+		o.ClientAuth = tls.RequireAndVerifyClientCert
+	default:
+		return nil, unknown("listen.tls.client_auth", c.ClientAuth)
+	}
+	switch c.MinVersion {
+	case "1.2":
+		o.MinVersion = tls.VersionTLS12
+	case "1.3":
+		o.MinVersion = tls.VersionTLS13
+	default:
+		return nil, unknown("listen.tls.min_version", c.MinVersion)
+	}
+	r, err := servertls.New(o)
+	if err != nil {
+		return nil, fmt.Errorf("listen.tls: %w", err)
+	}
+	return r, nil
 }
 
 // unknown reports a configuration value the wiring has no case for. Validate
