@@ -1,7 +1,5 @@
 package config
 
-import "slices"
-
 // ListenTLS serves the receivers' listeners (HTTP and gRPC) over TLS. The
 // certificate, key and client CA files are read again when they change, so
 // a rotated certificate is served to new connections without a restart.
@@ -18,27 +16,55 @@ type ListenTLS struct {
 	// ClientAuth is none (no client certificate asked), request (verified
 	// against client_ca_file when one is sent) or require (every client
 	// must present one that verifies: mutual TLS).
-	ClientAuth string `yaml:"client_auth"`
+	ClientAuth TLSClientAuth `yaml:"client_auth"`
 	// MinVersion is the lowest TLS version accepted: "1.2" or "1.3".
-	MinVersion string `yaml:"min_version"`
+	MinVersion TLSVersion `yaml:"min_version"`
 }
 
 // validate reports every problem of listen.tls through bad.
 func (t *ListenTLS) validate(bad func(path, format string, args ...any)) {
-	oneOf := func(path, v string, allowed ...string) {
-		if !slices.Contains(allowed, v) {
-			bad(path, "%q is not one of %v", v, allowed)
-		}
-	}
-	oneOf("listen.tls.client_auth", t.ClientAuth, "none", "request", "require")
-	oneOf("listen.tls.min_version", t.MinVersion, "1.2", "1.3")
+	checkEnum(bad, "listen.tls.client_auth", t.ClientAuth)
+	checkEnum(bad, "listen.tls.min_version", t.MinVersion)
 	if !t.Enabled {
 		return
 	}
 	if t.CertFile == "" || t.KeyFile == "" {
 		bad("listen.tls", "cert_file and key_file are required when enabled")
 	}
-	if t.ClientAuth != "none" && t.ClientCAFile == "" {
+	if t.ClientAuth != TLSClientAuthNone && t.ClientCAFile == "" {
 		bad("listen.tls.client_ca_file", "required when client_auth is %s", t.ClientAuth)
 	}
 }
+
+// TLSClientAuth is whether a listener asks for client certificates.
+type TLSClientAuth string
+
+// The client certificate policies.
+const (
+	TLSClientAuthNone    TLSClientAuth = "none"
+	TLSClientAuthRequest TLSClientAuth = "request"
+	TLSClientAuthRequire TLSClientAuth = "require"
+)
+
+// TLSVersion is a TLS protocol version.
+type TLSVersion string
+
+// The TLS versions a listener may require at least.
+const (
+	TLSVersion12 TLSVersion = "1.2"
+	TLSVersion13 TLSVersion = "1.3"
+)
+
+// Values lists the allowed values.
+func (TLSClientAuth) Values() []string {
+	return strs(TLSClientAuthNone, TLSClientAuthRequest, TLSClientAuthRequire)
+}
+
+// Values lists the allowed values.
+func (TLSVersion) Values() []string { return strs(TLSVersion12, TLSVersion13) }
+
+// UnmarshalText reads a value; see the note at the top of enum.go.
+func (e *TLSClientAuth) UnmarshalText(b []byte) error { return setEnum(e, b) }
+
+// UnmarshalText reads a value; see the note at the top of enum.go.
+func (e *TLSVersion) UnmarshalText(b []byte) error { return setEnum(e, b) }

@@ -98,7 +98,8 @@ func collectEnvFields(v reflect.Value, prefix string, out map[string]reflect.Val
 var durationType = reflect.TypeOf(time.Duration(0))
 
 func setFromString(f reflect.Value, s string) error {
-	// A type that reads itself from text (a bare bearer token) does so.
+	// A type that reads itself from text does so, as from YAML: enumerated
+	// settings, and a bare bearer token.
 	if f.CanAddr() {
 		if u, ok := f.Addr().Interface().(encoding.TextUnmarshaler); ok {
 			return u.UnmarshalText([]byte(s))

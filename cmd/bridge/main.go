@@ -70,10 +70,17 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 }
 
 func newLogger(c config.Log, w io.Writer) *slog.Logger {
-	var level slog.Level
-	_ = level.UnmarshalText([]byte(c.Level))
+	level := slog.LevelInfo
+	switch c.Level {
+	case config.LogLevelDebug:
+		level = slog.LevelDebug
+	case config.LogLevelWarn:
+		level = slog.LevelWarn
+	case config.LogLevelError:
+		level = slog.LevelError
+	}
 	opts := &slog.HandlerOptions{Level: level}
-	if c.Format == "json" {
+	if c.Format == config.LogFormatJSON {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))

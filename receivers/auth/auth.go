@@ -1,7 +1,3 @@
-// Package auth authenticates requests to the receivers with basic auth or
-// bearer tokens and authorizes the databases each credential may write.
-// Secrets are compared in constant time and never echoed, logged or used
-// as metric labels; only a credential's configured name is.
 package auth
 
 import (

@@ -1,6 +1,3 @@
-// Package tlstest generates certificate authorities and certificates for
-// tests of TLS listeners and clients (ECDSA P-256, valid for an hour),
-// written as PEM files into a test's temporary directory.
 package tlstest
 
 import (
