@@ -370,3 +370,45 @@ func TestInvalidAuthConfigShowsNoSecret(t *testing.T) {
 		}
 	}
 }
+
+// TestGRPCRefusesBeforeReading: an OTLP/gRPC call without a valid
+// credential is refused when its headers arrive, before its message is
+// read: a message over the size limit is answered Unauthenticated, where
+// the same message with a credential is answered ResourceExhausted (read,
+// and refused for its size).
+func TestGRPCRefusesBeforeReading(t *testing.T) {
+	srv := greptimetest.StartT(t, greptimetest.Options{})
+	b := startBridge(t, fmt.Sprintf(`greptimedb: {endpoints: [%q]}
+limits: {max_request_bytes: 4096}
+auth:
+  bearer_tokens: [{name: ci, token: %s, databases: ["*"]}]
+`, srv.Addr(), ciToken))
+	conn, err := grpc.NewClient(b.grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	big := gauge("big")
+	big.Metrics().ResourceMetrics().At(0).Resource().Attributes().PutStr("pad", strings.Repeat("x", 16<<10))
+	call := func(authz string) codes.Code {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if authz != "" {
+			ctx = metadata.AppendToOutgoingContext(ctx, "authorization", authz)
+		}
+		_, err := pmetricotlp.NewGRPCClient(conn).Export(ctx, big)
+		return status.Code(err)
+	}
+	if got := call(""); got != codes.Unauthenticated {
+		t.Errorf("no credential: %v, want Unauthenticated", got)
+	}
+	if got := call("Bearer " + wrongPW); got != codes.Unauthenticated {
+		t.Errorf("wrong token: %v, want Unauthenticated", got)
+	}
+	if got := call("Bearer " + ciToken); got != codes.ResourceExhausted {
+		t.Errorf("valid token, oversized message: %v, want ResourceExhausted", got)
+	}
+	if got := metricValue(t, b, "bridge_auth_unauthenticated_total"); got != 2 {
+		t.Errorf("unauthenticated counter = %d, want 2", got)
+	}
+}

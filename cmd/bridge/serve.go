@@ -190,7 +190,9 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 	// gRPC decodes a message before the handler runs: the message size and
 	// the concurrent streams per connection bound that memory.
 	gopts := []grpc.ServerOption{grpc.MaxRecvMsgSize(int(cfg.Limits.MaxRequestBytes)),
-		grpc.MaxConcurrentStreams(uint32(max(cfg.Limits.MaxInflightRequests, 1)))}
+		grpc.MaxConcurrentStreams(uint32(max(cfg.Limits.MaxInflightRequests, 1))),
+		// Unauthenticated streams are refused before their message is read.
+		grpc.InTapHandle(authn.GRPCTap)}
 	if listenTLS != nil {
 		// gRPC needs h2 in ALPN (grpc-go refuses a TLS connection without it).
 		gopts = append(gopts, grpc.Creds(credentials.NewTLS(listenTLS.ServerConfig("h2"))))
