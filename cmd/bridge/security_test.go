@@ -14,8 +14,12 @@ import (
 
 	"github.com/klauspost/compress/snappy"
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -410,5 +414,71 @@ auth:
 	}
 	if got := metricValue(t, b, "bridge_auth_unauthenticated_total"); got != 2 {
 		t.Errorf("unauthenticated counter = %d, want 2", got)
+	}
+}
+
+// TestLogsAndTracesTiedToDatabases: OTLP logs and traces, over HTTP and
+// gRPC, take the same check as metrics.
+func TestLogsAndTracesTiedToDatabases(t *testing.T) {
+	srv := greptimetest.StartT(t, greptimetest.Options{Users: map[string]string{"bridge": dbPW}, Databases: []string{"team_a", "team_b"}})
+	b := startBridge(t, securityConfig(srv.Addr()))
+	conn, err := grpc.NewClient(b.grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ld := plog.NewLogs()
+	lr := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+	lr.SetTimestamp(pcommon.Timestamp(time.Second))
+	lr.Body().SetStr("hello")
+	td := ptrace.NewTraces()
+	sp := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty()
+	sp.SetName("op")
+	sp.SetTraceID(pcommon.TraceID{1})
+	sp.SetSpanID(pcommon.SpanID{1})
+	sp.SetStartTimestamp(pcommon.Timestamp(time.Second))
+	sp.SetEndTimestamp(pcommon.Timestamp(2 * time.Second))
+	logsPB, _ := plogotlp.NewExportRequestFromLogs(ld).MarshalProto()
+	tracesPB, _ := ptraceotlp.NewExportRequestFromTraces(td).MarshalProto()
+	authz := "Basic " + base64.StdEncoding.EncodeToString([]byte("alice:"+alicePW))
+	for _, db := range []string{"team_b", "team_a"} {
+		want := map[string]int{"team_b": http.StatusForbidden, "team_a": http.StatusOK}[db]
+		for path, body := range map[string][]byte{"/v1/logs": logsPB, "/v1/traces": tracesPB} {
+			req, _ := http.NewRequest(http.MethodPost, "http://"+b.httpAddr+path, bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/x-protobuf")
+			req.Header.Set("Authorization", authz)
+			req.Header.Set("x-greptime-db-name", db)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != want {
+				t.Errorf("%s into %s over HTTP: %d, want %d", path, db, resp.StatusCode, want)
+			}
+		}
+		ctx, cancel := context.WithTimeout(metadata.AppendToOutgoingContext(context.Background(),
+			"authorization", authz, "x-greptime-db-name", db), 10*time.Second)
+		_, lerr := plogotlp.NewGRPCClient(conn).Export(ctx, plogotlp.NewExportRequestFromLogs(ld))
+		_, terr := ptraceotlp.NewGRPCClient(conn).Export(ctx, ptraceotlp.NewExportRequestFromTraces(td))
+		cancel()
+		wantCode := map[string]codes.Code{"team_b": codes.PermissionDenied, "team_a": codes.OK}[db]
+		if status.Code(lerr) != wantCode || status.Code(terr) != wantCode {
+			t.Errorf("logs, traces into %s over gRPC: %v, %v; want %v", db, lerr, terr, wantCode)
+		}
+	}
+	if tables := srv.Tables("team_b"); len(tables) != 0 {
+		t.Errorf("tables written into the forbidden database: %v", tables)
+	}
+	// The allowed requests landed: one log row twice (HTTP, gRPC), one span
+	// twice; GreptimeDB's log and trace tables are append-only.
+	if n := srv.RowCount("team_a", "opentelemetry_logs"); n != 2 {
+		t.Errorf("%d log rows, want 2", n)
+	}
+	if n := srv.RowCount("team_a", "opentelemetry_traces"); n != 2 {
+		t.Errorf("%d span rows, want 2", n)
+	}
+	if got := metricValue(t, b, `bridge_auth_forbidden_total{credential="user alice"}`); got != 4 {
+		t.Errorf("forbidden counter = %d, want 4", got)
 	}
 }
