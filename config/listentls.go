@@ -26,6 +26,11 @@ func (t *ListenTLS) validate(bad func(path, format string, args ...any)) {
 	checkEnum(bad, "listen.tls.client_auth", t.ClientAuth)
 	checkEnum(bad, "listen.tls.min_version", t.MinVersion)
 	if !t.Enabled {
+		// Files without enabled would be ignored: say so rather than serve
+		// plaintext to someone who meant TLS.
+		if t.CertFile != "" || t.KeyFile != "" || t.ClientCAFile != "" || t.ClientAuth != TLSClientAuthNone {
+			bad("listen.tls.enabled", "must be true when cert_file, key_file, client_ca_file or client_auth are set")
+		}
 		return
 	}
 	if t.CertFile == "" || t.KeyFile == "" {
