@@ -72,15 +72,8 @@ type Listen struct {
 	GRPC string `yaml:"grpc"`
 	// Pprof exposes /debug/pprof on the HTTP listener.
 	Pprof bool `yaml:"pprof"`
-}
-
-// Auth is the receivers' authentication; with neither users nor tokens,
-// requests are not authenticated.
-type Auth struct {
-	// Users are basic-auth users and their passwords.
-	Users map[string]Secret `yaml:"users"`
-	// BearerTokens are accepted bearer tokens.
-	BearerTokens []Secret `yaml:"bearer_tokens"`
+	// TLS serves both listeners over TLS.
+	TLS ListenTLS `yaml:"tls"`
 }
 
 // Limits bound what the bridge holds.
@@ -216,6 +209,15 @@ func Default() Config {
 			// The OTLP ports, as OpenTelemetry senders expect.
 			HTTP: ":4318",
 			GRPC: ":4317",
+			TLS: ListenTLS{
+				// Ask for no client certificate unless configured: senders
+				// authenticate with basic auth or tokens by default.
+				ClientAuth: TLSClientAuthNone,
+				// TLS 1.2 is the oldest version without known practical
+				// attacks and the newest some senders (older Prometheus
+				// builds, Java agents) reliably speak.
+				MinVersion: TLSVersion12,
+			},
 		},
 		Limits: Limits{
 			// Prometheus sends at most a few MiB per request; vmagent up to 8 MiB.

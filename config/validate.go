@@ -40,6 +40,10 @@ func (c *Config) Validate() error {
 	if g.BulkParallelism < 1 || g.BulkParallelism > 32 {
 		bad("greptimedb.bulk_parallelism", "%d is outside 1..32 (GreptimeDB drops responses past 32 pending)", g.BulkParallelism)
 	}
+	if !g.TLS.Enabled && (g.TLS.CAFile != "" || g.TLS.CertFile != "" || g.TLS.KeyFile != "" || g.TLS.ServerName != "" || g.TLS.InsecureSkipVerify) {
+		// Ignoring them would connect in plaintext to someone who meant TLS.
+		bad("greptimedb.tls.enabled", "must be true when ca_file, cert_file, key_file, server_name or insecure_skip_verify are set")
+	}
 	if (g.TLS.CertFile == "") != (g.TLS.KeyFile == "") {
 		bad("greptimedb.tls", "cert_file and key_file go together")
 	}
@@ -55,11 +59,8 @@ func (c *Config) Validate() error {
 			bad(path, "%q is not [host]:port", addr)
 		}
 	}
-	for i, t := range c.Auth.BearerTokens {
-		if t == "" {
-			bad(fmt.Sprintf("auth.bearer_tokens[%d]", i), "must not be empty")
-		}
-	}
+	c.Listen.TLS.validate(bad)
+	c.Auth.validate(bad)
 	l := c.Limits
 	if l.MaxRequestBytes <= 0 {
 		bad("limits.max_request_bytes", "must be positive")

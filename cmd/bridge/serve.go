@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,10 +18,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 
 	"github.com/greptime-bridge/greptime-bridge/config"
 	"github.com/greptime-bridge/greptime-bridge/pipeline"
-	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
 	"github.com/greptime-bridge/greptime-bridge/receivers/dbselect"
 	"github.com/greptime-bridge/greptime-bridge/receivers/otlp"
 	"github.com/greptime-bridge/greptime-bridge/receivers/promrw"
@@ -114,15 +115,7 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 		Help: "Tables the bridge has written or validated."}, func() float64 { return float64(p.Tables()) }))
 	sel := &dbselect.Selector{Default: cfg.GreptimeDB.Database, TenantHeader: cfg.Tenant.Header,
 		Tenants: cfg.Tenant.Databases, MapUnknown: cfg.Tenant.MapUnknown}
-	users := map[string]string{}
-	for u, pw := range cfg.Auth.Users {
-		users[u] = pw.Reveal()
-	}
-	var tokens []string
-	for _, tok := range cfg.Auth.BearerTokens {
-		tokens = append(tokens, tok.Reveal())
-	}
-	authn := auth.New(users, tokens)
+	authn := newAuthenticator(cfg, reg, log)
 
 	rw := promrw.New(promrw.Config{
 		MaxRequestBytes: cfg.Limits.MaxRequestBytes, MaxDecompressedBytes: cfg.Limits.MaxDecompressedBytes,
@@ -181,13 +174,34 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 			return fmt.Errorf("cannot listen for gRPC on %s: %w", cfg.Listen.GRPC, err)
 		}
 	}
+	listenTLS, err := newListenTLS(cfg.Listen.TLS, log)
+	if err != nil {
+		if httpLn != nil {
+			httpLn.Close()
+		}
+		if grpcLn != nil {
+			grpcLn.Close()
+		}
+		return err
+	}
 	// ReadTimeout bounds slow senders holding a request slot with a body
 	// that never finishes.
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute}
 	// gRPC decodes a message before the handler runs: the message size and
 	// the concurrent streams per connection bound that memory.
-	gs := grpc.NewServer(grpc.MaxRecvMsgSize(int(cfg.Limits.MaxRequestBytes)),
-		grpc.MaxConcurrentStreams(uint32(max(cfg.Limits.MaxInflightRequests, 1))))
+	gopts := []grpc.ServerOption{grpc.MaxRecvMsgSize(int(cfg.Limits.MaxRequestBytes)),
+		grpc.MaxConcurrentStreams(uint32(max(cfg.Limits.MaxInflightRequests, 1))),
+		// Unauthenticated streams are refused before their message is read.
+		grpc.InTapHandle(authn.GRPCTap)}
+	if listenTLS != nil {
+		// gRPC needs h2 in ALPN (grpc-go refuses a TLS connection without it).
+		gopts = append(gopts, grpc.Creds(credentials.NewTLS(listenTLS.ServerConfig("h2"))))
+		hs.TLSConfig = listenTLS.ServerConfig("h2", "http/1.1")
+		if httpLn != nil {
+			httpLn = tls.NewListener(httpLn, hs.TLSConfig)
+		}
+	}
+	gs := grpc.NewServer(gopts...)
 	or.RegisterGRPC(gs)
 	errc := make(chan error, 2)
 	if httpLn != nil {
@@ -204,7 +218,8 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 	if dev {
 		printDev(stdout, httpLn, grpcLn, devServer)
 	}
-	log.Info("bridge started", "http", addrOf(httpLn), "grpc", addrOf(grpcLn), "greptimedb", cfg.GreptimeDB.Endpoints, "mode", cfg.Pipeline.Mode)
+	log.Info("bridge started", "http", addrOf(httpLn), "grpc", addrOf(grpcLn), "tls", listenTLS != nil,
+		"greptimedb", cfg.GreptimeDB.Endpoints, "mode", cfg.Pipeline.Mode)
 
 	var serveErr error
 	select {

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,6 +15,8 @@ import (
 
 	"github.com/greptime-bridge/greptime-bridge/config"
 	"github.com/greptime-bridge/greptime-bridge/pipeline"
+	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
+	"github.com/greptime-bridge/greptime-bridge/receivers/servertls"
 	"github.com/greptime-bridge/greptime-bridge/translate"
 	totlp "github.com/greptime-bridge/greptime-bridge/translate/otlp"
 	"github.com/greptime-bridge/greptime-bridge/translate/prom"
@@ -43,6 +49,78 @@ func newClient(cfg config.Config) (*writer.Client, error) {
 		wc.TLS = tc
 	}
 	return writer.NewClient(wc)
+}
+
+// newAuthenticator builds the receivers' authenticator: each user and token
+// with the databases it may write. Credentials allowed every database are
+// named (never shown) in the start-up log, so an operator sees what the
+// older bare forms grant.
+func newAuthenticator(cfg config.Config, reg prometheus.Registerer, log *slog.Logger) *auth.Authenticator {
+	o := auth.Options{DefaultDatabase: cfg.GreptimeDB.Database, Registerer: reg, Log: log}
+	var everywhere []string
+	names := slices.Sorted(maps.Keys(cfg.Auth.Users))
+	for _, name := range names {
+		u := cfg.Auth.Users[name]
+		o.Users = append(o.Users, auth.Credential{Name: name, Secret: u.Password.Reveal(), Databases: u.Databases})
+		if slices.Contains(u.Databases, auth.AllDatabases) {
+			everywhere = append(everywhere, "user "+name)
+		}
+	}
+	for i, t := range cfg.Auth.BearerTokens {
+		name := cfg.Auth.TokenName(i)
+		o.Tokens = append(o.Tokens, auth.Credential{Name: name, Secret: t.Token.Reveal(), Databases: t.Databases})
+		if slices.Contains(t.Databases, auth.AllDatabases) {
+			everywhere = append(everywhere, "token "+name)
+		}
+	}
+	a := auth.New(o)
+	if !a.Enabled() {
+		log.Warn("receivers accept requests without credentials (auth.users and auth.bearer_tokens are empty)")
+	} else if len(everywhere) > 0 {
+		log.Info("credentials that may write to every database", "credentials", strings.Join(everywhere, ", "))
+	}
+	return a
+}
+
+// newListenTLS loads the listeners' certificate when listen.tls is enabled
+// (nil otherwise); the files are reloaded when they change.
+func newListenTLS(c config.ListenTLS, log *slog.Logger) (*servertls.Reloader, error) {
+	if !c.Enabled {
+		return nil, nil
+	}
+	o, err := listenTLSOptions(c)
+	if err != nil {
+		return nil, err
+	}
+	o.Log = log
+	r, err := servertls.New(o)
+	if err != nil {
+		return nil, fmt.Errorf("listen.tls: %w", err)
+	}
+	return r, nil
+}
+
+func listenTLSOptions(c config.ListenTLS) (servertls.Options, error) {
+	o := servertls.Options{CertFile: c.CertFile, KeyFile: c.KeyFile, ClientCAFile: c.ClientCAFile}
+	switch c.ClientAuth {
+	case config.TLSClientAuthNone:
+		o.ClientAuth = tls.NoClientCert
+	case config.TLSClientAuthRequest:
+		o.ClientAuth = tls.VerifyClientCertIfGiven
+	case config.TLSClientAuthRequire:
+		o.ClientAuth = tls.RequireAndVerifyClientCert
+	default:
+		return o, unknown("listen.tls.client_auth", string(c.ClientAuth))
+	}
+	switch c.MinVersion {
+	case config.TLSVersion12:
+		o.MinVersion = tls.VersionTLS12
+	case config.TLSVersion13:
+		o.MinVersion = tls.VersionTLS13
+	default:
+		return o, unknown("listen.tls.min_version", string(c.MinVersion))
+	}
+	return o, nil
 }
 
 // unknown reports a configuration value the wiring has no case for. Validate

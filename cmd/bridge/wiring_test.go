@@ -23,6 +23,7 @@ func TestWiringHasNoSilentFallbacks(t *testing.T) {
 	promW := func(c config.Config) error { _, err := promOptions(c); return err }
 	otlpW := func(c config.Config) error { _, err := otlpDefaults(c); return err }
 	mode := func(c config.Config) error { _, err := pipelineMode(c.Pipeline.Mode); return err }
+	listenTLS := func(c config.Config) error { _, err := listenTLSOptions(c.Listen.TLS); return err }
 	for _, s := range []setting{
 		{"greptimedb.compression", config.Compression("").Values(),
 			func(c *config.Config, v string) { c.GreptimeDB.Compression = config.Compression(v) }, client},
@@ -38,6 +39,10 @@ func TestWiringHasNoSilentFallbacks(t *testing.T) {
 			func(c *config.Config, v string) { c.Translate.NativeHistograms = config.NativeHistograms(v) }, promW},
 		{"translate.exponential_histograms", config.ExponentialHistograms("").Values(),
 			func(c *config.Config, v string) { c.Translate.ExponentialHistograms = config.ExponentialHistograms(v) }, otlpW},
+		{"listen.tls.client_auth", config.TLSClientAuth("").Values(),
+			func(c *config.Config, v string) { c.Listen.TLS.ClientAuth = config.TLSClientAuth(v) }, listenTLS},
+		{"listen.tls.min_version", config.TLSVersion("").Values(),
+			func(c *config.Config, v string) { c.Listen.TLS.MinVersion = config.TLSVersion(v) }, listenTLS},
 		{"translate.otlp_translation_strategy", config.OTLPTranslationStrategy("").Values(),
 			func(c *config.Config, v string) {
 				c.Translate.OTLPTranslationStrategy = config.OTLPTranslationStrategy(v)

@@ -8,6 +8,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
+
+	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
 )
 
 // RegisterGRPC registers the three OTLP services on s: metrics and logs
@@ -32,11 +34,16 @@ func (r *Receiver) grpcProcess(ctx context.Context, signal string, payload any, 
 	start := time.Now()
 	get := mdGetter(ctx)
 	rejected, msg, err := func() (int64, string, error) {
-		if err := r.auth.Check(get("authorization")); err != nil {
+		principal, err := r.auth.Authenticate(get("authorization"))
+		if err != nil {
 			return 0, "", err
 		}
 		opts, err := r.options(signal, get, "")
 		if err != nil {
+			return 0, "", err
+		}
+		ctx := auth.NewContext(ctx, principal)
+		if err := r.auth.AuthorizeDatabase(ctx, opts.Database); err != nil {
 			return 0, "", err
 		}
 		if err := r.inflight.Acquire(ctx); err != nil {

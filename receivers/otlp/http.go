@@ -22,6 +22,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
 	"github.com/greptime-bridge/greptime-bridge/writer/errs"
 )
 
@@ -62,7 +63,8 @@ func (r *Receiver) handleHTTP(w http.ResponseWriter, req *http.Request, signal s
 	if isJSON {
 		respCT = ctJSON
 	}
-	if err := r.auth.Check(req.Header.Get("Authorization")); err != nil {
+	principal, err := r.auth.Authenticate(req.Header.Get("Authorization"))
+	if err != nil {
 		w.Header().Set("WWW-Authenticate", `Basic realm="greptime-bridge"`)
 		return r.httpError(w, respCT, http.StatusUnauthorized, 0, err)
 	}
@@ -79,6 +81,10 @@ func (r *Receiver) handleHTTP(w http.ResponseWriter, req *http.Request, signal s
 	if err != nil {
 		code, ra := HTTPStatus(err, r.cfg.RetryAfter)
 		return r.httpError(w, respCT, code, ra, err)
+	}
+	ctx := auth.NewContext(req.Context(), principal)
+	if err := r.auth.AuthorizeDatabase(ctx, opts.Database); err != nil {
+		return r.httpError(w, respCT, http.StatusForbidden, 0, err)
 	}
 	// A slot before the body is read, as remote write takes one.
 	if err := r.inflight.Acquire(req.Context()); err != nil {
@@ -129,7 +135,7 @@ func (r *Receiver) handleHTTP(w http.ResponseWriter, req *http.Request, signal s
 	if err != nil {
 		return r.httpError(w, respCT, http.StatusBadRequest, 0, fmt.Errorf("cannot decode OTLP %s request of %d bytes: %w", signal, len(body), err))
 	}
-	rejected, msg, err := r.process(req.Context(), signal, payload, &opts, len(body), &reserved)
+	rejected, msg, err := r.process(ctx, signal, payload, &opts, len(body), &reserved)
 	if err != nil {
 		code, ra := HTTPStatus(err, r.cfg.RetryAfter)
 		if code >= 500 {

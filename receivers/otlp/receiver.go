@@ -199,6 +199,11 @@ func (r *Receiver) process(ctx context.Context, signal string, payload any, opts
 			return 0, "", err
 		}
 	}
+	// Every batch's database is checked before anything is written: the
+	// one check that sees where translation really sends the rows.
+	if err := r.auth.AuthorizeOutput(ctx, out); err != nil {
+		return 0, "", err
+	}
 	if err := r.next.Consume(ctx, out); err != nil {
 		return 0, "", answer.Redact(err)
 	}

@@ -335,7 +335,7 @@ func TestBudgetFullAnswersUnavailable(t *testing.T) {
 }
 
 func TestAuthOnBothTransports(t *testing.T) {
-	e := setupFull(t, nil, nil, auth.New(nil, []string{"s3cret-token"}))
+	e := setupFull(t, nil, nil, auth.New(auth.Options{Tokens: []auth.Credential{{Name: "t", Secret: "s3cret-token", Databases: []string{auth.AllDatabases}}}}))
 	pb, _ := pmetricotlp.NewExportRequestFromMetrics(gauges(1)).MarshalProto()
 	resp, body := post(t, e.url+"/v1/metrics", "application/x-protobuf", "", pb, nil)
 	if resp.StatusCode != 401 || bytes.Contains(body, []byte("s3cret")) {

@@ -142,7 +142,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, version *string)
 		w.Header().Set("Allow", http.MethodPost)
 		return h.fail(w, http.StatusMethodNotAllowed, 0, "remote write takes POST requests", nil, false)
 	}
-	if err := h.auth.Check(r.Header.Get("Authorization")); err != nil {
+	principal, err := h.auth.Authenticate(r.Header.Get("Authorization"))
+	if err != nil {
 		w.Header().Set("WWW-Authenticate", `Basic realm="greptime-bridge"`)
 		return h.fail(w, http.StatusUnauthorized, 0, err.Error(), err, false)
 	}
@@ -169,8 +170,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, version *string)
 	if err != nil {
 		return h.fail(w, http.StatusBadRequest, 0, err.Error(), err, isV2)
 	}
-
-	ctx := r.Context()
+	ctx := auth.NewContext(r.Context(), principal)
+	if err := h.auth.AuthorizeDatabase(ctx, db); err != nil {
+		return h.fail(w, http.StatusForbidden, 0, err.Error(), err, isV2)
+	}
 	if err := h.inflight.Acquire(ctx); err != nil {
 		code, ra := Status(err, h.cfg.RetryAfter)
 		return h.fail(w, code, ra, "cannot take remote-write request: "+err.Error(), err, isV2)
@@ -240,6 +243,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, version *string)
 		}
 	}
 
+	// Translation may have sent series elsewhere (__database__ labels):
+	// every batch's database is checked before anything is written.
+	if err := h.auth.AuthorizeOutput(ctx, out); err != nil {
+		return h.fail(w, http.StatusForbidden, 0, err.Error(), err, isV2)
+	}
 	if err := h.next.Consume(ctx, out); err != nil {
 		err = answer.Redact(err)
 		code, ra := Status(err, h.cfg.RetryAfter)

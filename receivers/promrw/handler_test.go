@@ -324,7 +324,7 @@ func TestRequestLargerThanBudgetWrittenAlone(t *testing.T) {
 }
 
 func TestAuth(t *testing.T) {
-	e := setup(t, nil, auth.New(map[string]string{"prom": "secret"}, nil), nil)
+	e := setup(t, nil, auth.New(auth.Options{Users: []auth.Credential{{Name: "prom", Secret: "secret", Databases: []string{auth.AllDatabases}}}}), nil)
 	body := snappy.Encode(nil, rw1(upSeries("a", 1)))
 	resp := post(t, e.url+promrw.PathPrometheus, body, v1Headers())
 	if resp.StatusCode != 401 {
