@@ -211,3 +211,35 @@ func TestQueryInformationSchemaColumns(t *testing.T) {
 		}
 	}
 }
+
+func TestTableColumns(t *testing.T) {
+	_, c := startWithClient(t, greptimetest.Options{})
+	seedTypes(t, c)
+	cols, found, err := c.TableColumns(ctxT(t), "public", "typed")
+	if err != nil || !found {
+		t.Fatalf("found %v, err %v", found, err)
+	}
+	want := []writer.TableColumn{
+		{Name: "ts", Type: table.TimestampMillisecond, Semantic: table.Timestamp},
+		{Name: "host", Type: table.String, Semantic: table.Tag, Nullable: true},
+		{Name: "n", Type: table.Int64, Semantic: table.Field, Nullable: true},
+		{Name: "u", Type: table.Uint32, Semantic: table.Field, Nullable: true},
+		{Name: "f", Type: table.Float64, Semantic: table.Field, Nullable: true},
+		{Name: "ok", Type: table.Boolean, Semantic: table.Field, Nullable: true},
+		{Name: "raw", Type: table.Binary, Semantic: table.Field, Nullable: true},
+	}
+	if len(cols) != len(want) {
+		t.Fatalf("columns %+v", cols)
+	}
+	for i := range want {
+		if cols[i] != want[i] {
+			t.Errorf("column %d = %+v, want %+v", i, cols[i], want[i])
+		}
+	}
+	if _, found, err := c.TableColumns(ctxT(t), "greptime-public", "typed"); err != nil || !found {
+		t.Errorf("catalog-schema name: found %v, err %v", found, err)
+	}
+	if cols, found, err := c.TableColumns(ctxT(t), "public", "it's missing"); err != nil || found || len(cols) != 0 {
+		t.Errorf("missing table: %v %v %v", cols, found, err)
+	}
+}
