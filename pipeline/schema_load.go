@@ -132,6 +132,14 @@ func (s *schemaCache) store(k tableKey, cols []translate.KnownColumn, found bool
 	}
 }
 
+// StaleSchema reports whether err is GreptimeDB saying a table differs from
+// what the request was translated for (a table or column gone, a column of
+// another type). The pipeline has forgotten the table by the time Consume
+// returns such an error, so translating the request again reads the table
+// afresh: what GreptimeDB's own handler does, as it aligns every request
+// with the table as it is (servers/src/otlp/logs.rs).
+func StaleSchema(err error) bool { return schemaAnswer(err) }
+
 // schemaAnswer reports whether err says the bridge's idea of a table is
 // out of date: the table or a column is gone, or a column's type is not
 // what was sent (write.rs "expect type", metric engine "Column type
