@@ -219,6 +219,7 @@ func (p *Pipeline) writePartsByRows(ctx context.Context, acc *table.Batch, parts
 			p.release(b)
 		}
 		if err != nil {
+			p.staleOn(err, tableKey{acc.Database, acc.Table})
 			p.stats.RowsFailed.Add(int64(pr.hi - pr.lo))
 		}
 		pr.t.resolve(err)
@@ -377,7 +378,11 @@ func (w *worker) writeRows(tables []*pendingTable) {
 		if err := w.runDDL(ctx, pt.acc); err != nil {
 			w.resolveTable(pt, err)
 			pt.parts = nil
+			continue
 		}
+		// The schema cache is the one memory of DDL that ran: the writer
+		// must not run the statement again on its own.
+		pt.acc.CreateSQL = ""
 	}
 	batches := make([]*table.Batch, 0, len(tables))
 	live := tables[:0:0]
@@ -409,6 +414,9 @@ func (w *worker) writeRows(tables []*pendingTable) {
 			w.writeAlone(ctx, pt)
 		}
 		return
+	}
+	for _, pt := range live {
+		p.staleOn(err, pt.key)
 	}
 	if errs.IsRetryable(err) {
 		w.resolveTable(live[0], err)
@@ -548,6 +556,14 @@ func (p *Pipeline) bulkFailed(k tableKey, err error) bool {
 		return false
 	}
 	return true
+}
+
+// staleOn forgets what the cache knows about table k when err says it is
+// out of date, so the table is read from GreptimeDB again.
+func (p *Pipeline) staleOn(err error, k tableKey) {
+	if schemaAnswer(err) {
+		p.schemas.forget(k)
+	}
 }
 
 // runDDL executes a table's CREATE statement once, before its first insert.

@@ -103,6 +103,10 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 			flushSeconds.WithLabelValues(path).Observe(took.Seconds())
 		},
 	}, client, pipeline.ClientDDL{Client: client}, bulk, log)
+	// Tables created elsewhere (by SQL, another replica, before a restart)
+	// are read from GreptimeDB on first sight; one look-up is one query,
+	// bounded like one write.
+	p.SetSchemaReader(pipeline.ClientSchema{Client: client}, cfg.GreptimeDB.Timeout)
 	registerPipelineMetrics(reg, p, streams)
 
 	setMemoryLimit(cfg.Limits.MemoryBudgetBytes, log)

@@ -168,6 +168,28 @@ func (r *Receiver) process(ctx context.Context, signal string, payload any, opts
 		out.Reset()
 		r.outs.Put(out)
 	}()
+	rejected, msg, err = r.translateAndWrite(ctx, c, out, signal, payload, opts, wireBytes, reserved)
+	if err != nil && opts.Schema != nil && pipeline.StaleSchema(err) {
+		if _, isMetrics := payload.(rawMetrics); !isMetrics {
+			// Logs and traces are translated against the table as the
+			// bridge knew it; another replica or a user changed it since.
+			// The pipeline forgot the table, so a second translation
+			// aligns with the table as it is now, as GreptimeDB's own
+			// handler would. The refused rows were not written (a
+			// request's rows fail or succeed in one insert per table).
+			c.Reset()
+			out.Reset()
+			rejected, msg, err = r.translateAndWrite(ctx, c, out, signal, payload, opts, wireBytes, reserved)
+		}
+	}
+	if err != nil && pipeline.StaleSchema(err) {
+		err = answer.Redact(err)
+	}
+	return rejected, msg, err
+}
+
+// translateAndWrite is one translation of payload and its write.
+func (r *Receiver) translateAndWrite(ctx context.Context, c *totlp.Converter, out *translate.Output, signal string, payload any, opts *totlp.RequestOptions, wireBytes int, reserved *int64) (rejected int64, msg string, err error) {
 	switch p := payload.(type) {
 	case rawMetrics:
 		var wire bool
@@ -205,6 +227,10 @@ func (r *Receiver) process(ctx context.Context, signal string, payload any, opts
 		return 0, "", err
 	}
 	if err := r.next.Consume(ctx, out); err != nil {
+		if pipeline.StaleSchema(err) {
+			// process may translate again; it redacts what it returns.
+			return 0, "", err
+		}
 		return 0, "", answer.Redact(err)
 	}
 	return rejected, msg, nil
