@@ -153,6 +153,19 @@ func diffCorpus() []diffCase {
 		{"same table twice", "", rowInsert("public", req("t3", cpuSchema(), row(sv("a"), tv(1), fv(1))),
 			req("t3", append(cpuSchema(), field("extra", gpb.ColumnDataType_INT64)), row(sv("b"), tv(1), fv(1), iv(1))))},
 		{"json", "", one("j", cols(ts("ts"), field("doc", gpb.ColumnDataType_JSON)), tv(1), sv("{not json"))},
+		{"json ok", "", rowInsert("public", req("j", jsonSchema(), row(tv(1), sv(`{"a":1}`), sv("[]")), row(tv(2), null(), sv(`"s"`))))},
+		{"json not string", "", rowInsert("public", req("j", jsonSchema(), row(tv(3), sv("{}"), sv("{}")), row(tv(4), iv(1), sv("{}"))))},
+		// prepare_rows goes column by column: the second column's bad
+		// text in row 1 loses to the first column's in row 2.
+		{"json column order", "", rowInsert("public", req("j", jsonSchema(), row(tv(5), sv("{}"), sv("{")), row(tv(6), sv("nul"), sv("{}"))))},
+		{"json second insert", "", rowInsert("public", req("j", jsonSchema(), row(tv(7), sv("1"), sv("2"))),
+			req("j2", jsonSchema(), row(tv(1), sv("1"), sv("{]"))))},
+		{"json with extension", "", one("j", cols(ts("ts"), &gpb.ColumnSchema{ColumnName: "a", Datatype: gpb.ColumnDataType_JSON, SemanticType: gpb.SemanticType_FIELD,
+			DatatypeExtension: &gpb.ColumnDataTypeExtension{TypeExt: &gpb.ColumnDataTypeExtension_JsonType{JsonType: gpb.JsonTypeExtension_JSON_BINARY}}}),
+			tv(8), sv(`{"k":[1,2,{"x":null}]}`))},
+		{"json short row", "", rowInsert("public", req("j", jsonSchema(), row(tv(9)), row(tv(10), sv("{"), sv("{}"))))},
+		{"json metric", "physical_table=phy", one("jm", cols(ts("ts"), field("v", gpb.ColumnDataType_FLOAT64), tag("doc", gpb.ColumnDataType_JSON)), tv(1), fv(1), sv("{"))},
+		{"json binary value", "", one("j", jsonSchema(), tv(11), &gpb.Value{ValueData: &gpb.Value_BinaryValue{BinaryValue: []byte("{}")}}, sv("{}"))},
 		{"metric create", "physical_table=phy", rowInsert("public", req("up", promSchema("job"), row(tv(1), fv(1), sv("node"))),
 			req("load", promSchema("host"), row(tv(1), fv(0.5), sv("h1"))))},
 		{"metric rename", "physical_table=phy", one("up", cols(ts("t"), field("v", gpb.ColumnDataType_FLOAT64), tag("job", gpb.ColumnDataType_STRING), tag("zone", gpb.ColumnDataType_STRING)),
@@ -174,6 +187,12 @@ func diffCorpus() []diffCase {
 			diffCase{"value " + dt.String() + " in float64", "", one("cpu", cpuSchema(), sv("a"), tv(9), v)})
 	}
 	return cs
+}
+
+// jsonSchema is a table with two JSON fields, as the bridge's log tables
+// carry attributes.
+func jsonSchema() []*gpb.ColumnSchema {
+	return cols(ts("ts"), field("a", gpb.ColumnDataType_JSON), field("b", gpb.ColumnDataType_JSON))
 }
 
 // TestLoadModeMatchesNormal feeds the corpus, in order, to the three
