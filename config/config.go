@@ -89,6 +89,8 @@ type Auth struct {
 
 // Limits bound what the bridge holds.
 type Limits struct {
+	// Shape bounds the labels, series and attributes of one request.
+	Shape Shape `yaml:"shape"`
 	// MaxRequestBytes bounds a compressed request body (413 beyond it).
 	MaxRequestBytes int64 `yaml:"max_request_bytes"`
 	// MaxDecompressedBytes bounds a decompressed request body (413).
@@ -163,6 +165,13 @@ type Database struct {
 	PhysicalTable string `yaml:"physical_table"`
 	// OTLPMetricMode is prom or legacy.
 	OTLPMetricMode string `yaml:"otlp_metric_mode"`
+	// MaxHourlySeries and MaxDailySeries bound the distinct series (table
+	// and tag values) written into the database in the current clock hour
+	// and UTC day, from remote write and OTLP metrics together; a request
+	// bringing a new series past either is refused with 400 and counted.
+	// 0 is unlimited.
+	MaxHourlySeries *int `yaml:"max_hourly_series"`
+	MaxDailySeries  *int `yaml:"max_daily_series"`
 }
 
 // Translate holds translation options.
@@ -222,6 +231,7 @@ func Default() Config {
 			GRPC: ":4317",
 		},
 		Limits: Limits{
+			Shape: defaultShape(),
 			// Prometheus sends at most a few MiB per request; vmagent up to 8 MiB.
 			MaxRequestBytes:      32 << 20,
 			MaxDecompressedBytes: 256 << 20,
@@ -257,6 +267,10 @@ func Default() Config {
 			MetricEngine:   &yes,
 			PhysicalTable:  "greptime_physical_table",
 			OTLPMetricMode: "prom",
+			// Unlimited, as vmagent's -remoteWrite.maxHourlySeries and
+			// maxDailySeries are: a useful number depends on the tenant.
+			MaxHourlySeries: new(int),
+			MaxDailySeries:  new(int),
 		},
 		Translate: Translate{
 			LabelNames:              "reject",
@@ -284,6 +298,12 @@ func (c *Config) ForDatabase(name string) Database {
 	}
 	if o.OTLPMetricMode != "" {
 		d.OTLPMetricMode = o.OTLPMetricMode
+	}
+	if o.MaxHourlySeries != nil {
+		d.MaxHourlySeries = o.MaxHourlySeries
+	}
+	if o.MaxDailySeries != nil {
+		d.MaxDailySeries = o.MaxDailySeries
 	}
 	return d
 }

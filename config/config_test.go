@@ -38,6 +38,14 @@ func TestLoadFullFile(t *testing.T) {
 	if c.ForDatabase("legacy_db").OTLPMetricMode != "legacy" || c.ForDatabase("other").OTLPMetricMode != "prom" {
 		t.Error("otlp mode override not applied")
 	}
+	if s := c.Limits.Shape; s.MaxLabelsPerSeries != 64 || s.MaxLabelNameLength != 128 || s.MaxLabelValueLength != 4096 ||
+		s.MaxSeriesPerRequest != 20000 || s.MaxAttributesPerItem != 256 || s.MaxAttributeValueBytes != 65536 {
+		t.Errorf("shape limits not loaded: %+v", s)
+	}
+	if o, d := c.ForDatabase("other"), c.ForDatabase("legacy_db"); *o.MaxHourlySeries != 100000 || *o.MaxDailySeries != 1000000 ||
+		*d.MaxHourlySeries != 0 || *d.MaxDailySeries != 1000000 {
+		t.Error("per-database series limits not applied")
+	}
 	if c.Auth.Users["prometheus"].Reveal() != "pw-1" {
 		t.Error("auth user not loaded")
 	}

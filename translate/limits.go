@@ -34,12 +34,12 @@ type Limits struct {
 // Limit names as they appear in errors: the configuration keys, so a user
 // reading a 400 knows what to raise.
 const (
-	LimitLabelsPerSeries     = "limits.max_labels_per_series"
-	LimitLabelNameLength     = "limits.max_label_name_length"
-	LimitLabelValueLength    = "limits.max_label_value_length"
-	LimitSeriesPerRequest    = "limits.max_series_per_request"
-	LimitAttributesPerItem   = "limits.max_attributes_per_item"
-	LimitAttributeValueBytes = "limits.max_attribute_value_bytes"
+	LimitLabelsPerSeries     = "limits.shape.max_labels_per_series"
+	LimitLabelNameLength     = "limits.shape.max_label_name_length"
+	LimitLabelValueLength    = "limits.shape.max_label_value_length"
+	LimitSeriesPerRequest    = "limits.shape.max_series_per_request"
+	LimitAttributesPerItem   = "limits.shape.max_attributes_per_item"
+	LimitAttributeValueBytes = "limits.shape.max_attribute_value_bytes"
 )
 
 // ExceededError says which limit a request passed and where.

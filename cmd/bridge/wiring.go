@@ -86,6 +86,7 @@ func dbOptions(cfg config.Config) func(string) translate.DatabaseOptions {
 
 func promOptions(cfg config.Config) (prom.Options, error) {
 	o := prom.DefaultOptions()
+	o.Limits = shapeLimits(cfg)
 	t := cfg.Translate
 	switch t.LabelNames {
 	case "reject":

@@ -36,13 +36,13 @@ func TestShapeLimits(t *testing.T) {
 	}{
 		{"labels per series", translate.Limits{MaxLabelsPerSeries: 5},
 			[]series1{{labels: labels(5), samples: one}}, []series1{{labels: labels(6), samples: one}},
-			translate.LimitLabelsPerSeries, []string{"carries 6, more than limits.max_labels_per_series = 5"}},
+			translate.LimitLabelsPerSeries, []string{"carries 6, more than limits.shape.max_labels_per_series = 5"}},
 		{"label name length", translate.Limits{MaxLabelNameLength: 8},
 			[]series1{{labels: lbl("__name__", "m", "abcdefgh", "v"), samples: one}}, []series1{{labels: lbl("__name__", "m", "abcdefghi", "v"), samples: one}},
-			translate.LimitLabelNameLength, []string{`metric "m" label name "abcdefghi" length carries 9`, "limits.max_label_name_length = 8"}},
+			translate.LimitLabelNameLength, []string{`metric "m" label name "abcdefghi" length carries 9`, "limits.shape.max_label_name_length = 8"}},
 		{"label value length", translate.Limits{MaxLabelValueLength: 4},
 			[]series1{{labels: lbl("__name__", "m", "a", "1234"), samples: one}}, []series1{{labels: lbl("__name__", "m", "a", "12345"), samples: one}},
-			translate.LimitLabelValueLength, []string{`metric "m" label "a" value length carries 5`, "limits.max_label_value_length = 4"}},
+			translate.LimitLabelValueLength, []string{`metric "m" label "a" value length carries 5`, "limits.shape.max_label_value_length = 4"}},
 		{"metric name length", translate.Limits{MaxLabelValueLength: 4},
 			[]series1{{labels: lbl("__name__", "abcd"), samples: one}}, []series1{{labels: lbl("__name__", "abcde"), samples: one}},
 			translate.LimitLabelValueLength, []string{`__name__ label value length carries 5`}},
@@ -51,7 +51,7 @@ func TestShapeLimits(t *testing.T) {
 			translate.LimitLabelValueLength, []string{`metric "m" database label value length carries 5`}},
 		{"series per request", translate.Limits{MaxSeriesPerRequest: 3},
 			series(3), series(4),
-			translate.LimitSeriesPerRequest, []string{"request carries 4, more than limits.max_series_per_request = 3"}},
+			translate.LimitSeriesPerRequest, []string{"request carries 4, more than limits.shape.max_series_per_request = 3"}},
 	}
 	for _, tc := range cases {
 		for _, v := range []Version{V1, V2} {
@@ -97,9 +97,9 @@ func TestHostileShapes(t *testing.T) {
 		opts := v1opts()
 		opts.Version, opts.Limits = v, lim
 		_, err := run(t, opts, encodeAs(v, []series1{{labels: wide, samples: []sample{{1, 1}}}}))
-		wantErr(t, err, "carries 10001, more than limits.max_labels_per_series = 256")
+		wantErr(t, err, "carries 10001, more than limits.shape.max_labels_per_series = 256")
 		_, err = run(t, opts, encodeAs(v, []series1{{labels: lbl("__name__", "m", "a", huge), samples: []sample{{1, 1}}}}))
-		wantErr(t, err, "carries 10485760, more than limits.max_label_value_length = 65536")
+		wantErr(t, err, "carries 10485760, more than limits.shape.max_label_value_length = 65536")
 		if len(err.Error()) > 512 {
 			t.Errorf("error message of %d bytes", len(err.Error()))
 		}
