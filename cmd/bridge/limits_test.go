@@ -21,6 +21,13 @@ func TestDefaultShapeLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	oo, err := otlpDefaults(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if oo.Limits.MaxAttributesPerItem != 5 || oo.Limits.MaxAttributeValueBytes != 6 {
+		t.Errorf("OTLP limits %+v", oo.Limits)
+	}
 	if want := (translate.Limits{MaxLabelsPerSeries: 1, MaxLabelNameLength: 2, MaxLabelValueLength: 3, MaxSeriesPerRequest: 4}); o.Limits.MaxLabelsPerSeries != 1 || o.Limits.MaxLabelNameLength != 2 || o.Limits.MaxLabelValueLength != 3 || o.Limits.MaxSeriesPerRequest != 4 {
 		t.Errorf("remote-write limits %+v, want %+v", o.Limits, want)
 	}

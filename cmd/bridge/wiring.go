@@ -131,6 +131,7 @@ func otlpDefaults(cfg config.Config) (totlp.RequestOptions, error) {
 		o.ResourceAttrs = cfg.Translate.PromoteResourceAttributes
 	}
 	o.PromoteScopeAttrs = cfg.Translate.PromoteScopeMetadata
+	o.Limits = shapeLimits(cfg)
 	switch cfg.Translate.ExponentialHistograms {
 	case "drop":
 	case "classic":
