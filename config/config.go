@@ -78,6 +78,8 @@ type Listen struct {
 
 // Limits bound what the bridge holds.
 type Limits struct {
+	// Shape bounds the labels, series and attributes of one request.
+	Shape Shape `yaml:"shape"`
 	// MaxRequestBytes bounds a compressed request body (413 beyond it).
 	MaxRequestBytes int64 `yaml:"max_request_bytes"`
 	// MaxDecompressedBytes bounds a decompressed request body (413).
@@ -152,6 +154,13 @@ type Database struct {
 	PhysicalTable string `yaml:"physical_table"`
 	// OTLPMetricMode is prom or legacy.
 	OTLPMetricMode OTLPMetricMode `yaml:"otlp_metric_mode"`
+	// MaxHourlySeries and MaxDailySeries bound the distinct series (table
+	// and tag values) written into the database in the current clock hour
+	// and UTC day, from remote write and OTLP metrics together; a request
+	// bringing a new series past either is refused with 400 and counted.
+	// 0 is unlimited.
+	MaxHourlySeries *int `yaml:"max_hourly_series"`
+	MaxDailySeries  *int `yaml:"max_daily_series"`
 }
 
 // Translate holds translation options.
@@ -220,6 +229,7 @@ func Default() Config {
 			},
 		},
 		Limits: Limits{
+			Shape: defaultShape(),
 			// Prometheus sends at most a few MiB per request; vmagent up to 8 MiB.
 			MaxRequestBytes:      32 << 20,
 			MaxDecompressedBytes: 256 << 20,
@@ -255,6 +265,10 @@ func Default() Config {
 			MetricEngine:   &yes,
 			PhysicalTable:  "greptime_physical_table",
 			OTLPMetricMode: OTLPMetricModeProm,
+			// Unlimited, as vmagent's -remoteWrite.maxHourlySeries and
+			// maxDailySeries are: a useful number depends on the tenant.
+			MaxHourlySeries: new(int),
+			MaxDailySeries:  new(int),
 		},
 		Translate: Translate{
 			LabelNames:              LabelNamesReject,
@@ -282,6 +296,12 @@ func (c *Config) ForDatabase(name string) Database {
 	}
 	if o.OTLPMetricMode != "" {
 		d.OTLPMetricMode = o.OTLPMetricMode
+	}
+	if o.MaxHourlySeries != nil {
+		d.MaxHourlySeries = o.MaxHourlySeries
+	}
+	if o.MaxDailySeries != nil {
+		d.MaxDailySeries = o.MaxDailySeries
 	}
 	return d
 }

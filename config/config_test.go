@@ -55,6 +55,14 @@ func TestLoadFullFile(t *testing.T) {
 	if tl := c.Listen.TLS; !tl.Enabled || tl.CertFile == "" || tl.ClientAuth != "require" || tl.MinVersion != "1.3" {
 		t.Errorf("listen.tls not loaded: %+v", tl)
 	}
+	if s := c.Limits.Shape; s.MaxLabelsPerSeries != 64 || s.MaxLabelNameLength != 128 || s.MaxLabelValueLength != 4096 ||
+		s.MaxSeriesPerRequest != 20000 || s.MaxAttributesPerItem != 256 || s.MaxAttributeValueBytes != 65536 {
+		t.Errorf("shape limits not loaded: %+v", s)
+	}
+	if o, d := c.ForDatabase("other"), c.ForDatabase("legacy_db"); *o.MaxHourlySeries != 100000 || *o.MaxDailySeries != 1000000 ||
+		*d.MaxHourlySeries != 0 || *d.MaxDailySeries != 1000000 {
+		t.Error("per-database series limits not applied")
+	}
 	// A field the file leaves out keeps its default.
 	if c.Limits.MaxInflightRequests != 64 || c.Pipeline.Mode != "bulk" || c.Translate.IgnoreResourceAttributes != nil {
 		t.Error("unexpected values")

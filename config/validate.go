@@ -62,6 +62,7 @@ func (c *Config) Validate() error {
 	c.Listen.TLS.validate(bad)
 	c.Auth.validate(bad)
 	l := c.Limits
+	validateShape(l.Shape, bad)
 	if l.MaxRequestBytes <= 0 {
 		bad("limits.max_request_bytes", "must be positive")
 	}
@@ -113,6 +114,7 @@ func (c *Config) Validate() error {
 		if isDefault && d.PhysicalTable == "" {
 			bad(path+".physical_table", "must not be empty")
 		}
+		validateSeriesLimits(path, d, isDefault, bad)
 	}
 	checkDB("database_defaults", c.DatabaseDefaults, true)
 	names := make([]string, 0, len(c.Databases))

@@ -179,6 +179,7 @@ func dbOptions(cfg config.Config) func(string) translate.DatabaseOptions {
 
 func promOptions(cfg config.Config) (prom.Options, error) {
 	o := prom.DefaultOptions()
+	o.Limits = shapeLimits(cfg)
 	t := cfg.Translate
 	switch t.LabelNames {
 	case config.LabelNamesReject:
@@ -223,6 +224,7 @@ func otlpDefaults(cfg config.Config) (totlp.RequestOptions, error) {
 		o.ResourceAttrs = cfg.Translate.PromoteResourceAttributes
 	}
 	o.PromoteScopeAttrs = cfg.Translate.PromoteScopeMetadata
+	o.Limits = shapeLimits(cfg)
 	switch cfg.Translate.ExponentialHistograms {
 	case config.ExponentialHistogramsDrop:
 	case config.ExponentialHistogramsClassic:

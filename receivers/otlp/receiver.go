@@ -137,6 +137,7 @@ func (r *Receiver) options(signal string, get func(string) string, queryDB strin
 		o.PromoteScopeAttrs = d.PromoteScopeAttrs
 	}
 	o.ConvertExponentialHistograms = d.ConvertExponentialHistograms
+	o.Limits = d.Limits
 	o.Schema = r.cfg.Schemas
 	if o.PipelineName != "" && !(signal == sigTraces && o.PipelineName == totlp.TraceV1Pipeline) {
 		return o, errs.NewPermanent(fmt.Errorf("pipeline %q: %w", o.PipelineName, errPipeline))

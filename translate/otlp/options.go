@@ -126,6 +126,10 @@ type RequestOptions struct {
 	// PipelineVersion and PipelineParams are carried for completeness; the
 	// bridge runs no pipelines.
 	PipelineVersion, PipelineParams string
+	// Limits bound the attributes of each item (the remote-write fields are
+	// ignored); the zero value refuses nothing. Not a header: the receiver
+	// passes the configured limits.
+	Limits translate.Limits
 	// Schema, when set, reports what tables already hold in GreptimeDB, for
 	// logs into an existing table and trace attribute coercion
 	// (greptimedb-tables.md §7.3, §7.4). It is not a header: the receiver

@@ -120,6 +120,9 @@ func (c *Converter) Traces(ctx context.Context, td ptrace.Traces, opts *RequestO
 	if opts == nil {
 		opts = &RequestOptions{}
 	}
+	if err := checkShapeTraces(td, &opts.Limits); err != nil {
+		return err
+	}
 	// GreptimeDB answers 400 without x-greptime-pipeline-name; the bridge
 	// takes an absent name as greptime_trace_v1, its only trace model.
 	if opts.PipelineName != "" && opts.PipelineName != TraceV1Pipeline {

@@ -92,7 +92,7 @@ func BenchmarkTranslate(b *testing.B) {
 							raw = benchV2(ss)
 						}
 						o := DefaultOptions()
-						o.Version = v
+						o.Version, o.Limits = v, translate.DefaultLimits()
 						benchTranslate(b, s2.EncodeSnappy(nil, raw), &o, 2000*samples)
 					})
 				}
@@ -118,6 +118,7 @@ func BenchmarkTranslateCaptured(b *testing.B) {
 		b.Fatal(err)
 	}
 	o := DefaultOptions()
+	o.Limits = translate.DefaultLimits()
 	benchTranslate(b, body, &o, 444)
 }
 
@@ -201,6 +202,7 @@ func BenchmarkTranslatePrometheus(b *testing.B) {
 		}
 		b.Run(fmt.Sprintf("series=%d/labels=%d", w.series, w.labels), func(b *testing.B) {
 			o := DefaultOptions()
+			o.Limits = translate.DefaultLimits()
 			benchCycle(b, bodies, &o, 2000)
 		})
 	}

@@ -106,6 +106,9 @@ type Options struct {
 	// NativeHistograms selects refusing (default) or converting remote
 	// write 2.0 native histograms.
 	NativeHistograms NativeHistogramMode
+	// Limits bound the series, labels per series and label lengths of a
+	// request (the OTLP fields are ignored); the zero value refuses nothing.
+	Limits translate.Limits
 }
 
 func (o *Options) maxDecompressed() int {
