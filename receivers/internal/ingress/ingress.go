@@ -91,6 +91,11 @@ func (in *Ingress) Read(w http.ResponseWriter, req *http.Request) (*Body, error)
 	if req.ContentLength > limit {
 		return nil, fmt.Errorf("%w: %d bytes declared, limit %d", ErrTooLarge, req.ContentLength, limit)
 	}
+	// A declared length only lowers what is reserved ahead of the bytes
+	// (one byte past it, to see the end): a claim never raises it.
+	if req.ContentLength >= 0 {
+		limit = req.ContentLength
+	}
 	b := &Body{in: in, ctx: req.Context(), raw: bufPool.Get().(*[]byte)}
 	rc := http.NewResponseController(w)
 	start := time.Now()
@@ -111,7 +116,7 @@ func (in *Ingress) Read(w http.ResponseWriter, req *http.Request) (*Body, error)
 		n, err = req.Body.Read(buf[len(buf):end])
 		buf = buf[:len(buf)+n]
 		if int64(len(buf)) > limit {
-			err = fmt.Errorf("%w: more than %d bytes sent, limit %d", ErrTooLarge, limit, limit)
+			err = fmt.Errorf("%w: more than %d bytes sent, limit %d", ErrTooLarge, limit, in.cfg.MaxRequestBytes)
 			break
 		}
 		if err != nil {

@@ -283,4 +283,3 @@ func TestSlowBodyIsCut(t *testing.T) {
 		t.Fatalf("budget leaked %d bytes", budget.Used())
 	}
 }
-
