@@ -56,7 +56,12 @@ func (r *Receiver) grpcProcess(ctx context.Context, signal string, payload any, 
 			reserved = want
 			defer func() { r.budget.Release(reserved) }()
 		}
-		return r.process(ctx, signal, payload, &opts, size, &reserved)
+		return r.process(ctx, signal, payload, &opts, size, func(want int64) error {
+			if r.budget == nil {
+				return nil
+			}
+			return r.budget.Resize(ctx, &reserved, want, r.cfg.BudgetWait)
+		})
 	}()
 	code := "OK"
 	if err != nil {

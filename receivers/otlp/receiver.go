@@ -24,6 +24,7 @@ import (
 	"github.com/greptime-bridge/greptime-bridge/receivers/dbselect"
 	"github.com/greptime-bridge/greptime-bridge/receivers/internal/answer"
 	"github.com/greptime-bridge/greptime-bridge/receivers/internal/inflight"
+	"github.com/greptime-bridge/greptime-bridge/receivers/internal/ingress"
 	"github.com/greptime-bridge/greptime-bridge/translate"
 	totlp "github.com/greptime-bridge/greptime-bridge/translate/otlp"
 	"github.com/greptime-bridge/greptime-bridge/writer/errs"
@@ -58,6 +59,10 @@ type Config struct {
 	// (default 1s) for a slot is answered 503 / Unavailable.
 	MaxInflight  int
 	InflightWait time.Duration
+	// BodyGrace and MinBodyRate cut an HTTP body that arrives slower than
+	// MinBodyRate bytes/s once BodyGrace has passed (0: no rate rule).
+	BodyGrace   time.Duration
+	MinBodyRate int64
 }
 
 // Receiver is the OTLP receiver shared by the HTTP and gRPC front ends.
@@ -70,6 +75,7 @@ type Receiver struct {
 	log      *slog.Logger
 	metrics  *Metrics
 	inflight *inflight.Limiter
+	ingress  *ingress.Ingress
 	convs    sync.Pool
 	outs     sync.Pool
 }
@@ -104,7 +110,9 @@ func New(cfg Config, next Consumer, budget *pipeline.Budget, sel *dbselect.Selec
 		cfg.MaxInflight = 256
 	}
 	r := &Receiver{cfg: cfg, next: next, budget: budget, selector: sel, auth: authn, log: log, metrics: m,
-		inflight: inflight.New(cfg.MaxInflight, cfg.InflightWait)}
+		inflight: inflight.New(cfg.MaxInflight, cfg.InflightWait),
+		ingress: ingress.New(ingress.Config{MaxRequestBytes: cfg.MaxRequestBytes, MaxDecompressedBytes: cfg.MaxDecompressedBytes,
+			BudgetWait: cfg.BudgetWait, BodyGrace: cfg.BodyGrace, MinBodyRate: cfg.MinBodyRate}, budget)}
 	r.convs.New = func() any { return totlp.NewConverter() }
 	r.outs.New = func() any { return new(translate.Output) }
 	return r
@@ -163,8 +171,8 @@ type (
 
 // process translates one decoded payload and writes it. It returns how many
 // items were rejected (partial success) and why.
-// The caller releases *reserved, the budget bytes held for the request.
-func (r *Receiver) process(ctx context.Context, signal string, payload any, opts *totlp.RequestOptions, wireBytes int, reserved *int64) (rejected int64, msg string, err error) {
+// reserve moves the request's budget reservation (the caller releases it).
+func (r *Receiver) process(ctx context.Context, signal string, payload any, opts *totlp.RequestOptions, wireBytes int, reserve func(want int64) error) (rejected int64, msg string, err error) {
 	c := r.convs.Get().(*totlp.Converter)
 	out := r.outs.Get().(*translate.Output)
 	defer func() {
@@ -196,13 +204,10 @@ func (r *Receiver) process(ctx context.Context, signal string, payload any, opts
 	}
 	rejected, msg = dropped(out)
 	r.metrics.received(signal, out)
-	if r.budget != nil {
-		// True the reservation made before decoding (HTTP) up to what the
-		// request holds: its body, its batches and their row-insert
-		// conversion.
-		if err := r.budget.Resize(ctx, reserved, pipeline.RequestBytes(wireBytes, out), r.cfg.BudgetWait); err != nil {
-			return 0, "", err
-		}
+	// True the reservation made before decoding up to what the request
+	// holds: its body, its batches and their row-insert conversion.
+	if err := reserve(pipeline.RequestBytes(wireBytes, out)); err != nil {
+		return 0, "", err
 	}
 	if err := r.next.Consume(ctx, out); err != nil {
 		return 0, "", answer.Redact(err)
