@@ -48,19 +48,21 @@ func (b *Body) Decode(enc Encoding) ([]byte, error) {
 	case Zstd:
 		err = b.unzstd(raw, limit)
 	case Gzip:
-		var zr *gzip.Reader
-		if zr, err = gzip.NewReader(bytes.NewReader(raw)); err == nil {
-			// Multi-member bodies are read to the end; no member's size
-			// trailer is trusted (it is modulo 4 GiB, and only the last
-			// one's is at the end of the body).
-			err = b.stream(zr, limit, enc, nil)
-		}
+		// Multi-member bodies are read to the end; no member's size
+		// trailer is trusted (it is modulo 4 GiB, and only the last one's
+		// is at the end of the body).
+		err = b.stream(func() (io.Reader, func(), error) {
+			zr, err := gzip.NewReader(bytes.NewReader(raw))
+			return zr, func() {}, err
+		}, limit, enc, nil)
 	case Deflate:
-		var zr io.ReadCloser
-		if zr, err = zlib.NewReader(bytes.NewReader(raw)); err == nil {
-			err = b.stream(zr, limit, enc, nil)
-			_ = zr.Close()
-		}
+		err = b.stream(func() (io.Reader, func(), error) {
+			zr, err := zlib.NewReader(bytes.NewReader(raw))
+			if err != nil {
+				return nil, nil, err
+			}
+			return zr, func() { _ = zr.Close() }, nil
+		}, limit, enc, nil)
 	default:
 		err = fmt.Errorf("%w %d", ErrUnsupportedEncoding, enc)
 	}
@@ -118,23 +120,6 @@ func (b *Body) unzstd(raw []byte, limit int64) error {
 	if h.HasFCS && h.FrameContentSize > uint64(limit) {
 		return fmt.Errorf("%w: zstd body of %d bytes claims %d bytes, limit %d", ErrTooLarge, len(raw), h.FrameContentSize, limit)
 	}
-	d, _ := b.in.zstd.Get().(*zstd.Decoder)
-	if d == nil {
-		var err error
-		// Synchronous (no goroutines), low-memory, never past the limit.
-		d, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
-			zstd.WithDecoderMaxMemory(uint64(limit)+1))
-		if err != nil {
-			return err
-		}
-	}
-	defer func() {
-		_ = d.Reset(nil)
-		b.in.zstd.Put(d)
-	}()
-	if err := d.Reset(bytes.NewReader(raw)); err != nil {
-		return err
-	}
 	// The stream decoder keeps up to a window of history besides the
 	// output it hands out (the whole frame for a single-segment one, whose
 	// window is its content size): that is charged too.
@@ -142,7 +127,28 @@ func (b *Body) unzstd(raw []byte, limit int64) error {
 	if h.SingleSegment {
 		window = h.FrameContentSize
 	}
-	return b.stream(d, limit, Zstd, func(produced int64) int64 {
+	return b.stream(func() (io.Reader, func(), error) {
+		d, _ := b.in.zstd.Get().(*zstd.Decoder)
+		if d == nil {
+			var err error
+			// Synchronous (no goroutines), low-memory, never past the
+			// limit.
+			d, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
+				zstd.WithDecoderMaxMemory(uint64(limit)+1))
+			if err != nil {
+				return nil, nil, err
+			}
+		}
+		done := func() {
+			_ = d.Reset(nil)
+			b.in.zstd.Put(d)
+		}
+		if err := d.Reset(bytes.NewReader(raw)); err != nil {
+			done()
+			return nil, nil, err
+		}
+		return d, done, nil
+	}, limit, Zstd, func(produced int64) int64 {
 		if window > 0 && uint64(produced) > window {
 			return int64(window)
 		}
@@ -150,10 +156,49 @@ func (b *Body) unzstd(raw []byte, limit int64) error {
 	})
 }
 
-// stream reads rd into the output buffer a step at a time, reserving each
-// step (and what hist says the decoder holds) before reading into it.
-func (b *Body) stream(rd io.Reader, limit int64, enc Encoding, hist func(int64) int64) error {
-	buf := *b.dec
+// errShort reports that budget for the next step is not free at once.
+var errShort = errors.New("memory budget short")
+
+// stream decompresses with the decoder open returns, first taking budget
+// a step at a time only while it is free. When it is short, holding a
+// part while waiting for more would let many large bodies hold the budget
+// between them with none able to finish (each then answered 503 once its
+// wait ends); so the part is given back, the request waits in line for
+// all the body may need (capped at the budget) and decodes again. At most
+// one decode is repeated, and only when the budget is contended.
+func (b *Body) stream(open func() (io.Reader, func(), error), limit int64, enc Encoding, hist func(int64) int64) error {
+	rawLen := int64(len(*b.raw))
+	for retried := false; ; retried = true {
+		rd, done, err := open()
+		if err != nil {
+			return err
+		}
+		err = b.fill(rd, limit, enc, hist, !retried)
+		done()
+		if !errors.Is(err, errShort) {
+			return err
+		}
+		*b.dec, b.hist = nil, 0
+		if b.in.budget == nil {
+			return err
+		}
+		b.in.budget.Release(b.held - rawLen)
+		b.held = rawLen
+		need := rawLen + limit + 1
+		if hist != nil {
+			need += hist(limit + 1)
+		}
+		if err := b.cover(min(need, b.in.budget.Limit())); err != nil {
+			return err
+		}
+	}
+}
+
+// fill reads rd into the output buffer a step at a time, reserving each
+// step (and what hist says the decoder holds) before reading into it;
+// with onlyIfFree it fails with errShort rather than wait for budget.
+func (b *Body) fill(rd io.Reader, limit int64, enc Encoding, hist func(int64) int64, onlyIfFree bool) error {
+	buf := (*b.dec)[:0]
 	defer func() { *b.dec = buf }()
 	rawLen := int64(len(*b.raw))
 	for {
@@ -162,7 +207,7 @@ func (b *Body) stream(rd io.Reader, limit int64, enc Encoding, hist func(int64) 
 		if hist != nil {
 			b.hist = hist(end)
 		}
-		if err := b.cover(rawLen + end + b.hist); err != nil {
+		if err := b.coverStep(rawLen+end+b.hist, onlyIfFree); err != nil {
 			return err
 		}
 		if int(end) > cap(buf) {

@@ -176,6 +176,22 @@ func (b *Body) cover(n int64) error {
 	return nil
 }
 
+// coverStep is cover, or with onlyIfFree, cover without waiting: errShort
+// when the budget has not the bytes free now.
+func (b *Body) coverStep(n int64, onlyIfFree bool) error {
+	if !onlyIfFree || b.in.budget == nil || n <= b.held || n > b.in.budget.Limit() {
+		return b.cover(n)
+	}
+	if err := b.in.budget.Acquire(b.ctx, n-b.held, 0); err != nil {
+		if errors.Is(err, pipeline.ErrOverBudget) {
+			return errShort
+		}
+		return err
+	}
+	b.held = n
+	return nil
+}
+
 // Raw returns the body as sent.
 func (b *Body) Raw() []byte { return *b.raw }
 

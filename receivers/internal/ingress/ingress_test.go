@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
@@ -282,4 +283,38 @@ func TestSlowBodyIsCut(t *testing.T) {
 	if budget.Used() != 0 {
 		t.Fatalf("budget leaked %d bytes", budget.Used())
 	}
+}
+
+// TestContendedDecodeGivesBackAndWaits: when the budget runs short part
+// way through a decompression, the request gives back what it took for the
+// output, waits in line for all it may need, and then decodes in full;
+// it never sits on a part while waiting for more.
+func TestContendedDecodeGivesBackAndWaits(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const limit = 1 << 20
+		budget := pipeline.NewBudget(3*limit, time.Second)
+		in := New(Config{MaxRequestBytes: limit, MaxDecompressedBytes: limit, BudgetWait: time.Minute}, budget)
+		data := bytes.Repeat([]byte("0123456789abcdef"), (limit-1000)/16)
+		b := body(t, in, gzipBody(t, data))
+		raw := int64(len(b.Raw()))
+		other := 3*limit - raw - limit/2 // leaves half the limit free
+		if err := budget.Acquire(context.Background(), other, 0); err != nil {
+			t.Fatal(err)
+		}
+		got := make(chan error, 1)
+		var out []byte
+		go func() {
+			var err error
+			out, err = b.Decode(Gzip)
+			got <- err
+		}()
+		synctest.Wait()
+		if u := budget.Used(); u != other+raw {
+			t.Fatalf("while waiting the request holds %d bytes besides its body", u-other-raw)
+		}
+		budget.Release(other)
+		if err := <-got; err != nil || !bytes.Equal(out, data) {
+			t.Fatalf("%d bytes, %v", len(out), err)
+		}
+	})
 }
