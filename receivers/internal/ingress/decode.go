@@ -198,24 +198,30 @@ func (b *Body) stream(open func() (io.Reader, func(), error), limit int64, enc E
 // step (and what hist says the decoder holds) before reading into it;
 // with onlyIfFree it fails with errShort rather than wait for budget.
 func (b *Body) fill(rd io.Reader, limit int64, enc Encoding, hist func(int64) int64, onlyIfFree bool) error {
-	buf := (*b.dec)[:0]
-	defer func() { *b.dec = buf }()
 	rawLen := int64(len(*b.raw))
-	for {
-		step := int64(max(readStep, len(buf)/4))
-		end := min(int64(len(buf))+step, limit+1)
-		if hist != nil {
-			b.hist = hist(end)
-		}
-		if err := b.coverStep(rawLen+end+b.hist, onlyIfFree); err != nil {
+	// A pooled buffer is used up to a step, reserved like any other.
+	buf := (*b.dec)[:0:min(cap(*b.dec), readStep)]
+	defer func() { *b.dec = buf }()
+	if c := int64(cap(buf)); c > 0 {
+		if err := b.coverStep(rawLen+c, onlyIfFree); err != nil {
 			return err
 		}
-		if int(end) > cap(buf) {
+	}
+	for {
+		if len(buf) == cap(buf) {
+			// Grow by a quarter (at least a step), reserved first.
+			end := min(int64(len(buf))+int64(max(readStep, len(buf)/4)), limit+1)
+			if hist != nil {
+				b.hist = hist(end)
+			}
+			if err := b.coverStep(rawLen+end+b.hist, onlyIfFree); err != nil {
+				return err
+			}
 			grown := make([]byte, len(buf), end)
 			copy(grown, buf)
 			buf = grown
 		}
-		n, err := rd.Read(buf[len(buf):end])
+		n, err := rd.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		if int64(len(buf)) > limit {
 			return fmt.Errorf("%w: %s body of %d bytes decodes past %d bytes", ErrTooLarge, enc, rawLen, limit)

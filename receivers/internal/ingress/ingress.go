@@ -102,8 +102,7 @@ func (in *Ingress) Read(w http.ResponseWriter, req *http.Request) (*Body, error)
 	buf := (*b.raw)[:0]
 	var err error
 	for {
-		var end int
-		buf, end, err = b.room(buf, limit, 0)
+		buf, err = b.room(buf, limit, 0)
 		if err != nil {
 			break
 		}
@@ -113,7 +112,7 @@ func (in *Ingress) Read(w http.ResponseWriter, req *http.Request) (*Body, error)
 			_ = rc.SetReadDeadline(start.Add(in.cfg.BodyGrace + time.Duration(float64(len(buf))/float64(in.cfg.MinBodyRate)*float64(time.Second))))
 		}
 		var n int
-		n, err = req.Body.Read(buf[len(buf):end])
+		n, err = req.Body.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		if int64(len(buf)) > limit {
 			err = fmt.Errorf("%w: more than %d bytes sent, limit %d", ErrTooLarge, limit, in.cfg.MaxRequestBytes)
@@ -140,23 +139,27 @@ func (in *Ingress) Read(w http.ResponseWriter, req *http.Request) (*Body, error)
 	return b, nil
 }
 
-// room makes room in buf for the next read of at most a step (a quarter
-// of what it holds, at least readStep) and reserves budget for it first,
-// so a reservation never trails the bytes; it returns where the read must
-// stop. extra is what the Body holds besides buf. Past limit it leaves one
-// byte of room, so an oversized body is seen without reading all of it.
-func (b *Body) room(buf []byte, limit, extra int64) ([]byte, int, error) {
-	step := int64(max(readStep, len(buf)/4))
-	end := int(min(int64(len(buf))+step, limit+1))
-	if err := b.cover(extra + int64(end)); err != nil {
-		return buf, 0, err
+// room makes room in buf for the next read: when buf is full it grows by
+// a quarter (at least readStep), reserving budget for the new capacity
+// first, so a reservation never trails the bytes. extra is what the Body
+// holds besides buf. Past limit it leaves one byte of room, so an
+// oversized body is seen without reading all of it.
+func (b *Body) room(buf []byte, limit, extra int64) ([]byte, error) {
+	end := min(int64(len(buf))+int64(max(readStep, len(buf)/4)), limit+1)
+	if c := min(int64(cap(buf)), end); c > int64(len(buf)) {
+		// Room left (a pooled buffer, or the last growth), used a step at
+		// a time and reserved before it is read into.
+		if err := b.cover(extra + c); err != nil {
+			return buf, err
+		}
+		return buf[:len(buf):c], nil
 	}
-	if end > cap(buf) {
-		grown := make([]byte, len(buf), end)
-		copy(grown, buf)
-		buf = grown
+	if err := b.cover(extra + end); err != nil {
+		return buf, err
 	}
-	return buf, end, nil
+	grown := make([]byte, len(buf), end)
+	copy(grown, buf)
+	return grown, nil
 }
 
 // cover makes the reservation at least n bytes. Callers step ahead by a
