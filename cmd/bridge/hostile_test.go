@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -183,4 +187,91 @@ func send(t *testing.T, url, ct, enc string, body []byte) int {
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// TestSlowSendersDoNotLockOut: sixteen connections that declare 32 MiB
+// bodies and send a byte a second (issue #11: they held the whole budget
+// and every normal remote write got 503 for as long as they stayed) do not
+// stop ordinary remote writes, which keep getting 204, and are cut by the
+// transfer-rate rule once its grace has passed (2 s here; 10 s by
+// default), answered 400.
+func TestSlowSendersDoNotLockOut(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the bridge binary")
+	}
+	srv := greptimetest.StartT(t, greptimetest.Options{CountOnly: true})
+	p := startBridge(t, srv.Addr(), "GREPTIME_BRIDGE_LIMITS_BODY_READ_GRACE=2s")
+	url := "http://" + p.addr + "/api/v1/write"
+
+	type slow struct {
+		conn net.Conn
+		cut  chan string // the status line the bridge answered
+	}
+	var senders []slow
+	for range 16 {
+		c, err := net.Dial("tcp", p.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(60 * time.Second))
+		if _, err := fmt.Fprintf(c, "POST /api/v1/write HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-protobuf\r\n"+
+			"Content-Encoding: snappy\r\nContent-Length: %d\r\n\r\n", p.addr, 32<<20); err != nil {
+			t.Fatal(err)
+		}
+		s := slow{conn: c, cut: make(chan string, 1)}
+		senders = append(senders, s)
+		answered := make(chan struct{})
+		go func() {
+			line, _ := bufio.NewReader(c).ReadString('\n')
+			s.cut <- strings.TrimSpace(line)
+			close(answered)
+		}()
+		go func() {
+			// A byte a second until the bridge hangs up.
+			for {
+				if _, err := c.Write([]byte{0}); err != nil {
+					return
+				}
+				select {
+				case <-answered:
+					return
+				case <-time.After(time.Second):
+				}
+			}
+		}()
+	}
+	// Ordinary remote writes while the slow senders are connected.
+	for i := range 10 {
+		if code := send(t, url, "application/x-protobuf", "snappy", loadRequest(i)); code != 204 {
+			t.Fatalf("ordinary request %d with 16 slow senders connected: %d, want 204", i, code)
+		}
+	}
+	// They hold budget for what they sent (a step each), not for the
+	// 32 MiB they declared.
+	resp, err := http.Get("http://" + p.addr + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		Used int64 `json:"memory_budget_used_bytes"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&st)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Used > 16*128<<10 {
+		t.Errorf("16 slow senders hold %d bytes of budget", st.Used)
+	}
+	for i, s := range senders {
+		select {
+		case line := <-s.cut:
+			if !strings.Contains(line, " 400 ") {
+				t.Errorf("slow sender %d answered %q, want 400", i, line)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("slow sender %d was not cut", i)
+		}
+	}
 }
