@@ -11,10 +11,12 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/snappy"
 	"github.com/klauspost/compress/zlib"
 	"github.com/klauspost/compress/zstd"
 
@@ -273,5 +275,60 @@ func TestSlowSendersDoNotLockOut(t *testing.T) {
 		case <-time.After(30 * time.Second):
 			t.Fatalf("slow sender %d was not cut", i)
 		}
+	}
+}
+
+// TestLargeRequestsServedInTurn: eight senders whose requests each need
+// about half the memory budget (its translation estimate) all get every
+// request written, retrying on 503 as senders do (issue #11: with requests
+// reaching the budget, 8 senders got 25 × 204 and 175 × 503 in 30 s, the
+// large ones starved). The budget serves waiters first come, first served.
+func TestLargeRequestsServedInTurn(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the bridge binary")
+	}
+	decoded, err := snappy.DecodedLen(loadRequest(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The receiver reserves about 33 times the decoded size before it
+	// translates (promrw's memoryFactor, the body and its decompression).
+	budget := int64(decoded) * 33 * 21 / 10
+	srv := greptimetest.StartT(t, greptimetest.Options{CountOnly: true})
+	srv.SetLatency(200 * time.Millisecond)
+	p := startBridge(t, srv.Addr(),
+		fmt.Sprint("GREPTIME_BRIDGE_LIMITS_MEMORY_BUDGET_BYTES=", max(budget, 8<<20)),
+		fmt.Sprint("GREPTIME_BRIDGE_LIMITS_MAX_DECOMPRESSED_BYTES=", 8<<20),
+		fmt.Sprint("GREPTIME_BRIDGE_LIMITS_MAX_REQUEST_BYTES=", 8<<20),
+		"GREPTIME_BRIDGE_LIMITS_RETRY_AFTER=1s", "GREPTIME_BRIDGE_PIPELINE_MODE=rows")
+	url := "http://" + p.addr + "/api/v1/write"
+	deadline := time.Now().Add(60 * time.Second)
+	var wg sync.WaitGroup
+	var written, refused atomic.Int64
+	for s := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 4 {
+				body := loadRequest(s*10 + i)
+				code := send(t, url, "application/x-protobuf", "snappy", body)
+				for code == 503 && time.Now().Before(deadline) {
+					refused.Add(1)
+					<-time.After(time.Second)
+					code = send(t, url, "application/x-protobuf", "snappy", body)
+				}
+				if code != 204 {
+					t.Errorf("sender %d request %d: %d, want 204 in the end", s, i, code)
+					return
+				}
+				written.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	t.Logf("budget %.1f MiB for requests of %.1f MiB decoded: %d written, %d answers 503 on the way",
+		float64(budget)/(1<<20), float64(decoded)/(1<<20), written.Load(), refused.Load())
+	if written.Load() != 32 {
+		t.Fatalf("%d of 32 requests written", written.Load())
 	}
 }
