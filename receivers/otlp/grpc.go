@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
@@ -81,7 +82,11 @@ type tracesServer struct {
 
 // Export implements the OTLP traces service.
 func (s *tracesServer) Export(ctx context.Context, req ptraceotlp.ExportRequest) (ptraceotlp.ExportResponse, error) {
-	rejected, msg, err := s.r.grpcProcess(ctx, sigTraces, req.Traces(), 0)
+	// pdata decoded the message; its encoded size stands in for the wire
+	// size the metrics and logs services see, so traces reserve budget
+	// before translation like them (they reserved nothing while it was 0).
+	td := req.Traces()
+	rejected, msg, err := s.r.grpcProcess(ctx, sigTraces, td, (&ptrace.ProtoMarshaler{}).TracesSize(td))
 	resp := ptraceotlp.NewExportResponse()
 	if err != nil {
 		return resp, err
