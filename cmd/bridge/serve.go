@@ -188,10 +188,11 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 	// receivers' transfer-rate deadline (receivers/internal/ingress)
 	// replaces it once they start reading a body.
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute}
-	// gRPC decodes a message before the handler runs: the message size and
-	// the concurrent streams per connection bound that memory.
-	gs := grpc.NewServer(grpc.MaxRecvMsgSize(int(cfg.Limits.MaxRequestBytes)),
-		grpc.MaxConcurrentStreams(uint32(max(cfg.Limits.MaxInflightRequests, 1))))
+	// gRPC reads a message before the handler runs: the message size and
+	// the receiver's tap, which takes the in-flight slot when the headers
+	// arrive, bound that memory.
+	gs := grpc.NewServer(append(or.GRPCServerOptions(), grpc.MaxRecvMsgSize(int(cfg.Limits.MaxRequestBytes)),
+		grpc.MaxConcurrentStreams(uint32(max(cfg.Limits.MaxInflightRequests, 1))))...)
 	or.RegisterGRPC(gs)
 	errc := make(chan error, 2)
 	if httpLn != nil {

@@ -40,10 +40,11 @@ func (r *Receiver) grpcProcess(ctx context.Context, signal string, payload any, 
 		if err != nil {
 			return 0, "", err
 		}
-		if err := r.inflight.Acquire(ctx); err != nil {
+		release, err := r.acquireSlot(ctx)
+		if err != nil {
 			return 0, "", fmt.Errorf("cannot take OTLP %s request: %w", signal, err)
 		}
-		defer r.inflight.Release()
+		defer release()
 		// gRPC has read the message (bounded by the server's maximum
 		// message size; metrics and logs arrive as bytes, not decoded).
 		// Reserve for its translation before translating, as HTTP does
