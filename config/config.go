@@ -94,6 +94,20 @@ type Limits struct {
 	MaxInflightRequests int `yaml:"max_inflight_requests"`
 	// RetryAfter is the Retry-After sent with 503 answers.
 	RetryAfter time.Duration `yaml:"retry_after"`
+	// BodyRead is the transfer-rate rule for HTTP request bodies.
+	BodyRead BodyRead `yaml:"body_read"`
+}
+
+// BodyRead cuts HTTP request bodies that arrive too slowly: the body's
+// n-th byte must have arrived Grace + n/MinBytesPerSecond after reading
+// began, or the request is answered 400 and its in-flight slot and memory
+// budget are freed (a sender trickling bytes cannot hold them).
+type BodyRead struct {
+	// Grace is the time every body gets before the rate counts.
+	Grace time.Duration `yaml:"grace"`
+	// MinBytesPerSecond is the slowest transfer rate allowed after Grace;
+	// 0 turns the rule off.
+	MinBytesPerSecond int64 `yaml:"min_bytes_per_second"`
 }
 
 // Pipeline configures batching, routing and retries.
@@ -237,6 +251,17 @@ func Default() Config {
 			MemoryBudgetBytes:   512 << 20,
 			MaxInflightRequests: 256,
 			RetryAfter:          5 * time.Second,
+			BodyRead: BodyRead{
+				// The header timeout's length: room for a sender's pause
+				// between headers and body and for TCP's slow start.
+				// Prometheus's 2,000-sample request (30 to 60 KiB with
+				// snappy) arrives within it on any link above 6 KiB/s.
+				Grace: 10 * time.Second,
+				// 128 kbit/s, a tenth of a slow 1 Mbit/s link: vmagent's
+				// largest block (8 MiB) may take 8.5 minutes at it. A sender
+				// of 1 byte/s is cut after the grace.
+				MinBytesPerSecond: 16 << 10,
+			},
 		},
 		Pipeline: Pipeline{
 			// Four workers keep two cores busy while writes wait on

@@ -78,6 +78,12 @@ func (c *Config) Validate() error {
 	if l.RetryAfter <= 0 {
 		bad("limits.retry_after", "must be positive")
 	}
+	if l.BodyRead.MinBytesPerSecond < 0 {
+		bad("limits.body_read.min_bytes_per_second", "must not be negative (0 turns the rule off)")
+	}
+	if l.BodyRead.MinBytesPerSecond > 0 && l.BodyRead.Grace <= 0 {
+		bad("limits.body_read.grace", "must be positive when limits.body_read.min_bytes_per_second is set")
+	}
 	p := c.Pipeline
 	if p.Workers < 1 || p.Workers > 256 {
 		bad("pipeline.workers", "%d is outside 1..256", p.Workers)

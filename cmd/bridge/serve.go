@@ -124,12 +124,14 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 	rw := promrw.New(promrw.Config{
 		MaxRequestBytes: cfg.Limits.MaxRequestBytes, MaxDecompressedBytes: cfg.Limits.MaxDecompressedBytes,
 		MaxInflight: cfg.Limits.MaxInflightRequests, RetryAfter: cfg.Limits.RetryAfter,
+		BodyGrace: cfg.Limits.BodyRead.Grace, MinBodyRate: cfg.Limits.BodyRead.MinBytesPerSecond,
 		Translate: promOpts, DBOptions: dbOptions(cfg),
 	}, p, budget, sel, authn, promrw.NewMetrics(reg), log)
 	or := otlp.New(otlp.Config{
 		MaxRequestBytes: cfg.Limits.MaxRequestBytes, MaxDecompressedBytes: cfg.Limits.MaxDecompressedBytes,
 		RetryAfter: cfg.Limits.RetryAfter, Defaults: otlpOpts, DBOptions: dbOptions(cfg),
 		Schemas: p.Schemas(), MaxInflight: cfg.Limits.MaxInflightRequests,
+		BodyGrace: cfg.Limits.BodyRead.Grace, MinBodyRate: cfg.Limits.BodyRead.MinBytesPerSecond,
 	}, p, budget, sel, authn, otlp.NewMetrics(reg), log)
 
 	var ready, dbUp atomic.Bool
@@ -189,14 +191,16 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 		return err
 	}
 	// ReadTimeout bounds slow senders holding a request slot with a body
-	// that never finishes.
+	// that never finishes when limits.body_read is off; otherwise the
+	// receivers' transfer-rate deadline (receivers/internal/ingress)
+	// replaces it once they start reading a body.
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute}
-	// gRPC decodes a message before the handler runs: the message size and
-	// the concurrent streams per connection bound that memory.
-	gopts := []grpc.ServerOption{grpc.MaxRecvMsgSize(int(cfg.Limits.MaxRequestBytes)),
-		grpc.MaxConcurrentStreams(uint32(max(cfg.Limits.MaxInflightRequests, 1))),
-		// Unauthenticated streams are refused before their message is read.
-		grpc.InTapHandle(authn.GRPCTap)}
+	// gRPC reads a message before the handler runs: the message size and
+	// one tap, which refuses a request without valid credentials and then
+	// takes the receiver's in-flight slot when the headers arrive, bound
+	// that memory.
+	gopts := append(or.GRPCServerOptions(authn.GRPCTap), grpc.MaxRecvMsgSize(int(cfg.Limits.MaxRequestBytes)),
+		grpc.MaxConcurrentStreams(uint32(max(cfg.Limits.MaxInflightRequests, 1))))
 	if listenTLS != nil {
 		// gRPC needs h2 in ALPN (grpc-go refuses a TLS connection without it).
 		gopts = append(gopts, grpc.Creds(credentials.NewTLS(listenTLS.ServerConfig("h2"))))

@@ -19,6 +19,7 @@ import (
 	"github.com/greptime-bridge/greptime-bridge/receivers/dbselect"
 	"github.com/greptime-bridge/greptime-bridge/receivers/internal/answer"
 	"github.com/greptime-bridge/greptime-bridge/receivers/internal/inflight"
+	"github.com/greptime-bridge/greptime-bridge/receivers/internal/ingress"
 	"github.com/greptime-bridge/greptime-bridge/translate"
 	totlp "github.com/greptime-bridge/greptime-bridge/translate/otlp"
 	"github.com/greptime-bridge/greptime-bridge/writer/errs"
@@ -53,6 +54,10 @@ type Config struct {
 	// (default 1s) for a slot is answered 503 / Unavailable.
 	MaxInflight  int
 	InflightWait time.Duration
+	// BodyGrace and MinBodyRate cut an HTTP body that arrives slower than
+	// MinBodyRate bytes/s once BodyGrace has passed (0: no rate rule).
+	BodyGrace   time.Duration
+	MinBodyRate int64
 }
 
 // Receiver is the OTLP receiver shared by the HTTP and gRPC front ends.
@@ -65,6 +70,7 @@ type Receiver struct {
 	log      *slog.Logger
 	metrics  *Metrics
 	inflight *inflight.Limiter
+	ingress  *ingress.Ingress
 	convs    sync.Pool
 	outs     sync.Pool
 }
@@ -99,7 +105,9 @@ func New(cfg Config, next Consumer, budget *pipeline.Budget, sel *dbselect.Selec
 		cfg.MaxInflight = 256
 	}
 	r := &Receiver{cfg: cfg, next: next, budget: budget, selector: sel, auth: authn, log: log, metrics: m,
-		inflight: inflight.New(cfg.MaxInflight, cfg.InflightWait)}
+		inflight: inflight.New(cfg.MaxInflight, cfg.InflightWait),
+		ingress: ingress.New(ingress.Config{MaxRequestBytes: cfg.MaxRequestBytes, MaxDecompressedBytes: cfg.MaxDecompressedBytes,
+			BudgetWait: cfg.BudgetWait, BodyGrace: cfg.BodyGrace, MinBodyRate: cfg.MinBodyRate}, budget)}
 	r.convs.New = func() any { return totlp.NewConverter() }
 	r.outs.New = func() any { return new(translate.Output) }
 	return r
@@ -159,8 +167,8 @@ type (
 
 // process translates one decoded payload and writes it. It returns how many
 // items were rejected (partial success) and why.
-// The caller releases *reserved, the budget bytes held for the request.
-func (r *Receiver) process(ctx context.Context, signal string, payload any, opts *totlp.RequestOptions, wireBytes int, reserved *int64) (rejected int64, msg string, err error) {
+// reserve moves the request's budget reservation (the caller releases it).
+func (r *Receiver) process(ctx context.Context, signal string, payload any, opts *totlp.RequestOptions, wireBytes int, reserve func(want int64) error) (rejected int64, msg string, err error) {
 	c := r.convs.Get().(*totlp.Converter)
 	out := r.outs.Get().(*translate.Output)
 	defer func() {
@@ -169,7 +177,7 @@ func (r *Receiver) process(ctx context.Context, signal string, payload any, opts
 		out.Reset()
 		r.outs.Put(out)
 	}()
-	rejected, msg, err = r.translateAndWrite(ctx, c, out, signal, payload, opts, wireBytes, reserved)
+	rejected, msg, err = r.translateAndWrite(ctx, c, out, signal, payload, opts, wireBytes, reserve)
 	if err != nil && opts.Schema != nil && pipeline.StaleSchema(err) {
 		if _, isMetrics := payload.(rawMetrics); !isMetrics {
 			// Logs and traces are translated against the table as the
@@ -180,7 +188,7 @@ func (r *Receiver) process(ctx context.Context, signal string, payload any, opts
 			// request's rows fail or succeed in one insert per table).
 			c.Reset()
 			out.Reset()
-			rejected, msg, err = r.translateAndWrite(ctx, c, out, signal, payload, opts, wireBytes, reserved)
+			rejected, msg, err = r.translateAndWrite(ctx, c, out, signal, payload, opts, wireBytes, reserve)
 		}
 	}
 	if err != nil && pipeline.StaleSchema(err) {
@@ -190,7 +198,7 @@ func (r *Receiver) process(ctx context.Context, signal string, payload any, opts
 }
 
 // translateAndWrite is one translation of payload and its write.
-func (r *Receiver) translateAndWrite(ctx context.Context, c *totlp.Converter, out *translate.Output, signal string, payload any, opts *totlp.RequestOptions, wireBytes int, reserved *int64) (rejected int64, msg string, err error) {
+func (r *Receiver) translateAndWrite(ctx context.Context, c *totlp.Converter, out *translate.Output, signal string, payload any, opts *totlp.RequestOptions, wireBytes int, reserve func(want int64) error) (rejected int64, msg string, err error) {
 	switch p := payload.(type) {
 	case rawMetrics:
 		var wire bool
@@ -214,13 +222,10 @@ func (r *Receiver) translateAndWrite(ctx context.Context, c *totlp.Converter, ou
 	}
 	rejected, msg = dropped(out)
 	r.metrics.received(signal, out)
-	if r.budget != nil {
-		// True the reservation made before decoding (HTTP) up to what the
-		// request holds: its body, its batches and their row-insert
-		// conversion.
-		if err := r.budget.Resize(ctx, reserved, pipeline.RequestBytes(wireBytes, out), r.cfg.BudgetWait); err != nil {
-			return 0, "", err
-		}
+	// True the reservation made before decoding up to what the request
+	// holds: its body, its batches and their row-insert conversion.
+	if err := reserve(pipeline.RequestBytes(wireBytes, out)); err != nil {
+		return 0, "", err
 	}
 	// Every batch's database is checked before anything is written: the
 	// one check that sees where translation really sends the rows.

@@ -74,7 +74,7 @@ func setupFull(t *testing.T, mutate func(*otlp.Config), budget *pipeline.Budget,
 	mux := http.NewServeMux()
 	r.Register(mux)
 	hs := httptest.NewServer(mux)
-	gs := grpc.NewServer()
+	gs := grpc.NewServer(r.GRPCServerOptions()...)
 	r.RegisterGRPC(gs)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -302,10 +302,11 @@ func TestBudgetFullIs503(t *testing.T) {
 }
 
 // TestRequestLargerThanBudgetWrittenAlone: a request whose expected peak
-// exceeds the whole budget is not refused for good (Prometheus would drop
-// it on 413): it waits until it can hold the whole budget, alone.
+// exceeds the whole budget (though its bytes fit) is not refused for good
+// (Prometheus would drop it on 413): it waits until it can hold the whole
+// budget, alone.
 func TestRequestLargerThanBudgetWrittenAlone(t *testing.T) {
-	budget := pipeline.NewBudget(100, time.Second)
+	budget := pipeline.NewBudget(16<<10, time.Second)
 	e := setup(t, nil, nil, budget)
 	body := snappy.Encode(nil, rw1(upSeries("a", 50)))
 	if err := budget.Acquire(context.Background(), 1, 0); err != nil {
