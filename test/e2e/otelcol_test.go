@@ -15,16 +15,9 @@ import (
 // names its own log table with a GreptimeDB header.
 var collectorRoutes = []string{"http", "json", "grpc"}
 
-// startCollector starts the ocb-built collector and returns the receiver
-// address of each route.
-func startCollector(t *testing.T, b *bridge) map[string]string {
-	t.Helper()
-	routes, _ := startCollectorTo(t, b.HTTP, b.HTTP, b.GRPC)
-	return routes
-}
-
-// startCollectorTo is startCollector for bridge listeners that may not be
-// up yet.
+// startCollectorTo starts the ocb-built collector exporting to the given
+// bridge listeners (which need not be up yet) and returns the receiver
+// address of each route and the process.
 func startCollectorTo(t *testing.T, bridgeHTTP, jsonHTTP, bridgeGRPC string) (map[string]string, *peerProc) {
 	t.Helper()
 	bin := peer(t, "otelcol-e2e", "E2E_OTELCOL")

@@ -110,7 +110,7 @@ func promSamples(p *promServer, metric, at string) (samples, error) {
 		for _, pair := range s.Values {
 			smp, err := decodeSample(pair)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %v", metric, err)
+				return nil, fmt.Errorf("%s: %w", metric, err)
 			}
 			m[smp.TS] = smp.Value
 		}

@@ -74,11 +74,11 @@ func randRequest(r *rand.Rand) []genSeries {
 			s.labels = append(s.labels, [2]string{n, randValue(r)})
 		}
 		sort.Slice(s.labels, func(i, j int) bool { return s.labels[i][0] < s.labels[j][0] })
-		if k := seriesID(s.metric, s.labels); seen[k] {
+		k := seriesID(s.metric, s.labels)
+		if seen[k] {
 			continue
-		} else {
-			seen[k] = true
 		}
+		seen[k] = true
 		ts := map[int64]bool{}
 		for range 1 + r.IntN(4) {
 			t := 1_700_000_000_000 + r.Int64N(1_000_000)
@@ -91,7 +91,7 @@ func randRequest(r *rand.Rand) []genSeries {
 			case 0:
 				v = math.Inf(1)
 			case 1:
-				v = -0.0
+				v = math.Copysign(0, -1)
 			}
 			s.samples = append(s.samples, [2]uint64{uint64(t), math.Float64bits(v)})
 		}

@@ -117,7 +117,7 @@ func (r Retrier) Do(ctx context.Context, f func(context.Context) error) error {
 			return fmt.Errorf("gave up after %d attempt(s): the next would start past the deadline: %w", n, err)
 		}
 		if werr := wait(ctx, d); werr != nil {
-			return fmt.Errorf("stopped retrying after %d attempt(s) (%v): %w", n, werr, err)
+			return fmt.Errorf("stopped retrying after %d attempt(s) (%v): %w", n, werr, err) //nolint:errorlint // why it stopped is text; the error classified is err
 		}
 		if r.Before != nil {
 			r.Before(n+1, err, d)
