@@ -224,7 +224,11 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 	go watchHealth(hctx, client, reachable, &dbUp, log)
 
 	if dev {
-		printDev(stdout, httpLn, grpcLn, devServer)
+		scheme := "http"
+		if listenTLS != nil {
+			scheme = "https"
+		}
+		printDev(stdout, scheme, httpLn, grpcLn, devServer)
 	}
 	log.Info("bridge started", "http", addrOf(httpLn), "grpc", addrOf(grpcLn), "tls", listenTLS != nil,
 		"greptimedb", cfg.GreptimeDB.Endpoints, "mode", cfg.Pipeline.Mode)
@@ -313,16 +317,16 @@ func watchHealth(ctx context.Context, c *writer.Client, g prometheus.Gauge, up *
 	}
 }
 
-func printDev(w io.Writer, httpLn, grpcLn net.Listener, s *greptimetest.Server) {
-	h, g := addrOf(httpLn), addrOf(grpcLn)
+func printDev(w io.Writer, scheme string, httpLn, grpcLn net.Listener, s *greptimetest.Server) {
+	h, g := scheme+"://"+addrOf(httpLn), addrOf(grpcLn)
 	fmt.Fprintf(w, `greptime-bridge is running in -dev mode: data goes to an embedded GreptimeDB-compatible
 test server (%s) and is kept in memory only. In production, point greptimedb.endpoints
 at a real GreptimeDB.
 
-  Prometheus remote_write:   http://%s/api/v1/write
-  OTLP/HTTP endpoint:        http://%s
+  Prometheus remote_write:   %s/api/v1/write
+  OTLP/HTTP endpoint:        %s
   OTLP/gRPC endpoint:        %s
-  Tables written so far:     http://%s/debug/tables
-  Metrics:                   http://%s/metrics
+  Tables written so far:     %s/debug/tables
+  Metrics:                   %s/metrics
 `, s.Addr(), h, h, g, h, h)
 }

@@ -111,7 +111,8 @@ listen:
 		t.Fatal("plain HTTP served on the TLS listener")
 	}
 	conn, err := grpc.NewClient(b.grpcAddr, grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{
-		RootCAs: ca.Pool(), Certificates: []tls.Certificate{kp}, MinVersion: tls.VersionTLS12})))
+		RootCAs: ca.Pool(), Certificates: []tls.Certificate{kp}, MinVersion: tls.VersionTLS12,
+	})))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,8 +203,10 @@ pipeline: {flush_interval: 1ms}
 // address and the common name of the last client certificate seen.
 func mtlsFront(t *testing.T, ca *tlstest.CA, cert tlstest.Pair, backend string) (string, func() string) {
 	t.Helper()
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert.KeyPair(t)}, ClientCAs: ca.Pool(),
-		ClientAuth: tls.RequireAndVerifyClientCert, NextProtos: []string{"h2"}, MinVersion: tls.VersionTLS12})
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{
+		Certificates: []tls.Certificate{cert.KeyPair(t)}, ClientCAs: ca.Pool(),
+		ClientAuth: tls.RequireAndVerifyClientCert, NextProtos: []string{"h2"}, MinVersion: tls.VersionTLS12,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

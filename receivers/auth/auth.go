@@ -75,8 +75,10 @@ func New(o Options) *Authenticator {
 		a.log = slog.New(slog.DiscardHandler)
 	}
 	for _, u := range o.Users {
-		a.users = append(a.users, entry{name: sha256.Sum256([]byte(u.Name)), secret: sha256.Sum256([]byte(u.Secret)),
-			p: newPrincipal("user "+u.Name, u.Databases)})
+		a.users = append(a.users, entry{
+			name: sha256.Sum256([]byte(u.Name)), secret: sha256.Sum256([]byte(u.Secret)),
+			p: newPrincipal("user "+u.Name, u.Databases),
+		})
 	}
 	for _, t := range o.Tokens {
 		a.tokens = append(a.tokens, entry{secret: sha256.Sum256([]byte(t.Secret)), p: newPrincipal("token "+t.Name, t.Databases)})

@@ -13,10 +13,14 @@ type metrics struct {
 // mistyped password included).
 func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
-		unauthenticated: prometheus.NewCounter(prometheus.CounterOpts{Name: "bridge_auth_unauthenticated_total",
-			Help: "Requests refused with 401 / Unauthenticated: missing or invalid credentials."}),
-		forbidden: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "bridge_auth_forbidden_total",
-			Help: "Requests refused with 403 / PermissionDenied because the credential may not write to a database they named, by credential name."},
+		unauthenticated: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "bridge_auth_unauthenticated_total",
+			Help: "Requests refused with 401 / Unauthenticated: missing or invalid credentials.",
+		}),
+		forbidden: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bridge_auth_forbidden_total",
+			Help: "Requests refused with 403 / PermissionDenied because the credential may not write to a database they named, by credential name.",
+		},
 			[]string{"credential"}),
 	}
 	if reg != nil {

@@ -97,8 +97,10 @@ func TestRotationReachesNewHandshakes(t *testing.T) {
 	base := time.Now().Add(-time.Hour)
 	first.WriteTo(t, certFile, keyFile, base)
 	var logs syncBuffer
-	r, err := servertls.New(servertls.Options{CertFile: certFile, KeyFile: keyFile, MinVersion: tls.VersionTLS12,
-		Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	r, err := servertls.New(servertls.Options{
+		CertFile: certFile, KeyFile: keyFile, MinVersion: tls.VersionTLS12,
+		Log: slog.New(slog.NewTextHandler(&logs, nil)),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,8 +140,10 @@ func TestClientCertificates(t *testing.T) {
 	// The client CA file starts as the first CA and is rotated to the other.
 	tlstest.Pair{CertFile: ca.File, KeyFile: ca.File}.WriteTo(t, caFile, dir+"/ignored", time.Now().Add(-time.Hour))
 	for _, mode := range []tls.ClientAuthType{tls.RequireAndVerifyClientCert, tls.VerifyClientCertIfGiven} {
-		r, err := servertls.New(servertls.Options{CertFile: srv.CertFile, KeyFile: srv.KeyFile, ClientCAFile: caFile,
-			ClientAuth: mode, MinVersion: tls.VersionTLS13})
+		r, err := servertls.New(servertls.Options{
+			CertFile: srv.CertFile, KeyFile: srv.KeyFile, ClientCAFile: caFile,
+			ClientAuth: mode, MinVersion: tls.VersionTLS13,
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -171,15 +175,19 @@ func TestClientCertificates(t *testing.T) {
 		}
 	}
 	// Rotating the client CA file changes who is let in, without a restart.
-	r, err := servertls.New(servertls.Options{CertFile: srv.CertFile, KeyFile: srv.KeyFile, ClientCAFile: caFile,
-		ClientAuth: tls.RequireAndVerifyClientCert, MinVersion: tls.VersionTLS12})
+	r, err := servertls.New(servertls.Options{
+		CertFile: srv.CertFile, KeyFile: srv.KeyFile, ClientCAFile: caFile,
+		ClientAuth: tls.RequireAndVerifyClientCert, MinVersion: tls.VersionTLS12,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := serve(t, r.ServerConfig("http/1.1"))
 	tlstest.Pair{CertFile: other.File, KeyFile: other.File}.WriteTo(t, caFile, dir+"/ignored", time.Now())
-	cfg := &tls.Config{RootCAs: ca.Pool(), ServerName: "localhost", MinVersion: tls.VersionTLS12,
-		Certificates: []tls.Certificate{stranger.KeyPair(t)}}
+	cfg := &tls.Config{
+		RootCAs: ca.Pool(), ServerName: "localhost", MinVersion: tls.VersionTLS12,
+		Certificates: []tls.Certificate{stranger.KeyPair(t)},
+	}
 	if _, err := dial(t, addr, cfg); err != nil {
 		t.Errorf("client of the rotated-in CA refused: %v", err)
 	}
@@ -192,8 +200,10 @@ func TestNewRefusesBadFiles(t *testing.T) {
 		"missing cert":      {CertFile: "/nonexistent.crt", KeyFile: srv.KeyFile},
 		"key is not a key":  {CertFile: srv.CertFile, KeyFile: srv.CertFile},
 		"verify without ca": {CertFile: srv.CertFile, KeyFile: srv.KeyFile, ClientAuth: tls.RequireAndVerifyClientCert},
-		"ca holds no cert": {CertFile: srv.CertFile, KeyFile: srv.KeyFile, ClientCAFile: srv.KeyFile,
-			ClientAuth: tls.RequireAndVerifyClientCert},
+		"ca holds no cert": {
+			CertFile: srv.CertFile, KeyFile: srv.KeyFile, ClientCAFile: srv.KeyFile,
+			ClientAuth: tls.RequireAndVerifyClientCert,
+		},
 	} {
 		if _, err := servertls.New(o); err == nil {
 			t.Errorf("%s: accepted", name)
