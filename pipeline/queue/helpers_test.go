@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/goleak"
 )
 
@@ -140,3 +141,24 @@ func readAll(t *testing.T, r *logReader) (seqs []uint64, payloads []string) {
 }
 
 func payloadN(i int) string { return fmt.Sprintf("record-%05d-%s", i, bytes.Repeat([]byte{'x'}, i%97)) }
+
+// metricValue returns the sum of a counter's or gauge's series named name
+// in reg (the queue's counters are read through the registry, as a
+// scrape would).
+func metricValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0.0
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
+		}
+	}
+	return sum
+}

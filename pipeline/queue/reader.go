@@ -64,8 +64,12 @@ func (r *logReader) next(ctx context.Context) (uint64, []byte, error) {
 		}
 		i := r.segIndex()
 		if i < 0 {
+			// Removed by ack: every record in it was read and acknowledged,
+			// so reading goes on in the segment holding r.pos.
 			l.mu.Unlock()
-			return 0, nil, fmt.Errorf("disk queue segment %s disappeared while it was read", segName(r.base))
+			_ = r.f.Close()
+			r.f, r.sr = nil, nil
+			continue
 		}
 		r.sr.limit = l.segs[i].size
 		sealed := i < len(l.segs)-1 || l.active == nil
