@@ -20,6 +20,7 @@ import (
 
 	"github.com/greptime-bridge/greptime-bridge/config"
 	"github.com/greptime-bridge/greptime-bridge/pipeline"
+	"github.com/greptime-bridge/greptime-bridge/pipeline/queue"
 	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
 	"github.com/greptime-bridge/greptime-bridge/receivers/dbselect"
 	"github.com/greptime-bridge/greptime-bridge/receivers/otlp"
@@ -112,6 +113,21 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 		Help: "Size of the memory budget."}, func() float64 { return float64(budget.Limit()) }))
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "bridge_tables",
 		Help: "Tables the bridge has written or validated."}, func() float64 { return float64(p.Tables()) }))
+	// With ack: on_queue the receivers hand requests to the disk queue,
+	// which answers once they are durable and drains into the pipeline.
+	var consumer promrw.Consumer = p
+	var dq *queue.Queue
+	switch cfg.Queue.Ack {
+	case config.AckOnWrite:
+	case config.AckOnQueue:
+		if dq, err = openQueue(cfg, p, reg, log); err != nil {
+			return err
+		}
+		dq.Start()
+		consumer = dq
+	default:
+		return unknown("queue.ack", cfg.Queue.Ack)
+	}
 	sel := &dbselect.Selector{Default: cfg.GreptimeDB.Database, TenantHeader: cfg.Tenant.Header,
 		Tenants: cfg.Tenant.Databases, MapUnknown: cfg.Tenant.MapUnknown}
 	users := map[string]string{}
@@ -128,12 +144,12 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 		MaxRequestBytes: cfg.Limits.MaxRequestBytes, MaxDecompressedBytes: cfg.Limits.MaxDecompressedBytes,
 		MaxInflight: cfg.Limits.MaxInflightRequests, RetryAfter: cfg.Limits.RetryAfter,
 		Translate: promOpts, DBOptions: dbOptions(cfg),
-	}, p, budget, sel, authn, promrw.NewMetrics(reg), log)
+	}, consumer, budget, sel, authn, promrw.NewMetrics(reg), log)
 	or := otlp.New(otlp.Config{
 		MaxRequestBytes: cfg.Limits.MaxRequestBytes, MaxDecompressedBytes: cfg.Limits.MaxDecompressedBytes,
 		RetryAfter: cfg.Limits.RetryAfter, Defaults: otlpOpts, DBOptions: dbOptions(cfg),
 		Schemas: p.Schemas(), MaxInflight: cfg.Limits.MaxInflightRequests,
-	}, p, budget, sel, authn, otlp.NewMetrics(reg), log)
+	}, consumer, budget, sel, authn, otlp.NewMetrics(reg), log)
 
 	var ready, dbUp atomic.Bool
 	reachable := prometheus.NewGauge(prometheus.GaugeOpts{Name: "bridge_greptimedb_reachable", Help: "1 when GreptimeDB answered the last health check."})
@@ -204,7 +220,7 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 	if dev {
 		printDev(stdout, httpLn, grpcLn, devServer)
 	}
-	log.Info("bridge started", "http", addrOf(httpLn), "grpc", addrOf(grpcLn), "greptimedb", cfg.GreptimeDB.Endpoints, "mode", cfg.Pipeline.Mode)
+	log.Info("bridge started", "http", addrOf(httpLn), "grpc", addrOf(grpcLn), "greptimedb", cfg.GreptimeDB.Endpoints, "mode", cfg.Pipeline.Mode, "ack", cfg.Queue.Ack)
 
 	var serveErr error
 	select {
@@ -227,6 +243,13 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 	case <-stopped:
 	case <-sctx.Done():
 		gs.Stop()
+	}
+	// The queue drains what it can before the pipeline stops; the rest
+	// stays on disk for the next start.
+	if dq != nil {
+		if err := dq.Shutdown(sctx); err != nil {
+			log.Warn("disk queue shutdown", "error", err)
+		}
 	}
 	if err := p.Shutdown(sctx); err != nil {
 		log.Error("pipeline shutdown", "error", err)
