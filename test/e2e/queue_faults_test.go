@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/klauspost/compress/snappy"
 
 	"github.com/greptime-bridge/greptime-bridge/writer/greptimetest"
 )
@@ -228,6 +233,9 @@ func TestGreptimeDBDownOnQueue(t *testing.T) {
 	if q := b.metric(t, "bridge_queue_records"); q < 1 {
 		t.Errorf("%v records queued while GreptimeDB is down", q)
 	}
+	if age := b.metric(t, "bridge_queue_oldest_record_age_seconds"); age <= 0 {
+		t.Errorf("oldest queued record's age %v while GreptimeDB is down", age)
+	}
 	if err := srv.Restart(); err != nil {
 		t.Fatal(err)
 	}
@@ -312,6 +320,67 @@ func TestKill9OnQueue(t *testing.T) {
 	if n := b.metric(t, "bridge_queue_replayed_records_total"); n < 1 {
 		t.Errorf("%v records replayed", n)
 	}
+}
+
+// TestQueueFullAnswers503 fills a 2 MiB queue while GreptimeDB is down:
+// the sender then gets 503 + Retry-After, counted, and logged once;
+// everything acknowledged before is stored once GreptimeDB is back.
+func TestQueueFullAnswers503(t *testing.T) {
+	srv, err := greptimetest.Start(greptimetest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	srv.Stop()
+	b := startBridgeAgainst(t, srv.Addr(), append(fastRetries, "GREPTIME_BRIDGE_QUEUE_ACK=on_queue",
+		"GREPTIME_BRIDGE_QUEUE_DIR="+t.TempDir(), "GREPTIME_BRIDGE_QUEUE_SEGMENT_BYTES=1048576",
+		"GREPTIME_BRIDGE_QUEUE_MAX_BYTES=2097152", "GREPTIME_BRIDGE_LIMITS_MAX_REQUEST_BYTES=1048576",
+		"GREPTIME_BRIDGE_LIMITS_MAX_DECOMPRESSED_BYTES=1048576", "GREPTIME_BRIDGE_LIMITS_RETRY_AFTER=7s")...)
+	var acked []int
+	var full error
+	for n := 1; n <= 2000 && full == nil; n++ {
+		if full = postRW1(b.HTTP, queueRequest("queue_full", n)); full == nil {
+			acked = append(acked, n)
+		}
+	}
+	if full == nil || !strings.Contains(full.Error(), "503") || !strings.Contains(full.Error(), "disk queue is full") {
+		t.Fatalf("after %d requests: %v", len(acked), full)
+	}
+	resp := postRW1Raw(t, b.HTTP, queueRequest("queue_full", 0))
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") != "7" {
+		t.Errorf("full queue answered %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if n := b.metric(t, `bridge_queue_appends_refused_total{reason="full"}`); n != 2 {
+		t.Errorf("%v refusals counted, want 2", n)
+	}
+	if n := strings.Count(b.stderr.String(), "disk queue is full: answering 503"); n != 1 {
+		t.Errorf("full logged %d times, want once", n)
+	}
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	waitAllStored(t, srv, "queue_full", acked, 60*time.Second)
+	t.Logf("%d requests queued before the 2 MiB queue was full", len(acked))
+}
+
+// postRW1Raw posts a remote-write 1.0 request and returns the response
+// (body read and closed).
+func postRW1Raw(t *testing.T, addr string, series []rw1Series) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/api/v1/write", bytes.NewReader(snappy.Encode(nil, encodeRW1(series))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-protobuf")
+	req.Header.Set("Content-Encoding", "snappy")
+	req.Header.Set("X-Prometheus-Remote-Write-Version", "0.1.0")
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	return resp
 }
 
 // checkCut checks the bridge's log says it cut at least n bytes off a
