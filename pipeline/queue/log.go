@@ -191,7 +191,7 @@ func (l *wlog) write(g *group) {
 	if err != nil {
 		err = fmt.Errorf("cannot write %d records (%d bytes) to the disk queue in %s: %w", g.n, len(g.buf), l.cfg.Dir, err)
 	} else {
-		l.dirty = true
+		l.dirty = l.cfg.Fsync != FsyncAlways
 	}
 	l.mu.Lock()
 	if err == nil {
