@@ -29,6 +29,8 @@ func (q *Queue) drain() {
 		lens []int
 		buf  []byte
 		out  translate.Output
+		// ackFailing is set while saving the acknowledged position fails.
+		ackFailing bool
 	)
 	for {
 		seq, p, err := r.next(q.idle)
@@ -75,8 +77,12 @@ func (q *Queue) drain() {
 			}
 		}
 		q.metrics.drainedRecords.Add(float64(len(seqs)))
-		if err := q.log.ack(seqs[len(seqs)-1] + 1); err != nil {
+		// Logged once per episode: a full disk fails every save.
+		if err := q.log.ack(seqs[len(seqs)-1] + 1); err != nil && !ackFailing {
+			ackFailing = true
 			q.logger.Warn("disk queue: acknowledged records may be written again after a restart", "error", err)
+		} else if err == nil {
+			ackFailing = false
 		}
 		if int64(cap(buf)) > 2*q.cfg.DrainMaxBytes {
 			buf = nil // one large record: do not keep its buffer
