@@ -14,11 +14,14 @@ import (
 )
 
 // The segment log is written here rather than taken from
-// github.com/tidwall/wal, which was evaluated: its binary records carry no
-// checksum (a torn or flipped tail is not detected), Open fails with
-// ErrCorrupt instead of cutting a torn tail, and Write fsyncs per call
-// with no way for concurrent writers to share one fsync. Those three are
-// the queue's whole job, so the log is small and tested here instead.
+// github.com/tidwall/wal, which was evaluated (wal.go): its binary entries
+// are a uvarint length and the data, with no checksum, so a flipped byte
+// is returned as data; a torn last entry makes Open fail with ErrCorrupt
+// instead of being cut; concurrent Write calls each fsync in turn under
+// one mutex (WriteBatch groups only what one caller gathered); and it
+// keeps the whole tail segment in memory. Checksums, cutting torn tails
+// and sharing fsyncs between concurrent requests are this queue's whole
+// job, so the log is small and tested here instead.
 
 // FsyncPolicy says when appended records are forced to stable storage.
 type FsyncPolicy int
