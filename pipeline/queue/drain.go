@@ -148,13 +148,32 @@ func (q *Queue) write(out *translate.Output, recs [][]byte) error {
 	err := rt.Do(q.ctx, func(ctx context.Context) error {
 		out.Reset()
 		merge(out, recs)
-		return q.next.Consume(ctx, out)
+		return keepTrying(q.next.Consume(ctx, out))
 	})
 	if err == nil && warned {
 		q.logger.Info("disk queue: GreptimeDB takes queued records again")
 	}
 	return err
 }
+
+// keepTrying decides what the drainer does with a failed write. Only data
+// that can never be written (bad data, too large) is dropped. Every other
+// failure (GreptimeDB down, refusing the bridge's credentials or access,
+// asking not to be retried at once) is retried for ever: the sender was
+// already answered, so nobody else holds these rows.
+func keepTrying(err error) error {
+	switch c, _ := errs.Classify(err); c {
+	case errs.Retryable, errs.BadData, errs.TooLarge:
+		return err
+	}
+	return stillRetryable{err}
+}
+
+// stillRetryable hides an error's class (it has no Unwrap), so the retry
+// loop retries it; its text is kept for the log.
+type stillRetryable struct{ err error }
+
+func (e stillRetryable) Error() string { return e.err.Error() }
 
 // merge decodes the longest prefix of recs whose batches merge per table
 // without a column type conflict into out, and returns its length; 0 when

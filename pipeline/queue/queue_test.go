@@ -23,7 +23,8 @@ type sink struct {
 	mu      sync.Mutex
 	got     map[string][]int64
 	calls   int
-	failFor int    // the next failFor calls fail (retryable)
+	failFor int    // the next failFor calls fail with failErr
+	failErr error  // nil: a plain (retryable) error
 	refuse  string // a table refused for good
 	changed chan struct{}
 }
@@ -36,6 +37,9 @@ func (s *sink) Consume(_ context.Context, out *translate.Output) error {
 	s.calls++
 	if s.failFor > 0 {
 		s.failFor--
+		if s.failErr != nil {
+			return s.failErr
+		}
 		return errors.New("GreptimeDB is down")
 	}
 	for _, b := range out.Batches {
@@ -196,6 +200,34 @@ func TestPermanentlyRefusedRecordIsDroppedAndCountedOthersFlow(t *testing.T) {
 	}
 	if !strings.Contains(lb.String(), "refused a queued record for good") {
 		t.Errorf("drop not logged:\n%s", lb.String())
+	}
+}
+
+// TestFailuresThatAreNotTheDatasAreRetried: GreptimeDB refusing the
+// bridge's credentials or asking not to be retried at once does not make
+// queued rows bad; they are retried, never dropped.
+func TestFailuresThatAreNotTheDatasAreRetried(t *testing.T) {
+	for _, c := range []errs.Class{errs.Unauthenticated, errs.Forbidden, errs.Unavailable} {
+		t.Run(c.String(), func(t *testing.T) {
+			s := newSink()
+			s.failFor, s.failErr = 3, errs.Mark(errors.New("refused by GreptimeDB"), c)
+			var lb logBuf
+			reg := prometheus.NewRegistry()
+			q := openQueue(t, testConfig(t.TempDir()), s, reg, &lb)
+			if err := q.Consume(t.Context(), request("m", 0, 5)); err != nil {
+				t.Fatal(err)
+			}
+			s.waitRows(t, "m", 5)
+			if err := shutdown(t, q, 10*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			if n := metricValue(t, reg, "bridge_queue_records_dropped_total"); n != 0 {
+				t.Errorf("%v records dropped", n)
+			}
+			if n := metricValue(t, reg, "bridge_queue_drain_retries_total"); n != 3 {
+				t.Errorf("%v retries, want 3", n)
+			}
+		})
 	}
 }
 
