@@ -243,9 +243,12 @@ func (l *wlog) ensureActive() error {
 		_, err = f.Write(segHeader())
 	}
 	if err == nil && l.cfg.Fsync == FsyncAlways {
-		if err = l.sync(f); err == nil {
-			err = l.cfg.FS.SyncDir(l.cfg.Dir)
-		}
+		err = l.sync(f)
+	}
+	// The new file's directory entry is made durable once, so fsyncs of
+	// its data (each append's, or the interval's) keep it after power loss.
+	if err == nil && l.cfg.Fsync != FsyncNever {
+		err = l.cfg.FS.SyncDir(l.cfg.Dir)
 	}
 	if err != nil {
 		if f != nil {
