@@ -355,3 +355,38 @@ func TestFsyncPolicies(t *testing.T) {
 		}
 	}
 }
+
+// TestCorruptRecordInTheActiveSegmentIsSkipped flips a committed byte in
+// the segment being written (bit rot while running): the reader skips the
+// rest of that segment, the writer moves to a new one, and reading goes
+// on with the records appended after.
+func TestCorruptRecordInTheActiveSegmentIsSkipped(t *testing.T) {
+	dir := t.TempDir()
+	var lb logBuf
+	l := openStarted(t, testLogConfig(dir, OS{}, &lb))
+	for i := range 3 {
+		if err := l.append(framed(payloadN(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seg := filepath.Join(dir, segName(0))
+	b, _ := os.ReadFile(seg)
+	b[segHeaderLen+recHeaderLen+1] ^= 0x40 // the first record's payload
+	if err := os.WriteFile(seg, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := l.reader()
+	if _, got := readAll(t, r); len(got) != 0 {
+		t.Fatalf("read %d records from a segment corrupt at its first", len(got))
+	}
+	if !strings.Contains(lb.String(), "a corrupt record in the segment being written") {
+		t.Fatalf("no log line:\n%s", lb.String())
+	}
+	if err := l.append(framed("after")); err != nil {
+		t.Fatal(err)
+	}
+	seqs, got := readAll(t, r)
+	if len(got) != 1 || got[0] != "after" || seqs[0] != 3 {
+		t.Fatalf("after the skip read %v %v", seqs, got)
+	}
+}
