@@ -11,6 +11,8 @@ type Config struct {
 	Auth       Auth       `yaml:"auth"`
 	Limits     Limits     `yaml:"limits"`
 	Pipeline   Pipeline   `yaml:"pipeline"`
+	// Queue chooses the acknowledgement mode and configures the disk queue.
+	Queue Queue `yaml:"queue"`
 	// Tenant maps a tenant header (e.g. X-Scope-OrgID) to databases; it is
 	// consulted after x-greptime-db-name and ?db=, before the default.
 	Tenant Tenant `yaml:"tenant"`
@@ -285,6 +287,7 @@ func Default() Config {
 			},
 			ShutdownTimeout: 30 * time.Second,
 		},
+		Queue: defaultQueue(),
 		DatabaseDefaults: Database{
 			// GreptimeDB's prom_store.with_metric_engine default.
 			MetricEngine:   &yes,

@@ -113,6 +113,7 @@ func (c *Config) Validate() error {
 	if p.ShutdownTimeout <= 0 {
 		bad("pipeline.shutdown_timeout", "must be positive")
 	}
+	c.validateQueue(bad)
 	checkDB := func(path string, d Database, isDefault bool) {
 		if d.OTLPMetricMode != "" || isDefault {
 			checkEnum(bad, path+".otlp_metric_mode", d.OTLPMetricMode)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/greptime-bridge/greptime-bridge/config"
 	"github.com/greptime-bridge/greptime-bridge/pipeline"
+	"github.com/greptime-bridge/greptime-bridge/pipeline/queue"
 	"github.com/greptime-bridge/greptime-bridge/receivers/dbselect"
 	"github.com/greptime-bridge/greptime-bridge/receivers/otlp"
 	"github.com/greptime-bridge/greptime-bridge/receivers/promrw"
@@ -117,6 +118,21 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 		Help: "Size of the memory budget."}, func() float64 { return float64(budget.Limit()) }))
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "bridge_tables",
 		Help: "Tables the bridge has written or validated."}, func() float64 { return float64(p.Tables()) }))
+	// With ack: on_queue the receivers hand requests to the disk queue,
+	// which answers once they are durable and drains into the pipeline.
+	var consumer promrw.Consumer = p
+	var dq *queue.Queue
+	switch cfg.Queue.Ack {
+	case config.AckOnWrite:
+	case config.AckOnQueue:
+		if dq, err = openQueue(cfg, p, reg, log); err != nil {
+			return err
+		}
+		dq.Start()
+		consumer = dq
+	default:
+		return unknown("queue.ack", string(cfg.Queue.Ack))
+	}
 	sel := &dbselect.Selector{Default: cfg.GreptimeDB.Database, TenantHeader: cfg.Tenant.Header,
 		Tenants: cfg.Tenant.Databases, MapUnknown: cfg.Tenant.MapUnknown}
 	authn := newAuthenticator(cfg, reg, log)
@@ -126,13 +142,13 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 		MaxInflight: cfg.Limits.MaxInflightRequests, RetryAfter: cfg.Limits.RetryAfter,
 		BodyGrace: cfg.Limits.BodyRead.Grace, MinBodyRate: cfg.Limits.BodyRead.MinBytesPerSecond,
 		Translate: promOpts, DBOptions: dbOptions(cfg),
-	}, p, budget, sel, authn, promrw.NewMetrics(reg), log)
+	}, consumer, budget, sel, authn, promrw.NewMetrics(reg), log)
 	or := otlp.New(otlp.Config{
 		MaxRequestBytes: cfg.Limits.MaxRequestBytes, MaxDecompressedBytes: cfg.Limits.MaxDecompressedBytes,
 		RetryAfter: cfg.Limits.RetryAfter, Defaults: otlpOpts, DBOptions: dbOptions(cfg),
 		Schemas: p.Schemas(), MaxInflight: cfg.Limits.MaxInflightRequests,
 		BodyGrace: cfg.Limits.BodyRead.Grace, MinBodyRate: cfg.Limits.BodyRead.MinBytesPerSecond,
-	}, p, budget, sel, authn, otlp.NewMetrics(reg), log)
+	}, consumer, budget, sel, authn, otlp.NewMetrics(reg), log)
 
 	var ready, dbUp atomic.Bool
 	reachable := prometheus.NewGauge(prometheus.GaugeOpts{Name: "bridge_greptimedb_reachable", Help: "1 when GreptimeDB answered the last health check."})
@@ -231,7 +247,7 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 		printDev(stdout, scheme, httpLn, grpcLn, devServer)
 	}
 	log.Info("bridge started", "http", addrOf(httpLn), "grpc", addrOf(grpcLn), "tls", listenTLS != nil,
-		"greptimedb", cfg.GreptimeDB.Endpoints, "mode", cfg.Pipeline.Mode)
+		"greptimedb", cfg.GreptimeDB.Endpoints, "mode", cfg.Pipeline.Mode, "ack", cfg.Queue.Ack)
 
 	var serveErr error
 	select {
@@ -254,6 +270,13 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 	case <-stopped:
 	case <-sctx.Done():
 		gs.Stop()
+	}
+	// The queue drains what it can before the pipeline stops; the rest
+	// stays on disk for the next start.
+	if dq != nil {
+		if err := dq.Shutdown(sctx); err != nil {
+			log.Warn("disk queue shutdown", "error", err)
+		}
 	}
 	if err := p.Shutdown(sctx); err != nil {
 		log.Error("pipeline shutdown", "error", err)
