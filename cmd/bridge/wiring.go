@@ -161,12 +161,20 @@ func debugTables(s *greptimetest.Server) http.Handler {
 		Name     string            `json:"name"`
 		Type     string            `json:"data_type"`
 		Semantic string            `json:"semantic_type"`
+		Nullable bool              `json:"nullable"`
+		Default  string            `json:"default,omitempty"`
 		Options  map[string]string `json:"options,omitempty"`
 	}
+	// A table as SHOW CREATE TABLE describes it: engine, time index,
+	// primary key, partition rule and options, and the statement itself.
 	type tableInfo struct {
 		Database   string            `json:"database"`
 		Name       string            `json:"name"`
 		Engine     string            `json:"engine"`
+		TimeIndex  string            `json:"time_index"`
+		PrimaryKey []string          `json:"primary_key"`
+		Partition  string            `json:"partition,omitempty"`
+		ShowCreate string            `json:"show_create_table"`
 		Columns    []column          `json:"columns"`
 		Options    map[string]string `json:"table_options,omitempty"`
 		Rows       int               `json:"row_count"`
@@ -203,9 +211,11 @@ func debugTables(s *greptimetest.Server) http.Handler {
 			if !ok {
 				continue
 			}
-			ti := tableInfo{Database: db, Name: name, Engine: info.Engine, Options: info.Options, Rows: s.RowCount(db, name), ByPath: map[string]int{}}
+			ti := tableInfo{Database: db, Name: name, Engine: info.Engine, TimeIndex: info.TimeIndex, PrimaryKey: info.PrimaryKey,
+				Partition: info.Partition, ShowCreate: info.CreateSQL(), Options: info.Options, Rows: s.RowCount(db, name), ByPath: map[string]int{}}
 			for _, c := range info.Columns {
-				ti.Columns = append(ti.Columns, column{Name: c.Name, Type: c.Type.String(), Semantic: c.Semantic.String(), Options: c.Options})
+				ti.Columns = append(ti.Columns, column{Name: c.Name, Type: c.Type.String(), Semantic: c.Semantic.String(),
+					Nullable: c.Nullable, Default: c.Default, Options: c.Options})
 			}
 			for path, n := range s.PathCounts(db, name) {
 				ti.ByPath[strings.ToLower(path.String())] = n
