@@ -76,6 +76,9 @@ func TestSchemaReadOnceForConcurrentRequests(t *testing.T) {
 	if _, ok := e.p.Schemas().TableSchema("public", "nope"); ok || g.calls.Load() != 2 {
 		t.Errorf("missing table asked again: %d look-ups", g.calls.Load())
 	}
+	if n := e.p.Stats().SchemaLookups.Load(); n != 2 {
+		t.Errorf("SchemaLookups = %d, want 2", n)
+	}
 }
 
 func TestSchemaReadFallsBackWhenUnanswerable(t *testing.T) {
@@ -93,6 +96,9 @@ func TestSchemaReadFallsBackWhenUnanswerable(t *testing.T) {
 	}
 	if n := e.srv.Calls()["DoGet"]; n != 1 {
 		t.Errorf("%d DoGet calls after the first was Unimplemented, want 1 (look-ups stop)", n)
+	}
+	if n := p.Stats().SchemaLookupErrors.Load(); n != 1 {
+		t.Errorf("SchemaLookupErrors = %d, want 1", n)
 	}
 	if c := strings.Count(logs.String(), "cannot answer table schema queries"); c != 1 {
 		t.Errorf("logged %d times, want once:\n%s", c, logs.String())

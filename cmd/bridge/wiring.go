@@ -151,6 +151,8 @@ func registerPipelineMetrics(reg prometheus.Registerer, p *pipeline.Pipeline, s 
 	counter("bridge_flushes_total", "Flushes of coalesced tables.", st.Flushes.Load)
 	counter("bridge_write_retries_total", "Retried writes.", st.Retries.Load)
 	counter("bridge_split_writes_total", "Coalesced writes split back by request after a permanent error.", st.Splits.Load)
+	counter("bridge_schema_lookups_total", "Tables whose schema was read from GreptimeDB (first sight, or after a stale-schema answer).", st.SchemaLookups.Load)
+	counter("bridge_schema_lookup_errors_total", "Schema look-ups GreptimeDB did not answer.", st.SchemaLookupErrors.Load)
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "bridge_open_bulk_streams", Help: "Open bulk streams."},
 		func() float64 { return float64(s.Open()) }))
 }
