@@ -140,9 +140,11 @@ func (s *schemaCache) store(k tableKey, cols []translate.KnownColumn, found bool
 func StaleSchema(err error) bool { return schemaAnswer(err) }
 
 // schemaAnswer reports whether err says the bridge's idea of a table is
-// out of date: the table or a column is gone, or a column's type is not
-// what was sent (write.rs "expect type", metric engine "Column type
-// mismatch"). The table is then read again before its next translation.
+// out of date: the table or a column is gone, or a column's type or
+// semantic type is not what was sent (mito's write checks: "column c expect
+// type …", "column c has semantic type Field, given: TAG"; the metric
+// engine's "Column type mismatch"). The table is then read again before its
+// next translation.
 func schemaAnswer(err error) bool {
 	var se *writer.ServerError
 	if !errors.As(err, &se) || !se.HasStatus {
@@ -153,7 +155,8 @@ func schemaAnswer(err error) bool {
 		return true
 	case writer.StatusInvalidArguments:
 		m := strings.ToLower(se.Message)
-		return strings.Contains(m, "expect type") || strings.Contains(m, "type mismatch")
+		return strings.Contains(m, "expect type") || strings.Contains(m, "type mismatch") ||
+			strings.Contains(m, "has semantic type")
 	}
 	return false
 }

@@ -137,3 +137,30 @@ func TestSchemaRefreshedAfterTableDropped(t *testing.T) {
 		t.Errorf("recreated table has the old column host: %+v", ti.Columns)
 	}
 }
+
+// TestCreateStatementRunsOnce: the schema cache is the one memory of DDL:
+// a table's CREATE statement runs once for the pipeline, and the writer
+// does not run it again with the insert.
+func TestCreateStatementRunsOnce(t *testing.T) {
+	e := setup(t, pipeline.Config{Mode: pipeline.ModeRows}, false)
+	ctx := context.Background()
+	for i := range 3 {
+		out := &translate.Output{}
+		b := out.Batch("public", "events")
+		b.CreateSQL = "CREATE TABLE IF NOT EXISTS events (ts TIMESTAMP(3) TIME INDEX, host STRING, PRIMARY KEY (host))"
+		b.MustColumn("ts", table.TimestampMillisecond, table.Timestamp).AppendInt64(int64(i))
+		b.MustColumn("host", table.String, table.Tag).AppendString("h")
+		if err := b.EndRow(); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.p.Consume(ctx, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := e.srv.Calls()["Handle"]; n != 4 {
+		t.Errorf("%d Handle calls, want 1 CREATE + 3 inserts", n)
+	}
+	if n := e.p.Stats().DDL.Load(); n != 1 {
+		t.Errorf("DDL ran %d times", n)
+	}
+}
