@@ -33,11 +33,10 @@ type schemaLoader struct {
 	// off is set when GreptimeDB cannot answer the query at all (an old
 	// version without DoGet queries, or no permission): the bridge then
 	// knows tables only from its own writes, as before.
-	off       atomic.Bool
-	offLog    sync.Once
-	failLog   sync.Once
-	lookups   atomic.Int64
-	lookupErr atomic.Int64
+	off     atomic.Bool
+	offLog  sync.Once
+	failLog sync.Once
+	stats   *Stats
 }
 
 // SetSchemaReader makes the pipeline read the schema of a table it has not
@@ -45,7 +44,7 @@ type schemaLoader struct {
 // tables that exist: greptimedb-tables.md §7.3, §7.4). Each look-up is
 // bounded by timeout. Call it before the pipeline takes requests.
 func (p *Pipeline) SetSchemaReader(r SchemaReader, timeout time.Duration) {
-	p.schemas.loader = &schemaLoader{reader: r, timeout: timeout, log: p.log}
+	p.schemas.loader = &schemaLoader{reader: r, timeout: timeout, log: p.log, stats: &p.stats}
 }
 
 // load reads k's schema into the cache unless it is already there. A
@@ -62,10 +61,10 @@ func (s *schemaCache) load(k tableKey) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), l.timeout)
 		defer cancel()
-		l.lookups.Add(1)
+		l.stats.SchemaLookups.Add(1)
 		cols, found, err := l.reader.ReadSchema(ctx, k.db, k.table)
 		if err != nil {
-			l.lookupErr.Add(1)
+			l.stats.SchemaLookupErrors.Add(1)
 			l.failed(k, err)
 			return nil, nil
 		}
@@ -141,9 +140,11 @@ func (s *schemaCache) store(k tableKey, cols []translate.KnownColumn, found bool
 func StaleSchema(err error) bool { return schemaAnswer(err) }
 
 // schemaAnswer reports whether err says the bridge's idea of a table is
-// out of date: the table or a column is gone, or a column's type is not
-// what was sent (write.rs "expect type", metric engine "Column type
-// mismatch"). The table is then read again before its next translation.
+// out of date: the table or a column is gone, or a column's type or
+// semantic type is not what was sent (mito's write checks: "column c expect
+// type …", "column c has semantic type Field, given: TAG"; the metric
+// engine's "Column type mismatch"). The table is then read again before its
+// next translation.
 func schemaAnswer(err error) bool {
 	var se *writer.ServerError
 	if !errors.As(err, &se) || !se.HasStatus {
@@ -154,7 +155,8 @@ func schemaAnswer(err error) bool {
 		return true
 	case writer.StatusInvalidArguments:
 		m := strings.ToLower(se.Message)
-		return strings.Contains(m, "expect type") || strings.Contains(m, "type mismatch")
+		return strings.Contains(m, "expect type") || strings.Contains(m, "type mismatch") ||
+			strings.Contains(m, "has semantic type")
 	}
 	return false
 }

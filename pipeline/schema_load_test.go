@@ -76,6 +76,9 @@ func TestSchemaReadOnceForConcurrentRequests(t *testing.T) {
 	if _, ok := e.p.Schemas().TableSchema("public", "nope"); ok || g.calls.Load() != 2 {
 		t.Errorf("missing table asked again: %d look-ups", g.calls.Load())
 	}
+	if n := e.p.Stats().SchemaLookups.Load(); n != 2 {
+		t.Errorf("SchemaLookups = %d, want 2", n)
+	}
 }
 
 func TestSchemaReadFallsBackWhenUnanswerable(t *testing.T) {
@@ -93,6 +96,9 @@ func TestSchemaReadFallsBackWhenUnanswerable(t *testing.T) {
 	}
 	if n := e.srv.Calls()["DoGet"]; n != 1 {
 		t.Errorf("%d DoGet calls after the first was Unimplemented, want 1 (look-ups stop)", n)
+	}
+	if n := p.Stats().SchemaLookupErrors.Load(); n != 1 {
+		t.Errorf("SchemaLookupErrors = %d, want 1", n)
 	}
 	if c := strings.Count(logs.String(), "cannot answer table schema queries"); c != 1 {
 		t.Errorf("logged %d times, want once:\n%s", c, logs.String())
@@ -129,5 +135,32 @@ func TestSchemaRefreshedAfterTableDropped(t *testing.T) {
 	ti, _ := e.srv.Table("public", "m")
 	if _, ok := ti.Column("host"); ok {
 		t.Errorf("recreated table has the old column host: %+v", ti.Columns)
+	}
+}
+
+// TestCreateStatementRunsOnce: the schema cache is the one memory of DDL:
+// a table's CREATE statement runs once for the pipeline, and the writer
+// does not run it again with the insert.
+func TestCreateStatementRunsOnce(t *testing.T) {
+	e := setup(t, pipeline.Config{Mode: pipeline.ModeRows}, false)
+	ctx := context.Background()
+	for i := range 3 {
+		out := &translate.Output{}
+		b := out.Batch("public", "events")
+		b.CreateSQL = "CREATE TABLE IF NOT EXISTS events (ts TIMESTAMP(3) TIME INDEX, host STRING, PRIMARY KEY (host))"
+		b.MustColumn("ts", table.TimestampMillisecond, table.Timestamp).AppendInt64(int64(i))
+		b.MustColumn("host", table.String, table.Tag).AppendString("h")
+		if err := b.EndRow(); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.p.Consume(ctx, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := e.srv.Calls()["Handle"]; n != 4 {
+		t.Errorf("%d Handle calls, want 1 CREATE + 3 inserts", n)
+	}
+	if n := e.p.Stats().DDL.Load(); n != 1 {
+		t.Errorf("DDL ran %d times", n)
 	}
 }

@@ -380,9 +380,11 @@ func (w *worker) writeRows(tables []*pendingTable) {
 			pt.parts = nil
 			continue
 		}
-		// The schema cache is the one memory of DDL that ran: the writer
-		// must not run the statement again on its own.
-		pt.acc.CreateSQL = ""
+		if p.ddl != nil {
+			// The schema cache is the one memory of DDL that ran (or of a
+			// table that exists): the writer must not run it again.
+			pt.acc.CreateSQL = ""
+		}
 	}
 	batches := make([]*table.Batch, 0, len(tables))
 	live := tables[:0:0]

@@ -14,7 +14,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -196,7 +195,7 @@ func (m *flightMessages) Message() (msg *ipc.Message, err error) {
 			return nil, io.EOF
 		}
 		if rerr != nil {
-			m.err = NewServerError(rerr, trailerOf(m.stream))
+			m.err = NewServerError(rerr, m.stream.Trailer())
 			return nil, m.err
 		}
 		msg, err := parseMessage(fd)
@@ -253,5 +252,3 @@ func (m *flightMessages) Release() {
 
 // Retain is a no-op: the reader owns the only reference.
 func (m *flightMessages) Retain() {}
-
-func trailerOf(s interface{ Trailer() metadata.MD }) metadata.MD { return s.Trailer() }

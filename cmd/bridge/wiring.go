@@ -246,6 +246,8 @@ func registerPipelineMetrics(reg prometheus.Registerer, p *pipeline.Pipeline, s 
 	counter("bridge_flushes_total", "Flushes of coalesced tables.", st.Flushes.Load)
 	counter("bridge_write_retries_total", "Retried writes.", st.Retries.Load)
 	counter("bridge_split_writes_total", "Coalesced writes split: by request after a permanent error, by table once retries ran out.", st.Splits.Load)
+	counter("bridge_schema_lookups_total", "Tables whose schema was read from GreptimeDB (first sight, or after a stale-schema answer).", st.SchemaLookups.Load)
+	counter("bridge_schema_lookup_errors_total", "Schema look-ups GreptimeDB did not answer.", st.SchemaLookupErrors.Load)
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "bridge_open_bulk_streams", Help: "Open bulk streams."},
 		func() float64 { return float64(s.Open()) }))
 }
@@ -256,12 +258,20 @@ func debugTables(s *greptimetest.Server) http.Handler {
 		Name     string            `json:"name"`
 		Type     string            `json:"data_type"`
 		Semantic string            `json:"semantic_type"`
+		Nullable bool              `json:"nullable"`
+		Default  string            `json:"default,omitempty"`
 		Options  map[string]string `json:"options,omitempty"`
 	}
+	// A table as SHOW CREATE TABLE describes it: engine, time index,
+	// primary key, partition rule and options, and the statement itself.
 	type tableInfo struct {
 		Database   string            `json:"database"`
 		Name       string            `json:"name"`
 		Engine     string            `json:"engine"`
+		TimeIndex  string            `json:"time_index"`
+		PrimaryKey []string          `json:"primary_key"`
+		Partition  string            `json:"partition,omitempty"`
+		ShowCreate string            `json:"show_create_table"`
 		Columns    []column          `json:"columns"`
 		Options    map[string]string `json:"table_options,omitempty"`
 		Rows       int               `json:"row_count"`
@@ -298,9 +308,11 @@ func debugTables(s *greptimetest.Server) http.Handler {
 			if !ok {
 				continue
 			}
-			ti := tableInfo{Database: db, Name: name, Engine: info.Engine, Options: info.Options, Rows: s.RowCount(db, name), ByPath: map[string]int{}}
+			ti := tableInfo{Database: db, Name: name, Engine: info.Engine, TimeIndex: info.TimeIndex, PrimaryKey: info.PrimaryKey,
+				Partition: info.Partition, ShowCreate: info.CreateSQL(), Options: info.Options, Rows: s.RowCount(db, name), ByPath: map[string]int{}}
 			for _, c := range info.Columns {
-				ti.Columns = append(ti.Columns, column{Name: c.Name, Type: c.Type.String(), Semantic: c.Semantic.String(), Options: c.Options})
+				ti.Columns = append(ti.Columns, column{Name: c.Name, Type: c.Type.String(), Semantic: c.Semantic.String(),
+					Nullable: c.Nullable, Default: c.Default, Options: c.Options})
 			}
 			for path, n := range s.PathCounts(db, name) {
 				ti.ByPath[strings.ToLower(path.String())] = n

@@ -64,12 +64,12 @@ func TestHintsOnInsert(t *testing.T) {
 	c.insert("public", one("t", 1), "x-greptime-hints", "read_preference=LEADER").expectOK(t, 1)
 	// Options apply only when the table is created.
 	c.insert("public", one("t", 2), "x-greptime-hints", "ttl=1d").expectOK(t, 1)
-	if ti, _ := s.Table("public", "t"); ti.Options["ttl"] != "7d" {
-		t.Fatalf("ttl = %q, want the creating call's 7d", ti.Options["ttl"])
+	if ti, _ := s.Table("public", "t"); ti.Options["ttl"] != "7days" {
+		t.Fatalf("ttl = %q, want the creating call's 7d (stored as 7days)", ti.Options["ttl"])
 	}
 	// The deprecated per-key header still works alone.
 	c.insert("public", one("u", 1), "x-greptime-hint-ttl", "3d").expectOK(t, 1)
-	if ti, _ := s.Table("public", "u"); ti.Options["ttl"] != "3d" {
+	if ti, _ := s.Table("public", "u"); ti.Options["ttl"] != "3days" {
 		t.Fatalf("deprecated hint ignored: %v", ti.Options)
 	}
 }

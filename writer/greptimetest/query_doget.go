@@ -195,7 +195,8 @@ func appendArrowValue(b array.Builder, c ColumnInfo, v table.Value) {
 	}
 }
 
-// isSelectOf reports whether the statement reads from a system schema.
+// isSystemSchema reports whether a schema name is information_schema
+// (case-insensitive, as GreptimeDB resolves system schemas).
 func isSystemSchema(name string) bool {
 	return strings.EqualFold(name, "information_schema")
 }

@@ -245,3 +245,41 @@ func writerBatch(t *testing.T) *table.Batch {
 	}
 	return b
 }
+
+// TestDoGetLogicalTableColumnOrder: a metric-engine logical table lists its
+// columns sorted by name, whatever order it was created in (sqlness
+// create_metric_table.result: t1 (ts, val, host) is host, ts, val).
+func TestDoGetLogicalTableColumnOrder(t *testing.T) {
+	_, c := queryClient(t)
+	mustExec(t, c, `CREATE TABLE phy (ts TIMESTAMP TIME INDEX, val DOUBLE) ENGINE=metric WITH ("physical_metric_table" = "")`)
+	mustExec(t, c, `CREATE TABLE t1 (ts TIMESTAMP TIME INDEX, val DOUBLE, host STRING PRIMARY KEY) ENGINE=metric WITH ("on_physical_table" = "phy")`)
+	b := table.NewSchema("t1").Timestamp("ts", table.TimestampMillisecond).Field("val", table.Float64).Tag("host", table.String).NewBatch("")
+	if err := b.AddRow(table.TimestampMillisecondValue(5), table.Float64Value(1.5), table.StringValue("h")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Write(qctx(t), b); err != nil {
+		t.Fatal(err)
+	}
+	desc, err := c.QueryRows(qctx(t), "DESC TABLE t1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range cells(t, desc) {
+		names = append(names, r[0])
+	}
+	if got := strings.Join(names, ","); got != "host,ts,val" {
+		t.Errorf("DESC t1 lists %s, want host,ts,val", got)
+	}
+	cols, _, err := c.TableColumns(qctx(t), "public", "t1")
+	if err != nil || len(cols) != 3 || cols[0].Name != "host" || cols[2].Name != "val" {
+		t.Errorf("information_schema order %+v %v", cols, err)
+	}
+	rows, err := c.QueryRows(qctx(t), "SELECT * FROM t1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(cells(t, rows)[0][:2], ","); rows.Columns[0].Name != "host" || got != "h,5" || !rows.Values[0][2].Equal(table.Float64Value(1.5)) {
+		t.Errorf("SELECT * = %v %v", rows.Columns, rows.Values)
+	}
+}

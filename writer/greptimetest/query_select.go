@@ -218,10 +218,15 @@ func (s *Server) tableResult(k dbKey, name string) (*resultSet, error) {
 	if t == nil {
 		return nil, tableNotFound(k, name)
 	}
-	rs := &resultSet{cols: slices.Clone(t.info.Columns), rows: make([][]table.Value, len(t.rows))}
+	order := listedOrder(t.info)
+	rs := &resultSet{cols: listed(t.info).Columns, rows: make([][]table.Value, len(t.rows))}
 	for i, r := range t.rows {
 		full := make([]table.Value, len(rs.cols))
-		copy(full, r)
+		for j, src := range order {
+			if src < len(r) {
+				full[j] = r[src]
+			}
+		}
 		rs.rows[i] = full
 	}
 	return rs, nil

@@ -87,6 +87,34 @@ var concreteNames = map[table.DataType]string{
 	table.IntervalMonthDayNano: "IntervalMonthDayNano", table.JSON: "Json",
 }
 
+// listedOrder is the order in which GreptimeDB lists a table's columns
+// (DESC, information_schema.columns, SELECT *): the table's own order,
+// except that a metric-engine logical table's columns come sorted by name,
+// as the metric engine reports them (metric-engine/src/engine/
+// region_metadata.rs load_logical_columns; sqlness
+// create/create_metric_table.result: t1 (ts, val, host) is described as
+// host, ts, val). It returns indexes into ti.Columns.
+func listedOrder(ti TableInfo) []int {
+	idx := make([]int, len(ti.Columns))
+	for i := range idx {
+		idx[i] = i
+	}
+	if ti.Engine == "metric" && ti.PhysicalTable != "" {
+		sort.SliceStable(idx, func(a, b int) bool { return ti.Columns[idx[a]].Name < ti.Columns[idx[b]].Name })
+	}
+	return idx
+}
+
+// listed returns ti with its columns in listedOrder.
+func listed(ti TableInfo) TableInfo {
+	cols := make([]ColumnInfo, len(ti.Columns))
+	for i, j := range listedOrder(ti) {
+		cols[i] = ti.Columns[j]
+	}
+	ti.Columns = cols
+	return ti
+}
+
 // sortedTables returns a database's tables by name. Callers hold s.mu.
 func (d *database) sortedTables() []*tableState {
 	out := make([]*tableState, 0, len(d.tables))
@@ -120,7 +148,7 @@ func (s *Server) infoColumns(catalog string) *resultSet {
 	str := table.StringValue
 	for _, d := range s.catalogDBs(catalog) {
 		for _, t := range d.sortedTables() {
-			for i, c := range t.info.Columns {
+			for i, c := range listed(t.info).Columns {
 				row := make([]table.Value, len(infoColumnsSchema))
 				row[0], row[1], row[2], row[3] = str(catalog), str(d.key.schema), str(t.info.Name), str(c.Name)
 				row[4] = table.Int64Value(int64(i + 1))
@@ -264,7 +292,7 @@ func (s *Server) sqlShowCreate(k dbKey, p *parser) (*resultSet, error) {
 	}
 	return &resultSet{
 		cols: []ColumnInfo{strCol("Table", false), strCol("Create Table", false)},
-		rows: [][]table.Value{{table.StringValue(ti.Name), table.StringValue(ti.CreateSQL())}},
+		rows: [][]table.Value{{table.StringValue(ti.Name), table.StringValue(listed(ti).CreateSQL())}},
 	}, nil
 }
 
@@ -285,7 +313,7 @@ func (s *Server) sqlDescribe(k dbKey, p *parser) (*resultSet, error) {
 		strCol("Null", false), strCol("Default", false), strCol("Semantic Type", false),
 	}}
 	str := table.StringValue
-	for _, c := range ti.Columns {
+	for _, c := range listed(ti).Columns {
 		key := ""
 		if c.Semantic != table.Field {
 			key = "PRI"

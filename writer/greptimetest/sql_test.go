@@ -66,7 +66,7 @@ func TestSQLCreateTable(t *testing.T) {
 	if price.Precision != 10 || price.Scale != 2 || emb.VectorDim != 3 || msg.Options["fulltext"] != "true" || msg.Options["fulltext.analyzer"] != "English" {
 		t.Errorf("price %+v emb %+v msg %+v", price, emb, msg)
 	}
-	if ti.TimeIndex != "ts" || len(ti.PrimaryKey) != 2 || ti.PrimaryKey[1] != "Region" || ti.Options["ttl"] != "7d" ||
+	if ti.TimeIndex != "ts" || len(ti.PrimaryKey) != 2 || ti.PrimaryKey[1] != "Region" || ti.Options["ttl"] != "7days" ||
 		ti.Options["append_mode"] != "true" || ti.Partition == "" {
 		t.Errorf("table = %+v", ti)
 	}
