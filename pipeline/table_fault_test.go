@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc/codes"
+
 	"github.com/greptime-bridge/greptime-bridge/pipeline"
 	"github.com/greptime-bridge/greptime-bridge/writer"
 	"github.com/greptime-bridge/greptime-bridge/writer/greptimetest"
@@ -185,4 +187,31 @@ func TestFailingTableDoesNotHoldBackOthers(t *testing.T) {
 			checkWritten(t, e, want)
 		})
 	}
+}
+
+// TestOutageFailsEveryCoalescedTable: when every write fails, splitting a
+// coalesced insert by table reports nothing written and answers every
+// request with a retryable error.
+func TestOutageFailsEveryCoalescedTable(t *testing.T) {
+	e := setup(t, pipeline.Config{Workers: 1}, false)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	e.srv.FailNext(1<<30, greptimetest.Fault{Method: "Handle", Code: codes.Unavailable, Status: 4008, Retryable: true, Message: "region not ready"})
+	defer e.srv.ClearFaults()
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = e.p.Consume(ctx, metricOutput("public", []string{fmt.Sprint("t", i)}, 5, 0, nil))
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if !writer.IsRetryable(err) {
+			t.Errorf("request %d: %v, want a retryable error", i, err)
+		}
+	}
+	checkWritten(t, e, map[string]int{"t0": 0, "t1": 0, "t2": 0, "t3": 0})
 }
