@@ -124,15 +124,16 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 	}
 	authn := auth.New(users, tokens)
 
+	series := seriesLimiter(cfg, reg, log)
 	rw := promrw.New(promrw.Config{
 		MaxRequestBytes: cfg.Limits.MaxRequestBytes, MaxDecompressedBytes: cfg.Limits.MaxDecompressedBytes,
 		MaxInflight: cfg.Limits.MaxInflightRequests, RetryAfter: cfg.Limits.RetryAfter,
-		Translate: promOpts, DBOptions: dbOptions(cfg),
+		Translate: promOpts, DBOptions: dbOptions(cfg), Series: series,
 	}, p, budget, sel, authn, promrw.NewMetrics(reg), log)
 	or := otlp.New(otlp.Config{
 		MaxRequestBytes: cfg.Limits.MaxRequestBytes, MaxDecompressedBytes: cfg.Limits.MaxDecompressedBytes,
 		RetryAfter: cfg.Limits.RetryAfter, Defaults: otlpOpts, DBOptions: dbOptions(cfg),
-		Schemas: p.Schemas(), MaxInflight: cfg.Limits.MaxInflightRequests,
+		Schemas: p.Schemas(), MaxInflight: cfg.Limits.MaxInflightRequests, Series: series,
 	}, p, budget, sel, authn, otlp.NewMetrics(reg), log)
 
 	var ready, dbUp atomic.Bool

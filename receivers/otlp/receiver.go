@@ -21,6 +21,7 @@ import (
 
 	"github.com/greptime-bridge/greptime-bridge/pipeline"
 	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
+	"github.com/greptime-bridge/greptime-bridge/receivers/cardinality"
 	"github.com/greptime-bridge/greptime-bridge/receivers/dbselect"
 	"github.com/greptime-bridge/greptime-bridge/receivers/internal/answer"
 	"github.com/greptime-bridge/greptime-bridge/receivers/internal/inflight"
@@ -53,6 +54,9 @@ type Config struct {
 	// Schemas reports what GreptimeDB holds per table (the pipeline's
 	// knowledge), for logs into existing tables and trace coercion.
 	Schemas translate.SchemaLookup
+	// Series, when set, refuses metrics requests bringing new series past
+	// a database's hourly or daily series limit.
+	Series *cardinality.Limiter
 	// MaxInflight bounds the requests handled at once over HTTP and gRPC
 	// together (default 256); one that waits longer than InflightWait
 	// (default 1s) for a slot is answered 503 / Unavailable.
@@ -197,6 +201,11 @@ func (r *Receiver) process(ctx context.Context, signal string, payload any, opts
 	}
 	rejected, msg = dropped(out)
 	r.metrics.received(signal, out)
+	if signal == sigMetrics && r.cfg.Series != nil {
+		if err := r.cfg.Series.Admit(out); err != nil {
+			return 0, "", err
+		}
+	}
 	if r.budget != nil {
 		// True the reservation made before decoding (HTTP) up to what the
 		// request holds: its body, its batches and their row-insert

@@ -18,6 +18,7 @@ import (
 
 	"github.com/greptime-bridge/greptime-bridge/pipeline"
 	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
+	"github.com/greptime-bridge/greptime-bridge/receivers/cardinality"
 	"github.com/greptime-bridge/greptime-bridge/receivers/dbselect"
 	"github.com/greptime-bridge/greptime-bridge/receivers/internal/answer"
 	"github.com/greptime-bridge/greptime-bridge/receivers/internal/inflight"
@@ -65,6 +66,9 @@ type Config struct {
 	Translate prom.Options
 	// DBOptions returns the per-database choices.
 	DBOptions func(database string) translate.DatabaseOptions
+	// Series, when set, refuses requests bringing new series past a
+	// database's hourly or daily series limit.
+	Series *cardinality.Limiter
 }
 
 // Handler serves remote-write requests.
@@ -236,6 +240,12 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, version *string)
 		return h.fail(w, code, ra, "cannot write remote-write request of "+sizeString(len(body))+": "+err.Error(), err, isV2)
 	}
 	h.metrics.count(*version, out)
+	if h.cfg.Series != nil {
+		if err := h.cfg.Series.Admit(out); err != nil {
+			code, ra := Status(err, h.cfg.RetryAfter)
+			return h.fail(w, code, ra, "cannot write remote-write request: "+err.Error(), err, isV2)
+		}
+	}
 	if h.budget != nil {
 		// True the reservation up to what the request really holds.
 		if err := h.budget.Resize(ctx, &reserved, pipeline.RequestBytes(len(body), out), h.cfg.InflightWait); err != nil {
