@@ -137,16 +137,17 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 		Tenants: cfg.Tenant.Databases, MapUnknown: cfg.Tenant.MapUnknown}
 	authn := newAuthenticator(cfg, reg, log)
 
+	series := seriesLimiter(cfg, reg, log)
 	rw := promrw.New(promrw.Config{
 		MaxRequestBytes: cfg.Limits.MaxRequestBytes, MaxDecompressedBytes: cfg.Limits.MaxDecompressedBytes,
 		MaxInflight: cfg.Limits.MaxInflightRequests, RetryAfter: cfg.Limits.RetryAfter,
 		BodyGrace: cfg.Limits.BodyRead.Grace, MinBodyRate: cfg.Limits.BodyRead.MinBytesPerSecond,
-		Translate: promOpts, DBOptions: dbOptions(cfg),
+		Translate: promOpts, DBOptions: dbOptions(cfg), Series: series,
 	}, consumer, budget, sel, authn, promrw.NewMetrics(reg), log)
 	or := otlp.New(otlp.Config{
 		MaxRequestBytes: cfg.Limits.MaxRequestBytes, MaxDecompressedBytes: cfg.Limits.MaxDecompressedBytes,
 		RetryAfter: cfg.Limits.RetryAfter, Defaults: otlpOpts, DBOptions: dbOptions(cfg),
-		Schemas: p.Schemas(), MaxInflight: cfg.Limits.MaxInflightRequests,
+		Schemas: p.Schemas(), MaxInflight: cfg.Limits.MaxInflightRequests, Series: series,
 		BodyGrace: cfg.Limits.BodyRead.Grace, MinBodyRate: cfg.Limits.BodyRead.MinBytesPerSecond,
 	}, consumer, budget, sel, authn, otlp.NewMetrics(reg), log)
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/greptime-bridge/greptime-bridge/pipeline"
 	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
+	"github.com/greptime-bridge/greptime-bridge/receivers/cardinality"
 	"github.com/greptime-bridge/greptime-bridge/receivers/dbselect"
 	"github.com/greptime-bridge/greptime-bridge/receivers/internal/answer"
 	"github.com/greptime-bridge/greptime-bridge/receivers/internal/inflight"
@@ -49,6 +50,9 @@ type Config struct {
 	// Schemas reports what GreptimeDB holds per table (the pipeline's
 	// knowledge), for logs into existing tables and trace coercion.
 	Schemas translate.SchemaLookup
+	// Series, when set, refuses metrics requests bringing new series past
+	// a database's hourly or daily series limit.
+	Series *cardinality.Limiter
 	// MaxInflight bounds the requests handled at once over HTTP and gRPC
 	// together (default 256); one that waits longer than InflightWait
 	// (default 1s) for a slot is answered 503 / Unavailable.
@@ -231,6 +235,13 @@ func (r *Receiver) translateAndWrite(ctx context.Context, c *totlp.Converter, ou
 	// one check that sees where translation really sends the rows.
 	if err := r.auth.AuthorizeOutput(ctx, out); err != nil {
 		return 0, "", err
+	}
+	// New series count against the database's cardinality limits only
+	// once the request may write there.
+	if signal == sigMetrics && r.cfg.Series != nil {
+		if err := r.cfg.Series.Admit(out); err != nil {
+			return 0, "", err
+		}
 	}
 	if err := r.next.Consume(ctx, out); err != nil {
 		if pipeline.StaleSchema(err) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/greptime-bridge/greptime-bridge/pipeline"
 	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
+	"github.com/greptime-bridge/greptime-bridge/receivers/cardinality"
 	"github.com/greptime-bridge/greptime-bridge/receivers/dbselect"
 	"github.com/greptime-bridge/greptime-bridge/receivers/internal/answer"
 	"github.com/greptime-bridge/greptime-bridge/receivers/internal/inflight"
@@ -64,6 +65,9 @@ type Config struct {
 	Translate prom.Options
 	// DBOptions returns the per-database choices.
 	DBOptions func(database string) translate.DatabaseOptions
+	// Series, when set, refuses requests bringing new series past a
+	// database's hourly or daily series limit.
+	Series *cardinality.Limiter
 }
 
 // Handler serves remote-write requests.
@@ -227,6 +231,14 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, version *string)
 	// every batch's database is checked before anything is written.
 	if err := h.auth.AuthorizeOutput(ctx, out); err != nil {
 		return h.fail(w, http.StatusForbidden, 0, err.Error(), err, isV2)
+	}
+	// New series count against the database's cardinality limits only
+	// once the request may write there.
+	if h.cfg.Series != nil {
+		if err := h.cfg.Series.Admit(out); err != nil {
+			code, ra := Status(err, h.cfg.RetryAfter)
+			return h.fail(w, code, ra, "cannot write remote-write request: "+err.Error(), err, isV2)
+		}
 	}
 	if err := h.next.Consume(ctx, out); err != nil {
 		err = answer.Redact(err)
