@@ -204,7 +204,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, version *string)
 		return h.fail(w, code, ra, "cannot take remote-write request of "+sizeString(len(raw))+": "+err.Error(), err, isV2)
 	}
 	opts := h.cfg.Translate
-	opts.Version, opts.Encoding = v, prom.Identity
+	opts.Version = v
 	opts.Database = db
 	opts.PhysicalTable = q.Get("physical_table")
 	if h.cfg.DBOptions != nil {

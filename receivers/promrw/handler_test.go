@@ -357,3 +357,41 @@ func TestMetadataOnlyRequestIs204(t *testing.T) {
 		t.Fatalf("tables created from metadata: %v", e.srv.Tables("public"))
 	}
 }
+
+// TestMislabelledBodiesFallBack: a zstd body labelled snappy and a snappy
+// body labelled zstd are decoded with the other codec, as GreptimeDB does
+// for vmagent (servers/src/prom_remote_write/mod.rs try_decompress).
+func TestMislabelledBodiesFallBack(t *testing.T) {
+	e := setup(t, nil, nil, nil)
+	enc, _ := zstd.NewWriter(nil)
+	zbody := enc.EncodeAll(rw1(upSeries("z", 3)), nil)
+	enc.Close()
+	sbody := snappy.Encode(nil, rw1(upSeries("s", 2)))
+	for _, c := range []struct {
+		label string
+		body  []byte
+	}{{"snappy", zbody}, {"zstd", sbody}} {
+		resp := post(t, e.url+promrw.PathPrometheus, c.body, map[string]string{"Content-Type": "application/x-protobuf", "Content-Encoding": c.label})
+		if resp.StatusCode != http.StatusNoContent {
+			b, _ := io.ReadAll(resp.Body)
+			t.Fatalf("labelled %s: status %d: %s", c.label, resp.StatusCode, b)
+		}
+	}
+	if n := e.srv.RowCount("public", "up"); n != 5 {
+		t.Fatalf("%d rows, want 5", n)
+	}
+}
+
+// TestBodyLargerThanBudgetIs413: a body whose bytes alone exceed the whole
+// memory budget can never be taken: 413, not 503 forever.
+func TestBodyLargerThanBudgetIs413(t *testing.T) {
+	budget := pipeline.NewBudget(64<<10, time.Second)
+	e := setup(t, nil, nil, budget)
+	resp := post(t, e.url+promrw.PathPrometheus, bytes.Repeat([]byte{1}, 100<<10), v1Headers())
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status %d, want 413", resp.StatusCode)
+	}
+	if budget.Used() != 0 {
+		t.Fatalf("budget leaked %d bytes", budget.Used())
+	}
+}
