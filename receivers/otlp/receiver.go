@@ -82,16 +82,16 @@ type Receiver struct {
 // New returns a receiver writing through next; budget and authn may be nil.
 func New(cfg Config, next Consumer, budget *pipeline.Budget, sel *dbselect.Selector, authn *auth.Authenticator, m *Metrics, log *slog.Logger) *Receiver {
 	if cfg.MaxRequestBytes <= 0 {
-		cfg.MaxRequestBytes = 64 << 20
+		cfg.MaxRequestBytes = ingress.DefaultMaxRequestBytes
 	}
 	if cfg.MaxDecompressedBytes <= 0 {
-		cfg.MaxDecompressedBytes = 256 << 20
+		cfg.MaxDecompressedBytes = ingress.DefaultMaxDecompressedBytes
 	}
 	if cfg.BudgetWait <= 0 {
 		cfg.BudgetWait = time.Second
 	}
 	if cfg.RetryAfter <= 0 {
-		cfg.RetryAfter = 5 * time.Second
+		cfg.RetryAfter = ingress.DefaultRetryAfter
 	}
 	if cfg.DBOptions == nil {
 		cfg.DBOptions = func(string) translate.DatabaseOptions { return translate.DefaultDatabaseOptions() }
@@ -106,7 +106,7 @@ func New(cfg Config, next Consumer, budget *pipeline.Budget, sel *dbselect.Selec
 		m = NewMetrics(nil)
 	}
 	if cfg.MaxInflight <= 0 {
-		cfg.MaxInflight = 256
+		cfg.MaxInflight = ingress.DefaultMaxInflight
 	}
 	r := &Receiver{cfg: cfg, next: next, budget: budget, selector: sel, auth: authn, log: log, metrics: m,
 		inflight: inflight.New(cfg.MaxInflight, cfg.InflightWait),

@@ -87,19 +87,19 @@ type Handler struct {
 // New returns a handler writing through next. budget and authn may be nil.
 func New(cfg Config, next Consumer, budget *pipeline.Budget, sel *dbselect.Selector, authn *auth.Authenticator, m *Metrics, log *slog.Logger) *Handler {
 	if cfg.MaxInflight <= 0 {
-		cfg.MaxInflight = 256
+		cfg.MaxInflight = ingress.DefaultMaxInflight
 	}
 	if cfg.InflightWait <= 0 {
 		cfg.InflightWait = time.Second
 	}
 	if cfg.RetryAfter <= 0 {
-		cfg.RetryAfter = 5 * time.Second
+		cfg.RetryAfter = ingress.DefaultRetryAfter
 	}
 	if cfg.MaxRequestBytes <= 0 {
-		cfg.MaxRequestBytes = 32 << 20
+		cfg.MaxRequestBytes = ingress.DefaultMaxRequestBytes
 	}
 	if cfg.MaxDecompressedBytes <= 0 {
-		cfg.MaxDecompressedBytes = 256 << 20
+		cfg.MaxDecompressedBytes = ingress.DefaultMaxDecompressedBytes
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

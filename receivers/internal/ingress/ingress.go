@@ -29,6 +29,22 @@ var ErrTooLarge = errs.Mark(errors.New("request body exceeds the size limit"), e
 // in-flight slot freed, so a sender trickling bytes cannot hold them.
 var ErrTooSlow = errs.Mark(errors.New("request body arrived too slowly"), errs.BadData)
 
+// The limits every receiver uses where its configuration leaves one zero:
+// the numbers config.Default gives the bridge (TestDefaultsMatchConfig
+// holds them equal), so a receiver built alone behaves as in the bridge.
+const (
+	// DefaultMaxRequestBytes bounds a body as sent: Prometheus sends at
+	// most a few MiB per request, vmagent up to 8 MiB, a Collector's
+	// batch of 8,192 items a few MiB.
+	DefaultMaxRequestBytes = 32 << 20
+	// DefaultMaxDecompressedBytes bounds a body decompressed.
+	DefaultMaxDecompressedBytes = 256 << 20
+	// DefaultRetryAfter is the delay sent with 503 answers.
+	DefaultRetryAfter = 5 * time.Second
+	// DefaultMaxInflight bounds the requests a receiver handles at once.
+	DefaultMaxInflight = 256
+)
+
 // Config bounds what one request may make the bridge hold.
 type Config struct {
 	// MaxRequestBytes bounds the body as sent; MaxDecompressedBytes the
