@@ -74,7 +74,8 @@ const (
 	ModeBulk
 )
 
-// DefaultConfig returns the defaults also used by config.Default.
+// DefaultConfig returns the defaults config.Default gives the bridge (a
+// test holds the two equal).
 func DefaultConfig() Config {
 	return Config{
 		Workers: 4,
