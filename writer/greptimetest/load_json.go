@@ -177,7 +177,8 @@ func (lr *loadRequest) applyJSON() error {
 		ins := &lr.inserts[i]
 		for _, c := range p.cols {
 			ins.schema[c].DatatypeExtension = &gpb.ColumnDataTypeExtension{
-				TypeExt: &gpb.ColumnDataTypeExtension_JsonType{JsonType: gpb.JsonTypeExtension_JSON_BINARY}}
+				TypeExt: &gpb.ColumnDataTypeExtension_JsonType{JsonType: gpb.JsonTypeExtension_JSON_BINARY},
+			}
 		}
 		off := 0
 		for _, n := range ins.lens {
