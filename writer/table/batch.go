@@ -321,12 +321,26 @@ func (b *Batch) Validate() error {
 		return fmt.Errorf("%w: table %q: empty batch", ErrInvalid, b.Table)
 	}
 	ts := -1
-	seen := make(map[string]struct{}, len(b.cols))
+	// Duplicates are found by the index map when the batch has one, by a
+	// scan of the earlier names otherwise (under indexFrom columns, cheaper
+	// than building a set for every batch).
+	var seen map[string]struct{}
+	if len(b.cols) >= indexFrom {
+		seen = make(map[string]struct{}, len(b.cols))
+	}
 	for i, c := range b.cols {
-		if _, dup := seen[c.Name]; dup {
-			return fmt.Errorf("%w: table %q: duplicate column %q", ErrInvalid, b.Table, c.Name)
+		if seen != nil {
+			if _, dup := seen[c.Name]; dup {
+				return fmt.Errorf("%w: table %q: duplicate column %q", ErrInvalid, b.Table, c.Name)
+			}
+			seen[c.Name] = struct{}{}
+		} else {
+			for _, d := range b.cols[:i] {
+				if d.Name == c.Name {
+					return fmt.Errorf("%w: table %q: duplicate column %q", ErrInvalid, b.Table, c.Name)
+				}
+			}
 		}
-		seen[c.Name] = struct{}{}
 		if c.err != nil {
 			return fmt.Errorf("%w: table %q: %v", ErrInvalid, b.Table, c.err)
 		}
