@@ -182,8 +182,7 @@ func (b *Batch) appendColumn(name string, typ DataType, sem SemanticType) *Colum
 		c = b.spare[n-1]
 		b.spare[n-1] = nil
 		b.spare = b.spare[:n-1]
-		*c = Column{ints: c.ints[:0], uints: c.uints[:0], floats: c.floats[:0], bools: c.bools[:0],
-			offsets: c.offsets[:0], data: c.data[:0], decs: c.decs[:0], mdns: c.mdns[:0]}
+		c.recycle()
 	} else {
 		c = &Column{}
 	}

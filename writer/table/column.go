@@ -22,7 +22,10 @@ type Column struct {
 	// (issue #12, node-exporter-shaped load). The first 64 bytes hold the
 	// schema and counts, the next the validity and byte storage, then the
 	// numeric storage; the rare storage classes come last.
-	Name     string
+	Name string
+	// Type is the column's data type; it must not change once values are
+	// appended (CastInt64ToFloat64 is the one safe change): only the slice
+	// of its storage class holds values, and resets rely on that.
 	Type     DataType
 	Semantic SemanticType
 	n        int
@@ -502,6 +505,20 @@ func (c *Column) reset() {
 	c.nulls = 0
 	c.err = nil
 	c.init()
+}
+
+// recycle clears a spare column for reuse under another schema, keeping
+// its buffers. Only the slice of its old storage class holds values, so
+// the rare storage classes' cache lines are not touched (zeroing the whole
+// struct wrote them for every column of every small batch).
+func (c *Column) recycle() {
+	c.reset()
+	if c.Type.Storage() == StorageBytes {
+		c.offsets = c.offsets[:0] // init adds the leading 0 for the new type
+	}
+	c.Name, c.Type, c.Semantic = "", 0, 0
+	c.Options, c.Precision, c.Scale, c.VectorDim = nil, 0, 0, 0
+	c.JSONChecked, c.UTF8Checked = false, false
 }
 
 // truncate drops values from index n on; used to roll back a partial row.
