@@ -37,8 +37,9 @@ type pendingTable struct {
 	next  *pendingTable
 	parts []part
 	bytes int
-	// detached is set when a bulk acknowledgement, awaited in the
-	// background, took over acc.
+	// detached is set when acc is no longer the worker's to release: a
+	// bulk acknowledgement awaited in the background took it over, or it
+	// was released right after its row insert succeeded.
 	detached bool
 }
 
@@ -444,6 +445,12 @@ func (w *worker) rowsWritten(tables []*pendingTable, start time.Time) {
 		p.schemas.accepted(pt.acc)
 		p.stats.RowsByInsert.Add(int64(pt.acc.Rows()))
 		w.resolveTable(pt, nil)
+		// Released here, while its columns are still in cache from
+		// accepted, rather than in a later pass over the flush: under
+		// node-exporter-shaped load a flush holds hundreds of small
+		// tables and every pass over them misses the cache (issue #12).
+		w.recycle(pt)
+		pt.detached = true
 	}
 }
 

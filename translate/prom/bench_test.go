@@ -194,13 +194,19 @@ func promSeries(n, metrics, labels int) []series1 {
 //
 // and read cpu-ns/sample (process CPU per sample, GC included).
 func BenchmarkTranslatePrometheus(b *testing.B) {
-	for _, w := range []struct{ series, labels int }{{10_000, 8}, {100_000, 12}} {
-		ss := promSeries(w.series, 100, w.labels)
+	// names=1000 is the node-exporter shape: about 2 rows per table, where
+	// per-table costs dominate.
+	for _, w := range []struct{ series, labels, names int }{{10_000, 8, 100}, {100_000, 12, 100}, {10_000, 6, 1000}} {
+		ss := promSeries(w.series, w.names, w.labels)
 		var bodies [][]byte
 		for i := 0; i < len(ss); i += 2000 {
 			bodies = append(bodies, s2.EncodeSnappy(nil, request1(0, ss[i:i+2000]...)))
 		}
-		b.Run(fmt.Sprintf("series=%d/labels=%d", w.series, w.labels), func(b *testing.B) {
+		name := fmt.Sprintf("series=%d/labels=%d", w.series, w.labels)
+		if w.names != 100 {
+			name += fmt.Sprintf("/names=%d", w.names)
+		}
+		b.Run(name, func(b *testing.B) {
 			o := DefaultOptions()
 			o.Limits = translate.DefaultLimits()
 			benchCycle(b, bodies, &o, 2000)

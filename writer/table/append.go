@@ -88,6 +88,7 @@ func (b *Batch) AppendRows(src *Batch, lo, hi int) error {
 func (c *Column) appendColumn(src *Column, lo, hi int) {
 	start, n := c.n, hi-lo
 	c.JSONChecked = src.JSONChecked && (start == 0 || c.JSONChecked)
+	c.UTF8Checked = src.UTF8Checked && (start == 0 || c.UTF8Checked)
 	switch c.Type.Storage() {
 	case StorageInt:
 		c.ints = append(grow(c.ints, n), src.ints[lo:hi]...)
