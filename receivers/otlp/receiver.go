@@ -1,8 +1,3 @@
-// Package otlp receives OTLP metrics, logs and traces over gRPC and HTTP
-// (protobuf and JSON, gzip and zstd), honours GreptimeDB's x-greptime-*
-// headers, and answers only after GreptimeDB acknowledged every row.
-// Protobuf metrics and logs reach translation as bytes, which it decodes
-// straight into tables (translate/otlp MetricsProto, LogsProto).
 package otlp
 
 import (
@@ -109,10 +104,14 @@ func New(cfg Config, next Consumer, budget *pipeline.Budget, sel *dbselect.Selec
 	if cfg.MaxInflight <= 0 {
 		cfg.MaxInflight = 256
 	}
-	r := &Receiver{cfg: cfg, next: next, budget: budget, selector: sel, auth: authn, log: log, metrics: m,
+	r := &Receiver{
+		cfg: cfg, next: next, budget: budget, selector: sel, auth: authn, log: log, metrics: m,
 		inflight: inflight.New(cfg.MaxInflight, cfg.InflightWait),
-		ingress: ingress.New(ingress.Config{MaxRequestBytes: cfg.MaxRequestBytes, MaxDecompressedBytes: cfg.MaxDecompressedBytes,
-			BudgetWait: cfg.BudgetWait, BodyGrace: cfg.BodyGrace, MinBodyRate: cfg.MinBodyRate}, budget)}
+		ingress: ingress.New(ingress.Config{
+			MaxRequestBytes: cfg.MaxRequestBytes, MaxDecompressedBytes: cfg.MaxDecompressedBytes,
+			BudgetWait: cfg.BudgetWait, BodyGrace: cfg.BodyGrace, MinBodyRate: cfg.MinBodyRate,
+		}, budget),
+	}
 	r.convs.New = func() any { return totlp.NewConverter() }
 	r.outs.New = func() any { return new(translate.Output) }
 	return r

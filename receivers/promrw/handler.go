@@ -1,7 +1,3 @@
-// Package promrw receives Prometheus remote write 1.0 (snappy, or zstd as
-// vmagent sends it) and 2.0 over HTTP, at /api/v1/write and at GreptimeDB's
-// own /v1/prometheus/write, and answers only after GreptimeDB acknowledged
-// every row.
 package promrw
 
 import (
@@ -110,10 +106,14 @@ func New(cfg Config, next Consumer, budget *pipeline.Budget, sel *dbselect.Selec
 	if sel == nil {
 		sel = &dbselect.Selector{}
 	}
-	h := &Handler{cfg: cfg, next: next, budget: budget, selector: sel, auth: authn, log: log,
+	h := &Handler{
+		cfg: cfg, next: next, budget: budget, selector: sel, auth: authn, log: log,
 		inflight: inflight.New(cfg.MaxInflight, cfg.InflightWait), metrics: m,
-		ingress: ingress.New(ingress.Config{MaxRequestBytes: cfg.MaxRequestBytes, MaxDecompressedBytes: cfg.MaxDecompressedBytes,
-			BudgetWait: cfg.InflightWait, BodyGrace: cfg.BodyGrace, MinBodyRate: cfg.MinBodyRate}, budget)}
+		ingress: ingress.New(ingress.Config{
+			MaxRequestBytes: cfg.MaxRequestBytes, MaxDecompressedBytes: cfg.MaxDecompressedBytes,
+			BudgetWait: cfg.InflightWait, BodyGrace: cfg.BodyGrace, MinBodyRate: cfg.MinBodyRate,
+		}, budget),
+	}
 	h.outs.New = func() any { return new(translate.Output) }
 	return h
 }
