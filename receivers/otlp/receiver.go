@@ -108,10 +108,14 @@ func New(cfg Config, next Consumer, budget *pipeline.Budget, sel *dbselect.Selec
 	if cfg.MaxInflight <= 0 {
 		cfg.MaxInflight = ingress.DefaultMaxInflight
 	}
-	r := &Receiver{cfg: cfg, next: next, budget: budget, selector: sel, auth: authn, log: log, metrics: m,
+	r := &Receiver{
+		cfg: cfg, next: next, budget: budget, selector: sel, auth: authn, log: log, metrics: m,
 		inflight: inflight.New(cfg.MaxInflight, cfg.InflightWait),
-		ingress: ingress.New(ingress.Config{MaxRequestBytes: cfg.MaxRequestBytes, MaxDecompressedBytes: cfg.MaxDecompressedBytes,
-			BudgetWait: cfg.BudgetWait, BodyGrace: cfg.BodyGrace, MinBodyRate: cfg.MinBodyRate}, budget)}
+		ingress: ingress.New(ingress.Config{
+			MaxRequestBytes: cfg.MaxRequestBytes, MaxDecompressedBytes: cfg.MaxDecompressedBytes,
+			BudgetWait: cfg.BudgetWait, BodyGrace: cfg.BodyGrace, MinBodyRate: cfg.MinBodyRate,
+		}, budget),
+	}
 	r.convs.New = func() any { return totlp.NewConverter() }
 	r.outs.New = func() any { return new(translate.Output) }
 	return r

@@ -110,10 +110,14 @@ func New(cfg Config, next Consumer, budget *pipeline.Budget, sel *dbselect.Selec
 	if sel == nil {
 		sel = &dbselect.Selector{}
 	}
-	h := &Handler{cfg: cfg, next: next, budget: budget, selector: sel, auth: authn, log: log,
+	h := &Handler{
+		cfg: cfg, next: next, budget: budget, selector: sel, auth: authn, log: log,
 		inflight: inflight.New(cfg.MaxInflight, cfg.InflightWait), metrics: m,
-		ingress: ingress.New(ingress.Config{MaxRequestBytes: cfg.MaxRequestBytes, MaxDecompressedBytes: cfg.MaxDecompressedBytes,
-			BudgetWait: cfg.InflightWait, BodyGrace: cfg.BodyGrace, MinBodyRate: cfg.MinBodyRate}, budget)}
+		ingress: ingress.New(ingress.Config{
+			MaxRequestBytes: cfg.MaxRequestBytes, MaxDecompressedBytes: cfg.MaxDecompressedBytes,
+			BudgetWait: cfg.InflightWait, BodyGrace: cfg.BodyGrace, MinBodyRate: cfg.MinBodyRate,
+		}, budget),
+	}
 	h.outs.New = func() any { return new(translate.Output) }
 	return h
 }

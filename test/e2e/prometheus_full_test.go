@@ -46,10 +46,12 @@ func TestPrometheusEverySampleThroughFaults(t *testing.T) {
 		}
 		return ""
 	})
+	// Then a scrape after the faults is stored, and enough scrapes in all
+	// that every compared table holds several samples before the cut.
 	afterFaults := srv.RowCount("public", "up")
 	waitFor(t, 60*time.Second, func() string {
-		if n := srv.RowCount("public", "up"); n <= afterFaults {
-			return fmt.Sprintf("up: no row stored since the faults (%d rows)", n)
+		if n := srv.RowCount("public", "up"); n <= afterFaults || n < 8 {
+			return fmt.Sprintf("up: %d rows stored, %d when the faults were used up; want more than that and at least 8", n, afterFaults)
 		}
 		return ""
 	})

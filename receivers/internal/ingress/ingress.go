@@ -138,7 +138,7 @@ func (in *Ingress) Read(w http.ResponseWriter, req *http.Request) (*Body, error)
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				err = fmt.Errorf("%w: %d bytes in %v, below %d bytes/s after a %v grace",
 					ErrTooSlow, len(buf), time.Since(start).Round(time.Millisecond), in.cfg.MinBodyRate, in.cfg.BodyGrace)
-			} else if err != io.EOF {
+			} else if !errors.Is(err, io.EOF) {
 				err = errs.NewPermanent(fmt.Errorf("cannot read request body after %d bytes: %w", len(buf), err))
 			}
 			break
@@ -148,7 +148,7 @@ func (in *Ingress) Read(w http.ResponseWriter, req *http.Request) (*Body, error)
 	if in.cfg.MinBodyRate > 0 {
 		_ = rc.SetReadDeadline(time.Time{})
 	}
-	if err != io.EOF {
+	if !errors.Is(err, io.EOF) {
 		b.Close()
 		return nil, err
 	}

@@ -247,8 +247,10 @@ func TestReadLargerThanBudgetIs413(t *testing.T) {
 // cut once the grace period has passed, answered 400, and its budget freed.
 func TestSlowBodyIsCut(t *testing.T) {
 	budget := pipeline.NewBudget(64<<20, time.Second)
-	in := New(Config{MaxRequestBytes: 32 << 20, MaxDecompressedBytes: 32 << 20,
-		BodyGrace: 300 * time.Millisecond, MinBodyRate: 1 << 20}, budget)
+	in := New(Config{
+		MaxRequestBytes: 32 << 20, MaxDecompressedBytes: 32 << 20,
+		BodyGrace: 300 * time.Millisecond, MinBodyRate: 1 << 20,
+	}, budget)
 	got := make(chan error, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, err := in.Read(w, r)
