@@ -122,4 +122,3 @@ func TestHugeAttributeSetsFirstSight(t *testing.T) {
 		}
 	}
 }
-
