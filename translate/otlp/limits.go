@@ -282,11 +282,11 @@ func sumFields(b []byte, num int32, f func([]byte) int) int {
 
 // clipString cuts s for an error message.
 func clipString(s string) string {
-	const max = 64
-	if len(s) <= max {
+	const clipLen = 64
+	if len(s) <= clipLen {
 		return s
 	}
-	n := max
+	n := clipLen
 	for n > 0 && s[n]&0xC0 == 0x80 {
 		n--
 	}
