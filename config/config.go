@@ -1,7 +1,3 @@
-// Package config holds the bridge's configuration: one struct per
-// component with yaml tags, a Default constructor whose comments explain
-// every number, loading from one YAML file with environment overrides, and
-// Validate, which reports every problem at once.
 package config
 
 import (
@@ -44,9 +40,9 @@ type GreptimeDB struct {
 	// ConnectTimeout bounds establishing a connection.
 	ConnectTimeout time.Duration `yaml:"connect_timeout"`
 	// Compression is the gRPC transport compression: none, gzip or zstd.
-	Compression string `yaml:"compression"`
+	Compression Compression `yaml:"compression"`
 	// BulkCompression is the Arrow IPC body compression: none, lz4 or zstd.
-	BulkCompression string `yaml:"bulk_compression"`
+	BulkCompression BulkCompression `yaml:"bulk_compression"`
 	// BulkParallelism is the number of in-flight batches per bulk stream
 	// (GreptimeDB keeps at most 32 pending responses per stream).
 	BulkParallelism int `yaml:"bulk_parallelism"`
@@ -121,7 +117,7 @@ type Pipeline struct {
 	MaxBatchRows  int   `yaml:"max_batch_rows"`
 	MaxBatchBytes int64 `yaml:"max_batch_bytes"`
 	// Mode is auto (route by BulkThresholdRows), rows or bulk.
-	Mode string `yaml:"mode"`
+	Mode PipelineMode `yaml:"mode"`
 	// BulkThresholdRows is the flushed batch size from which a table goes
 	// through a bulk stream instead of the multi-table row insert.
 	BulkThresholdRows int `yaml:"bulk_threshold_rows"`
@@ -164,7 +160,7 @@ type Database struct {
 	// PhysicalTable is the metric engine's physical table.
 	PhysicalTable string `yaml:"physical_table"`
 	// OTLPMetricMode is prom or legacy.
-	OTLPMetricMode string `yaml:"otlp_metric_mode"`
+	OTLPMetricMode OTLPMetricMode `yaml:"otlp_metric_mode"`
 	// MaxHourlySeries and MaxDailySeries bound the distinct series (table
 	// and tag values) written into the database in the current clock hour
 	// and UTC day, from remote write and OTLP metrics together; a request
@@ -177,17 +173,17 @@ type Database struct {
 // Translate holds translation options.
 type Translate struct {
 	// LabelNames is reject (as GreptimeDB does) or sanitize.
-	LabelNames string `yaml:"label_names"`
+	LabelNames LabelNames `yaml:"label_names"`
 	// LabelValueUTF8 is strict, lossy or unchecked.
-	LabelValueUTF8 string `yaml:"label_value_utf8"`
+	LabelValueUTF8 LabelValueUTF8 `yaml:"label_value_utf8"`
 	// NativeHistograms is reject (default) or classic (convert to
 	// _bucket/_sum/_count tables).
-	NativeHistograms string `yaml:"native_histograms"`
+	NativeHistograms NativeHistograms `yaml:"native_histograms"`
 	// ExponentialHistograms is drop (as GreptimeDB does) or classic.
-	ExponentialHistograms string `yaml:"exponential_histograms"`
+	ExponentialHistograms ExponentialHistograms `yaml:"exponential_histograms"`
 	// OTLPTranslationStrategy is GreptimeDB's metric name translation
 	// strategy; requests may override it with a header.
-	OTLPTranslationStrategy string `yaml:"otlp_translation_strategy"`
+	OTLPTranslationStrategy OTLPTranslationStrategy `yaml:"otlp_translation_strategy"`
 	// PromoteAllResourceAttributes, PromoteResourceAttributes and
 	// IgnoreResourceAttributes choose resource attributes that become labels.
 	PromoteAllResourceAttributes bool     `yaml:"promote_all_resource_attributes"`
@@ -201,9 +197,9 @@ type Translate struct {
 // Log configures logging.
 type Log struct {
 	// Level is debug, info, warn or error.
-	Level string `yaml:"level"`
+	Level LogLevel `yaml:"level"`
 	// Format is text or json.
-	Format string `yaml:"format"`
+	Format LogFormat `yaml:"format"`
 }
 
 // Default returns the configuration used for every field a file leaves out.
@@ -219,9 +215,9 @@ func Default() Config {
 			// enough that a stuck call is retried before senders time out.
 			Timeout:        30 * time.Second,
 			ConnectTimeout: 5 * time.Second,
-			Compression:    "none",
+			Compression:    CompressionNone,
 			// LZ4 frame is what GreptimeDB's own ingesters use by default.
-			BulkCompression: "lz4",
+			BulkCompression: BulkCompressionLZ4,
 			// The Rust ingester's default; a quarter of the 32-pending cap.
 			BulkParallelism: 8,
 		},
@@ -249,7 +245,7 @@ func Default() Config {
 			FlushInterval: 0,
 			MaxBatchRows:  50_000,
 			MaxBatchBytes: 32 << 20,
-			Mode:          "auto",
+			Mode:          PipelineModeAuto,
 			// Below about a thousand rows per table, one multi-table row
 			// insert costs fewer round trips than a stream per table.
 			BulkThresholdRows: 1000,
@@ -266,20 +262,20 @@ func Default() Config {
 			// GreptimeDB's prom_store.with_metric_engine default.
 			MetricEngine:   &yes,
 			PhysicalTable:  "greptime_physical_table",
-			OTLPMetricMode: "prom",
+			OTLPMetricMode: OTLPMetricModeProm,
 			// Unlimited, as vmagent's -remoteWrite.maxHourlySeries and
 			// maxDailySeries are: a useful number depends on the tenant.
 			MaxHourlySeries: new(int),
 			MaxDailySeries:  new(int),
 		},
 		Translate: Translate{
-			LabelNames:              "reject",
-			LabelValueUTF8:          "strict",
-			NativeHistograms:        "reject",
-			ExponentialHistograms:   "drop",
-			OTLPTranslationStrategy: "UnderscoreEscapingWithSuffixes",
+			LabelNames:              LabelNamesReject,
+			LabelValueUTF8:          LabelValueUTF8Strict,
+			NativeHistograms:        NativeHistogramsReject,
+			ExponentialHistograms:   ExponentialHistogramsDrop,
+			OTLPTranslationStrategy: UnderscoreEscapingWithSuffixes,
 		},
-		Log: Log{Level: "info", Format: "text"},
+		Log: Log{Level: LogLevelInfo, Format: LogFormatText},
 	}
 }
 

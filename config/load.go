@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"encoding"
 	"errors"
 	"fmt"
 	"io"
@@ -97,6 +98,10 @@ func collectEnvFields(v reflect.Value, prefix string, out map[string]reflect.Val
 var durationType = reflect.TypeOf(time.Duration(0))
 
 func setFromString(f reflect.Value, s string) error {
+	if u, ok := f.Addr().Interface().(encoding.TextUnmarshaler); ok && f.Kind() == reflect.String {
+		// Enumerated settings read as they do from YAML.
+		return u.UnmarshalText([]byte(s))
+	}
 	if f.Type() == durationType {
 		d, err := time.ParseDuration(s)
 		if err != nil {

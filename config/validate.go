@@ -14,11 +14,6 @@ func (c *Config) Validate() error {
 	bad := func(path, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", path, fmt.Sprintf(format, args...)))
 	}
-	oneOf := func(path, v string, allowed ...string) {
-		if !slices.Contains(allowed, v) {
-			bad(path, "%q is not one of %v", v, allowed)
-		}
-	}
 	g := c.GreptimeDB
 	if len(g.Endpoints) == 0 {
 		bad("greptimedb.endpoints", "at least one endpoint is required")
@@ -40,8 +35,8 @@ func (c *Config) Validate() error {
 	if g.ConnectTimeout <= 0 {
 		bad("greptimedb.connect_timeout", "must be positive")
 	}
-	oneOf("greptimedb.compression", g.Compression, "none", "gzip", "zstd")
-	oneOf("greptimedb.bulk_compression", g.BulkCompression, "none", "lz4", "zstd")
+	checkEnum(bad, "greptimedb.compression", g.Compression)
+	checkEnum(bad, "greptimedb.bulk_compression", g.BulkCompression)
 	if g.BulkParallelism < 1 || g.BulkParallelism > 32 {
 		bad("greptimedb.bulk_parallelism", "%d is outside 1..32 (GreptimeDB drops responses past 32 pending)", g.BulkParallelism)
 	}
@@ -95,7 +90,7 @@ func (c *Config) Validate() error {
 	if p.MaxBatchBytes < 1 {
 		bad("pipeline.max_batch_bytes", "must be at least 1")
 	}
-	oneOf("pipeline.mode", p.Mode, "auto", "rows", "bulk")
+	checkEnum(bad, "pipeline.mode", p.Mode)
 	if p.BulkThresholdRows < 1 {
 		bad("pipeline.bulk_threshold_rows", "must be at least 1")
 	}
@@ -113,7 +108,7 @@ func (c *Config) Validate() error {
 	}
 	checkDB := func(path string, d Database, isDefault bool) {
 		if d.OTLPMetricMode != "" || isDefault {
-			oneOf(path+".otlp_metric_mode", d.OTLPMetricMode, "prom", "legacy")
+			checkEnum(bad, path+".otlp_metric_mode", d.OTLPMetricMode)
 		}
 		if isDefault && d.PhysicalTable == "" {
 			bad(path+".physical_table", "must not be empty")
@@ -134,13 +129,19 @@ func (c *Config) Validate() error {
 		checkDB("databases."+name, d, false)
 	}
 	t := c.Translate
-	oneOf("translate.label_names", t.LabelNames, "reject", "sanitize")
-	oneOf("translate.label_value_utf8", t.LabelValueUTF8, "strict", "lossy", "unchecked")
-	oneOf("translate.native_histograms", t.NativeHistograms, "reject", "classic")
-	oneOf("translate.exponential_histograms", t.ExponentialHistograms, "drop", "classic")
-	oneOf("translate.otlp_translation_strategy", t.OTLPTranslationStrategy,
-		"UnderscoreEscapingWithSuffixes", "UnderscoreEscapingWithoutSuffixes", "NoUTF8EscapingWithSuffixes", "NoTranslation")
-	oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
-	oneOf("log.format", c.Log.Format, "text", "json")
+	checkEnum(bad, "translate.label_names", t.LabelNames)
+	checkEnum(bad, "translate.label_value_utf8", t.LabelValueUTF8)
+	checkEnum(bad, "translate.native_histograms", t.NativeHistograms)
+	checkEnum(bad, "translate.exponential_histograms", t.ExponentialHistograms)
+	checkEnum(bad, "translate.otlp_translation_strategy", t.OTLPTranslationStrategy)
+	checkEnum(bad, "log.level", c.Log.Level)
+	checkEnum(bad, "log.format", c.Log.Format)
 	return errors.Join(errs...)
+}
+
+// checkEnum reports an enumerated setting that is none of its values.
+func checkEnum[E enum](bad func(path, format string, args ...any), path string, v E) {
+	if !valid(v) {
+		bad(path, "%q is not one of %v", string(v), v.Values())
+	}
 }

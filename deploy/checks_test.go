@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -72,7 +73,7 @@ func startBridge(t *testing.T, cfgPath string, env []string) string {
 		args = append(args, "-config", cfgPath)
 	}
 	cmd := exec.Command(bridgeBin, args...)
-	cmd.Env = append(env[:len(env):len(env)], "GREPTIME_BRIDGE_LISTEN_HTTP=127.0.0.1:0", "GREPTIME_BRIDGE_LISTEN_GRPC=127.0.0.1:0")
+	cmd.Env = slices.Concat(env, []string{"GREPTIME_BRIDGE_LISTEN_HTTP=127.0.0.1:0", "GREPTIME_BRIDGE_LISTEN_GRPC=127.0.0.1:0"})
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package deploy_test
 
 import (
+	"errors"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -76,7 +77,7 @@ func decodeFiles(t *testing.T, files []string) *objects {
 // TestKubernetesManifests decodes every variant of deploy/kubernetes
 // strictly into the API types and checks its wiring against the bridge.
 func TestKubernetesManifests(t *testing.T) {
-	root := filepath.Join("kubernetes")
+	root := "kubernetes"
 	seen := map[string]bool{}
 	variants := map[string][]string{
 		"default (deployment)": resolveKustomization(t, root, seen),
@@ -134,7 +135,7 @@ func TestKustomizeBuild(t *testing.T) {
 			out, err := exec.Command(kustomize, "build", dir).Output()
 			if err != nil {
 				var stderr []byte
-				if ee, ok := err.(*exec.ExitError); ok {
+				if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
 					stderr = ee.Stderr
 				}
 				t.Fatalf("kustomize build %s: %v\n%s", dir, err, stderr)

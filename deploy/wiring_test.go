@@ -62,8 +62,8 @@ func checkWiring(t *testing.T, o *objects) {
 	checkProbes(t, w, c, ports, cfgPath, env)
 	checkSecurity(t, w, c)
 	checkResources(t, c, cfg)
-	if got, min := w.pod.Spec.TerminationGracePeriodSeconds, cfg.Pipeline.ShutdownTimeout+preStopSleep(c); got == nil || time.Duration(*got)*time.Second <= min {
-		t.Errorf("terminationGracePeriodSeconds %v is not longer than the shutdown timeout plus the preStop sleep (%v)", got, min)
+	if got, least := w.pod.Spec.TerminationGracePeriodSeconds, cfg.Pipeline.ShutdownTimeout+preStopSleep(c); got == nil || time.Duration(*got)*time.Second <= least {
+		t.Errorf("terminationGracePeriodSeconds %v is not longer than the shutdown timeout plus the preStop sleep (%v)", got, least)
 	}
 	if a := w.pod.Spec.Affinity; a == nil || a.PodAntiAffinity == nil {
 		t.Errorf("%s %s: no pod anti-affinity", w.kind, w.name)

@@ -1,6 +1,3 @@
-// Package pipeline carries translated batches from the receivers to the
-// writer: per-table coalescing, adaptive routing between row inserts and
-// bulk streams, retries and the memory budget.
 package pipeline
 
 import (

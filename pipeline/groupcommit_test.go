@@ -270,14 +270,3 @@ func TestPermanentErrorSplitsCoalescedRequests(t *testing.T) {
 		}
 	})
 }
-
-func TestParseMode(t *testing.T) {
-	for s, want := range map[string]pipeline.Mode{"auto": pipeline.ModeAuto, "": pipeline.ModeAuto, "rows": pipeline.ModeRows, "bulk": pipeline.ModeBulk} {
-		if got, err := pipeline.ParseMode(s); err != nil || got != want {
-			t.Errorf("ParseMode(%q) = %v, %v; want %v", s, got, err, want)
-		}
-	}
-	if _, err := pipeline.ParseMode("sideways"); err == nil || !strings.Contains(err.Error(), "sideways") {
-		t.Errorf("an unknown mode: %v", err)
-	}
-}

@@ -59,10 +59,13 @@ func TestCallerMayReuseBatchesAfterTimeout(t *testing.T) {
 func TestShutdownKeepsItsDeadline(t *testing.T) {
 	e := setup(t, pipeline.Config{Workers: 1, FlushInterval: 5 * time.Millisecond, WriteTimeout: 20 * time.Second}, false)
 	e.srv.SetLatency(10 * time.Second)
+	calls := func() int { c := e.srv.Calls(); return c["Handle"] + c["HandleRequests"] }
+	before := calls()
 	go func() {
 		_ = e.p.Consume(context.Background(), metricOutput("public", []string{"slow"}, 1, 0, nil))
 	}()
-	time.Sleep(100 * time.Millisecond)
+	// Shut down once the write is held at the server.
+	waitUntil(t, "the write at the server", func() bool { return calls() > before })
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()

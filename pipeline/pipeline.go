@@ -74,19 +74,6 @@ const (
 	ModeBulk
 )
 
-// ParseMode maps the configuration's names (auto, rows, bulk) to a Mode.
-func ParseMode(s string) (Mode, error) {
-	switch s {
-	case "auto", "":
-		return ModeAuto, nil
-	case "rows":
-		return ModeRows, nil
-	case "bulk":
-		return ModeBulk, nil
-	}
-	return ModeAuto, fmt.Errorf("pipeline mode %q is not one of auto, rows, bulk", s)
-}
-
 // DefaultConfig returns the defaults also used by config.Default.
 func DefaultConfig() Config {
 	return Config{

@@ -132,13 +132,26 @@ func TestConflictingRequestAnsweredAlone(t *testing.T) {
 }
 
 func TestPermanentErrorSplitByRequest(t *testing.T) {
-	e := setup(t, pipeline.Config{Workers: 1, FlushInterval: 200 * time.Millisecond}, false)
+	e := setup(t, pipeline.Config{Workers: 1}, false)
 	// A table created outside the bridge with an INT64 value: the bridge's
 	// cache does not know it, so only GreptimeDB can refuse the FLOAT64 rows.
 	if _, err := e.client.ExecSQL(context.Background(),
 		"CREATE TABLE other (ts TIMESTAMP(3) NOT NULL, greptime_value BIGINT, TIME INDEX (ts))"); err != nil {
 		t.Fatal(err)
 	}
+	// Keep the worker busy with a write the server holds, queue both
+	// requests behind it, then let it go: group commit writes the two in
+	// one row insert, which GreptimeDB refuses as a whole.
+	calls := func() int { return e.srv.Calls()["Handle"] }
+	e.srv.SetLatency(time.Second)
+	blocked := make(chan error, 1)
+	before := calls()
+	go func() {
+		blocked <- e.p.Consume(context.Background(), metricOutput("public", []string{"first"}, 1, 0, nil))
+	}()
+	waitUntil(t, "the first write at the server", func() bool { return calls() > before })
+	e.srv.SetLatency(0)
+	held := calls()
 	var wg sync.WaitGroup
 	var goodErr, badErr error
 	wg.Add(2)
@@ -155,6 +168,10 @@ func TestPermanentErrorSplitByRequest(t *testing.T) {
 		_ = b.EndRow()
 		badErr = e.p.Consume(context.Background(), out)
 	}()
+	waitUntil(t, "both requests queued", func() bool { return e.p.Stats().Requests() >= 3 })
+	if err := <-blocked; err != nil {
+		t.Fatal(err)
+	}
 	wg.Wait()
 	if goodErr != nil {
 		t.Errorf("the good request failed with the bad one: %v", goodErr)
@@ -164,6 +181,10 @@ func TestPermanentErrorSplitByRequest(t *testing.T) {
 	}
 	if n := e.srv.RowCount("public", "fine"); n != 4 {
 		t.Errorf("%d rows of the good request stored, want 4", n)
+	}
+	// One refused row insert carrying both, then one for each request.
+	if n := calls() - held; n < 3 {
+		t.Errorf("%d row inserts after the held one, want the shared one and one per request (3)", n)
 	}
 }
 
@@ -244,10 +265,7 @@ func TestShutdownFlushesAndRefusesNewRequests(t *testing.T) {
 	go func() { done <- e.p.Consume(context.Background(), metricOutput("public", []string{"s"}, 7, 0, nil)) }()
 	// Wait until the request is queued, then shut down: the final flush
 	// must write it even though the flush interval never elapses.
-	deadline := time.Now().Add(5 * time.Second)
-	for e.p.Stats().Requests() == 0 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
+	waitUntil(t, "the request queued", func() bool { return e.p.Stats().Requests() > 0 })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := e.p.Shutdown(ctx); err != nil {
@@ -422,28 +440,55 @@ func TestIdleStreamsAreFinishedWithoutTraffic(t *testing.T) {
 func TestBulkBatchesPipelinedOnOneStream(t *testing.T) {
 	e := setup(t, pipeline.Config{Workers: 1, FlushInterval: 5 * time.Millisecond, BulkThresholdRows: 10}, true)
 	ctx := context.Background()
-	if err := e.p.Consume(ctx, metricOutput("public", []string{"deep"}, 20, 0, map[string]string{"h": "a"})); err != nil {
-		t.Fatal(err)
+	// The first request creates the table by row insert, the second opens
+	// its bulk stream (opening a stream is a call the latency would hold).
+	for i := range 2 {
+		if err := e.p.Consume(ctx, metricOutput("public", []string{"deep"}, 20, int64(i*100), map[string]string{"h": "a"})); err != nil {
+			t.Fatal(err)
+		}
 	}
-	e.srv.SetLatency(200 * time.Millisecond)
+	if e.streams.Open() != 1 {
+		t.Fatalf("%d bulk streams open, want 1", e.streams.Open())
+	}
+	// Every batch now waits 3 s for its acknowledgement. A second request
+	// must reach the stream while the first one's batch is still waiting:
+	// without pipelining it would get in only after the first was
+	// acknowledged, and at most one batch would ever be in flight.
+	e.srv.SetLatency(3 * time.Second)
 	defer e.srv.SetLatency(0)
-	var wg sync.WaitGroup
-	for i := 1; i <= 6; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := e.p.Consume(ctx, metricOutput("public", []string{"deep"}, 20, int64(i*1000), map[string]string{"h": "a"})); err != nil {
-				t.Error(err)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}()
-		time.Sleep(15 * time.Millisecond)
+	errc := make(chan error, 2)
+	send := func(i int) {
+		errc <- e.p.Consume(ctx, metricOutput("public", []string{"deep"}, 20, int64(i*1000), map[string]string{"h": "a"}))
 	}
-	wg.Wait()
-	if n := e.srv.RowCount("public", "deep"); n != 140 {
-		t.Fatalf("%d rows, want 140", n)
+	go send(1)
+	// The test server stores a batch's rows when it reads the batch and
+	// holds only the answer.
+	waitUntil(t, "the first batch at the server", func() bool { return e.srv.RowCount("public", "deep") >= 60 })
+	go send(2)
+	waitUntil(t, "two batches in flight on one stream", func() bool { return e.streams.PeakInFlight() >= 2 })
+	for range 2 {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
 	}
-	if peak := e.streams.PeakInFlight(); peak < 2 {
-		t.Fatalf("at most %d batch in flight on the stream: bulk writes are not pipelined", peak)
+	if n := e.srv.RowCount("public", "deep"); n != 80 {
+		t.Fatalf("%d rows, want 80", n)
+	}
+}
+
+// waitUntil waits for a condition on the code under test, failing the test
+// if it does not hold within 2.5 s (short of the 3 s a held batch waits, so
+// a condition that only an acknowledgement could bring about fails).
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(2500 * time.Millisecond)
+	for !cond() {
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("waited in vain for %s", what)
+		}
 	}
 }

@@ -194,7 +194,7 @@ func (ac *arrowConverter) columnData(dt arrow.DataType, c *table.Column, n int) 
 func (ac *arrowConverter) narrowInts(dt arrow.DataType, c *table.Column, n int, validity *memory.Buffer, nulls int) (arrow.ArrayData, error) {
 	var (
 		buf *memory.Buffer
-		bad = -1
+		bad int
 	)
 	switch c.Type {
 	case table.Int8:

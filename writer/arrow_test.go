@@ -148,11 +148,11 @@ func TestArrowConvertEveryTypeWithNullsLeakFree(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	b := everyTypeBatch(t)
-	ac, err := newArrowConverter("all", table.NewSchema("all").Columns, mem)
+	_, err := newArrowConverter("all", table.NewSchema("all").Columns, mem)
 	if err == nil {
 		t.Fatal("converter without columns accepted")
 	}
-	ac, err = newArrowConverter("all", batchColumns(b), mem)
+	ac, err := newArrowConverter("all", batchColumns(b), mem)
 	if err != nil {
 		t.Fatal(err)
 	}

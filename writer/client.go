@@ -56,7 +56,7 @@ func NewClient(cfg Config) (*Client, error) {
 func (c *Client) Config() Config { return c.cfg }
 
 func (c *Client) dialOptions() []grpc.DialOption {
-	var creds credentials.TransportCredentials = insecure.NewCredentials()
+	creds := insecure.NewCredentials()
 	if c.cfg.TLS != nil {
 		creds = credentials.NewTLS(c.cfg.TLS)
 	}

@@ -49,4 +49,8 @@
 // status code and retry hint; ErrTimeout for deadlines), *TimeoutError and
 // *StreamEndedError for bulk streams. Credentials never appear in errors or
 // in a printed Config.
+//
+// It is part of the writer library's public API for other Go programs
+// (writer/...), kept compatible across releases; what changes is noted in
+// the README.
 package writer

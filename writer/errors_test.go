@@ -27,7 +27,7 @@ func TestNewServerErrorReadsTrailer(t *testing.T) {
 	if NewServerError(nil, nil) != nil {
 		t.Error("nil error became non-nil")
 	}
-	if err := NewServerError(context.Canceled, nil); err != context.Canceled {
+	if err := NewServerError(context.Canceled, nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("context error rewritten: %v", err)
 	}
 	bad := NewServerError(status.Error(codes.Internal, "x"), metadata.Pairs(HeaderErrCode, "not-a-number"))

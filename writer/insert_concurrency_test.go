@@ -42,7 +42,7 @@ func TestConcurrentWritesShareOneClient(t *testing.T) {
 				}
 			}
 			if n, err := st.CloseAndRecv(); err != nil || n != perWorker*rows {
-				errs <- fmt.Errorf("stream %d: %d rows, %v", w, n, err)
+				errs <- fmt.Errorf("stream %d: %d rows, %w", w, n, err)
 			}
 		}()
 	}

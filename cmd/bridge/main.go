@@ -27,8 +27,9 @@ var (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr))
+	code := run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
 // run is main without the process: it returns the exit code.
@@ -70,10 +71,17 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 }
 
 func newLogger(c config.Log, w io.Writer) *slog.Logger {
-	var level slog.Level
-	_ = level.UnmarshalText([]byte(c.Level))
+	level := slog.LevelInfo
+	switch c.Level {
+	case config.LogLevelDebug:
+		level = slog.LevelDebug
+	case config.LogLevelWarn:
+		level = slog.LevelWarn
+	case config.LogLevelError:
+		level = slog.LevelError
+	}
 	opts := &slog.HandlerOptions{Level: level}
-	if c.Format == "json" {
+	if c.Format == config.LogFormatJSON {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))

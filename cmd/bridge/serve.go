@@ -60,9 +60,9 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 	if err != nil {
 		return err
 	}
-	mode, err := pipeline.ParseMode(cfg.Pipeline.Mode)
+	mode, err := pipelineMode(cfg.Pipeline.Mode)
 	if err != nil {
-		return fmt.Errorf("pipeline.mode: %w", err)
+		return err
 	}
 	client, err := newClient(cfg)
 	if err != nil {

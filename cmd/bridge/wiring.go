@@ -26,13 +26,13 @@ func newClient(cfg config.Config) (*writer.Client, error) {
 	wc.RequestTimeout = g.Timeout
 	wc.ConnectTimeout = g.ConnectTimeout
 	switch g.Compression {
-	case "none":
-	case "gzip":
+	case config.CompressionNone:
+	case config.CompressionGzip:
 		wc.Compression = writer.CompressionGzip
-	case "zstd":
+	case config.CompressionZstd:
 		wc.Compression = writer.CompressionZstd
 	default:
-		return nil, unknown("greptimedb.compression", g.Compression)
+		return nil, unknown("greptimedb.compression", string(g.Compression))
 	}
 	if g.TLS.Enabled {
 		tc, err := writer.TLSConfig(writer.TLSOptions{CAFile: g.TLS.CAFile, CertFile: g.TLS.CertFile, KeyFile: g.TLS.KeyFile,
@@ -52,17 +52,29 @@ func unknown(path, value string) error {
 	return fmt.Errorf("%s: %q is not a value this build knows", path, value)
 }
 
+func pipelineMode(m config.PipelineMode) (pipeline.Mode, error) {
+	switch m {
+	case config.PipelineModeAuto:
+		return pipeline.ModeAuto, nil
+	case config.PipelineModeRows:
+		return pipeline.ModeRows, nil
+	case config.PipelineModeBulk:
+		return pipeline.ModeBulk, nil
+	}
+	return pipeline.ModeAuto, unknown("pipeline.mode", string(m))
+}
+
 func bulkOptions(cfg config.Config) ([]writer.BulkOption, error) {
 	opts := []writer.BulkOption{writer.WithParallelism(cfg.GreptimeDB.BulkParallelism), writer.WithBulkTimeout(cfg.GreptimeDB.Timeout)}
 	switch cfg.GreptimeDB.BulkCompression {
-	case "none":
+	case config.BulkCompressionNone:
 		opts = append(opts, writer.WithBulkCompression(writer.BulkNoCompression))
-	case "lz4":
+	case config.BulkCompressionLZ4:
 		opts = append(opts, writer.WithBulkCompression(writer.BulkLZ4))
-	case "zstd":
+	case config.BulkCompressionZstd:
 		opts = append(opts, writer.WithBulkCompression(writer.BulkZstd))
 	default:
-		return nil, unknown("greptimedb.bulk_compression", cfg.GreptimeDB.BulkCompression)
+		return nil, unknown("greptimedb.bulk_compression", string(cfg.GreptimeDB.BulkCompression))
 	}
 	return opts, nil
 }
@@ -77,8 +89,11 @@ func dbOptions(cfg config.Config) func(string) translate.DatabaseOptions {
 		if d.PhysicalTable != "" {
 			o.PhysicalTable = d.PhysicalTable
 		}
-		if d.OTLPMetricMode != "" {
-			o.OTLPMetricMode = translate.OTLPMetricMode(d.OTLPMetricMode)
+		switch d.OTLPMetricMode {
+		case config.OTLPMetricModeProm:
+			o.OTLPMetricMode = translate.OTLPMetricProm
+		case config.OTLPMetricModeLegacy:
+			o.OTLPMetricMode = translate.OTLPMetricLegacy
 		}
 		return o
 	}
@@ -89,37 +104,37 @@ func promOptions(cfg config.Config) (prom.Options, error) {
 	o.Limits = shapeLimits(cfg)
 	t := cfg.Translate
 	switch t.LabelNames {
-	case "reject":
+	case config.LabelNamesReject:
 		o.LabelNames = prom.LabelNamesReject
-	case "sanitize":
+	case config.LabelNamesSanitize:
 		o.LabelNames = prom.LabelNamesSanitize
 	default:
-		return o, unknown("translate.label_names", t.LabelNames)
+		return o, unknown("translate.label_names", string(t.LabelNames))
 	}
 	switch t.LabelValueUTF8 {
-	case "strict":
+	case config.LabelValueUTF8Strict:
 		o.UTF8 = prom.UTF8Strict
-	case "lossy":
+	case config.LabelValueUTF8Lossy:
 		o.UTF8 = prom.UTF8Lossy
-	case "unchecked":
+	case config.LabelValueUTF8Unchecked:
 		o.UTF8 = prom.UTF8Unchecked
 	default:
-		return o, unknown("translate.label_value_utf8", t.LabelValueUTF8)
+		return o, unknown("translate.label_value_utf8", string(t.LabelValueUTF8))
 	}
 	switch t.NativeHistograms {
-	case "reject":
+	case config.NativeHistogramsReject:
 		o.NativeHistograms = prom.NativeHistogramsRefuse
-	case "classic":
+	case config.NativeHistogramsClassic:
 		o.NativeHistograms = prom.NativeHistogramsClassic
 	default:
-		return o, unknown("translate.native_histograms", t.NativeHistograms)
+		return o, unknown("translate.native_histograms", string(t.NativeHistograms))
 	}
 	return o, nil
 }
 
 func otlpDefaults(cfg config.Config) (totlp.RequestOptions, error) {
 	var o totlp.RequestOptions
-	s, err := totlp.ParseStrategy(cfg.Translate.OTLPTranslationStrategy)
+	s, err := totlp.ParseStrategy(string(cfg.Translate.OTLPTranslationStrategy))
 	if err != nil {
 		return o, fmt.Errorf("translate.otlp_translation_strategy: %w", err)
 	}
@@ -133,11 +148,11 @@ func otlpDefaults(cfg config.Config) (totlp.RequestOptions, error) {
 	o.PromoteScopeAttrs = cfg.Translate.PromoteScopeMetadata
 	o.Limits = shapeLimits(cfg)
 	switch cfg.Translate.ExponentialHistograms {
-	case "drop":
-	case "classic":
+	case config.ExponentialHistogramsDrop:
+	case config.ExponentialHistogramsClassic:
 		o.ConvertExponentialHistograms = true
 	default:
-		return o, unknown("translate.exponential_histograms", cfg.Translate.ExponentialHistograms)
+		return o, unknown("translate.exponential_histograms", string(cfg.Translate.ExponentialHistograms))
 	}
 	return o, nil
 }

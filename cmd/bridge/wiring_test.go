@@ -8,50 +8,58 @@ import (
 	"github.com/greptime-bridge/greptime-bridge/translate/prom"
 )
 
-// TestWiringHasNoSilentFallbacks: every value Validate accepts maps to an
-// option, and a value it would refuse stops the wiring with the field's
-// path instead of quietly becoming a default.
+// TestWiringHasNoSilentFallbacks: every value of every enumerated setting
+// maps to an option, and a value Validate would refuse stops the wiring
+// with the field's path instead of quietly becoming a default.
 func TestWiringHasNoSilentFallbacks(t *testing.T) {
-	cfg := config.Default()
-	if _, err := bulkOptions(cfg); err != nil {
-		t.Fatal(err)
+	type setting struct {
+		path   string
+		values []string
+		set    func(*config.Config, string)
+		wire   func(config.Config) error
 	}
-	if _, err := otlpDefaults(cfg); err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range []string{"sanitize", "reject"} {
-		c := cfg
-		c.Translate.LabelNames = v
-		if _, err := promOptions(c); err != nil {
-			t.Errorf("label_names %q: %v", v, err)
+	bulk := func(c config.Config) error { _, err := bulkOptions(c); return err }
+	client := func(c config.Config) error { _, err := newClient(c); return err }
+	promW := func(c config.Config) error { _, err := promOptions(c); return err }
+	otlpW := func(c config.Config) error { _, err := otlpDefaults(c); return err }
+	mode := func(c config.Config) error { _, err := pipelineMode(c.Pipeline.Mode); return err }
+	for _, s := range []setting{
+		{"greptimedb.compression", config.Compression("").Values(),
+			func(c *config.Config, v string) { c.GreptimeDB.Compression = config.Compression(v) }, client},
+		{"greptimedb.bulk_compression", config.BulkCompression("").Values(),
+			func(c *config.Config, v string) { c.GreptimeDB.BulkCompression = config.BulkCompression(v) }, bulk},
+		{"pipeline.mode", config.PipelineMode("").Values(),
+			func(c *config.Config, v string) { c.Pipeline.Mode = config.PipelineMode(v) }, mode},
+		{"translate.label_names", config.LabelNames("").Values(),
+			func(c *config.Config, v string) { c.Translate.LabelNames = config.LabelNames(v) }, promW},
+		{"translate.label_value_utf8", config.LabelValueUTF8("").Values(),
+			func(c *config.Config, v string) { c.Translate.LabelValueUTF8 = config.LabelValueUTF8(v) }, promW},
+		{"translate.native_histograms", config.NativeHistograms("").Values(),
+			func(c *config.Config, v string) { c.Translate.NativeHistograms = config.NativeHistograms(v) }, promW},
+		{"translate.exponential_histograms", config.ExponentialHistograms("").Values(),
+			func(c *config.Config, v string) { c.Translate.ExponentialHistograms = config.ExponentialHistograms(v) }, otlpW},
+		{"translate.otlp_translation_strategy", config.OTLPTranslationStrategy("").Values(),
+			func(c *config.Config, v string) {
+				c.Translate.OTLPTranslationStrategy = config.OTLPTranslationStrategy(v)
+			}, otlpW},
+	} {
+		for _, v := range s.values {
+			c := config.Default()
+			s.set(&c, v)
+			if err := s.wire(c); err != nil {
+				t.Errorf("%s %q: %v", s.path, v, err)
+			}
+		}
+		c := config.Default()
+		s.set(&c, "not-a-value")
+		if err := s.wire(c); err == nil || !strings.Contains(err.Error(), s.path) {
+			t.Errorf("%s: got %v, want an error naming the field", s.path, err)
 		}
 	}
-	c := cfg
-	c.Translate.LabelValueUTF8, c.Translate.NativeHistograms = "lossy", "classic"
+	c := config.Default()
+	c.Translate.LabelValueUTF8, c.Translate.NativeHistograms = config.LabelValueUTF8Lossy, config.NativeHistogramsClassic
 	o, err := promOptions(c)
 	if err != nil || o.UTF8 != prom.UTF8Lossy || o.NativeHistograms != prom.NativeHistogramsClassic {
 		t.Errorf("lossy/classic: %+v %v", o, err)
-	}
-	for _, bad := range []struct {
-		path string
-		set  func(*config.Config)
-		wire func(config.Config) error
-	}{
-		{"greptimedb.bulk_compression", func(c *config.Config) { c.GreptimeDB.BulkCompression = "snappy" },
-			func(c config.Config) error { _, err := bulkOptions(c); return err }},
-		{"greptimedb.compression", func(c *config.Config) { c.GreptimeDB.Compression = "br" },
-			func(c config.Config) error { _, err := newClient(c); return err }},
-		{"translate.label_value_utf8", func(c *config.Config) { c.Translate.LabelValueUTF8 = "loose" },
-			func(c config.Config) error { _, err := promOptions(c); return err }},
-		{"translate.exponential_histograms", func(c *config.Config) { c.Translate.ExponentialHistograms = "keep" },
-			func(c config.Config) error { _, err := otlpDefaults(c); return err }},
-		{"translate.otlp_translation_strategy", func(c *config.Config) { c.Translate.OTLPTranslationStrategy = "Whatever" },
-			func(c config.Config) error { _, err := otlpDefaults(c); return err }},
-	} {
-		c := config.Default()
-		bad.set(&c)
-		if err := bad.wire(c); err == nil || !strings.Contains(err.Error(), bad.path) {
-			t.Errorf("%s: got %v, want an error naming the field", bad.path, err)
-		}
 	}
 }

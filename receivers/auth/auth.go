@@ -1,5 +1,3 @@
-// Package auth authenticates requests to the receivers with basic auth or
-// bearer tokens, comparing in constant time and never echoing credentials.
 package auth
 
 import (

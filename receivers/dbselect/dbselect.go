@@ -1,9 +1,3 @@
-// Package dbselect chooses the database a request writes to, in
-// GreptimeDB's order: the x-greptime-db-name header, then the db query
-// parameter (servers/src/http/authorize.rs extract_catalog_and_schema reads
-// the header first, then ?db=), then a configured tenant header mapped to
-// databases, then the configured default. The name is passed to GreptimeDB
-// verbatim; GreptimeDB splits "catalog-schema" names on the first '-'.
 package dbselect
 
 import (

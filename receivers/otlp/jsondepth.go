@@ -12,8 +12,8 @@ import "fmt"
 const maxJSONDepth = 300
 
 // checkJSONDepth scans body once, skipping strings, and refuses it when
-// objects and arrays nest deeper than max. It decodes nothing.
-func checkJSONDepth(body []byte, max int) error {
+// objects and arrays nest deeper than limit. It decodes nothing.
+func checkJSONDepth(body []byte, limit int) error {
 	depth, inString, escaped := 0, false, false
 	for i, c := range body {
 		if inString {
@@ -32,8 +32,8 @@ func checkJSONDepth(body []byte, max int) error {
 			inString = true
 		case '{', '[':
 			depth++
-			if depth > max {
-				return fmt.Errorf("JSON nests deeper than %d levels (at byte %d)", max, i)
+			if depth > limit {
+				return fmt.Errorf("JSON nests deeper than %d levels (at byte %d)", limit, i)
 			}
 		case '}', ']':
 			depth--

@@ -1,8 +1,3 @@
-// Package otlp receives OTLP metrics, logs and traces over gRPC and HTTP
-// (protobuf and JSON, gzip and zstd), honours GreptimeDB's x-greptime-*
-// headers, and answers only after GreptimeDB acknowledged every row.
-// Protobuf metrics and logs reach translation as bytes, which it decodes
-// straight into tables (translate/otlp MetricsProto, LogsProto).
 package otlp
 
 import (

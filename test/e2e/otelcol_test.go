@@ -15,16 +15,10 @@ import (
 // names its own log table with a GreptimeDB header.
 var collectorRoutes = []string{"http", "json", "grpc"}
 
-// startCollector starts the ocb-built collector and returns the receiver
-// address of each route.
-func startCollector(t *testing.T, b *bridge) map[string]string {
-	t.Helper()
-	return startCollectorTo(t, b.HTTP, b.HTTP, b.GRPC)
-}
-
-// startCollectorTo is startCollector for bridge listeners that may not be
-// up yet.
-func startCollectorTo(t *testing.T, bridgeHTTP, jsonHTTP, bridgeGRPC string) map[string]string {
+// startCollectorTo starts the ocb-built collector exporting to the given
+// bridge listeners (which need not be up yet) and returns the receiver
+// address of each route and the process.
+func startCollectorTo(t *testing.T, bridgeHTTP, jsonHTTP, bridgeGRPC string) (map[string]string, *peerProc) {
 	t.Helper()
 	bin := peer(t, "otelcol-e2e", "E2E_OTELCOL")
 	exporters := map[string]string{
@@ -60,14 +54,14 @@ exporters:
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out := startPeer(t, bin, "--config", path)
+	col := startPeerProc(t, bin, "--config", path)
 	waitFor(t, 30*time.Second, func() string {
-		if !strings.Contains(out.String(), "Everything is ready") {
-			return "collector not ready:\n" + tail(out.String(), 2000)
+		if !strings.Contains(col.out.String(), "Everything is ready") {
+			return "collector not ready:\n" + tail(col.out.String(), 2000)
 		}
 		return ""
 	})
-	return addrs
+	return addrs, col
 }
 
 func TestCollectorExporters(t *testing.T) {
@@ -78,7 +72,7 @@ func TestCollectorExporters(t *testing.T) {
 	wire.mu.Lock()
 	wire.decodeRW = false
 	wire.mu.Unlock()
-	routes := startCollectorTo(t, b.HTTP, proxy, b.GRPC)
+	routes, col := startCollectorTo(t, b.HTTP, proxy, b.GRPC)
 
 	const n = 30
 	send := func(endpoint string, args ...string) {
@@ -98,7 +92,10 @@ func TestCollectorExporters(t *testing.T) {
 		send(via.addr, "traces", "--traces", fmt.Sprint(n), "--child-spans", "1")
 	}
 	// The collector answers telemetrygen before it exports, so wait for the
-	// counts; then check that nothing more (a duplicate retry) arrives.
+	// counts; then stop it (it drains its queues first) and check that
+	// nothing more (a duplicate retry) arrived: once it has exited, every
+	// export it made has been answered, and the bridge answers only after
+	// the rows are stored.
 	want := map[string]int{
 		"col_sum_http_total": n, "col_hist_http_bucket": n * tgHistogramBuckets, "col_hist_http_count": n,
 		"col_sum_grpc_total": n, "col_hist_grpc_bucket": n * tgHistogramBuckets, "col_hist_grpc_sum": n,
@@ -117,9 +114,9 @@ func TestCollectorExporters(t *testing.T) {
 		return strings.Join(bad, "; ")
 	}
 	waitFor(t, 60*time.Second, check)
-	time.Sleep(time.Second)
+	col.stop(t, 30*time.Second)
 	if why := check(); why != "" {
-		t.Errorf("after settling: %s", why)
+		t.Errorf("after the collector exited: %s", why)
 	}
 	wire.mu.Lock()
 	types, enc, st := wire.contentTypes, wire.encodings, wire.statuses
@@ -138,7 +135,7 @@ func TestCollectorExporters(t *testing.T) {
 func TestCollectorRetriesUntilBridgeUp(t *testing.T) {
 	tg := peer(t, "telemetrygen", "E2E_TELEMETRYGEN")
 	httpAddr, grpcAddr := freeAddr(t), freeAddr(t)
-	routes := startCollectorTo(t, httpAddr, httpAddr, grpcAddr)
+	routes, col := startCollectorTo(t, httpAddr, httpAddr, grpcAddr)
 	const n = 25
 	for _, route := range collectorRoutes {
 		via := struct{ name, addr string }{route, routes[route]}
@@ -146,7 +143,13 @@ func TestCollectorRetriesUntilBridgeUp(t *testing.T) {
 			"--metrics", fmt.Sprint(n), "--metric-type", "Gauge", "--unique-timeseries", "--otlp-metric-name", "late_"+via.name)
 		runPeer(t, time.Minute, tg, "logs", "--otlp-insecure", "--otlp-endpoint", via.addr, "--rate", "1000", "--logs", fmt.Sprint(n))
 	}
-	time.Sleep(2 * time.Second) // a few failed attempts
+	// Start the bridge only once the exporters have failed and are retrying.
+	waitFor(t, 30*time.Second, func() string {
+		if !strings.Contains(col.out.String(), "Will retry") {
+			return "no exporter retrying yet:\n" + tail(col.out.String(), 2000)
+		}
+		return ""
+	})
 	b := startBridge(t, "GREPTIME_BRIDGE_LISTEN_HTTP="+httpAddr, "GREPTIME_BRIDGE_LISTEN_GRPC="+grpcAddr,
 		"GREPTIME_BRIDGE_PIPELINE_FLUSH_INTERVAL=50ms")
 	want := map[string]int{"late_http": n, "late_grpc": n, "late_json": n, "col_logs_http": n, "col_logs_grpc": n, "col_logs_json": n}
@@ -161,8 +164,8 @@ func TestCollectorRetriesUntilBridgeUp(t *testing.T) {
 		return strings.Join(bad, "; ")
 	}
 	waitFor(t, 60*time.Second, check)
-	time.Sleep(time.Second)
+	col.stop(t, 30*time.Second)
 	if why := check(); why != "" {
-		t.Errorf("after settling: %s", why)
+		t.Errorf("after the collector exited: %s", why)
 	}
 }

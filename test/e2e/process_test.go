@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"os/exec"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -11,26 +12,53 @@ import (
 // output is logged when the test fails.
 func startPeer(t *testing.T, name string, args ...string) *lockedBuffer {
 	t.Helper()
-	out := &lockedBuffer{}
-	cmd := exec.Command(name, args...)
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
+	p := startPeerProc(t, name, args...)
+	return p.out
+}
+
+// peerProc is a running peer program.
+type peerProc struct {
+	name string
+	out  *lockedBuffer
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// startPeerProc is startPeer for tests that also stop the peer themselves.
+func startPeerProc(t *testing.T, name string, args ...string) *peerProc {
+	t.Helper()
+	p := &peerProc{name: name, out: &lockedBuffer{}, done: make(chan struct{})}
+	p.cmd = exec.Command(name, args...)
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
+	go func() { _ = p.cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
+		_ = p.cmd.Process.Kill()
 		select {
-		case <-done:
+		case <-p.done:
 		case <-time.After(10 * time.Second):
 			t.Errorf("%s did not exit after SIGKILL", name)
 		}
 		if t.Failed() {
-			t.Logf("%s output:\n%s", name, tail(out.String(), 6000))
+			t.Logf("%s output:\n%s", name, tail(p.out.String(), 6000))
 		}
 	})
-	return out
+	return p
+}
+
+// stop asks the peer to shut down (SIGTERM) and waits until it has exited:
+// a Collector flushes its batch processor and exporter queues first, so
+// once stop returns, everything it accepted has been answered downstream.
+func (p *peerProc) stop(t *testing.T, within time.Duration) {
+	t.Helper()
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(within):
+		t.Fatalf("%s did not exit within %v of SIGTERM\n%s", p.name, within, tail(p.out.String(), 4000))
+	}
 }
 
 // runPeer runs a peer program to completion and fails the test with its

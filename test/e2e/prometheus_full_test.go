@@ -38,7 +38,21 @@ func TestPrometheusEverySampleThroughFaults(t *testing.T) {
 		return ""
 	})
 	srv.FailNext(40, greptimetest.Fault{Code: codes.Unavailable, Message: "injected by the e2e test"})
-	time.Sleep(4 * time.Second)
+	// Wait until every injected failure has happened and writes flow again
+	// (a scrape after the faults is stored), rather than for a fixed time.
+	waitFor(t, 60*time.Second, func() string {
+		if n := srv.PendingFaults(); n > 0 {
+			return fmt.Sprintf("%d injected failures still to happen", n)
+		}
+		return ""
+	})
+	afterFaults := srv.RowCount("public", "up")
+	waitFor(t, 60*time.Second, func() string {
+		if n := srv.RowCount("public", "up"); n <= afterFaults {
+			return fmt.Sprintf("up: no row stored since the faults (%d rows)", n)
+		}
+		return ""
+	})
 	cut := time.Now().Add(-time.Second).UnixMilli()
 	at := fmt.Sprintf("%d.%03d", cut/1000, cut%1000)
 
@@ -96,7 +110,7 @@ func promSamples(p *promServer, metric, at string) (samples, error) {
 		for _, pair := range s.Values {
 			smp, err := decodeSample(pair)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %v", metric, err)
+				return nil, fmt.Errorf("%s: %w", metric, err)
 			}
 			m[smp.TS] = smp.Value
 		}

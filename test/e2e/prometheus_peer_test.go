@@ -103,7 +103,7 @@ func (p *promServer) query(q string) ([]promSeries, error) {
 		} `json:"data"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-		return nil, fmt.Errorf("query %s: %v", q, err)
+		return nil, fmt.Errorf("query %s: %w", q, err)
 	}
 	if r.Status != "success" {
 		return nil, fmt.Errorf("query %s: %s", q, r.Error)
@@ -128,7 +128,7 @@ func decodeSample(p [2]any) (promSample, error) {
 	frac = (frac + "000")[:3]
 	ms, err := strconv.ParseInt(whole+frac, 10, 64)
 	if err != nil {
-		return promSample{}, fmt.Errorf("timestamp %s: %v", sec, err)
+		return promSample{}, fmt.Errorf("timestamp %s: %w", sec, err)
 	}
 	vs, ok := p[1].(string)
 	if !ok {
@@ -136,7 +136,7 @@ func decodeSample(p [2]any) (promSample, error) {
 	}
 	v, err := strconv.ParseFloat(vs, 64)
 	if err != nil {
-		return promSample{}, fmt.Errorf("value %q: %v", vs, err)
+		return promSample{}, fmt.Errorf("value %q: %w", vs, err)
 	}
 	return promSample{TS: ms, Value: v}, nil
 }
@@ -169,7 +169,7 @@ func (p *promServer) rangeQueryAt(q, at string) ([]promSeries, error) {
 		} `json:"data"`
 	}
 	if err := dec.Decode(&r); err != nil {
-		return nil, fmt.Errorf("query %s: %v", q, err)
+		return nil, fmt.Errorf("query %s: %w", q, err)
 	}
 	if r.Status != "success" || r.Data.Type != "matrix" {
 		return nil, fmt.Errorf("query %s: status %s type %s: %s", q, r.Status, r.Data.Type, r.Error)

@@ -27,7 +27,7 @@ func parseCell(s string) (cell, error) {
 	if strings.HasPrefix(c.Raw, `"`) {
 		u, err := strconv.Unquote(c.Raw)
 		if err != nil {
-			return cell{}, fmt.Errorf("sample value %q: %v", s, err)
+			return cell{}, fmt.Errorf("sample value %q: %w", s, err)
 		}
 		c.Raw = u
 	}
@@ -48,7 +48,7 @@ func (ti tableInfo) sampleRows() ([]row, error) {
 		for i, s := range sr {
 			c, err := parseCell(s)
 			if err != nil {
-				return nil, fmt.Errorf("%s.%s: %v", ti.Name, ti.Columns[i].Name, err)
+				return nil, fmt.Errorf("%s.%s: %w", ti.Name, ti.Columns[i].Name, err)
 			}
 			r[ti.Columns[i].Name] = c
 		}

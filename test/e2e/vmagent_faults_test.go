@@ -34,7 +34,21 @@ func TestVmagentEverySampleThroughFaults(t *testing.T) {
 		return ""
 	})
 	srv.FailNext(30, greptimetest.Fault{Code: codes.Unavailable, Message: "injected by the e2e test"})
-	time.Sleep(4 * time.Second)
+	// Wait until every injected failure has happened and writes flow again
+	// (a scrape after the faults is stored), rather than for a fixed time.
+	waitFor(t, 60*time.Second, func() string {
+		if n := srv.PendingFaults(); n > 0 {
+			return fmt.Sprintf("%d injected failures still to happen", n)
+		}
+		return ""
+	})
+	afterFaults := srv.RowCount("public", "up")
+	waitFor(t, 60*time.Second, func() string {
+		if n := srv.RowCount("public", "up"); n <= afterFaults {
+			return fmt.Sprintf("up: no row stored since the faults (%d rows)", n)
+		}
+		return ""
+	})
 	wire.close()
 
 	wire.mu.Lock()

@@ -31,4 +31,8 @@
 // The package is pure: no I/O and no mutable globals. A Converter holds
 // scratch buffers and is reusable after Reset, so it can live in a
 // sync.Pool; it is not safe for concurrent use.
+//
+// It is the bridge's own package, not an API for other programs: its
+// exported names may change in any commit. Only writer/... is meant for
+// other Go programs.
 package otlp

@@ -74,9 +74,9 @@ func TestDuplicateKeysFromWire(t *testing.T) {
 	// two LogRecord.attributes (field 6) entries for the same key.
 	kv := func(k, v string) []byte {
 		str := append([]byte{0x0a, byte(len(v))}, v...)                    // AnyValue.string_value
-		any := append([]byte{0x0a, byte(len(k))}, k...)                    // KeyValue.key
-		any = append(any, append([]byte{0x12, byte(len(str))}, str...)...) // KeyValue.value
-		return append([]byte{0x32, byte(len(any))}, any...)                // LogRecord.attributes
+		kvb := append([]byte{0x0a, byte(len(k))}, k...)                    // KeyValue.key
+		kvb = append(kvb, append([]byte{0x12, byte(len(str))}, str...)...) // KeyValue.value
+		return append([]byte{0x32, byte(len(kvb))}, kvb...)                // LogRecord.attributes
 	}
 	var rec2 []byte
 	rec2 = append(rec2, kv("dup", "first")...)

@@ -172,7 +172,8 @@ func (c *Converter) putTag(tags *[]tag, name, val string) error {
 			return nil
 		}
 		c.tagIdx[name] = len(ts)
-		*tags = append(ts, tag{name, val})
+		ts = append(ts, tag{name, val})
+		*tags = ts
 		return nil
 	}
 	for i := range ts {
@@ -181,6 +182,7 @@ func (c *Converter) putTag(tags *[]tag, name, val string) error {
 			return nil
 		}
 	}
-	*tags = append(ts, tag{name, val})
+	ts = append(ts, tag{name, val})
+	*tags = ts
 	return nil
 }

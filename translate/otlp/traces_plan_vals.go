@@ -27,7 +27,7 @@ func (p *tracePlan) add(tc *traceCtx, spanStart, prefix int, m pcommon.Map) {
 			continue
 		}
 		p.vals = append(p.vals, planVal{col: n, v: v})
-		if p.idx != nil && len(p.idx) > 0 {
+		if len(p.idx) > 0 {
 			p.idx[n] = len(p.vals) - 1
 		}
 	}

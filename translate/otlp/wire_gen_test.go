@@ -20,7 +20,7 @@ func (s *byteSource) next() byte {
 	return s.b[s.i-1]
 }
 
-func (s *byteSource) n(max int) int { return int(s.next()) % max }
+func (s *byteSource) n(limit int) int { return int(s.next()) % limit }
 
 // keys holds names that exercise translation: clashes, prefixes, digits,
 // dots, case variants and invalid UTF-8.

@@ -151,7 +151,7 @@ func unzstd(bp *[]byte, body []byte, limit int) error {
 			*bp = buf[:0]
 			return errs.NewPermanent(fmt.Errorf("%w: zstd body of %d bytes decodes past %d bytes", ErrTooLarge, len(body), limit))
 		}
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			*bp = buf
 			return nil
 		}

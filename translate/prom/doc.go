@@ -12,4 +12,8 @@
 // an intern table kept in a pooled Converter.
 //
 // The package is pure: no I/O and no globals except immutable tables.
+//
+// It is the bridge's own package, not an API for other programs: its
+// exported names may change in any commit. Only writer/... is meant for
+// other Go programs.
 package prom

@@ -140,9 +140,9 @@ func TestDatabaseLabels(t *testing.T) {
 // §1.2 NaN and stale markers: the exact float bits are stored, ±Inf too.
 func TestV1FloatBits(t *testing.T) {
 	stale := math.Float64frombits(0x7ff0000000000002)
-	raw := request1(0, series1{labels: lbl("__name__", "m"), samples: []sample{{stale, 1}, {math.NaN(), 2}, {math.Inf(1), 3}, {math.Inf(-1), 4}, {-0.0, 5}}})
+	raw := request1(0, series1{labels: lbl("__name__", "m"), samples: []sample{{stale, 1}, {math.NaN(), 2}, {math.Inf(1), 3}, {math.Inf(-1), 4}, {math.Copysign(0, -1), 5}}})
 	b := batch(t, mustRun(t, v1opts(), raw), "", "m")
-	want := []uint64{0x7ff0000000000002, math.Float64bits(math.NaN()), math.Float64bits(math.Inf(1)), math.Float64bits(math.Inf(-1)), math.Float64bits(-0.0)}
+	want := []uint64{0x7ff0000000000002, math.Float64bits(math.NaN()), math.Float64bits(math.Inf(1)), math.Float64bits(math.Inf(-1)), math.Float64bits(math.Copysign(0, -1))}
 	for i, w := range want {
 		if got, _ := b.Col(1).Float64Bits(i); got != w {
 			t.Errorf("row %d bits %#x, want %#x", i, got, w)

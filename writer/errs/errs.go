@@ -1,7 +1,3 @@
-// Package errs holds the one error polarity of greptime-bridge: every error
-// is retryable unless marked permanent, and a throttle error carries the
-// delay a server asked for. It imports only the standard library so pure
-// code (translate) can use it without gRPC.
 package errs
 
 import (

@@ -2,6 +2,7 @@ package greptimetest
 
 import (
 	"encoding/base64"
+	"errors"
 	"strings"
 	"testing"
 
@@ -65,11 +66,11 @@ func TestMetadataDB(t *testing.T) {
 		t.Fatalf("default database = %v", k)
 	}
 	_, err = s.metadataDB(metadata.MD{})
-	if e, ok := err.(*Error); !ok || e.Code != StatusAuthHeaderNotFound {
+	if e := (*Error)(nil); !errors.As(err, &e) || e.Code != StatusAuthHeaderNotFound {
 		t.Fatalf("missing auth: %v", err)
 	}
 	_, err = s.metadataDB(metadata.Pairs("x-greptime-auth", "Basic !!!"))
-	if e, ok := err.(*Error); !ok || e.Code != StatusInvalidAuthHeader || e.Msg != "Invalid base64 value" {
+	if e := (*Error)(nil); !errors.As(err, &e) || e.Code != StatusInvalidAuthHeader || e.Msg != "Invalid base64 value" {
 		t.Fatalf("bad base64: %v", err)
 	}
 	bad := base64.StdEncoding.EncodeToString([]byte("alice:nope"))

@@ -59,7 +59,7 @@ type putStream struct {
 // with the ack alone.
 func openPutStream(stream flight.FlightService_DoPutServer, mem memory.Allocator) (*putStream, error) {
 	fd, err := stream.Recv()
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		return nil, io.EOF
 	}
 	if err != nil {
@@ -178,14 +178,14 @@ func putRequestID(meta []byte) int64 {
 // (flight_verify.go) and a panic on what remains is an error.
 func parseMessage(fd *flight.FlightData, layout *ipcLayout) (msg *ipc.Message, err error) {
 	if len(fd.DataHeader) < 8 {
-		return nil, errors.New("Invalid FlightData, reason: message header is too short")
+		return nil, errors.New("Invalid FlightData, reason: message header is too short") //nolint:staticcheck // GreptimeDB's own text
 	}
 	if err := verifyMessage(fd.DataHeader, fd.DataBody, layout); err != nil {
-		return nil, fmt.Errorf("Invalid FlightData, reason: %w", err)
+		return nil, fmt.Errorf("Invalid FlightData, reason: %w", err) //nolint:staticcheck // GreptimeDB's own text
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			msg, err = nil, fmt.Errorf("Invalid FlightData, reason: %v", r)
+			msg, err = nil, fmt.Errorf("Invalid FlightData, reason: %v", r) //nolint:staticcheck // GreptimeDB's own text
 		}
 	}()
 	msg = ipc.NewMessage(memory.NewBufferBytes(fd.DataHeader), memory.NewBufferBytes(fd.DataBody))
@@ -221,7 +221,7 @@ func (m *putMessages) Message() (*ipc.Message, error) {
 	}
 	fd, err := m.stream.Recv()
 	if err != nil {
-		if err != io.EOF {
+		if !errors.Is(err, io.EOF) {
 			m.recvErr = err
 		}
 		return nil, err

@@ -46,6 +46,7 @@ func loadServiceDesc() *grpc.ServiceDesc {
 	return &d
 }
 
+//nolint:revive // the argument order is grpc.MethodHandler's
 func loadHandle(srv any, ctx context.Context, dec func(any) error, interceptor grpc.UnaryServerInterceptor) (any, error) {
 	lr := getLoadRequest()
 	defer putLoadRequest(lr)

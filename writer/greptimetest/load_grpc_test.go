@@ -2,6 +2,7 @@ package greptimetest
 
 import (
 	"context"
+	"errors"
 	"io"
 	"testing"
 
@@ -89,7 +90,7 @@ func TestLoadServerOverGRPC(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, r := range []*gpb.GreptimeRequest{promRequest(5, 3), promRequest(2, 2), rowInsert("public", req("cpu", cpuSchema(), row(sv("a"), tv(1), iv(1))))} {
-			if err := st.Send(r); err != nil && err != io.EOF {
+			if err := st.Send(r); err != nil && !errors.Is(err, io.EOF) {
 				t.Fatal(err)
 			}
 		}

@@ -16,7 +16,9 @@ func TestHumantime(t *testing.T) {
 			t.Errorf("validHumantime(%q) = %v, want %v", s, got, want)
 		}
 	}
-	for s, want := range map[string]bool{"64MB": true, "1.5GiB": true, "1024": true, " 8 KB ": true, "": false, "8kb": false, "MB": false} {
+	sizes := map[string]bool{"64MB": true, "1.5GiB": true, "1024": true, "": false, "8kb": false, "MB": false}
+	sizes[" 8 KB "] = true // surrounding spaces are trimmed
+	for s, want := range sizes {
 		if got := validReadableSize(s); got != want {
 			t.Errorf("validReadableSize(%q) = %v, want %v", s, got, want)
 		}

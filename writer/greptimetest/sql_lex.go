@@ -130,13 +130,6 @@ func (p *parser) acceptKw(kws ...string) bool {
 	return true
 }
 
-func (p *parser) expectKw(kws ...string) error {
-	if !p.acceptKw(kws...) {
-		return syntaxErr("Expected: %s, found: %s", strings.ToUpper(strings.Join(kws, " ")), p.describe())
-	}
-	return nil
-}
-
 func (p *parser) isPunct(s string) bool {
 	t := p.peek()
 	return t.kind == tokPunct && t.text == s

@@ -1,10 +1,3 @@
-// Package retry is the one retry loop of greptime-bridge, used by the
-// writer library and the bridge's pipeline alike: capped exponential
-// backoff with full jitter, a server's requested delay first (capped too),
-// no try that would end past the caller's deadline, and every exit wrapped
-// with why it stopped. Whether an error is worth a retry is decided by
-// errs.Classify, the one classification. It is part of the writer's
-// stable API.
 package retry
 
 import (
@@ -124,7 +117,7 @@ func (r Retrier) Do(ctx context.Context, f func(context.Context) error) error {
 			return fmt.Errorf("gave up after %d attempt(s): the next would start past the deadline: %w", n, err)
 		}
 		if werr := wait(ctx, d); werr != nil {
-			return fmt.Errorf("stopped retrying after %d attempt(s) (%v): %w", n, werr, err)
+			return fmt.Errorf("stopped retrying after %d attempt(s) (%v): %w", n, werr, err) //nolint:errorlint // why it stopped is text; the error classified is err
 		}
 		if r.Before != nil {
 			r.Before(n+1, err, d)

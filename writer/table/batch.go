@@ -328,7 +328,7 @@ func (b *Batch) Validate() error {
 		}
 		seen[c.Name] = struct{}{}
 		if c.err != nil {
-			return fmt.Errorf("%w: table %q: %v", ErrInvalid, b.Table, c.err)
+			return fmt.Errorf("%w: table %q: %w", ErrInvalid, b.Table, c.err)
 		}
 		if c.n != b.rows {
 			return fmt.Errorf("%w: table %q: column %q has %d values for %d rows", ErrInvalid, b.Table, c.Name, c.n, b.rows)

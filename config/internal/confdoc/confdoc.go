@@ -113,6 +113,9 @@ func typeName(t reflect.Type) string {
 		return "duration"
 	case t == reflect.TypeOf(config.Secret("")):
 		return "secret"
+	case t.Implements(reflect.TypeOf((*interface{ Values() []string })(nil)).Elem()):
+		vals := reflect.Zero(t).Interface().(interface{ Values() []string }).Values()
+		return "one of `" + strings.Join(vals, "`, `") + "`"
 	case t.Kind() == reflect.Pointer:
 		return typeName(t.Elem())
 	case t.Kind() == reflect.Slice:

@@ -1,6 +1,7 @@
 package answer
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -37,7 +38,7 @@ func TestRedactHidesGreptimeDBsAddress(t *testing.T) {
 	// tables and columns.
 	rejected := &writer.ServerError{Code: codes.InvalidArgument, HasStatus: true, Status: writer.StatusInvalidArguments,
 		Message: "column greptime_value expects Float64"}
-	if got := Redact(rejected); got != error(rejected) {
+	if got := Redact(rejected); !errors.Is(got, rejected) {
 		t.Errorf("GreptimeDB's rejection was rewritten: %v", got)
 	}
 	if Redact(nil) != nil {

@@ -8,6 +8,7 @@
 package zstdgrpc
 
 import (
+	"errors"
 	"io"
 	"sync"
 
@@ -99,7 +100,7 @@ func (r *zstdReader) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	n, err := r.dec.Read(p)
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		// Release the reference to the source before pooling.
 		_ = r.dec.Reset(nil)
 		r.pool.Put(r.dec)

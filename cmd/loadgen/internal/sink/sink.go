@@ -176,7 +176,7 @@ func (s *Sink) read(r *http.Request, b *buffers) ([]byte, int, error) {
 	case "snappy":
 		n, err := snappy.DecodedLen(body)
 		if err != nil || n > maxDecompressed {
-			return nil, http.StatusBadRequest, fmt.Errorf("snappy body of %d bytes: bad length %d (%v)", len(body), n, err)
+			return nil, http.StatusBadRequest, fmt.Errorf("snappy body of %d bytes: bad length %d (%w)", len(body), n, err)
 		}
 		out, err := snappy.Decode((*bp)[:cap(*bp)], body)
 		if err != nil {
