@@ -59,12 +59,12 @@ func (e *ExceededError) Error() string {
 }
 
 // Exceeded returns a permanent (BadData) ExceededError.
-func Exceeded(limit string, max, got int, where string) error {
-	return errs.NewPermanent(&ExceededError{Limit: limit, Max: max, Got: got, Where: where})
+func Exceeded(limit string, maxValue, got int, where string) error {
+	return errs.NewPermanent(&ExceededError{Limit: limit, Max: maxValue, Got: got, Where: where})
 }
 
-// Over reports whether n passes limit max (0 meaning no limit).
-func Over(n, max int) bool { return max > 0 && n > max }
+// Over reports whether n passes limit maxValue (0 meaning no limit).
+func Over(n, maxValue int) bool { return maxValue > 0 && n > maxValue }
 
 // DefaultLimits returns the limits of the bridge's default configuration
 // (config.Default, where each number is explained; cmd/bridge's tests hold

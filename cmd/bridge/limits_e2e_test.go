@@ -78,8 +78,10 @@ func TestLimitsEndToEnd(t *testing.T) {
 	out := &addrWriter{addr: make(chan string, 1)}
 	var errb syncBuffer
 	done := make(chan int)
-	env := []string{"GREPTIME_BRIDGE_LISTEN_HTTP=127.0.0.1:0", "GREPTIME_BRIDGE_LISTEN_GRPC=127.0.0.1:0",
-		"GREPTIME_BRIDGE_DATABASE_DEFAULTS_MAX_HOURLY_SERIES=3"}
+	env := []string{
+		"GREPTIME_BRIDGE_LISTEN_HTTP=127.0.0.1:0", "GREPTIME_BRIDGE_LISTEN_GRPC=127.0.0.1:0",
+		"GREPTIME_BRIDGE_DATABASE_DEFAULTS_MAX_HOURLY_SERIES=3",
+	}
 	go func() { done <- run(ctx, []string{"-dev"}, env, out, &errb) }()
 	defer func() {
 		cancel()

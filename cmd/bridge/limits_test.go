@@ -15,8 +15,10 @@ func TestDefaultShapeLimits(t *testing.T) {
 	if got, want := shapeLimits(cfg), translate.DefaultLimits(); got != want {
 		t.Errorf("config defaults %+v, translate.DefaultLimits %+v", got, want)
 	}
-	cfg.Limits.Shape = config.Shape{MaxLabelsPerSeries: 1, MaxLabelNameLength: 2, MaxLabelValueLength: 3,
-		MaxSeriesPerRequest: 4, MaxAttributesPerItem: 5, MaxAttributeValueBytes: 6}
+	cfg.Limits.Shape = config.Shape{
+		MaxLabelsPerSeries: 1, MaxLabelNameLength: 2, MaxLabelValueLength: 3,
+		MaxSeriesPerRequest: 4, MaxAttributesPerItem: 5, MaxAttributeValueBytes: 6,
+	}
 	o, err := promOptions(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -87,11 +87,16 @@ func New(cfg Config, reg prometheus.Registerer, log *slog.Logger) *Limiter {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	l := &Limiter{cfg: cfg, seed: maphash.MakeSeed(), dbs: map[string]*dbSeries{}, log: log,
-		seen: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "bridge_series_seen",
-			Help: "Distinct series written into a database with a series limit in the current hour or UTC day."}, []string{"database", "window"}),
-		refused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "bridge_series_refused_total",
-			Help: "New series refused because they would pass a database's hourly or daily series limit."}, []string{"database", "window"}),
+	l := &Limiter{
+		cfg: cfg, seed: maphash.MakeSeed(), dbs: map[string]*dbSeries{}, log: log,
+		seen: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "bridge_series_seen",
+			Help: "Distinct series written into a database with a series limit in the current hour or UTC day.",
+		}, []string{"database", "window"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bridge_series_refused_total",
+			Help: "New series refused because they would pass a database's hourly or daily series limit.",
+		}, []string{"database", "window"}),
 	}
 	if reg != nil {
 		reg.MustRegister(l.seen, l.refused)

@@ -7,7 +7,8 @@ import (
 	"github.com/greptime-bridge/greptime-bridge/translate"
 )
 
-// shapeNode describes one message of an OTLP export request for the shape
+// shapeNode describes one message of an OTLP metrics or logs export
+// request (traces arrive as pdata only: checkShapeTraces) for the shape
 // check: which field holds its attributes (repeated KeyValue) and which
 // length-delimited fields lead to messages that may hold more. Field
 // numbers from opentelemetry-proto v1 (common, resource, metrics, logs and
@@ -45,18 +46,6 @@ var (
 		fResScope: {children: map[int32]*shapeNode{
 			fScopeScope: shapeScope,
 			fScopeItems: {what: "log record", attrs: 6}, // LogRecord.attributes
-		}},
-	}})
-	shapeTraces = req(&shapeNode{children: map[int32]*shapeNode{
-		fResResource: shapeResource,
-		fResScope: {children: map[int32]*shapeNode{
-			fScopeScope: shapeScope,
-			// Span.attributes 9, events 11 (Event.attributes 3), links 13
-			// (Link.attributes 4).
-			fScopeItems: {what: "span", attrs: 9, children: map[int32]*shapeNode{
-				11: {what: "span event", attrs: 3},
-				13: {what: "span link", attrs: 4},
-			}},
 		}},
 	}})
 )
@@ -210,8 +199,10 @@ func checkKVProto(kv []byte, lim *translate.Limits) *translate.ExceededError {
 		}
 	}
 	if n := anyBytesProto(val, 0); translate.Over(n, lim.MaxAttributeValueBytes) {
-		return &translate.ExceededError{Limit: translate.LimitAttributeValueBytes, Max: lim.MaxAttributeValueBytes, Got: n,
-			Where: fmt.Sprintf("attribute %q value bytes", clipString(string(key)))}
+		return &translate.ExceededError{
+			Limit: translate.LimitAttributeValueBytes, Max: lim.MaxAttributeValueBytes, Got: n,
+			Where: fmt.Sprintf("attribute %q value bytes", clipString(string(key))),
+		}
 	}
 	return nil
 }
@@ -282,11 +273,11 @@ func sumFields(b []byte, num int32, f func([]byte) int) int {
 
 // clipString cuts s for an error message.
 func clipString(s string) string {
-	const max = 64
-	if len(s) <= max {
+	const clipLen = 64
+	if len(s) <= clipLen {
 		return s
 	}
-	n := max
+	n := clipLen
 	for n > 0 && s[n]&0xC0 == 0x80 {
 		n--
 	}

@@ -33,8 +33,10 @@ func checkAttrs(m pcommon.Map, what string, lim *translate.Limits) *translate.Ex
 	}
 	for k, v := range m.All() {
 		if n := valueBytes(v, 0); translate.Over(n, lim.MaxAttributeValueBytes) {
-			return &translate.ExceededError{Limit: translate.LimitAttributeValueBytes, Max: lim.MaxAttributeValueBytes, Got: n,
-				Where: fmt.Sprintf("%s attribute %q value bytes", what, clipString(k))}
+			return &translate.ExceededError{
+				Limit: translate.LimitAttributeValueBytes, Max: lim.MaxAttributeValueBytes, Got: n,
+				Where: fmt.Sprintf("%s attribute %q value bytes", what, clipString(k)),
+			}
 		}
 	}
 	return nil

@@ -50,8 +50,8 @@ func (c *Converter) where(metric []byte, hasMetric bool) string {
 // opts.Limits.MaxSeriesPerRequest; n is the count including the series
 // about to be decoded.
 func (c *Converter) checkSeriesCount(n int) error {
-	if max := c.opts.Limits.MaxSeriesPerRequest; translate.Over(n, max) {
-		return translate.Exceeded(translate.LimitSeriesPerRequest, max, n, fmt.Sprintf("remote write %s request", c.ver))
+	if limit := c.opts.Limits.MaxSeriesPerRequest; translate.Over(n, limit) {
+		return translate.Exceeded(translate.LimitSeriesPerRequest, limit, n, fmt.Sprintf("remote write %s request", c.ver))
 	}
 	return nil
 }

@@ -15,9 +15,9 @@ func (c *Converter) labelsV2() (metric, db, phys []byte, hasDB, hasPhys bool, er
 	if len(s.refs)%2 != 0 {
 		return nil, nil, nil, false, false, v2Err("labels_refs must contain name/value pairs, got %d refs", len(s.refs))
 	}
-	if max := c.opts.Limits.MaxLabelsPerSeries; translate.Over(len(s.refs)/2, max) {
+	if limit := c.opts.Limits.MaxLabelsPerSeries; translate.Over(len(s.refs)/2, limit) {
 		// Refused before the refs are resolved: the count is known.
-		return nil, nil, nil, false, false, translate.Exceeded(translate.LimitLabelsPerSeries, max, len(s.refs)/2, "remote write 2.0 series labels")
+		return nil, nil, nil, false, false, translate.Exceeded(translate.LimitLabelsPerSeries, limit, len(s.refs)/2, "remote write 2.0 series labels")
 	}
 	useMap := len(s.refs)/2 > dupScanMax
 	filled := false
