@@ -51,7 +51,7 @@ func benchTranslate(b *testing.B, body []byte, opts *Options, samples int) {
 	// Warm the pools and the intern table, as a running receiver has them.
 	for i := 0; i < 3; i++ {
 		out.Reset()
-		if err := DecodeAndTranslate(ctx, body, opts, out); err != nil {
+		if err := decodeAndTranslate(ctx, body, opts, out); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -65,7 +65,7 @@ func benchTranslate(b *testing.B, body []byte, opts *Options, samples int) {
 	cpu0 := cpuTime()
 	for b.Loop() {
 		out.Reset()
-		if err := DecodeAndTranslate(ctx, body, opts, out); err != nil {
+		if err := decodeAndTranslate(ctx, body, opts, out); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -126,7 +126,6 @@ func BenchmarkTranslateCaptured(b *testing.B) {
 func BenchmarkTranslateZstd(b *testing.B) {
 	raw := request1(0, benchSeries(2000, 20, 8, 1)...)
 	o := DefaultOptions()
-	o.Encoding = Zstd
 	benchTranslate(b, zstdEncode(b, raw), &o, 2000)
 }
 
@@ -146,7 +145,7 @@ func BenchmarkTranslateNativeHistograms(b *testing.B) {
 	body := s2.EncodeSnappy(nil, r.encode())
 	for i := 0; i < 3; i++ {
 		out.Reset()
-		if err := DecodeAndTranslate(context.Background(), body, &o, out); err != nil {
+		if err := decodeAndTranslate(context.Background(), body, &o, out); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -154,7 +153,7 @@ func BenchmarkTranslateNativeHistograms(b *testing.B) {
 	cpu0 := cpuTime()
 	for b.Loop() {
 		out.Reset()
-		if err := DecodeAndTranslate(context.Background(), body, &o, out); err != nil {
+		if err := decodeAndTranslate(context.Background(), body, &o, out); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -221,7 +220,7 @@ func benchCycle(b *testing.B, bodies [][]byte, opts *Options, samples int) {
 	ctx := context.Background()
 	for _, body := range bodies {
 		out.Reset()
-		if err := DecodeAndTranslate(ctx, body, opts, out); err != nil {
+		if err := decodeAndTranslate(ctx, body, opts, out); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -232,7 +231,7 @@ func benchCycle(b *testing.B, bodies [][]byte, opts *Options, samples int) {
 	i := 0
 	for b.Loop() {
 		out.Reset()
-		if err := DecodeAndTranslate(ctx, bodies[i%len(bodies)], opts, out); err != nil {
+		if err := decodeAndTranslate(ctx, bodies[i%len(bodies)], opts, out); err != nil {
 			b.Fatal(err)
 		}
 		i++

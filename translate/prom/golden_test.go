@@ -83,10 +83,10 @@ func goldenCases() []goldenCase {
 		// self-scrape series, and a metadata-only request (§1.2: accepted,
 		// nothing written, metadata counted).
 		{"prometheus-2.42-rw1-series", func() *Options { o := DefaultOptions(); return &o }, func(t *testing.T) []byte {
-			return readFixture(t, "prometheus-2.42-rw1-series.snappy")
+			return unsnappy(t, readFixture(t, "prometheus-2.42-rw1-series.snappy"))
 		}},
 		{"prometheus-2.42-rw1-metadata", func() *Options { o := DefaultOptions(); return &o }, func(t *testing.T) []byte {
-			return readFixture(t, "prometheus-2.42-rw1-metadata.snappy")
+			return unsnappy(t, readFixture(t, "prometheus-2.42-rw1-metadata.snappy"))
 		}},
 	}
 }
@@ -118,7 +118,7 @@ func TestGolden(t *testing.T) {
 	for _, gc := range goldenCases() {
 		t.Run(gc.name, func(t *testing.T) {
 			out := &translate.Output{}
-			if err := DecodeAndTranslate(context.Background(), gc.raw(t), gc.opts(), out); err != nil {
+			if err := Translate(context.Background(), gc.raw(t), gc.opts(), out); err != nil {
 				t.Fatalf("translate: %v", err)
 			}
 			for _, b := range out.Batches {
