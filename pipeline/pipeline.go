@@ -147,8 +147,10 @@ func New(cfg Config, rows RowWriter, ddl DDLExecutor, bulk BulkWriter, log *slog
 		log = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &Pipeline{cfg: cfg, rows: rows, ddl: ddl, bulk: bulk, log: log, schemas: newSchemaCache(),
-		seed: maphash.MakeSeed(), ctx: ctx, cancel: cancel, closed: make(chan struct{})}
+	p := &Pipeline{
+		cfg: cfg, rows: rows, ddl: ddl, bulk: bulk, log: log, schemas: newSchemaCache(),
+		seed: maphash.MakeSeed(), ctx: ctx, cancel: cancel, closed: make(chan struct{}),
+	}
 	p.clones.New = func() any { return table.New("", "") }
 	for i := 0; i < cfg.Workers; i++ {
 		w := newWorker(p)

@@ -1,10 +1,9 @@
 package pipeline_test
 
 import (
-	"time"
-
 	"context"
 	"testing"
+	"time"
 
 	"github.com/greptime-bridge/greptime-bridge/pipeline"
 	"github.com/greptime-bridge/greptime-bridge/writer/errs"

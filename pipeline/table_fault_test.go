@@ -25,8 +25,10 @@ import (
 // not writable, e.g. while it is migrated (mito2/src/error.rs RegionState,
 // StatusCode::RegionNotReady 4008, retryable).
 func regionNotReady(table string) greptimetest.Fault {
-	return greptimetest.Fault{Table: table, Status: 4008, Retryable: true,
-		Message: "Region 4398046511104(1024, 0) is in Leader(Downgrading) state, expect: Leader(Writable)"}
+	return greptimetest.Fault{
+		Table: table, Status: 4008, Retryable: true,
+		Message: "Region 4398046511104(1024, 0) is in Leader(Downgrading) state, expect: Leader(Writable)",
+	}
 }
 
 // checkWritten compares the pipeline's written counters with what the

@@ -51,8 +51,13 @@ func TestQueryRowsTypesAndNulls(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantCols := []writer.QueryColumn{
-		{Name: "ts", Type: table.TimestampMillisecond}, {Name: "host", Type: table.String}, {Name: "n", Type: table.Int64},
-		{Name: "u", Type: table.Uint32}, {Name: "f", Type: table.Float64}, {Name: "ok", Type: table.Boolean}, {Name: "raw", Type: table.Binary},
+		{Name: "ts", Type: table.TimestampMillisecond},
+		{Name: "host", Type: table.String},
+		{Name: "n", Type: table.Int64},
+		{Name: "u", Type: table.Uint32},
+		{Name: "f", Type: table.Float64},
+		{Name: "ok", Type: table.Boolean},
+		{Name: "raw", Type: table.Binary},
 	}
 	if len(rows.Columns) != len(wantCols) {
 		t.Fatalf("columns %+v", rows.Columns)

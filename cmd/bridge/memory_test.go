@@ -25,8 +25,16 @@ func loadRequest(offset int) []byte {
 	var req []byte
 	for i := 0; i < 2000; i++ {
 		var ts []byte
-		labels := [][2]string{{"__name__", "load"}, {"a", "aaaaaaaaaa"}, {"b", "bbbbbbbbbb"}, {"c", "cccccccccc"},
-			{"d", "dddddddddd"}, {"e", "eeeeeeeeee"}, {"f", "ffffffffff"}, {"series", strconv.Itoa(i)}}
+		labels := [][2]string{
+			{"__name__", "load"},
+			{"a", "aaaaaaaaaa"},
+			{"b", "bbbbbbbbbb"},
+			{"c", "cccccccccc"},
+			{"d", "dddddddddd"},
+			{"e", "eeeeeeeeee"},
+			{"f", "ffffffffff"},
+			{"series", strconv.Itoa(i)},
+		}
 		for _, l := range labels {
 			var lb []byte
 			lb = protowire.AppendTag(lb, 1, protowire.BytesType)

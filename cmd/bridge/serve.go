@@ -96,8 +96,10 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 		MaxBatchBytes:     int(cfg.Pipeline.MaxBatchBytes),
 		Mode:              mode,
 		BulkThresholdRows: cfg.Pipeline.BulkThresholdRows,
-		Retry: pipeline.RetryConfig{MaxAttempts: cfg.Pipeline.Retry.MaxAttempts,
-			InitialBackoff: cfg.Pipeline.Retry.InitialBackoff, MaxBackoff: cfg.Pipeline.Retry.MaxBackoff},
+		Retry: pipeline.RetryConfig{
+			MaxAttempts:    cfg.Pipeline.Retry.MaxAttempts,
+			InitialBackoff: cfg.Pipeline.Retry.InitialBackoff, MaxBackoff: cfg.Pipeline.Retry.MaxBackoff,
+		},
 		WriteTimeout: cfg.GreptimeDB.Timeout,
 		Observe: func(path string, rows int, took time.Duration) {
 			batchRows.WithLabelValues(path).Observe(float64(rows))
@@ -112,12 +114,18 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 
 	setMemoryLimit(cfg.Limits.MemoryBudgetBytes, log)
 	budget := pipeline.NewBudget(cfg.Limits.MemoryBudgetBytes, cfg.Limits.RetryAfter)
-	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "bridge_memory_budget_used_bytes",
-		Help: "Bytes of the memory budget held by requests in flight."}, func() float64 { return float64(budget.Used()) }))
-	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "bridge_memory_budget_bytes",
-		Help: "Size of the memory budget."}, func() float64 { return float64(budget.Limit()) }))
-	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "bridge_tables",
-		Help: "Tables the bridge has written or validated."}, func() float64 { return float64(p.Tables()) }))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "bridge_memory_budget_used_bytes",
+		Help: "Bytes of the memory budget held by requests in flight.",
+	}, func() float64 { return float64(budget.Used()) }))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "bridge_memory_budget_bytes",
+		Help: "Size of the memory budget.",
+	}, func() float64 { return float64(budget.Limit()) }))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "bridge_tables",
+		Help: "Tables the bridge has written or validated.",
+	}, func() float64 { return float64(p.Tables()) }))
 	// With ack: on_queue the receivers hand requests to the disk queue,
 	// which answers once they are durable and drains into the pipeline.
 	var consumer promrw.Consumer = p
@@ -133,8 +141,10 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 	default:
 		return unknown("queue.ack", string(cfg.Queue.Ack))
 	}
-	sel := &dbselect.Selector{Default: cfg.GreptimeDB.Database, TenantHeader: cfg.Tenant.Header,
-		Tenants: cfg.Tenant.Databases, MapUnknown: cfg.Tenant.MapUnknown}
+	sel := &dbselect.Selector{
+		Default: cfg.GreptimeDB.Database, TenantHeader: cfg.Tenant.Header,
+		Tenants: cfg.Tenant.Databases, MapUnknown: cfg.Tenant.MapUnknown,
+	}
 	authn := newAuthenticator(cfg, reg, log)
 
 	series := seriesLimiter(cfg, reg, log)

@@ -41,8 +41,10 @@ func newClient(cfg config.Config) (*writer.Client, error) {
 		return nil, unknown("greptimedb.compression", string(g.Compression))
 	}
 	if g.TLS.Enabled {
-		tc, err := writer.TLSConfig(writer.TLSOptions{CAFile: g.TLS.CAFile, CertFile: g.TLS.CertFile, KeyFile: g.TLS.KeyFile,
-			ServerName: g.TLS.ServerName, InsecureSkipVerify: g.TLS.InsecureSkipVerify})
+		tc, err := writer.TLSConfig(writer.TLSOptions{
+			CAFile: g.TLS.CAFile, CertFile: g.TLS.CertFile, KeyFile: g.TLS.KeyFile,
+			ServerName: g.TLS.ServerName, InsecureSkipVerify: g.TLS.InsecureSkipVerify,
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -308,11 +310,15 @@ func debugTables(s *greptimetest.Server) http.Handler {
 			if !ok {
 				continue
 			}
-			ti := tableInfo{Database: db, Name: name, Engine: info.Engine, TimeIndex: info.TimeIndex, PrimaryKey: info.PrimaryKey,
-				Partition: info.Partition, ShowCreate: info.CreateSQL(), Options: info.Options, Rows: s.RowCount(db, name), ByPath: map[string]int{}}
+			ti := tableInfo{
+				Database: db, Name: name, Engine: info.Engine, TimeIndex: info.TimeIndex, PrimaryKey: info.PrimaryKey,
+				Partition: info.Partition, ShowCreate: info.CreateSQL(), Options: info.Options, Rows: s.RowCount(db, name), ByPath: map[string]int{},
+			}
 			for _, c := range info.Columns {
-				ti.Columns = append(ti.Columns, column{Name: c.Name, Type: c.Type.String(), Semantic: c.Semantic.String(),
-					Nullable: c.Nullable, Default: c.Default, Options: c.Options})
+				ti.Columns = append(ti.Columns, column{
+					Name: c.Name, Type: c.Type.String(), Semantic: c.Semantic.String(),
+					Nullable: c.Nullable, Default: c.Default, Options: c.Options,
+				})
 			}
 			for path, n := range s.PathCounts(db, name) {
 				ti.ByPath[strings.ToLower(path.String())] = n

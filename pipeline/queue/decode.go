@@ -233,8 +233,10 @@ func (r *colReader) next(c *table.Column, i int) {
 		}
 	case table.StorageMDN:
 		if b := d.bytes(16); b != nil && !null {
-			c.AppendIntervalMDN(table.IntervalMDN{Months: int32(binary.LittleEndian.Uint32(b)),
-				Days: int32(binary.LittleEndian.Uint32(b[4:])), Nanoseconds: int64(binary.LittleEndian.Uint64(b[8:]))})
+			c.AppendIntervalMDN(table.IntervalMDN{
+				Months: int32(binary.LittleEndian.Uint32(b)),
+				Days:   int32(binary.LittleEndian.Uint32(b[4:])), Nanoseconds: int64(binary.LittleEndian.Uint64(b[8:])),
+			})
 		}
 	}
 	if null {

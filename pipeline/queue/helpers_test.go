@@ -102,8 +102,10 @@ func (l *logBuf) logger() *slog.Logger {
 }
 
 func testLogConfig(dir string, fs FS, lb *logBuf) logConfig {
-	return logConfig{Dir: dir, FS: fs, SegmentBytes: 4 << 10, MaxBytes: 1 << 20, Fsync: FsyncAlways,
-		FsyncInterval: time.Second, Log: lb.logger()}
+	return logConfig{
+		Dir: dir, FS: fs, SegmentBytes: 4 << 10, MaxBytes: 1 << 20, Fsync: FsyncAlways,
+		FsyncInterval: time.Second, Log: lb.logger(),
+	}
 }
 
 // openStarted opens a log and starts its writer; cleanup closes it.

@@ -20,23 +20,39 @@ type metrics struct {
 
 func newMetrics() *metrics {
 	return &metrics{
-		refused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "bridge_queue_appends_refused_total",
-			Help: "Requests answered 503 / Unavailable because the disk queue could not take them, by reason (full: at queue.max_bytes; disk_error: a write or fsync failed)."},
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bridge_queue_appends_refused_total",
+			Help: "Requests answered 503 / Unavailable because the disk queue could not take them, by reason (full: at queue.max_bytes; disk_error: a write or fsync failed).",
+		},
 			[]string{"reason"}),
-		fsync: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "bridge_queue_fsync_duration_seconds",
-			Help: "Duration of the disk queue's fsyncs.", Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10)}),
-		cut: prometheus.NewCounter(prometheus.CounterOpts{Name: "bridge_queue_corrupt_bytes_cut_total",
-			Help: "Bytes of torn or corrupt disk queue records cut off (at start or while draining)."}),
-		dropped: prometheus.NewCounter(prometheus.CounterOpts{Name: "bridge_queue_records_dropped_total",
-			Help: "Queued records GreptimeDB refused for good (bad data), logged and skipped; their senders were already answered 2xx."}),
-		replayed: prometheus.NewCounter(prometheus.CounterOpts{Name: "bridge_queue_replayed_records_total",
-			Help: "Records left in the disk queue by an earlier run that have been written since start."}),
-		replayedBytes: prometheus.NewCounter(prometheus.CounterOpts{Name: "bridge_queue_replayed_bytes_total",
-			Help: "Bytes of records left by an earlier run that have been written since start."}),
-		drainRetries: prometheus.NewCounter(prometheus.CounterOpts{Name: "bridge_queue_drain_retries_total",
-			Help: "Retried writes of queued records."}),
-		drainedRecords: prometheus.NewCounter(prometheus.CounterOpts{Name: "bridge_queue_drained_records_total",
-			Help: "Queued records GreptimeDB acknowledged (or refused for good) and removed from the queue."}),
+		fsync: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "bridge_queue_fsync_duration_seconds",
+			Help: "Duration of the disk queue's fsyncs.", Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10),
+		}),
+		cut: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "bridge_queue_corrupt_bytes_cut_total",
+			Help: "Bytes of torn or corrupt disk queue records cut off (at start or while draining).",
+		}),
+		dropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "bridge_queue_records_dropped_total",
+			Help: "Queued records GreptimeDB refused for good (bad data), logged and skipped; their senders were already answered 2xx.",
+		}),
+		replayed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "bridge_queue_replayed_records_total",
+			Help: "Records left in the disk queue by an earlier run that have been written since start.",
+		}),
+		replayedBytes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "bridge_queue_replayed_bytes_total",
+			Help: "Bytes of records left by an earlier run that have been written since start.",
+		}),
+		drainRetries: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "bridge_queue_drain_retries_total",
+			Help: "Retried writes of queued records.",
+		}),
+		drainedRecords: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "bridge_queue_drained_records_total",
+			Help: "Queued records GreptimeDB acknowledged (or refused for good) and removed from the queue.",
+		}),
 	}
 }
 

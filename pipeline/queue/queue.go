@@ -99,10 +99,12 @@ func Open(cfg Config, next Consumer, check Checker, reg prometheus.Registerer, l
 	}
 	q := &Queue{cfg: cfg, next: next, check: check, logger: logger, drained: make(chan struct{})}
 	q.metrics = newMetrics()
-	l, err := openLog(logConfig{Dir: cfg.Dir, FS: cfg.FS, SegmentBytes: cfg.SegmentBytes, MaxBytes: cfg.MaxBytes,
+	l, err := openLog(logConfig{
+		Dir: cfg.Dir, FS: cfg.FS, SegmentBytes: cfg.SegmentBytes, MaxBytes: cfg.MaxBytes,
 		Fsync: cfg.Fsync, FsyncInterval: cfg.FsyncInterval, Log: logger,
 		OnSync: func(d time.Duration) { q.metrics.fsync.Observe(d.Seconds()) },
-		OnCut:  func(n int64) { q.metrics.cut.Add(float64(n)) }})
+		OnCut:  func(n int64) { q.metrics.cut.Add(float64(n)) },
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -97,8 +97,10 @@ func request(tbl string, from, n int) *translate.Output {
 }
 
 func testConfig(dir string) Config {
-	return Config{Dir: dir, MaxBytes: 1 << 20, SegmentBytes: 8 << 10, Fsync: FsyncAlways, DrainMaxBytes: 4 << 10,
-		RetryAfter: 3 * time.Second, Backoff: retry.Policy{InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}}
+	return Config{
+		Dir: dir, MaxBytes: 1 << 20, SegmentBytes: 8 << 10, Fsync: FsyncAlways, DrainMaxBytes: 4 << 10,
+		RetryAfter: 3 * time.Second, Backoff: retry.Policy{InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond},
+	}
 }
 
 func openQueue(t *testing.T, cfg Config, next Consumer, reg prometheus.Registerer, lb *logBuf) *Queue {

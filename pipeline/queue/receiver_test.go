@@ -60,8 +60,10 @@ func TestRemoteWriteAnswers503WhileTheDiskFails(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	h := promrw.New(promrw.Config{RetryAfter: 9 * time.Second, Translate: prom.DefaultOptions(),
-		DBOptions: func(string) translate.DatabaseOptions { return translate.DefaultDatabaseOptions() }},
+	h := promrw.New(promrw.Config{
+		RetryAfter: 9 * time.Second, Translate: prom.DefaultOptions(),
+		DBOptions: func(string) translate.DatabaseOptions { return translate.DefaultDatabaseOptions() },
+	},
 		q, nil, nil, nil, nil, lb.logger())
 	post := func(ts int64) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(http.MethodPost, promrw.PathPrometheus, bytes.NewReader(rw1Body("up", ts)))

@@ -35,8 +35,10 @@ func startReplica(t *testing.T, srv *greptimetest.Server) *replica {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := pipeline.New(pipeline.Config{Workers: 2,
-		Retry: pipeline.RetryConfig{MaxAttempts: 2, InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond}}, c, pipeline.ClientDDL{Client: c}, nil, nil)
+	p := pipeline.New(pipeline.Config{
+		Workers: 2,
+		Retry:   pipeline.RetryConfig{MaxAttempts: 2, InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond},
+	}, c, pipeline.ClientDDL{Client: c}, nil, nil)
 	p.SetSchemaReader(pipeline.ClientSchema{Client: c}, 10*time.Second)
 	r := otlp.New(otlp.Config{MaxRequestBytes: 1 << 20, MaxDecompressedBytes: 4 << 20, RetryAfter: time.Second, Schemas: p.Schemas()},
 		p, nil, &dbselect.Selector{Default: "public"}, nil, otlp.NewMetrics(prometheus.NewRegistry()), nil)

@@ -68,8 +68,10 @@ const (
 // newFuzzReceiver builds a receiver with the fuzz limits writing to sink.
 func newFuzzReceiver(sink *fuzzSink) (*Receiver, *pipeline.Budget) {
 	budget := pipeline.NewBudget(fuzzBudget, time.Second)
-	r := New(Config{MaxRequestBytes: fuzzMaxBody, MaxDecompressedBytes: fuzzMaxDecomp, RetryAfter: 3 * time.Second,
-		BudgetWait: time.Millisecond, InflightWait: time.Millisecond}, sink, budget, &dbselect.Selector{Default: "public"}, nil, nil, nil)
+	r := New(Config{
+		MaxRequestBytes: fuzzMaxBody, MaxDecompressedBytes: fuzzMaxDecomp, RetryAfter: 3 * time.Second,
+		BudgetWait: time.Millisecond, InflightWait: time.Millisecond,
+	}, sink, budget, &dbselect.Selector{Default: "public"}, nil, nil, nil)
 	return r, budget
 }
 

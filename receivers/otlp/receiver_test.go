@@ -63,8 +63,10 @@ func setupFull(t *testing.T, mutate func(*otlp.Config), budget *pipeline.Budget,
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := pipeline.New(pipeline.Config{FlushInterval: 10 * time.Millisecond, Workers: 2,
-		Retry: pipeline.RetryConfig{MaxAttempts: 2, InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond}}, c, pipeline.ClientDDL{Client: c}, nil, nil)
+	p := pipeline.New(pipeline.Config{
+		FlushInterval: 10 * time.Millisecond, Workers: 2,
+		Retry: pipeline.RetryConfig{MaxAttempts: 2, InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond},
+	}, c, pipeline.ClientDDL{Client: c}, nil, nil)
 	cfg := otlp.Config{MaxRequestBytes: 1 << 20, MaxDecompressedBytes: 4 << 20, RetryAfter: 4 * time.Second}
 	if mutate != nil {
 		mutate(&cfg)

@@ -103,8 +103,10 @@ func FuzzRemoteWriteHandler(f *testing.F) {
 	f.Add([]byte("\x28\xb5\x2f\xfd\x00\x58\x00\x00"), uint8(4), uint8(0x80))
 	budget := pipeline.NewBudget(fuzzBudget, time.Second)
 	sink := &fuzzSink{}
-	h := promrw.New(promrw.Config{MaxRequestBytes: fuzzMaxBody, MaxDecompressedBytes: fuzzMaxDecomp, RetryAfter: 3 * time.Second,
-		Translate: prom.DefaultOptions(), InflightWait: time.Millisecond}, sink, budget, &dbselect.Selector{Default: "public"}, nil, nil, nil)
+	h := promrw.New(promrw.Config{
+		MaxRequestBytes: fuzzMaxBody, MaxDecompressedBytes: fuzzMaxDecomp, RetryAfter: 3 * time.Second,
+		Translate: prom.DefaultOptions(), InflightWait: time.Millisecond,
+	}, sink, budget, &dbselect.Selector{Default: "public"}, nil, nil, nil)
 	mux := http.NewServeMux()
 	h.Register(mux)
 	f.Fuzz(func(t *testing.T, raw []byte, sel, mode uint8) {

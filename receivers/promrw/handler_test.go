@@ -82,10 +82,14 @@ func setupWith(t *testing.T, so greptimetest.Options, mutate func(*promrw.Config
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := pipeline.New(pipeline.Config{FlushInterval: 10 * time.Millisecond, Workers: 2,
-		Retry: pipeline.RetryConfig{MaxAttempts: 2, InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond}}, c, pipeline.ClientDDL{Client: c}, nil, nil)
-	cfg := promrw.Config{MaxRequestBytes: 1 << 20, MaxDecompressedBytes: 4 << 20, RetryAfter: 7 * time.Second,
-		Translate: prom.DefaultOptions(), InflightWait: 50 * time.Millisecond}
+	p := pipeline.New(pipeline.Config{
+		FlushInterval: 10 * time.Millisecond, Workers: 2,
+		Retry: pipeline.RetryConfig{MaxAttempts: 2, InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond},
+	}, c, pipeline.ClientDDL{Client: c}, nil, nil)
+	cfg := promrw.Config{
+		MaxRequestBytes: 1 << 20, MaxDecompressedBytes: 4 << 20, RetryAfter: 7 * time.Second,
+		Translate: prom.DefaultOptions(), InflightWait: 50 * time.Millisecond,
+	}
 	if mutate != nil {
 		mutate(&cfg)
 	}

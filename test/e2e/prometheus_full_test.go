@@ -58,9 +58,11 @@ func TestPrometheusEverySampleThroughFaults(t *testing.T) {
 	cut := time.Now().Add(-time.Second).UnixMilli()
 	at := fmt.Sprintf("%d.%03d", cut/1000, cut%1000)
 
-	tables := []string{"up", "scrape_duration_seconds", "scrape_samples_scraped", "prometheus_tsdb_head_series",
+	tables := []string{
+		"up", "scrape_duration_seconds", "scrape_samples_scraped", "prometheus_tsdb_head_series",
 		"prometheus_http_requests_total", "prometheus_http_request_duration_seconds_bucket", "go_gc_duration_seconds",
-		"go_memstats_alloc_bytes"}
+		"go_memstats_alloc_bytes",
+	}
 	for _, name := range tables {
 		want, err := promSamples(p, name, at)
 		if err != nil {

@@ -2,8 +2,9 @@ package otlp
 
 import (
 	"fmt"
-	"github.com/greptime-bridge/greptime-bridge/translate"
 	"strings"
+
+	"github.com/greptime-bridge/greptime-bridge/translate"
 
 	"github.com/greptime-bridge/greptime-bridge/writer/errs"
 	"github.com/greptime-bridge/greptime-bridge/writer/table"
@@ -201,8 +202,10 @@ func firstNonEmpty(a, b string) string {
 
 // legacyHintKeys are the per-key hint headers GreptimeDB reads when
 // x-greptime-hints is absent (session/src/hints.rs HINT_KEYS).
-var legacyHintKeys = [...]string{"auto_create_table", "ttl", "append_mode", "merge_mode",
-	"physical_table", "skip_wal", "read_preference"}
+var legacyHintKeys = [...]string{
+	"auto_create_table", "ttl", "append_mode", "merge_mode",
+	"physical_table", "skip_wal", "read_preference",
+}
 
 // ParseHints parses "k1=v1, k2=v2" as GreptimeDB reads x-greptime-hints
 // (servers/src/hint_headers.rs extract_hints): pairs split on ',', then on

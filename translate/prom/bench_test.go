@@ -132,8 +132,10 @@ func BenchmarkTranslateZstd(b *testing.B) {
 // BenchmarkTranslateNativeHistograms converts 2,000 native histograms of 20
 // populated buckets each to classic rows (22 rows each).
 func BenchmarkTranslateNativeHistograms(b *testing.B) {
-	h := hist2{countInt: 20, sum: 12.5, schema: 3, ts: 1700000000000,
-		pos: []span{{-10, 20}}, posDeltas: make([]int64, 20)}
+	h := hist2{
+		countInt: 20, sum: 12.5, schema: 3, ts: 1700000000000,
+		pos: []span{{-10, 20}}, posDeltas: make([]int64, 20),
+	}
 	h.posDeltas[0] = 1
 	r := newReq2()
 	for _, s := range benchSeries(2000, 20, 8, 0) {

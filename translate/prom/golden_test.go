@@ -57,8 +57,10 @@ func goldenCases() []goldenCase {
 		}},
 		// Native histogram converted to classic buckets (classic.go rule).
 		{"v2-native-histogram-classic", classic, func(*testing.T) []byte {
-			h := hist2{countInt: 7, sum: 2.5, schema: 1, ts: 1000, zeroThreshold: 1e-128, zeroCountInt: 1,
-				pos: []span{{-1, 2}, {1, 1}}, posDeltas: []int64{1, 1, 1}}
+			h := hist2{
+				countInt: 7, sum: 2.5, schema: 1, ts: 1000, zeroThreshold: 1e-128, zeroCountInt: 1,
+				pos: []span{{-1, 2}, {1, 1}}, posDeltas: []int64{1, 1, 1},
+			}
 			return newReq2().add(series2{labels: lbl("__name__", "rpc_duration_seconds", "svc", "a"), hists: [][]byte{h.encode()}, mtype: 3, unit: "seconds"}).encode()
 		}},
 		// §1.2 special labels (__schema__ wins, physical-table label), two

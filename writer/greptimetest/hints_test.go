@@ -15,12 +15,18 @@ func TestExtractHints(t *testing.T) {
 		md   metadata.MD
 		want hints
 	}{
-		{"split and trim", metadata.Pairs("x-greptime-hints", " ttl = 7d ,append_mode=true, bad, k=a=b"),
-			hints{"ttl": "7d", "append_mode": "true", "k": "a=b"}},
-		{"deprecated headers", metadata.Pairs("x-greptime-hint-ttl", " 1d ", "x-greptime-hint-physical_table", "p", "x-greptime-hint-other", "x"),
-			hints{"ttl": "1d", "physical_table": "p"}},
-		{"hints header wins", metadata.Pairs("x-greptime-hints", "ttl=2d", "x-greptime-hint-append_mode", "true"),
-			hints{"ttl": "2d"}},
+		{
+			"split and trim", metadata.Pairs("x-greptime-hints", " ttl = 7d ,append_mode=true, bad, k=a=b"),
+			hints{"ttl": "7d", "append_mode": "true", "k": "a=b"},
+		},
+		{
+			"deprecated headers", metadata.Pairs("x-greptime-hint-ttl", " 1d ", "x-greptime-hint-physical_table", "p", "x-greptime-hint-other", "x"),
+			hints{"ttl": "1d", "physical_table": "p"},
+		},
+		{
+			"hints header wins", metadata.Pairs("x-greptime-hints", "ttl=2d", "x-greptime-hint-append_mode", "true"),
+			hints{"ttl": "2d"},
+		},
 		{"none", metadata.MD{}, hints{}},
 	}
 	for _, tt := range tests {
@@ -33,11 +39,15 @@ func TestExtractHints(t *testing.T) {
 }
 
 func TestTableOptionsFromHints(t *testing.T) {
-	h := hints{"ttl": "7d", "compaction.twcs.time_window": "1h", "merge_mode": "last_non_null",
-		"greptime.semantic.signal_type": "metric", "unknown": "x", "auto_create_table": "true"}
+	h := hints{
+		"ttl": "7d", "compaction.twcs.time_window": "1h", "merge_mode": "last_non_null",
+		"greptime.semantic.signal_type": "metric", "unknown": "x", "auto_create_table": "true",
+	}
 	got := h.tableOptions("")
-	want := map[string]string{"ttl": "7d", "compaction.twcs.time_window": "1h", "compaction.type": "twcs",
-		"merge_mode": "last_non_null", "greptime.semantic.signal_type": "metric"}
+	want := map[string]string{
+		"ttl": "7d", "compaction.twcs.time_window": "1h", "compaction.type": "twcs",
+		"merge_mode": "last_non_null", "greptime.semantic.signal_type": "metric",
+	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("mito options = %v", got)
 	}

@@ -87,9 +87,15 @@ func formatHumantime(secs, nanos uint64) string {
 		unit   string
 		plural bool
 	}{
-		{years, "year", true}, {months, "month", true}, {days, "day", true},
-		{rem / 3600, "h", false}, {rem % 3600 / 60, "m", false}, {rem % 60, "s", false},
-		{nanos / 1e6, "ms", false}, {nanos / 1e3 % 1e3, "us", false}, {nanos % 1e3, "ns", false},
+		{years, "year", true},
+		{months, "month", true},
+		{days, "day", true},
+		{rem / 3600, "h", false},
+		{rem % 3600 / 60, "m", false},
+		{rem % 60, "s", false},
+		{nanos / 1e6, "ms", false},
+		{nanos / 1e3 % 1e3, "us", false},
+		{nanos % 1e3, "ns", false},
 	}
 	var out []string
 	for _, it := range items {

@@ -15,6 +15,7 @@ func strCol(name string, nullable bool) ColumnInfo {
 }
 
 func i64Col(name string) ColumnInfo { return ColumnInfo{Name: name, Type: table.Int64, Nullable: true} }
+
 func u64Col(name string) ColumnInfo {
 	return ColumnInfo{Name: name, Type: table.Uint64, Nullable: true}
 }
@@ -24,7 +25,8 @@ func u64Col(name string) ColumnInfo {
 // InformationSchemaColumns::schema).
 var infoColumnsSchema = []ColumnInfo{
 	strCol("table_catalog", false), strCol("table_schema", false), strCol("table_name", false),
-	strCol("column_name", false), {Name: "ordinal_position", Type: table.Int64},
+	strCol("column_name", false),
+	{Name: "ordinal_position", Type: table.Int64},
 	i64Col("character_maximum_length"), i64Col("character_octet_length"),
 	i64Col("numeric_precision"), i64Col("numeric_scale"), i64Col("datetime_precision"),
 	strCol("character_set_name", true), strCol("collation_name", true),
@@ -39,7 +41,8 @@ var infoColumnsSchema = []ColumnInfo{
 // (information_schema/tables.rs InformationSchemaTables::schema).
 var infoTablesSchema = []ColumnInfo{
 	strCol("table_catalog", false), strCol("table_schema", false), strCol("table_name", false),
-	strCol("table_type", false), {Name: "table_id", Type: table.Uint32, Nullable: true},
+	strCol("table_type", false),
+	{Name: "table_id", Type: table.Uint32, Nullable: true},
 	u64Col("data_length"), u64Col("max_data_length"), u64Col("index_length"), u64Col("max_index_length"),
 	u64Col("avg_row_length"), strCol("engine", true), u64Col("version"), strCol("row_format", true),
 	u64Col("table_rows"), u64Col("data_free"), u64Col("auto_increment"),

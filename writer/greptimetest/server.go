@@ -133,8 +133,10 @@ func (s *Server) serve(addr string) error {
 	// h2 has no ping-strike rule, so client keepalive pings are accepted;
 	// grpc-go's default would answer a client pinging every 30 s with GOAWAY
 	// "too_many_pings".
-	sopts := []grpc.ServerOption{grpc.MaxRecvMsgSize(maxMessageSize), grpc.MaxSendMsgSize(maxMessageSize),
-		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: time.Second, PermitWithoutStream: true})}
+	sopts := []grpc.ServerOption{
+		grpc.MaxRecvMsgSize(maxMessageSize), grpc.MaxSendMsgSize(maxMessageSize),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: time.Second, PermitWithoutStream: true}),
+	}
 	if s.opts.Load {
 		sopts = append(sopts, grpc.ForceServerCodecV2(newLoadCodec()))
 	}

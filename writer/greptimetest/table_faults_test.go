@@ -10,8 +10,10 @@ import (
 
 // regionNotReady is the error a write into a region that is not writable
 // gets (mito2/src/error.rs RegionState, StatusCode::RegionNotReady).
-var regionNotReady = Fault{Status: uint32(StatusRegionNotReady), Retryable: true,
-	Message: "Region 4398046511104(1024, 0) is in Leader(Downgrading) state, expect: Leader(Writable)"}
+var regionNotReady = Fault{
+	Status: uint32(StatusRegionNotReady), Retryable: true,
+	Message: "Region 4398046511104(1024, 0) is in Leader(Downgrading) state, expect: Leader(Writable)",
+}
 
 func TestTableFaultFailsRowInsertsNamingTheTable(t *testing.T) {
 	s := StartT(t, Options{})
