@@ -154,7 +154,8 @@ func (q *Queue) Consume(ctx context.Context, out *translate.Output) error {
 	if bp == nil {
 		bp = new([]byte)
 	}
-	buf := append((*bp)[:0], make([]byte, recHeaderLen)...)
+	buf := (*bp)[:0]
+	buf = append(buf, make([]byte, recHeaderLen)...)
 	buf = appendRecord(buf, out, time.Now().UnixNano())
 	frame(buf, 0)
 	err := q.log.append(buf)

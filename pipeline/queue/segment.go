@@ -82,7 +82,7 @@ func newSegReader(f io.Reader, limit int64) (*segReader, error) {
 	}
 	h := make([]byte, segHeaderLen)
 	if _, err := io.ReadFull(s.r, h); err != nil {
-		return s, fmt.Errorf("%w: cannot read the segment header: %v", errTorn, err)
+		return s, fmt.Errorf("%w: cannot read the segment header: %w", errTorn, err)
 	}
 	if string(h[:4]) != segMagic || binary.LittleEndian.Uint32(h[4:]) != segVersion {
 		return s, fmt.Errorf("%w: not a queue segment header", errTorn)
@@ -104,7 +104,7 @@ func (s *segReader) next() ([]byte, error) {
 	}
 	var h [recHeaderLen]byte
 	if _, err := io.ReadFull(s.r, h[:]); err != nil {
-		return nil, fmt.Errorf("%w: %v", errTorn, err)
+		return nil, fmt.Errorf("%w: %w", errTorn, err)
 	}
 	n := int64(binary.LittleEndian.Uint32(h[:]))
 	// The length is not trusted before the checksum, but it is bounded by
@@ -117,7 +117,7 @@ func (s *segReader) next() ([]byte, error) {
 	}
 	p := s.buf[:n]
 	if _, err := io.ReadFull(s.r, p); err != nil {
-		return nil, fmt.Errorf("%w: %v", errTorn, err)
+		return nil, fmt.Errorf("%w: %w", errTorn, err)
 	}
 	crc := crc32.Update(0, castagnoli, h[:4])
 	if crc32.Update(crc, castagnoli, p) != binary.LittleEndian.Uint32(h[4:]) {

@@ -267,8 +267,10 @@ func TestKill9OnQueue(t *testing.T) {
 	}
 	t.Cleanup(srv.Close)
 	dir := t.TempDir()
-	env := append(fastRetries, "GREPTIME_BRIDGE_QUEUE_ACK=on_queue", "GREPTIME_BRIDGE_QUEUE_DIR="+dir,
-		"GREPTIME_BRIDGE_QUEUE_SEGMENT_BYTES=1048576")
+	env := slices.Concat(fastRetries, []string{
+		"GREPTIME_BRIDGE_QUEUE_ACK=on_queue", "GREPTIME_BRIDGE_QUEUE_DIR=" + dir,
+		"GREPTIME_BRIDGE_QUEUE_SEGMENT_BYTES=1048576",
+	})
 	var all []int
 	tails := []struct {
 		name string

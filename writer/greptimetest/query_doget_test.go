@@ -202,7 +202,7 @@ func TestDoGetWire(t *testing.T) {
 		var out []*flight.FlightData
 		for {
 			fd, err := st.Recv()
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				return out, nil
 			}
 			if err != nil {
