@@ -42,8 +42,7 @@ LABEL org.opencontainers.image.title="greptime-bridge" \
 COPY --from=rootfs /usr/local/bin/greptime-bridge /usr/local/bin/greptime-bridge
 COPY --from=rootfs /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=rootfs /etc/greptime-bridge/bridge.yaml /etc/greptime-bridge/bridge.yaml
-# The disk queue of the durability work (acknowledge on queue) will live
-# here; it is declared now so volumes and manifests need no change then.
+# The disk queue (queue.ack: on_queue) lives here: queue.dir's default.
 COPY --from=rootfs --chown=65532:65532 /var/lib/greptime-bridge/queue /var/lib/greptime-bridge/queue
 VOLUME ["/var/lib/greptime-bridge/queue"]
 # 4318: remote write, OTLP/HTTP, /metrics and health; 4317: OTLP/gRPC.

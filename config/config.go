@@ -11,6 +11,8 @@ type Config struct {
 	Auth       Auth       `yaml:"auth"`
 	Limits     Limits     `yaml:"limits"`
 	Pipeline   Pipeline   `yaml:"pipeline"`
+	// Queue chooses the acknowledgement mode and configures the disk queue.
+	Queue Queue `yaml:"queue"`
 	// Tenant maps a tenant header (e.g. X-Scope-OrgID) to databases; it is
 	// consulted after x-greptime-db-name and ?db=, before the default.
 	Tenant Tenant `yaml:"tenant"`
@@ -72,19 +74,14 @@ type Listen struct {
 	GRPC string `yaml:"grpc"`
 	// Pprof exposes /debug/pprof on the HTTP listener.
 	Pprof bool `yaml:"pprof"`
-}
-
-// Auth is the receivers' authentication; with neither users nor tokens,
-// requests are not authenticated.
-type Auth struct {
-	// Users are basic-auth users and their passwords.
-	Users map[string]Secret `yaml:"users"`
-	// BearerTokens are accepted bearer tokens.
-	BearerTokens []Secret `yaml:"bearer_tokens"`
+	// TLS serves both listeners over TLS.
+	TLS ListenTLS `yaml:"tls"`
 }
 
 // Limits bound what the bridge holds.
 type Limits struct {
+	// Shape bounds the labels, series and attributes of one request.
+	Shape Shape `yaml:"shape"`
 	// MaxRequestBytes bounds a compressed request body (413 beyond it).
 	MaxRequestBytes int64 `yaml:"max_request_bytes"`
 	// MaxDecompressedBytes bounds a decompressed request body (413).
@@ -99,6 +96,20 @@ type Limits struct {
 	MaxInflightRequests int `yaml:"max_inflight_requests"`
 	// RetryAfter is the Retry-After sent with 503 answers.
 	RetryAfter time.Duration `yaml:"retry_after"`
+	// BodyRead is the transfer-rate rule for HTTP request bodies.
+	BodyRead BodyRead `yaml:"body_read"`
+}
+
+// BodyRead cuts HTTP request bodies that arrive too slowly: the body's
+// n-th byte must have arrived Grace + n/MinBytesPerSecond after reading
+// began, or the request is answered 400 and its in-flight slot and memory
+// budget are freed (a sender trickling bytes cannot hold them).
+type BodyRead struct {
+	// Grace is the time every body gets before the rate counts.
+	Grace time.Duration `yaml:"grace"`
+	// MinBytesPerSecond is the slowest transfer rate allowed after Grace;
+	// 0 turns the rule off.
+	MinBytesPerSecond int64 `yaml:"min_bytes_per_second"`
 }
 
 // Pipeline configures batching, routing and retries.
@@ -159,6 +170,13 @@ type Database struct {
 	PhysicalTable string `yaml:"physical_table"`
 	// OTLPMetricMode is prom or legacy.
 	OTLPMetricMode OTLPMetricMode `yaml:"otlp_metric_mode"`
+	// MaxHourlySeries and MaxDailySeries bound the distinct series (table
+	// and tag values) written into the database in the current clock hour
+	// and UTC day, from remote write and OTLP metrics together; a request
+	// bringing a new series past either is refused with 400 and counted.
+	// 0 is unlimited.
+	MaxHourlySeries *int `yaml:"max_hourly_series"`
+	MaxDailySeries  *int `yaml:"max_daily_series"`
 }
 
 // Translate holds translation options.
@@ -216,8 +234,18 @@ func Default() Config {
 			// The OTLP ports, as OpenTelemetry senders expect.
 			HTTP: ":4318",
 			GRPC: ":4317",
+			TLS: ListenTLS{
+				// Ask for no client certificate unless configured: senders
+				// authenticate with basic auth or tokens by default.
+				ClientAuth: TLSClientAuthNone,
+				// TLS 1.2 is the oldest version without known practical
+				// attacks and the newest some senders (older Prometheus
+				// builds, Java agents) reliably speak.
+				MinVersion: TLSVersion12,
+			},
 		},
 		Limits: Limits{
+			Shape: defaultShape(),
 			// Prometheus sends at most a few MiB per request; vmagent up to 8 MiB.
 			MaxRequestBytes:      32 << 20,
 			MaxDecompressedBytes: 256 << 20,
@@ -225,6 +253,17 @@ func Default() Config {
 			MemoryBudgetBytes:   512 << 20,
 			MaxInflightRequests: 256,
 			RetryAfter:          5 * time.Second,
+			BodyRead: BodyRead{
+				// The header timeout's length: room for a sender's pause
+				// between headers and body and for TCP's slow start.
+				// Prometheus's 2,000-sample request (30 to 60 KiB with
+				// snappy) arrives within it on any link above 6 KiB/s.
+				Grace: 10 * time.Second,
+				// 128 kbit/s, a tenth of a slow 1 Mbit/s link: vmagent's
+				// largest block (8 MiB) may take 8.5 minutes at it. A sender
+				// of 1 byte/s is cut after the grace.
+				MinBytesPerSecond: 16 << 10,
+			},
 		},
 		Pipeline: Pipeline{
 			// Four workers keep two cores busy while writes wait on
@@ -248,11 +287,16 @@ func Default() Config {
 			},
 			ShutdownTimeout: 30 * time.Second,
 		},
+		Queue: defaultQueue(),
 		DatabaseDefaults: Database{
 			// GreptimeDB's prom_store.with_metric_engine default.
 			MetricEngine:   &yes,
 			PhysicalTable:  "greptime_physical_table",
 			OTLPMetricMode: OTLPMetricModeProm,
+			// Unlimited, as vmagent's -remoteWrite.maxHourlySeries and
+			// maxDailySeries are: a useful number depends on the tenant.
+			MaxHourlySeries: new(int),
+			MaxDailySeries:  new(int),
 		},
 		Translate: Translate{
 			LabelNames:              LabelNamesReject,
@@ -280,6 +324,12 @@ func (c *Config) ForDatabase(name string) Database {
 	}
 	if o.OTLPMetricMode != "" {
 		d.OTLPMetricMode = o.OTLPMetricMode
+	}
+	if o.MaxHourlySeries != nil {
+		d.MaxHourlySeries = o.MaxHourlySeries
+	}
+	if o.MaxDailySeries != nil {
+		d.MaxDailySeries = o.MaxDailySeries
 	}
 	return d
 }

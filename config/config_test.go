@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,8 +39,29 @@ func TestLoadFullFile(t *testing.T) {
 	if c.ForDatabase("legacy_db").OTLPMetricMode != "legacy" || c.ForDatabase("other").OTLPMetricMode != "prom" {
 		t.Error("otlp mode override not applied")
 	}
-	if c.Auth.Users["prometheus"].Reveal() != "pw-1" {
-		t.Error("auth user not loaded")
+	// The bare forms keep their meaning from before databases could be
+	// listed: every database.
+	if u := c.Auth.Users["prometheus"]; u.Password.Reveal() != "pw-1" || !slices.Equal(u.Databases, []string{AllDatabases}) {
+		t.Errorf("bare auth user not loaded: %v", u.Databases)
+	}
+	if u := c.Auth.Users["team-a"]; u.Password.Reveal() != "pw-2" || !slices.Equal(u.Databases, []string{"team_a", "greptime-shared"}) {
+		t.Errorf("auth user with databases not loaded: %v", u.Databases)
+	}
+	if tk := c.Auth.BearerTokens; len(tk) != 2 || tk[0].Token.Reveal() != "tok-1" || !slices.Equal(tk[0].Databases, []string{AllDatabases}) ||
+		tk[1].Token.Reveal() != "tok-2" || c.Auth.TokenName(1) != "collector" || c.Auth.TokenName(0) != "bearer_tokens[0]" ||
+		!slices.Equal(tk[1].Databases, []string{"traces"}) {
+		t.Errorf("bearer tokens not loaded: %+v", tk)
+	}
+	if tl := c.Listen.TLS; !tl.Enabled || tl.CertFile == "" || tl.ClientAuth != "require" || tl.MinVersion != "1.3" {
+		t.Errorf("listen.tls not loaded: %+v", tl)
+	}
+	if s := c.Limits.Shape; s.MaxLabelsPerSeries != 64 || s.MaxLabelNameLength != 128 || s.MaxLabelValueLength != 4096 ||
+		s.MaxSeriesPerRequest != 20000 || s.MaxAttributesPerItem != 256 || s.MaxAttributeValueBytes != 65536 {
+		t.Errorf("shape limits not loaded: %+v", s)
+	}
+	if o, d := c.ForDatabase("other"), c.ForDatabase("legacy_db"); *o.MaxHourlySeries != 100000 || *o.MaxDailySeries != 1000000 ||
+		*d.MaxHourlySeries != 0 || *d.MaxDailySeries != 1000000 {
+		t.Error("per-database series limits not applied")
 	}
 	// A field the file leaves out keeps its default.
 	if c.Limits.MaxInflightRequests != 64 || c.Pipeline.Mode != "bulk" || c.Translate.IgnoreResourceAttributes != nil {
@@ -86,6 +108,7 @@ func TestEnvOverrides(t *testing.T) {
 		"GREPTIME_BRIDGE_PIPELINE_RETRY_MAX_ATTEMPTS=9",
 		"GREPTIME_BRIDGE_DATABASE_DEFAULTS_METRIC_ENGINE=false",
 		"GREPTIME_BRIDGE_LISTEN_PPROF=true",
+		"GREPTIME_BRIDGE_AUTH_BEARER_TOKENS=env-tok-1,env-tok-2",
 	}
 	c, err := Load("testdata/full.yaml", env)
 	if err != nil {
@@ -96,6 +119,9 @@ func TestEnvOverrides(t *testing.T) {
 	}
 	if c.Pipeline.FlushInterval != time.Second || c.Pipeline.Retry.MaxAttempts != 9 || *c.DatabaseDefaults.MetricEngine {
 		t.Error("env not applied to nested fields")
+	}
+	if tk := c.Auth.BearerTokens; len(tk) != 2 || tk[1].Token.Reveal() != "env-tok-2" || !slices.Equal(tk[1].Databases, []string{AllDatabases}) {
+		t.Errorf("bearer tokens from the environment: %+v", tk)
 	}
 	_, err = Load("", []string{"GREPTIME_BRIDGE_NO_SUCH=1", "GREPTIME_BRIDGE_PIPELINE_MAX_BATCH_ROWS=many"})
 	if err == nil || !strings.Contains(err.Error(), "GREPTIME_BRIDGE_NO_SUCH names no configuration field") ||
@@ -114,7 +140,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range []string{string(out), fmt.Sprintf("%v %+v %#v", c, c, c)} {
-		for _, secret := range []string{"s3cret-value", "pw-1", "tok-1"} {
+		for _, secret := range []string{"s3cret-value", "pw-1", "pw-2", "tok-1", "tok-2"} {
 			if strings.Contains(s, secret) {
 				t.Fatalf("secret %q printed", secret)
 			}

@@ -98,9 +98,12 @@ func collectEnvFields(v reflect.Value, prefix string, out map[string]reflect.Val
 var durationType = reflect.TypeOf(time.Duration(0))
 
 func setFromString(f reflect.Value, s string) error {
-	if u, ok := f.Addr().Interface().(encoding.TextUnmarshaler); ok && f.Kind() == reflect.String {
-		// Enumerated settings read as they do from YAML.
-		return u.UnmarshalText([]byte(s))
+	// A type that reads itself from text does so, as from YAML: enumerated
+	// settings, and a bare bearer token.
+	if f.CanAddr() {
+		if u, ok := f.Addr().Interface().(encoding.TextUnmarshaler); ok {
+			return u.UnmarshalText([]byte(s))
+		}
 	}
 	if f.Type() == durationType {
 		d, err := time.ParseDuration(s)

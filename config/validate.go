@@ -40,6 +40,10 @@ func (c *Config) Validate() error {
 	if g.BulkParallelism < 1 || g.BulkParallelism > 32 {
 		bad("greptimedb.bulk_parallelism", "%d is outside 1..32 (GreptimeDB drops responses past 32 pending)", g.BulkParallelism)
 	}
+	if !g.TLS.Enabled && (g.TLS.CAFile != "" || g.TLS.CertFile != "" || g.TLS.KeyFile != "" || g.TLS.ServerName != "" || g.TLS.InsecureSkipVerify) {
+		// Ignoring them would connect in plaintext to someone who meant TLS.
+		bad("greptimedb.tls.enabled", "must be true when ca_file, cert_file, key_file, server_name or insecure_skip_verify are set")
+	}
 	if (g.TLS.CertFile == "") != (g.TLS.KeyFile == "") {
 		bad("greptimedb.tls", "cert_file and key_file go together")
 	}
@@ -55,12 +59,10 @@ func (c *Config) Validate() error {
 			bad(path, "%q is not [host]:port", addr)
 		}
 	}
-	for i, t := range c.Auth.BearerTokens {
-		if t == "" {
-			bad(fmt.Sprintf("auth.bearer_tokens[%d]", i), "must not be empty")
-		}
-	}
+	c.Listen.TLS.validate(bad)
+	c.Auth.validate(bad)
 	l := c.Limits
+	validateShape(l.Shape, bad)
 	if l.MaxRequestBytes <= 0 {
 		bad("limits.max_request_bytes", "must be positive")
 	}
@@ -75,6 +77,12 @@ func (c *Config) Validate() error {
 	}
 	if l.RetryAfter <= 0 {
 		bad("limits.retry_after", "must be positive")
+	}
+	if l.BodyRead.MinBytesPerSecond < 0 {
+		bad("limits.body_read.min_bytes_per_second", "must not be negative (0 turns the rule off)")
+	}
+	if l.BodyRead.MinBytesPerSecond > 0 && l.BodyRead.Grace <= 0 {
+		bad("limits.body_read.grace", "must be positive when limits.body_read.min_bytes_per_second is set")
 	}
 	p := c.Pipeline
 	if p.Workers < 1 || p.Workers > 256 {
@@ -105,6 +113,7 @@ func (c *Config) Validate() error {
 	if p.ShutdownTimeout <= 0 {
 		bad("pipeline.shutdown_timeout", "must be positive")
 	}
+	c.validateQueue(bad)
 	checkDB := func(path string, d Database, isDefault bool) {
 		if d.OTLPMetricMode != "" || isDefault {
 			checkEnum(bad, path+".otlp_metric_mode", d.OTLPMetricMode)
@@ -112,6 +121,7 @@ func (c *Config) Validate() error {
 		if isDefault && d.PhysicalTable == "" {
 			bad(path+".physical_table", "must not be empty")
 		}
+		validateSeriesLimits(path, d, isDefault, bad)
 	}
 	checkDB("database_defaults", c.DatabaseDefaults, true)
 	names := make([]string, 0, len(c.Databases))

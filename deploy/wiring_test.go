@@ -70,6 +70,26 @@ func checkWiring(t *testing.T, o *objects) {
 	}
 	checkServices(t, o, w, ports)
 	checkScaling(t, o, w)
+	checkQueue(t, w, c, cfg)
+}
+
+// checkQueue: a StatefulSet exists for its disk queue, so it acknowledges
+// on queue, and a queue is only ever written to a mounted volume.
+func checkQueue(t *testing.T, w workload, c corev1.Container, cfg config.Config) {
+	t.Helper()
+	if w.kind == "StatefulSet" && cfg.Queue.Ack != config.AckOnQueue {
+		t.Errorf("StatefulSet %s: queue.ack is %q, want on_queue (the claim is for the disk queue)", w.name, cfg.Queue.Ack)
+	}
+	if w.kind == "Deployment" && cfg.Queue.Ack == config.AckOnQueue {
+		t.Errorf("Deployment %s: ack on_queue without a persistent claim loses the queue with the pod", w.name)
+	}
+	mounted := false
+	for _, m := range c.VolumeMounts {
+		mounted = mounted || m.MountPath == cfg.Queue.Dir
+	}
+	if cfg.Queue.Ack == config.AckOnQueue && !mounted {
+		t.Errorf("%s %s: queue.dir %s is not a mounted volume", w.kind, w.name, cfg.Queue.Dir)
+	}
 }
 
 // configOf finds the config file the container reads (the ConfigMap mounted

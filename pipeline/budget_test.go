@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/greptime-bridge/greptime-bridge/writer/errs"
@@ -109,4 +110,62 @@ func TestBudgetResize(t *testing.T) {
 		t.Fatalf("full budget: %v, other holds %d", err, other)
 	}
 	b.Release(held)
+}
+
+// TestBudgetServesLargeRequestsInTurn: a request that needs the whole
+// budget, waiting behind one in progress, is served before small requests
+// that arrive after it, although each of those would fit in what is free
+// (issue #11: large requests were starved by small ones).
+func TestBudgetServesLargeRequestsInTurn(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := NewBudget(100, time.Second)
+		ctx := context.Background()
+		if err := b.Acquire(ctx, 60, 0); err != nil {
+			t.Fatal(err)
+		}
+		large := make(chan error, 1)
+		go func() { large <- b.Acquire(ctx, 100, time.Minute) }()
+		synctest.Wait() // the large request is queued
+		small := make(chan error, 1)
+		go func() { small <- b.Acquire(ctx, 10, time.Minute) }()
+		synctest.Wait()
+		select {
+		case err := <-small:
+			t.Fatalf("a small request overtook the queued large one: %v", err)
+		default:
+		}
+		b.Release(60)
+		if err := <-large; err != nil {
+			t.Fatalf("large request: %v", err)
+		}
+		synctest.Wait()
+		select {
+		case err := <-small:
+			t.Fatalf("small request admitted while the large one holds everything: %v", err)
+		default:
+		}
+		b.Release(100)
+		if err := <-small; err != nil {
+			t.Fatalf("small request: %v", err)
+		}
+		if b.Used() != 10 {
+			t.Fatalf("used %d, want 10", b.Used())
+		}
+	})
+}
+
+// TestBudgetOverReleaseIsClamped: releasing more than is held empties the
+// budget instead of panicking.
+func TestBudgetOverReleaseIsClamped(t *testing.T) {
+	b := NewBudget(100, time.Second)
+	if err := b.Acquire(context.Background(), 30, 0); err != nil {
+		t.Fatal(err)
+	}
+	b.Release(50)
+	if b.Used() != 0 {
+		t.Fatalf("used %d", b.Used())
+	}
+	if err := b.Acquire(context.Background(), 100, 0); err != nil {
+		t.Fatalf("the whole budget should be free: %v", err)
+	}
 }

@@ -20,8 +20,10 @@ import (
 // slows down, and checks the pipeline's one promise: every request answered
 // without error has every one of its rows stored.
 func TestAcknowledgedRowsAreStoredUnderFaults(t *testing.T) {
-	e := setup(t, pipeline.Config{Workers: 2, BulkThresholdRows: 200,
-		Retry: pipeline.RetryConfig{MaxAttempts: 3, InitialBackoff: time.Millisecond, MaxBackoff: 4 * time.Millisecond}}, true)
+	e := setup(t, pipeline.Config{
+		Workers: 2, BulkThresholdRows: 200,
+		Retry: pipeline.RetryConfig{MaxAttempts: 3, InitialBackoff: time.Millisecond, MaxBackoff: 4 * time.Millisecond},
+	}, true)
 	type req struct {
 		table string
 		ts0   int64

@@ -74,7 +74,8 @@ const (
 	ModeBulk
 )
 
-// DefaultConfig returns the defaults also used by config.Default.
+// DefaultConfig returns the defaults config.Default gives the bridge (a
+// test holds the two equal).
 func DefaultConfig() Config {
 	return Config{
 		Workers: 4,
@@ -146,8 +147,10 @@ func New(cfg Config, rows RowWriter, ddl DDLExecutor, bulk BulkWriter, log *slog
 		log = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &Pipeline{cfg: cfg, rows: rows, ddl: ddl, bulk: bulk, log: log, schemas: newSchemaCache(),
-		seed: maphash.MakeSeed(), ctx: ctx, cancel: cancel, closed: make(chan struct{})}
+	p := &Pipeline{
+		cfg: cfg, rows: rows, ddl: ddl, bulk: bulk, log: log, schemas: newSchemaCache(),
+		seed: maphash.MakeSeed(), ctx: ctx, cancel: cancel, closed: make(chan struct{}),
+	}
 	p.clones.New = func() any { return table.New("", "") }
 	for i := 0; i < cfg.Workers; i++ {
 		w := newWorker(p)

@@ -16,13 +16,18 @@ type knownColumn struct {
 	sem table.SemanticType
 }
 
-// schemaCache remembers what GreptimeDB has accepted per table: the columns
-// a row insert created or widened, and whether the table's DDL ran. Only
-// accepted columns may travel by bulk (mito drops unknown bulk columns
-// silently, greptimedb-protocol.md §7.3).
+// schemaCache is the bridge's one owner of what it knows about GreptimeDB's
+// tables: the columns GreptimeDB listed for a table (schema_load.go) or a
+// row insert created or widened, and whether the table's DDL ran. Only
+// known columns may travel by bulk (mito drops unknown bulk columns
+// silently, greptimedb-protocol.md §7.3). An answer saying a table or
+// column is gone or of another type makes it forget the table, which is
+// read again on its next translation.
 type schemaCache struct {
 	mu     sync.RWMutex
 	tables map[tableKey]*cachedTable
+	// loader, when set, reads unknown tables from GreptimeDB.
+	loader *schemaLoader
 }
 
 type cachedTable struct {
@@ -31,6 +36,9 @@ type cachedTable struct {
 	ddl   bool
 	// noBulk is set when the server refused a bulk write as unsupported.
 	noBulk bool
+	// loaded is set once GreptimeDB was asked about the table (whether
+	// or not it exists).
+	loaded bool
 }
 
 func newSchemaCache() *schemaCache { return &schemaCache{tables: map[tableKey]*cachedTable{}} }
@@ -175,9 +183,14 @@ func (s *schemaCache) rowsOnly(k tableKey) bool {
 	return ok && t.noBulk
 }
 
-// TableSchema implements translate.SchemaLookup from the columns GreptimeDB
-// has accepted, in the order they were first accepted.
+// TableSchema implements translate.SchemaLookup: the table's columns as
+// GreptimeDB listed them, then those its writes added, in order. A table
+// seen for the first time is read from GreptimeDB first (once, however
+// many requests ask).
 func (s *schemaCache) TableSchema(database, tableName string) ([]translate.KnownColumn, bool) {
+	if k := (tableKey{database, tableName}); !s.loaded(k) {
+		s.load(k)
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	t, ok := s.tables[tableKey{database, tableName}]

@@ -12,6 +12,10 @@ type Stats struct {
 	Retries      atomic.Int64
 	Splits       atomic.Int64
 	DDL          atomic.Int64
+	// SchemaLookups counts tables read from GreptimeDB; SchemaLookupErrors
+	// those look-ups that failed.
+	SchemaLookups      atomic.Int64
+	SchemaLookupErrors atomic.Int64
 }
 
 // Requests returns the number of requests consumed.

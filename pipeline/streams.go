@@ -63,8 +63,10 @@ func NewStreams(client *writer.Client, maxOpen int, idle time.Duration, log *slo
 		log = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Streams{client: client, opts: opts, maxOpen: maxOpen, idle: idle, log: log, ctx: ctx, cancel: cancel,
-		streams: map[tableKey]*openStream{}, inserters: map[string]*writer.BulkInserter{}, swept: make(chan struct{})}
+	s := &Streams{
+		client: client, opts: opts, maxOpen: maxOpen, idle: idle, log: log, ctx: ctx, cancel: cancel,
+		streams: map[tableKey]*openStream{}, inserters: map[string]*writer.BulkInserter{}, swept: make(chan struct{}),
+	}
 	go s.sweepLoop()
 	return s
 }

@@ -37,8 +37,9 @@ type pendingTable struct {
 	next  *pendingTable
 	parts []part
 	bytes int
-	// detached is set when a bulk acknowledgement, awaited in the
-	// background, took over acc.
+	// detached is set when acc is no longer the worker's to release: a
+	// bulk acknowledgement awaited in the background took it over, or it
+	// was released right after its row insert succeeded.
 	detached bool
 }
 
@@ -219,6 +220,7 @@ func (p *Pipeline) writePartsByRows(ctx context.Context, acc *table.Batch, parts
 			p.release(b)
 		}
 		if err != nil {
+			p.staleOn(err, tableKey{acc.Database, acc.Table})
 			p.stats.RowsFailed.Add(int64(pr.hi - pr.lo))
 		}
 		pr.t.resolve(err)
@@ -377,6 +379,12 @@ func (w *worker) writeRows(tables []*pendingTable) {
 		if err := w.runDDL(ctx, pt.acc); err != nil {
 			w.resolveTable(pt, err)
 			pt.parts = nil
+			continue
+		}
+		if p.ddl != nil {
+			// The schema cache is the one memory of DDL that ran (or of a
+			// table that exists): the writer must not run it again.
+			pt.acc.CreateSQL = ""
 		}
 	}
 	batches := make([]*table.Batch, 0, len(tables))
@@ -410,6 +418,9 @@ func (w *worker) writeRows(tables []*pendingTable) {
 		}
 		return
 	}
+	for _, pt := range live {
+		p.staleOn(err, pt.key)
+	}
 	if errs.IsRetryable(err) {
 		w.resolveTable(live[0], err)
 		return
@@ -434,6 +445,12 @@ func (w *worker) rowsWritten(tables []*pendingTable, start time.Time) {
 		p.schemas.accepted(pt.acc)
 		p.stats.RowsByInsert.Add(int64(pt.acc.Rows()))
 		w.resolveTable(pt, nil)
+		// Released here, while its columns are still in cache from
+		// accepted, rather than in a later pass over the flush: under
+		// node-exporter-shaped load a flush holds hundreds of small
+		// tables and every pass over them misses the cache (issue #12).
+		w.recycle(pt)
+		pt.detached = true
 	}
 }
 
@@ -548,6 +565,14 @@ func (p *Pipeline) bulkFailed(k tableKey, err error) bool {
 		return false
 	}
 	return true
+}
+
+// staleOn forgets what the cache knows about table k when err says it is
+// out of date, so the table is read from GreptimeDB again.
+func (p *Pipeline) staleOn(err error, k tableKey) {
+	if schemaAnswer(err) {
+		p.schemas.forget(k)
+	}
 }
 
 // runDDL executes a table's CREATE statement once, before its first insert.

@@ -16,8 +16,10 @@ import (
 
 // table.Decimal128Value is handed to Arrow as decimal128.Num without a copy;
 // this fails to compile if the two ever stop having the same size.
-var _ [unsafe.Sizeof(decimal128.Num{}) - unsafe.Sizeof(table.Decimal128Value{})]struct{}
-var _ [unsafe.Sizeof(table.Decimal128Value{}) - unsafe.Sizeof(decimal128.Num{})]struct{}
+var (
+	_ [unsafe.Sizeof(decimal128.Num{}) - unsafe.Sizeof(table.Decimal128Value{})]struct{}
+	_ [unsafe.Sizeof(table.Decimal128Value{}) - unsafe.Sizeof(decimal128.Num{})]struct{}
+)
 
 // arrowConverter turns table batches of one fixed schema into Arrow records.
 // It is the project's only table → Arrow conversion.
@@ -66,8 +68,10 @@ func (ac *arrowConverter) Schema() *arrow.Schema { return ac.schema }
 // releases the record, and must not modify b before it does.
 func (ac *arrowConverter) convert(b *table.Batch) (rec arrow.RecordBatch, err error) {
 	if b.NumColumns() > len(ac.cols) || (!ac.fillMissing && b.NumColumns() != len(ac.cols)) {
-		return nil, &InvalidInputError{Table: ac.table,
-			Reason: fmt.Sprintf("schema differs from the stream's: batch has %d columns, the stream %d", b.NumColumns(), len(ac.cols))}
+		return nil, &InvalidInputError{
+			Table:  ac.table,
+			Reason: fmt.Sprintf("schema differs from the stream's: batch has %d columns, the stream %d", b.NumColumns(), len(ac.cols)),
+		}
 	}
 	n, matched := b.Rows(), 0
 	defer func() {
@@ -92,8 +96,10 @@ func (ac *arrowConverter) convert(b *table.Batch) (rec arrow.RecordBatch, err er
 			return nil, &InvalidInputError{Table: ac.table, Column: want.Name, Reason: "schema differs from the stream's: " + err.Error()}
 		}
 		if c.Len() != n {
-			return nil, &InvalidInputError{Table: ac.table, Column: want.Name,
-				Reason: fmt.Sprintf("column has %d values for %d rows", c.Len(), n)}
+			return nil, &InvalidInputError{
+				Table: ac.table, Column: want.Name,
+				Reason: fmt.Sprintf("column has %d values for %d rows", c.Len(), n),
+			}
 		}
 		data, err := ac.columnData(ac.schema.Field(i).Type, c, n)
 		if err != nil {
@@ -161,8 +167,10 @@ func (ac *arrowConverter) columnData(dt arrow.DataType, c *table.Column, n int) 
 		if data == nil {
 			data = []byte{}
 		}
-		return array.NewData(dt, n, []*memory.Buffer{validity,
-			memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(offsets[:n+1])), memory.NewBufferBytes(data)}, nil, nulls, 0), nil
+		return array.NewData(dt, n, []*memory.Buffer{
+			validity,
+			memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(offsets[:n+1])), memory.NewBufferBytes(data),
+		}, nil, nulls, 0), nil
 	case table.Boolean:
 		buf := memory.NewResizableBuffer(ac.mem)
 		buf.Resize(int(bitutil.BytesForBits(int64(n))))
@@ -214,8 +222,10 @@ func (ac *arrowConverter) narrowInts(dt arrow.DataType, c *table.Column, n int, 
 	}
 	if bad >= 0 {
 		buf.Release()
-		return nil, &InvalidInputError{Table: ac.table, Column: c.Name,
-			Reason: fmt.Sprintf("value of row %d is out of range for %s", bad, c.Type)}
+		return nil, &InvalidInputError{
+			Table: ac.table, Column: c.Name,
+			Reason: fmt.Sprintf("value of row %d is out of range for %s", bad, c.Type),
+		}
 	}
 	d := array.NewData(dt, n, []*memory.Buffer{validity, buf}, nil, nulls, 0)
 	buf.Release()

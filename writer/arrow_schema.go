@@ -88,8 +88,10 @@ func arrowTypeOf(tableName string, c table.ColumnSchema) (arrow.DataType, error)
 	case table.Decimal128:
 		p, s := decimalPrecisionScale(c.Precision, c.Scale)
 		if p < 1 || p > 38 || s < 0 || s > p {
-			return nil, &InvalidInputError{Table: tableName, Column: c.Name,
-				Reason: "decimal precision and scale must satisfy 1 <= precision <= 38 and 0 <= scale <= precision"}
+			return nil, &InvalidInputError{
+				Table: tableName, Column: c.Name,
+				Reason: "decimal precision and scale must satisfy 1 <= precision <= 38 and 0 <= scale <= precision",
+			}
 		}
 		return &arrow.Decimal128Type{Precision: p, Scale: s}, nil
 	}
@@ -147,8 +149,10 @@ func bulkArrowSchema(tableName string, cols []table.ColumnSchema) (*arrow.Schema
 		if c.Type == table.JSON {
 			keys, vals = append(keys, arrowMetaType), append(vals, "Json")
 		}
-		fields[i] = arrow.Field{Name: c.Name, Type: dt, Nullable: c.Semantic != table.Timestamp,
-			Metadata: arrow.NewMetadata(keys, vals)}
+		fields[i] = arrow.Field{
+			Name: c.Name, Type: dt, Nullable: c.Semantic != table.Timestamp,
+			Metadata: arrow.NewMetadata(keys, vals),
+		}
 	}
 	s := arrow.NewSchema(fields, nil)
 	if err := checkTimeIndex(tableName, cols, s); err != nil {
@@ -170,8 +174,10 @@ func checkTimeIndex(tableName string, cols []table.ColumnSchema, s *arrow.Schema
 			continue
 		}
 		if ts >= 0 {
-			return &InvalidInputError{Table: tableName, Column: c.Name,
-				Reason: "second time-index column (the first is " + quoteName(cols[ts].Name) + ")"}
+			return &InvalidInputError{
+				Table: tableName, Column: c.Name,
+				Reason: "second time-index column (the first is " + quoteName(cols[ts].Name) + ")",
+			}
 		}
 		ts = i
 	}
@@ -180,13 +186,17 @@ func checkTimeIndex(tableName string, cols []table.ColumnSchema, s *arrow.Schema
 	}
 	c := cols[ts]
 	if !c.Type.IsTimestamp() {
-		return &InvalidInputError{Table: tableName, Column: c.Name,
-			Reason: "time index must be a TIMESTAMP type on the bulk path, not " + c.Type.String()}
+		return &InvalidInputError{
+			Table: tableName, Column: c.Name,
+			Reason: "time index must be a TIMESTAMP type on the bulk path, not " + c.Type.String(),
+		}
 	}
 	tt, ok := s.Field(ts).Type.(*arrow.TimestampType)
 	if !ok || tt.TimeZone != "" {
-		return &InvalidInputError{Table: tableName, Column: c.Name,
-			Reason: "time index must be an arrow timestamp without time zone, not " + s.Field(ts).Type.String()}
+		return &InvalidInputError{
+			Table: tableName, Column: c.Name,
+			Reason: "time index must be an arrow timestamp without time zone, not " + s.Field(ts).Type.String(),
+		}
 	}
 	return nil
 }
@@ -199,8 +209,10 @@ func quoteName(s string) string { return "\"" + s + "\"" }
 func batchColumns(b *table.Batch) []table.ColumnSchema {
 	cols := make([]table.ColumnSchema, b.NumColumns())
 	for i, c := range b.Columns() {
-		cols[i] = table.ColumnSchema{Name: c.Name, Type: c.Type, Semantic: c.Semantic, Options: c.Options,
-			Precision: c.Precision, Scale: c.Scale, VectorDim: c.VectorDim}
+		cols[i] = table.ColumnSchema{
+			Name: c.Name, Type: c.Type, Semantic: c.Semantic, Options: c.Options,
+			Precision: c.Precision, Scale: c.Scale, VectorDim: c.VectorDim,
+		}
 	}
 	return cols
 }

@@ -14,8 +14,10 @@ func TestConfigNeverPrintsPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	for _, s := range []string{cfg.String(), fmt.Sprintf("%v", cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg), fmt.Sprint(&cfg),
-		fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c)} {
+	for _, s := range []string{
+		cfg.String(), fmt.Sprintf("%v", cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg), fmt.Sprint(&cfg),
+		fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c),
+	} {
 		if strings.Contains(s, cfg.Password) {
 			t.Fatalf("password printed: %s", s)
 		}
@@ -26,8 +28,10 @@ func TestConfigNeverPrintsPassword(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
-	cfg := Config{Endpoints: []string{"", "h:1"}, Compression: "lz4", Password: "x", RequestTimeout: -1,
-		MaxSendMessageSize: -1, Retry: &RetryPolicy{InitialBackoff: -1}}
+	cfg := Config{
+		Endpoints: []string{"", "h:1"}, Compression: "lz4", Password: "x", RequestTimeout: -1,
+		MaxSendMessageSize: -1, Retry: &RetryPolicy{InitialBackoff: -1},
+	}
 	err := cfg.Validate()
 	if err == nil {
 		t.Fatal("bad config accepted")

@@ -211,7 +211,9 @@ func TestBulkFillMissingColumns(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows := s.Rows("public", "sensor")
-	want := []table.Value{table.StringValue("h"), table.TimestampMillisecondValue(5), table.Float64Value(21.5),
-		table.Null(), table.Null(), table.Null()}
+	want := []table.Value{
+		table.StringValue("h"), table.TimestampMillisecondValue(5), table.Float64Value(21.5),
+		table.Null(), table.Null(), table.Null(),
+	}
 	rowsEqual(t, rows[1:], [][]table.Value{want})
 }

@@ -111,8 +111,10 @@ func TestBulkAsyncWaitCollectAndFinishWithResponses(t *testing.T) {
 	var want [][]table.Value
 	for i := 0; i < 12; i++ {
 		for r := 0; r < 10; r++ {
-			want = append(want, []table.Value{table.StringValue("h"), table.TimestampMillisecondValue(int64(i*10 + r)),
-				table.Float64Value(1), table.Int64Value(int64(i)), table.BoolValue(true), table.StringValue("x")})
+			want = append(want, []table.Value{
+				table.StringValue("h"), table.TimestampMillisecondValue(int64(i*10 + r)),
+				table.Float64Value(1), table.Int64Value(int64(i)), table.BoolValue(true), table.StringValue("x"),
+			})
 		}
 	}
 	rowsEqual(t, s.Rows("public", "sensor")[1:121], want)

@@ -29,7 +29,7 @@ func TestWriteAutoCreatesTableWithHints(t *testing.T) {
 	if info.TimeIndex != "ts" || len(info.PrimaryKey) != 1 || info.PrimaryKey[0] != "host" {
 		t.Errorf("time index %q, primary key %v", info.TimeIndex, info.PrimaryKey)
 	}
-	if info.Options["ttl"] != "7d" || info.Options["append_mode"] != "true" {
+	if info.Options["ttl"] != "7days" || info.Options["append_mode"] != "true" {
 		t.Errorf("table options %v", info.Options)
 	}
 	assertRows(t, s, "public", b)
@@ -56,7 +56,7 @@ func TestWriteGroupsTablesByHints(t *testing.T) {
 	for _, x := range []*table.Batch{a, b, d} {
 		assertRows(t, s, "public", x)
 	}
-	if info, _ := s.Table("public", "d"); info.Options["ttl"] != "1d" {
+	if info, _ := s.Table("public", "d"); info.Options["ttl"] != "1day" {
 		t.Errorf("hints of d not applied: %v", info.Options)
 	}
 	if info, _ := s.Table("public", "a"); info.Options["ttl"] != "" {

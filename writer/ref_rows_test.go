@@ -79,13 +79,16 @@ func typeExtension(c *table.Column) *gpb.ColumnDataTypeExtension {
 			}
 		}
 		return &gpb.ColumnDataTypeExtension{TypeExt: &gpb.ColumnDataTypeExtension_DecimalType{
-			DecimalType: &gpb.DecimalTypeExtension{Precision: p, Scale: s}}}
+			DecimalType: &gpb.DecimalTypeExtension{Precision: p, Scale: s},
+		}}
 	case table.JSON:
 		return &gpb.ColumnDataTypeExtension{TypeExt: &gpb.ColumnDataTypeExtension_JsonType{
-			JsonType: gpb.JsonTypeExtension_JSON_BINARY}}
+			JsonType: gpb.JsonTypeExtension_JSON_BINARY,
+		}}
 	case table.Vector:
 		return &gpb.ColumnDataTypeExtension{TypeExt: &gpb.ColumnDataTypeExtension_VectorType{
-			VectorType: &gpb.VectorTypeExtension{Dim: vectorDim(c)}}}
+			VectorType: &gpb.VectorTypeExtension{Dim: vectorDim(c)},
+		}}
 	}
 	return nil
 }

@@ -31,11 +31,25 @@ type colEnc struct {
 func (ce *colEnc) set(c *table.Column) {
 	f := valueField[c.Type]
 	t := protowire.AppendTag(ce.tag[:0], f.num, wireTypeOf(f.kind))
-	*ce = colEnc{kind: f.kind, tag: ce.tag, tagN: len(t), valid: c.ValidityBitmap(),
-		ints: c.Int64s(), uints: c.Uint64s(), floats: c.Float64s(), bools: c.Bools(),
-		decs: c.Decimals(), mdns: c.IntervalMDNs()}
-	if f.kind == kindBytes {
+	*ce = colEnc{kind: f.kind, tag: ce.tag, tagN: len(t), valid: c.ValidityBitmap()}
+	// Only the column's own storage is read: the column is usually cold
+	// (one of thousands in a flush) and each other slice is another cache
+	// line.
+	switch c.Type.Storage() {
+	case table.StorageInt:
+		ce.ints = c.Int64s()
+	case table.StorageUint:
+		ce.uints = c.Uint64s()
+	case table.StorageFloat:
+		ce.floats = c.Float64s()
+	case table.StorageBool:
+		ce.bools = c.Bools()
+	case table.StorageBytes:
 		ce.offs, ce.data = c.BytesData()
+	case table.StorageDecimal:
+		ce.decs = c.Decimals()
+	case table.StorageMDN:
+		ce.mdns = c.IntervalMDNs()
 	}
 }
 

@@ -105,8 +105,10 @@ func TestCodecLeavesOtherMessagesToProto(t *testing.T) {
 	if codec.Name() != "" {
 		t.Fatalf("name %q would change the content-type", codec.Name())
 	}
-	msg := &gpb.GreptimeRequest{Header: &gpb.RequestHeader{Dbname: "d"},
-		Request: &gpb.GreptimeRequest_Query{Query: &gpb.QueryRequest{Query: &gpb.QueryRequest_Sql{Sql: "SELECT 1"}}}}
+	msg := &gpb.GreptimeRequest{
+		Header:  &gpb.RequestHeader{Dbname: "d"},
+		Request: &gpb.GreptimeRequest_Query{Query: &gpb.QueryRequest{Query: &gpb.QueryRequest_Sql{Sql: "SELECT 1"}}},
+	}
 	got, err := codec.Marshal(msg)
 	if err != nil {
 		t.Fatal(err)

@@ -39,7 +39,8 @@ type wireServer struct {
 
 // The server's stats handler records each request's grpc-encoding, which
 // grpc-go keeps out of the metadata handlers see.
-func (s *wireServer) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context   { return ctx }
+func (s *wireServer) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context { return ctx }
+
 func (s *wireServer) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context { return ctx }
 func (s *wireServer) HandleConn(context.Context, stats.ConnStats)                       {}
 func (s *wireServer) HandleRPC(_ context.Context, st stats.RPCStats) {
@@ -191,8 +192,11 @@ func TestStreamSendsReferenceBytes(t *testing.T) {
 		t.Fatalf("stream wrote %d rows, %v", n, err)
 	}
 	h := c.header(c.callOptions(nil))
-	want := []*gpb.GreptimeRequest{refRequest(t, h, first),
-		{Header: h, Request: &gpb.GreptimeRequest_RowInserts{RowInserts: raw}}, refRequest(t, h, second)}
+	want := []*gpb.GreptimeRequest{
+		refRequest(t, h, first),
+		{Header: h, Request: &gpb.GreptimeRequest_RowInserts{RowInserts: raw}},
+		refRequest(t, h, second),
+	}
 	calls := ws.received()
 	if len(calls) != 1 || len(calls[0].reqs) != len(want) {
 		t.Fatalf("calls %d", len(calls))

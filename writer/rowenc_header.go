@@ -97,9 +97,13 @@ func appendStringMap(b []byte, tag byte, m map[string]string, keys *[]string) []
 // timezone may come from a caller's batch or options.
 func checkHeaderUTF8(h *gpb.RequestHeader) error {
 	for _, f := range []struct{ name, v string }{
-		{"catalog", h.GetCatalog()}, {"schema", h.GetSchema()}, {"database name", h.GetDbname()},
-		{"timezone", h.GetTimezone()}, {"username", h.GetAuthorization().GetBasic().GetUsername()},
-		{"password", h.GetAuthorization().GetBasic().GetPassword()}, {"token", h.GetAuthorization().GetToken().GetToken()},
+		{"catalog", h.GetCatalog()},
+		{"schema", h.GetSchema()},
+		{"database name", h.GetDbname()},
+		{"timezone", h.GetTimezone()},
+		{"username", h.GetAuthorization().GetBasic().GetUsername()},
+		{"password", h.GetAuthorization().GetBasic().GetPassword()},
+		{"token", h.GetAuthorization().GetToken().GetToken()},
 	} {
 		if !utf8.ValidString(f.v) {
 			return &InvalidInputError{Reason: f.name + " is not valid utf-8"}

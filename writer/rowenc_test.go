@@ -65,7 +65,8 @@ func TestEncoderMatchesReferenceForEveryType(t *testing.T) {
 		"empty": {},
 		"db":    {Dbname: "public"},
 		"full": {Dbname: "metrics", Timezone: "Asia/Shanghai", Authorization: &gpb.AuthHeader{
-			AuthScheme: &gpb.AuthHeader_Basic{Basic: &gpb.Basic{Username: "u", Password: "p4ss"}}}},
+			AuthScheme: &gpb.AuthHeader_Basic{Basic: &gpb.Basic{Username: "u", Password: "p4ss"}},
+		}},
 		"token":   {Catalog: "greptime", Schema: "s", Authorization: &gpb.AuthHeader{AuthScheme: &gpb.AuthHeader_Token{Token: &gpb.Token{Token: "t"}}}},
 		"tracing": {Dbname: "d", TracingContext: map[string]string{"traceparent": "00-1-2-01", "a": "", "": "x"}},
 	}

@@ -66,8 +66,10 @@ func validateRowInsert(ins *gpb.RowInsertRequest) error {
 				continue
 			}
 			if !variantMatches(cs.GetDatatype(), v) {
-				return &InvalidInputError{Table: name, Column: cs.GetColumnName(),
-					Reason: fmt.Sprintf("row %d: value %T does not match column type %s", r, v.GetValueData(), cs.GetDatatype())}
+				return &InvalidInputError{
+					Table: name, Column: cs.GetColumnName(),
+					Reason: fmt.Sprintf("row %d: value %T does not match column type %s", r, v.GetValueData(), cs.GetDatatype()),
+				}
 			}
 			if reason := checkProtoPayload(cs, v); reason != "" {
 				return &InvalidInputError{Table: name, Column: cs.GetColumnName(), Reason: fmt.Sprintf("row %d: %s", r, reason)}

@@ -47,10 +47,14 @@ func everyTypeValue() map[table.DataType]struct {
 		table.TimeNanosecond:       {table.TimeNanosecondValue(8), &gpb.Value{ValueData: &gpb.Value_TimeNanosecondValue{TimeNanosecondValue: 8}}},
 		table.IntervalYearMonth:    {table.IntervalYearMonthValue(13), &gpb.Value{ValueData: &gpb.Value_IntervalYearMonthValue{IntervalYearMonthValue: 13}}},
 		table.IntervalDayTime:      {table.IntervalDayTimeValue(1<<32 | 5), &gpb.Value{ValueData: &gpb.Value_IntervalDayTimeValue{IntervalDayTimeValue: 1<<32 | 5}}},
-		table.IntervalMonthDayNano: {table.IntervalMonthDayNanoValue(table.IntervalMDN{Months: -1, Days: 2, Nanoseconds: -3}),
-			&gpb.Value{ValueData: &gpb.Value_IntervalMonthDayNanoValue{IntervalMonthDayNanoValue: &gpb.IntervalMonthDayNano{Months: -1, Days: 2, Nanoseconds: -3}}}},
-		table.Decimal128: {table.Decimal128Of(table.Decimal128FromInt64(-12345)),
-			&gpb.Value{ValueData: &gpb.Value_Decimal128Value{Decimal128Value: &gpb.Decimal128{Hi: -1, Lo: -12345}}}},
+		table.IntervalMonthDayNano: {
+			table.IntervalMonthDayNanoValue(table.IntervalMDN{Months: -1, Days: 2, Nanoseconds: -3}),
+			&gpb.Value{ValueData: &gpb.Value_IntervalMonthDayNanoValue{IntervalMonthDayNanoValue: &gpb.IntervalMonthDayNano{Months: -1, Days: 2, Nanoseconds: -3}}},
+		},
+		table.Decimal128: {
+			table.Decimal128Of(table.Decimal128FromInt64(-12345)),
+			&gpb.Value{ValueData: &gpb.Value_Decimal128Value{Decimal128Value: &gpb.Decimal128{Hi: -1, Lo: -12345}}},
+		},
 		table.JSON:   {table.JSONValue(`{"a":[1,2]}`), &gpb.Value{ValueData: &gpb.Value_StringValue{StringValue: `{"a":[1,2]}`}}},
 		table.Vector: {table.VectorFromFloats([]float32{1, 2}), &gpb.Value{ValueData: &gpb.Value_BinaryValue{BinaryValue: []byte{0, 0, 0x80, 0x3f, 0, 0, 0, 0x40}}}},
 	}
@@ -283,13 +287,18 @@ func TestValidateRequestsRefusesBadProtos(t *testing.T) {
 		"no table":   {Inserts: []*gpb.RowInsertRequest{{Rows: &gpb.Rows{Schema: schema, Rows: []*gpb.Row{{Values: []*gpb.Value{ts, f}}}}}}},
 		"bad json": {Inserts: []*gpb.RowInsertRequest{{TableName: "t", Rows: &gpb.Rows{
 			Schema: []*gpb.ColumnSchema{schema[0], {ColumnName: "j", Datatype: gpb.ColumnDataType_JSON}},
-			Rows:   []*gpb.Row{{Values: []*gpb.Value{ts, {ValueData: &gpb.Value_StringValue{StringValue: "{"}}}}}}}}},
+			Rows:   []*gpb.Row{{Values: []*gpb.Value{ts, {ValueData: &gpb.Value_StringValue{StringValue: "{"}}}}},
+		}}}},
 		"short vector": {Inserts: []*gpb.RowInsertRequest{{TableName: "t", Rows: &gpb.Rows{
-			Schema: []*gpb.ColumnSchema{schema[0], {ColumnName: "e", Datatype: gpb.ColumnDataType_VECTOR,
-				DatatypeExtension: &gpb.ColumnDataTypeExtension{TypeExt: &gpb.ColumnDataTypeExtension_VectorType{VectorType: &gpb.VectorTypeExtension{Dim: 2}}}}},
-			Rows: []*gpb.Row{{Values: []*gpb.Value{ts, {ValueData: &gpb.Value_BinaryValue{BinaryValue: []byte{1, 2, 3, 4}}}}}}}}}},
+			Schema: []*gpb.ColumnSchema{schema[0], {
+				ColumnName: "e", Datatype: gpb.ColumnDataType_VECTOR,
+				DatatypeExtension: &gpb.ColumnDataTypeExtension{TypeExt: &gpb.ColumnDataTypeExtension_VectorType{VectorType: &gpb.VectorTypeExtension{Dim: 2}}},
+			}},
+			Rows: []*gpb.Row{{Values: []*gpb.Value{ts, {ValueData: &gpb.Value_BinaryValue{BinaryValue: []byte{1, 2, 3, 4}}}}}},
+		}}}},
 		"duplicate column": {Inserts: []*gpb.RowInsertRequest{{TableName: "t", Rows: &gpb.Rows{
-			Schema: []*gpb.ColumnSchema{schema[0], schema[1], schema[1]}, Rows: []*gpb.Row{{Values: []*gpb.Value{ts, f, f}}}}}}},
+			Schema: []*gpb.ColumnSchema{schema[0], schema[1], schema[1]}, Rows: []*gpb.Row{{Values: []*gpb.Value{ts, f, f}}},
+		}}}},
 		"no timestamp": {Inserts: []*gpb.RowInsertRequest{{TableName: "t", Rows: &gpb.Rows{Schema: schema[1:], Rows: []*gpb.Row{{Values: []*gpb.Value{f}}}}}}},
 	}
 	for name, r := range bad {

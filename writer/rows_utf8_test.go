@@ -119,3 +119,22 @@ func TestInvalidUTF8IsInvalidInput(t *testing.T) {
 		t.Fatalf("header: %v", err)
 	}
 }
+
+// TestUTF8CheckedSkipsOnlyTheValueCheck: a column its producer vouches for
+// is not scanned again, and a column without the mark still is.
+func TestUTF8CheckedSkipsOnlyTheValueCheck(t *testing.T) {
+	for _, checked := range []bool{false, true} {
+		b := table.NewSchema("t").Timestamp("ts", table.TimestampMillisecond).Tag("host", table.String).NewBatch("")
+		b.Col(1).UTF8Checked = checked
+		if err := b.AddRow(table.TimestampMillisecondValue(1), table.StringValue("\xff")); err != nil {
+			t.Fatal(err)
+		}
+		err := validateBatch(b)
+		if checked && err != nil {
+			t.Errorf("vouched-for column checked again: %v", err)
+		}
+		if !checked && !errors.Is(err, ErrInvalidInput) {
+			t.Errorf("unmarked column with invalid utf-8 passed: %v", err)
+		}
+	}
+}

@@ -28,10 +28,23 @@ func TestRowInsertIntoSQLCreatedTable(t *testing.T) {
 		name string
 		typ  table.DataType
 	}{
-		{"b", table.Boolean}, {"i8", table.Int8}, {"i16", table.Int16}, {"i32", table.Int32}, {"i64", table.Int64},
-		{"u8", table.Uint8}, {"u16", table.Uint16}, {"u32", table.Uint32}, {"u64", table.Uint64},
-		{"f32", table.Float32}, {"f64", table.Float64}, {"bin", table.Binary}, {"str", table.String}, {"d", table.Date},
-		{"ts_s", table.TimestampSecond}, {"ts_ms", table.TimestampMillisecond}, {"ts_us", table.TimestampMicrosecond},
+		{"b", table.Boolean},
+		{"i8", table.Int8},
+		{"i16", table.Int16},
+		{"i32", table.Int32},
+		{"i64", table.Int64},
+		{"u8", table.Uint8},
+		{"u16", table.Uint16},
+		{"u32", table.Uint32},
+		{"u64", table.Uint64},
+		{"f32", table.Float32},
+		{"f64", table.Float64},
+		{"bin", table.Binary},
+		{"str", table.String},
+		{"d", table.Date},
+		{"ts_s", table.TimestampSecond},
+		{"ts_ms", table.TimestampMillisecond},
+		{"ts_us", table.TimestampMicrosecond},
 	}
 	for _, x := range types {
 		sch.Field(x.name, x.typ)

@@ -35,7 +35,7 @@ func TestStreamInserterSumsRowsAndSendsHintsOnce(t *testing.T) {
 	if got := s.RowCount("metrics", "cpu"); got != 20 {
 		t.Errorf("cpu holds %d rows", got)
 	}
-	if info, _ := s.Table("metrics", "mem"); info.Options["ttl"] != "3d" {
+	if info, _ := s.Table("metrics", "mem"); info.Options["ttl"] != "3days" {
 		t.Errorf("stream hints not applied: %v", info.Options)
 	}
 	if got := s.LastHeaders("HandleRequests").Get(writer.HeaderHints); len(got) != 1 || got[0] != "ttl=3d" {

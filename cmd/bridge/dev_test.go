@@ -41,8 +41,10 @@ func TestDevModeEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errb syncBuffer
 	done := make(chan int)
-	env := []string{"GREPTIME_BRIDGE_LISTEN_HTTP=127.0.0.1:0", "GREPTIME_BRIDGE_LISTEN_GRPC=127.0.0.1:0",
-		"GREPTIME_BRIDGE_PIPELINE_FLUSH_INTERVAL=10ms"}
+	env := []string{
+		"GREPTIME_BRIDGE_LISTEN_HTTP=127.0.0.1:0", "GREPTIME_BRIDGE_LISTEN_GRPC=127.0.0.1:0",
+		"GREPTIME_BRIDGE_PIPELINE_FLUSH_INTERVAL=10ms",
+	}
 	go func() { done <- run(ctx, []string{"-dev"}, env, &out, &errb) }()
 	re := regexp.MustCompile(`OTLP/HTTP endpoint:\s+http://(\S+)\n\s+OTLP/gRPC endpoint:\s+(\S+)`)
 	var httpAddr, grpcAddr string

@@ -1,15 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 	"math"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -30,8 +25,16 @@ func loadRequest(offset int) []byte {
 	var req []byte
 	for i := 0; i < 2000; i++ {
 		var ts []byte
-		labels := [][2]string{{"__name__", "load"}, {"a", "aaaaaaaaaa"}, {"b", "bbbbbbbbbb"}, {"c", "cccccccccc"},
-			{"d", "dddddddddd"}, {"e", "eeeeeeeeee"}, {"f", "ffffffffff"}, {"series", strconv.Itoa(i)}}
+		labels := [][2]string{
+			{"__name__", "load"},
+			{"a", "aaaaaaaaaa"},
+			{"b", "bbbbbbbbbb"},
+			{"c", "cccccccccc"},
+			{"d", "dddddddddd"},
+			{"e", "eeeeeeeeee"},
+			{"f", "ffffffffff"},
+			{"series", strconv.Itoa(i)},
+		}
 		for _, l := range labels {
 			var lb []byte
 			lb = protowire.AppendTag(lb, 1, protowire.BytesType)
@@ -76,41 +79,12 @@ func TestMemoryBudgetBoundsHeap(t *testing.T) {
 	srv := greptimetest.StartT(t, greptimetest.Options{CountOnly: true})
 	srv.SetLatency(150 * time.Millisecond)
 
-	bin := filepath.Join(t.TempDir(), "bridge")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin)
-	cmd.Env = append(os.Environ(), "GOGC=50",
-		"GREPTIME_BRIDGE_GREPTIMEDB_ENDPOINTS="+srv.Addr(),
-		"GREPTIME_BRIDGE_LISTEN_HTTP=127.0.0.1:0", "GREPTIME_BRIDGE_LISTEN_GRPC=",
+	p := startBridgeProc(t, srv.Addr(), "GOGC=50",
 		fmt.Sprint("GREPTIME_BRIDGE_LIMITS_MEMORY_BUDGET_BYTES=", budget),
 		fmt.Sprint("GREPTIME_BRIDGE_LIMITS_MAX_DECOMPRESSED_BYTES=", 32<<20),
 		"GREPTIME_BRIDGE_LIMITS_RETRY_AFTER=1s",
 		"GREPTIME_BRIDGE_PIPELINE_MODE=rows")
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	addr := ""
-	sc := bufio.NewScanner(stderr)
-	re := regexp.MustCompile(`http=(127\.0\.0\.1:\d+)`)
-	for sc.Scan() {
-		if m := re.FindStringSubmatch(sc.Text()); m != nil {
-			addr = m[1]
-			break
-		}
-	}
-	if addr == "" {
-		t.Fatal("bridge did not report its address")
-	}
-	go func() {
-		for sc.Scan() {
-		}
-	}()
+	addr := p.addr
 
 	stop := make(chan struct{})
 	var peak atomic.Uint64

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,10 +18,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 
 	"github.com/greptime-bridge/greptime-bridge/config"
 	"github.com/greptime-bridge/greptime-bridge/pipeline"
-	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
+	"github.com/greptime-bridge/greptime-bridge/pipeline/queue"
 	"github.com/greptime-bridge/greptime-bridge/receivers/dbselect"
 	"github.com/greptime-bridge/greptime-bridge/receivers/otlp"
 	"github.com/greptime-bridge/greptime-bridge/receivers/promrw"
@@ -94,46 +96,70 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 		MaxBatchBytes:     int(cfg.Pipeline.MaxBatchBytes),
 		Mode:              mode,
 		BulkThresholdRows: cfg.Pipeline.BulkThresholdRows,
-		Retry: pipeline.RetryConfig{MaxAttempts: cfg.Pipeline.Retry.MaxAttempts,
-			InitialBackoff: cfg.Pipeline.Retry.InitialBackoff, MaxBackoff: cfg.Pipeline.Retry.MaxBackoff},
+		Retry: pipeline.RetryConfig{
+			MaxAttempts:    cfg.Pipeline.Retry.MaxAttempts,
+			InitialBackoff: cfg.Pipeline.Retry.InitialBackoff, MaxBackoff: cfg.Pipeline.Retry.MaxBackoff,
+		},
 		WriteTimeout: cfg.GreptimeDB.Timeout,
 		Observe: func(path string, rows int, took time.Duration) {
 			batchRows.WithLabelValues(path).Observe(float64(rows))
 			flushSeconds.WithLabelValues(path).Observe(took.Seconds())
 		},
 	}, client, pipeline.ClientDDL{Client: client}, bulk, log)
+	// Tables created elsewhere (by SQL, another replica, before a restart)
+	// are read from GreptimeDB on first sight; one look-up is one query,
+	// bounded like one write.
+	p.SetSchemaReader(pipeline.ClientSchema{Client: client}, cfg.GreptimeDB.Timeout)
 	registerPipelineMetrics(reg, p, streams)
 
 	setMemoryLimit(cfg.Limits.MemoryBudgetBytes, log)
 	budget := pipeline.NewBudget(cfg.Limits.MemoryBudgetBytes, cfg.Limits.RetryAfter)
-	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "bridge_memory_budget_used_bytes",
-		Help: "Bytes of the memory budget held by requests in flight."}, func() float64 { return float64(budget.Used()) }))
-	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "bridge_memory_budget_bytes",
-		Help: "Size of the memory budget."}, func() float64 { return float64(budget.Limit()) }))
-	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "bridge_tables",
-		Help: "Tables the bridge has written or validated."}, func() float64 { return float64(p.Tables()) }))
-	sel := &dbselect.Selector{Default: cfg.GreptimeDB.Database, TenantHeader: cfg.Tenant.Header,
-		Tenants: cfg.Tenant.Databases, MapUnknown: cfg.Tenant.MapUnknown}
-	users := map[string]string{}
-	for u, pw := range cfg.Auth.Users {
-		users[u] = pw.Reveal()
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "bridge_memory_budget_used_bytes",
+		Help: "Bytes of the memory budget held by requests in flight.",
+	}, func() float64 { return float64(budget.Used()) }))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "bridge_memory_budget_bytes",
+		Help: "Size of the memory budget.",
+	}, func() float64 { return float64(budget.Limit()) }))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "bridge_tables",
+		Help: "Tables the bridge has written or validated.",
+	}, func() float64 { return float64(p.Tables()) }))
+	// With ack: on_queue the receivers hand requests to the disk queue,
+	// which answers once they are durable and drains into the pipeline.
+	var consumer promrw.Consumer = p
+	var dq *queue.Queue
+	switch cfg.Queue.Ack {
+	case config.AckOnWrite:
+	case config.AckOnQueue:
+		if dq, err = openQueue(cfg, p, reg, log); err != nil {
+			return err
+		}
+		dq.Start()
+		consumer = dq
+	default:
+		return unknown("queue.ack", string(cfg.Queue.Ack))
 	}
-	var tokens []string
-	for _, tok := range cfg.Auth.BearerTokens {
-		tokens = append(tokens, tok.Reveal())
+	sel := &dbselect.Selector{
+		Default: cfg.GreptimeDB.Database, TenantHeader: cfg.Tenant.Header,
+		Tenants: cfg.Tenant.Databases, MapUnknown: cfg.Tenant.MapUnknown,
 	}
-	authn := auth.New(users, tokens)
+	authn := newAuthenticator(cfg, reg, log)
 
+	series := seriesLimiter(cfg, reg, log)
 	rw := promrw.New(promrw.Config{
 		MaxRequestBytes: cfg.Limits.MaxRequestBytes, MaxDecompressedBytes: cfg.Limits.MaxDecompressedBytes,
 		MaxInflight: cfg.Limits.MaxInflightRequests, RetryAfter: cfg.Limits.RetryAfter,
-		Translate: promOpts, DBOptions: dbOptions(cfg),
-	}, p, budget, sel, authn, promrw.NewMetrics(reg), log)
+		BodyGrace: cfg.Limits.BodyRead.Grace, MinBodyRate: cfg.Limits.BodyRead.MinBytesPerSecond,
+		Translate: promOpts, DBOptions: dbOptions(cfg), Series: series,
+	}, consumer, budget, sel, authn, promrw.NewMetrics(reg), log)
 	or := otlp.New(otlp.Config{
 		MaxRequestBytes: cfg.Limits.MaxRequestBytes, MaxDecompressedBytes: cfg.Limits.MaxDecompressedBytes,
 		RetryAfter: cfg.Limits.RetryAfter, Defaults: otlpOpts, DBOptions: dbOptions(cfg),
-		Schemas: p.Schemas(), MaxInflight: cfg.Limits.MaxInflightRequests,
-	}, p, budget, sel, authn, otlp.NewMetrics(reg), log)
+		Schemas: p.Schemas(), MaxInflight: cfg.Limits.MaxInflightRequests, Series: series,
+		BodyGrace: cfg.Limits.BodyRead.Grace, MinBodyRate: cfg.Limits.BodyRead.MinBytesPerSecond,
+	}, consumer, budget, sel, authn, otlp.NewMetrics(reg), log)
 
 	var ready, dbUp atomic.Bool
 	reachable := prometheus.NewGauge(prometheus.GaugeOpts{Name: "bridge_greptimedb_reachable", Help: "1 when GreptimeDB answered the last health check."})
@@ -181,13 +207,36 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 			return fmt.Errorf("cannot listen for gRPC on %s: %w", cfg.Listen.GRPC, err)
 		}
 	}
+	listenTLS, err := newListenTLS(cfg.Listen.TLS, log)
+	if err != nil {
+		if httpLn != nil {
+			httpLn.Close()
+		}
+		if grpcLn != nil {
+			grpcLn.Close()
+		}
+		return err
+	}
 	// ReadTimeout bounds slow senders holding a request slot with a body
-	// that never finishes.
+	// that never finishes when limits.body_read is off; otherwise the
+	// receivers' transfer-rate deadline (receivers/internal/ingress)
+	// replaces it once they start reading a body.
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute}
-	// gRPC decodes a message before the handler runs: the message size and
-	// the concurrent streams per connection bound that memory.
-	gs := grpc.NewServer(grpc.MaxRecvMsgSize(int(cfg.Limits.MaxRequestBytes)),
+	// gRPC reads a message before the handler runs: the message size and
+	// one tap, which refuses a request without valid credentials and then
+	// takes the receiver's in-flight slot when the headers arrive, bound
+	// that memory.
+	gopts := append(or.GRPCServerOptions(authn.GRPCTap), grpc.MaxRecvMsgSize(int(cfg.Limits.MaxRequestBytes)),
 		grpc.MaxConcurrentStreams(uint32(max(cfg.Limits.MaxInflightRequests, 1))))
+	if listenTLS != nil {
+		// gRPC needs h2 in ALPN (grpc-go refuses a TLS connection without it).
+		gopts = append(gopts, grpc.Creds(credentials.NewTLS(listenTLS.ServerConfig("h2"))))
+		hs.TLSConfig = listenTLS.ServerConfig("h2", "http/1.1")
+		if httpLn != nil {
+			httpLn = tls.NewListener(httpLn, hs.TLSConfig)
+		}
+	}
+	gs := grpc.NewServer(gopts...)
 	or.RegisterGRPC(gs)
 	errc := make(chan error, 2)
 	if httpLn != nil {
@@ -202,9 +251,14 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 	go watchHealth(hctx, client, reachable, &dbUp, log)
 
 	if dev {
-		printDev(stdout, httpLn, grpcLn, devServer)
+		scheme := "http"
+		if listenTLS != nil {
+			scheme = "https"
+		}
+		printDev(stdout, scheme, httpLn, grpcLn, devServer)
 	}
-	log.Info("bridge started", "http", addrOf(httpLn), "grpc", addrOf(grpcLn), "greptimedb", cfg.GreptimeDB.Endpoints, "mode", cfg.Pipeline.Mode)
+	log.Info("bridge started", "http", addrOf(httpLn), "grpc", addrOf(grpcLn), "tls", listenTLS != nil,
+		"greptimedb", cfg.GreptimeDB.Endpoints, "mode", cfg.Pipeline.Mode, "ack", cfg.Queue.Ack)
 
 	var serveErr error
 	select {
@@ -227,6 +281,13 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 	case <-stopped:
 	case <-sctx.Done():
 		gs.Stop()
+	}
+	// The queue drains what it can before the pipeline stops; the rest
+	// stays on disk for the next start.
+	if dq != nil {
+		if err := dq.Shutdown(sctx); err != nil {
+			log.Warn("disk queue shutdown", "error", err)
+		}
 	}
 	if err := p.Shutdown(sctx); err != nil {
 		log.Error("pipeline shutdown", "error", err)
@@ -290,16 +351,16 @@ func watchHealth(ctx context.Context, c *writer.Client, g prometheus.Gauge, up *
 	}
 }
 
-func printDev(w io.Writer, httpLn, grpcLn net.Listener, s *greptimetest.Server) {
-	h, g := addrOf(httpLn), addrOf(grpcLn)
+func printDev(w io.Writer, scheme string, httpLn, grpcLn net.Listener, s *greptimetest.Server) {
+	h, g := scheme+"://"+addrOf(httpLn), addrOf(grpcLn)
 	fmt.Fprintf(w, `greptime-bridge is running in -dev mode: data goes to an embedded GreptimeDB-compatible
 test server (%s) and is kept in memory only. In production, point greptimedb.endpoints
 at a real GreptimeDB.
 
-  Prometheus remote_write:   http://%s/api/v1/write
-  OTLP/HTTP endpoint:        http://%s
+  Prometheus remote_write:   %s/api/v1/write
+  OTLP/HTTP endpoint:        %s
   OTLP/gRPC endpoint:        %s
-  Tables written so far:     http://%s/debug/tables
-  Metrics:                   http://%s/metrics
+  Tables written so far:     %s/debug/tables
+  Metrics:                   %s/metrics
 `, s.Addr(), h, h, g, h, h)
 }

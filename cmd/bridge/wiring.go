@@ -1,9 +1,13 @@
 package main
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,6 +15,8 @@ import (
 
 	"github.com/greptime-bridge/greptime-bridge/config"
 	"github.com/greptime-bridge/greptime-bridge/pipeline"
+	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
+	"github.com/greptime-bridge/greptime-bridge/receivers/servertls"
 	"github.com/greptime-bridge/greptime-bridge/translate"
 	totlp "github.com/greptime-bridge/greptime-bridge/translate/otlp"
 	"github.com/greptime-bridge/greptime-bridge/translate/prom"
@@ -35,14 +41,88 @@ func newClient(cfg config.Config) (*writer.Client, error) {
 		return nil, unknown("greptimedb.compression", string(g.Compression))
 	}
 	if g.TLS.Enabled {
-		tc, err := writer.TLSConfig(writer.TLSOptions{CAFile: g.TLS.CAFile, CertFile: g.TLS.CertFile, KeyFile: g.TLS.KeyFile,
-			ServerName: g.TLS.ServerName, InsecureSkipVerify: g.TLS.InsecureSkipVerify})
+		tc, err := writer.TLSConfig(writer.TLSOptions{
+			CAFile: g.TLS.CAFile, CertFile: g.TLS.CertFile, KeyFile: g.TLS.KeyFile,
+			ServerName: g.TLS.ServerName, InsecureSkipVerify: g.TLS.InsecureSkipVerify,
+		})
 		if err != nil {
 			return nil, err
 		}
 		wc.TLS = tc
 	}
 	return writer.NewClient(wc)
+}
+
+// newAuthenticator builds the receivers' authenticator: each user and token
+// with the databases it may write. Credentials allowed every database are
+// named (never shown) in the start-up log, so an operator sees what the
+// older bare forms grant.
+func newAuthenticator(cfg config.Config, reg prometheus.Registerer, log *slog.Logger) *auth.Authenticator {
+	o := auth.Options{DefaultDatabase: cfg.GreptimeDB.Database, Registerer: reg, Log: log}
+	var everywhere []string
+	names := slices.Sorted(maps.Keys(cfg.Auth.Users))
+	for _, name := range names {
+		u := cfg.Auth.Users[name]
+		o.Users = append(o.Users, auth.Credential{Name: name, Secret: u.Password.Reveal(), Databases: u.Databases})
+		if slices.Contains(u.Databases, auth.AllDatabases) {
+			everywhere = append(everywhere, "user "+name)
+		}
+	}
+	for i, t := range cfg.Auth.BearerTokens {
+		name := cfg.Auth.TokenName(i)
+		o.Tokens = append(o.Tokens, auth.Credential{Name: name, Secret: t.Token.Reveal(), Databases: t.Databases})
+		if slices.Contains(t.Databases, auth.AllDatabases) {
+			everywhere = append(everywhere, "token "+name)
+		}
+	}
+	a := auth.New(o)
+	if !a.Enabled() {
+		log.Warn("receivers accept requests without credentials (auth.users and auth.bearer_tokens are empty)")
+	} else if len(everywhere) > 0 {
+		log.Info("credentials that may write to every database", "credentials", strings.Join(everywhere, ", "))
+	}
+	return a
+}
+
+// newListenTLS loads the listeners' certificate when listen.tls is enabled
+// (nil otherwise); the files are reloaded when they change.
+func newListenTLS(c config.ListenTLS, log *slog.Logger) (*servertls.Reloader, error) {
+	if !c.Enabled {
+		return nil, nil
+	}
+	o, err := listenTLSOptions(c)
+	if err != nil {
+		return nil, err
+	}
+	o.Log = log
+	r, err := servertls.New(o)
+	if err != nil {
+		return nil, fmt.Errorf("listen.tls: %w", err)
+	}
+	return r, nil
+}
+
+func listenTLSOptions(c config.ListenTLS) (servertls.Options, error) {
+	o := servertls.Options{CertFile: c.CertFile, KeyFile: c.KeyFile, ClientCAFile: c.ClientCAFile}
+	switch c.ClientAuth {
+	case config.TLSClientAuthNone:
+		o.ClientAuth = tls.NoClientCert
+	case config.TLSClientAuthRequest:
+		o.ClientAuth = tls.VerifyClientCertIfGiven
+	case config.TLSClientAuthRequire:
+		o.ClientAuth = tls.RequireAndVerifyClientCert
+	default:
+		return o, unknown("listen.tls.client_auth", string(c.ClientAuth))
+	}
+	switch c.MinVersion {
+	case config.TLSVersion12:
+		o.MinVersion = tls.VersionTLS12
+	case config.TLSVersion13:
+		o.MinVersion = tls.VersionTLS13
+	default:
+		return o, unknown("listen.tls.min_version", string(c.MinVersion))
+	}
+	return o, nil
 }
 
 // unknown reports a configuration value the wiring has no case for. Validate
@@ -101,6 +181,7 @@ func dbOptions(cfg config.Config) func(string) translate.DatabaseOptions {
 
 func promOptions(cfg config.Config) (prom.Options, error) {
 	o := prom.DefaultOptions()
+	o.Limits = shapeLimits(cfg)
 	t := cfg.Translate
 	switch t.LabelNames {
 	case config.LabelNamesReject:
@@ -145,6 +226,7 @@ func otlpDefaults(cfg config.Config) (totlp.RequestOptions, error) {
 		o.ResourceAttrs = cfg.Translate.PromoteResourceAttributes
 	}
 	o.PromoteScopeAttrs = cfg.Translate.PromoteScopeMetadata
+	o.Limits = shapeLimits(cfg)
 	switch cfg.Translate.ExponentialHistograms {
 	case config.ExponentialHistogramsDrop:
 	case config.ExponentialHistogramsClassic:
@@ -166,6 +248,8 @@ func registerPipelineMetrics(reg prometheus.Registerer, p *pipeline.Pipeline, s 
 	counter("bridge_flushes_total", "Flushes of coalesced tables.", st.Flushes.Load)
 	counter("bridge_write_retries_total", "Retried writes.", st.Retries.Load)
 	counter("bridge_split_writes_total", "Coalesced writes split: by request after a permanent error, by table once retries ran out.", st.Splits.Load)
+	counter("bridge_schema_lookups_total", "Tables whose schema was read from GreptimeDB (first sight, or after a stale-schema answer).", st.SchemaLookups.Load)
+	counter("bridge_schema_lookup_errors_total", "Schema look-ups GreptimeDB did not answer.", st.SchemaLookupErrors.Load)
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "bridge_open_bulk_streams", Help: "Open bulk streams."},
 		func() float64 { return float64(s.Open()) }))
 }
@@ -176,12 +260,20 @@ func debugTables(s *greptimetest.Server) http.Handler {
 		Name     string            `json:"name"`
 		Type     string            `json:"data_type"`
 		Semantic string            `json:"semantic_type"`
+		Nullable bool              `json:"nullable"`
+		Default  string            `json:"default,omitempty"`
 		Options  map[string]string `json:"options,omitempty"`
 	}
+	// A table as SHOW CREATE TABLE describes it: engine, time index,
+	// primary key, partition rule and options, and the statement itself.
 	type tableInfo struct {
 		Database   string            `json:"database"`
 		Name       string            `json:"name"`
 		Engine     string            `json:"engine"`
+		TimeIndex  string            `json:"time_index"`
+		PrimaryKey []string          `json:"primary_key"`
+		Partition  string            `json:"partition,omitempty"`
+		ShowCreate string            `json:"show_create_table"`
 		Columns    []column          `json:"columns"`
 		Options    map[string]string `json:"table_options,omitempty"`
 		Rows       int               `json:"row_count"`
@@ -218,9 +310,15 @@ func debugTables(s *greptimetest.Server) http.Handler {
 			if !ok {
 				continue
 			}
-			ti := tableInfo{Database: db, Name: name, Engine: info.Engine, Options: info.Options, Rows: s.RowCount(db, name), ByPath: map[string]int{}}
+			ti := tableInfo{
+				Database: db, Name: name, Engine: info.Engine, TimeIndex: info.TimeIndex, PrimaryKey: info.PrimaryKey,
+				Partition: info.Partition, ShowCreate: info.CreateSQL(), Options: info.Options, Rows: s.RowCount(db, name), ByPath: map[string]int{},
+			}
 			for _, c := range info.Columns {
-				ti.Columns = append(ti.Columns, column{Name: c.Name, Type: c.Type.String(), Semantic: c.Semantic.String(), Options: c.Options})
+				ti.Columns = append(ti.Columns, column{
+					Name: c.Name, Type: c.Type.String(), Semantic: c.Semantic.String(),
+					Nullable: c.Nullable, Default: c.Default, Options: c.Options,
+				})
 			}
 			for path, n := range s.PathCounts(db, name) {
 				ti.ByPath[strings.ToLower(path.String())] = n

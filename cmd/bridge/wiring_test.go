@@ -23,25 +23,50 @@ func TestWiringHasNoSilentFallbacks(t *testing.T) {
 	promW := func(c config.Config) error { _, err := promOptions(c); return err }
 	otlpW := func(c config.Config) error { _, err := otlpDefaults(c); return err }
 	mode := func(c config.Config) error { _, err := pipelineMode(c.Pipeline.Mode); return err }
+	listenTLS := func(c config.Config) error { _, err := listenTLSOptions(c.Listen.TLS); return err }
 	for _, s := range []setting{
-		{"greptimedb.compression", config.Compression("").Values(),
-			func(c *config.Config, v string) { c.GreptimeDB.Compression = config.Compression(v) }, client},
-		{"greptimedb.bulk_compression", config.BulkCompression("").Values(),
-			func(c *config.Config, v string) { c.GreptimeDB.BulkCompression = config.BulkCompression(v) }, bulk},
-		{"pipeline.mode", config.PipelineMode("").Values(),
-			func(c *config.Config, v string) { c.Pipeline.Mode = config.PipelineMode(v) }, mode},
-		{"translate.label_names", config.LabelNames("").Values(),
-			func(c *config.Config, v string) { c.Translate.LabelNames = config.LabelNames(v) }, promW},
-		{"translate.label_value_utf8", config.LabelValueUTF8("").Values(),
-			func(c *config.Config, v string) { c.Translate.LabelValueUTF8 = config.LabelValueUTF8(v) }, promW},
-		{"translate.native_histograms", config.NativeHistograms("").Values(),
-			func(c *config.Config, v string) { c.Translate.NativeHistograms = config.NativeHistograms(v) }, promW},
-		{"translate.exponential_histograms", config.ExponentialHistograms("").Values(),
-			func(c *config.Config, v string) { c.Translate.ExponentialHistograms = config.ExponentialHistograms(v) }, otlpW},
-		{"translate.otlp_translation_strategy", config.OTLPTranslationStrategy("").Values(),
+		{
+			"greptimedb.compression", config.Compression("").Values(),
+			func(c *config.Config, v string) { c.GreptimeDB.Compression = config.Compression(v) }, client,
+		},
+		{
+			"greptimedb.bulk_compression", config.BulkCompression("").Values(),
+			func(c *config.Config, v string) { c.GreptimeDB.BulkCompression = config.BulkCompression(v) }, bulk,
+		},
+		{
+			"pipeline.mode", config.PipelineMode("").Values(),
+			func(c *config.Config, v string) { c.Pipeline.Mode = config.PipelineMode(v) }, mode,
+		},
+		{
+			"translate.label_names", config.LabelNames("").Values(),
+			func(c *config.Config, v string) { c.Translate.LabelNames = config.LabelNames(v) }, promW,
+		},
+		{
+			"translate.label_value_utf8", config.LabelValueUTF8("").Values(),
+			func(c *config.Config, v string) { c.Translate.LabelValueUTF8 = config.LabelValueUTF8(v) }, promW,
+		},
+		{
+			"translate.native_histograms", config.NativeHistograms("").Values(),
+			func(c *config.Config, v string) { c.Translate.NativeHistograms = config.NativeHistograms(v) }, promW,
+		},
+		{
+			"translate.exponential_histograms", config.ExponentialHistograms("").Values(),
+			func(c *config.Config, v string) { c.Translate.ExponentialHistograms = config.ExponentialHistograms(v) }, otlpW,
+		},
+		{
+			"listen.tls.client_auth", config.TLSClientAuth("").Values(),
+			func(c *config.Config, v string) { c.Listen.TLS.ClientAuth = config.TLSClientAuth(v) }, listenTLS,
+		},
+		{
+			"listen.tls.min_version", config.TLSVersion("").Values(),
+			func(c *config.Config, v string) { c.Listen.TLS.MinVersion = config.TLSVersion(v) }, listenTLS,
+		},
+		{
+			"translate.otlp_translation_strategy", config.OTLPTranslationStrategy("").Values(),
 			func(c *config.Config, v string) {
 				c.Translate.OTLPTranslationStrategy = config.OTLPTranslationStrategy(v)
-			}, otlpW},
+			}, otlpW,
+		},
 	} {
 		for _, v := range s.values {
 			c := config.Default()

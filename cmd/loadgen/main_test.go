@@ -19,9 +19,11 @@ func TestSummarize(t *testing.T) {
 	var lines bytes.Buffer
 	enc := json.NewEncoder(&lines)
 	add := func(workload, target string, itemsPerS, cpu, rss, p99 float64) {
-		_ = enc.Encode(&load.Result{Tags: map[string]string{"workload": workload, "target": target}, ItemsPerSecond: itemsPerS, Items: int64(itemsPerS),
+		_ = enc.Encode(&load.Result{
+			Tags: map[string]string{"workload": workload, "target": target}, ItemsPerSecond: itemsPerS, Items: int64(itemsPerS),
 			Requests: 10, AcceptedRequests: 9, LatencyMs: load.Latency{P99: p99},
-			Procs: []load.ProcResult{{Name: target, CPUMicrosPerItem: cpu, PeakRSSMiB: rss}}})
+			Procs: []load.ProcResult{{Name: target, CPUMicrosPerItem: cpu, PeakRSSMiB: rss}},
+		})
 	}
 	for _, v := range []float64{1, 3, 2} {
 		add("w", "vmagent", 1000*v, v, 100, 10)

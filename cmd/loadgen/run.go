@@ -91,12 +91,16 @@ func parseRun(args []string, stderr io.Writer) (*runFlags, error) {
 func (f *runFlags) templates(now time.Time) ([]*gen.Template, error) {
 	switch f.proto {
 	case protoRW1, protoRW2:
-		rw := gen.RemoteWrite{SeriesSet: gen.SeriesSet{Series: f.series, Labels: f.labels, Names: f.names},
-			SeriesPerRequest: f.seriesPerReq, SamplesPerSeries: f.samples, Version2: f.proto == protoRW2}
+		rw := gen.RemoteWrite{
+			SeriesSet:        gen.SeriesSet{Series: f.series, Labels: f.labels, Names: f.names},
+			SeriesPerRequest: f.seriesPerReq, SamplesPerSeries: f.samples, Version2: f.proto == protoRW2,
+		}
 		return rw.Requests(now)
 	case protoOTLPGRPC, protoOTLPHTTP:
-		o := gen.OTLP{Kind: f.kind, Series: f.series, ItemsPerRequest: f.items, ResourcesPerRequest: f.resources,
-			MetricsPerResource: f.metrics, Attributes: f.attrs, ResourceAttributes: f.resAttrs}
+		o := gen.OTLP{
+			Kind: f.kind, Series: f.series, ItemsPerRequest: f.items, ResourcesPerRequest: f.resources,
+			MetricsPerResource: f.metrics, Attributes: f.attrs, ResourceAttributes: f.resAttrs,
+		}
 		return o.Requests(now)
 	}
 	return nil, fmt.Errorf("-proto %q: want rw1, rw2, otlp-grpc or otlp-http", f.proto)

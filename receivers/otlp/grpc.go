@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"time"
 
+	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
+
+	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
 )
 
 // RegisterGRPC registers the three OTLP services on s: metrics and logs
@@ -32,17 +35,23 @@ func (r *Receiver) grpcProcess(ctx context.Context, signal string, payload any, 
 	start := time.Now()
 	get := mdGetter(ctx)
 	rejected, msg, err := func() (int64, string, error) {
-		if err := r.auth.Check(get("authorization")); err != nil {
+		principal, err := r.auth.Authenticate(get("authorization"))
+		if err != nil {
 			return 0, "", err
 		}
 		opts, err := r.options(signal, get, "")
 		if err != nil {
 			return 0, "", err
 		}
-		if err := r.inflight.Acquire(ctx); err != nil {
+		ctx := auth.NewContext(ctx, principal)
+		if err := r.auth.AuthorizeDatabase(ctx, opts.Database); err != nil {
+			return 0, "", err
+		}
+		release, err := r.acquireSlot(ctx)
+		if err != nil {
 			return 0, "", fmt.Errorf("cannot take OTLP %s request: %w", signal, err)
 		}
-		defer r.inflight.Release()
+		defer release()
 		// gRPC has read the message (bounded by the server's maximum
 		// message size; metrics and logs arrive as bytes, not decoded).
 		// Reserve for its translation before translating, as HTTP does
@@ -56,7 +65,12 @@ func (r *Receiver) grpcProcess(ctx context.Context, signal string, payload any, 
 			reserved = want
 			defer func() { r.budget.Release(reserved) }()
 		}
-		return r.process(ctx, signal, payload, &opts, size, &reserved)
+		return r.process(ctx, signal, payload, &opts, size, func(want int64) error {
+			if r.budget == nil {
+				return nil
+			}
+			return r.budget.Resize(ctx, &reserved, want, r.cfg.BudgetWait)
+		})
 	}()
 	code := "OK"
 	if err != nil {
@@ -76,7 +90,11 @@ type tracesServer struct {
 
 // Export implements the OTLP traces service.
 func (s *tracesServer) Export(ctx context.Context, req ptraceotlp.ExportRequest) (ptraceotlp.ExportResponse, error) {
-	rejected, msg, err := s.r.grpcProcess(ctx, sigTraces, req.Traces(), 0)
+	// pdata decoded the message; its encoded size stands in for the wire
+	// size the metrics and logs services see, so traces reserve budget
+	// before translation like them (they reserved nothing while it was 0).
+	td := req.Traces()
+	rejected, msg, err := s.r.grpcProcess(ctx, sigTraces, td, (&ptrace.ProtoMarshaler{}).TracesSize(td))
 	resp := ptraceotlp.NewExportResponse()
 	if err != nil {
 		return resp, err

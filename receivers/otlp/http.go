@@ -1,20 +1,14 @@
 package otlp
 
 import (
-	"bytes"
-	"compress/gzip"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/klauspost/compress/zstd"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
@@ -22,7 +16,8 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/greptime-bridge/greptime-bridge/writer/errs"
+	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
+	"github.com/greptime-bridge/greptime-bridge/receivers/internal/ingress"
 )
 
 const (
@@ -62,23 +57,23 @@ func (r *Receiver) handleHTTP(w http.ResponseWriter, req *http.Request, signal s
 	if isJSON {
 		respCT = ctJSON
 	}
-	if err := r.auth.Check(req.Header.Get("Authorization")); err != nil {
+	principal, err := r.auth.Authenticate(req.Header.Get("Authorization"))
+	if err != nil {
 		w.Header().Set("WWW-Authenticate", `Basic realm="greptime-bridge"`)
 		return r.httpError(w, respCT, http.StatusUnauthorized, 0, err)
 	}
-	enc := strings.ToLower(strings.TrimSpace(req.Header.Get("Content-Encoding")))
-	if enc != "" && enc != "identity" && enc != "gzip" && enc != "zstd" {
-		return r.httpError(w, respCT, http.StatusUnsupportedMediaType, 0,
-			fmt.Errorf("unsupported content encoding %q: want gzip, zstd or none", enc))
-	}
-	if req.ContentLength > r.cfg.MaxRequestBytes {
-		return r.httpError(w, respCT, http.StatusRequestEntityTooLarge, 0,
-			fmt.Errorf("%w: %d bytes declared, limit %d", errTooLarge, req.ContentLength, r.cfg.MaxRequestBytes))
+	enc, err := ingress.OTLPEncoding(req.Header.Get("Content-Encoding"))
+	if err != nil {
+		return r.httpError(w, respCT, http.StatusUnsupportedMediaType, 0, err)
 	}
 	opts, err := r.options(signal, req.Header.Get, req.URL.Query().Get("db"))
 	if err != nil {
 		code, ra := HTTPStatus(err, r.cfg.RetryAfter)
 		return r.httpError(w, respCT, code, ra, err)
+	}
+	ctx := auth.NewContext(req.Context(), principal)
+	if err := r.auth.AuthorizeDatabase(ctx, opts.Database); err != nil {
+		return r.httpError(w, respCT, http.StatusForbidden, 0, err)
 	}
 	// A slot before the body is read, as remote write takes one.
 	if err := r.inflight.Acquire(req.Context()); err != nil {
@@ -86,50 +81,30 @@ func (r *Receiver) handleHTTP(w http.ResponseWriter, req *http.Request, signal s
 		return r.httpError(w, respCT, code, ra, fmt.Errorf("cannot take OTLP %s request: %w", signal, err))
 	}
 	defer r.inflight.Release()
-	// Reserve memory for the body before reading it, then for the decoded
-	// request before decompressing and decoding, so a refused request
-	// costs almost nothing. Reservations are capped at the budget: a large
-	// request waits for an empty budget instead of being refused for good.
-	var reserved int64
-	if r.budget != nil {
-		first := req.ContentLength
-		if first <= 0 {
-			first = r.cfg.MaxRequestBytes
-		}
-		reserved = min(first, r.budget.Limit())
-		if aerr := r.budget.Acquire(req.Context(), reserved, r.cfg.BudgetWait); aerr != nil {
-			code, ra := HTTPStatus(aerr, r.cfg.RetryAfter)
-			return r.httpError(w, respCT, code, ra, fmt.Errorf("cannot take OTLP %s request: %w", signal, aerr))
-		}
-		defer func() { r.budget.Release(reserved) }()
+	// The body is read and decompressed with budget reserved for what it
+	// really occupies; then the decoded request's expected peak is
+	// reserved before decoding, so a request refused for memory costs no
+	// decoding. Nothing holds the body once the request is answered (the
+	// wire decoder's views end with process).
+	b, err := r.ingress.Read(w, req)
+	if err != nil {
+		code, ra := HTTPStatus(err, r.cfg.RetryAfter)
+		return r.httpError(w, respCT, code, ra, fmt.Errorf("cannot read OTLP %s body: %w", signal, err))
 	}
-	// The body buffer is pooled: nothing holds the body once the request
-	// is answered (the wire decoder's views end with process).
-	buf := bodyPool.Get().(*bytes.Buffer)
-	defer putBody(buf)
-	body, err := readLimited(buf, req.Body, req.ContentLength, r.cfg.MaxRequestBytes)
-	if err == nil && r.budget != nil {
-		want := int64(len(body)) + decodeFactor*decodedSize(body, enc, r.cfg.MaxDecompressedBytes)
-		if aerr := r.budget.Resize(req.Context(), &reserved, want, r.cfg.BudgetWait); aerr != nil {
-			code, ra := HTTPStatus(aerr, r.cfg.RetryAfter)
-			return r.httpError(w, respCT, code, ra, fmt.Errorf("cannot take OTLP %s request: %w", signal, aerr))
-		}
-	}
+	defer b.Close()
+	body, err := b.Decode(enc)
 	if err == nil {
-		body, err = decompress(body, enc, r.cfg.MaxDecompressedBytes)
+		err = b.Reserve(int64(b.Size()) + decodeFactor*int64(len(body)))
 	}
 	if err != nil {
-		code := http.StatusBadRequest
-		if errors.Is(err, errTooLarge) {
-			code = http.StatusRequestEntityTooLarge
-		}
-		return r.httpError(w, respCT, code, 0, fmt.Errorf("cannot read OTLP %s body: %w", signal, err))
+		code, ra := HTTPStatus(err, r.cfg.RetryAfter)
+		return r.httpError(w, respCT, code, ra, fmt.Errorf("cannot read OTLP %s body: %w", signal, err))
 	}
 	payload, err := decodeHTTP(signal, body, isJSON)
 	if err != nil {
 		return r.httpError(w, respCT, http.StatusBadRequest, 0, fmt.Errorf("cannot decode OTLP %s request of %d bytes: %w", signal, len(body), err))
 	}
-	rejected, msg, err := r.process(req.Context(), signal, payload, &opts, len(body), &reserved)
+	rejected, msg, err := r.process(ctx, signal, payload, &opts, b.Size(), b.Reserve)
 	if err != nil {
 		code, ra := HTTPStatus(err, r.cfg.RetryAfter)
 		if code >= 500 {
@@ -183,69 +158,6 @@ func grpcCodeFor(httpCode int) int {
 		return 14 // Unavailable
 	}
 	return 13 // Internal
-}
-
-var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-func putBody(buf *bytes.Buffer) {
-	if buf.Cap() <= maxPooledRequest {
-		buf.Reset()
-		bodyPool.Put(buf)
-	}
-}
-
-// readLimited reads at most limit bytes into buf and returns them. A
-// declared length sizes buf up front, but only up to maxPooledRequest: a
-// length is a claim, and memory should follow bytes that arrived.
-func readLimited(buf *bytes.Buffer, r io.Reader, declared, limit int64) ([]byte, error) {
-	buf.Reset()
-	if declared > 0 && declared <= limit {
-		buf.Grow(int(min(declared, maxPooledRequest)) + bytes.MinRead)
-	}
-	if _, err := buf.ReadFrom(io.LimitReader(r, limit+1)); err != nil {
-		return nil, err
-	}
-	if int64(buf.Len()) > limit {
-		return nil, fmt.Errorf("%w: more than %d bytes", errTooLarge, limit)
-	}
-	return buf.Bytes(), nil
-}
-
-// decompress inflates body, never beyond limit bytes.
-func decompress(body []byte, enc string, limit int64) ([]byte, error) {
-	var rd io.Reader
-	switch enc {
-	case "", "identity":
-		return body, nil
-	case "gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(body))
-		if err != nil {
-			return nil, errs.NewPermanent(err)
-		}
-		defer zr.Close()
-		rd = zr
-	case "zstd":
-		// A frame that declares more than the limit is refused before a
-		// byte is decoded.
-		var h zstd.Header
-		if err := h.Decode(body); err == nil && h.HasFCS && h.FrameContentSize > uint64(limit) {
-			return nil, fmt.Errorf("%w: zstd body of %d bytes claims %d bytes, limit %d", errTooLarge, len(body), h.FrameContentSize, limit)
-		}
-		zr, err := zstd.NewReader(bytes.NewReader(body), zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(uint64(limit)+1))
-		if err != nil {
-			return nil, errs.NewPermanent(err)
-		}
-		defer zr.Close()
-		rd = zr
-	}
-	out, err := io.ReadAll(io.LimitReader(rd, limit+1))
-	if err != nil {
-		return nil, errs.NewPermanent(err)
-	}
-	if int64(len(out)) > limit {
-		return nil, fmt.Errorf("%w: decompressed body exceeds %d bytes", errTooLarge, limit)
-	}
-	return out, nil
 }
 
 // decodeHTTP decodes a JSON body, and a protobuf trace body, with pdata;
@@ -329,28 +241,4 @@ func encodeResponse(signal string, rejected int64, msg string, isJSON bool) ([]b
 		return m.MarshalJSON()
 	}
 	return m.MarshalProto()
-}
-
-// decodedSize reads the decompressed size a body announces: gzip's ISIZE
-// trailer (modulo 4 GiB) or a zstd frame's content size; otherwise it
-// assumes the largest allowed, and a plain body is its own size.
-func decodedSize(body []byte, enc string, limit int64) int64 {
-	n := limit
-	switch enc {
-	case "", "identity":
-		n = int64(len(body))
-	case "gzip":
-		if len(body) >= 18 {
-			n = int64(binary.LittleEndian.Uint32(body[len(body)-4:]))
-		}
-	case "zstd":
-		var h zstd.Header
-		if err := h.Decode(body); err == nil && h.HasFCS {
-			n = int64(h.FrameContentSize)
-		}
-	}
-	if n > limit {
-		n = limit
-	}
-	return n
 }

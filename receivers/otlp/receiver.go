@@ -16,9 +16,11 @@ import (
 
 	"github.com/greptime-bridge/greptime-bridge/pipeline"
 	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
+	"github.com/greptime-bridge/greptime-bridge/receivers/cardinality"
 	"github.com/greptime-bridge/greptime-bridge/receivers/dbselect"
 	"github.com/greptime-bridge/greptime-bridge/receivers/internal/answer"
 	"github.com/greptime-bridge/greptime-bridge/receivers/internal/inflight"
+	"github.com/greptime-bridge/greptime-bridge/receivers/internal/ingress"
 	"github.com/greptime-bridge/greptime-bridge/translate"
 	totlp "github.com/greptime-bridge/greptime-bridge/translate/otlp"
 	"github.com/greptime-bridge/greptime-bridge/writer/errs"
@@ -48,11 +50,18 @@ type Config struct {
 	// Schemas reports what GreptimeDB holds per table (the pipeline's
 	// knowledge), for logs into existing tables and trace coercion.
 	Schemas translate.SchemaLookup
+	// Series, when set, refuses metrics requests bringing new series past
+	// a database's hourly or daily series limit.
+	Series *cardinality.Limiter
 	// MaxInflight bounds the requests handled at once over HTTP and gRPC
 	// together (default 256); one that waits longer than InflightWait
 	// (default 1s) for a slot is answered 503 / Unavailable.
 	MaxInflight  int
 	InflightWait time.Duration
+	// BodyGrace and MinBodyRate cut an HTTP body that arrives slower than
+	// MinBodyRate bytes/s once BodyGrace has passed (0: no rate rule).
+	BodyGrace   time.Duration
+	MinBodyRate int64
 }
 
 // Receiver is the OTLP receiver shared by the HTTP and gRPC front ends.
@@ -65,6 +74,7 @@ type Receiver struct {
 	log      *slog.Logger
 	metrics  *Metrics
 	inflight *inflight.Limiter
+	ingress  *ingress.Ingress
 	convs    sync.Pool
 	outs     sync.Pool
 }
@@ -72,16 +82,16 @@ type Receiver struct {
 // New returns a receiver writing through next; budget and authn may be nil.
 func New(cfg Config, next Consumer, budget *pipeline.Budget, sel *dbselect.Selector, authn *auth.Authenticator, m *Metrics, log *slog.Logger) *Receiver {
 	if cfg.MaxRequestBytes <= 0 {
-		cfg.MaxRequestBytes = 64 << 20
+		cfg.MaxRequestBytes = ingress.DefaultMaxRequestBytes
 	}
 	if cfg.MaxDecompressedBytes <= 0 {
-		cfg.MaxDecompressedBytes = 256 << 20
+		cfg.MaxDecompressedBytes = ingress.DefaultMaxDecompressedBytes
 	}
 	if cfg.BudgetWait <= 0 {
 		cfg.BudgetWait = time.Second
 	}
 	if cfg.RetryAfter <= 0 {
-		cfg.RetryAfter = 5 * time.Second
+		cfg.RetryAfter = ingress.DefaultRetryAfter
 	}
 	if cfg.DBOptions == nil {
 		cfg.DBOptions = func(string) translate.DatabaseOptions { return translate.DefaultDatabaseOptions() }
@@ -96,10 +106,16 @@ func New(cfg Config, next Consumer, budget *pipeline.Budget, sel *dbselect.Selec
 		m = NewMetrics(nil)
 	}
 	if cfg.MaxInflight <= 0 {
-		cfg.MaxInflight = 256
+		cfg.MaxInflight = ingress.DefaultMaxInflight
 	}
-	r := &Receiver{cfg: cfg, next: next, budget: budget, selector: sel, auth: authn, log: log, metrics: m,
-		inflight: inflight.New(cfg.MaxInflight, cfg.InflightWait)}
+	r := &Receiver{
+		cfg: cfg, next: next, budget: budget, selector: sel, auth: authn, log: log, metrics: m,
+		inflight: inflight.New(cfg.MaxInflight, cfg.InflightWait),
+		ingress: ingress.New(ingress.Config{
+			MaxRequestBytes: cfg.MaxRequestBytes, MaxDecompressedBytes: cfg.MaxDecompressedBytes,
+			BudgetWait: cfg.BudgetWait, BodyGrace: cfg.BodyGrace, MinBodyRate: cfg.MinBodyRate,
+		}, budget),
+	}
 	r.convs.New = func() any { return totlp.NewConverter() }
 	r.outs.New = func() any { return new(translate.Output) }
 	return r
@@ -137,6 +153,7 @@ func (r *Receiver) options(signal string, get func(string) string, queryDB strin
 		o.PromoteScopeAttrs = d.PromoteScopeAttrs
 	}
 	o.ConvertExponentialHistograms = d.ConvertExponentialHistograms
+	o.Limits = d.Limits
 	o.Schema = r.cfg.Schemas
 	if o.PipelineName != "" && !(signal == sigTraces && o.PipelineName == totlp.TraceV1Pipeline) {
 		return o, errs.NewPermanent(fmt.Errorf("pipeline %q: %w", o.PipelineName, errPipeline))
@@ -158,8 +175,8 @@ type (
 
 // process translates one decoded payload and writes it. It returns how many
 // items were rejected (partial success) and why.
-// The caller releases *reserved, the budget bytes held for the request.
-func (r *Receiver) process(ctx context.Context, signal string, payload any, opts *totlp.RequestOptions, wireBytes int, reserved *int64) (rejected int64, msg string, err error) {
+// reserve moves the request's budget reservation (the caller releases it).
+func (r *Receiver) process(ctx context.Context, signal string, payload any, opts *totlp.RequestOptions, wireBytes int, reserve func(want int64) error) (rejected int64, msg string, err error) {
 	c := r.convs.Get().(*totlp.Converter)
 	out := r.outs.Get().(*translate.Output)
 	defer func() {
@@ -168,6 +185,28 @@ func (r *Receiver) process(ctx context.Context, signal string, payload any, opts
 		out.Reset()
 		r.outs.Put(out)
 	}()
+	rejected, msg, err = r.translateAndWrite(ctx, c, out, signal, payload, opts, wireBytes, reserve)
+	if err != nil && opts.Schema != nil && pipeline.StaleSchema(err) {
+		if _, isMetrics := payload.(rawMetrics); !isMetrics {
+			// Logs and traces are translated against the table as the
+			// bridge knew it; another replica or a user changed it since.
+			// The pipeline forgot the table, so a second translation
+			// aligns with the table as it is now, as GreptimeDB's own
+			// handler would. The refused rows were not written (a
+			// request's rows fail or succeed in one insert per table).
+			c.Reset()
+			out.Reset()
+			rejected, msg, err = r.translateAndWrite(ctx, c, out, signal, payload, opts, wireBytes, reserve)
+		}
+	}
+	if err != nil && pipeline.StaleSchema(err) {
+		err = answer.Redact(err)
+	}
+	return rejected, msg, err
+}
+
+// translateAndWrite is one translation of payload and its write.
+func (r *Receiver) translateAndWrite(ctx context.Context, c *totlp.Converter, out *translate.Output, signal string, payload any, opts *totlp.RequestOptions, wireBytes int, reserve func(want int64) error) (rejected int64, msg string, err error) {
 	switch p := payload.(type) {
 	case rawMetrics:
 		var wire bool
@@ -191,15 +230,28 @@ func (r *Receiver) process(ctx context.Context, signal string, payload any, opts
 	}
 	rejected, msg = dropped(out)
 	r.metrics.received(signal, out)
-	if r.budget != nil {
-		// True the reservation made before decoding (HTTP) up to what the
-		// request holds: its body, its batches and their row-insert
-		// conversion.
-		if err := r.budget.Resize(ctx, reserved, pipeline.RequestBytes(wireBytes, out), r.cfg.BudgetWait); err != nil {
+	// True the reservation made before decoding up to what the request
+	// holds: its body, its batches and their row-insert conversion.
+	if err := reserve(pipeline.RequestBytes(wireBytes, out)); err != nil {
+		return 0, "", err
+	}
+	// Every batch's database is checked before anything is written: the
+	// one check that sees where translation really sends the rows.
+	if err := r.auth.AuthorizeOutput(ctx, out); err != nil {
+		return 0, "", err
+	}
+	// New series count against the database's cardinality limits only
+	// once the request may write there.
+	if signal == sigMetrics && r.cfg.Series != nil {
+		if err := r.cfg.Series.Admit(out); err != nil {
 			return 0, "", err
 		}
 	}
 	if err := r.next.Consume(ctx, out); err != nil {
+		if pipeline.StaleSchema(err) {
+			// process may translate again; it redacts what it returns.
+			return 0, "", err
+		}
 		return 0, "", answer.Redact(err)
 	}
 	return rejected, msg, nil

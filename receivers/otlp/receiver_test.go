@@ -63,8 +63,10 @@ func setupFull(t *testing.T, mutate func(*otlp.Config), budget *pipeline.Budget,
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := pipeline.New(pipeline.Config{FlushInterval: 10 * time.Millisecond, Workers: 2,
-		Retry: pipeline.RetryConfig{MaxAttempts: 2, InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond}}, c, pipeline.ClientDDL{Client: c}, nil, nil)
+	p := pipeline.New(pipeline.Config{
+		FlushInterval: 10 * time.Millisecond, Workers: 2,
+		Retry: pipeline.RetryConfig{MaxAttempts: 2, InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond},
+	}, c, pipeline.ClientDDL{Client: c}, nil, nil)
 	cfg := otlp.Config{MaxRequestBytes: 1 << 20, MaxDecompressedBytes: 4 << 20, RetryAfter: 4 * time.Second}
 	if mutate != nil {
 		mutate(&cfg)
@@ -74,7 +76,7 @@ func setupFull(t *testing.T, mutate func(*otlp.Config), budget *pipeline.Budget,
 	mux := http.NewServeMux()
 	r.Register(mux)
 	hs := httptest.NewServer(mux)
-	gs := grpc.NewServer()
+	gs := grpc.NewServer(r.GRPCServerOptions()...)
 	r.RegisterGRPC(gs)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -335,7 +337,7 @@ func TestBudgetFullAnswersUnavailable(t *testing.T) {
 }
 
 func TestAuthOnBothTransports(t *testing.T) {
-	e := setupFull(t, nil, nil, auth.New(nil, []string{"s3cret-token"}))
+	e := setupFull(t, nil, nil, auth.New(auth.Options{Tokens: []auth.Credential{{Name: "t", Secret: "s3cret-token", Databases: []string{auth.AllDatabases}}}}))
 	pb, _ := pmetricotlp.NewExportRequestFromMetrics(gauges(1)).MarshalProto()
 	resp, body := post(t, e.url+"/v1/metrics", "application/x-protobuf", "", pb, nil)
 	if resp.StatusCode != 401 || bytes.Contains(body, []byte("s3cret")) {

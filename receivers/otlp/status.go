@@ -1,16 +1,12 @@
 package otlp
 
 import (
-	"errors"
 	"time"
 
 	"google.golang.org/grpc/status"
 
 	"github.com/greptime-bridge/greptime-bridge/receivers/internal/answer"
-	"github.com/greptime-bridge/greptime-bridge/writer/errs"
 )
-
-var errTooLarge = errs.Mark(errors.New("request body exceeds the size limit"), errs.TooLarge)
 
 // HTTPStatus maps an error to an OTLP/HTTP status (spec: 400 for bad data,
 // 413 over the size limit, 503 + Retry-After to throttle; only 429, 502,

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
+	"github.com/greptime-bridge/greptime-bridge/receivers/internal/ingress"
 	"github.com/greptime-bridge/greptime-bridge/writer"
 	"github.com/greptime-bridge/greptime-bridge/writer/errs"
 )
@@ -25,7 +26,7 @@ func TestStatusesFromTheOneClassification(t *testing.T) {
 		retry time.Duration // RetryInfo and Retry-After; 0 for none
 	}{
 		{"bad data", errs.NewPermanent(errors.New("bad")), http.StatusBadRequest, codes.InvalidArgument, 0},
-		{"too large", errTooLarge, http.StatusRequestEntityTooLarge, codes.ResourceExhausted, 0},
+		{"too large", ingress.ErrTooLarge, http.StatusRequestEntityTooLarge, codes.ResourceExhausted, 0},
 		{"no credentials", auth.ErrUnauthenticated, http.StatusUnauthorized, codes.Unauthenticated, 0},
 		{"greptimedb denies", &writer.ServerError{Code: codes.PermissionDenied}, http.StatusForbidden, codes.PermissionDenied, 0},
 		{"greptimedb down", &writer.ServerError{Code: codes.Unavailable}, http.StatusServiceUnavailable, codes.Unavailable, def},

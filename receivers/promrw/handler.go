@@ -14,9 +14,11 @@ import (
 
 	"github.com/greptime-bridge/greptime-bridge/pipeline"
 	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
+	"github.com/greptime-bridge/greptime-bridge/receivers/cardinality"
 	"github.com/greptime-bridge/greptime-bridge/receivers/dbselect"
 	"github.com/greptime-bridge/greptime-bridge/receivers/internal/answer"
 	"github.com/greptime-bridge/greptime-bridge/receivers/internal/inflight"
+	"github.com/greptime-bridge/greptime-bridge/receivers/internal/ingress"
 	"github.com/greptime-bridge/greptime-bridge/translate"
 	"github.com/greptime-bridge/greptime-bridge/translate/prom"
 
@@ -39,8 +41,6 @@ const (
 
 const protoV2 = "io.prometheus.write.v2.Request"
 
-var errTooLarge = errs.Mark(errors.New("request body exceeds the size limit"), errs.TooLarge)
-
 // Consumer takes translated batches and returns once they are written.
 type Consumer interface {
 	Consume(ctx context.Context, out *translate.Output) error
@@ -56,11 +56,18 @@ type Config struct {
 	InflightWait time.Duration
 	// RetryAfter is sent with 503 answers that carry no server hint.
 	RetryAfter time.Duration
+	// BodyGrace and MinBodyRate cut a body that arrives slower than
+	// MinBodyRate bytes/s once BodyGrace has passed (0: no rate rule).
+	BodyGrace   time.Duration
+	MinBodyRate int64
 	// Translate is the template of per-request translation options; the
 	// handler fills version, encoding, database and physical table.
 	Translate prom.Options
 	// DBOptions returns the per-database choices.
 	DBOptions func(database string) translate.DatabaseOptions
+	// Series, when set, refuses requests bringing new series past a
+	// database's hourly or daily series limit.
+	Series *cardinality.Limiter
 }
 
 // Handler serves remote-write requests.
@@ -72,27 +79,27 @@ type Handler struct {
 	auth     *auth.Authenticator
 	log      *slog.Logger
 	inflight *inflight.Limiter
+	ingress  *ingress.Ingress
 	outs     sync.Pool
-	bufs     sync.Pool
 	metrics  *Metrics
 }
 
 // New returns a handler writing through next. budget and authn may be nil.
 func New(cfg Config, next Consumer, budget *pipeline.Budget, sel *dbselect.Selector, authn *auth.Authenticator, m *Metrics, log *slog.Logger) *Handler {
 	if cfg.MaxInflight <= 0 {
-		cfg.MaxInflight = 256
+		cfg.MaxInflight = ingress.DefaultMaxInflight
 	}
 	if cfg.InflightWait <= 0 {
 		cfg.InflightWait = time.Second
 	}
 	if cfg.RetryAfter <= 0 {
-		cfg.RetryAfter = 5 * time.Second
+		cfg.RetryAfter = ingress.DefaultRetryAfter
 	}
 	if cfg.MaxRequestBytes <= 0 {
-		cfg.MaxRequestBytes = 32 << 20
+		cfg.MaxRequestBytes = ingress.DefaultMaxRequestBytes
 	}
 	if cfg.MaxDecompressedBytes <= 0 {
-		cfg.MaxDecompressedBytes = 256 << 20
+		cfg.MaxDecompressedBytes = ingress.DefaultMaxDecompressedBytes
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -103,10 +110,15 @@ func New(cfg Config, next Consumer, budget *pipeline.Budget, sel *dbselect.Selec
 	if sel == nil {
 		sel = &dbselect.Selector{}
 	}
-	h := &Handler{cfg: cfg, next: next, budget: budget, selector: sel, auth: authn, log: log,
-		inflight: inflight.New(cfg.MaxInflight, cfg.InflightWait), metrics: m}
+	h := &Handler{
+		cfg: cfg, next: next, budget: budget, selector: sel, auth: authn, log: log,
+		inflight: inflight.New(cfg.MaxInflight, cfg.InflightWait), metrics: m,
+		ingress: ingress.New(ingress.Config{
+			MaxRequestBytes: cfg.MaxRequestBytes, MaxDecompressedBytes: cfg.MaxDecompressedBytes,
+			BudgetWait: cfg.InflightWait, BodyGrace: cfg.BodyGrace, MinBodyRate: cfg.MinBodyRate,
+		}, budget),
+	}
 	h.outs.New = func() any { return new(translate.Output) }
-	h.bufs.New = func() any { return new([]byte) }
 	return h
 }
 
@@ -142,7 +154,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, version *string)
 		w.Header().Set("Allow", http.MethodPost)
 		return h.fail(w, http.StatusMethodNotAllowed, 0, "remote write takes POST requests", nil, false)
 	}
-	if err := h.auth.Check(r.Header.Get("Authorization")); err != nil {
+	principal, err := h.auth.Authenticate(r.Header.Get("Authorization"))
+	if err != nil {
 		w.Header().Set("WWW-Authenticate", `Basic realm="greptime-bridge"`)
 		return h.fail(w, http.StatusUnauthorized, 0, err.Error(), err, false)
 	}
@@ -157,65 +170,45 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, version *string)
 	if err != nil {
 		return h.fail(w, http.StatusUnsupportedMediaType, 0, err.Error(), err, isV2)
 	}
-	enc, err := encoding(r.Header.Get("Content-Encoding"))
+	enc, err := ingress.RemoteWriteEncoding(r.Header.Get("Content-Encoding"))
 	if err != nil {
 		return h.fail(w, http.StatusUnsupportedMediaType, 0, err.Error(), err, isV2)
-	}
-	if r.ContentLength > h.cfg.MaxRequestBytes {
-		err := fmt.Errorf("%w: %d bytes declared, limit %d", errTooLarge, r.ContentLength, h.cfg.MaxRequestBytes)
-		return h.fail(w, http.StatusRequestEntityTooLarge, 0, err.Error(), err, isV2)
 	}
 	db, err := h.selector.Select(r.Header.Get, q.Get("db"))
 	if err != nil {
 		return h.fail(w, http.StatusBadRequest, 0, err.Error(), err, isV2)
 	}
-
-	ctx := r.Context()
+	ctx := auth.NewContext(r.Context(), principal)
+	if err := h.auth.AuthorizeDatabase(ctx, db); err != nil {
+		return h.fail(w, http.StatusForbidden, 0, err.Error(), err, isV2)
+	}
 	if err := h.inflight.Acquire(ctx); err != nil {
 		code, ra := Status(err, h.cfg.RetryAfter)
 		return h.fail(w, code, ra, "cannot take remote-write request: "+err.Error(), err, isV2)
 	}
 	defer h.inflight.Release()
 
-	// Reserve memory for the body before reading it, then for the
-	// request's expected peak before decompressing: a refused request costs
-	// neither decompression nor translation. Reservations are capped at the
-	// budget, so a large request waits for an empty budget (503 meanwhile)
-	// instead of being refused for good.
-	var reserved int64
-	if h.budget != nil {
-		first := r.ContentLength
-		if first <= 0 {
-			first = h.cfg.MaxRequestBytes
-		}
-		reserved = min(first, h.budget.Limit())
-		if err := h.budget.Acquire(ctx, reserved, h.cfg.InflightWait); err != nil {
-			code, ra := Status(err, h.cfg.RetryAfter)
-			return h.fail(w, code, ra, "cannot take remote-write request: "+err.Error(), err, isV2)
-		}
-		defer func() { h.budget.Release(reserved) }()
-	}
-
-	bp := h.bufs.Get().(*[]byte)
-	defer h.bufs.Put(bp)
-	body, err := readBounded(r.Body, h.cfg.MaxRequestBytes, r.ContentLength, (*bp)[:0])
-	*bp = body[:0]
+	// The body is read and decompressed with budget reserved for what it
+	// really occupies; a refused request costs at most what it sent.
+	body, err := h.ingress.Read(w, r)
 	if err != nil {
 		code, ra := Status(err, h.cfg.RetryAfter)
-		if !errors.Is(err, errTooLarge) {
-			code, ra = http.StatusBadRequest, 0
-		}
 		return h.fail(w, code, ra, "cannot read remote-write body: "+err.Error(), err, isV2)
 	}
-	if h.budget != nil {
-		if err := h.budget.Resize(ctx, &reserved, estimateNeed(body, enc, h.cfg.MaxDecompressedBytes), h.cfg.InflightWait); err != nil {
-			code, ra := Status(err, h.cfg.RetryAfter)
-			return h.fail(w, code, ra, "cannot take remote-write request of "+sizeString(len(body))+": "+err.Error(), err, isV2)
-		}
+	defer body.Close()
+	raw, err := decode(body, enc)
+	if err != nil {
+		code, ra := Status(err, h.cfg.RetryAfter)
+		return h.fail(w, code, ra, "cannot read remote-write body of "+sizeString(len(body.Raw()))+": "+err.Error(), err, isV2)
+	}
+	// Reserve the translation's expected peak before translating, so a
+	// request refused for memory costs no translation.
+	if err := body.Reserve(int64(body.Size()) + memoryFactor*int64(len(raw))); err != nil {
+		code, ra := Status(err, h.cfg.RetryAfter)
+		return h.fail(w, code, ra, "cannot take remote-write request of "+sizeString(len(raw))+": "+err.Error(), err, isV2)
 	}
 	opts := h.cfg.Translate
-	opts.Version, opts.Encoding = v, enc
-	opts.MaxDecompressed = int(h.cfg.MaxDecompressedBytes)
+	opts.Version = v
 	opts.Database = db
 	opts.PhysicalTable = q.Get("physical_table")
 	if h.cfg.DBOptions != nil {
@@ -227,19 +220,30 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, version *string)
 		out.Reset()
 		h.outs.Put(out)
 	}()
-	if err := prom.DecodeAndTranslate(ctx, body, &opts, out); err != nil {
+	if err := prom.Translate(ctx, raw, &opts, out); err != nil {
 		code, ra := Status(err, h.cfg.RetryAfter)
-		return h.fail(w, code, ra, "cannot write remote-write request of "+sizeString(len(body))+": "+err.Error(), err, isV2)
+		return h.fail(w, code, ra, "cannot write remote-write request of "+sizeString(len(raw))+": "+err.Error(), err, isV2)
 	}
 	h.metrics.count(*version, out)
-	if h.budget != nil {
-		// True the reservation up to what the request really holds.
-		if err := h.budget.Resize(ctx, &reserved, pipeline.RequestBytes(len(body), out), h.cfg.InflightWait); err != nil {
-			code, ra := Status(err, h.cfg.RetryAfter)
-			return h.fail(w, code, ra, "cannot take remote-write request of "+sizeString(len(body))+": "+err.Error(), err, isV2)
-		}
+	// True the reservation up to what the request really holds.
+	if err := body.Reserve(pipeline.RequestBytes(body.Size(), out)); err != nil {
+		code, ra := Status(err, h.cfg.RetryAfter)
+		return h.fail(w, code, ra, "cannot take remote-write request of "+sizeString(len(raw))+": "+err.Error(), err, isV2)
 	}
 
+	// Translation may have sent series elsewhere (__database__ labels):
+	// every batch's database is checked before anything is written.
+	if err := h.auth.AuthorizeOutput(ctx, out); err != nil {
+		return h.fail(w, http.StatusForbidden, 0, err.Error(), err, isV2)
+	}
+	// New series count against the database's cardinality limits only
+	// once the request may write there.
+	if h.cfg.Series != nil {
+		if err := h.cfg.Series.Admit(out); err != nil {
+			code, ra := Status(err, h.cfg.RetryAfter)
+			return h.fail(w, code, ra, "cannot write remote-write request: "+err.Error(), err, isV2)
+		}
+	}
 	if err := h.next.Consume(ctx, out); err != nil {
 		err = answer.Redact(err)
 		code, ra := Status(err, h.cfg.RetryAfter)
@@ -280,47 +284,23 @@ func (h *Handler) fail(w http.ResponseWriter, code int, retryAfter time.Duration
 	return code, err
 }
 
-// encoding reads Content-Encoding: missing means snappy, as GreptimeDB reads
-// it; snappy and zstd (vmagent's default) are accepted. Anything else is
-// 415, where GreptimeDB would read a 1.0 body as snappy anyway and answer
-// 400 once decoding fails: a clear 415 names the problem, and vmagent falls
-// back to snappy on either.
-func encoding(ce string) (prom.Encoding, error) {
-	switch strings.ToLower(strings.TrimSpace(ce)) {
-	case "", "snappy":
-		return prom.Snappy, nil
-	case "zstd":
-		return prom.Zstd, nil
+// decode decompresses a remote-write body, falling back to the other
+// codec when the declared one fails, as GreptimeDB does for vmagent's
+// mislabelled bodies (servers/src/prom_remote_write/mod.rs try_decompress,
+// issue #3929). A body over a limit or a wait for budget is not retried.
+func decode(body *ingress.Body, enc ingress.Encoding) ([]byte, error) {
+	raw, err := body.Decode(enc)
+	if c, _ := errs.Classify(err); c != errs.BadData {
+		return raw, err
 	}
-	return "", fmt.Errorf("unsupported remote-write content encoding %q: only snappy and zstd are supported", ce)
-}
-
-// readBounded reads at most limit bytes into buf without allocating a
-// declared size up front, failing with errTooLarge past the limit.
-func readBounded(r io.Reader, limit, declared int64, buf []byte) ([]byte, error) {
-	if declared > 0 && int64(cap(buf)) < declared {
-		buf = make([]byte, 0, declared) // declared <= limit was checked
+	other := ingress.Zstd
+	if enc == ingress.Zstd {
+		other = ingress.Snappy
 	}
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		end := cap(buf)
-		if room := limit + 1 - int64(len(buf)); int64(end-len(buf)) > room {
-			end = len(buf) + int(room)
-		}
-		n, err := r.Read(buf[len(buf):end])
-		buf = buf[:len(buf)+n]
-		if int64(len(buf)) > limit {
-			return buf, fmt.Errorf("%w: more than %d bytes", errTooLarge, limit)
-		}
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
+	if raw, err2 := body.Decode(other); err2 == nil {
+		return raw, nil
 	}
+	return nil, err
 }
 
 func sizeString(n int) string {

@@ -82,10 +82,14 @@ func setupWith(t *testing.T, so greptimetest.Options, mutate func(*promrw.Config
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := pipeline.New(pipeline.Config{FlushInterval: 10 * time.Millisecond, Workers: 2,
-		Retry: pipeline.RetryConfig{MaxAttempts: 2, InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond}}, c, pipeline.ClientDDL{Client: c}, nil, nil)
-	cfg := promrw.Config{MaxRequestBytes: 1 << 20, MaxDecompressedBytes: 4 << 20, RetryAfter: 7 * time.Second,
-		Translate: prom.DefaultOptions(), InflightWait: 50 * time.Millisecond}
+	p := pipeline.New(pipeline.Config{
+		FlushInterval: 10 * time.Millisecond, Workers: 2,
+		Retry: pipeline.RetryConfig{MaxAttempts: 2, InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond},
+	}, c, pipeline.ClientDDL{Client: c}, nil, nil)
+	cfg := promrw.Config{
+		MaxRequestBytes: 1 << 20, MaxDecompressedBytes: 4 << 20, RetryAfter: 7 * time.Second,
+		Translate: prom.DefaultOptions(), InflightWait: 50 * time.Millisecond,
+	}
 	if mutate != nil {
 		mutate(&cfg)
 	}
@@ -302,10 +306,11 @@ func TestBudgetFullIs503(t *testing.T) {
 }
 
 // TestRequestLargerThanBudgetWrittenAlone: a request whose expected peak
-// exceeds the whole budget is not refused for good (Prometheus would drop
-// it on 413): it waits until it can hold the whole budget, alone.
+// exceeds the whole budget (though its bytes fit) is not refused for good
+// (Prometheus would drop it on 413): it waits until it can hold the whole
+// budget, alone.
 func TestRequestLargerThanBudgetWrittenAlone(t *testing.T) {
-	budget := pipeline.NewBudget(100, time.Second)
+	budget := pipeline.NewBudget(16<<10, time.Second)
 	e := setup(t, nil, nil, budget)
 	body := snappy.Encode(nil, rw1(upSeries("a", 50)))
 	if err := budget.Acquire(context.Background(), 1, 0); err != nil {
@@ -324,7 +329,7 @@ func TestRequestLargerThanBudgetWrittenAlone(t *testing.T) {
 }
 
 func TestAuth(t *testing.T) {
-	e := setup(t, nil, auth.New(map[string]string{"prom": "secret"}, nil), nil)
+	e := setup(t, nil, auth.New(auth.Options{Users: []auth.Credential{{Name: "prom", Secret: "secret", Databases: []string{auth.AllDatabases}}}}), nil)
 	body := snappy.Encode(nil, rw1(upSeries("a", 1)))
 	resp := post(t, e.url+promrw.PathPrometheus, body, v1Headers())
 	if resp.StatusCode != 401 {
@@ -354,5 +359,43 @@ func TestMetadataOnlyRequestIs204(t *testing.T) {
 	}
 	if len(e.srv.Tables("public")) != 0 {
 		t.Fatalf("tables created from metadata: %v", e.srv.Tables("public"))
+	}
+}
+
+// TestMislabelledBodiesFallBack: a zstd body labelled snappy and a snappy
+// body labelled zstd are decoded with the other codec, as GreptimeDB does
+// for vmagent (servers/src/prom_remote_write/mod.rs try_decompress).
+func TestMislabelledBodiesFallBack(t *testing.T) {
+	e := setup(t, nil, nil, nil)
+	enc, _ := zstd.NewWriter(nil)
+	zbody := enc.EncodeAll(rw1(upSeries("z", 3)), nil)
+	enc.Close()
+	sbody := snappy.Encode(nil, rw1(upSeries("s", 2)))
+	for _, c := range []struct {
+		label string
+		body  []byte
+	}{{"snappy", zbody}, {"zstd", sbody}} {
+		resp := post(t, e.url+promrw.PathPrometheus, c.body, map[string]string{"Content-Type": "application/x-protobuf", "Content-Encoding": c.label})
+		if resp.StatusCode != http.StatusNoContent {
+			b, _ := io.ReadAll(resp.Body)
+			t.Fatalf("labelled %s: status %d: %s", c.label, resp.StatusCode, b)
+		}
+	}
+	if n := e.srv.RowCount("public", "up"); n != 5 {
+		t.Fatalf("%d rows, want 5", n)
+	}
+}
+
+// TestBodyLargerThanBudgetIs413: a body whose bytes alone exceed the whole
+// memory budget can never be taken: 413, not 503 forever.
+func TestBodyLargerThanBudgetIs413(t *testing.T) {
+	budget := pipeline.NewBudget(64<<10, time.Second)
+	e := setup(t, nil, nil, budget)
+	resp := post(t, e.url+promrw.PathPrometheus, bytes.Repeat([]byte{1}, 100<<10), v1Headers())
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status %d, want 413", resp.StatusCode)
+	}
+	if budget.Used() != 0 {
+		t.Fatalf("budget leaked %d bytes", budget.Used())
 	}
 }

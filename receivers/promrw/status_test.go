@@ -12,6 +12,7 @@ import (
 
 	"github.com/greptime-bridge/greptime-bridge/pipeline"
 	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
+	"github.com/greptime-bridge/greptime-bridge/receivers/internal/ingress"
 	"github.com/greptime-bridge/greptime-bridge/writer"
 	"github.com/greptime-bridge/greptime-bridge/writer/errs"
 )
@@ -28,7 +29,8 @@ func TestStatusFromTheOneClassification(t *testing.T) {
 		{"bad data", errs.NewPermanent(errors.New("bad label")), http.StatusBadRequest, 0},
 		{"invalid input", fmt.Errorf("x: %w", &writer.InvalidInputError{Reason: "r"}), http.StatusBadRequest, 0},
 		{"unknown database", &writer.ServerError{Code: codes.NotFound, Status: writer.StatusDatabaseNotFound, HasStatus: true}, http.StatusBadRequest, 0},
-		{"too large", errTooLarge, http.StatusRequestEntityTooLarge, 0},
+		{"too large", ingress.ErrTooLarge, http.StatusRequestEntityTooLarge, 0},
+		{"body too slow", ingress.ErrTooSlow, http.StatusBadRequest, 0},
 		{"larger than the budget", pipeline.ErrLargerThanBudget, http.StatusRequestEntityTooLarge, 0},
 		{"no credentials", auth.ErrUnauthenticated, http.StatusUnauthorized, 0},
 		{"greptimedb denies", &writer.ServerError{Code: codes.PermissionDenied}, http.StatusForbidden, 0},

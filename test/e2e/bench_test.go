@@ -15,8 +15,10 @@ func shallowRequest(r int) []rw1Series {
 	for tb := range 300 {
 		name := "shallow_" + strconv.Itoa(tb)
 		for s := range 50 {
-			out = append(out, rw1Series{labels: [][2]string{{"__name__", name}, {"host", "h" + strconv.Itoa(s)}},
-				samples: [][2]float64{{float64(s), float64(base)}}})
+			out = append(out, rw1Series{
+				labels:  [][2]string{{"__name__", name}, {"host", "h" + strconv.Itoa(s)}},
+				samples: [][2]float64{{float64(s), float64(base)}},
+			})
 		}
 	}
 	return out

@@ -21,9 +21,9 @@ import (
 // method without knowing its types.
 type rawCodec struct{}
 
-func (rawCodec) Marshal(v any) ([]byte, error) { return *(v.(*[]byte)), nil }
+func (rawCodec) Marshal(v any) ([]byte, error) { return *v.(*[]byte), nil }
 func (rawCodec) Unmarshal(data []byte, v any) error {
-	*(v.(*[]byte)) = append([]byte(nil), data...)
+	*v.(*[]byte) = append([]byte(nil), data...)
 	return nil
 }
 func (rawCodec) Name() string { return "proto" }

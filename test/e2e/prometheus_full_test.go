@@ -46,19 +46,23 @@ func TestPrometheusEverySampleThroughFaults(t *testing.T) {
 		}
 		return ""
 	})
+	// Then a scrape after the faults is stored, and enough scrapes in all
+	// that every compared table holds several samples before the cut.
 	afterFaults := srv.RowCount("public", "up")
 	waitFor(t, 60*time.Second, func() string {
-		if n := srv.RowCount("public", "up"); n <= afterFaults {
-			return fmt.Sprintf("up: no row stored since the faults (%d rows)", n)
+		if n := srv.RowCount("public", "up"); n <= afterFaults || n < 8 {
+			return fmt.Sprintf("up: %d rows stored, %d when the faults were used up; want more than that and at least 8", n, afterFaults)
 		}
 		return ""
 	})
 	cut := time.Now().Add(-time.Second).UnixMilli()
 	at := fmt.Sprintf("%d.%03d", cut/1000, cut%1000)
 
-	tables := []string{"up", "scrape_duration_seconds", "scrape_samples_scraped", "prometheus_tsdb_head_series",
+	tables := []string{
+		"up", "scrape_duration_seconds", "scrape_samples_scraped", "prometheus_tsdb_head_series",
 		"prometheus_http_requests_total", "prometheus_http_request_duration_seconds_bucket", "go_gc_duration_seconds",
-		"go_memstats_alloc_bytes"}
+		"go_memstats_alloc_bytes",
+	}
 	for _, name := range tables {
 		want, err := promSamples(p, name, at)
 		if err != nil {

@@ -62,8 +62,10 @@ remote_write:
 			storage = "--storage.agent.path="
 		}
 	}
-	args := append([]string{"--config.file=" + cfgPath, storage + filepath.Join(dir, "data"),
-		"--web.listen-address=" + addr, "--log.level=warn"}, flags...)
+	args := append([]string{
+		"--config.file=" + cfgPath, storage + filepath.Join(dir, "data"),
+		"--web.listen-address=" + addr, "--log.level=warn",
+	}, flags...)
 	startPeer(t, bin, args...)
 	p := &promServer{Addr: addr}
 	waitFor(t, 30*time.Second, func() string {

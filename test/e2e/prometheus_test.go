@@ -86,8 +86,10 @@ func TestPrometheusRemoteWrite(t *testing.T) {
 	if v := scrapeValue(t, pm, "prometheus_remote_storage_metadata_total"); v <= 0 {
 		t.Errorf("prometheus sent no metadata (%v)", v)
 	}
-	for _, m := range []string{"prometheus_remote_storage_metadata_failed_total", "prometheus_remote_storage_samples_failed_total",
-		"prometheus_remote_storage_samples_dropped_total"} {
+	for _, m := range []string{
+		"prometheus_remote_storage_metadata_failed_total", "prometheus_remote_storage_samples_failed_total",
+		"prometheus_remote_storage_samples_dropped_total",
+	} {
 		if v := scrapeValue(t, pm, m); v != 0 {
 			t.Errorf("%s = %v, want 0", m, v)
 		}

@@ -20,8 +20,10 @@ func rw2Request(base int64) (*writev2.Request, int) {
 	for _, method := range []string{"GET", "POST", "PUT", "DELETE"} {
 		ts := &writev2.TimeSeries{
 			LabelsRefs: st.SymbolizeLabels([]string{"__name__", "rw2_requests_total", "job", "rw2", "method", method}, nil),
-			Metadata: &writev2.Metadata{Type: writev2.Metadata_METRIC_TYPE_COUNTER,
-				HelpRef: st.Symbolize("Requests by method.")},
+			Metadata: &writev2.Metadata{
+				Type:    writev2.Metadata_METRIC_TYPE_COUNTER,
+				HelpRef: st.Symbolize("Requests by method."),
+			},
 		}
 		for i := range 10 {
 			ts.Samples = append(ts.Samples, &writev2.Sample{Value: float64(i * 3), Timestamp: base + int64(i)*1000})

@@ -19,8 +19,10 @@ const tgHistogramBuckets = 16
 // deduplicated: the row counts are exact.
 func tgMetrics(t *testing.T, bin string, b *bridge, http bool, kind, name string, n int, extra ...string) {
 	t.Helper()
-	args := []string{"metrics", "--otlp-insecure", "--metrics", strconv.Itoa(n), "--metric-type", kind,
-		"--otlp-metric-name", name, "--rate", "1000", "--unique-timeseries"}
+	args := []string{
+		"metrics", "--otlp-insecure", "--metrics", strconv.Itoa(n), "--metric-type", kind,
+		"--otlp-metric-name", name, "--rate", "1000", "--unique-timeseries",
+	}
 	args = append(args, tgEndpoint(b, http)...)
 	runPeer(t, 2*time.Minute, bin, append(args, extra...)...)
 }
@@ -102,8 +104,10 @@ func TestTelemetrygenMetrics(t *testing.T) {
 
 	// x-greptime-db-name picks the database; like GreptimeDB, writing to
 	// a database that does not exist is refused (400, no retry).
-	args := append([]string{"metrics", "--otlp-insecure", "--metrics", "3", "--otlp-metric-name", "tg_gauge_db",
-		"--otlp-header", `x-greptime-db-name="e2e_tg"`}, tgEndpoint(b, true)...)
+	args := append([]string{
+		"metrics", "--otlp-insecure", "--metrics", "3", "--otlp-metric-name", "tg_gauge_db",
+		"--otlp-header", `x-greptime-db-name="e2e_tg"`,
+	}, tgEndpoint(b, true)...)
 	out, err := runPeerErr(t, time.Minute, bin, args...)
 	if err == nil || !strings.Contains(out, "400 Bad Request") || !strings.Contains(out, "e2e_tg") {
 		t.Errorf("writing to a missing database: err %v, want a 400 naming e2e_tg; output:\n%s", err, tail(out, 3000))

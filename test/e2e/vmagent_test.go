@@ -88,9 +88,11 @@ func startVmagent(t *testing.T, bin, writeAddr string, flags ...string) string {
 	if err := os.WriteFile(cfg, []byte(scrape), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	args := append([]string{"-httpListenAddr=" + addr, "-promscrape.config=" + cfg,
+	args := append([]string{
+		"-httpListenAddr=" + addr, "-promscrape.config=" + cfg,
 		"-remoteWrite.url=http://" + writeAddr + "/api/v1/write", "-remoteWrite.tmpDataPath=" + filepath.Join(dir, "queue"),
-		"-remoteWrite.flushInterval=200ms", "-loggerLevel=WARN"}, flags...)
+		"-remoteWrite.flushInterval=200ms", "-loggerLevel=WARN",
+	}, flags...)
 	startPeer(t, bin, args...)
 	return addr
 }

@@ -72,8 +72,10 @@ func recordingProxy(t *testing.T, b *bridge) (string, *wireLog) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := &wireLog{encodings: map[string]int{}, rwVersions: map[string]int{}, vmVersions: map[string]int{}, statuses: map[int]int{},
-		contentTypes: map[string]int{}, decodeRW: true}
+	log := &wireLog{
+		encodings: map[string]int{}, rwVersions: map[string]int{}, vmVersions: map[string]int{}, statuses: map[int]int{},
+		contentTypes: map[string]int{}, decodeRW: true,
+	}
 	rp := httputil.NewSingleHostReverseProxy(target)
 	rp.ModifyResponse = func(resp *http.Response) error {
 		if resp.Request.Method == http.MethodPost {

@@ -159,7 +159,7 @@ func BenchmarkMetricsNumber(b *testing.B) {
 	db := translate.DefaultDatabaseOptions()
 	ctx := context.Background()
 	benchConvert(b, 2000, "point", func(c *Converter, out *translate.Output) error {
-		return c.Metrics(ctx, md, db, nil, out)
+		return c.Metrics(ctx, md, db, benchOpts, out)
 	})
 }
 
@@ -170,7 +170,7 @@ func BenchmarkMetricsHistogram(b *testing.B) {
 	db := translate.DefaultDatabaseOptions()
 	ctx := context.Background()
 	benchConvert(b, 200, "point", func(c *Converter, out *translate.Output) error {
-		return c.Metrics(ctx, md, db, nil, out)
+		return c.Metrics(ctx, md, db, benchOpts, out)
 	})
 }
 
@@ -179,7 +179,7 @@ func BenchmarkLogs(b *testing.B) {
 	ld := benchLogs(2000)
 	ctx := context.Background()
 	benchConvert(b, 2000, "record", func(c *Converter, out *translate.Output) error {
-		return c.Logs(ctx, ld, nil, out)
+		return c.Logs(ctx, ld, benchOpts, out)
 	})
 }
 
@@ -188,6 +188,11 @@ func BenchmarkTraces(b *testing.B) {
 	td := benchTraces(2000)
 	ctx := context.Background()
 	benchConvert(b, 2000, "span", func(c *Converter, out *translate.Output) error {
-		return c.Traces(ctx, td, nil, out)
+		return c.Traces(ctx, td, benchOpts, out)
 	})
 }
+
+// benchOpts are the options of a request without x-greptime-* headers under
+// the bridge's default configuration: its shape limits apply, as they do to
+// every request the bridge serves.
+var benchOpts = &RequestOptions{Limits: translate.DefaultLimits()}

@@ -35,6 +35,8 @@ type Converter struct {
 	// their JSON, valid while attrMemoOK (logAttrsJSON).
 	attrRaw, attrJSON []byte
 	attrMemoOK        bool
+	// attrLayout is the last log record's attribute keys' JSON layout.
+	attrLayout jsonLayout
 	// ptRaw (a view into the request) is the last number point's
 	// attribute bytes, whose tags are in rowTags while ptMemoOK holds and
 	// the base tags are of generation ptGen; ptDropped is how many of its

@@ -99,6 +99,9 @@ func (c *Converter) Logs(ctx context.Context, ld plog.Logs, opts *RequestOptions
 	if opts == nil {
 		opts = &RequestOptions{}
 	}
+	if err := checkShapeLogs(ld, &opts.Limits); err != nil {
+		return err
+	}
 	// http/otlp.rs: any pipeline name selects GreptimeDB's pipeline engine
 	// (PipelineWay::from_name_and_default) instead of this layout; the
 	// bridge runs no pipelines, so it refuses rather than write a layout

@@ -31,29 +31,60 @@ func TestLogsExistingAlignErrors(t *testing.T) {
 		keys    []string
 		wantErr string
 	}{
-		{"float into double", []translate.KnownColumn{ts, kc("lat", table.Float64, table.Field)},
-			withRec(func(r plog.LogRecord) { r.Attributes().PutDouble("lat", 1.5) }), []string{"lat"}, ""},
-		{"int into double", []translate.KnownColumn{ts, kc("lat", table.Float64, table.Field)},
-			withRec(func(r plog.LogRecord) { r.Attributes().PutInt("lat", 1) }), []string{"lat"},
-			"failed to align log column 'lat' in table 'e' from Int64 to Float64"},
-		{"map into string", []translate.KnownColumn{ts, kc("m", table.String, table.Field)},
-			withRec(func(r plog.LogRecord) { r.Attributes().PutEmptyMap("m").PutInt("a", 1) }), []string{"m"},
-			"Json value"},
-		{"int32 into bigint", []translate.KnownColumn{ts, kc("severity_number", table.Int64, table.Field)},
+		{
+			"float into double",
+			[]translate.KnownColumn{ts, kc("lat", table.Float64, table.Field)},
+			withRec(func(r plog.LogRecord) { r.Attributes().PutDouble("lat", 1.5) }),
+			[]string{"lat"},
+			"",
+		},
+		{
+			"int into double",
+			[]translate.KnownColumn{ts, kc("lat", table.Float64, table.Field)},
+			withRec(func(r plog.LogRecord) { r.Attributes().PutInt("lat", 1) }),
+			[]string{"lat"},
+			"failed to align log column 'lat' in table 'e' from Int64 to Float64",
+		},
+		{
+			"map into string",
+			[]translate.KnownColumn{ts, kc("m", table.String, table.Field)},
+			withRec(func(r plog.LogRecord) { r.Attributes().PutEmptyMap("m").PutInt("a", 1) }),
+			[]string{"m"},
+			"Json value",
+		},
+		{
+			"int32 into bigint",
+			[]translate.KnownColumn{ts, kc("severity_number", table.Int64, table.Field)},
 			withRec(func(plog.LogRecord) {}), nil,
-			"failed to align log column 'severity_number' in table 'e' from Int32 to Int64"},
-		{"json into string", []translate.KnownColumn{ts, kc("log_attributes", table.String, table.Field)},
+			"failed to align log column 'severity_number' in table 'e' from Int32 to Int64",
+		},
+		{
+			"json into string",
+			[]translate.KnownColumn{ts, kc("log_attributes", table.String, table.Field)},
 			withRec(func(plog.LogRecord) {}), nil,
-			"failed to align log column 'log_attributes' in table 'e' from Json to String"},
-		{"json into binary", []translate.KnownColumn{ts, kc("log_attributes", table.Binary, table.Field)},
-			withRec(func(plog.LogRecord) {}), nil, "JSONB"},
-		{"timestamp into string", []translate.KnownColumn{kc("timestamp", table.String, table.Field)},
+			"failed to align log column 'log_attributes' in table 'e' from Json to String",
+		},
+		{
+			"json into binary",
+			[]translate.KnownColumn{ts, kc("log_attributes", table.Binary, table.Field)},
+			withRec(func(plog.LogRecord) {}), nil, "JSONB",
+		},
+		{
+			"timestamp into string",
+			[]translate.KnownColumn{kc("timestamp", table.String, table.Field)},
 			withRec(func(plog.LogRecord) {}), nil,
-			"failed to align log column 'timestamp' in table 'e' from TimestampNanosecond to String"},
-		{"null body into bigint", []translate.KnownColumn{ts, kc("body", table.Int64, table.Field)},
-			withRec(func(r plog.LogRecord) { pcommon.NewValueEmpty().CopyTo(r.Body()) }), nil, ""},
-		{"other time index", []translate.KnownColumn{kc("ts", table.TimestampMillisecond, table.Timestamp)},
-			withRec(func(plog.LogRecord) {}), nil, `time index "ts"`},
+			"failed to align log column 'timestamp' in table 'e' from TimestampNanosecond to String",
+		},
+		{
+			"null body into bigint",
+			[]translate.KnownColumn{ts, kc("body", table.Int64, table.Field)},
+			withRec(func(r plog.LogRecord) { pcommon.NewValueEmpty().CopyTo(r.Body()) }), nil, "",
+		},
+		{
+			"other time index",
+			[]translate.KnownColumn{kc("ts", table.TimestampMillisecond, table.Timestamp)},
+			withRec(func(plog.LogRecord) {}), nil, `time index "ts"`,
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := logsErr(tc.ld, &RequestOptions{LogTableName: "e", LogExtractKeys: tc.keys, Schema: schemaMap{".e": tc.cols}})

@@ -64,6 +64,11 @@ type metricCtx struct {
 // at fault.
 // On error out may hold part of the request and must be discarded.
 func (c *Converter) Metrics(ctx context.Context, md pmetric.Metrics, db translate.DatabaseOptions, opts *RequestOptions, out *translate.Output) error {
+	if opts != nil {
+		if err := checkShapeMetrics(md, &opts.Limits); err != nil {
+			return err
+		}
+	}
 	m := c.startMetrics(db, opts, out)
 	rms := md.ResourceMetrics()
 	for i := 0; i < rms.Len(); i++ {

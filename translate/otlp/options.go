@@ -2,8 +2,9 @@ package otlp
 
 import (
 	"fmt"
-	"github.com/greptime-bridge/greptime-bridge/translate"
 	"strings"
+
+	"github.com/greptime-bridge/greptime-bridge/translate"
 
 	"github.com/greptime-bridge/greptime-bridge/writer/errs"
 	"github.com/greptime-bridge/greptime-bridge/writer/table"
@@ -126,6 +127,10 @@ type RequestOptions struct {
 	// PipelineVersion and PipelineParams are carried for completeness; the
 	// bridge runs no pipelines.
 	PipelineVersion, PipelineParams string
+	// Limits bound the attributes of each item (the remote-write fields are
+	// ignored); the zero value refuses nothing. Not a header: the receiver
+	// passes the configured limits.
+	Limits translate.Limits
 	// Schema, when set, reports what tables already hold in GreptimeDB, for
 	// logs into an existing table and trace attribute coercion
 	// (greptimedb-tables.md §7.3, §7.4). It is not a header: the receiver
@@ -197,8 +202,10 @@ func firstNonEmpty(a, b string) string {
 
 // legacyHintKeys are the per-key hint headers GreptimeDB reads when
 // x-greptime-hints is absent (session/src/hints.rs HINT_KEYS).
-var legacyHintKeys = [...]string{"auto_create_table", "ttl", "append_mode", "merge_mode",
-	"physical_table", "skip_wal", "read_preference"}
+var legacyHintKeys = [...]string{
+	"auto_create_table", "ttl", "append_mode", "merge_mode",
+	"physical_table", "skip_wal", "read_preference",
+}
 
 // ParseHints parses "k1=v1, k2=v2" as GreptimeDB reads x-greptime-hints
 // (servers/src/hint_headers.rs extract_hints): pairs split on ',', then on

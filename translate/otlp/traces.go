@@ -37,8 +37,10 @@ var traceFixed = [...]struct {
 const auxTimestamp = 4102444800000000000
 
 // spanKinds and statusCodes are the protobuf enum names GreptimeDB stores.
-var spanKinds = [...]string{"SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER",
-	"SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER"}
+var spanKinds = [...]string{
+	"SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER",
+	"SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER",
+}
 
 var statusCodes = [...]string{"STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"}
 
@@ -119,6 +121,9 @@ func (tc *traceCtx) column(prefix int, key string) string {
 func (c *Converter) Traces(ctx context.Context, td ptrace.Traces, opts *RequestOptions, out *translate.Output) error {
 	if opts == nil {
 		opts = &RequestOptions{}
+	}
+	if err := checkShapeTraces(td, &opts.Limits); err != nil {
+		return err
 	}
 	// GreptimeDB answers 400 without x-greptime-pipeline-name; the bridge
 	// takes an absent name as greptime_trace_v1, its only trace model.

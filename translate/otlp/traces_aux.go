@@ -10,8 +10,11 @@ import (
 // traceAux writes <table>_services and <table>_operations
 // (trace/v1.rs write_trace_services_to_row / write_trace_operations_to_row):
 // a fixed 2100-01-01 timestamp and TAG columns, append mode off and no ttl
-// (operator/src/insert.rs). Rows are sorted so output is deterministic
-// (GreptimeDB iterates a hash set).
+// (operator/src/insert.rs), and none of the semantic options the main
+// table is stamped with: since v1.1.0 only the main span table gets them,
+// the lookup tables keep the request's context (frontend/src/instance/
+// otlp/trace_ingest.rs ingest_trace_spans main_ctx). Rows are sorted so
+// output is deterministic (GreptimeDB iterates a hash set).
 func (c *Converter) traceAux(tc *traceCtx, out *translate.Output, opts *RequestOptions, name string) error {
 	if len(tc.services) == 0 {
 		return nil
@@ -23,8 +26,6 @@ func (c *Converter) traceAux(tc *traceCtx, out *translate.Output, opts *RequestO
 			b.Hints = removeHint(b.Hints, "ttl")
 			b.Hints = removeHint(b.Hints, "physical_table")
 			b.Hints.Set("append_mode", "false")
-			b.Hints.Set(semSignalType, "trace")
-			b.Hints.Set(semSource, sourceOTel)
 		}
 		return b
 	}

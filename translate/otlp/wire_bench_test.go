@@ -89,7 +89,7 @@ func BenchmarkSumPointWire(b *testing.B) {
 	db := translate.DefaultDatabaseOptions()
 	ctx := context.Background()
 	benchConvert(b, genItems, "point", func(c *Converter, out *translate.Output) error {
-		wire, err := c.MetricsProto(ctx, body, db, nil, out)
+		wire, err := c.MetricsProto(ctx, body, db, benchOpts, out)
 		if !wire {
 			b.Fatal("not on the wire path")
 		}
@@ -108,7 +108,7 @@ func BenchmarkSumPointPdata(b *testing.B) {
 		if err := req.UnmarshalProto(body); err != nil {
 			return err
 		}
-		return c.Metrics(ctx, req.Metrics(), db, nil, out)
+		return c.Metrics(ctx, req.Metrics(), db, benchOpts, out)
 	})
 }
 
@@ -121,7 +121,7 @@ func BenchmarkLogRecordPdata(b *testing.B) {
 		if err := req.UnmarshalProto(body); err != nil {
 			return err
 		}
-		return c.Logs(ctx, req.Logs(), nil, out)
+		return c.Logs(ctx, req.Logs(), benchOpts, out)
 	})
 }
 
@@ -130,7 +130,7 @@ func BenchmarkLogRecordWire(b *testing.B) {
 	body := telemetrygenLogs()
 	ctx := context.Background()
 	benchConvert(b, genItems, "record", func(c *Converter, out *translate.Output) error {
-		wire, err := c.LogsProto(ctx, body, nil, out)
+		wire, err := c.LogsProto(ctx, body, benchOpts, out)
 		if !wire {
 			b.Fatal("not on the wire path")
 		}
@@ -148,7 +148,7 @@ func BenchmarkHistogramPointWire(b *testing.B) {
 	db := translate.DefaultDatabaseOptions()
 	ctx := context.Background()
 	benchConvert(b, 200, "point", func(c *Converter, out *translate.Output) error {
-		wire, err := c.MetricsProto(ctx, body, db, nil, out)
+		wire, err := c.MetricsProto(ctx, body, db, benchOpts, out)
 		if !wire {
 			b.Fatal("not on the wire path")
 		}

@@ -17,6 +17,7 @@ import (
 
 // A minimal protobuf writer for hand-made requests.
 func pbKey(b []byte, num, wt int) []byte { return binary.AppendUvarint(b, uint64(num)<<3|uint64(wt)) }
+
 func pbLen(b []byte, num int, p []byte) []byte {
 	return append(binary.AppendUvarint(pbKey(b, num, wtLen), uint64(len(p))), p...)
 }
@@ -24,6 +25,7 @@ func pbStr(b []byte, num int, s string) []byte { return pbLen(b, num, []byte(s))
 func pbVar(b []byte, num int, v uint64) []byte {
 	return binary.AppendUvarint(pbKey(b, num, wtVarint), v)
 }
+
 func pbF64(b []byte, num int, v uint64) []byte {
 	return binary.LittleEndian.AppendUint64(pbKey(b, num, wtI64), v)
 }

@@ -24,8 +24,10 @@ func (s *byteSource) n(limit int) int { return int(s.next()) % limit }
 
 // keys holds names that exercise translation: clashes, prefixes, digits,
 // dots, case variants and invalid UTF-8.
-var genKeys = []string{"service.name", "service.instance.id", "host.name", "k8s.pod.name", "Method", "method",
-	"2xx", "_x", "__y", "a.b-c", "le", "job", "otel.scope", "user", "\xff\xfe", "ü.key", ""}
+var genKeys = []string{
+	"service.name", "service.instance.id", "host.name", "k8s.pod.name", "Method", "method",
+	"2xx", "_x", "__y", "a.b-c", "le", "job", "otel.scope", "user", "\xff\xfe", "ü.key", "",
+}
 
 var genStrs = []string{"", "GET", "checkout", "a\"b\\c\n", "ünï", "\xc3\x28", "x,y=z", "10.0.0.1"}
 

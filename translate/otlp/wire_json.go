@@ -17,17 +17,28 @@ type wireKV struct {
 
 // appendJSONBKVs is appendJSONBMap for decoded attributes: keys sorted
 // stably, the last of duplicate keys kept (otlp/utils.rs
-// key_value_to_jsonb). It sorts an index rather than the entries, which
-// are large enough that moving them showed in the profile.
+// key_value_to_jsonb).
 func appendJSONBKVs(b []byte, kvs []wireKV) []byte {
-	if len(kvs) == 0 {
-		return append(b, "{}"...)
-	}
 	var small [32]int32
-	idx := small[:0]
-	if len(kvs) > len(small) {
-		idx = make([]int32, 0, len(kvs))
+	idx := jsonMembers(small[:0], kvs)
+	b = append(b, '{')
+	for i, k := range idx {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, kvs[k].key)
+		b = append(b, ':')
+		b = appendJSONBAny(b, &kvs[k].v)
 	}
+	return append(b, '}')
+}
+
+// jsonMembers appends to idx the indexes of kvs in the order their members
+// are written: keys sorted stably, and of duplicate keys only the last.
+// It sorts an index rather than the entries, which are large enough that
+// moving them showed in the profile.
+func jsonMembers(idx []int32, kvs []wireKV) []int32 {
+	idx = idx[:0]
 	for i := range kvs {
 		idx = append(idx, int32(i))
 	}
@@ -40,21 +51,14 @@ func appendJSONBKVs(b []byte, kvs []wireKV) []byte {
 	} else {
 		slices.SortStableFunc(idx, func(a, b int32) int { return strings.Compare(kvs[a].key, kvs[b].key) })
 	}
-	b = append(b, '{')
-	first := true
+	out := idx[:0]
 	for i, k := range idx {
 		if i+1 < len(idx) && kvs[idx[i+1]].key == kvs[k].key {
 			continue // a later duplicate wins
 		}
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = appendJSONString(b, kvs[k].key)
-		b = append(b, ':')
-		b = appendJSONBAny(b, &kvs[k].v)
+		out = append(out, k)
 	}
-	return append(b, '}')
+	return out
 }
 
 // collectKVs decodes a KeyValueList already validated by decodeAny.

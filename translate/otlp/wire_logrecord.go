@@ -128,7 +128,7 @@ func (c *Converter) logAttrsJSON(rec *wireRecord, raw []byte) ([]byte, error) {
 		kvs = append(kvs, wireKV{bytesView(key), v})
 	}
 	c.wireKVs = kvs
-	c.attrJSON = appendJSONBKVs(c.attrJSON[:0], kvs)
+	c.attrJSON = c.attrLayout.appendJSON(c.attrJSON[:0], kvs)
 	if !rec.split {
 		// A copy: the memo outlives the request.
 		c.attrRaw = append(c.attrRaw[:0], rec.attrs...)

@@ -37,6 +37,9 @@ func (c *Converter) LogsProto(ctx context.Context, body []byte, opts *RequestOpt
 	if opts == nil {
 		opts = &RequestOptions{}
 	}
+	if err := checkShapeProto(body, shapeLogs, "logs", &opts.Limits); err != nil {
+		return true, err
+	}
 	name := opts.LogTableName
 	if name == "" {
 		name = DefaultLogTable

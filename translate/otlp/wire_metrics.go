@@ -48,6 +48,11 @@ const (
 // consumed: string values are copied into columns, but not before.
 // A decoding error is permanent.
 func (c *Converter) MetricsProto(ctx context.Context, body []byte, db translate.DatabaseOptions, opts *RequestOptions, out *translate.Output) (wire bool, err error) {
+	if opts != nil {
+		if err := checkShapeProto(body, shapeMetrics, "metrics", &opts.Limits); err != nil {
+			return true, err
+		}
+	}
 	if db.OTLPMetricMode != translate.OTLPMetricLegacy && len(out.Batches) == 0 {
 		ok, err := wireMetricsSupported(body, opts == nil || !opts.ConvertExponentialHistograms)
 		if err != nil {

@@ -51,7 +51,7 @@ func benchTranslate(b *testing.B, body []byte, opts *Options, samples int) {
 	// Warm the pools and the intern table, as a running receiver has them.
 	for i := 0; i < 3; i++ {
 		out.Reset()
-		if err := DecodeAndTranslate(ctx, body, opts, out); err != nil {
+		if err := decodeAndTranslate(ctx, body, opts, out); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -65,7 +65,7 @@ func benchTranslate(b *testing.B, body []byte, opts *Options, samples int) {
 	cpu0 := cpuTime()
 	for b.Loop() {
 		out.Reset()
-		if err := DecodeAndTranslate(ctx, body, opts, out); err != nil {
+		if err := decodeAndTranslate(ctx, body, opts, out); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -92,7 +92,7 @@ func BenchmarkTranslate(b *testing.B) {
 							raw = benchV2(ss)
 						}
 						o := DefaultOptions()
-						o.Version = v
+						o.Version, o.Limits = v, translate.DefaultLimits()
 						benchTranslate(b, s2.EncodeSnappy(nil, raw), &o, 2000*samples)
 					})
 				}
@@ -118,6 +118,7 @@ func BenchmarkTranslateCaptured(b *testing.B) {
 		b.Fatal(err)
 	}
 	o := DefaultOptions()
+	o.Limits = translate.DefaultLimits()
 	benchTranslate(b, body, &o, 444)
 }
 
@@ -125,15 +126,16 @@ func BenchmarkTranslateCaptured(b *testing.B) {
 func BenchmarkTranslateZstd(b *testing.B) {
 	raw := request1(0, benchSeries(2000, 20, 8, 1)...)
 	o := DefaultOptions()
-	o.Encoding = Zstd
 	benchTranslate(b, zstdEncode(b, raw), &o, 2000)
 }
 
 // BenchmarkTranslateNativeHistograms converts 2,000 native histograms of 20
 // populated buckets each to classic rows (22 rows each).
 func BenchmarkTranslateNativeHistograms(b *testing.B) {
-	h := hist2{countInt: 20, sum: 12.5, schema: 3, ts: 1700000000000,
-		pos: []span{{-10, 20}}, posDeltas: make([]int64, 20)}
+	h := hist2{
+		countInt: 20, sum: 12.5, schema: 3, ts: 1700000000000,
+		pos: []span{{-10, 20}}, posDeltas: make([]int64, 20),
+	}
 	h.posDeltas[0] = 1
 	r := newReq2()
 	for _, s := range benchSeries(2000, 20, 8, 0) {
@@ -145,7 +147,7 @@ func BenchmarkTranslateNativeHistograms(b *testing.B) {
 	body := s2.EncodeSnappy(nil, r.encode())
 	for i := 0; i < 3; i++ {
 		out.Reset()
-		if err := DecodeAndTranslate(context.Background(), body, &o, out); err != nil {
+		if err := decodeAndTranslate(context.Background(), body, &o, out); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -153,7 +155,7 @@ func BenchmarkTranslateNativeHistograms(b *testing.B) {
 	cpu0 := cpuTime()
 	for b.Loop() {
 		out.Reset()
-		if err := DecodeAndTranslate(context.Background(), body, &o, out); err != nil {
+		if err := decodeAndTranslate(context.Background(), body, &o, out); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -193,14 +195,21 @@ func promSeries(n, metrics, labels int) []series1 {
 //
 // and read cpu-ns/sample (process CPU per sample, GC included).
 func BenchmarkTranslatePrometheus(b *testing.B) {
-	for _, w := range []struct{ series, labels int }{{10_000, 8}, {100_000, 12}} {
-		ss := promSeries(w.series, 100, w.labels)
+	// names=1000 is the node-exporter shape: about 2 rows per table, where
+	// per-table costs dominate.
+	for _, w := range []struct{ series, labels, names int }{{10_000, 8, 100}, {100_000, 12, 100}, {10_000, 6, 1000}} {
+		ss := promSeries(w.series, w.names, w.labels)
 		var bodies [][]byte
 		for i := 0; i < len(ss); i += 2000 {
 			bodies = append(bodies, s2.EncodeSnappy(nil, request1(0, ss[i:i+2000]...)))
 		}
-		b.Run(fmt.Sprintf("series=%d/labels=%d", w.series, w.labels), func(b *testing.B) {
+		name := fmt.Sprintf("series=%d/labels=%d", w.series, w.labels)
+		if w.names != 100 {
+			name += fmt.Sprintf("/names=%d", w.names)
+		}
+		b.Run(name, func(b *testing.B) {
 			o := DefaultOptions()
+			o.Limits = translate.DefaultLimits()
 			benchCycle(b, bodies, &o, 2000)
 		})
 	}
@@ -213,7 +222,7 @@ func benchCycle(b *testing.B, bodies [][]byte, opts *Options, samples int) {
 	ctx := context.Background()
 	for _, body := range bodies {
 		out.Reset()
-		if err := DecodeAndTranslate(ctx, body, opts, out); err != nil {
+		if err := decodeAndTranslate(ctx, body, opts, out); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -224,7 +233,7 @@ func benchCycle(b *testing.B, bodies [][]byte, opts *Options, samples int) {
 	i := 0
 	for b.Loop() {
 		out.Reset()
-		if err := DecodeAndTranslate(ctx, bodies[i%len(bodies)], opts, out); err != nil {
+		if err := decodeAndTranslate(ctx, bodies[i%len(bodies)], opts, out); err != nil {
 			b.Fatal(err)
 		}
 		i++

@@ -43,26 +43,3 @@ func ParseContentType(contentType string) (Version, error) {
 	}
 	return 0, errs.NewPermanent(fmt.Errorf("%w: content type %q", ErrUnsupportedMediaType, contentType))
 }
-
-// ParseContentEncoding picks the body codec from a Content-Encoding header
-// as GreptimeDB does: "zstd" selects zstd and anything else snappy for 1.0
-// (a missing header included, greptimedb-tables.md §7.1); 2.0 accepts only
-// snappy or zstd (prom_store.rs unsupported_remote_write_v2_encoding_response).
-func ParseContentEncoding(contentEncoding string, v Version) (Encoding, error) {
-	zstd, snappy := false, false
-	for _, c := range strings.Split(contentEncoding, ",") {
-		switch strings.ToLower(strings.TrimSpace(c)) {
-		case string(Zstd):
-			zstd = true
-		case string(Snappy):
-			snappy = true
-		}
-	}
-	if zstd {
-		return Zstd, nil
-	}
-	if v == V2 && !snappy {
-		return "", errs.NewPermanent(fmt.Errorf("%w: remote write 2.0 content encoding %q, only snappy and zstd are supported", ErrUnsupportedMediaType, contentEncoding))
-	}
-	return Snappy, nil
-}

@@ -30,30 +30,3 @@ func TestParseContentType(t *testing.T) {
 		}
 	}
 }
-
-func TestParseContentEncoding(t *testing.T) {
-	cases := []struct {
-		ce   string
-		v    Version
-		want Encoding
-		err  bool
-	}{
-		{"", V1, Snappy, false},
-		{"snappy", V1, Snappy, false},
-		{"zstd", V1, Zstd, false},
-		{"gzip", V1, Snappy, false},
-		{"ZSTD", V2, Zstd, false},
-		{"snappy", V2, Snappy, false},
-		{"", V2, "", true},
-		{"gzip", V2, "", true},
-	}
-	for _, tc := range cases {
-		got, err := ParseContentEncoding(tc.ce, tc.v)
-		if (err != nil) != tc.err || got != tc.want {
-			t.Errorf("ParseContentEncoding(%q, %v) = %q, %v", tc.ce, tc.v, got, err)
-		}
-		if tc.err && !errors.Is(err, ErrUnsupportedMediaType) {
-			t.Errorf("error %v is not ErrUnsupportedMediaType", err)
-		}
-	}
-}

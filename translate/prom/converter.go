@@ -39,7 +39,7 @@ type resolved struct {
 // Converter decodes remote-write requests into table batches. It keeps its
 // scratch space, intern table and per-table state between requests, so one
 // Converter should serve many requests through a sync.Pool (see
-// DecodeAndTranslate). A Converter is not safe for concurrent use.
+// Translate). A Converter is not safe for concurrent use.
 type Converter struct {
 	opts *Options
 	out  *translate.Output

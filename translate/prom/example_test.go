@@ -5,14 +5,21 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/klauspost/compress/s2"
+
 	"github.com/greptime-bridge/greptime-bridge/translate"
 	"github.com/greptime-bridge/greptime-bridge/translate/prom"
 )
 
-// A receiver decodes a snappy remote write 1.0 body straight into batches
-// with the request's database and GreptimeDB's defaults.
-func ExampleDecodeAndTranslate() {
+// A receiver decompresses a snappy remote write 1.0 body and translates it
+// into batches with the request's database and GreptimeDB's defaults.
+func ExampleTranslate() {
 	body, err := os.ReadFile("testdata/prometheus-2.42-rw1-series.snappy")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	raw, err := s2.Decode(nil, body)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -20,7 +27,7 @@ func ExampleDecodeAndTranslate() {
 	opts := prom.DefaultOptions()
 	opts.Database = "public"
 	var out translate.Output
-	if err := prom.DecodeAndTranslate(context.Background(), body, &opts, &out); err != nil {
+	if err := prom.Translate(context.Background(), raw, &opts, &out); err != nil {
 		fmt.Println(err)
 		return
 	}

@@ -23,7 +23,7 @@ func fuzzDecode(f *testing.F, v Version, seeds [][]byte) {
 	}
 	f.Fuzz(func(t *testing.T, raw []byte, mode uint8) {
 		o := DefaultOptions()
-		o.Version, o.Encoding = v, Identity
+		o.Version = v
 		o.LabelNames = LabelNameMode(mode & 1)
 		o.UTF8 = UTF8Mode((mode >> 1) % 3)
 		o.NativeHistograms = NativeHistogramMode((mode >> 3) & 1)

@@ -57,8 +57,10 @@ func goldenCases() []goldenCase {
 		}},
 		// Native histogram converted to classic buckets (classic.go rule).
 		{"v2-native-histogram-classic", classic, func(*testing.T) []byte {
-			h := hist2{countInt: 7, sum: 2.5, schema: 1, ts: 1000, zeroThreshold: 1e-128, zeroCountInt: 1,
-				pos: []span{{-1, 2}, {1, 1}}, posDeltas: []int64{1, 1, 1}}
+			h := hist2{
+				countInt: 7, sum: 2.5, schema: 1, ts: 1000, zeroThreshold: 1e-128, zeroCountInt: 1,
+				pos: []span{{-1, 2}, {1, 1}}, posDeltas: []int64{1, 1, 1},
+			}
 			return newReq2().add(series2{labels: lbl("__name__", "rpc_duration_seconds", "svc", "a"), hists: [][]byte{h.encode()}, mtype: 3, unit: "seconds"}).encode()
 		}},
 		// §1.2 special labels (__schema__ wins, physical-table label), two
@@ -83,10 +85,10 @@ func goldenCases() []goldenCase {
 		// self-scrape series, and a metadata-only request (§1.2: accepted,
 		// nothing written, metadata counted).
 		{"prometheus-2.42-rw1-series", func() *Options { o := DefaultOptions(); return &o }, func(t *testing.T) []byte {
-			return readFixture(t, "prometheus-2.42-rw1-series.snappy")
+			return unsnappy(t, readFixture(t, "prometheus-2.42-rw1-series.snappy"))
 		}},
 		{"prometheus-2.42-rw1-metadata", func() *Options { o := DefaultOptions(); return &o }, func(t *testing.T) []byte {
-			return readFixture(t, "prometheus-2.42-rw1-metadata.snappy")
+			return unsnappy(t, readFixture(t, "prometheus-2.42-rw1-metadata.snappy"))
 		}},
 	}
 }
@@ -118,7 +120,7 @@ func TestGolden(t *testing.T) {
 	for _, gc := range goldenCases() {
 		t.Run(gc.name, func(t *testing.T) {
 			out := &translate.Output{}
-			if err := DecodeAndTranslate(context.Background(), gc.raw(t), gc.opts(), out); err != nil {
+			if err := Translate(context.Background(), gc.raw(t), gc.opts(), out); err != nil {
 				t.Fatalf("translate: %v", err)
 			}
 			for _, b := range out.Batches {

@@ -12,7 +12,6 @@ import (
 
 func v1opts() *Options {
 	o := DefaultOptions()
-	o.Encoding = Identity
 	return &o
 }
 

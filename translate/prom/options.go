@@ -12,18 +12,6 @@ const (
 	V2 Version = 2
 )
 
-// Encoding is the Content-Encoding of a request body.
-type Encoding string
-
-// The body encodings GreptimeDB accepts on /v1/prometheus/write
-// (servers/src/http/prom_store.rs: "zstd" selects zstd, anything else means
-// snappy; a failed decompression is retried with the other codec).
-const (
-	Snappy   Encoding = "snappy"
-	Zstd     Encoding = "zstd"
-	Identity Encoding = "identity" // already decompressed protobuf (tests, pipelines)
-)
-
 // LabelNameMode says what happens to a label name outside
 // [a-zA-Z_][a-zA-Z0-9_]*.
 type LabelNameMode int
@@ -69,21 +57,12 @@ const (
 	NativeHistogramsClassic
 )
 
-// DefaultMaxDecompressed bounds a decompressed body: 32 MiB, the cap the
-// Prometheus team's own handler applies (client_golang exp/api/remote).
-const DefaultMaxDecompressed = 32 << 20
-
 // Options are the per-request inputs of a translation: what the receiver
-// read from the request (version, encoding, GreptimeDB's x-greptime-* headers
+// read from the request (version, GreptimeDB's x-greptime-* headers
 // and query parameters) and the per-database choices.
 type Options struct {
 	// Version is the remote-write version (from Content-Type).
 	Version Version
-	// Encoding is the body's Content-Encoding.
-	Encoding Encoding
-	// MaxDecompressed bounds the decompressed body (DefaultMaxDecompressed
-	// when zero); larger bodies fail with ErrTooLarge.
-	MaxDecompressed int
 	// Database is the request's database (x-greptime-db-name or ?db=);
 	// "" is the writer's default. A series label x_greptime_database,
 	// __database__ or __schema__ overrides it.
@@ -106,13 +85,9 @@ type Options struct {
 	// NativeHistograms selects refusing (default) or converting remote
 	// write 2.0 native histograms.
 	NativeHistograms NativeHistogramMode
-}
-
-func (o *Options) maxDecompressed() int {
-	if o.MaxDecompressed > 0 {
-		return o.MaxDecompressed
-	}
-	return DefaultMaxDecompressed
+	// Limits bound the series, labels per series and label lengths of a
+	// request (the OTLP fields are ignored); the zero value refuses nothing.
+	Limits translate.Limits
 }
 
 func (o *Options) dbOptions(database string) translate.DatabaseOptions {
@@ -122,9 +97,9 @@ func (o *Options) dbOptions(database string) translate.DatabaseOptions {
 	return o.DB
 }
 
-// DefaultOptions returns GreptimeDB's defaults for a remote write 1.0 snappy
+// DefaultOptions returns GreptimeDB's defaults for a remote write 1.0
 // request: metric engine on the default physical table, label names
 // rejected when invalid, strict UTF-8, native histograms refused.
 func DefaultOptions() Options {
-	return Options{Version: V1, Encoding: Snappy, DB: translate.DefaultDatabaseOptions()}
+	return Options{Version: V1, DB: translate.DefaultDatabaseOptions()}
 }

@@ -162,6 +162,9 @@ func (c *Converter) addColumn(t *tableState, key, name string) (*table.Column, e
 		return nil, errs.NewPermanent(err)
 	}
 	col := t.batch.Col(i)
+	// Every value a tag column gets passes checkValue (or the ASCII check
+	// of its series) first, unless the mode stores bytes unchecked.
+	col.UTF8Checked = c.opts.UTF8 != UTF8Unchecked
 	t.cols[key] = col
 	return col, nil
 }

@@ -50,6 +50,9 @@ func (c *Converter) translateV1(ctx context.Context, b []byte) error {
 			if err != nil {
 				return wireErr(V1, "timeseries", err)
 			}
+			if err := c.checkSeriesCount(c.series + 1); err != nil {
+				return err
+			}
 			if err := c.seriesV1(b[start:end]); err != nil {
 				return err
 			}
@@ -140,6 +143,9 @@ func (c *Converter) seriesV1(b []byte) error {
 	if sp.repeated != nil {
 		return errRepeated(V1, sp.repeated)
 	}
+	if err := c.checkShape(nlabels, &sp); err != nil {
+		return err
+	}
 	c.out.Samples += len(c.ts)
 	c.out.Exemplars += exemplars
 	// GreptimeDB stores no exemplars (decode.rs skips TimeSeries field 3).
@@ -212,7 +218,8 @@ func (c *Converter) labelList() string {
 		if i > 0 {
 			s += ", "
 		}
-		s += fmt.Sprintf("%s=%q", l.name, l.value)
+		// Both clipped: a hostile name or value is not echoed whole.
+		s += clipName(l.name) + "=" + clip(l.value)
 	}
 	return s
 }

@@ -104,6 +104,9 @@ func (c *Converter) translateV2(ctx context.Context, b []byte) error {
 			return wireErr(V2, "request", err)
 		}
 	}
+	if err := c.checkSeriesCount(len(s.series)); err != nil {
+		return err
+	}
 	if len(s.symbols) == 0 || len(s.symbols[0]) != 0 {
 		return v2Err("symbols must start with an empty string")
 	}

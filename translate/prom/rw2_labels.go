@@ -1,6 +1,10 @@
 package prom
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/greptime-bridge/greptime-bridge/translate"
+)
 
 // labelsV2 resolves the series' label refs: names are validated, repeated
 // names refused, special labels routed (v2.rs resolve_series_labels).
@@ -10,6 +14,10 @@ func (c *Converter) labelsV2() (metric, db, phys []byte, hasDB, hasPhys bool, er
 	c.labels = c.labels[:0]
 	if len(s.refs)%2 != 0 {
 		return nil, nil, nil, false, false, v2Err("labels_refs must contain name/value pairs, got %d refs", len(s.refs))
+	}
+	if limit := c.opts.Limits.MaxLabelsPerSeries; translate.Over(len(s.refs)/2, limit) {
+		// Refused before the refs are resolved: the count is known.
+		return nil, nil, nil, false, false, translate.Exceeded(translate.LimitLabelsPerSeries, limit, len(s.refs)/2, "remote write 2.0 series labels")
 	}
 	useMap := len(s.refs)/2 > dupScanMax
 	filled := false
@@ -50,6 +58,9 @@ func (c *Converter) labelsV2() (metric, db, phys []byte, hasDB, hasPhys bool, er
 	}
 	metric, db, phys, hasDB, hasPhys = sp.metric, sp.db, sp.phys, sp.hasDB, sp.hasPhys
 	hasMetric := sp.hasMetric
+	if err := c.checkShape(len(s.refs)/2, &sp); err != nil {
+		return nil, nil, nil, false, false, err
+	}
 	if !hasMetric {
 		return nil, nil, nil, false, false, v2Err("missing %q label in time series (labels: %s)", labelName, c.labelList())
 	}

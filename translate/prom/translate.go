@@ -6,32 +6,17 @@ import (
 	"github.com/greptime-bridge/greptime-bridge/translate"
 )
 
-// DecodeAndTranslate decompresses a remote-write body per opts.Encoding
-// (bounded by opts.MaxDecompressed; ErrTooLarge past it), decodes it per
-// opts.Version and appends its rows to out, grouped by database and table
-// with the hints each table needs when GreptimeDB creates it. It fills
-// out.Samples, out.Histograms and out.Exemplars with what the request
-// carried and counts in out.Dropped what is not written ("exemplar",
-// "metadata").
+// Translate decodes a decompressed remote-write request (the receiver's
+// ingress path reads and decompresses bodies) per opts.Version and appends
+// its rows to out, grouped by database and table with the hints each table
+// needs when GreptimeDB creates it. It fills out.Samples, out.Histograms
+// and out.Exemplars with what the request carried and counts in
+// out.Dropped what is not written ("exemplar", "metadata").
 //
 // Errors from bad data are permanent (errs.IsPermanent); GreptimeDB rejects
 // the whole request on any of them, so on error out holds a partial result
 // that the caller must discard. A cancelled ctx stops the work between
-// series. body is not retained; the batches own copies of every value.
-func DecodeAndTranslate(ctx context.Context, body []byte, opts *Options, out *translate.Output) error {
-	if opts.Encoding == Identity && len(body) <= opts.maxDecompressed() {
-		return Translate(ctx, body, opts, out)
-	}
-	bp, err := decompress(body, opts.Encoding, opts.maxDecompressed())
-	if err != nil {
-		return err
-	}
-	defer putBuf(bp)
-	return Translate(ctx, *bp, opts, out)
-}
-
-// Translate is DecodeAndTranslate for an already decompressed protobuf
-// message; opts.Encoding and opts.MaxDecompressed are ignored.
+// series. raw is not retained; the batches own copies of every value.
 func Translate(ctx context.Context, raw []byte, opts *Options, out *translate.Output) error {
 	c := converterPool.Get().(*Converter)
 	defer func() {

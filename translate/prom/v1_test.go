@@ -379,3 +379,23 @@ func TestV1NonCanonicalLabels(t *testing.T) {
 		t.Errorf("200-byte value stored as %d bytes", len(v))
 	}
 }
+
+// TestTagColumnsVouchForUTF8: tag columns carry the UTF-8 mark exactly when
+// the mode checks every value (strict, lossy), so the writer skips its own
+// pass; unchecked values keep the writer's check.
+func TestTagColumnsVouchForUTF8(t *testing.T) {
+	raw := request1(0, series1{labels: lbl("__name__", "up", "instance", "a:9090", "job", "ok"), samples: []sample{{1, 1000}}})
+	for _, tc := range []struct {
+		mode UTF8Mode
+		want bool
+	}{{UTF8Strict, true}, {UTF8Lossy, true}, {UTF8Unchecked, false}} {
+		o := v1opts()
+		o.UTF8 = tc.mode
+		b := batch(t, mustRun(t, o, raw), "", "up")
+		for _, c := range b.Columns() {
+			if c.Semantic == table.Tag && c.UTF8Checked != tc.want {
+				t.Errorf("mode %d: column %q marked %v, want %v", tc.mode, c.Name, c.UTF8Checked, tc.want)
+			}
+		}
+	}
+}

@@ -361,8 +361,10 @@ func TestHintsSorted(t *testing.T) {
 // A populated bucket inside the zero threshold still yields ascending le
 // with cumulative counts.
 func TestClassicBucketsOrder(t *testing.T) {
-	h := histogram{count: 3, zeroThreshold: 2, zeroCount: 1, countInt: true, zeroInt: true,
-		posSpans: []span{{0, 1}}, posDeltas: []int64{2}} // bucket (0.5,1] below the threshold 2
+	h := histogram{
+		count: 3, zeroThreshold: 2, zeroCount: 1, countInt: true, zeroInt: true,
+		posSpans: []span{{0, 1}}, posDeltas: []int64{2},
+	} // bucket (0.5,1] below the threshold 2
 	got, err := h.classicBuckets(nil)
 	if err != nil {
 		t.Fatal(err)

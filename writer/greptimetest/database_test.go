@@ -86,7 +86,7 @@ func TestHandleRequestsSumsAndFirstErrorAborts(t *testing.T) {
 	if resp.GetAffectedRows().GetValue() != 6 || resp.GetHeader().GetStatus().GetStatusCode() != 0 {
 		t.Fatalf("response = %v", resp)
 	}
-	if ti, _ := s.Table("public", "s"); ti.Options["ttl"] != "1d" {
+	if ti, _ := s.Table("public", "s"); ti.Options["ttl"] != "1day" {
 		t.Fatalf("stream hints not applied: %v", ti.Options)
 	}
 

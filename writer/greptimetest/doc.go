@@ -15,10 +15,10 @@
 //     as the program under test: a codec scoped to the server's own
 //     grpc.Server hands row inserts' wire bytes to a walker that reads the
 //     header, table names and column schemas and, of each row, only its
-//     value count and each value's variant, then runs the same create,
-//     add-column and validation code as the other modes. Requests it does
-//     not cover (SQL, JSON or VECTOR columns, nested values) are decoded
-//     in full. Its answers (affected rows, errors, tables created) are
+//     value count and each value's variant (and the text of JSON cells,
+//     which GreptimeDB parses), then runs the same create, add-column and
+//     validation code as the other modes. Requests it does not cover
+//     (SQL, VECTOR columns, nested values) are decoded in full. Its answers (affected rows, errors, tables created) are
 //     tested to be the normal mode's on the row-insert matrix and on fuzzed
 //     bytes; FIDELITY.md gives its cost per row.
 //

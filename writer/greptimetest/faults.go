@@ -16,7 +16,7 @@ import (
 // message Message; a non-zero Status is sent as the x-greptime-err-code
 // trailer with the retry hint from Retryable.
 type Fault struct {
-	// Method is "Handle", "HandleRequests", "DoPut", or "" for any.
+	// Method is "Handle", "HandleRequests", "DoPut", "DoGet", or "" for any.
 	Method    string
 	Code      codes.Code
 	Status    uint32
@@ -72,7 +72,7 @@ func (s *Server) BreakStreamAfter(k int) {
 }
 
 // Calls returns the number of calls per method ("Handle",
-// "HandleRequests", "HealthCheck", "DoPut").
+// "HandleRequests", "HealthCheck", "DoPut", "DoGet").
 func (s *Server) Calls() map[string]int {
 	s.fmu.Lock()
 	defer s.fmu.Unlock()

@@ -21,9 +21,9 @@ import (
 // find it full are dropped, the final error included (§7.5).
 const maxPendingResponses = 32
 
-// flightService is the Arrow Flight service of a Server. Only DoPut is
-// served; GreptimeDB's other Flight methods are Unimplemented except DoGet,
-// which runs queries the test server does not have (FIDELITY.md).
+// flightService is the Arrow Flight service of a Server: DoPut (bulk
+// inserts) and DoGet (queries, query_doget.go); GreptimeDB's other Flight
+// methods are Unimplemented.
 type flightService struct {
 	flightUnimplemented
 	s   *Server

@@ -93,7 +93,8 @@ func TestDoPutDictionaryEncodedColumns(t *testing.T) {
 		"Failed to create RecordBatch from vectors: Invalid argument error: column types must match schema types, expected Utf8 but found Dictionary(Int32, Utf8) at column index 2")
 
 	mixed := arrow.NewSchema([]arrow.Field{
-		{Name: "host", Type: dict(arrow.BinaryTypes.String), Nullable: true}, ts,
+		{Name: "host", Type: dict(arrow.BinaryTypes.String), Nullable: true},
+		ts,
 		{Name: "usage", Type: dict(arrow.PrimitiveTypes.Float64), Nullable: true},
 	}, nil)
 	p, err = send(mixed, func(b *array.RecordBuilder) {

@@ -153,14 +153,26 @@ func TestDoPutMetricLogicalTable(t *testing.T) {
 		gcode  StatusCode
 		msg    string
 	}{
-		{[]arrow.Field{f("host", arrow.BinaryTypes.String), ts}, []any{"h", int64(1)},
-			codes.InvalidArgument, StatusInvalidArguments, "Column not found, column: greptime_value"},
-		{[]arrow.Field{f("host", arrow.PrimitiveTypes.Int64), ts, f(greptimeValue, arrow.PrimitiveTypes.Float64)}, []any{int64(1), int64(1), 1.0},
-			codes.InvalidArgument, StatusInvalidArguments, "Unexpected request: Tag column 'host' must be a string, given: Int64"},
-		{[]arrow.Field{f("host", arrow.BinaryTypes.String), f(greptimeValue, arrow.PrimitiveTypes.Float64)}, []any{"h", 1.0},
-			codes.InvalidArgument, StatusInvalidArguments, "Invalid request to region 4398046511104(1024, 0), reason: timestamp column `greptime_timestamp` not found"},
-		{[]arrow.Field{f("host", arrow.BinaryTypes.String), ts, f(greptimeValue, arrow.PrimitiveTypes.Int64)}, []any{"h", int64(1), int64(1)},
-			codes.Internal, StatusUnexpected, "Failed to create RecordBatch from vectors: Invalid argument error: column types must match schema types, expected Float64 but found Int64 at column index 0"},
+		{
+			[]arrow.Field{f("host", arrow.BinaryTypes.String), ts},
+			[]any{"h", int64(1)},
+			codes.InvalidArgument, StatusInvalidArguments, "Column not found, column: greptime_value",
+		},
+		{
+			[]arrow.Field{f("host", arrow.PrimitiveTypes.Int64), ts, f(greptimeValue, arrow.PrimitiveTypes.Float64)},
+			[]any{int64(1), int64(1), 1.0},
+			codes.InvalidArgument, StatusInvalidArguments, "Unexpected request: Tag column 'host' must be a string, given: Int64",
+		},
+		{
+			[]arrow.Field{f("host", arrow.BinaryTypes.String), f(greptimeValue, arrow.PrimitiveTypes.Float64)},
+			[]any{"h", 1.0},
+			codes.InvalidArgument, StatusInvalidArguments, "Invalid request to region 4398046511104(1024, 0), reason: timestamp column `greptime_timestamp` not found",
+		},
+		{
+			[]arrow.Field{f("host", arrow.BinaryTypes.String), ts, f(greptimeValue, arrow.PrimitiveTypes.Int64)},
+			[]any{"h", int64(1), int64(1)},
+			codes.Internal, StatusUnexpected, "Failed to create RecordBatch from vectors: Invalid argument error: column types must match schema types, expected Float64 but found Int64 at column index 0",
+		},
 	} {
 		bad := arrow.NewSchema(c.fields, nil)
 		p := openPut(t, putDial(t, s.Addr()))

@@ -134,8 +134,10 @@ func TestDoPutSchemaMatching(t *testing.T) {
 			}(),
 			fields: []arrow.Field{putTSField(ms)},
 			row:    []any{int64(3)},
-			want: []table.Value{table.Null(), table.TimestampMillisecondValue(3), table.Null(),
-				table.StringValue("unknown"), table.Int64Value(42)},
+			want: []table.Value{
+				table.Null(), table.TimestampMillisecondValue(3), table.Null(),
+				table.StringValue("unknown"), table.Int64Value(42),
+			},
 		},
 		{
 			name:   "tag of another type fails while encoding the primary key",
@@ -147,11 +149,13 @@ func TestDoPutSchemaMatching(t *testing.T) {
 		},
 		{
 			name: "integer tag of another width",
-			table: TableInfo{Name: "t", Engine: "mito", TimeIndex: "ts", PrimaryKey: []string{"id"},
+			table: TableInfo{
+				Name: "t", Engine: "mito", TimeIndex: "ts", PrimaryKey: []string{"id"},
 				Columns: []ColumnInfo{
 					{Name: "id", Type: table.Int64, Semantic: table.Tag, Nullable: true},
 					{Name: "ts", Type: table.TimestampMillisecond, Semantic: table.Timestamp},
-				}},
+				},
+			},
 			fields: []arrow.Field{f("id", arrow.PrimitiveTypes.Int32), putTSField(ms)},
 			row:    []any{int32(7), int64(1)},
 			code:   codes.Internal, gcode: StatusIllegalState,

@@ -9,10 +9,9 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// flightUnimplemented answers every Flight method but DoPut as GreptimeDB's
-// FlightCraftWrapper does: Unimplemented "Not yet implemented"
-// (servers/src/grpc/flight.rs). DoGet runs SQL queries on the real server;
-// the test server has no query engine, so it is Unimplemented here too.
+// flightUnimplemented answers every Flight method but DoPut and DoGet as
+// GreptimeDB's FlightCraftWrapper does: Unimplemented "Not yet implemented"
+// (servers/src/grpc/flight.rs).
 type flightUnimplemented struct {
 	flightpb.UnimplementedFlightServiceServer
 }
@@ -42,11 +41,6 @@ func (flightUnimplemented) PollFlightInfo(context.Context, *flight.FlightDescrip
 // GetSchema is not implemented by GreptimeDB.
 func (flightUnimplemented) GetSchema(context.Context, *flight.FlightDescriptor) (*flight.SchemaResult, error) {
 	return nil, flightNotYet()
-}
-
-// DoGet runs queries on GreptimeDB; the test server has none.
-func (flightUnimplemented) DoGet(*flight.Ticket, flight.FlightService_DoGetServer) error {
-	return flightNotYet()
 }
 
 // DoExchange is not implemented by GreptimeDB.

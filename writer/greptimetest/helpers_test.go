@@ -117,6 +117,7 @@ func ts(name string) *gpb.ColumnSchema {
 }
 
 func sv(s string) *gpb.Value { return &gpb.Value{ValueData: &gpb.Value_StringValue{StringValue: s}} }
+
 func fv(f float64) *gpb.Value {
 	return &gpb.Value{ValueData: &gpb.Value_F64Value{F64Value: f}}
 }

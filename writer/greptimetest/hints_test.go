@@ -15,12 +15,18 @@ func TestExtractHints(t *testing.T) {
 		md   metadata.MD
 		want hints
 	}{
-		{"split and trim", metadata.Pairs("x-greptime-hints", " ttl = 7d ,append_mode=true, bad, k=a=b"),
-			hints{"ttl": "7d", "append_mode": "true", "k": "a=b"}},
-		{"deprecated headers", metadata.Pairs("x-greptime-hint-ttl", " 1d ", "x-greptime-hint-physical_table", "p", "x-greptime-hint-other", "x"),
-			hints{"ttl": "1d", "physical_table": "p"}},
-		{"hints header wins", metadata.Pairs("x-greptime-hints", "ttl=2d", "x-greptime-hint-append_mode", "true"),
-			hints{"ttl": "2d"}},
+		{
+			"split and trim", metadata.Pairs("x-greptime-hints", " ttl = 7d ,append_mode=true, bad, k=a=b"),
+			hints{"ttl": "7d", "append_mode": "true", "k": "a=b"},
+		},
+		{
+			"deprecated headers", metadata.Pairs("x-greptime-hint-ttl", " 1d ", "x-greptime-hint-physical_table", "p", "x-greptime-hint-other", "x"),
+			hints{"ttl": "1d", "physical_table": "p"},
+		},
+		{
+			"hints header wins", metadata.Pairs("x-greptime-hints", "ttl=2d", "x-greptime-hint-append_mode", "true"),
+			hints{"ttl": "2d"},
+		},
 		{"none", metadata.MD{}, hints{}},
 	}
 	for _, tt := range tests {
@@ -33,11 +39,15 @@ func TestExtractHints(t *testing.T) {
 }
 
 func TestTableOptionsFromHints(t *testing.T) {
-	h := hints{"ttl": "7d", "compaction.twcs.time_window": "1h", "merge_mode": "last_non_null",
-		"greptime.semantic.signal_type": "metric", "unknown": "x", "auto_create_table": "true"}
+	h := hints{
+		"ttl": "7d", "compaction.twcs.time_window": "1h", "merge_mode": "last_non_null",
+		"greptime.semantic.signal_type": "metric", "unknown": "x", "auto_create_table": "true",
+	}
 	got := h.tableOptions("")
-	want := map[string]string{"ttl": "7d", "compaction.twcs.time_window": "1h", "compaction.type": "twcs",
-		"merge_mode": "last_non_null", "greptime.semantic.signal_type": "metric"}
+	want := map[string]string{
+		"ttl": "7d", "compaction.twcs.time_window": "1h", "compaction.type": "twcs",
+		"merge_mode": "last_non_null", "greptime.semantic.signal_type": "metric",
+	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("mito options = %v", got)
 	}
@@ -64,12 +74,12 @@ func TestHintsOnInsert(t *testing.T) {
 	c.insert("public", one("t", 1), "x-greptime-hints", "read_preference=LEADER").expectOK(t, 1)
 	// Options apply only when the table is created.
 	c.insert("public", one("t", 2), "x-greptime-hints", "ttl=1d").expectOK(t, 1)
-	if ti, _ := s.Table("public", "t"); ti.Options["ttl"] != "7d" {
-		t.Fatalf("ttl = %q, want the creating call's 7d", ti.Options["ttl"])
+	if ti, _ := s.Table("public", "t"); ti.Options["ttl"] != "7days" {
+		t.Fatalf("ttl = %q, want the creating call's 7d (stored as 7days)", ti.Options["ttl"])
 	}
 	// The deprecated per-key header still works alone.
 	c.insert("public", one("u", 1), "x-greptime-hint-ttl", "3d").expectOK(t, 1)
-	if ti, _ := s.Table("public", "u"); ti.Options["ttl"] != "3d" {
+	if ti, _ := s.Table("public", "u"); ti.Options["ttl"] != "3days" {
 		t.Fatalf("deprecated hint ignored: %v", ti.Options)
 	}
 }

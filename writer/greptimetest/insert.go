@@ -190,6 +190,7 @@ func (s *Server) createOrAlterOnDemand(k dbKey, h hints, reqs []*insertReq, reas
 		if err := validateTableOptions(opts, physical == ""); err != nil {
 			return err
 		}
+		normalizeTableOptions(opts)
 		creates[i].Options = opts
 	}
 	// The metric engine checks logical tables when their regions are

@@ -26,7 +26,7 @@ func TestAutoCreateAndReadBack(t *testing.T) {
 	if ti.Engine != "mito" || ti.TimeIndex != "ts" || len(ti.PrimaryKey) != 1 || ti.PrimaryKey[0] != "host" {
 		t.Fatalf("table info = %+v", ti)
 	}
-	if ti.Options["ttl"] != "7d" || ti.Options["append_mode"] != "false" {
+	if ti.Options["ttl"] != "7days" || ti.Options["append_mode"] != "false" {
 		t.Fatalf("options = %v", ti.Options)
 	}
 	tsCol, _ := ti.Column("ts")

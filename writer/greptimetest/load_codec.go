@@ -83,5 +83,11 @@ func (s *Server) handleLoad(lr *loadRequest, h hints) (uint32, error) {
 	if err := s.checkRequest(lr.header, true, h); err != nil {
 		return 0, err
 	}
+	// rowInserts preprocesses JSON columns on the non-metric path only.
+	if _, metric := h["physical_table"]; !metric {
+		if err := lr.applyJSON(); err != nil {
+			return 0, err
+		}
+	}
 	return s.insertRows(headerDB(lr.header), h, lr.inserts)
 }

@@ -26,7 +26,10 @@ type loadRequest struct {
 	full    *gpb.GreptimeRequest
 	inserts []insertReq
 
-	spans  []insertSpan
+	spans []insertSpan
+	// prep holds, per insert, its JSON columns and their preprocessing
+	// error; nil when no insert has a JSON column.
+	prep   []jsonPrep
 	schema []*gpb.ColumnSchema
 	lens   []int32
 	kinds  []uint8
@@ -58,6 +61,7 @@ func (lr *loadRequest) reset() {
 	lr.inserts = lr.inserts[:0]
 	clear(lr.spans)
 	lr.spans = lr.spans[:0]
+	lr.prep = nil
 	clear(lr.schema)
 	lr.schema = lr.schema[:0]
 	lr.lens, lr.kinds = lr.lens[:0], lr.kinds[:0]
@@ -78,6 +82,7 @@ func (lr *loadRequest) decode(b []byte) error {
 	if err != nil {
 		return err
 	}
+	lr.prepareJSON()
 	for _, sp := range lr.spans {
 		lr.inserts = append(lr.inserts, insertReq{
 			table:  sp.table,

@@ -16,8 +16,8 @@ var (
 	errWire = protoError([]byte{0x00})             // field number 0
 	errUTF8 = protoError([]byte{0x6a, 0x01, 0xff}) // string_value "\xff"
 	// errFallback says the request needs the full decode: it is not a row
-	// insert, or it carries JSON or VECTOR columns (preprocessed from their
-	// values) or nested list, struct or JSON values.
+	// insert, or it carries VECTOR columns (checked from their values) or
+	// nested list, struct or JSON values.
 	errFallback = errors.New("greptimetest: request needs the full decode")
 )
 
@@ -52,6 +52,7 @@ const (
 // the walk may still grow them.
 type insertSpan struct {
 	table            string
+	raw              []byte // the RowInsertRequest, until decode returns
 	schema0, schema1 int
 	lens0, lens1     int
 	kinds0, kinds1   int
@@ -146,7 +147,7 @@ func (lr *loadRequest) walkInserts(b []byte) error {
 // walk appends them to the slabs in the same order, so one insert's parts
 // stay contiguous.
 func (lr *loadRequest) walkInsert(b []byte) error {
-	sp := insertSpan{schema0: len(lr.schema), lens0: len(lr.lens), kinds0: len(lr.kinds)}
+	sp := insertSpan{raw: b, schema0: len(lr.schema), lens0: len(lr.lens), kinds0: len(lr.kinds)}
 	for len(b) > 0 {
 		num, typ, n := consumeTag(b)
 		if n < 0 {
@@ -271,12 +272,12 @@ func (lr *loadRequest) walkColumn(b []byte) error {
 	return checkColumnFallback(cs)
 }
 
-// checkColumnFallback sends JSON and VECTOR columns to the full decode:
-// their values are preprocessed (operator/src/req_convert/common.rs
-// preprocess_row_insert_requests), which needs them decoded.
+// checkColumnFallback sends VECTOR columns to the full decode: their
+// values are checked by preprocessing (operator/src/req_convert/common.rs
+// validate_rows), which needs them decoded. JSON columns are walked, and
+// their values checked from the bytes (load_json.go).
 func checkColumnFallback(cs *gpb.ColumnSchema) error {
-	switch cs.GetDatatype() {
-	case gpb.ColumnDataType_JSON, gpb.ColumnDataType_VECTOR:
+	if cs.GetDatatype() == gpb.ColumnDataType_VECTOR {
 		return errFallback
 	}
 	return nil

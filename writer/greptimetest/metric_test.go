@@ -40,7 +40,7 @@ func TestMetricEngine(t *testing.T) {
 		t.Fatalf("greptime_value = %+v", v)
 	}
 	up, _ := s.Table("public", "up")
-	if up.Engine != "metric" || up.PhysicalTable != "phy" || up.Options["on_physical_table"] != "phy" || up.Options["ttl"] != "30d" {
+	if up.Engine != "metric" || up.PhysicalTable != "phy" || up.Options["on_physical_table"] != "phy" || up.Options["ttl"] != "30days" {
 		t.Fatalf("logical table = %+v", up)
 	}
 

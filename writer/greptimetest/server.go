@@ -1,6 +1,7 @@
 package greptimetest
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -10,6 +11,7 @@ import (
 
 	gpb "github.com/GreptimeTeam/greptime-proto/go/greptime/v1"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/metadata"
 )
@@ -40,6 +42,13 @@ type Options struct {
 	// Databases are extra databases that exist at start; "public" in catalog
 	// "greptime" always exists. Names may be in catalog-schema form.
 	Databases []string
+	// TLSCertFile and TLSKeyFile serve gRPC over TLS with this PEM
+	// certificate and key, as GreptimeDB's grpc.tls cert_path/key_path in
+	// mode require do. Like GreptimeDB, the server asks for no client
+	// certificate: tonic's ServerTlsConfig gets only an identity
+	// (servers/src/grpc/builder.rs with_tls_config; servers/src/tls.rs
+	// leaves with_client_cert_verifier as a TODO).
+	TLSCertFile, TLSKeyFile string
 }
 
 // Server is the GreptimeDB-compatible test server.
@@ -124,10 +133,21 @@ func (s *Server) serve(addr string) error {
 	// h2 has no ping-strike rule, so client keepalive pings are accepted;
 	// grpc-go's default would answer a client pinging every 30 s with GOAWAY
 	// "too_many_pings".
-	sopts := []grpc.ServerOption{grpc.MaxRecvMsgSize(maxMessageSize), grpc.MaxSendMsgSize(maxMessageSize),
-		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: time.Second, PermitWithoutStream: true})}
+	sopts := []grpc.ServerOption{
+		grpc.MaxRecvMsgSize(maxMessageSize), grpc.MaxSendMsgSize(maxMessageSize),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: time.Second, PermitWithoutStream: true}),
+	}
 	if s.opts.Load {
 		sopts = append(sopts, grpc.ForceServerCodecV2(newLoadCodec()))
+	}
+	if s.opts.TLSCertFile != "" {
+		cert, err := tls.LoadX509KeyPair(s.opts.TLSCertFile, s.opts.TLSKeyFile)
+		if err != nil {
+			lis.Close()
+			return fmt.Errorf("load tls certificate: %w", err)
+		}
+		// rustls, under tonic, speaks TLS 1.2 and 1.3.
+		sopts = append(sopts, grpc.Creds(credentials.NewTLS(&tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})))
 	}
 	gs := grpc.NewServer(sopts...)
 	s.smu.Lock()

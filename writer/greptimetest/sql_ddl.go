@@ -63,6 +63,7 @@ func (s *Server) sqlCreateTable(k dbKey, p *parser) (uint32, error) {
 	if err := validateTableOptions(ti.Options, ti.Engine != "metric"); err != nil {
 		return 0, err
 	}
+	normalizeTableOptions(ti.Options)
 	if ti.Engine == "metric" {
 		// verify_region_create_request (metric-engine/src/engine/create.rs):
 		// exactly one of physical_metric_table / on_physical_table.

@@ -46,9 +46,11 @@ func TestSQLCreateTable(t *testing.T) {
 	if !ok {
 		t.Fatal("table not created")
 	}
-	want := map[string]table.DataType{"host": table.String, "Region": table.String, "ts": table.TimestampNanosecond,
+	want := map[string]table.DataType{
+		"host": table.String, "Region": table.String, "ts": table.TimestampNanosecond,
 		"temp": table.Float64, "n": table.Uint64, "i8": table.Int64, "price": table.Decimal128, "doc": table.JSON,
-		"emb": table.Vector, "msg": table.String, "ok": table.Boolean, "d": table.TimestampMicrosecond}
+		"emb": table.Vector, "msg": table.String, "ok": table.Boolean, "d": table.TimestampMicrosecond,
+	}
 	for name, typ := range want {
 		col, ok := ti.Column(name)
 		if !ok || col.Type != typ {
@@ -66,7 +68,7 @@ func TestSQLCreateTable(t *testing.T) {
 	if price.Precision != 10 || price.Scale != 2 || emb.VectorDim != 3 || msg.Options["fulltext"] != "true" || msg.Options["fulltext.analyzer"] != "English" {
 		t.Errorf("price %+v emb %+v msg %+v", price, emb, msg)
 	}
-	if ti.TimeIndex != "ts" || len(ti.PrimaryKey) != 2 || ti.PrimaryKey[1] != "Region" || ti.Options["ttl"] != "7d" ||
+	if ti.TimeIndex != "ts" || len(ti.PrimaryKey) != 2 || ti.PrimaryKey[1] != "Region" || ti.Options["ttl"] != "7days" ||
 		ti.Options["append_mode"] != "true" || ti.Partition == "" {
 		t.Errorf("table = %+v", ti)
 	}
@@ -102,26 +104,40 @@ func TestSQLCreateTableErrors(t *testing.T) {
 		msg    string
 	}{
 		{"CREATE TABLE t (a INT)", codes.InvalidArgument, StatusInvalidSyntax, "Missing time index constraint"},
-		{"CREATE TABLE t (a INT TIME INDEX)", codes.InvalidArgument, StatusInvalidSyntax,
-			"Invalid column option, column name: a, error: time index column data type should be timestamp"},
-		{"CREATE TABLE t (a TIMESTAMP, b TIMESTAMP, TIME INDEX (a), TIME INDEX (b))", codes.InvalidArgument, StatusInvalidSyntax,
-			"Invalid time index: expected only one time index constraint but actual 2"},
-		{"CREATE TABLE t (a TIMESTAMP, TIME INDEX (b))", codes.InvalidArgument, StatusInvalidSyntax,
-			"Invalid time index: time index column b not found in columns"},
-		{"CREATE TABLE t (a TIMESTAMP TIME INDEX, i INTERVAL)", codes.InvalidArgument, StatusInvalidArguments,
-			"Invalid SQL, error: column name `i` is interval type, which is not supported"},
+		{
+			"CREATE TABLE t (a INT TIME INDEX)", codes.InvalidArgument, StatusInvalidSyntax,
+			"Invalid column option, column name: a, error: time index column data type should be timestamp",
+		},
+		{
+			"CREATE TABLE t (a TIMESTAMP, b TIMESTAMP, TIME INDEX (a), TIME INDEX (b))", codes.InvalidArgument, StatusInvalidSyntax,
+			"Invalid time index: expected only one time index constraint but actual 2",
+		},
+		{
+			"CREATE TABLE t (a TIMESTAMP, TIME INDEX (b))", codes.InvalidArgument, StatusInvalidSyntax,
+			"Invalid time index: time index column b not found in columns",
+		},
+		{
+			"CREATE TABLE t (a TIMESTAMP TIME INDEX, i INTERVAL)", codes.InvalidArgument, StatusInvalidArguments,
+			"Invalid SQL, error: column name `i` is interval type, which is not supported",
+		},
 		{"CREATE TABLE t (a TIMESTAMP TIME INDEX, b TIME)", codes.InvalidArgument, StatusInvalidSyntax, "SQL data type not supported yet: Time(None, None)"},
 		{"CREATE TABLE t (a TIMESTAMP TIME INDEX, b TIME(3))", codes.InvalidArgument, StatusInvalidSyntax, "SQL data type not supported yet: Time(Some(3), None)"},
 		{"CREATE TABLE t (a TIMESTAMP TIME INDEX, b MONEY)", codes.InvalidArgument, StatusInvalidSyntax, "SQL data type not supported yet: MONEY"},
 		{"CREATE TABLE t (a TIMESTAMP(4) TIME INDEX)", codes.InvalidArgument, StatusInvalidSyntax, "SQL data type not supported yet: Timestamp(Some(4), None)"},
-		{"CREATE TABLE t (a TIMESTAMP TIME INDEX) WITH (colour = 'red')", codes.InvalidArgument, StatusInvalidArguments,
-			"Unrecognized table option key: colour"},
-		{"CREATE TABLE t (a TIMESTAMP TIME INDEX, PRIMARY KEY (a))", codes.InvalidArgument, StatusInvalidArguments,
-			"Invalid SQL, error: column name `a` is both primary key and time index"},
+		{
+			"CREATE TABLE t (a TIMESTAMP TIME INDEX) WITH (colour = 'red')", codes.InvalidArgument, StatusInvalidArguments,
+			"Unrecognized table option key: colour",
+		},
+		{
+			"CREATE TABLE t (a TIMESTAMP TIME INDEX, PRIMARY KEY (a))", codes.InvalidArgument, StatusInvalidArguments,
+			"Invalid SQL, error: column name `a` is both primary key and time index",
+		},
 		{"CREATE TABLE t (a TIMESTAMP TIME INDEX", codes.InvalidArgument, StatusInvalidSyntax, "Invalid SQL syntax: sql parser error:"},
 		{"CREATE TABLE nope.t (a TIMESTAMP TIME INDEX)", codes.InvalidArgument, StatusInvalidArguments, "Failed to find schema, schema info: nope"},
-		{"CREATE DATABASE a; CREATE DATABASE b", codes.Unimplemented, StatusUnsupported,
-			"Not supported: execute multiple statements in SQL query string through GRPC interface"},
+		{
+			"CREATE DATABASE a; CREATE DATABASE b", codes.Unimplemented, StatusUnsupported,
+			"Not supported: execute multiple statements in SQL query string through GRPC interface",
+		},
 		{"CREATE TABLE t (s STRING 'unterminated", codes.InvalidArgument, StatusInvalidSyntax, "unterminated quoted text"},
 	}
 	for _, tt := range tests {

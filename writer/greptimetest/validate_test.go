@@ -25,27 +25,49 @@ func TestAutoCreateErrors(t *testing.T) {
 		status StatusCode
 		msg    string
 	}{
-		{"missing timestamp", one(cols(tag("h", gpb.ColumnDataType_STRING)), sv("a")),
-			codes.InvalidArgument, StatusInvalidArguments, "Missing timestamp column, msg: table is t"},
-		{"two timestamps", one(cols(ts("a"), ts("b")), tv(1), tv(2)),
-			codes.InvalidArgument, StatusInvalidArguments, "Duplicated timestamp column in gRPC requests, exists a, duplicated: b"},
-		{"duplicate names", one(cols(ts("a"), field("x", gpb.ColumnDataType_INT64), field("x", gpb.ColumnDataType_INT64)), tv(1), iv(1), iv(2)),
-			codes.InvalidArgument, StatusInvalidArguments, "Duplicated column name in gRPC requests, name: x"},
-		{"datetime", one(cols(ts("a"), field("d", gpb.ColumnDataType_DATETIME)), tv(1), &gpb.Value{ValueData: &gpb.Value_DatetimeValue{DatetimeValue: 1}}),
-			codes.InvalidArgument, StatusInvalidArguments, "Invalid SQL, error: column name `d` is datetime type, which is not supported, please use `timestamp` type instead"},
-		{"interval", one(cols(ts("a"), field("i", gpb.ColumnDataType_INTERVAL_YEAR_MONTH)), tv(1), &gpb.Value{ValueData: &gpb.Value_IntervalYearMonthValue{IntervalYearMonthValue: 1}}),
-			codes.InvalidArgument, StatusInvalidArguments, "Invalid SQL, error: column name `i` is interval type, which is not supported"},
-		{"fulltext on int", one(cols(ts("a"), &gpb.ColumnSchema{ColumnName: "n", Datatype: gpb.ColumnDataType_INT64, SemanticType: gpb.SemanticType_FIELD,
-			Options: &gpb.ColumnOptions{Options: map[string]string{"fulltext": "{}"}}}), tv(1), iv(1)),
-			codes.InvalidArgument, StatusInvalidArguments, "Fulltext index only supports string type, column: n, unexpected type: Int64"},
-		{"time index not a timestamp", one(cols(&gpb.ColumnSchema{ColumnName: "n", Datatype: gpb.ColumnDataType_INT64, SemanticType: gpb.SemanticType_TIMESTAMP}), iv(1)),
-			codes.InvalidArgument, StatusInvalidArguments, "Invalid SQL, error: column `n` is not a timestamp type, it can't be used as time index"},
-		{"list column", one(cols(ts("a"), field("l", gpb.ColumnDataType_LIST)), tv(1), null()),
-			codes.Unimplemented, StatusUnsupported, "greptimetest: column type LIST is not implemented"},
-		{"unknown type", one(cols(ts("a"), field("u", gpb.ColumnDataType(99))), tv(1), null()),
-			codes.InvalidArgument, StatusInvalidArguments, "Unknown proto column datatype: 99"},
-		{"column count", one(cols(ts("a"), field("x", gpb.ColumnDataType_INT64)), tv(1)),
-			codes.InvalidArgument, StatusInvalidArguments, "Invalid InsertRequest, reason: column count mismatch, columns: 2, values: 1"},
+		{
+			"missing timestamp", one(cols(tag("h", gpb.ColumnDataType_STRING)), sv("a")),
+			codes.InvalidArgument, StatusInvalidArguments, "Missing timestamp column, msg: table is t",
+		},
+		{
+			"two timestamps", one(cols(ts("a"), ts("b")), tv(1), tv(2)),
+			codes.InvalidArgument, StatusInvalidArguments, "Duplicated timestamp column in gRPC requests, exists a, duplicated: b",
+		},
+		{
+			"duplicate names", one(cols(ts("a"), field("x", gpb.ColumnDataType_INT64), field("x", gpb.ColumnDataType_INT64)), tv(1), iv(1), iv(2)),
+			codes.InvalidArgument, StatusInvalidArguments, "Duplicated column name in gRPC requests, name: x",
+		},
+		{
+			"datetime", one(cols(ts("a"), field("d", gpb.ColumnDataType_DATETIME)), tv(1), &gpb.Value{ValueData: &gpb.Value_DatetimeValue{DatetimeValue: 1}}),
+			codes.InvalidArgument, StatusInvalidArguments, "Invalid SQL, error: column name `d` is datetime type, which is not supported, please use `timestamp` type instead",
+		},
+		{
+			"interval", one(cols(ts("a"), field("i", gpb.ColumnDataType_INTERVAL_YEAR_MONTH)), tv(1), &gpb.Value{ValueData: &gpb.Value_IntervalYearMonthValue{IntervalYearMonthValue: 1}}),
+			codes.InvalidArgument, StatusInvalidArguments, "Invalid SQL, error: column name `i` is interval type, which is not supported",
+		},
+		{
+			"fulltext on int", one(cols(ts("a"), &gpb.ColumnSchema{
+				ColumnName: "n", Datatype: gpb.ColumnDataType_INT64, SemanticType: gpb.SemanticType_FIELD,
+				Options: &gpb.ColumnOptions{Options: map[string]string{"fulltext": "{}"}},
+			}), tv(1), iv(1)),
+			codes.InvalidArgument, StatusInvalidArguments, "Fulltext index only supports string type, column: n, unexpected type: Int64",
+		},
+		{
+			"time index not a timestamp", one(cols(&gpb.ColumnSchema{ColumnName: "n", Datatype: gpb.ColumnDataType_INT64, SemanticType: gpb.SemanticType_TIMESTAMP}), iv(1)),
+			codes.InvalidArgument, StatusInvalidArguments, "Invalid SQL, error: column `n` is not a timestamp type, it can't be used as time index",
+		},
+		{
+			"list column", one(cols(ts("a"), field("l", gpb.ColumnDataType_LIST)), tv(1), null()),
+			codes.Unimplemented, StatusUnsupported, "greptimetest: column type LIST is not implemented",
+		},
+		{
+			"unknown type", one(cols(ts("a"), field("u", gpb.ColumnDataType(99))), tv(1), null()),
+			codes.InvalidArgument, StatusInvalidArguments, "Unknown proto column datatype: 99",
+		},
+		{
+			"column count", one(cols(ts("a"), field("x", gpb.ColumnDataType_INT64)), tv(1)),
+			codes.InvalidArgument, StatusInvalidArguments, "Invalid InsertRequest, reason: column count mismatch, columns: 2, values: 1",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,8 +188,10 @@ func TestJSONAndVectorPreprocessing(t *testing.T) {
 		t.Fatalf("json read back = %q", txt)
 	}
 
-	vec := &gpb.ColumnSchema{ColumnName: "v", Datatype: gpb.ColumnDataType_VECTOR, SemanticType: gpb.SemanticType_FIELD,
-		DatatypeExtension: &gpb.ColumnDataTypeExtension{TypeExt: &gpb.ColumnDataTypeExtension_VectorType{VectorType: &gpb.VectorTypeExtension{Dim: 2}}}}
+	vec := &gpb.ColumnSchema{
+		ColumnName: "v", Datatype: gpb.ColumnDataType_VECTOR, SemanticType: gpb.SemanticType_FIELD,
+		DatatypeExtension: &gpb.ColumnDataTypeExtension{TypeExt: &gpb.ColumnDataTypeExtension_VectorType{VectorType: &gpb.VectorTypeExtension{Dim: 2}}},
+	}
 	vins := func(schema []*gpb.ColumnSchema, vals ...*gpb.Value) result {
 		return c.insert("public", []*gpb.RowInsertRequest{req("v", schema, row(vals...))})
 	}

@@ -61,15 +61,26 @@ func preprocessRows(rows *gpb.Rows) error {
 			v := row.GetValues()[i]
 			str, ok := v.GetValueData().(*gpb.Value_StringValue)
 			if !ok {
-				return newErr(StatusUnexpected, "Unexpected, violated: Expected to value data to be a string.")
+				return jsonNotString()
 			}
 			if !json.Valid([]byte(str.StringValue)) {
-				return newErr(StatusInvalidArguments, "Invalid json text: %s", str.StringValue)
+				return invalidJSONText(str.StringValue)
 			}
 			v.ValueData = &gpb.Value_BinaryValue{BinaryValue: []byte(str.StringValue)}
 		}
 	}
 	return nil
+}
+
+// jsonNotString is encode_string_to_jsonb_binary's error for a JSON value
+// that is not a string (Unexpected, req_convert/common.rs).
+func jsonNotString() *Error {
+	return newErr(StatusUnexpected, "Unexpected, violated: Expected to value data to be a string.")
+}
+
+// invalidJSONText is its InvalidJsonFormat for text jsonb cannot parse.
+func invalidJSONText(s string) *Error {
+	return newErr(StatusInvalidArguments, "Invalid json text: %s", s)
 }
 
 // pendingWrite is a validated write of one request into one table.

@@ -205,3 +205,30 @@ func TestJSONCheckedSurvivesOnlyCheckedAppends(t *testing.T) {
 		t.Fatal("a reused column kept the mark")
 	}
 }
+
+func TestUTF8CheckedSurvivesOnlyCheckedAppends(t *testing.T) {
+	mk := func(checked bool) *Batch {
+		b := New("db", "cpu")
+		b.MustColumn("ts", TimestampMillisecond, Timestamp).AppendInt64(1)
+		c := b.MustColumn("host", String, Tag)
+		c.UTF8Checked = checked
+		c.AppendString("a")
+		if err := b.EndRow(); err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	dst := New("db", "cpu")
+	for i, step := range []struct{ checked, want bool }{{true, true}, {true, true}, {false, false}, {true, false}} {
+		if err := dst.AppendBatch(mk(step.checked)); err != nil {
+			t.Fatal(err)
+		}
+		if got := dst.Column("host").UTF8Checked; got != step.want {
+			t.Fatalf("append %d (checked %v): mark %v, want %v", i, step.checked, got, step.want)
+		}
+	}
+	dst.Reset(false)
+	if c := dst.MustColumn("host", String, Tag); c.UTF8Checked {
+		t.Fatal("a reused column kept the mark")
+	}
+}

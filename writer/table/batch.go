@@ -182,8 +182,7 @@ func (b *Batch) appendColumn(name string, typ DataType, sem SemanticType) *Colum
 		c = b.spare[n-1]
 		b.spare[n-1] = nil
 		b.spare = b.spare[:n-1]
-		*c = Column{ints: c.ints[:0], uints: c.uints[:0], floats: c.floats[:0], bools: c.bools[:0],
-			offsets: c.offsets[:0], data: c.data[:0], decs: c.decs[:0], mdns: c.mdns[:0]}
+		c.recycle()
 	} else {
 		c = &Column{}
 	}
@@ -321,12 +320,26 @@ func (b *Batch) Validate() error {
 		return fmt.Errorf("%w: table %q: empty batch", ErrInvalid, b.Table)
 	}
 	ts := -1
-	seen := make(map[string]struct{}, len(b.cols))
+	// Duplicates are found by the index map when the batch has one, by a
+	// scan of the earlier names otherwise (under indexFrom columns, cheaper
+	// than building a set for every batch).
+	var seen map[string]struct{}
+	if len(b.cols) >= indexFrom {
+		seen = make(map[string]struct{}, len(b.cols))
+	}
 	for i, c := range b.cols {
-		if _, dup := seen[c.Name]; dup {
-			return fmt.Errorf("%w: table %q: duplicate column %q", ErrInvalid, b.Table, c.Name)
+		if seen != nil {
+			if _, dup := seen[c.Name]; dup {
+				return fmt.Errorf("%w: table %q: duplicate column %q", ErrInvalid, b.Table, c.Name)
+			}
+			seen[c.Name] = struct{}{}
+		} else {
+			for _, d := range b.cols[:i] {
+				if d.Name == c.Name {
+					return fmt.Errorf("%w: table %q: duplicate column %q", ErrInvalid, b.Table, c.Name)
+				}
+			}
 		}
-		seen[c.Name] = struct{}{}
 		if c.err != nil {
 			return fmt.Errorf("%w: table %q: %w", ErrInvalid, b.Table, c.err)
 		}

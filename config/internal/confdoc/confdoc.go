@@ -7,6 +7,7 @@ package confdoc
 
 import (
 	"bytes"
+	"encoding"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -94,7 +95,23 @@ func walk(v reflect.Value, path, env string, docs map[string]string, out *[]Fiel
 			continue
 		case sf.Type.Kind() == reflect.Map && sf.Type.Elem().Kind() == reflect.Struct:
 			// A map of sections: document the section's fields under <name>.
+			if doc != "" {
+				*out = append(*out, Field{Path: p, Type: "map of sections", Default: value(fv), Doc: doc})
+			}
 			walk(reflect.New(sf.Type.Elem()).Elem(), p+".<name>", "", docs, out, missing)
+			continue
+		case sf.Type.Kind() == reflect.Slice && sf.Type.Elem().Kind() == reflect.Struct:
+			// A list of sections: the list itself (settable from the
+			// environment when its items read themselves from text), then
+			// an item's fields under [i].
+			if doc == "" {
+				*missing = append(*missing, p)
+			}
+			if !reflect.PointerTo(sf.Type.Elem()).Implements(reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem()) {
+				e = ""
+			}
+			*out = append(*out, Field{Path: p, Type: "list of sections", Default: value(fv), Env: e, Doc: doc})
+			walk(reflect.New(sf.Type.Elem()).Elem(), p+"[i]", "", docs, out, missing)
 			continue
 		}
 		if doc == "" {

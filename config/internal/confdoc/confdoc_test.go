@@ -42,8 +42,10 @@ func TestEveryFieldDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{"`greptimedb.password`", "`pipeline.retry.max_backoff`", "`databases.<name>.otlp_metric_mode`",
-		"`auth.users`", "`GREPTIME_BRIDGE_LIMITS_MEMORY_BUDGET_BYTES`"} {
+	for _, p := range []string{
+		"`greptimedb.password`", "`pipeline.retry.max_backoff`", "`databases.<name>.otlp_metric_mode`",
+		"`auth.users`", "`GREPTIME_BRIDGE_LIMITS_MEMORY_BUDGET_BYTES`",
+	} {
 		if !strings.Contains(string(got), p) {
 			t.Errorf("reference lacks %s", p)
 		}

@@ -16,8 +16,10 @@ import (
 )
 
 func TestRedactHidesGreptimeDBsAddress(t *testing.T) {
-	transport := fmt.Errorf("gave up after 5 attempts: %w", &writer.ServerError{Code: codes.Unavailable,
-		Message: `connection error: desc = "transport: Error while dialing: dial tcp 10.0.0.7:4001: connect: connection refused"`})
+	transport := fmt.Errorf("gave up after 5 attempts: %w", &writer.ServerError{
+		Code:    codes.Unavailable,
+		Message: `connection error: desc = "transport: Error while dialing: dial tcp 10.0.0.7:4001: connect: connection refused"`,
+	})
 	r := Redact(transport)
 	if strings.Contains(r.Error(), "10.0.0.7") || strings.Contains(r.Error(), "4001") {
 		t.Errorf("the answer names GreptimeDB's address: %s", r)
@@ -36,8 +38,10 @@ func TestRedactHidesGreptimeDBsAddress(t *testing.T) {
 	}
 	// GreptimeDB's own answers keep their text: they name the sender's
 	// tables and columns.
-	rejected := &writer.ServerError{Code: codes.InvalidArgument, HasStatus: true, Status: writer.StatusInvalidArguments,
-		Message: "column greptime_value expects Float64"}
+	rejected := &writer.ServerError{
+		Code: codes.InvalidArgument, HasStatus: true, Status: writer.StatusInvalidArguments,
+		Message: "column greptime_value expects Float64",
+	}
 	if got := Redact(rejected); !errors.Is(got, rejected) {
 		t.Errorf("GreptimeDB's rejection was rewritten: %v", got)
 	}

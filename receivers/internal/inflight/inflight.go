@@ -56,7 +56,21 @@ func (l *Limiter) Acquire(ctx context.Context) error {
 	}
 }
 
-// Release returns a slot taken by Acquire.
+// TryAcquire takes a slot if one is free now, without waiting; a true
+// return must be paired with one Release.
+func (l *Limiter) TryAcquire() bool {
+	if l == nil {
+		return true
+	}
+	select {
+	case l.slots <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+// Release returns a slot taken by Acquire or TryAcquire.
 func (l *Limiter) Release() {
 	if l != nil {
 		<-l.slots

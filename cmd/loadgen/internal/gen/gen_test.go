@@ -44,8 +44,10 @@ func TestRemoteWrite1(t *testing.T) {
 		{600, 20, 1, 600, 2},
 	} {
 		t.Run(fmt.Sprintf("%d_series_%d_labels_%d_names", c.series, c.labels, c.names), func(t *testing.T) {
-			rw := gen.RemoteWrite{SeriesSet: gen.SeriesSet{Series: c.series, Labels: c.labels, Names: c.names},
-				SeriesPerRequest: c.perReq, SamplesPerSeries: c.samples}
+			rw := gen.RemoteWrite{
+				SeriesSet:        gen.SeriesSet{Series: c.series, Labels: c.labels, Names: c.names},
+				SeriesPerRequest: c.perReq, SamplesPerSeries: c.samples,
+			}
 			tmpl, err := rw.Requests(genTime)
 			if err != nil {
 				t.Fatal(err)

@@ -120,8 +120,10 @@ func (o OTLP) Requests(now time.Time) ([]*Template, error) {
 func (o OTLP) resourceAttrs(m pcommon.Map, req, r int) {
 	id := req*o.ResourcesPerRequest + r
 	app := apps[id%len(apps)]
-	keys := []string{"service.name", "service.instance.id", "host.name", "k8s.namespace.name", "k8s.pod.name",
-		"k8s.deployment.name", "k8s.node.name", "cloud.region", "service.version", "deployment.environment"}
+	keys := []string{
+		"service.name", "service.instance.id", "host.name", "k8s.namespace.name", "k8s.pod.name",
+		"k8s.deployment.name", "k8s.node.name", "cloud.region", "service.version", "deployment.environment",
+	}
 	for a := range o.ResourceAttributes {
 		var v string
 		switch {

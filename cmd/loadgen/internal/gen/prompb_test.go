@@ -35,16 +35,20 @@ func writeRequestDesc(t *testing.T) protoreflect.MessageDescriptor {
 		Name: proto.String("loadgen_prompb_test.proto"), Package: proto.String("prometheus"), Syntax: proto.String("proto3"),
 		MessageType: []*descriptorpb.DescriptorProto{
 			{Name: proto.String("WriteRequest"), Field: []*descriptorpb.FieldDescriptorProto{
-				field("timeseries", 1, rep, *msgT, ".prometheus.TimeSeries")}},
+				field("timeseries", 1, rep, *msgT, ".prometheus.TimeSeries"),
+			}},
 			{Name: proto.String("TimeSeries"), Field: []*descriptorpb.FieldDescriptorProto{
 				field("labels", 1, rep, *msgT, ".prometheus.Label"),
-				field("samples", 2, rep, *msgT, ".prometheus.Sample")}},
+				field("samples", 2, rep, *msgT, ".prometheus.Sample"),
+			}},
 			{Name: proto.String("Label"), Field: []*descriptorpb.FieldDescriptorProto{
 				field("name", 1, opt, descriptorpb.FieldDescriptorProto_TYPE_STRING, ""),
-				field("value", 2, opt, descriptorpb.FieldDescriptorProto_TYPE_STRING, "")}},
+				field("value", 2, opt, descriptorpb.FieldDescriptorProto_TYPE_STRING, ""),
+			}},
 			{Name: proto.String("Sample"), Field: []*descriptorpb.FieldDescriptorProto{
 				field("value", 1, opt, descriptorpb.FieldDescriptorProto_TYPE_DOUBLE, ""),
-				field("timestamp", 2, opt, descriptorpb.FieldDescriptorProto_TYPE_INT64, "")}},
+				field("timestamp", 2, opt, descriptorpb.FieldDescriptorProto_TYPE_INT64, ""),
+			}},
 		},
 	}
 	f, err := protodesc.NewFile(fd, nil)

@@ -49,8 +49,10 @@ func testRunCounts(t *testing.T, fixed bool) {
 	s := sink.New()
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
-	res, err := Run(context.Background(), Config{Senders: 4, Warmup: 50 * time.Millisecond, Duration: 300 * time.Millisecond,
-		Procs: []Proc{{Name: "self", PID: os.Getpid()}}, Fixed: fixed}, templates(t), rwTransport(t, srv.URL))
+	res, err := Run(context.Background(), Config{
+		Senders: 4, Warmup: 50 * time.Millisecond, Duration: 300 * time.Millisecond,
+		Procs: []Proc{{Name: "self", PID: os.Getpid()}}, Fixed: fixed,
+	}, templates(t), rwTransport(t, srv.URL))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -105,7 +105,11 @@ func TestCount(t *testing.T) {
 		body []byte
 		want int
 	}{
-		{RemoteWrite1, rw1, n1}, {RemoteWrite2, rw2, n2}, {Metrics, m, nm}, {Logs, l, nl}, {Traces, tr, nt},
+		{RemoteWrite1, rw1, n1},
+		{RemoteWrite2, rw2, n2},
+		{Metrics, m, nm},
+		{Logs, l, nl},
+		{Traces, tr, nt},
 		{Metrics, nil, 0},
 	} {
 		got, err := Count(c.kind, c.body)
@@ -219,8 +223,10 @@ func TestHandler(t *testing.T) {
 		t.Errorf("vmagent handshake: %d %q, want 200 \"1\"", resp.StatusCode, msg)
 	}
 
-	want := map[string]int64{RemoteWrite1: 2 * int64(n1), RemoteWrite2: int64(n2), Metrics: int64(nm), Logs: int64(nl), Traces: 0,
-		"requests": 5, "bad_requests": 4}
+	want := map[string]int64{
+		RemoteWrite1: 2 * int64(n1), RemoteWrite2: int64(n2), Metrics: int64(nm), Logs: int64(nl), Traces: 0,
+		"requests": 5, "bad_requests": 4,
+	}
 	got, err := http.Get(srv.URL + "/count")
 	if err != nil {
 		t.Fatal(err)

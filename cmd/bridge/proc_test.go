@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// bridgeProc is the real bridge binary, started for one test.
+type bridgeProc struct {
+	addr string // HTTP listener, 127.0.0.1:port
+	pid  int
+}
+
+// startBridge builds the bridge, starts it against a GreptimeDB at db with
+// env (GREPTIME_BRIDGE_… settings) on top of the defaults, waits for its
+// HTTP address and stops it when the test ends.
+func startBridgeProc(t *testing.T, db string, env ...string) *bridgeProc {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "bridge")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin)
+	cmd.Env = append(os.Environ(), "GREPTIME_BRIDGE_GREPTIMEDB_ENDPOINTS="+db,
+		"GREPTIME_BRIDGE_LISTEN_HTTP=127.0.0.1:0", "GREPTIME_BRIDGE_LISTEN_GRPC=")
+	cmd.Env = append(cmd.Env, env...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		_ = cmd.Wait()
+	})
+	sc := bufio.NewScanner(stderr)
+	re := regexp.MustCompile(`http=(127\.0\.0\.1:\d+)`)
+	p := &bridgeProc{pid: cmd.Process.Pid}
+	for sc.Scan() {
+		if m := re.FindStringSubmatch(sc.Text()); m != nil {
+			p.addr = m[1]
+			break
+		}
+	}
+	if p.addr == "" {
+		t.Fatal("bridge did not report its address")
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	return p
+}
+
+// peakRSS returns the process's VmHWM (peak resident set size) in bytes.
+func peakRSS(t *testing.T, pid int) int64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				t.Fatalf("VmHWM %q", v)
+			}
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmHWM in /proc status")
+	return 0
+}

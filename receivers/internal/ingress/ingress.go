@@ -1,0 +1,265 @@
+// Package ingress is the one path by which every HTTP receiver turns a
+// request into bytes to decode: Content-Encoding rules, a bounded read
+// that slow senders cannot stretch, decompression that stops at the limit
+// instead of after it, and a memory-budget reservation that follows the
+// bytes a request really occupies, from the first byte read to the
+// translated batches. It is the bridge's own, not an API.
+package ingress
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/greptime-bridge/greptime-bridge/pipeline"
+	"github.com/greptime-bridge/greptime-bridge/writer/errs"
+)
+
+// ErrTooLarge reports a body over a size limit, compressed or not
+// (413 / ResourceExhausted): the same body can never be taken.
+var ErrTooLarge = errs.Mark(errors.New("request body exceeds the size limit"), errs.TooLarge)
+
+// ErrTooSlow reports a body that arrived slower than the minimum transfer
+// rate after the grace period. The request is cut and its budget and
+// in-flight slot freed, so a sender trickling bytes cannot hold them.
+var ErrTooSlow = errs.Mark(errors.New("request body arrived too slowly"), errs.BadData)
+
+// The limits every receiver uses where its configuration leaves one zero:
+// the numbers config.Default gives the bridge (TestDefaultsMatchConfig
+// holds them equal), so a receiver built alone behaves as in the bridge.
+const (
+	// DefaultMaxRequestBytes bounds a body as sent: Prometheus sends at
+	// most a few MiB per request, vmagent up to 8 MiB, a Collector's
+	// batch of 8,192 items a few MiB.
+	DefaultMaxRequestBytes = 32 << 20
+	// DefaultMaxDecompressedBytes bounds a body decompressed.
+	DefaultMaxDecompressedBytes = 256 << 20
+	// DefaultRetryAfter is the delay sent with 503 answers.
+	DefaultRetryAfter = 5 * time.Second
+	// DefaultMaxInflight bounds the requests a receiver handles at once.
+	DefaultMaxInflight = 256
+)
+
+// Config bounds what one request may make the bridge hold.
+type Config struct {
+	// MaxRequestBytes bounds the body as sent; MaxDecompressedBytes the
+	// body decompressed.
+	MaxRequestBytes      int64
+	MaxDecompressedBytes int64
+	// BudgetWait is how long a request waits in line for budget before it
+	// is answered 503.
+	BudgetWait time.Duration
+	// BodyGrace and MinBodyRate are the transfer-rate rule: the body's
+	// n-th byte must have arrived BodyGrace + n/MinBodyRate after the
+	// handler began reading (Apache mod_reqtimeout's body=…,MinRate=…).
+	// MinBodyRate 0 turns the rule off.
+	BodyGrace   time.Duration
+	MinBodyRate int64
+}
+
+// Ingress reads request bodies for one receiver. Its methods are safe for
+// concurrent use.
+type Ingress struct {
+	cfg    Config
+	budget *pipeline.Budget
+	zstd   sync.Pool
+}
+
+// New returns an Ingress reserving from budget (nil: no budget).
+func New(cfg Config, budget *pipeline.Budget) *Ingress {
+	return &Ingress{cfg: cfg, budget: budget}
+}
+
+// Body is one request's bytes and its budget reservation. Close releases
+// both; nothing returned by its methods may be used after Close.
+type Body struct {
+	in   *Ingress
+	ctx  context.Context
+	held int64   // bytes reserved in the budget
+	raw  *[]byte // the body as sent
+	dec  *[]byte // the body decompressed, when it was compressed
+	// hist is what a decoder holds besides the output (zstd's history).
+	hist int64
+}
+
+// readStep is the least the reservation grows by, and the most read into a
+// buffer before the reservation covers it: small enough that the budget
+// follows the bytes, large enough that a 32 MiB body takes few turns.
+const readStep = 64 << 10
+
+// maxPooled keeps exceptionally large buffers out of the pools, so one
+// burst does not pin its memory.
+const maxPooled = 4 << 20
+
+var bufPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// Read reads req's body, reserving budget for the bytes as they arrive
+// rather than for the length the request declares, and holding the sender
+// to the transfer-rate rule through w's read deadline. On error nothing is
+// held; otherwise the caller must Close the Body.
+func (in *Ingress) Read(w http.ResponseWriter, req *http.Request) (*Body, error) {
+	limit := in.cfg.MaxRequestBytes
+	if req.ContentLength > limit {
+		return nil, fmt.Errorf("%w: %d bytes declared, limit %d", ErrTooLarge, req.ContentLength, limit)
+	}
+	// A declared length only lowers what is reserved ahead of the bytes
+	// (one byte past it, to see the end): a claim never raises it.
+	if req.ContentLength >= 0 {
+		limit = req.ContentLength
+	}
+	b := &Body{in: in, ctx: req.Context(), raw: bufPool.Get().(*[]byte)}
+	rc := http.NewResponseController(w)
+	start := time.Now()
+	buf := (*b.raw)[:0]
+	var err error
+	for {
+		buf, err = b.room(buf, limit, 0)
+		if err != nil {
+			break
+		}
+		if in.cfg.MinBodyRate > 0 {
+			// ErrNotSupported (a recorder in tests) leaves the server's
+			// own ReadTimeout in charge.
+			_ = rc.SetReadDeadline(start.Add(in.cfg.BodyGrace + time.Duration(float64(len(buf))/float64(in.cfg.MinBodyRate)*float64(time.Second))))
+		}
+		var n int
+		n, err = req.Body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > limit {
+			err = fmt.Errorf("%w: more than %d bytes sent, limit %d", ErrTooLarge, limit, in.cfg.MaxRequestBytes)
+			break
+		}
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				err = fmt.Errorf("%w: %d bytes in %v, below %d bytes/s after a %v grace",
+					ErrTooSlow, len(buf), time.Since(start).Round(time.Millisecond), in.cfg.MinBodyRate, in.cfg.BodyGrace)
+			} else if !errors.Is(err, io.EOF) {
+				err = errs.NewPermanent(fmt.Errorf("cannot read request body after %d bytes: %w", len(buf), err))
+			}
+			break
+		}
+	}
+	*b.raw = buf
+	if in.cfg.MinBodyRate > 0 {
+		_ = rc.SetReadDeadline(time.Time{})
+	}
+	if !errors.Is(err, io.EOF) {
+		b.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+// room makes room in buf for the next read: when buf is full it grows by
+// a quarter (at least readStep), reserving budget for the new capacity
+// first, so a reservation never trails the bytes. extra is what the Body
+// holds besides buf. Past limit it leaves one byte of room, so an
+// oversized body is seen without reading all of it.
+func (b *Body) room(buf []byte, limit, extra int64) ([]byte, error) {
+	end := min(int64(len(buf))+int64(max(readStep, len(buf)/4)), limit+1)
+	if c := min(int64(cap(buf)), end); c > int64(len(buf)) {
+		// Room left (a pooled buffer, or the last growth), used a step at
+		// a time and reserved before it is read into.
+		if err := b.cover(extra + c); err != nil {
+			return buf, err
+		}
+		return buf[:len(buf):c], nil
+	}
+	if err := b.cover(extra + end); err != nil {
+		return buf, err
+	}
+	grown := make([]byte, len(buf), end)
+	copy(grown, buf)
+	return grown, nil
+}
+
+// cover makes the reservation at least n bytes. Callers step ahead by a
+// quarter of what they hold, so a large body takes few turns in line.
+func (b *Body) cover(n int64) error {
+	bud := b.in.budget
+	if bud == nil || n <= b.held {
+		return nil
+	}
+	if n > bud.Limit() {
+		return fmt.Errorf("%w: the request occupies more than the whole memory budget of %d bytes", ErrTooLarge, bud.Limit())
+	}
+	if err := bud.Acquire(b.ctx, n-b.held, b.in.cfg.BudgetWait); err != nil {
+		return err
+	}
+	b.held = n
+	return nil
+}
+
+// coverStep is cover, or with onlyIfFree, cover without waiting: errShort
+// when the budget has not the bytes free now.
+func (b *Body) coverStep(n int64, onlyIfFree bool) error {
+	if !onlyIfFree || b.in.budget == nil || n <= b.held || n > b.in.budget.Limit() {
+		return b.cover(n)
+	}
+	if err := b.in.budget.Acquire(b.ctx, n-b.held, 0); err != nil {
+		if errors.Is(err, pipeline.ErrOverBudget) {
+			return errShort
+		}
+		return err
+	}
+	b.held = n
+	return nil
+}
+
+// Raw returns the body as sent.
+func (b *Body) Raw() []byte { return *b.raw }
+
+// Held returns the bytes of budget the request holds.
+func (b *Body) Held() int64 { return b.held }
+
+// Reserve moves the reservation to want bytes, at least what the body's
+// buffers occupy: receivers reserve a translation estimate before they
+// translate and true it up to pipeline.RequestBytes after. An estimate
+// beyond the budget is capped at it, so such a request waits its turn for
+// the whole budget rather than being refused for good.
+func (b *Body) Reserve(want int64) error {
+	if b.in.budget == nil {
+		return nil
+	}
+	want = max(want, b.occupied())
+	return b.in.budget.Resize(b.ctx, &b.held, want, b.in.cfg.BudgetWait)
+}
+
+// Size returns the bytes the body's buffers hold, as sent and decompressed:
+// what a true-up counts beside the translated batches.
+func (b *Body) Size() int {
+	n := len(*b.raw)
+	if b.dec != nil {
+		n += len(*b.dec)
+	}
+	return n
+}
+
+func (b *Body) occupied() int64 { return int64(b.Size()) + b.hist }
+
+// Close releases the reservation and returns the buffers to the pool.
+func (b *Body) Close() {
+	if b.in.budget != nil {
+		b.in.budget.Release(b.held)
+	}
+	b.held = 0
+	putBuf(b.raw)
+	putBuf(b.dec)
+	b.raw, b.dec = nil, nil
+}
+
+func putBuf(bp *[]byte) {
+	if bp == nil {
+		return
+	}
+	if cap(*bp) > maxPooled {
+		return
+	}
+	*bp = (*bp)[:0]
+	bufPool.Put(bp)
+}
