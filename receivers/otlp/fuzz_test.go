@@ -21,6 +21,7 @@ import (
 	"github.com/greptime-bridge/greptime-bridge/pipeline"
 	"github.com/greptime-bridge/greptime-bridge/receivers/dbselect"
 	"github.com/greptime-bridge/greptime-bridge/translate"
+	totlp "github.com/greptime-bridge/greptime-bridge/translate/otlp"
 	"github.com/greptime-bridge/greptime-bridge/writer/errs"
 )
 
@@ -71,6 +72,8 @@ func newFuzzReceiver(sink *fuzzSink) (*Receiver, *pipeline.Budget) {
 	r := New(Config{
 		MaxRequestBytes: fuzzMaxBody, MaxDecompressedBytes: fuzzMaxDecomp, RetryAfter: 3 * time.Second,
 		BudgetWait: time.Millisecond, InflightWait: time.Millisecond,
+		// Shape limits small enough that the fuzzer reaches each of them.
+		Defaults: totlp.RequestOptions{Limits: translate.Limits{MaxAttributesPerItem: 8, MaxAttributeValueBytes: 64}},
 	}, sink, budget, &dbselect.Selector{Default: "public"}, nil, nil, nil)
 	return r, budget
 }

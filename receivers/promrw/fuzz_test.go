@@ -103,9 +103,14 @@ func FuzzRemoteWriteHandler(f *testing.F) {
 	f.Add([]byte("\x28\xb5\x2f\xfd\x00\x58\x00\x00"), uint8(4), uint8(0x80))
 	budget := pipeline.NewBudget(fuzzBudget, time.Second)
 	sink := &fuzzSink{}
+	opts := prom.DefaultOptions()
+	// Shape limits small enough that the fuzzer reaches each of them.
+	opts.Limits = translate.Limits{
+		MaxLabelsPerSeries: 8, MaxLabelNameLength: 32, MaxLabelValueLength: 64, MaxSeriesPerRequest: 64,
+	}
 	h := promrw.New(promrw.Config{
 		MaxRequestBytes: fuzzMaxBody, MaxDecompressedBytes: fuzzMaxDecomp, RetryAfter: 3 * time.Second,
-		Translate: prom.DefaultOptions(), InflightWait: time.Millisecond,
+		Translate: opts, InflightWait: time.Millisecond,
 	}, sink, budget, &dbselect.Selector{Default: "public"}, nil, nil, nil)
 	mux := http.NewServeMux()
 	h.Register(mux)
