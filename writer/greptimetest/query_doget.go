@@ -127,8 +127,9 @@ func buildRecord(mem memory.Allocator, schema *arrow.Schema, cols []ColumnInfo, 
 	return bld.NewRecordBatch(), nil
 }
 
-// appendArrowValue appends v to an Arrow builder of c's type; a value whose
-// type does not fit is appended as NULL.
+// appendArrowValue appends v to an Arrow builder of c's type. Stored values
+// always have their column's type (storage checks it), so each case reads v
+// as that type; an Arrow type without a case here is answered as NULL.
 func appendArrowValue(b array.Builder, c ColumnInfo, v table.Value) {
 	if v.IsNull() {
 		b.AppendNull()
