@@ -8,6 +8,7 @@ import (
 	"github.com/greptime-bridge/greptime-bridge/config"
 	"github.com/greptime-bridge/greptime-bridge/pipeline"
 	"github.com/greptime-bridge/greptime-bridge/pipeline/queue"
+	"github.com/greptime-bridge/greptime-bridge/receivers/otlp"
 	"github.com/greptime-bridge/greptime-bridge/writer/retry"
 )
 
@@ -34,4 +35,12 @@ func openQueue(cfg config.Config, p *pipeline.Pipeline, reg prometheus.Registere
 		// never gives up, so max_attempts does not apply.
 		Backoff: retry.Policy{InitialBackoff: cfg.Pipeline.Retry.InitialBackoff, MaxBackoff: cfg.Pipeline.Retry.MaxBackoff},
 	}, p, p, reg, log)
+}
+
+// startQueue starts draining dq once the OTLP receiver exists: a queued
+// logs or traces request whose table changed before it drained is
+// translated again by the receiver that translated it first.
+func startQueue(dq *queue.Queue, or *otlp.Receiver) {
+	dq.SetRetranslator(or)
+	dq.Start()
 }

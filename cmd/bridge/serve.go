@@ -136,7 +136,6 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 		if dq, err = openQueue(cfg, p, reg, log); err != nil {
 			return err
 		}
-		dq.Start()
 		consumer = dq
 	default:
 		return unknown("queue.ack", string(cfg.Queue.Ack))
@@ -160,6 +159,9 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 		Schemas: p.Schemas(), MaxInflight: cfg.Limits.MaxInflightRequests, Series: series,
 		BodyGrace: cfg.Limits.BodyRead.Grace, MinBodyRate: cfg.Limits.BodyRead.MinBytesPerSecond,
 	}, consumer, budget, sel, authn, otlp.NewMetrics(reg), log)
+	if dq != nil {
+		startQueue(dq, or)
+	}
 
 	var ready, dbUp atomic.Bool
 	reachable := prometheus.NewGauge(prometheus.GaugeOpts{Name: "bridge_greptimedb_reachable", Help: "1 when GreptimeDB answered the last health check."})

@@ -12,9 +12,14 @@ import (
 // The record payload is the queue's own compact encoding of a translated
 // request's batches rather than the writer's row-insert protobuf: it keeps
 // what a row insert cannot carry (CreateSQL, AlterSQL, JSONChecked) and
-// decodes straight back into table.Batch without a second model.
+// decodes straight back into table.Batch without a second model. Version 2
+// adds the request's source (translate.Source), kept for logs and traces so
+// the drainer can translate them again when their table changed behind the
+// bridge; version 1 records (batches only) are still read.
 //
-//	payload := version(1) appendedUnixNano(8) uvarint(batches) batch*
+//	payload := version(1) appendedUnixNano(8) [source] uvarint(batches) batch*
+//	source  := str(signal) [uvarint(options) (str str)* str(body)]   version 2;
+//	           an empty signal ends it: the record has no source
 //	batch   := str(db) str(table) uvarint(hints) (str str)* str(createSQL)
 //	           uvarint(alters) str* uvarint(rows) uvarint(cols) column*
 //	column  := str(name) uvarint(type) uvarint(semantic) flags(1)
@@ -26,7 +31,10 @@ import (
 // values by storage: int zigzag varint, uint uvarint, float 8 bytes of
 // IEEE bits (NaN payloads kept), bool 1 byte, bytes uvarint length + data,
 // decimal and month-day-nano 16 bytes.
-const codecVersion = 1
+const (
+	codecVersion1 = 1 // batches only, written before the source was kept
+	codecVersion  = 2
+)
 
 const (
 	flagJSONChecked = 1 << iota
@@ -38,10 +46,12 @@ const (
 // decode: written by another version, or a checksum collision.
 var errCorruptRecord = errors.New("queue record does not decode")
 
-// appendRecord encodes out's non-empty batches after buf and returns it.
-func appendRecord(buf []byte, out *translate.Output, appendedUnixNano int64) []byte {
+// appendRecord encodes src (nil: none) and out's non-empty batches after
+// buf and returns it.
+func appendRecord(buf []byte, out *translate.Output, src *translate.Source, appendedUnixNano int64) []byte {
 	buf = append(buf, codecVersion)
 	buf = binary.LittleEndian.AppendUint64(buf, uint64(appendedUnixNano))
+	buf = appendSource(buf, src)
 	n := 0
 	for _, b := range out.Batches {
 		if b.Rows() > 0 {
@@ -55,6 +65,19 @@ func appendRecord(buf []byte, out *translate.Output, appendedUnixNano int64) []b
 		}
 	}
 	return buf
+}
+
+func appendSource(buf []byte, src *translate.Source) []byte {
+	if src == nil || src.Signal == "" {
+		return appendStr(buf, "")
+	}
+	buf = appendStr(buf, src.Signal)
+	buf = binary.AppendUvarint(buf, uint64(len(src.Options)))
+	for _, o := range src.Options {
+		buf = appendStr(appendStr(buf, o.Name), o.Value)
+	}
+	buf = binary.AppendUvarint(buf, uint64(len(src.Payload)))
+	return append(buf, src.Payload...)
 }
 
 func appendStr(buf []byte, s string) []byte {

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"bytes"
 	"errors"
 	"math"
 	"testing"
@@ -81,7 +82,7 @@ func sampleOutput(t testing.TB) *translate.Output {
 
 func TestRecordRoundTripsEveryTypeAndNull(t *testing.T) {
 	in := sampleOutput(t)
-	p := appendRecord([]byte("prefix"), in, 1234567)
+	p := appendRecord([]byte("prefix"), in, nil, 1234567)
 	if string(p[:6]) != "prefix" {
 		t.Fatal("appendRecord overwrote the buffer it appends to")
 	}
@@ -139,7 +140,7 @@ func TestRecordRoundTripsEveryTypeAndNull(t *testing.T) {
 // and flips every byte: decoding must fail cleanly or succeed, and never
 // build more than a bounded amount.
 func TestCorruptRecordIsAnErrorNeverAPanic(t *testing.T) {
-	p := appendRecord(nil, sampleOutput(t), 1)
+	p := appendRecord(nil, sampleOutput(t), nil, 1)
 	var out translate.Output
 	for n := range len(p) {
 		out.Reset()
@@ -182,10 +183,59 @@ func BenchmarkRecordRoundTrip(b *testing.B) {
 	var out translate.Output
 	b.ReportAllocs()
 	for b.Loop() {
-		buf = appendRecord(buf[:0], in, 1)
+		buf = appendRecord(buf[:0], in, nil, 1)
 		out.Reset()
 		if err := decodeRecord(buf, &out); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// sampleSource is a logs request's source with options of every shape:
+// repeated names, empty values, bytes that are not UTF-8.
+func sampleSource() *translate.Source {
+	return &translate.Source{
+		Signal: "logs",
+		Options: []translate.SourceOption{
+			{Name: "database", Value: "db1"}, {Name: "log_extract_key", Value: "host"},
+			{Name: "log_extract_key", Value: ""}, {Name: "hint:ttl", Value: "7d\xff"},
+		},
+		Payload: []byte("\x0a\x05raw\x00otlp"),
+	}
+}
+
+func sameSource(a, b *translate.Source) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	if a.Signal != b.Signal || !bytes.Equal(a.Payload, b.Payload) || len(a.Options) != len(b.Options) {
+		return false
+	}
+	for i := range a.Options {
+		if a.Options[i] != b.Options[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestSourceRoundTripsBesideTheBatches(t *testing.T) {
+	for _, src := range []*translate.Source{nil, sampleSource(), {Signal: "traces"}} {
+		p := appendRecord(nil, sampleOutput(t), src, 99)
+		got, err := recordSource(p)
+		if err != nil || !sameSource(src, got) {
+			t.Fatalf("source %+v came back as %+v (%v)", src, got, err)
+		}
+		var out translate.Output
+		if err := decodeRecord(p, &out); err != nil || out.Rows() != sampleOutput(t).Rows() {
+			t.Fatalf("batches beside source %+v: %d rows, %v", src, out.Rows(), err)
+		}
+		// Every cut of the record is an error, never a panic.
+		for n := range len(p) {
+			_, _ = recordSource(p[:n])
+			if err := decodeRecord(p[:n], &out); !errors.Is(err, errCorruptRecord) {
+				t.Fatalf("a record cut at byte %d: %v", n, err)
+			}
 		}
 	}
 }

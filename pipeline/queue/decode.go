@@ -11,7 +11,7 @@ import (
 
 // recordTime returns when a payload was appended.
 func recordTime(p []byte) (int64, error) {
-	if len(p) < 9 || p[0] != codecVersion {
+	if len(p) < 9 || (p[0] != codecVersion && p[0] != codecVersion1) {
 		return 0, fmt.Errorf("%w: bad header", errCorruptRecord)
 	}
 	return int64(binary.LittleEndian.Uint64(p[1:9])), nil
@@ -26,6 +26,9 @@ func decodeRecord(p []byte, out *translate.Output) error {
 		return err
 	}
 	d := decoder{p: p, off: 9}
+	if p[0] >= codecVersion {
+		d.source(nil)
+	}
 	n := d.count(1)
 	for i := 0; i < n && d.err == nil; i++ {
 		d.batch(out)
@@ -34,6 +37,28 @@ func decodeRecord(p []byte, out *translate.Output) error {
 		d.fail("%d trailing bytes", len(p)-d.off)
 	}
 	return d.err
+}
+
+// recordSource returns the source kept in payload p, or nil when it has
+// none (a version 1 record, or a request kept without one). Its Payload
+// aliases p. It does not check the batches that follow: decodeRecord does.
+func recordSource(p []byte) (*translate.Source, error) {
+	if _, err := recordTime(p); err != nil {
+		return nil, err
+	}
+	if p[0] < codecVersion {
+		return nil, nil
+	}
+	d := decoder{p: p, off: 9}
+	var src translate.Source
+	d.source(&src)
+	if d.err != nil {
+		return nil, d.err
+	}
+	if src.Signal == "" {
+		return nil, nil
+	}
+	return &src, nil
 }
 
 type decoder struct {
@@ -98,6 +123,29 @@ func (d *decoder) bytes(n int) []byte {
 }
 
 func (d *decoder) str() string { return string(d.bytes(d.count(1))) }
+
+// source reads a record's source into src, or past it when src is nil.
+func (d *decoder) source(src *translate.Source) {
+	signal := d.bytes(d.count(1))
+	if len(signal) == 0 {
+		return
+	}
+	n := d.count(2)
+	var opts []translate.SourceOption
+	if src != nil && n > 0 {
+		opts = make([]translate.SourceOption, 0, n)
+	}
+	for range n {
+		name, value := d.bytes(d.count(1)), d.bytes(d.count(1))
+		if src != nil {
+			opts = append(opts, translate.SourceOption{Name: string(name), Value: string(value)})
+		}
+	}
+	body := d.bytes(d.count(1))
+	if d.err == nil && src != nil {
+		*src = translate.Source{Signal: string(signal), Options: opts, Payload: body}
+	}
+}
 
 func (d *decoder) batch(out *translate.Output) {
 	db, name := d.str(), d.str()

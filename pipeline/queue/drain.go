@@ -107,11 +107,11 @@ func (q *Queue) writeAll(out *translate.Output, recs [][]byte, seqs []uint64) bo
 		if errs.IsPermanent(err) && n > 1 {
 			// Find the record GreptimeDB refuses: write them one by one.
 			for i := range n {
-				if err := q.write(out, recs[i:i+1]); err != nil && !q.refused(err, seqs[i]) {
+				if !q.settle(out, recs[i], seqs[i], q.write(out, recs[i:i+1])) {
 					return false
 				}
 			}
-		} else if err != nil && !q.refused(err, seqs[0]) {
+		} else if !q.settle(out, recs[0], seqs[0], err) {
 			return false
 		}
 		recs, seqs = recs[n:], seqs[n:]
@@ -135,23 +135,40 @@ func (q *Queue) refused(err error, seq uint64) bool {
 // for ever with backoff; every attempt decodes again, since the consumer
 // takes the batches it is given.
 func (q *Queue) write(out *translate.Output, recs [][]byte) error {
-	p := q.cfg.Backoff
-	p.MaxAttempts = math.MaxInt
-	warned := false
-	rt := retry.Retrier{Policy: p, Before: func(attempt int, last error, waited time.Duration) {
-		q.metrics.drainRetries.Inc()
-		if !warned {
-			warned = true
-			q.logger.Warn("disk queue: GreptimeDB did not take queued records; retrying until it does", "error", last)
-		}
-	}}
-	err := rt.Do(q.ctx, func(ctx context.Context) error {
+	return q.retrier().Do(q.ctx, func(ctx context.Context) error {
 		out.Reset()
 		merge(out, recs)
 		return keepTrying(q.next.Consume(ctx, out))
 	})
-	if err == nil && warned {
-		q.logger.Info("disk queue: GreptimeDB takes queued records again")
+}
+
+// retrier retries for ever with the drainer's backoff, counting retries
+// and logging the first of an episode.
+func (q *Queue) retrier() *drainRetrier {
+	p := q.cfg.Backoff
+	p.MaxAttempts = math.MaxInt
+	r := &drainRetrier{q: q}
+	r.rt = retry.Retrier{Policy: p, Before: func(attempt int, last error, waited time.Duration) {
+		q.metrics.drainRetries.Inc()
+		if !r.warned {
+			r.warned = true
+			q.logger.Warn("disk queue: GreptimeDB did not take queued records; retrying until it does", "error", last)
+		}
+	}}
+	return r
+}
+
+type drainRetrier struct {
+	q      *Queue
+	rt     retry.Retrier
+	warned bool
+}
+
+// Do runs f until it succeeds, fails for good or ctx ends.
+func (r *drainRetrier) Do(ctx context.Context, f func(context.Context) error) error {
+	err := r.rt.Do(ctx, f)
+	if err == nil && r.warned {
+		r.q.logger.Info("disk queue: GreptimeDB takes queued records again")
 	}
 	return err
 }

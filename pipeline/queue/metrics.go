@@ -16,6 +16,7 @@ type metrics struct {
 	replayedBytes  prometheus.Counter
 	drainRetries   prometheus.Counter
 	drainedRecords prometheus.Counter
+	retranslated   prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -53,12 +54,16 @@ func newMetrics() *metrics {
 			Name: "bridge_queue_drained_records_total",
 			Help: "Queued records GreptimeDB acknowledged (or refused for good) and removed from the queue.",
 		}),
+		retranslated: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "bridge_queue_records_retranslated_total",
+			Help: "Queued logs and traces records whose table changed behind the bridge before they drained, translated again from the request kept in the record.",
+		}),
 	}
 }
 
 // register registers the counters and the gauges reading q's state.
 func (m *metrics) register(reg prometheus.Registerer, q *Queue) {
-	reg.MustRegister(m.refused, m.fsync, m.cut, m.dropped, m.replayed, m.replayedBytes, m.drainRetries, m.drainedRecords)
+	reg.MustRegister(m.refused, m.fsync, m.cut, m.dropped, m.replayed, m.replayedBytes, m.drainRetries, m.drainedRecords, m.retranslated)
 	gauge := func(name, help string, f func() float64) {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f))
 	}

@@ -66,6 +66,7 @@ type Queue struct {
 	log     *wlog
 	next    Consumer
 	check   Checker
+	again   Retranslator
 	logger  *slog.Logger
 	metrics *metrics
 
@@ -139,6 +140,14 @@ var errUnwritable = errors.New("the bridge cannot write to its disk queue; try a
 // queue or a failing disk is answered with a throttle error (503 +
 // Retry-After, Unavailable), never by dropping queued data.
 func (q *Queue) Consume(ctx context.Context, out *translate.Output) error {
+	return q.ConsumeSource(ctx, out, nil)
+}
+
+// ConsumeSource is Consume keeping src (nil: none) in the record beside
+// out's batches: should GreptimeDB refuse the batches because their table
+// changed before they drained, the drainer has the Retranslator translate
+// src again and writes that instead. Neither out nor src is kept.
+func (q *Queue) ConsumeSource(ctx context.Context, out *translate.Output, src *translate.Source) error {
 	if out.Rows() == 0 {
 		return nil
 	}
@@ -156,7 +165,7 @@ func (q *Queue) Consume(ctx context.Context, out *translate.Output) error {
 	}
 	buf := (*bp)[:0]
 	buf = append(buf, make([]byte, recHeaderLen)...)
-	buf = appendRecord(buf, out, time.Now().UnixNano())
+	buf = appendRecord(buf, out, src, time.Now().UnixNano())
 	frame(buf, 0)
 	err := q.log.append(buf)
 	if cap(buf) <= 4<<20 { // do not keep large buffers around

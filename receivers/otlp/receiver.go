@@ -207,25 +207,7 @@ func (r *Receiver) process(ctx context.Context, signal string, payload any, opts
 
 // translateAndWrite is one translation of payload and its write.
 func (r *Receiver) translateAndWrite(ctx context.Context, c *totlp.Converter, out *translate.Output, signal string, payload any, opts *totlp.RequestOptions, wireBytes int, reserve func(want int64) error) (rejected int64, msg string, err error) {
-	switch p := payload.(type) {
-	case rawMetrics:
-		var wire bool
-		wire, err = c.MetricsProto(ctx, p, r.cfg.DBOptions(opts.Database), opts, out)
-		r.metrics.decodedBy(signal, wire)
-	case rawLogs:
-		var wire bool
-		wire, err = c.LogsProto(ctx, p, opts, out)
-		r.metrics.decodedBy(signal, wire)
-	case pmetric.Metrics:
-		err = c.Metrics(ctx, p, r.cfg.DBOptions(opts.Database), opts, out)
-	case plog.Logs:
-		err = c.Logs(ctx, p, opts, out)
-	case ptrace.Traces:
-		err = c.Traces(ctx, p, opts, out)
-	default:
-		err = fmt.Errorf("unknown payload %T", payload)
-	}
-	if err != nil {
+	if err := r.translate(ctx, c, out, signal, payload, opts); err != nil {
 		return 0, "", err
 	}
 	rejected, msg = dropped(out)
@@ -247,7 +229,7 @@ func (r *Receiver) translateAndWrite(ctx context.Context, c *totlp.Converter, ou
 			return 0, "", err
 		}
 	}
-	if err := r.next.Consume(ctx, out); err != nil {
+	if err := r.consume(ctx, signal, payload, opts, out); err != nil {
 		if pipeline.StaleSchema(err) {
 			// process may translate again; it redacts what it returns.
 			return 0, "", err
@@ -255,6 +237,30 @@ func (r *Receiver) translateAndWrite(ctx context.Context, c *totlp.Converter, ou
 		return 0, "", answer.Redact(err)
 	}
 	return rejected, msg, nil
+}
+
+// translate is one translation of payload into out: the one every request
+// goes through, and a queued request again when its table changed.
+func (r *Receiver) translate(ctx context.Context, c *totlp.Converter, out *translate.Output, signal string, payload any, opts *totlp.RequestOptions) (err error) {
+	switch p := payload.(type) {
+	case rawMetrics:
+		var wire bool
+		wire, err = c.MetricsProto(ctx, p, r.cfg.DBOptions(opts.Database), opts, out)
+		r.metrics.decodedBy(signal, wire)
+	case rawLogs:
+		var wire bool
+		wire, err = c.LogsProto(ctx, p, opts, out)
+		r.metrics.decodedBy(signal, wire)
+	case pmetric.Metrics:
+		err = c.Metrics(ctx, p, r.cfg.DBOptions(opts.Database), opts, out)
+	case plog.Logs:
+		err = c.Logs(ctx, p, opts, out)
+	case ptrace.Traces:
+		err = c.Traces(ctx, p, opts, out)
+	default:
+		err = fmt.Errorf("unknown payload %T", payload)
+	}
+	return err
 }
 
 // dropped sums what translation did not write, for partial_success.
