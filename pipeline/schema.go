@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 
@@ -74,11 +75,26 @@ func (s *schemaCache) check(b *table.Batch) error {
 			continue
 		}
 		if k.typ != c.Type || k.sem != c.Semantic {
-			return errs.NewPermanent(fmt.Errorf("table %q column %q is %s %s in GreptimeDB, the request sends %s %s",
-				b.Table, c.Name, k.sem, k.typ, c.Semantic, c.Type))
+			return errs.NewPermanent(knownConflict{fmt.Errorf("table %q column %q is %s %s in GreptimeDB, the request sends %s %s",
+				b.Table, c.Name, k.sem, k.typ, c.Semantic, c.Type)})
 		}
 	}
 	return nil
+}
+
+// knownConflict marks check's refusal: the batch contradicts what the
+// bridge knows the table holds now.
+type knownConflict struct{ error }
+
+func (e knownConflict) Unwrap() error { return e.error }
+
+// TranslatedForAnotherTable reports whether err is the pipeline refusing a
+// batch whose column types contradict what it knows the table holds now:
+// for a batch translated earlier (the disk queue's), the table changed
+// after its translation, and translating the request again follows it.
+func TranslatedForAnotherTable(err error) bool {
+	var k knownConflict
+	return errors.As(err, &k)
 }
 
 // accepted records that GreptimeDB accepted every column of b.

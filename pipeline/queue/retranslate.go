@@ -28,13 +28,21 @@ func (q *Queue) SetRetranslator(r Retranslator) { q.again = r }
 // record is dropped and counted as GreptimeDB's refusal of bad data is.
 const maxStaleRewrites = 3
 
+// stale reports whether err refuses batches translated for the table as it
+// was: GreptimeDB's answer (pipeline.StaleSchema), or the pipeline's own
+// check when it already learnt the table's new columns (from another
+// record translated again, or from another replica's request).
+func stale(err error) bool {
+	return pipeline.StaleSchema(err) || pipeline.TranslatedForAnotherTable(err)
+}
+
 // settle finishes a record GreptimeDB refused with err: a record whose
-// table changed behind the bridge (pipeline.StaleSchema) and that kept its
+// table changed behind the bridge (stale) and that kept its
 // request is translated again and written; any other refusal for good is
 // dropped and counted. It returns false when the shutdown deadline
 // stopped it (the record stays queued).
 func (q *Queue) settle(out *translate.Output, rec []byte, seq uint64, err error) bool {
-	if err != nil && q.again != nil && pipeline.StaleSchema(err) {
+	if err != nil && q.again != nil && stale(err) {
 		// A record whose batches decoded has a source that parses.
 		if src, _ := recordSource(rec); src != nil {
 			err = q.rewrite(out, src, seq)
@@ -47,7 +55,7 @@ func (q *Queue) settle(out *translate.Output, rec []byte, seq uint64, err error)
 // Each attempt translates once: the pipeline forgot the table when
 // GreptimeDB refused it, so the translation reads the table afresh.
 func (q *Queue) rewrite(out *translate.Output, src *translate.Source, seq uint64) error {
-	stale, lost := 0, 0
+	refusals, lost := 0, 0
 	err := q.retrier().Do(q.ctx, func(ctx context.Context) error {
 		out.Reset()
 		if err := q.again.Retranslate(ctx, src, out); err != nil {
@@ -58,8 +66,8 @@ func (q *Queue) rewrite(out *translate.Output, src *translate.Source, seq uint64
 			lost += n
 		}
 		err := q.next.Consume(ctx, out)
-		if err != nil && pipeline.StaleSchema(err) {
-			if stale++; stale < maxStaleRewrites {
+		if err != nil && stale(err) {
+			if refusals++; refusals < maxStaleRewrites {
 				return stillRetryable{err}
 			}
 		}
