@@ -197,8 +197,10 @@ func sampleSource() *translate.Source {
 	return &translate.Source{
 		Signal: "logs",
 		Options: []translate.SourceOption{
-			{Name: "database", Value: "db1"}, {Name: "log_extract_key", Value: "host"},
-			{Name: "log_extract_key", Value: ""}, {Name: "hint:ttl", Value: "7d\xff"},
+			{Name: "database", Value: "db1"},
+			{Name: "log_extract_key", Value: "host"},
+			{Name: "log_extract_key", Value: ""},
+			{Name: "hint:ttl", Value: "7d\xff"},
 		},
 		Payload: []byte("\x0a\x05raw\x00otlp"),
 	}
