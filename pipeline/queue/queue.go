@@ -2,8 +2,10 @@
 // (ack: on_queue): a request is answered once its translated rows are
 // durably in append-only segment files, and a drainer writes them to
 // GreptimeDB in order through the pipeline, removing what GreptimeDB
-// acknowledged and replaying the rest after a restart. It is the bridge's
-// own, not an API.
+// acknowledged and replaying the rest after a restart. A logs or traces
+// request's record also keeps the request itself, which the drainer has
+// translated again when the request's table changed before it drained
+// (retranslate.go). It is the bridge's own, not an API.
 package queue
 
 import (
