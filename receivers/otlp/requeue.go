@@ -25,7 +25,9 @@ type SourceConsumer interface {
 // consume hands out on; a logs or traces request going to a SourceConsumer
 // goes with its source. Metrics need none: their tables are widened, not
 // refused (tags are strings, values doubles; a new label is a new column
-// GreptimeDB adds on insert), and process never translates them again.
+// GreptimeDB adds on insert), their translation does not read the table
+// (metrics_rows.go), so a second one would give the same batches, and
+// process never translates them again.
 func (r *Receiver) consume(ctx context.Context, signal string, payload any, opts *totlp.RequestOptions, out *translate.Output) error {
 	sc, ok := r.next.(SourceConsumer)
 	if !ok || signal == sigMetrics {
