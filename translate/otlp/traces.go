@@ -312,6 +312,9 @@ func (c *Converter) writeSpan(tc *traceCtx, batch func() (*table.Batch, error), 
 	if err != nil {
 		return false, err
 	}
+	// Room for a span with far more attributes than the table has
+	// columns (first sight); Grow ignores small counts.
+	b.Grow(len(tc.vals) + 3 - (b.NumColumns() - len(traceFixed)))
 	cols := b.Columns()
 	start, end := uint64(sp.StartTimestamp()), uint64(sp.EndTimestamp())
 	cols[0].AppendInt64(int64(start))

@@ -33,3 +33,38 @@ func TestDuplicateName(t *testing.T) {
 		})
 	}
 }
+
+// TestGrow: a batch grown before many columns are added finds the columns
+// it had and gets every new one, with its index in step (Lookup and the
+// duplicate check agree with the columns); small reservations change
+// nothing.
+func TestGrow(t *testing.T) {
+	b := New("", "t")
+	b.MustColumn("ts", TimestampMillisecond, Timestamp)
+	b.MustColumn("host", String, Tag)
+	b.Grow(10) // under growFrom: nothing
+	if b.index != nil {
+		t.Fatal("a small reservation built an index")
+	}
+	b.Grow(3000)
+	if i, ok := b.Lookup("host"); !ok || i != 1 {
+		t.Fatalf("host after Grow: %d %v", i, ok)
+	}
+	if i, err := b.AddColumn("host", String, Tag); err != nil || i != 1 {
+		t.Fatalf("host added again: %d %v", i, err)
+	}
+	for i := 0; i < 3000; i++ {
+		if j, err := b.AddColumn(fmt.Sprint("c", i), String, Field); err != nil || j != i+2 {
+			t.Fatalf("c%d at %d: %v", i, j, err)
+		}
+	}
+	if b.NumColumns() != 3002 {
+		t.Fatalf("%d columns", b.NumColumns())
+	}
+	if i, ok := b.Lookup("c2999"); !ok || i != 3001 {
+		t.Errorf("c2999: %d %v", i, ok)
+	}
+	if name, dup := b.DuplicateName(); dup {
+		t.Errorf("duplicate %q", name)
+	}
+}
