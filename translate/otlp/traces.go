@@ -48,6 +48,7 @@ var statusCodes = [...]string{"STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_COD
 // traceCol is one dynamic attribute column observed in a request.
 type traceCol struct {
 	observed []table.DataType
+	obs      [2]table.DataType // observed's storage for the usual one or two types
 	typ      table.DataType
 	// fixed is set when typ is a semantic-convention type (semconvType).
 	fixed bool
@@ -70,7 +71,8 @@ type traceCtx struct {
 	cols     map[string]*traceCol
 	names    [3]map[string]string // per prefix: attribute key → column name
 	vals     []spanVal
-	span     uint64 // generation of the span being collected, from 1
+	slab     []traceCol // where newCol takes columns from
+	span     uint64     // generation of the span being collected, from 1
 	memo     [3][]attrMemo
 	services map[string]struct{}
 	ops      map[[3]string]struct{}
@@ -92,6 +94,9 @@ func (c *Converter) traceState() *traceCtx {
 		tc.cols = make(map[string]*traceCol)
 	}
 	clear(tc.cols)
+	// The last chunk is reused: the cleared map and the memo, emptied
+	// below, held the only references to the last request's columns.
+	tc.slab = tc.slab[:0]
 	clear(tc.services)
 	clear(tc.ops)
 	for i := range tc.names {
