@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/greptime-bridge/greptime-bridge/translate"
@@ -102,6 +103,13 @@ func (s *schemaCache) accepted(b *table.Batch) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.entry(tableKey{b.Database, b.Table})
+	if len(t.cols) == 0 && b.NumColumns() > 64 {
+		// A table's first batch: sized at once rather than grown through
+		// every power of two up to its width (200,000 columns on first
+		// sight of a huge attribute set).
+		t.cols = make(map[string]knownColumn, b.NumColumns())
+		t.order = slices.Grow(t.order, b.NumColumns())
+	}
 	for _, c := range b.Columns() {
 		if _, ok := t.cols[c.Name]; !ok {
 			t.cols[c.Name] = knownColumn{c.Type, c.Semantic}

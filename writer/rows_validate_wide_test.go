@@ -1,28 +1,31 @@
 package writer
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 
 	"github.com/greptime-bridge/greptime-bridge/writer/table"
 )
 
-// TestDuplicateNameSet: past dupScanCols columns the set finds a repeated
-// name as the pairwise scan does.
-func TestDuplicateNameSet(t *testing.T) {
-	var cols []*table.Column
+// TestValidateDuplicateName: a wide batch whose column was renamed to
+// another's name after it was added is refused, naming the column.
+func TestValidateDuplicateName(t *testing.T) {
 	b := table.New("", "t")
-	for i := 0; i < 3*dupScanCols; i++ {
-		cols = append(cols, b.MustColumn(fmt.Sprint("c", i), table.String, table.Tag))
+	b.MustColumn("ts", table.TimestampMillisecond, table.Timestamp).AppendInt64(1)
+	for i := 0; i < 40; i++ {
+		b.MustColumn(fmt.Sprint("c", i), table.String, table.Tag).AppendString("v")
 	}
-	names := map[string]struct{}{}
-	for i, c := range cols {
-		if duplicateName(cols[:i], c.Name, names) || duplicateName(cols[:i], c.Name, nil) {
-			t.Fatalf("column %d reported repeated", i)
-		}
+	if err := b.EndRow(); err != nil {
+		t.Fatal(err)
 	}
-	if !duplicateName(cols, "c7", names) || !duplicateName(cols, "c7", nil) {
-		t.Error("repeated name not found")
+	if err := validateBatch(b); err != nil {
+		t.Fatal(err)
+	}
+	b.Col(40).Name = "c7"
+	var inv *InvalidInputError
+	if err := validateBatch(b); !errors.As(err, &inv) || inv.Column != "c7" || inv.Reason != "duplicate column name" {
+		t.Errorf("got %v", err)
 	}
 }
 

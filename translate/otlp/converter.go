@@ -74,6 +74,23 @@ type tag struct{ name, val string }
 // them without limit.
 const maxCacheEntries = 1 << 16
 
+// largeRequestColumns is the number of tags or attribute columns past
+// which per-request scratch is sized at once and not kept for the next
+// request.
+const largeRequestColumns = 4096
+
+// emptied returns s with its elements cleared (they view the last
+// request's body) and no length; a slice a huge request grew past
+// largeRequestColumns is dropped instead, as clearing its capacity on
+// every later Reset would cost each small request that much again.
+func emptied[T any](s []T) []T {
+	if cap(s) > largeRequestColumns {
+		return nil
+	}
+	clear(s[:cap(s)])
+	return s[:0]
+}
+
 // NewConverter returns an empty Converter.
 func NewConverter() *Converter {
 	return &Converter{
@@ -86,20 +103,21 @@ func NewConverter() *Converter {
 func (c *Converter) Reset() {
 	c.ptRaw, c.ptMemoOK = nil, false
 	// Decoded strings view the last request's body: let it go.
-	clear(c.wireKVs[:cap(c.wireKVs)])
-	c.wireKVs = c.wireKVs[:0]
-	clear(c.resTags[:cap(c.resTags)])
-	clear(c.baseTags[:cap(c.baseTags)])
-	clear(c.rowTags[:cap(c.rowTags)])
-	c.resTags, c.baseTags, c.rowTags = c.resTags[:0], c.baseTags[:0], c.rowTags[:0]
+	c.wireKVs = emptied(c.wireKVs)
+	c.resTags, c.baseTags, c.rowTags = emptied(c.resTags), emptied(c.baseTags), emptied(c.rowTags)
+	if len(c.tagIdx) > largeRequestColumns {
+		c.tagIdx = nil // see emptied
+	}
 	c.resBuf, c.scopeBuf, c.rowBuf, c.jsonBuf = c.resBuf[:0], c.scopeBuf[:0], c.rowBuf[:0], c.jsonBuf[:0]
 	clear(c.promote)
 	c.shape = rowShape{tags: c.shape.tags[:0]}
 	c.n = 0
-	if len(c.labels) > maxCacheEntries {
+	// label and legacy stop caching at maxCacheEntries; a full cache is
+	// emptied here so later requests' names are cached again.
+	if len(c.labels) >= maxCacheEntries {
 		clear(c.labels)
 	}
-	if len(c.legacyNames) > maxCacheEntries {
+	if len(c.legacyNames) >= maxCacheEntries {
 		clear(c.legacyNames)
 	}
 	if len(c.metricNames) > maxCacheEntries {
@@ -135,7 +153,11 @@ func (c *Converter) label(key string, st Strategy) string {
 	// The cache outlives the request, and key may point into its body.
 	key = strings.Clone(key)
 	n := labelName(key, st)
-	c.labels[key] = n
+	if len(c.labels) < maxCacheEntries {
+		// Past the bound (the keys of a huge first request) a name is not
+		// worth a map insertion: Reset empties the full cache.
+		c.labels[key] = n
+	}
 	return n
 }
 
@@ -173,7 +195,9 @@ func (c *Converter) legacy(key string) string {
 	}
 	key = strings.Clone(key)
 	n := legacyName(key)
-	c.legacyNames[key] = n
+	if len(c.legacyNames) < maxCacheEntries {
+		c.legacyNames[key] = n
+	}
 	return n
 }
 

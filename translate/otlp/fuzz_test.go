@@ -48,7 +48,8 @@ func checkResult(t *testing.T, err error, out *translate.Output) {
 }
 
 // FuzzMetrics decodes arbitrary bytes as the receiver does and translates
-// whatever decodes, in both metric modes: no panic, no invalid batch.
+// whatever decodes, in both metric modes: no panic, no invalid batch; and
+// under small shape limits, which may only refuse (checkLimited).
 func FuzzMetrics(f *testing.F) {
 	addSeeds(f, "telemetrygen_metrics_*.pb")
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -59,10 +60,13 @@ func FuzzMetrics(f *testing.F) {
 		for _, mode := range []translate.OTLPMetricMode{translate.OTLPMetricProm, translate.OTLPMetricLegacy} {
 			db := translate.DefaultDatabaseOptions()
 			db.OTLPMetricMode = mode
-			out := &translate.Output{}
-			opts := &RequestOptions{PromoteScopeAttrs: true, ConvertExponentialHistograms: true}
-			err := NewConverter().Metrics(context.Background(), md, db, opts, out)
-			checkResult(t, err, out)
+			checkLimited(t, func(lim translate.Limits) (string, error) {
+				out := &translate.Output{}
+				opts := &RequestOptions{PromoteScopeAttrs: true, ConvertExponentialHistograms: true, Limits: lim}
+				err := NewConverter().Metrics(context.Background(), md, db, opts, out)
+				checkResult(t, err, out)
+				return dumpOutput(out), err
+			})
 		}
 	})
 }
@@ -75,15 +79,18 @@ func FuzzLogs(f *testing.F) {
 		if err != nil {
 			return
 		}
-		out := &translate.Output{}
-		err = NewConverter().Logs(context.Background(), ld, &RequestOptions{LogExtractKeys: []string{"app", "service.name"}}, out)
-		checkResult(t, err, out)
+		checkLimited(t, func(lim translate.Limits) (string, error) {
+			out := &translate.Output{}
+			err := NewConverter().Logs(context.Background(), ld, &RequestOptions{LogExtractKeys: []string{"app", "service.name"}, Limits: lim}, out)
+			checkResult(t, err, out)
+			return dumpOutput(out), err
+		})
 	})
 }
 
-// FuzzTraces is FuzzMetrics for traces, which have no wire path; it also
-// requires refusals to be bad data and every span to be written or counted
-// as rejected.
+// FuzzTraces is FuzzMetrics for traces, which have no wire path, with and
+// without small shape limits; it also requires refusals to be bad data and
+// every span to be written or counted as rejected.
 func FuzzTraces(f *testing.F) {
 	addSeeds(f, "telemetrygen_traces.pb")
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -91,21 +98,24 @@ func FuzzTraces(f *testing.F) {
 		if err != nil {
 			return
 		}
-		out := &translate.Output{}
-		if err := NewConverter().Traces(context.Background(), td, nil, out); err != nil {
-			if !errs.IsPermanent(err) {
-				t.Fatalf("refused traces with a retryable error: %v", err)
+		checkLimited(t, func(lim translate.Limits) (string, error) {
+			out := &translate.Output{}
+			if err := NewConverter().Traces(context.Background(), td, &RequestOptions{Limits: lim}, out); err != nil {
+				if !errs.IsPermanent(err) {
+					t.Fatalf("refused traces with a retryable error: %v", err)
+				}
+				return "", err
 			}
-			return
-		}
-		checkOutput(t, out)
-		// Every span is written or counted as rejected, never lost.
-		rows := 0
-		if b, ok := out.Lookup("", DefaultTraceTable); ok {
-			rows = b.Rows()
-		}
-		if rows+out.Dropped[DropSpanRejected] != td.SpanCount() {
-			t.Fatalf("%d rows + %d rejected != %d spans", rows, out.Dropped[DropSpanRejected], td.SpanCount())
-		}
+			checkOutput(t, out)
+			// Every span is written or counted as rejected, never lost.
+			rows := 0
+			if b, ok := out.Lookup("", DefaultTraceTable); ok {
+				rows = b.Rows()
+			}
+			if rows+out.Dropped[DropSpanRejected] != td.SpanCount() {
+				t.Fatalf("%d rows + %d rejected != %d spans", rows, out.Dropped[DropSpanRejected], td.SpanCount())
+			}
+			return dumpOutput(out), nil
+		})
 	})
 }

@@ -191,6 +191,9 @@ func (c *Converter) writeRow(m *metricCtx, b *table.Batch, tsNano uint64, extraN
 	for len(sh.tags) < len(c.rowTags) {
 		sh.tags = append(sh.tags, -1)
 	}
+	// A row with far more tags than the table has columns (first sight of
+	// a huge resource) reserves them at once; Grow ignores small counts.
+	b.Grow(len(c.rowTags) + 3 - b.NumColumns())
 	fail := func(err error) error {
 		b.CancelRow()
 		return badInput("%v", err)

@@ -1,6 +1,8 @@
 package otlp
 
 import (
+	"slices"
+
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 )
@@ -10,6 +12,7 @@ import (
 // the promoted attributes, nothing dropped in legacy mode.
 func (c *Converter) resourceTags(m *metricCtx, attrs pcommon.Map) error {
 	c.startResourceTags()
+	c.reserveResourceTags(attrs.Len())
 	var rs resourceState
 	for k, v := range attrs.All() {
 		if err := c.resourceAttr(m, &rs, k, pdataAttr(v)); err != nil {
@@ -53,6 +56,20 @@ func (c *Converter) resourceAttr(m *metricCtx, rs *resourceState, k string, v at
 		}
 	}
 	return c.addAttr(m, &c.resTags, &c.resBuf, k, v, "")
+}
+
+// reserveResourceTags sizes the resource's tag list and the tag index for
+// n attributes when n is large (a first request of 200,000 attributes
+// would otherwise grow both through every power of two); Reset drops
+// them again.
+func (c *Converter) reserveResourceTags(n int) {
+	if n <= largeRequestColumns {
+		return
+	}
+	c.resTags = slices.Grow(c.resTags, n+2) // + job and instance
+	if len(c.tagIdx) < n {
+		c.tagIdx = make(map[string]int, n+2)
+	}
 }
 
 // endResourceTags appends the job and instance copies.

@@ -2,6 +2,7 @@ package otlp
 
 import (
 	"context"
+	"slices"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -47,7 +48,15 @@ var statusCodes = [...]string{"STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_COD
 // traceCol is one dynamic attribute column observed in a request.
 type traceCol struct {
 	observed []table.DataType
+	obs      [2]table.DataType // observed's storage for the usual one or two types
 	typ      table.DataType
+	// fixed is set when typ is a semantic-convention type (semconvType).
+	fixed bool
+	// valSpan is the span generation (traceCtx.span) whose value of this
+	// column is at vals[valPos]: the duplicate check of collectAttrs,
+	// without a map of the span's columns.
+	valSpan uint64
+	valPos  int
 }
 
 // spanVal is one attribute value of the span being written.
@@ -62,7 +71,8 @@ type traceCtx struct {
 	cols     map[string]*traceCol
 	names    [3]map[string]string // per prefix: attribute key → column name
 	vals     []spanVal
-	valIdx   map[string]int // name → position in vals, for large spans
+	slab     []traceCol // where newCol takes columns from
+	span     uint64     // generation of the span being collected, from 1
 	memo     [3][]attrMemo
 	services map[string]struct{}
 	ops      map[[3]string]struct{}
@@ -77,29 +87,45 @@ func (c *Converter) traceState() *traceCtx {
 		tc.services = make(map[string]struct{})
 		tc.ops = make(map[[3]string]struct{})
 	}
+	if len(tc.cols) > largeRequestColumns {
+		// Cleared, a map keeps its capacity, and clearing or ranging over
+		// it costs that much on every later request: after a request of
+		// 200,000 columns, start small again.
+		tc.cols = make(map[string]*traceCol)
+	}
 	clear(tc.cols)
+	// The last chunk is reused: the cleared map and the memo, emptied
+	// below, held the only references to the last request's columns.
+	tc.slab = tc.slab[:0]
 	clear(tc.services)
 	clear(tc.ops)
 	for i := range tc.names {
-		if tc.names[i] == nil || len(tc.names[i]) > maxCacheEntries {
+		if tc.names[i] == nil || len(tc.names[i]) >= maxCacheEntries {
 			tc.names[i] = make(map[string]string)
 		}
 	}
-	tc.vals = tc.vals[:0]
+	tc.vals = emptied(tc.vals)
 	for i := range tc.memo {
-		tc.memo[i] = tc.memo[i][:0] // its columns belong to the last request
+		tc.memo[i] = emptied(tc.memo[i]) // its columns belong to the last request
 	}
 	return tc
 }
 
 var attrPrefixes = [3]string{"span_attributes", "scope_attributes", "resource_attributes"}
 
+// column returns the column name of an attribute key, cached. A cache
+// full at maxCacheEntries takes no more names until the next request
+// empties it: the keys past that point of a huge first request are not
+// worth two map operations each.
 func (tc *traceCtx) column(prefix int, key string) string {
-	if n, ok := tc.names[prefix][key]; ok {
+	names := tc.names[prefix]
+	if n, ok := names[key]; ok {
 		return n
 	}
 	n := attrPrefixes[prefix] + "." + key
-	tc.names[prefix][key] = n
+	if len(names) < maxCacheEntries {
+		names[key] = n
+	}
 	return n
 }
 
@@ -266,8 +292,10 @@ func spanKind(k ptrace.SpanKind) string {
 // writeSpan writes one span row (trace/v1.rs write_span_to_row_inner); ok
 // is false when the span was rejected.
 func (c *Converter) writeSpan(tc *traceCtx, batch func() (*table.Batch, error), rs ptrace.ResourceSpans, ss ptrace.ScopeSpans, sp ptrace.Span, svc string, hasSvc bool) (bool, error) {
-	tc.vals = tc.vals[:0]
-	clear(tc.valIdx)
+	tc.span++
+	// Room for every value at once: a span of 200,000 attributes would
+	// otherwise copy its values about twenty times while growing.
+	tc.vals = slices.Grow(tc.vals[:0], sp.Attributes().Len()+ss.Scope().Attributes().Len()+rs.Resource().Attributes().Len())
 	c.jsonBuf = c.jsonBuf[:0]
 	if !c.collectAttrs(tc, 0, sp.Attributes()) || !c.collectAttrs(tc, 1, ss.Scope().Attributes()) ||
 		!c.collectAttrs(tc, 2, rs.Resource().Attributes()) {
@@ -289,6 +317,9 @@ func (c *Converter) writeSpan(tc *traceCtx, batch func() (*table.Batch, error), 
 	if err != nil {
 		return false, err
 	}
+	// Room for a span with far more attributes than the table has
+	// columns (first sight); Grow ignores small counts.
+	b.Grow(len(tc.vals) + 3 - (b.NumColumns() - len(traceFixed)))
 	cols := b.Columns()
 	start, end := uint64(sp.StartTimestamp()), uint64(sp.EndTimestamp())
 	cols[0].AppendInt64(int64(start))

@@ -98,6 +98,22 @@ func sqlType(t table.DataType) string {
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
+// writeQuotedIdent writes quoteIdent(s) without building it apart.
+func writeQuotedIdent(sb *strings.Builder, s string) {
+	sb.WriteByte('"')
+	for {
+		i := strings.IndexByte(s, '"')
+		if i < 0 {
+			break
+		}
+		sb.WriteString(s[:i+1])
+		sb.WriteByte('"')
+		s = s[i+1:]
+	}
+	sb.WriteString(s)
+	sb.WriteByte('"')
+}
+
 func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // optionKey prints a table option key as SHOW CREATE TABLE does: plain
@@ -121,13 +137,20 @@ func optionKey(k string) string {
 // into WITH; ttl keeps the spelling it was given.
 func traceCreateSQL(b *table.Batch, partitions int) string {
 	var sb strings.Builder
+	// Sized for the column lines, so a table of 200,000 columns is
+	// written once instead of copied as the builder grows.
+	size := 1024 + len(skippingIndex)*3
+	for _, c := range b.Columns() {
+		size += len(c.Name) + 32
+	}
+	sb.Grow(size)
 	sb.WriteString("CREATE TABLE IF NOT EXISTS ")
 	sb.WriteString(quoteIdent(b.Table))
 	sb.WriteString(" (\n")
 	var pk []string
 	for _, c := range b.Columns() {
 		sb.WriteString("  ")
-		sb.WriteString(quoteIdent(c.Name))
+		writeQuotedIdent(&sb, c.Name)
 		sb.WriteByte(' ')
 		sb.WriteString(sqlType(c.Type))
 		if c.Semantic == table.Timestamp {

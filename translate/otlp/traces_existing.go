@@ -138,7 +138,7 @@ func (p *tracePlan) simple(tc *traceCtx, known []translate.KnownColumn) bool {
 		}
 	}
 	for n, col := range tc.cols {
-		fixed, isFixed := semconvType(n)
+		fixed, isFixed := col.typ, col.fixed // semconvType, from observeTraceTypes
 		e, has := p.cur[n]
 		switch {
 		case has && isFixed:

@@ -11,7 +11,8 @@ import (
 
 // FuzzWireMetrics holds the wire path to the pdata path on arbitrary bytes
 // (both refuse, or both give the same tables, columns, types and rows) and
-// on valid requests generated from the same bytes.
+// on valid requests generated from the same bytes, without limits and under
+// small shape limits (diffLimited says where the paths may then disagree).
 func FuzzWireMetrics(f *testing.F) {
 	addSeeds(f, "telemetrygen_metrics_*.pb")
 	f.Add([]byte{0x0a, 0x02, 0x12, 0x00})
@@ -26,6 +27,7 @@ func FuzzWireMetrics(f *testing.F) {
 			for _, opts := range []RequestOptions{{}, {PromoteScopeAttrs: true, Strategy: NoTranslation}, {PromoteAllResourceAttrs: true, ConvertExponentialHistograms: true}} {
 				diffMetrics(t, c, body, translate.DefaultDatabaseOptions(), opts)
 			}
+			diffMetricsLimited(t, c, body, RequestOptions{PromoteAllResourceAttrs: true, PromoteScopeAttrs: true})
 		}
 	})
 }
@@ -43,6 +45,7 @@ func FuzzWireLogs(f *testing.F) {
 		}
 		for _, body := range [][]byte{data, gen} {
 			diffLogs(t, c, body, RequestOptions{})
+			diffLogsLimited(t, c, body, RequestOptions{})
 		}
 	})
 }

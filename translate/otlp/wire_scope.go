@@ -5,6 +5,9 @@ package otlp
 // wireResourceTags is resourceTags on a Resource message.
 func (c *Converter) wireResourceTags(m *metricCtx, b []byte) error {
 	c.startResourceTags()
+	if len(b) > largeResourceBytes {
+		c.reserveResourceTags(countFields(b, fResourceAttrs))
+	}
 	var rs resourceState
 	var v anyVal
 	r := wireReader{b: b}
@@ -96,4 +99,28 @@ func decodeScope(b []byte, s *wireScope, attr func(key []byte, v *anyVal) error)
 		}
 	}
 	return nil
+}
+
+// largeResourceBytes is the encoded size past which a resource's
+// attributes are counted before they are read, so the tag list and its
+// index are sized once: a resource this large may carry thousands of
+// attributes, and counting costs a fraction of reading them.
+const largeResourceBytes = 64 << 10
+
+// countFields returns how many fields numbered num b holds at its top
+// level; malformed bytes end the count (the read that follows reports
+// them).
+func countFields(b []byte, num int32) int {
+	n := 0
+	r := wireReader{b: b}
+	for r.more() {
+		f, wt, err := r.tag()
+		if err != nil || r.skip(wt) != nil {
+			return n
+		}
+		if f == num {
+			n++
+		}
+	}
+	return n
 }

@@ -2,6 +2,7 @@ package prom
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/greptime-bridge/greptime-bridge/translate"
@@ -15,6 +16,8 @@ import (
 // and hold a number of rows linear in the input (a packed bucket delta is one
 // byte and becomes one row; an empty histogram of two bytes becomes three:
 // count, sum and the +Inf bucket), so no input amplifies into unbounded work.
+// Each input runs under small shape limits, so the fuzzer reaches every limit
+// check, and again without them: a limit may only refuse, naming itself.
 // Committed seeds under testdata/fuzz hold Prometheus 2.42's captured
 // requests and client_golang-encoded remote write 2.0 requests.
 func fuzzDecode(f *testing.F, v Version, seeds [][]byte) {
@@ -28,24 +31,51 @@ func fuzzDecode(f *testing.F, v Version, seeds [][]byte) {
 		o.UTF8 = UTF8Mode((mode >> 1) % 3)
 		o.NativeHistograms = NativeHistogramMode((mode >> 3) & 1)
 		o.DB.MetricEngine = mode&16 == 0
-		out := &translate.Output{}
-		if err := Translate(context.Background(), raw, &o, out); err != nil {
-			if !errs.IsPermanent(err) {
-				t.Fatalf("refused input with a retryable error: %v", err)
-			}
-			return
-		}
-		rows := 0
-		for _, b := range out.Batches {
-			if err := b.Validate(); err != nil {
-				t.Fatalf("accepted input gave an invalid batch %q: %v", b.Table, err)
-			}
-			rows += b.Rows()
-		}
-		if rows > 2*len(raw) {
-			t.Fatalf("%d input bytes became %d rows", len(raw), rows)
+		o.Limits = fuzzLimits
+		limited, lerr := fuzzTranslate(t, raw, &o)
+		// The same request without limits: a limit may only refuse, with
+		// an error naming it, and never changes what an accepted request
+		// becomes.
+		o.Limits = translate.Limits{}
+		free, ferr := fuzzTranslate(t, raw, &o)
+		switch {
+		case lerr == nil && ferr != nil:
+			t.Fatalf("accepted under limits, refused without them: %v", ferr)
+		case lerr == nil && limited != free:
+			t.Fatalf("limits changed an accepted translation:\n--- limited\n%s\n--- unlimited\n%s", limited, free)
+		case lerr != nil && ferr == nil && !errors.As(lerr, new(*translate.ExceededError)):
+			t.Fatalf("refused under limits with an error that names no limit: %v", lerr)
 		}
 	})
+}
+
+// fuzzLimits are shape limits small enough that the fuzzer reaches each of
+// them.
+var fuzzLimits = translate.Limits{
+	MaxLabelsPerSeries: 8, MaxLabelNameLength: 32, MaxLabelValueLength: 64, MaxSeriesPerRequest: 64,
+}
+
+// fuzzTranslate translates raw with o and checks the result; it returns
+// the output's dump.
+func fuzzTranslate(t *testing.T, raw []byte, o *Options) (string, error) {
+	out := &translate.Output{}
+	if err := Translate(context.Background(), raw, o, out); err != nil {
+		if !errs.IsPermanent(err) {
+			t.Fatalf("refused input with a retryable error: %v", err)
+		}
+		return "", err
+	}
+	rows := 0
+	for _, b := range out.Batches {
+		if err := b.Validate(); err != nil {
+			t.Fatalf("accepted input gave an invalid batch %q: %v", b.Table, err)
+		}
+		rows += b.Rows()
+	}
+	if rows > 2*len(raw) {
+		t.Fatalf("%d input bytes became %d rows", len(raw), rows)
+	}
+	return dump(out), nil
 }
 
 func FuzzDecodeRW1(f *testing.F) {

@@ -192,7 +192,7 @@ func (s *Server) sqlSelect(k dbKey, p *parser) (*resultSet, error) {
 	if len(st.from) == 2 && isSystemSchema(st.from[0]) {
 		switch strings.ToLower(st.from[1]) {
 		case "columns":
-			src = s.infoColumns(k.catalog)
+			src = s.infoColumns(k.catalog, st.tableFilter())
 		case "tables":
 			src = s.infoTables(k.catalog)
 		default:
@@ -208,6 +208,37 @@ func (s *Server) sqlSelect(k dbKey, p *parser) (*resultSet, error) {
 		}
 	}
 	return st.apply(src)
+}
+
+// tableFilter returns the query's WHERE terms on table_schema and
+// table_name as a test of one table (nil when it has none), for
+// infoColumns to skip the tables no row of which can match.
+func (st *selectStmt) tableFilter() func(schema, table string) bool {
+	var schemaTerms, tableTerms []cond
+	for _, c := range st.where {
+		switch c.col {
+		case "table_schema":
+			schemaTerms = append(schemaTerms, c)
+		case "table_name":
+			tableTerms = append(tableTerms, c)
+		}
+	}
+	if len(schemaTerms)+len(tableTerms) == 0 {
+		return nil
+	}
+	return func(schema, name string) bool {
+		for _, c := range schemaTerms {
+			if !matches(table.StringValue(schema), c) {
+				return false
+			}
+		}
+		for _, c := range tableTerms {
+			if !matches(table.StringValue(name), c) {
+				return false
+			}
+		}
+		return true
+	}
 }
 
 // tableResult is a table's columns and rows.

@@ -144,13 +144,22 @@ func (s *Server) catalogDBs(catalog string) []*database {
 // tables, one row per column (InformationSchemaColumnsBuilder::add_column):
 // string columns carry a maximum length of 2147483647 and utf8/utf8_bin,
 // numeric ones their precision, timestamps and times their precision.
-func (s *Server) infoColumns(catalog string) *resultSet {
+// keep, when not nil, says whether a table's columns can pass the query's
+// WHERE terms on table_schema and table_name; the rows of others are not
+// built, as add_column evaluates the scan's predicates before it builds a
+// row (Predicates::from_scan_request, columns.rs make_columns). The
+// caller's filter still applies to every row built, so this only spares
+// a look-up of one table a pass over every column of the catalog.
+func (s *Server) infoColumns(catalog string, keep func(schema, table string) bool) *resultSet {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rs := &resultSet{cols: infoColumnsSchema}
 	str := table.StringValue
 	for _, d := range s.catalogDBs(catalog) {
 		for _, t := range d.sortedTables() {
+			if keep != nil && !keep(d.key.schema, t.info.Name) {
+				continue
+			}
 			for i, c := range listed(t.info).Columns {
 				row := make([]table.Value, len(infoColumnsSchema))
 				row[0], row[1], row[2], row[3] = str(catalog), str(d.key.schema), str(t.info.Name), str(c.Name)

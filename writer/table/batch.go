@@ -301,7 +301,12 @@ func (b *Batch) Reset(keepSchema bool) {
 	}
 	b.cols = b.cols[:0]
 	// Keep the index map's storage: a pooled batch usually gets the same
-	// columns again.
+	// columns again. Not a huge one's: clearing it costs its capacity on
+	// every later Reset, so a batch that once held a first request of
+	// 200,000 columns would make every small one pay for them.
+	if len(b.index) > 4096 {
+		b.index = nil
+	}
 	clear(b.index)
 }
 
@@ -319,27 +324,11 @@ func (b *Batch) Validate() error {
 	if b.rows == 0 {
 		return fmt.Errorf("%w: table %q: empty batch", ErrInvalid, b.Table)
 	}
-	ts := -1
-	// Duplicates are found by the index map when the batch has one, by a
-	// scan of the earlier names otherwise (under indexFrom columns, cheaper
-	// than building a set for every batch).
-	var seen map[string]struct{}
-	if len(b.cols) >= indexFrom {
-		seen = make(map[string]struct{}, len(b.cols))
+	if name, dup := b.DuplicateName(); dup {
+		return fmt.Errorf("%w: table %q: duplicate column %q", ErrInvalid, b.Table, name)
 	}
+	ts := -1
 	for i, c := range b.cols {
-		if seen != nil {
-			if _, dup := seen[c.Name]; dup {
-				return fmt.Errorf("%w: table %q: duplicate column %q", ErrInvalid, b.Table, c.Name)
-			}
-			seen[c.Name] = struct{}{}
-		} else {
-			for _, d := range b.cols[:i] {
-				if d.Name == c.Name {
-					return fmt.Errorf("%w: table %q: duplicate column %q", ErrInvalid, b.Table, c.Name)
-				}
-			}
-		}
 		if c.err != nil {
 			return fmt.Errorf("%w: table %q: %w", ErrInvalid, b.Table, c.err)
 		}
