@@ -32,7 +32,7 @@ import (
 type rowEncoder struct {
 	rowLens []int        // size of each Row message, every batch's rows in order
 	pos     []int        // where each row of a batch is being written
-	inserts []insertLens // per batch
+	inserts []insertLens // per RowInsertRequest
 	cols    []colEnc
 	keys    []string // map keys being sorted
 	// pool supplies request buffers; nil means gRPC's default pool, the
@@ -40,31 +40,51 @@ type rowEncoder struct {
 	pool mem.BufferPool
 }
 
-// insertLens are the sizes of one batch's Rows and RowInsertRequest.
-type insertLens struct{ rows, insert int }
+// insertLens are the sizes of one RowInsertRequest and its Rows, and end,
+// the index after its last batch.
+type insertLens struct{ rows, insert, end int }
+
+// runEnd returns the end of the run of batches from i that share one
+// layout (table.Batch.SameLayout): they are written as one
+// RowInsertRequest, one schema and every batch's rows, which is what
+// GreptimeDB would get had they been one batch. The pipeline hands a
+// table's coalesced requests over this way rather than copying them into
+// one batch (issue #12: that copy was 8% of the bridge's CPU under
+// node-exporter-shaped load).
+func runEnd(batches []*table.Batch, i int) int {
+	j := i + 1
+	for j < len(batches) && batches[j].Table == batches[i].Table && batches[i].SameLayout(batches[j]) {
+		j++
+	}
+	return j
+}
 
 // size sizes the request carrying batches under header h and returns its
 // length and that of its RowInsertRequests.
 func (e *rowEncoder) size(h *gpb.RequestHeader, batches []*table.Batch) (total, inserts int) {
 	e.rowLens, e.inserts = e.rowLens[:0], e.inserts[:0]
-	for _, b := range batches {
-		start := len(e.rowLens)
-		e.rowLens = append(e.rowLens, make([]int, b.Rows())...)
-		rowLens := e.rowLens[start:]
+	for i := 0; i < len(batches); {
+		end := runEnd(batches, i)
 		rows := 0
-		for _, c := range b.Columns() {
+		for _, c := range batches[i].Columns() {
 			rows += sizeBytesField(columnSchemaSize(c))
 		}
-		e.prepare(b)
-		for j := range e.cols {
-			e.cols[j].addSizes(rowLens)
+		for _, b := range batches[i:end] {
+			start := len(e.rowLens)
+			e.rowLens = append(e.rowLens, make([]int, b.Rows())...)
+			rowLens := e.rowLens[start:]
+			e.prepare(b)
+			for j := range e.cols {
+				e.cols[j].addSizes(rowLens)
+			}
+			for _, n := range rowLens {
+				rows += sizeBytesField(n)
+			}
 		}
-		for _, n := range rowLens {
-			rows += sizeBytesField(n)
-		}
-		ins := sizeStringField(b.Table) + sizeBytesField(rows)
-		e.inserts = append(e.inserts, insertLens{rows: rows, insert: ins})
+		ins := sizeStringField(batches[i].Table) + sizeBytesField(rows)
+		e.inserts = append(e.inserts, insertLens{rows: rows, insert: ins, end: end})
 		inserts += sizeBytesField(ins)
+		i = end
 	}
 	// The header and the row_inserts oneof member are always written, even
 	// when empty.
@@ -84,39 +104,50 @@ func (e *rowEncoder) appendRequest(b []byte, h *gpb.RequestHeader, batches []*ta
 	b = appendLen(b, tagRequestHeader, headerSize(h))
 	b = appendHeader(b, h, &e.keys)
 	b = appendLen(b, tagRowInserts, inserts)
-	off := 0
-	for i, bt := range batches {
-		l := e.inserts[i]
+	off, i := 0, 0
+	for _, l := range e.inserts {
+		first := batches[i]
 		b = appendLen(b, tagInsert, l.insert)
-		b = appendStringField(b, tagInsertTable, bt.Table)
+		b = appendStringField(b, tagInsertTable, first.Table)
 		b = appendLen(b, tagInsertRows, l.rows)
-		for _, c := range bt.Columns() {
+		for _, c := range first.Columns() {
 			b = appendColumnSchema(b, c, &e.keys)
 		}
-		rowLens := e.rowLens[off : off+bt.Rows()]
-		off += bt.Rows()
-		// Lay out the rows' heads, then fill their bodies column by column.
-		e.pos = e.pos[:0]
-		start := len(b)
-		for _, n := range rowLens {
-			b = appendLen(b, tagRowsRow, n)
-			if len(b)+n > cap(b) {
-				return nil // sized short: refuse rather than write past the buffer
-			}
-			e.pos = append(e.pos, len(b))
-			b = b[:len(b)+n]
-		}
-		e.prepare(bt)
-		for j := range e.cols {
-			e.cols[j].writeCells(b, e.pos)
-		}
-		// Every row must end where it was sized to: a mistake would shift
-		// the next row's values under its length prefix.
-		for r, p := range e.pos {
-			start += 1 + sizeVarint(rowLens[r]) + rowLens[r]
-			if p != start {
+		for _, bt := range batches[i:l.end] {
+			rowLens := e.rowLens[off : off+bt.Rows()]
+			off += bt.Rows()
+			if b = e.appendRows(b, bt, rowLens); b == nil {
 				return nil
 			}
+		}
+		i = l.end
+	}
+	return b
+}
+
+// appendRows writes bt's Row messages, sized rowLens.
+func (e *rowEncoder) appendRows(b []byte, bt *table.Batch, rowLens []int) []byte {
+	// Lay out the rows' heads, then fill their bodies column by column.
+	e.pos = e.pos[:0]
+	start := len(b)
+	for _, n := range rowLens {
+		b = appendLen(b, tagRowsRow, n)
+		if len(b)+n > cap(b) {
+			return nil // sized short: refuse rather than write past the buffer
+		}
+		e.pos = append(e.pos, len(b))
+		b = b[:len(b)+n]
+	}
+	e.prepare(bt)
+	for j := range e.cols {
+		e.cols[j].writeCells(b, e.pos)
+	}
+	// Every row must end where it was sized to: a mistake would shift the
+	// next row's values under its length prefix.
+	for r, p := range e.pos {
+		start += 1 + sizeVarint(rowLens[r]) + rowLens[r]
+		if p != start {
+			return nil
 		}
 	}
 	return b
