@@ -25,12 +25,19 @@ type part struct {
 }
 
 // pendingTable is one table's coalesced rows awaiting a flush, with the
-// requests they came from. The first request's copy becomes the
-// accumulator, so a table with one request per flush is never copied
-// twice.
+// requests they came from. The first request's batch becomes the
+// accumulator; later requests' batches of its layout are kept as they are
+// in more and written after it in the same RowInsertRequest (the writer
+// sends consecutive batches of one layout as one insert), so coalescing
+// copies no row (issue #12: the copy was 8% of the bridge's CPU under
+// node-exporter-shaped load). A batch of another layout is copied into
+// the accumulator, after more (fold).
 type pendingTable struct {
-	key tableKey
-	acc *table.Batch
+	key  tableKey
+	acc  *table.Batch
+	more []*table.Batch
+	// rows counts the rows of acc and more.
+	rows int
 	// next is the same table's pending batch with another hint set:
 	// requests with different hints are not coalesced, since the hints
 	// decide how GreptimeDB creates the table.
@@ -172,26 +179,56 @@ func (w *worker) add(it item) {
 	}
 	if pt == nil {
 		// The request's batch becomes the table's accumulator.
-		pt = &pendingTable{key: k, acc: it.b, parts: []part{{t: it.t, lo: 0, hi: rows}}, next: head}
+		pt = &pendingTable{key: k, acc: it.b, parts: []part{{t: it.t, lo: 0, hi: rows}}, next: head, rows: rows}
 		if len(w.order) == 0 {
 			w.oldest = time.Now()
 		}
 		w.pending[k] = pt
 		w.order = append(w.order, pt)
 	} else {
-		lo := pt.acc.Rows()
-		// A type conflict between two requests for one table fails only
-		// the later request.
-		if err := pt.acc.AppendBatch(it.b); err != nil {
-			w.done(it, errs.NewPermanent(err))
-			return
+		lo := pt.rows
+		if pt.acc.SameLayout(it.b) && pt.acc.CreateSQL == it.b.CreateSQL {
+			pt.more = append(pt.more, it.b)
+		} else {
+			// A type conflict between two requests for one table fails
+			// only the later request.
+			if err := pt.fold(w.p); err != nil {
+				w.done(it, err)
+				return
+			}
+			if err := pt.acc.AppendBatch(it.b); err != nil {
+				w.done(it, errs.NewPermanent(err))
+				return
+			}
+			w.p.release(it.b)
 		}
-		w.p.release(it.b)
+		pt.rows += rows
 		pt.parts = append(pt.parts, part{t: it.t, lo: lo, hi: lo + rows})
 	}
 	pt.bytes += n
 	w.rows += rows
 	w.bytes += n
+}
+
+// fold copies the batches kept in more into acc, in order, for the paths
+// that need a table's rows in one batch (bulk, writing each request on its
+// own); the parts' row ranges stay valid. It cannot fail on batches more
+// took (they share acc's layout); an error is permanent.
+func (pt *pendingTable) fold(p *Pipeline) error {
+	for i, b := range pt.more {
+		if err := pt.acc.AppendBatch(b); err != nil {
+			return errs.NewPermanent(err)
+		}
+		p.release(b)
+		pt.more[i] = nil
+	}
+	pt.more = pt.more[:0]
+	return nil
+}
+
+// batches appends the table's batches, acc first.
+func (pt *pendingTable) batches(to []*table.Batch) []*table.Batch {
+	return append(append(to, pt.acc), pt.more...)
 }
 
 // partBatch copies one request's rows out of a coalesced batch, for writing
@@ -312,12 +349,18 @@ func (w *worker) flushOne(pt *pendingTable) {
 	w.recycle(pt)
 }
 
-// recycle returns a flushed accumulator to the pool unless a background
-// bulk acknowledgement took it over.
+// recycle returns a flushed table's batches to the pool unless a
+// background bulk acknowledgement took them over.
 func (w *worker) recycle(pt *pendingTable) {
-	if !pt.detached {
-		w.p.release(pt.acc)
+	if pt.detached {
+		return
 	}
+	w.p.release(pt.acc)
+	for i, b := range pt.more {
+		w.p.release(b)
+		pt.more[i] = nil
+	}
+	pt.more = pt.more[:0]
 }
 
 // runAlter runs a batch's ALTER statements; they are idempotent, so one
@@ -355,7 +398,7 @@ func (w *worker) routeBulk(pt *pendingTable) bool {
 		// GreptimeDB converts JSON text to JSONB only on the row path.
 		return false
 	}
-	return p.cfg.Mode == ModeBulk || pt.acc.Rows() >= p.cfg.BulkThresholdRows
+	return p.cfg.Mode == ModeBulk || pt.rows >= p.cfg.BulkThresholdRows
 }
 
 func hasJSON(b *table.Batch) bool {
@@ -385,13 +428,16 @@ func (w *worker) writeRows(tables []*pendingTable) {
 			// The schema cache is the one memory of DDL that ran (or of a
 			// table that exists): the writer must not run it again.
 			pt.acc.CreateSQL = ""
+			for _, b := range pt.more {
+				b.CreateSQL = ""
+			}
 		}
 	}
 	batches := make([]*table.Batch, 0, len(tables))
 	live := tables[:0:0]
 	for _, pt := range tables {
 		if pt.parts != nil {
-			batches = append(batches, pt.acc)
+			batches = pt.batches(batches)
 			live = append(live, pt)
 		}
 	}
@@ -429,8 +475,17 @@ func (w *worker) writeRows(tables []*pendingTable) {
 	// request's rows on their own so every sender gets its own answer.
 	p.stats.Splits.Add(1)
 	for _, pt := range live {
-		p.writePartsByRows(ctx, pt.acc, pt.parts)
+		w.writeParts(ctx, pt)
 	}
+}
+
+// writeParts writes each request's share of pt on its own.
+func (w *worker) writeParts(ctx context.Context, pt *pendingTable) {
+	if err := pt.fold(w.p); err != nil {
+		w.resolveTable(pt, err)
+		return
+	}
+	w.p.writePartsByRows(ctx, pt.acc, pt.parts)
 }
 
 // rowsWritten counts and answers tables a row insert wrote.
@@ -438,12 +493,13 @@ func (w *worker) rowsWritten(tables []*pendingTable, start time.Time) {
 	p := w.p
 	rows := 0
 	for _, pt := range tables {
-		rows += pt.acc.Rows()
+		rows += pt.rows
 	}
 	p.observe("insert", rows, start)
 	for _, pt := range tables {
+		// more shares acc's columns: acc stands for all.
 		p.schemas.accepted(pt.acc)
-		p.stats.RowsByInsert.Add(int64(pt.acc.Rows()))
+		p.stats.RowsByInsert.Add(int64(pt.rows))
 		w.resolveTable(pt, nil)
 		// Released here, while its columns are still in cache from
 		// accepted, rather than in a later pass over the flush: under
@@ -460,7 +516,7 @@ func (w *worker) writeAlone(ctx context.Context, pt *pendingTable) {
 	p := w.p
 	start := time.Now()
 	actx, cancel := context.WithTimeout(ctx, p.cfg.WriteTimeout)
-	_, err := p.rows.Write(actx, pt.acc)
+	_, err := p.rows.Write(actx, pt.batches(nil)...)
 	cancel()
 	switch {
 	case err == nil:
@@ -468,7 +524,7 @@ func (w *worker) writeAlone(ctx context.Context, pt *pendingTable) {
 	case errs.IsRetryable(err):
 		w.resolveTable(pt, err)
 	default:
-		p.writePartsByRows(ctx, pt.acc, pt.parts)
+		w.writeParts(ctx, pt)
 	}
 }
 
@@ -485,6 +541,11 @@ func (w *worker) writeBulk(pt *pendingTable) {
 	p := w.p
 	if w.conformed == nil {
 		w.conformed = table.New("", "")
+	}
+	// A bulk write sends one batch per table.
+	if err := pt.fold(p); err != nil {
+		w.resolveTable(pt, err)
+		return
 	}
 	out, err := p.schemas.conform(pt.acc, w.conformed)
 	if err != nil {
@@ -607,7 +668,7 @@ func (w *worker) done(it item, err error) {
 
 func (w *worker) resolveTable(pt *pendingTable, err error) {
 	if err != nil {
-		w.p.stats.RowsFailed.Add(int64(pt.acc.Rows()))
+		w.p.stats.RowsFailed.Add(int64(pt.rows))
 	}
 	for _, pr := range pt.parts {
 		pr.t.resolve(err)
