@@ -173,19 +173,30 @@ func New(cfg Config, rows RowWriter, ddl DDLExecutor, bulk BulkWriter, log *slog
 // as Consume returns, even when its context ended while the rows are
 // still being written, and no row is copied on the way.
 func (p *Pipeline) Consume(ctx context.Context, out *translate.Output) (err error) {
-	var parts []int
+	type taken struct {
+		i int
+		f batchFacts
+	}
+	var parts []taken
+	// One pass per batch, while its columns are in cache, and the schema
+	// cache's lock taken once for the request rather than per table (a
+	// node-exporter-shaped request is a thousand tables; issue #12).
+	p.schemas.mu.RLock()
 	for i, b := range out.Batches {
 		if b.Rows() == 0 {
 			continue
 		}
 		if err := b.Validate(); err != nil {
+			p.schemas.mu.RUnlock()
 			return errs.NewPermanent(err)
 		}
-		if err := p.schemas.check(b); err != nil {
+		if err := p.schemas.checkLocked(b); err != nil {
+			p.schemas.mu.RUnlock()
 			return err
 		}
-		parts = append(parts, i)
+		parts = append(parts, taken{i, factsOf(b)})
 	}
+	p.schemas.mu.RUnlock()
 	if len(parts) == 0 {
 		return nil
 	}
@@ -198,10 +209,10 @@ func (p *Pipeline) Consume(ctx context.Context, out *translate.Output) (err erro
 	// One hand-off per worker rather than per table: a Prometheus request
 	// spreads over about a hundred metric tables.
 	envs := make([][]item, len(p.workers))
-	for _, i := range parts {
-		b := out.Take(i, p.clones.Get().(*table.Batch))
+	for _, pt := range parts {
+		b := out.Take(pt.i, p.clones.Get().(*table.Batch))
 		wi := p.workerFor(b)
-		envs[wi] = append(envs[wi], item{b: b, t: t})
+		envs[wi] = append(envs[wi], item{b: b, t: t, f: pt.f})
 	}
 	for wi, env := range envs {
 		if len(env) == 0 {
@@ -220,7 +231,7 @@ func (p *Pipeline) Consume(ctx context.Context, out *translate.Output) (err erro
 		// Parts not handed over are resolved here so the ticket can still
 		// complete for the parts that were.
 		for _, it := range env {
-			p.release(it.b)
+			p.release(it.b, it.f.bytes)
 			t.resolve(err)
 		}
 	}
@@ -229,13 +240,46 @@ func (p *Pipeline) Consume(ctx context.Context, out *translate.Output) (err erro
 	return t.wait(ctx)
 }
 
-// release returns a queued copy to the pool once its part is resolved.
-func (p *Pipeline) release(b *table.Batch) {
-	if b.ByteSize() > 4<<20 {
+// release returns a queued batch to the pool once its part is resolved;
+// size is its ByteSize, known to the caller (another pass over the
+// columns, long cold by then, would cost more than the rest of release).
+func (p *Pipeline) release(b *table.Batch, size int) {
+	if size > maxPooledBatchBytes {
 		return // do not keep large buffers around
 	}
 	b.Reset(false)
 	p.clones.Put(b)
+}
+
+// maxPooledBatchBytes bounds the values a pooled batch may have held: a
+// Prometheus table batch holds kilobytes, and one past 4 MiB (a bulk
+// table's coalesced rows) is left to the garbage collector rather than
+// kept idle.
+const maxPooledBatchBytes = 4 << 20
+
+// batchFacts are what the pipeline learns of a batch in one pass over its
+// columns when it takes it over, so the worker does not walk them again.
+type batchFacts struct {
+	bytes int  // ByteSize
+	ints  bool // a BIGINT column (coerce may cast it)
+	json  bool // a JSON column (the row path only)
+}
+
+func factsOf(b *table.Batch) batchFacts {
+	var f batchFacts
+	for _, c := range b.Columns() {
+		f.bytes += c.ByteSize()
+		f.ints = f.ints || c.Type == table.Int64
+		f.json = f.json || c.Type == table.JSON
+	}
+	return f
+}
+
+// add merges facts of a batch appended to another.
+func (f *batchFacts) add(o batchFacts) {
+	f.bytes += o.bytes
+	f.ints = f.ints || o.ints
+	f.json = f.json || o.json
 }
 
 func (p *Pipeline) workerFor(b *table.Batch) int {

@@ -16,6 +16,7 @@ import (
 type item struct {
 	b *table.Batch
 	t *ticket
+	f batchFacts
 }
 
 // part is one request's rows in a coalesced batch: rows lo to hi.
@@ -33,9 +34,11 @@ type part struct {
 // node-exporter-shaped load). A batch of another layout is copied into
 // the accumulator, after more (fold).
 type pendingTable struct {
-	key  tableKey
-	acc  *table.Batch
-	more []*table.Batch
+	key tableKey
+	acc *table.Batch
+	// accFacts are acc's facts, folded batches included.
+	accFacts batchFacts
+	more     []item
 	// rows counts the rows of acc and more.
 	rows int
 	// next is the same table's pending batch with another hint set:
@@ -170,8 +173,10 @@ func (w *worker) add(it item) {
 	}
 	// A column GreptimeDB widened from BIGINT to DOUBLE after this request
 	// was translated takes the new type.
-	w.p.schemas.coerce(it.b)
-	n, rows := it.b.ByteSize(), it.b.Rows()
+	if it.f.ints {
+		w.p.schemas.coerce(it.b)
+	}
+	n, rows := it.f.bytes, it.b.Rows()
 	head := w.pending[k]
 	pt := head
 	for pt != nil && !pt.acc.Hints.Equal(it.b.Hints) {
@@ -179,7 +184,7 @@ func (w *worker) add(it item) {
 	}
 	if pt == nil {
 		// The request's batch becomes the table's accumulator.
-		pt = &pendingTable{key: k, acc: it.b, parts: []part{{t: it.t, lo: 0, hi: rows}}, next: head, rows: rows}
+		pt = &pendingTable{key: k, acc: it.b, accFacts: it.f, parts: []part{{t: it.t, lo: 0, hi: rows}}, next: head, rows: rows}
 		if len(w.order) == 0 {
 			w.oldest = time.Now()
 		}
@@ -188,7 +193,7 @@ func (w *worker) add(it item) {
 	} else {
 		lo := pt.rows
 		if pt.acc.SameLayout(it.b) && pt.acc.CreateSQL == it.b.CreateSQL {
-			pt.more = append(pt.more, it.b)
+			pt.more = append(pt.more, it)
 		} else {
 			// A type conflict between two requests for one table fails
 			// only the later request.
@@ -200,7 +205,8 @@ func (w *worker) add(it item) {
 				w.done(it, errs.NewPermanent(err))
 				return
 			}
-			w.p.release(it.b)
+			pt.accFacts.add(it.f)
+			w.p.release(it.b, it.f.bytes)
 		}
 		pt.rows += rows
 		pt.parts = append(pt.parts, part{t: it.t, lo: lo, hi: lo + rows})
@@ -215,12 +221,13 @@ func (w *worker) add(it item) {
 // own); the parts' row ranges stay valid. It cannot fail on batches more
 // took (they share acc's layout); an error is permanent.
 func (pt *pendingTable) fold(p *Pipeline) error {
-	for i, b := range pt.more {
-		if err := pt.acc.AppendBatch(b); err != nil {
+	for i, m := range pt.more {
+		if err := pt.acc.AppendBatch(m.b); err != nil {
 			return errs.NewPermanent(err)
 		}
-		p.release(b)
-		pt.more[i] = nil
+		pt.accFacts.add(m.f)
+		p.release(m.b, m.f.bytes)
+		pt.more[i] = item{}
 	}
 	pt.more = pt.more[:0]
 	return nil
@@ -228,7 +235,11 @@ func (pt *pendingTable) fold(p *Pipeline) error {
 
 // batches appends the table's batches, acc first.
 func (pt *pendingTable) batches(to []*table.Batch) []*table.Batch {
-	return append(append(to, pt.acc), pt.more...)
+	to = append(to, pt.acc)
+	for _, m := range pt.more {
+		to = append(to, m.b)
+	}
+	return to
 }
 
 // partBatch copies one request's rows out of a coalesced batch, for writing
@@ -237,7 +248,7 @@ func (p *Pipeline) partBatch(acc *table.Batch, pr part) (*table.Batch, error) {
 	b := p.clones.Get().(*table.Batch)
 	b.Database, b.Table = acc.Database, acc.Table
 	if err := b.AppendRows(acc, pr.lo, pr.hi); err != nil {
-		p.release(b)
+		p.release(b, b.ByteSize())
 		return nil, err
 	}
 	return b, nil
@@ -254,7 +265,7 @@ func (p *Pipeline) writePartsByRows(ctx context.Context, acc *table.Batch, parts
 				p.schemas.accepted(b)
 				p.stats.RowsByInsert.Add(int64(b.Rows()))
 			}
-			p.release(b)
+			p.release(b, b.ByteSize())
 		}
 		if err != nil {
 			p.staleOn(err, tableKey{acc.Database, acc.Table})
@@ -355,10 +366,10 @@ func (w *worker) recycle(pt *pendingTable) {
 	if pt.detached {
 		return
 	}
-	w.p.release(pt.acc)
-	for i, b := range pt.more {
-		w.p.release(b)
-		pt.more[i] = nil
+	w.p.release(pt.acc, pt.accFacts.bytes)
+	for i, m := range pt.more {
+		w.p.release(m.b, m.f.bytes)
+		pt.more[i] = item{}
 	}
 	pt.more = pt.more[:0]
 }
@@ -386,28 +397,18 @@ func (w *worker) runAlter(b *table.Batch) error {
 
 func (w *worker) routeBulk(pt *pendingTable) bool {
 	p := w.p
-	if p.bulk == nil || p.cfg.Mode == ModeRows {
+	// GreptimeDB converts JSON text to JSONB only on the row path.
+	if p.bulk == nil || p.cfg.Mode == ModeRows || pt.accFacts.json {
+		return false
+	}
+	// The row count first: most tables of a flush are below the
+	// threshold, and it costs no look-up.
+	if p.cfg.Mode != ModeBulk && pt.rows < p.cfg.BulkThresholdRows {
 		return false
 	}
 	// New tables and new columns go through a row insert first: only a
 	// row insert creates or widens a table.
-	if !p.schemas.covers(pt.acc) || p.schemas.rowsOnly(pt.key) {
-		return false
-	}
-	if hasJSON(pt.acc) {
-		// GreptimeDB converts JSON text to JSONB only on the row path.
-		return false
-	}
-	return p.cfg.Mode == ModeBulk || pt.rows >= p.cfg.BulkThresholdRows
-}
-
-func hasJSON(b *table.Batch) bool {
-	for _, c := range b.Columns() {
-		if c.Type == table.JSON {
-			return true
-		}
-	}
-	return false
+	return p.schemas.covers(pt.acc) && !p.schemas.rowsOnly(pt.key)
 }
 
 func (w *worker) attemptCtx() (context.Context, context.CancelFunc) {
@@ -428,8 +429,8 @@ func (w *worker) writeRows(tables []*pendingTable) {
 			// The schema cache is the one memory of DDL that ran (or of a
 			// table that exists): the writer must not run it again.
 			pt.acc.CreateSQL = ""
-			for _, b := range pt.more {
-				b.CreateSQL = ""
+			for _, m := range pt.more {
+				m.b.CreateSQL = ""
 			}
 		}
 	}
@@ -570,12 +571,12 @@ func (w *worker) writeBulk(pt *pendingTable) {
 	}
 	// The acknowledgement is awaited in the background, which now owns
 	// the accumulator: the rows may still have to go through row inserts.
-	acc, parts, rows := pt.acc, pt.parts, pt.acc.Rows()
+	acc, parts, rows, size := pt.acc, pt.parts, pt.acc.Rows(), pt.accFacts.bytes
 	pt.detached = true
 	p.inflight.Add(1)
 	go func() {
 		defer p.inflight.Done()
-		defer p.release(acc)
+		defer p.release(acc, size)
 		ctx, cancel := context.WithTimeout(p.ctx, p.cfg.WriteTimeout)
 		err := wait(ctx)
 		cancel()
@@ -663,7 +664,7 @@ func (w *worker) runDDL(ctx context.Context, b *table.Batch) error {
 // done resolves one request's part and returns the pipeline's copy.
 func (w *worker) done(it item, err error) {
 	it.t.resolve(err)
-	w.p.release(it.b)
+	w.p.release(it.b, it.f.bytes)
 }
 
 func (w *worker) resolveTable(pt *pendingTable, err error) {
