@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/maphash"
@@ -194,7 +195,7 @@ func (p *Pipeline) Consume(ctx context.Context, out *translate.Output) (err erro
 			p.schemas.mu.RUnlock()
 			return err
 		}
-		parts = append(parts, taken{i, factsOf(b)})
+		parts = append(parts, taken{i, p.factsOf(b)})
 	}
 	p.schemas.mu.RUnlock()
 	if len(parts) == 0 {
@@ -263,23 +264,44 @@ type batchFacts struct {
 	bytes int  // ByteSize
 	ints  bool // a BIGINT column (coerce may cast it)
 	json  bool // a JSON column (the row path only)
+	// layout is a hash of the column list (names, types, semantic types,
+	// type extensions, options), so the worker tells whether a request's
+	// batch may join its table's pending batches without walking both
+	// batches' columns again, cold by then. Equal hashes of different
+	// layouts (a 2^-64 chance) cost nothing but a copy: the writer
+	// compares layouts exactly before it sends batches under one schema.
+	layout uint64
 }
 
-func factsOf(b *table.Batch) batchFacts {
+func (p *Pipeline) factsOf(b *table.Batch) batchFacts {
 	var f batchFacts
+	var h maphash.Hash
+	h.SetSeed(p.seed)
 	for _, c := range b.Columns() {
 		f.bytes += c.ByteSize()
 		f.ints = f.ints || c.Type == table.Int64
 		f.json = f.json || c.Type == table.JSON
+		h.WriteString(c.Name)
+		var fixed [20]byte
+		binary.LittleEndian.PutUint32(fixed[0:], uint32(c.Type))
+		binary.LittleEndian.PutUint32(fixed[4:], uint32(c.Semantic))
+		binary.LittleEndian.PutUint32(fixed[8:], uint32(c.Precision))
+		binary.LittleEndian.PutUint32(fixed[12:], uint32(c.Scale))
+		binary.LittleEndian.PutUint32(fixed[16:], c.VectorDim)
+		_, _ = h.Write(fixed[:])
+		if len(c.Options) > 0 {
+			// Map order varies: entries are combined order-free.
+			var opts uint64
+			for k, v := range c.Options {
+				opts += maphash.String(p.seed, k) ^ maphash.String(p.seed, v)*31
+			}
+			var ob [8]byte
+			binary.LittleEndian.PutUint64(ob[:], opts)
+			_, _ = h.Write(ob[:])
+		}
 	}
+	f.layout = h.Sum64()
 	return f
-}
-
-// add merges facts of a batch appended to another.
-func (f *batchFacts) add(o batchFacts) {
-	f.bytes += o.bytes
-	f.ints = f.ints || o.ints
-	f.json = f.json || o.json
 }
 
 func (p *Pipeline) workerFor(b *table.Batch) int {

@@ -192,7 +192,7 @@ func (w *worker) add(it item) {
 		w.order = append(w.order, pt)
 	} else {
 		lo := pt.rows
-		if pt.acc.SameLayout(it.b) && pt.acc.CreateSQL == it.b.CreateSQL {
+		if pt.accFacts.layout == it.f.layout && pt.acc.CreateSQL == it.b.CreateSQL {
 			pt.more = append(pt.more, it)
 		} else {
 			// A type conflict between two requests for one table fails
@@ -205,7 +205,8 @@ func (w *worker) add(it item) {
 				w.done(it, errs.NewPermanent(err))
 				return
 			}
-			pt.accFacts.add(it.f)
+			// acc's layout may have changed.
+			pt.accFacts = w.p.factsOf(pt.acc)
 			w.p.release(it.b, it.f.bytes)
 		}
 		pt.rows += rows
@@ -225,7 +226,7 @@ func (pt *pendingTable) fold(p *Pipeline) error {
 		if err := pt.acc.AppendBatch(m.b); err != nil {
 			return errs.NewPermanent(err)
 		}
-		pt.accFacts.add(m.f)
+		pt.accFacts.bytes += m.f.bytes
 		p.release(m.b, m.f.bytes)
 		pt.more[i] = item{}
 	}
