@@ -117,8 +117,12 @@ func groupBy(defaultDB string, base table.Hints, batches []*table.Batch, byHints
 	// encoding is reused rather than checked and built again per batch.
 	var lastHints table.Hints
 	lastKey, haveLast := "", false
-	for _, b := range batches {
-		if err := validateBatch(b); err != nil {
+	for i, b := range batches {
+		var prev *table.Batch
+		if i > 0 {
+			prev = batches[i-1]
+		}
+		if err := validateBatchAfter(b, prev); err != nil {
 			return nil, err
 		}
 		hints := ""
