@@ -35,6 +35,10 @@ type rowEncoder struct {
 	inserts []insertLens // per RowInsertRequest
 	cols    []colEnc
 	keys    []string // map keys being sorted
+	// same, when set for an encoding, says which batches share the layout
+	// of the batch before them (Write's grouping found it while
+	// validating); unset, the encoder compares layouts itself.
+	same []bool
 	// pool supplies request buffers; nil means gRPC's default pool, the
 	// one its transport and compressors draw from. Tests set their own.
 	pool mem.BufferPool
@@ -51,9 +55,15 @@ type insertLens struct{ rows, insert, end int }
 // table's coalesced requests over this way rather than copying them into
 // one batch (issue #12: that copy was 8% of the bridge's CPU under
 // node-exporter-shaped load).
-func runEnd(batches []*table.Batch, i int) int {
+func (e *rowEncoder) runEnd(batches []*table.Batch, i int) int {
 	j := i + 1
-	for j < len(batches) && batches[j].Table == batches[i].Table && batches[i].SameLayout(batches[j]) {
+	if e.same != nil {
+		for j < len(batches) && e.same[j] {
+			j++
+		}
+		return j
+	}
+	for j < len(batches) && batches[i].SameLayout(batches[j]) {
 		j++
 	}
 	return j
@@ -64,7 +74,7 @@ func runEnd(batches []*table.Batch, i int) int {
 func (e *rowEncoder) size(h *gpb.RequestHeader, batches []*table.Batch) (total, inserts int) {
 	e.rowLens, e.inserts = e.rowLens[:0], e.inserts[:0]
 	for i := 0; i < len(batches); {
-		end := runEnd(batches, i)
+		end := e.runEnd(batches, i)
 		rows := 0
 		for _, c := range batches[i].Columns() {
 			rows += sizeBytesField(columnSchemaSize(c))
@@ -158,6 +168,14 @@ func sizeVarint(n int) int { return protowire.SizeVarint(uint64(n)) }
 // encode returns the request carrying batches (validated by the caller)
 // under header h, in a buffer from gRPC's pool.
 func (e *rowEncoder) encode(h *gpb.RequestHeader, batches []*table.Batch) (*encodedRequest, error) {
+	return e.encodeRuns(h, batches, nil)
+}
+
+// encodeRuns is encode with same[i] telling whether batches[i] has the
+// layout of batches[i-1] (nil: compared here).
+func (e *rowEncoder) encodeRuns(h *gpb.RequestHeader, batches []*table.Batch, same []bool) (*encodedRequest, error) {
+	e.same = same
+	defer func() { e.same = nil }()
 	if err := checkHeaderUTF8(h); err != nil {
 		return nil, err
 	}

@@ -151,18 +151,18 @@ func TestRunOfOneLayoutStillChecksValues(t *testing.T) {
 		return b
 	}
 	good := mk("c", "x")
-	if err := validateBatchAfter(mk("c", "y"), good); err != nil {
-		t.Fatalf("same layout, valid values: %v", err)
+	if known, err := validateBatchAfter(mk("c", "y"), good); err != nil || !known {
+		t.Fatalf("same layout, valid values: known %v, %v", known, err)
 	}
-	if err := validateBatchAfter(mk("c", "\xff"), good); !errors.Is(err, ErrInvalidInput) || !strings.Contains(err.Error(), "not valid utf-8") {
+	if _, err := validateBatchAfter(mk("c", "\xff"), good); !errors.Is(err, ErrInvalidInput) || !strings.Contains(err.Error(), "not valid utf-8") {
 		t.Errorf("same layout, invalid value: got %v, want the value refused", err)
 	}
-	if err := validateBatchAfter(mk("c\xff", "x"), good); !errors.Is(err, ErrInvalidInput) || !strings.Contains(err.Error(), "column name is not valid utf-8") {
+	if _, err := validateBatchAfter(mk("c\xff", "x"), good); !errors.Is(err, ErrInvalidInput) || !strings.Contains(err.Error(), "column name is not valid utf-8") {
 		t.Errorf("other layout: got %v, want its name refused", err)
 	}
 	short := mk("c", "x")
 	short.Col(1).AppendString("extra") // two values for one row
-	if err := validateBatchAfter(short, good); !errors.Is(err, ErrInvalidInput) {
+	if _, err := validateBatchAfter(short, good); !errors.Is(err, ErrInvalidInput) {
 		t.Errorf("same layout, column longer than the batch: got %v", err)
 	}
 }
