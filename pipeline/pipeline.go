@@ -175,10 +175,10 @@ func New(cfg Config, rows RowWriter, ddl DDLExecutor, bulk BulkWriter, log *slog
 // still being written, and no row is copied on the way.
 func (p *Pipeline) Consume(ctx context.Context, out *translate.Output) (err error) {
 	type taken struct {
-		i int
-		f batchFacts
+		i, w int
+		f    batchFacts
 	}
-	var parts []taken
+	parts := make([]taken, 0, len(out.Batches))
 	// One pass per batch, while its columns are in cache, and the schema
 	// cache's lock taken once for the request rather than per table (a
 	// node-exporter-shaped request is a thousand tables; issue #12).
@@ -195,7 +195,7 @@ func (p *Pipeline) Consume(ctx context.Context, out *translate.Output) (err erro
 			p.schemas.mu.RUnlock()
 			return err
 		}
-		parts = append(parts, taken{i, p.factsOf(b)})
+		parts = append(parts, taken{i: i, w: p.workerFor(b), f: p.factsOf(b)})
 	}
 	p.schemas.mu.RUnlock()
 	if len(parts) == 0 {
@@ -208,12 +208,20 @@ func (p *Pipeline) Consume(ctx context.Context, out *translate.Output) (err erro
 	}
 	t := newTicket(len(parts))
 	// One hand-off per worker rather than per table: a Prometheus request
-	// spreads over about a hundred metric tables.
+	// spreads over a hundred to a thousand metric tables. The workers'
+	// shares are cut from one array.
 	envs := make([][]item, len(p.workers))
+	counts := make([]int, len(p.workers))
+	for _, pt := range parts {
+		counts[pt.w]++
+	}
+	all := make([]item, len(parts))
+	for wi, n := range counts {
+		envs[wi], all = all[:0:n], all[n:]
+	}
 	for _, pt := range parts {
 		b := out.Take(pt.i, p.clones.Get().(*table.Batch))
-		wi := p.workerFor(b)
-		envs[wi] = append(envs[wi], item{b: b, t: t, f: pt.f})
+		envs[pt.w] = append(envs[pt.w], item{b: b, t: t, f: pt.f})
 	}
 	for wi, env := range envs {
 		if len(env) == 0 {

@@ -125,7 +125,11 @@ func (e *rowEncoder) appendRows(b []byte, bt *table.Batch) ([]byte, bool) {
 	for _, n := range e.rowLens {
 		total += sizeBytesField(n)
 	}
-	b = slices.Grow(b, total)
+	if cap(b)-len(b) < total {
+		// Doubled rather than grown by append's quarter for large
+		// slices: a flush's body is built in a thousand small steps.
+		b = slices.Grow(b, max(total, cap(b)))
+	}
 	// Lay out the rows' heads, then fill their bodies column by column.
 	e.pos = e.pos[:0]
 	start := len(b)
@@ -214,23 +218,40 @@ func (e *rowEncoder) reset() {
 	e.body, e.heads, e.spans = e.body[:0], e.heads[:0], e.spans[:0]
 }
 
-// encoderPool recycles encoders between calls of one client.
-type encoderPool struct{ p sync.Pool }
+// encoderPool recycles encoders between calls of one client. It keeps a
+// few idle encoders in a list rather than a sync.Pool, which the garbage
+// collector empties: the scratch body of an encoder dropped that way is
+// built again, growing from nothing, by the next flush.
+type encoderPool struct {
+	mu   sync.Mutex
+	idle []*rowEncoder
+}
+
+// maxIdleEncoders is how many encoders a client keeps between calls: one
+// per concurrent writer (the bridge's pipeline has four by default) with
+// room to spare.
+const maxIdleEncoders = 8
 
 func (p *encoderPool) get() *rowEncoder {
-	if e, ok := p.p.Get().(*rowEncoder); ok {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.idle); n > 0 {
+		e := p.idle[n-1]
+		p.idle[n-1] = nil
+		p.idle = p.idle[:n-1]
 		return e
 	}
 	return &rowEncoder{}
 }
 
-// maxPooledRows bounds the row scratch an idle pooled encoder keeps (8
-// bytes a row), maxPooledBody its body scratch: a flush of Prometheus
-// tables encodes to a few hundred kilobytes, and an encoder grown past
-// either by an unusually large call is left to the garbage collector.
+// maxPooledRows bounds the row scratch an idle encoder keeps (8 bytes a
+// row), maxPooledBody its body scratch: a flush of Prometheus tables
+// encodes to a few hundred kilobytes, and an encoder grown past either by
+// an unusually large call is left to the garbage collector, so idle
+// encoders hold at most maxIdleEncoders × 4 MiB.
 const (
 	maxPooledRows = 1 << 20
-	maxPooledBody = 8 << 20
+	maxPooledBody = 4 << 20
 )
 
 func (p *encoderPool) put(e *rowEncoder) {
@@ -238,5 +259,9 @@ func (p *encoderPool) put(e *rowEncoder) {
 		return
 	}
 	e.reset()
-	p.p.Put(e)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.idle) < maxIdleEncoders {
+		p.idle = append(p.idle, e)
+	}
 }
