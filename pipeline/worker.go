@@ -65,6 +65,9 @@ type worker struct {
 	oldest time.Time
 	// conformed is reused for bulk batches laid out in the known schema.
 	conformed *table.Batch
+	// free holds flushed pendingTables for reuse: a flush under
+	// node-exporter-shaped load has a thousand of them.
+	free []*pendingTable
 	// linger is reused by waitForMore.
 	linger *time.Timer
 }
@@ -184,7 +187,9 @@ func (w *worker) add(it item) {
 	}
 	if pt == nil {
 		// The request's batch becomes the table's accumulator.
-		pt = &pendingTable{key: k, acc: it.b, accFacts: it.f, parts: []part{{t: it.t, lo: 0, hi: rows}}, next: head, rows: rows}
+		pt = w.newPending()
+		pt.key, pt.acc, pt.accFacts, pt.next, pt.rows = k, it.b, it.f, head, rows
+		pt.parts = append(pt.parts, part{t: it.t, lo: 0, hi: rows})
 		if len(w.order) == 0 {
 			w.oldest = time.Now()
 		}
@@ -215,6 +220,29 @@ func (w *worker) add(it item) {
 	pt.bytes += n
 	w.rows += rows
 	w.bytes += n
+}
+
+// maxFreePending bounds the pendingTables a worker keeps for reuse.
+const maxFreePending = 1 << 14
+
+func (w *worker) newPending() *pendingTable {
+	if n := len(w.free); n > 0 {
+		pt := w.free[n-1]
+		w.free[n-1] = nil
+		w.free = w.free[:n-1]
+		return pt
+	}
+	return &pendingTable{}
+}
+
+// dropPending keeps a flushed, recycled pendingTable for reuse.
+func (w *worker) dropPending(pt *pendingTable) {
+	clear(pt.more)
+	clear(pt.parts)
+	*pt = pendingTable{more: pt.more[:0], parts: pt.parts[:0]}
+	if len(w.free) < maxFreePending {
+		w.free = append(w.free, pt)
+	}
 }
 
 // fold copies the batches kept in more into acc, in order, for the paths
@@ -321,6 +349,7 @@ func (w *worker) flush() {
 		w.recycle(pt)
 		delete(w.pending, pt.key)
 		w.order[i] = nil
+		w.dropPending(pt)
 	}
 	w.order = w.order[:0]
 	w.rows, w.bytes = 0, 0
@@ -354,11 +383,10 @@ func (w *worker) flushOne(pt *pendingTable) {
 			break
 		}
 	}
-	for _, pr := range pt.parts {
-		w.rows -= pr.hi - pr.lo
-	}
+	w.rows -= pt.rows
 	w.bytes -= pt.bytes
 	w.recycle(pt)
+	w.dropPending(pt)
 }
 
 // recycle returns a flushed table's batches to the pool unless a
@@ -572,8 +600,10 @@ func (w *worker) writeBulk(pt *pendingTable) {
 	}
 	// The acknowledgement is awaited in the background, which now owns
 	// the accumulator: the rows may still have to go through row inserts.
-	acc, parts, rows, size := pt.acc, pt.parts, pt.acc.Rows(), pt.accFacts.bytes
+	acc, parts, rows, size, key := pt.acc, pt.parts, pt.acc.Rows(), pt.accFacts.bytes, pt.key
 	pt.detached = true
+	// The parts go with the goroutine; pt is reused after the flush.
+	pt.parts = nil
 	p.inflight.Add(1)
 	go func() {
 		defer p.inflight.Done()
@@ -589,7 +619,7 @@ func (w *worker) writeBulk(pt *pendingTable) {
 			}
 			return
 		}
-		if !p.bulkFailed(pt.key, err) {
+		if !p.bulkFailed(key, err) {
 			p.stats.RowsFailed.Add(int64(rows))
 			for _, pr := range parts {
 				pr.t.resolve(err)
