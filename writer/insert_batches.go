@@ -15,6 +15,10 @@ import (
 // per call: each group is one request, sent in the order the groups first
 // appear. A batch with CreateSQL runs it once per client first.
 //
+// Consecutive batches of one group with the same table and layout
+// (table.Batch.SameLayout) are sent as one RowInsertRequest holding all
+// their rows, as if they were one batch.
+//
 // Every batch is validated before anything is sent (InvalidInputError). If
 // a later group fails, the rows of earlier groups are written and counted
 // in the returned total. Batches must not be modified until Write returns.
