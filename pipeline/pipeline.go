@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/maphash"
@@ -173,19 +174,30 @@ func New(cfg Config, rows RowWriter, ddl DDLExecutor, bulk BulkWriter, log *slog
 // as Consume returns, even when its context ended while the rows are
 // still being written, and no row is copied on the way.
 func (p *Pipeline) Consume(ctx context.Context, out *translate.Output) (err error) {
-	var parts []int
+	type taken struct {
+		i, w int
+		f    batchFacts
+	}
+	parts := make([]taken, 0, len(out.Batches))
+	// One pass per batch, while its columns are in cache, and the schema
+	// cache's lock taken once for the request rather than per table (a
+	// node-exporter-shaped request is a thousand tables; issue #12).
+	p.schemas.mu.RLock()
 	for i, b := range out.Batches {
 		if b.Rows() == 0 {
 			continue
 		}
 		if err := b.Validate(); err != nil {
+			p.schemas.mu.RUnlock()
 			return errs.NewPermanent(err)
 		}
-		if err := p.schemas.check(b); err != nil {
+		if err := p.schemas.checkLocked(b); err != nil {
+			p.schemas.mu.RUnlock()
 			return err
 		}
-		parts = append(parts, i)
+		parts = append(parts, taken{i: i, w: p.workerFor(b), f: p.factsOf(b)})
 	}
+	p.schemas.mu.RUnlock()
 	if len(parts) == 0 {
 		return nil
 	}
@@ -196,12 +208,20 @@ func (p *Pipeline) Consume(ctx context.Context, out *translate.Output) (err erro
 	}
 	t := newTicket(len(parts))
 	// One hand-off per worker rather than per table: a Prometheus request
-	// spreads over about a hundred metric tables.
+	// spreads over a hundred to a thousand metric tables. The workers'
+	// shares are cut from one array.
 	envs := make([][]item, len(p.workers))
-	for _, i := range parts {
-		b := out.Take(i, p.clones.Get().(*table.Batch))
-		wi := p.workerFor(b)
-		envs[wi] = append(envs[wi], item{b: b, t: t})
+	counts := make([]int, len(p.workers))
+	for _, pt := range parts {
+		counts[pt.w]++
+	}
+	all := make([]item, len(parts))
+	for wi, n := range counts {
+		envs[wi], all = all[:0:n], all[n:]
+	}
+	for _, pt := range parts {
+		b := out.Take(pt.i, p.clones.Get().(*table.Batch))
+		envs[pt.w] = append(envs[pt.w], item{b: b, t: t, f: pt.f})
 	}
 	for wi, env := range envs {
 		if len(env) == 0 {
@@ -220,7 +240,7 @@ func (p *Pipeline) Consume(ctx context.Context, out *translate.Output) (err erro
 		// Parts not handed over are resolved here so the ticket can still
 		// complete for the parts that were.
 		for _, it := range env {
-			p.release(it.b)
+			p.release(it.b, it.f.bytes)
 			t.resolve(err)
 		}
 	}
@@ -229,13 +249,67 @@ func (p *Pipeline) Consume(ctx context.Context, out *translate.Output) (err erro
 	return t.wait(ctx)
 }
 
-// release returns a queued copy to the pool once its part is resolved.
-func (p *Pipeline) release(b *table.Batch) {
-	if b.ByteSize() > 4<<20 {
+// release returns a queued batch to the pool once its part is resolved;
+// size is its ByteSize, known to the caller (another pass over the
+// columns, long cold by then, would cost more than the rest of release).
+func (p *Pipeline) release(b *table.Batch, size int) {
+	if size > maxPooledBatchBytes {
 		return // do not keep large buffers around
 	}
 	b.Reset(false)
 	p.clones.Put(b)
+}
+
+// maxPooledBatchBytes bounds the values a pooled batch may have held: a
+// Prometheus table batch holds kilobytes, and one past 4 MiB (a bulk
+// table's coalesced rows) is left to the garbage collector rather than
+// kept idle.
+const maxPooledBatchBytes = 4 << 20
+
+// batchFacts are what the pipeline learns of a batch in one pass over its
+// columns when it takes it over, so the worker does not walk them again.
+type batchFacts struct {
+	bytes int  // ByteSize
+	ints  bool // a BIGINT column (coerce may cast it)
+	json  bool // a JSON column (the row path only)
+	// layout is a hash of the column list (names, types, semantic types,
+	// type extensions, options), so the worker tells whether a request's
+	// batch may join its table's pending batches without walking both
+	// batches' columns again, cold by then. Equal hashes of different
+	// layouts (a 2^-64 chance) cost nothing but a copy: the writer
+	// compares layouts exactly before it sends batches under one schema.
+	layout uint64
+}
+
+func (p *Pipeline) factsOf(b *table.Batch) batchFacts {
+	var f batchFacts
+	var h maphash.Hash
+	h.SetSeed(p.seed)
+	for _, c := range b.Columns() {
+		f.bytes += c.ByteSize()
+		f.ints = f.ints || c.Type == table.Int64
+		f.json = f.json || c.Type == table.JSON
+		h.WriteString(c.Name)
+		var fixed [20]byte
+		binary.LittleEndian.PutUint32(fixed[0:], uint32(c.Type))
+		binary.LittleEndian.PutUint32(fixed[4:], uint32(c.Semantic))
+		binary.LittleEndian.PutUint32(fixed[8:], uint32(c.Precision))
+		binary.LittleEndian.PutUint32(fixed[12:], uint32(c.Scale))
+		binary.LittleEndian.PutUint32(fixed[16:], c.VectorDim)
+		_, _ = h.Write(fixed[:])
+		if len(c.Options) > 0 {
+			// Map order varies: entries are combined order-free.
+			var opts uint64
+			for k, v := range c.Options {
+				opts += maphash.String(p.seed, k) ^ maphash.String(p.seed, v)*31
+			}
+			var ob [8]byte
+			binary.LittleEndian.PutUint64(ob[:], opts)
+			_, _ = h.Write(ob[:])
+		}
+	}
+	f.layout = h.Sum64()
+	return f
 }
 
 func (p *Pipeline) workerFor(b *table.Batch) int {

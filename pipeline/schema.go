@@ -35,7 +35,14 @@ type schemaCache struct {
 type cachedTable struct {
 	cols  map[string]knownColumn
 	order []string
-	ddl   bool
+	// layout is the column list (in order) of the last batch found wholly
+	// known: a batch laid out the same is known too, which a comparison
+	// tells without a map look-up per column. A table's requests usually
+	// share their layout, and under node-exporter-shaped load a request
+	// is a thousand small tables, each checked on the way in and on every
+	// flush (issue #12). Cleared when a type may change.
+	layout []layoutColumn
+	ddl    bool
 	// noBulk is set when the server refused a bulk write as unsupported.
 	noBulk bool
 	// loaded is set once GreptimeDB was asked about the table (whether
@@ -55,14 +62,49 @@ func (s *schemaCache) entry(k tableKey) *cachedTable {
 	return t
 }
 
+// layoutColumn is one column of a cachedTable's layout.
+type layoutColumn struct {
+	name  string
+	known knownColumn
+}
+
+// sameLayout reports whether b's columns are t.layout; s.mu must be held.
+func (t *cachedTable) sameLayout(b *table.Batch) bool {
+	cols := b.Columns()
+	if len(t.layout) != len(cols) || len(cols) == 0 {
+		return false
+	}
+	for i, c := range cols {
+		l := &t.layout[i]
+		if l.known.typ != c.Type || l.known.sem != c.Semantic || l.name != c.Name {
+			return false
+		}
+	}
+	return true
+}
+
+// rememberLayout records b's columns as t's layout; s.mu must be held for
+// writing and every column of b must be in t.cols with its type.
+func (t *cachedTable) rememberLayout(b *table.Batch) {
+	t.layout = t.layout[:0]
+	for _, c := range b.Columns() {
+		t.layout = append(t.layout, layoutColumn{c.Name, knownColumn{c.Type, c.Semantic}})
+	}
+}
+
 // check refuses, as permanent, a batch whose column types contradict what
 // the table is known to hold, so one bad request is answered on its own
 // before it is coalesced with others.
 func (s *schemaCache) check(b *table.Batch) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	return s.checkLocked(b)
+}
+
+// checkLocked is check with s.mu held.
+func (s *schemaCache) checkLocked(b *table.Batch) error {
 	t, ok := s.tables[tableKey{b.Database, b.Table}]
-	if !ok {
+	if !ok || t.sameLayout(b) {
 		return nil
 	}
 	for _, c := range b.Columns() {
@@ -100,9 +142,17 @@ func TranslatedForAnotherTable(err error) bool {
 
 // accepted records that GreptimeDB accepted every column of b.
 func (s *schemaCache) accepted(b *table.Batch) {
+	k := tableKey{b.Database, b.Table}
+	s.mu.RLock()
+	t, ok := s.tables[k]
+	known := ok && t.sameLayout(b)
+	s.mu.RUnlock()
+	if known {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := s.entry(tableKey{b.Database, b.Table})
+	t = s.entry(k)
 	if len(t.cols) == 0 && b.NumColumns() > 64 {
 		// A table's first batch: sized at once rather than grown through
 		// every power of two up to its width (200,000 columns on first
@@ -110,11 +160,18 @@ func (s *schemaCache) accepted(b *table.Batch) {
 		t.cols = make(map[string]knownColumn, b.NumColumns())
 		t.order = slices.Grow(t.order, b.NumColumns())
 	}
+	consistent := true
 	for _, c := range b.Columns() {
-		if _, ok := t.cols[c.Name]; !ok {
-			t.cols[c.Name] = knownColumn{c.Type, c.Semantic}
+		k, ok := t.cols[c.Name]
+		if !ok {
+			k = knownColumn{c.Type, c.Semantic}
+			t.cols[c.Name] = k
 			t.order = append(t.order, c.Name)
 		}
+		consistent = consistent && k == knownColumn{c.Type, c.Semantic}
+	}
+	if consistent {
+		t.rememberLayout(b)
 	}
 }
 
@@ -125,6 +182,9 @@ func (s *schemaCache) covers(b *table.Batch) bool {
 	t, ok := s.tables[tableKey{b.Database, b.Table}]
 	if !ok {
 		return false
+	}
+	if t.sameLayout(b) {
+		return true
 	}
 	for _, c := range b.Columns() {
 		if _, ok := t.cols[c.Name]; !ok {
@@ -244,6 +304,7 @@ func (s *schemaCache) widen(b *table.Batch) {
 	if !ok {
 		return
 	}
+	t.layout = nil
 	for _, c := range b.Columns() {
 		if k, ok := t.cols[c.Name]; ok && widens(b, k, c) {
 			t.cols[c.Name] = knownColumn{c.Type, c.Semantic}

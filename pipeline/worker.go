@@ -16,6 +16,7 @@ import (
 type item struct {
 	b *table.Batch
 	t *ticket
+	f batchFacts
 }
 
 // part is one request's rows in a coalesced batch: rows lo to hi.
@@ -25,12 +26,21 @@ type part struct {
 }
 
 // pendingTable is one table's coalesced rows awaiting a flush, with the
-// requests they came from. The first request's copy becomes the
-// accumulator, so a table with one request per flush is never copied
-// twice.
+// requests they came from. The first request's batch becomes the
+// accumulator; later requests' batches of its layout are kept as they are
+// in more and written after it in the same RowInsertRequest (the writer
+// sends consecutive batches of one layout as one insert), so coalescing
+// copies no row (issue #12: the copy was 8% of the bridge's CPU under
+// node-exporter-shaped load). A batch of another layout is copied into
+// the accumulator, after more (fold).
 type pendingTable struct {
 	key tableKey
 	acc *table.Batch
+	// accFacts are acc's facts, folded batches included.
+	accFacts batchFacts
+	more     []item
+	// rows counts the rows of acc and more.
+	rows int
 	// next is the same table's pending batch with another hint set:
 	// requests with different hints are not coalesced, since the hints
 	// decide how GreptimeDB creates the table.
@@ -55,6 +65,9 @@ type worker struct {
 	oldest time.Time
 	// conformed is reused for bulk batches laid out in the known schema.
 	conformed *table.Batch
+	// free holds flushed pendingTables for reuse: a flush under
+	// node-exporter-shaped load has a thousand of them.
+	free []*pendingTable
 	// linger is reused by waitForMore.
 	linger *time.Timer
 }
@@ -163,8 +176,10 @@ func (w *worker) add(it item) {
 	}
 	// A column GreptimeDB widened from BIGINT to DOUBLE after this request
 	// was translated takes the new type.
-	w.p.schemas.coerce(it.b)
-	n, rows := it.b.ByteSize(), it.b.Rows()
+	if it.f.ints {
+		w.p.schemas.coerce(it.b)
+	}
+	n, rows := it.f.bytes, it.b.Rows()
 	head := w.pending[k]
 	pt := head
 	for pt != nil && !pt.acc.Hints.Equal(it.b.Hints) {
@@ -172,26 +187,88 @@ func (w *worker) add(it item) {
 	}
 	if pt == nil {
 		// The request's batch becomes the table's accumulator.
-		pt = &pendingTable{key: k, acc: it.b, parts: []part{{t: it.t, lo: 0, hi: rows}}, next: head}
+		pt = w.newPending()
+		pt.key, pt.acc, pt.accFacts, pt.next, pt.rows = k, it.b, it.f, head, rows
+		pt.parts = append(pt.parts, part{t: it.t, lo: 0, hi: rows})
 		if len(w.order) == 0 {
 			w.oldest = time.Now()
 		}
 		w.pending[k] = pt
 		w.order = append(w.order, pt)
 	} else {
-		lo := pt.acc.Rows()
-		// A type conflict between two requests for one table fails only
-		// the later request.
-		if err := pt.acc.AppendBatch(it.b); err != nil {
-			w.done(it, errs.NewPermanent(err))
-			return
+		lo := pt.rows
+		if pt.accFacts.layout == it.f.layout && pt.acc.CreateSQL == it.b.CreateSQL {
+			pt.more = append(pt.more, it)
+		} else {
+			// A type conflict between two requests for one table fails
+			// only the later request.
+			if err := pt.fold(w.p); err != nil {
+				w.done(it, err)
+				return
+			}
+			if err := pt.acc.AppendBatch(it.b); err != nil {
+				w.done(it, errs.NewPermanent(err))
+				return
+			}
+			// acc's layout may have changed.
+			pt.accFacts = w.p.factsOf(pt.acc)
+			w.p.release(it.b, it.f.bytes)
 		}
-		w.p.release(it.b)
+		pt.rows += rows
 		pt.parts = append(pt.parts, part{t: it.t, lo: lo, hi: lo + rows})
 	}
 	pt.bytes += n
 	w.rows += rows
 	w.bytes += n
+}
+
+// maxFreePending bounds the pendingTables a worker keeps for reuse.
+const maxFreePending = 1 << 14
+
+func (w *worker) newPending() *pendingTable {
+	if n := len(w.free); n > 0 {
+		pt := w.free[n-1]
+		w.free[n-1] = nil
+		w.free = w.free[:n-1]
+		return pt
+	}
+	return &pendingTable{}
+}
+
+// dropPending keeps a flushed, recycled pendingTable for reuse.
+func (w *worker) dropPending(pt *pendingTable) {
+	clear(pt.more)
+	clear(pt.parts)
+	*pt = pendingTable{more: pt.more[:0], parts: pt.parts[:0]}
+	if len(w.free) < maxFreePending {
+		w.free = append(w.free, pt)
+	}
+}
+
+// fold copies the batches kept in more into acc, in order, for the paths
+// that need a table's rows in one batch (bulk, writing each request on its
+// own); the parts' row ranges stay valid. It cannot fail on batches more
+// took (they share acc's layout); an error is permanent.
+func (pt *pendingTable) fold(p *Pipeline) error {
+	for i, m := range pt.more {
+		if err := pt.acc.AppendBatch(m.b); err != nil {
+			return errs.NewPermanent(err)
+		}
+		pt.accFacts.bytes += m.f.bytes
+		p.release(m.b, m.f.bytes)
+		pt.more[i] = item{}
+	}
+	pt.more = pt.more[:0]
+	return nil
+}
+
+// batches appends the table's batches, acc first.
+func (pt *pendingTable) batches(to []*table.Batch) []*table.Batch {
+	to = append(to, pt.acc)
+	for _, m := range pt.more {
+		to = append(to, m.b)
+	}
+	return to
 }
 
 // partBatch copies one request's rows out of a coalesced batch, for writing
@@ -200,7 +277,7 @@ func (p *Pipeline) partBatch(acc *table.Batch, pr part) (*table.Batch, error) {
 	b := p.clones.Get().(*table.Batch)
 	b.Database, b.Table = acc.Database, acc.Table
 	if err := b.AppendRows(acc, pr.lo, pr.hi); err != nil {
-		p.release(b)
+		p.release(b, b.ByteSize())
 		return nil, err
 	}
 	return b, nil
@@ -217,7 +294,7 @@ func (p *Pipeline) writePartsByRows(ctx context.Context, acc *table.Batch, parts
 				p.schemas.accepted(b)
 				p.stats.RowsByInsert.Add(int64(b.Rows()))
 			}
-			p.release(b)
+			p.release(b, b.ByteSize())
 		}
 		if err != nil {
 			p.staleOn(err, tableKey{acc.Database, acc.Table})
@@ -272,6 +349,7 @@ func (w *worker) flush() {
 		w.recycle(pt)
 		delete(w.pending, pt.key)
 		w.order[i] = nil
+		w.dropPending(pt)
 	}
 	w.order = w.order[:0]
 	w.rows, w.bytes = 0, 0
@@ -305,19 +383,24 @@ func (w *worker) flushOne(pt *pendingTable) {
 			break
 		}
 	}
-	for _, pr := range pt.parts {
-		w.rows -= pr.hi - pr.lo
-	}
+	w.rows -= pt.rows
 	w.bytes -= pt.bytes
 	w.recycle(pt)
+	w.dropPending(pt)
 }
 
-// recycle returns a flushed accumulator to the pool unless a background
-// bulk acknowledgement took it over.
+// recycle returns a flushed table's batches to the pool unless a
+// background bulk acknowledgement took them over.
 func (w *worker) recycle(pt *pendingTable) {
-	if !pt.detached {
-		w.p.release(pt.acc)
+	if pt.detached {
+		return
 	}
+	w.p.release(pt.acc, pt.accFacts.bytes)
+	for i, m := range pt.more {
+		w.p.release(m.b, m.f.bytes)
+		pt.more[i] = item{}
+	}
+	pt.more = pt.more[:0]
 }
 
 // runAlter runs a batch's ALTER statements; they are idempotent, so one
@@ -343,28 +426,18 @@ func (w *worker) runAlter(b *table.Batch) error {
 
 func (w *worker) routeBulk(pt *pendingTable) bool {
 	p := w.p
-	if p.bulk == nil || p.cfg.Mode == ModeRows {
+	// GreptimeDB converts JSON text to JSONB only on the row path.
+	if p.bulk == nil || p.cfg.Mode == ModeRows || pt.accFacts.json {
+		return false
+	}
+	// The row count first: most tables of a flush are below the
+	// threshold, and it costs no look-up.
+	if p.cfg.Mode != ModeBulk && pt.rows < p.cfg.BulkThresholdRows {
 		return false
 	}
 	// New tables and new columns go through a row insert first: only a
 	// row insert creates or widens a table.
-	if !p.schemas.covers(pt.acc) || p.schemas.rowsOnly(pt.key) {
-		return false
-	}
-	if hasJSON(pt.acc) {
-		// GreptimeDB converts JSON text to JSONB only on the row path.
-		return false
-	}
-	return p.cfg.Mode == ModeBulk || pt.acc.Rows() >= p.cfg.BulkThresholdRows
-}
-
-func hasJSON(b *table.Batch) bool {
-	for _, c := range b.Columns() {
-		if c.Type == table.JSON {
-			return true
-		}
-	}
-	return false
+	return p.schemas.covers(pt.acc) && !p.schemas.rowsOnly(pt.key)
 }
 
 func (w *worker) attemptCtx() (context.Context, context.CancelFunc) {
@@ -385,13 +458,16 @@ func (w *worker) writeRows(tables []*pendingTable) {
 			// The schema cache is the one memory of DDL that ran (or of a
 			// table that exists): the writer must not run it again.
 			pt.acc.CreateSQL = ""
+			for _, m := range pt.more {
+				m.b.CreateSQL = ""
+			}
 		}
 	}
 	batches := make([]*table.Batch, 0, len(tables))
 	live := tables[:0:0]
 	for _, pt := range tables {
 		if pt.parts != nil {
-			batches = append(batches, pt.acc)
+			batches = pt.batches(batches)
 			live = append(live, pt)
 		}
 	}
@@ -429,8 +505,17 @@ func (w *worker) writeRows(tables []*pendingTable) {
 	// request's rows on their own so every sender gets its own answer.
 	p.stats.Splits.Add(1)
 	for _, pt := range live {
-		p.writePartsByRows(ctx, pt.acc, pt.parts)
+		w.writeParts(ctx, pt)
 	}
+}
+
+// writeParts writes each request's share of pt on its own.
+func (w *worker) writeParts(ctx context.Context, pt *pendingTable) {
+	if err := pt.fold(w.p); err != nil {
+		w.resolveTable(pt, err)
+		return
+	}
+	w.p.writePartsByRows(ctx, pt.acc, pt.parts)
 }
 
 // rowsWritten counts and answers tables a row insert wrote.
@@ -438,12 +523,13 @@ func (w *worker) rowsWritten(tables []*pendingTable, start time.Time) {
 	p := w.p
 	rows := 0
 	for _, pt := range tables {
-		rows += pt.acc.Rows()
+		rows += pt.rows
 	}
 	p.observe("insert", rows, start)
 	for _, pt := range tables {
+		// more shares acc's columns: acc stands for all.
 		p.schemas.accepted(pt.acc)
-		p.stats.RowsByInsert.Add(int64(pt.acc.Rows()))
+		p.stats.RowsByInsert.Add(int64(pt.rows))
 		w.resolveTable(pt, nil)
 		// Released here, while its columns are still in cache from
 		// accepted, rather than in a later pass over the flush: under
@@ -460,7 +546,7 @@ func (w *worker) writeAlone(ctx context.Context, pt *pendingTable) {
 	p := w.p
 	start := time.Now()
 	actx, cancel := context.WithTimeout(ctx, p.cfg.WriteTimeout)
-	_, err := p.rows.Write(actx, pt.acc)
+	_, err := p.rows.Write(actx, pt.batches(nil)...)
 	cancel()
 	switch {
 	case err == nil:
@@ -468,7 +554,7 @@ func (w *worker) writeAlone(ctx context.Context, pt *pendingTable) {
 	case errs.IsRetryable(err):
 		w.resolveTable(pt, err)
 	default:
-		p.writePartsByRows(ctx, pt.acc, pt.parts)
+		w.writeParts(ctx, pt)
 	}
 }
 
@@ -485,6 +571,11 @@ func (w *worker) writeBulk(pt *pendingTable) {
 	p := w.p
 	if w.conformed == nil {
 		w.conformed = table.New("", "")
+	}
+	// A bulk write sends one batch per table.
+	if err := pt.fold(p); err != nil {
+		w.resolveTable(pt, err)
+		return
 	}
 	out, err := p.schemas.conform(pt.acc, w.conformed)
 	if err != nil {
@@ -509,12 +600,14 @@ func (w *worker) writeBulk(pt *pendingTable) {
 	}
 	// The acknowledgement is awaited in the background, which now owns
 	// the accumulator: the rows may still have to go through row inserts.
-	acc, parts, rows := pt.acc, pt.parts, pt.acc.Rows()
+	acc, parts, rows, size, key := pt.acc, pt.parts, pt.acc.Rows(), pt.accFacts.bytes, pt.key
 	pt.detached = true
+	// The parts go with the goroutine; pt is reused after the flush.
+	pt.parts = nil
 	p.inflight.Add(1)
 	go func() {
 		defer p.inflight.Done()
-		defer p.release(acc)
+		defer p.release(acc, size)
 		ctx, cancel := context.WithTimeout(p.ctx, p.cfg.WriteTimeout)
 		err := wait(ctx)
 		cancel()
@@ -526,7 +619,7 @@ func (w *worker) writeBulk(pt *pendingTable) {
 			}
 			return
 		}
-		if !p.bulkFailed(pt.key, err) {
+		if !p.bulkFailed(key, err) {
 			p.stats.RowsFailed.Add(int64(rows))
 			for _, pr := range parts {
 				pr.t.resolve(err)
@@ -602,12 +695,12 @@ func (w *worker) runDDL(ctx context.Context, b *table.Batch) error {
 // done resolves one request's part and returns the pipeline's copy.
 func (w *worker) done(it item, err error) {
 	it.t.resolve(err)
-	w.p.release(it.b)
+	w.p.release(it.b, it.f.bytes)
 }
 
 func (w *worker) resolveTable(pt *pendingTable, err error) {
 	if err != nil {
-		w.p.stats.RowsFailed.Add(int64(pt.acc.Rows()))
+		w.p.stats.RowsFailed.Add(int64(pt.rows))
 	}
 	for _, pr := range pt.parts {
 		pr.t.resolve(err)

@@ -15,6 +15,10 @@ import (
 // per call: each group is one request, sent in the order the groups first
 // appear. A batch with CreateSQL runs it once per client first.
 //
+// Consecutive batches of one group with the same table and layout
+// (table.Batch.SameLayout) are sent as one RowInsertRequest holding all
+// their rows, as if they were one batch.
+//
 // Every batch is validated before anything is sent (InvalidInputError). If
 // a later group fails, the rows of earlier groups are written and counted
 // in the returned total. Batches must not be modified until Write returns.
@@ -52,7 +56,7 @@ func (c *Client) WriteWith(ctx context.Context, opts []InsertOption, batches ...
 
 // writeGroup encodes one group and sends it through Handle.
 func (c *Client) writeGroup(ctx context.Context, o callOptions, g *group) (uint32, error) {
-	req, err := c.encode(o, g.batches)
+	req, err := c.encode(o, g)
 	if err != nil {
 		return 0, err
 	}
@@ -62,11 +66,12 @@ func (c *Client) writeGroup(ctx context.Context, o callOptions, g *group) (uint3
 	return c.invokeHandle(ctx, g.hints, req, true)
 }
 
-// encode encodes batches as one GreptimeRequest under o's header.
-func (c *Client) encode(o callOptions, batches []*table.Batch) (*encodedRequest, error) {
+// encode encodes a group's batches as one GreptimeRequest under o's
+// header.
+func (c *Client) encode(o callOptions, g *group) (*encodedRequest, error) {
 	e := c.encoders.get()
 	defer c.encoders.put(e)
-	return e.encode(c.header(o), batches)
+	return e.encodeRuns(c.header(o), g.batches, g.same)
 }
 
 // group is the batches that share one Handle call.
@@ -74,7 +79,10 @@ type group struct {
 	database string
 	hints    string
 	batches  []*table.Batch
-	creates  []string
+	// same[i] says batches[i] has the layout of batches[i-1]: the encoder
+	// sends such runs as one insert.
+	same    []bool
+	creates []string
 }
 
 // tableNames names the call's tables for an error message: the first few
@@ -118,8 +126,8 @@ func groupBy(defaultDB string, base table.Hints, batches []*table.Batch, byHints
 	var lastHints table.Hints
 	lastKey, haveLast := "", false
 	for _, b := range batches {
-		if err := validateBatch(b); err != nil {
-			return nil, err
+		if b == nil {
+			return nil, &InvalidInputError{Reason: "nil batch"}
 		}
 		hints := ""
 		var err error
@@ -151,7 +159,18 @@ func groupBy(defaultDB string, base table.Hints, batches []*table.Batch, byHints
 			byKey[key] = g
 			groups = append(groups, g)
 		}
+		// A batch laid out like the one before it in its call is
+		// validated for its values only, and sent in the same insert.
+		var prev *table.Batch
+		if n := len(g.batches); n > 0 {
+			prev = g.batches[n-1]
+		}
+		same, err := validateBatchAfter(b, prev)
+		if err != nil {
+			return nil, err
+		}
 		g.batches = append(g.batches, b)
+		g.same = append(g.same, same)
 		if b.CreateSQL != "" {
 			g.creates = append(g.creates, b.CreateSQL)
 		}

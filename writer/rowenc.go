@@ -2,6 +2,7 @@ package writer
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 
 	gpb "github.com/GreptimeTeam/greptime-proto/go/greptime/v1"
@@ -23,52 +24,58 @@ import (
 // message the old builder made (rowenc_test.go, FuzzRowEncoder), fields in
 // ascending number and map entries sorted by key.
 //
-// The encoder is two-pass: the first pass sizes every row, the second
-// writes into a buffer of exactly the total size, so nothing is copied
-// twice and the length prefixes of nested messages are known when written.
+// Each batch is visited once: its rows are sized and written while its
+// columns are in cache, into the encoder's scratch body, one insert after
+// another; the short heads of the inserts, whose lengths are known only
+// once their rows are written, are kept apart. The request is then
+// assembled in a buffer of exactly its size with one copy of the body.
+// Sizing every batch first and writing in a second pass read each column
+// twice, and under node-exporter-shaped load (a thousand tables of a few
+// rows per flush) the columns are cold again by the second pass; the copy
+// costs less than the second visit (issue #12).
 
 // rowEncoder holds the scratch space of one encoding; it is reused through
 // encoderPool.
 type rowEncoder struct {
-	rowLens []int        // size of each Row message, every batch's rows in order
-	pos     []int        // where each row of a batch is being written
-	inserts []insertLens // per batch
+	rowLens []int // size of each Row message of the batch being written
+	pos     []int // where each row of the batch is being written
+	body    []byte
+	heads   []byte
+	spans   []insertSpan
 	cols    []colEnc
 	keys    []string // map keys being sorted
+	// same, when set for an encoding, says which batches share the layout
+	// of the batch before them (Write's grouping found it while
+	// validating); unset, the encoder compares layouts itself.
+	same []bool
 	// pool supplies request buffers; nil means gRPC's default pool, the
 	// one its transport and compressors draw from. Tests set their own.
 	pool mem.BufferPool
 }
 
-// insertLens are the sizes of one batch's Rows and RowInsertRequest.
-type insertLens struct{ rows, insert int }
+// insertSpan is where one RowInsertRequest's head and body end in the
+// encoder's heads and body.
+type insertSpan struct{ head, body int }
 
-// size sizes the request carrying batches under header h and returns its
-// length and that of its RowInsertRequests.
-func (e *rowEncoder) size(h *gpb.RequestHeader, batches []*table.Batch) (total, inserts int) {
-	e.rowLens, e.inserts = e.rowLens[:0], e.inserts[:0]
-	for _, b := range batches {
-		start := len(e.rowLens)
-		e.rowLens = append(e.rowLens, make([]int, b.Rows())...)
-		rowLens := e.rowLens[start:]
-		rows := 0
-		for _, c := range b.Columns() {
-			rows += sizeBytesField(columnSchemaSize(c))
+// runEnd returns the end of the run of batches from i that share one
+// layout (table.Batch.SameLayout): they are written as one
+// RowInsertRequest, one schema and every batch's rows, which is what
+// GreptimeDB would get had they been one batch. The pipeline hands a
+// table's coalesced requests over this way rather than copying them into
+// one batch (issue #12: that copy was 8% of the bridge's CPU under
+// node-exporter-shaped load).
+func (e *rowEncoder) runEnd(batches []*table.Batch, i int) int {
+	j := i + 1
+	if e.same != nil {
+		for j < len(batches) && e.same[j] {
+			j++
 		}
-		e.prepare(b)
-		for j := range e.cols {
-			e.cols[j].addSizes(rowLens)
-		}
-		for _, n := range rowLens {
-			rows += sizeBytesField(n)
-		}
-		ins := sizeStringField(b.Table) + sizeBytesField(rows)
-		e.inserts = append(e.inserts, insertLens{rows: rows, insert: ins})
-		inserts += sizeBytesField(ins)
+		return j
 	}
-	// The header and the row_inserts oneof member are always written, even
-	// when empty.
-	return sizeBytesField(headerSize(h)) + sizeBytesField(inserts), inserts
+	for j < len(batches) && batches[i].SameLayout(batches[j]) {
+		j++
+	}
+	return j
 }
 
 // prepare fills e.cols with b's columns.
@@ -79,47 +86,73 @@ func (e *rowEncoder) prepare(b *table.Batch) {
 	}
 }
 
-// appendRequest writes the request size measured; b must have room for it.
-func (e *rowEncoder) appendRequest(b []byte, h *gpb.RequestHeader, batches []*table.Batch, inserts int) []byte {
-	b = appendLen(b, tagRequestHeader, headerSize(h))
-	b = appendHeader(b, h, &e.keys)
-	b = appendLen(b, tagRowInserts, inserts)
-	off := 0
-	for i, bt := range batches {
-		l := e.inserts[i]
-		b = appendLen(b, tagInsert, l.insert)
-		b = appendStringField(b, tagInsertTable, bt.Table)
-		b = appendLen(b, tagInsertRows, l.rows)
-		for _, c := range bt.Columns() {
-			b = appendColumnSchema(b, c, &e.keys)
+// appendInserts writes every RowInsertRequest's schema and rows to e.body
+// and its head to e.heads.
+func (e *rowEncoder) appendInserts(batches []*table.Batch) error {
+	e.body, e.heads, e.spans = e.body[:0], e.heads[:0], e.spans[:0]
+	for i := 0; i < len(batches); {
+		end := e.runEnd(batches, i)
+		first := batches[i]
+		start := len(e.body)
+		for _, c := range first.Columns() {
+			e.body = appendColumnSchema(e.body, c, &e.keys)
 		}
-		rowLens := e.rowLens[off : off+bt.Rows()]
-		off += bt.Rows()
-		// Lay out the rows' heads, then fill their bodies column by column.
-		e.pos = e.pos[:0]
-		start := len(b)
-		for _, n := range rowLens {
-			b = appendLen(b, tagRowsRow, n)
-			if len(b)+n > cap(b) {
-				return nil // sized short: refuse rather than write past the buffer
+		for _, bt := range batches[i:end] {
+			var ok bool
+			if e.body, ok = e.appendRows(e.body, bt); !ok {
+				return fmt.Errorf("writer: rows of table %q did not encode to the size measured", bt.Table)
 			}
-			e.pos = append(e.pos, len(b))
-			b = b[:len(b)+n]
 		}
-		e.prepare(bt)
-		for j := range e.cols {
-			e.cols[j].writeCells(b, e.pos)
+		rows := len(e.body) - start
+		e.heads = appendLen(e.heads, tagInsert, sizeStringField(first.Table)+sizeBytesField(rows))
+		e.heads = appendStringField(e.heads, tagInsertTable, first.Table)
+		e.heads = appendLen(e.heads, tagInsertRows, rows)
+		e.spans = append(e.spans, insertSpan{head: len(e.heads), body: len(e.body)})
+		i = end
+	}
+	return nil
+}
+
+// appendRows sizes bt's Row messages and writes them to b; it reports
+// false on a sizing mistake.
+func (e *rowEncoder) appendRows(b []byte, bt *table.Batch) ([]byte, bool) {
+	e.rowLens = append(e.rowLens[:0], make([]int, bt.Rows())...)
+	e.prepare(bt)
+	for j := range e.cols {
+		e.cols[j].addSizes(e.rowLens)
+	}
+	total := 0
+	for _, n := range e.rowLens {
+		total += sizeBytesField(n)
+	}
+	if cap(b)-len(b) < total {
+		// Doubled rather than grown by append's quarter for large
+		// slices: a flush's body is built in a thousand small steps.
+		b = slices.Grow(b, max(total, cap(b)))
+	}
+	// Lay out the rows' heads, then fill their bodies column by column.
+	e.pos = e.pos[:0]
+	start := len(b)
+	for _, n := range e.rowLens {
+		b = appendLen(b, tagRowsRow, n)
+		if len(b)+n > cap(b) {
+			return b, false // sized short: refuse rather than write past the buffer
 		}
-		// Every row must end where it was sized to: a mistake would shift
-		// the next row's values under its length prefix.
-		for r, p := range e.pos {
-			start += 1 + sizeVarint(rowLens[r]) + rowLens[r]
-			if p != start {
-				return nil
-			}
+		e.pos = append(e.pos, len(b))
+		b = b[:len(b)+n]
+	}
+	for j := range e.cols {
+		e.cols[j].writeCells(b, e.pos)
+	}
+	// Every row must end where it was sized to: a mistake would shift the
+	// next row's values under its length prefix.
+	for r, p := range e.pos {
+		start += 1 + sizeVarint(e.rowLens[r]) + e.rowLens[r]
+		if p != start {
+			return b, false
 		}
 	}
-	return b
+	return b, true
 }
 
 func sizeVarint(n int) int { return protowire.SizeVarint(uint64(n)) }
@@ -127,10 +160,24 @@ func sizeVarint(n int) int { return protowire.SizeVarint(uint64(n)) }
 // encode returns the request carrying batches (validated by the caller)
 // under header h, in a buffer from gRPC's pool.
 func (e *rowEncoder) encode(h *gpb.RequestHeader, batches []*table.Batch) (*encodedRequest, error) {
+	return e.encodeRuns(h, batches, nil)
+}
+
+// encodeRuns is encode with same[i] telling whether batches[i] has the
+// layout of batches[i-1] (nil: compared here).
+func (e *rowEncoder) encodeRuns(h *gpb.RequestHeader, batches []*table.Batch, same []bool) (*encodedRequest, error) {
+	e.same = same
+	defer func() { e.same = nil }()
 	if err := checkHeaderUTF8(h); err != nil {
 		return nil, err
 	}
-	n, inserts := e.size(h, batches)
+	if err := e.appendInserts(batches); err != nil {
+		return nil, err
+	}
+	// The header and the row_inserts oneof member are always written, even
+	// when empty.
+	inserts := len(e.heads) + len(e.body)
+	n := sizeBytesField(headerSize(h)) + sizeBytesField(inserts)
 	pool := e.pool
 	if pool == nil {
 		pool = mem.DefaultBufferPool()
@@ -144,7 +191,16 @@ func (e *rowEncoder) encode(h *gpb.RequestHeader, batches []*table.Batch) (*enco
 	} else {
 		p = pool.Get(n)
 	}
-	out := e.appendRequest((*p)[:0], h, batches, inserts)
+	out := (*p)[:0]
+	out = appendLen(out, tagRequestHeader, headerSize(h))
+	out = appendHeader(out, h, &e.keys)
+	out = appendLen(out, tagRowInserts, inserts)
+	hs, bs := 0, 0
+	for _, sp := range e.spans {
+		out = append(out, e.heads[hs:sp.head]...)
+		out = append(out, e.body[bs:sp.body]...)
+		hs, bs = sp.head, sp.body
+	}
 	if len(out) != n || &out[0] != &(*p)[0] {
 		// A sizing mistake: never send bytes whose length prefixes lie.
 		if pool != nil {
@@ -158,28 +214,54 @@ func (e *rowEncoder) encode(h *gpb.RequestHeader, batches []*table.Batch) (*enco
 func (e *rowEncoder) reset() {
 	clear(e.cols)
 	e.cols = e.cols[:0]
-	e.rowLens, e.inserts = e.rowLens[:0], e.inserts[:0]
+	e.rowLens, e.pos = e.rowLens[:0], e.pos[:0]
+	e.body, e.heads, e.spans = e.body[:0], e.heads[:0], e.spans[:0]
 }
 
-// encoderPool recycles encoders between calls of one client.
-type encoderPool struct{ p sync.Pool }
+// encoderPool recycles encoders between calls of one client. It keeps a
+// few idle encoders in a list rather than a sync.Pool, which the garbage
+// collector empties: the scratch body of an encoder dropped that way is
+// built again, growing from nothing, by the next flush.
+type encoderPool struct {
+	mu   sync.Mutex
+	idle []*rowEncoder
+}
+
+// maxIdleEncoders is how many encoders a client keeps between calls: one
+// per concurrent writer (the bridge's pipeline has four by default) with
+// room to spare.
+const maxIdleEncoders = 8
 
 func (p *encoderPool) get() *rowEncoder {
-	if e, ok := p.p.Get().(*rowEncoder); ok {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.idle); n > 0 {
+		e := p.idle[n-1]
+		p.idle[n-1] = nil
+		p.idle = p.idle[:n-1]
 		return e
 	}
 	return &rowEncoder{}
 }
 
-// maxPooledRows bounds the scratch an idle pooled encoder keeps (8 bytes a
-// row); one grown past it by an unusually large call is left to the
-// garbage collector.
-const maxPooledRows = 1 << 20
+// maxPooledRows bounds the row scratch an idle encoder keeps (8 bytes a
+// row), maxPooledBody its body scratch: a flush of Prometheus tables
+// encodes to a few hundred kilobytes, and an encoder grown past either by
+// an unusually large call is left to the garbage collector, so idle
+// encoders hold at most maxIdleEncoders × 4 MiB.
+const (
+	maxPooledRows = 1 << 20
+	maxPooledBody = 4 << 20
+)
 
 func (p *encoderPool) put(e *rowEncoder) {
-	if cap(e.rowLens) > maxPooledRows {
+	if cap(e.rowLens) > maxPooledRows || cap(e.body) > maxPooledBody {
 		return
 	}
 	e.reset()
-	p.p.Put(e)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.idle) < maxIdleEncoders {
+		p.idle = append(p.idle, e)
+	}
 }

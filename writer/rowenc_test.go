@@ -16,10 +16,17 @@ import (
 func refRequest(t testing.TB, h *gpb.RequestHeader, batches []*table.Batch) *gpb.GreptimeRequest {
 	t.Helper()
 	ins := &gpb.RowInsertRequests{}
-	for _, b := range batches {
+	for i, b := range batches {
 		r, err := convertBatch(b, &rowArena{})
 		if err != nil {
 			t.Fatalf("reference builder refused a batch the encoder took: %v", err)
+		}
+		// Consecutive batches of one layout are one insert: the
+		// previous one's schema and both batches' rows.
+		if i > 0 && batches[i-1].SameLayout(b) {
+			prev := ins.Inserts[len(ins.Inserts)-1]
+			prev.Rows.Rows = append(prev.Rows.Rows, r.Rows.Rows...)
+			continue
 		}
 		ins.Inserts = append(ins.Inserts, r)
 	}
@@ -128,5 +135,45 @@ func TestEncoderReuseLeavesNoState(t *testing.T) {
 		e := pool.get()
 		checkEncoding(t, e, h, bs)
 		pool.put(e)
+	}
+}
+
+// TestEncoderMergesRunsOfOneLayout: consecutive batches of one table and
+// layout become one RowInsertRequest holding every batch's rows; a batch
+// of another layout between them starts an insert of its own.
+func TestEncoderMergesRunsOfOneLayout(t *testing.T) {
+	e := &rowEncoder{}
+	h := &gpb.RequestHeader{Dbname: "public"}
+	a, b := promFlush(1, 3)[0], promFlush(1, 2)[0]
+	wide := promFlush(1, 1)[0]
+	wide.MustColumn("extra", table.String, table.Tag) // NULL in its one row
+	for _, tc := range []struct {
+		name    string
+		batches []*table.Batch
+		inserts []int // rows per insert
+	}{
+		{"run", []*table.Batch{a, b, a}, []int{8}},
+		{"broken run", []*table.Batch{a, wide, b}, []int{3, 1, 2}},
+		{"other table", []*table.Batch{a, promFlush(2, 4)[1], b}, []int{3, 4, 2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkEncoding(t, e, h, tc.batches)
+			req, err := e.encode(h, tc.batches)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer req.release()
+			var back gpb.GreptimeRequest
+			if err := proto.Unmarshal(req.buf.ReadOnlyData(), &back); err != nil {
+				t.Fatal(err)
+			}
+			var got []int
+			for _, ins := range back.GetRowInserts().GetInserts() {
+				got = append(got, len(ins.GetRows().GetRows()))
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.inserts) {
+				t.Errorf("rows per insert %v, want %v", got, tc.inserts)
+			}
+		})
 	}
 }

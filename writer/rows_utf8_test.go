@@ -138,3 +138,31 @@ func TestUTF8CheckedSkipsOnlyTheValueCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestRunOfOneLayoutStillChecksValues: a batch following one of its layout
+// skips only the name and schema checks; its values are checked, and a
+// batch of another layout is checked whole.
+func TestRunOfOneLayoutStillChecksValues(t *testing.T) {
+	mk := func(col, v string) *table.Batch {
+		b := table.NewSchema("t").Timestamp("ts", table.TimestampMillisecond).Field(col, table.String).NewBatch("")
+		if err := b.AddRow(table.TimestampMillisecondValue(1), table.StringValue(v)); err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	good := mk("c", "x")
+	if known, err := validateBatchAfter(mk("c", "y"), good); err != nil || !known {
+		t.Fatalf("same layout, valid values: known %v, %v", known, err)
+	}
+	if _, err := validateBatchAfter(mk("c", "\xff"), good); !errors.Is(err, ErrInvalidInput) || !strings.Contains(err.Error(), "not valid utf-8") {
+		t.Errorf("same layout, invalid value: got %v, want the value refused", err)
+	}
+	if _, err := validateBatchAfter(mk("c\xff", "x"), good); !errors.Is(err, ErrInvalidInput) || !strings.Contains(err.Error(), "column name is not valid utf-8") {
+		t.Errorf("other layout: got %v, want its name refused", err)
+	}
+	short := mk("c", "x")
+	short.Col(1).AppendString("extra") // two values for one row
+	if _, err := validateBatchAfter(short, good); !errors.Is(err, ErrInvalidInput) {
+		t.Errorf("same layout, column longer than the batch: got %v", err)
+	}
+}

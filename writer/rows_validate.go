@@ -21,47 +21,66 @@ import (
 // validate_add_columns_expr, issues #3235 and #5489); that error comes back
 // from the server as a ServerError with InvalidArgument.
 func validateBatch(b *table.Batch) error {
+	_, err := validateBatchAfter(b, nil)
+	return err
+}
+
+// validateBatchAfter is validateBatch for a batch that follows prev, a
+// batch that passed it: when the two share their layout
+// (table.Batch.SameLayout), the checks of names and schema, which depend
+// on the layout alone, are not repeated; the values are checked as usual.
+// A table's coalesced requests reach Write as such runs (the bridge's
+// pipeline), and under node-exporter-shaped load a flush is a thousand
+// runs of a few rows each (issue #12). It reports whether b has prev's
+// layout.
+func validateBatchAfter(b, prev *table.Batch) (known bool, err error) {
 	if b == nil {
-		return &InvalidInputError{Reason: "nil batch"}
+		return false, &InvalidInputError{Reason: "nil batch"}
 	}
 	if b.Table == "" {
-		return &InvalidInputError{Reason: "empty table name"}
+		return false, &InvalidInputError{Reason: "empty table name"}
 	}
 	if b.Rows() == 0 {
-		return &InvalidInputError{Table: b.Table, Reason: "empty batch: no rows"}
+		return false, &InvalidInputError{Table: b.Table, Reason: "empty batch: no rows"}
 	}
-	if err := checkNamesUTF8(b); err != nil {
-		return err
+	known = prev != nil && prev.SameLayout(b)
+	if !known {
+		if err := checkNamesUTF8(b); err != nil {
+			return false, err
+		}
 	}
 	cols := b.Columns()
 	// A value of the wrong type is reported first: it also leaves the
 	// column's length off, which would otherwise hide the real mistake.
 	for _, c := range cols {
 		if err := c.Err(); err != nil {
-			return &InvalidInputError{Table: b.Table, Column: c.Name, Reason: fmt.Sprintf("value type does not match the column: %v", err)}
+			return false, &InvalidInputError{Table: b.Table, Column: c.Name, Reason: fmt.Sprintf("value type does not match the column: %v", err)}
 		}
 	}
 	// Linear however wide the batch (a pairwise scan made a first write
-	// of 40,000 columns cost 30 s of CPU).
-	if name, dup := b.DuplicateName(); dup {
-		return &InvalidInputError{Table: b.Table, Column: name, Reason: "duplicate column name"}
+	// of 40,000 columns cost 30 s of CPU). A batch laid out like the one
+	// before it has the same names, already checked.
+	if !known {
+		if name, dup := b.DuplicateName(); dup {
+			return false, &InvalidInputError{Table: b.Table, Column: name, Reason: "duplicate column name"}
+		}
 	}
 	ts := -1
 	for i, c := range cols {
 		if c.Semantic == table.Timestamp {
 			if ts >= 0 {
-				return &InvalidInputError{Table: b.Table, Column: c.Name, Reason: fmt.Sprintf("second time-index column (the first is %q)", cols[ts].Name)}
+				return false, &InvalidInputError{Table: b.Table, Column: c.Name, Reason: fmt.Sprintf("second time-index column (the first is %q)", cols[ts].Name)}
 			}
 			ts = i
 		}
 		if err := validateColumn(b, c); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if ts < 0 {
-		return &InvalidInputError{Table: b.Table, Reason: "no time-index (timestamp) column"}
+		return false, &InvalidInputError{Table: b.Table, Reason: "no time-index (timestamp) column"}
 	}
-	return nil
+	return known, nil
 }
 
 func validateColumn(b *table.Batch, c *table.Column) error {

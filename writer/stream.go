@@ -103,7 +103,7 @@ func (s *StreamInserter) Write(batches ...*table.Batch) error {
 		}
 		o := s.opts
 		o.database = g.database
-		req, err := s.c.encode(o, g.batches)
+		req, err := s.c.encode(o, g)
 		if err != nil {
 			return err
 		}

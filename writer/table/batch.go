@@ -3,6 +3,7 @@ package table
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 
@@ -205,6 +206,32 @@ func (b *Batch) appendColumn(name string, typ DataType, sem SemanticType) *Colum
 		}
 	}
 	return c
+}
+
+// SameLayout reports whether b and o are batches of one table with the
+// same columns in the same order (name, data type, semantic type, type
+// extension and options), so their rows can travel under one schema: the
+// writer sends consecutive batches of one layout as one RowInsertRequest,
+// and the pipeline coalesces a table's requests that way instead of
+// copying them into one batch. Hints and statements are not compared.
+func (b *Batch) SameLayout(o *Batch) bool {
+	if len(b.cols) != len(o.cols) || b.Table != o.Table || b.Database != o.Database {
+		return false
+	}
+	for i, c := range b.cols {
+		d := o.cols[i]
+		if c == d {
+			continue
+		}
+		if c.Name != d.Name || c.Type != d.Type || c.Semantic != d.Semantic ||
+			c.Precision != d.Precision || c.Scale != d.Scale || c.VectorDim != d.VectorDim {
+			return false
+		}
+		if (len(c.Options) > 0 || len(d.Options) > 0) && !maps.Equal(c.Options, d.Options) {
+			return false
+		}
+	}
+	return true
 }
 
 // MustColumn is AddColumn for schemas fixed in code; it panics on a conflict.

@@ -234,3 +234,41 @@ func TestHintsEqual(t *testing.T) {
 		t.Error("Equal disagrees with the hints' contents")
 	}
 }
+
+func TestSameLayout(t *testing.T) {
+	mk := func(tbl string, edit func(*Schema)) *Batch {
+		s := NewSchema(tbl).Timestamp("ts", TimestampMillisecond).Field("v", Float64).Tag("job", String)
+		if edit != nil {
+			edit(s)
+		}
+		return s.NewBatch("public")
+	}
+	base := mk("up", nil)
+	for _, tc := range []struct {
+		name string
+		o    *Batch
+		want bool
+	}{
+		{"same", mk("up", nil), true},
+		{"other table", mk("down", nil), false},
+		{"extra column", mk("up", func(s *Schema) { s.Tag("pod", String) }), false},
+		{"other type", mk("up", func(s *Schema) { s.Columns[1].Type = Int64 }), false},
+		{"other semantic", mk("up", func(s *Schema) { s.Columns[2].Semantic = Field }), false},
+		{"options", mk("up", func(s *Schema) { s.Columns[2].Options = map[string]string{"k": "v"} }), false},
+		{"decimal scale", mk("up", func(s *Schema) { s.Columns[1].Scale = 2 }), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := base.SameLayout(tc.o); got != tc.want {
+				t.Errorf("SameLayout = %v, want %v", got, tc.want)
+			}
+			if got := tc.o.SameLayout(base); got != tc.want {
+				t.Errorf("reversed SameLayout = %v, want %v", got, tc.want)
+			}
+		})
+	}
+	other := mk("up", nil)
+	other.Database = "other"
+	if base.SameLayout(other) {
+		t.Error("batches of two databases share a layout")
+	}
+}

@@ -1,0 +1,62 @@
+package pipeline
+
+import (
+	"testing"
+
+	"github.com/greptime-bridge/greptime-bridge/writer/table"
+)
+
+func layoutBatch(valType table.DataType, tags ...string) *table.Batch {
+	s := table.NewSchema("m").Timestamp("ts", table.TimestampMillisecond).Field("v", valType)
+	for _, t := range tags {
+		s.Tag(t, table.String)
+	}
+	return s.NewBatch("public")
+}
+
+// TestSchemaCacheLayoutMemory: the remembered layout answers only for a
+// batch laid out exactly like it; anything else takes the full check, and
+// a widening or a reload from GreptimeDB forgets it.
+func TestSchemaCacheLayoutMemory(t *testing.T) {
+	s := newSchemaCache()
+	k := tableKey{"public", "m"}
+	s.accepted(layoutBatch(table.Float64, "job"))
+	if got := len(s.tables[k].layout); got != 3 {
+		t.Fatalf("remembered layout of %d columns, want 3", got)
+	}
+	if err := s.check(layoutBatch(table.Float64, "job")); err != nil {
+		t.Fatalf("same layout: %v", err)
+	}
+	if !s.covers(layoutBatch(table.Float64, "job")) {
+		t.Error("same layout not covered")
+	}
+	// Same names, another type: the full check refuses it.
+	if err := s.check(layoutBatch(table.String, "job")); err == nil {
+		t.Error("a type conflict passed the check")
+	}
+	if s.covers(layoutBatch(table.Float64, "job", "pod")) {
+		t.Error("a layout with an unknown column is covered")
+	}
+	// A second layout is accepted and remembered in its place.
+	s.accepted(layoutBatch(table.Float64, "pod", "job"))
+	if !s.covers(layoutBatch(table.Float64, "job")) || !s.covers(layoutBatch(table.Float64, "pod", "job")) {
+		t.Error("known columns in either order not covered")
+	}
+	// BIGINT arriving for a DOUBLE column is not remembered as known.
+	s.accepted(layoutBatch(table.Int64, "job"))
+	if s.tables[k].sameLayout(layoutBatch(table.Int64, "job")) {
+		t.Error("a layout contradicting the known types was remembered")
+	}
+	wide := layoutBatch(table.Float64, "pod", "job")
+	s.accepted(wide)
+	wide.AlterSQL = []string{"ALTER TABLE m MODIFY COLUMN v DOUBLE"}
+	s.widen(wide)
+	if s.tables[k].layout != nil {
+		t.Error("widen kept the remembered layout")
+	}
+	s.accepted(wide)
+	s.store(k, nil, true)
+	if s.tables[k].layout != nil {
+		t.Error("a reload from GreptimeDB kept the remembered layout")
+	}
+}
