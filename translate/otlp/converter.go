@@ -54,7 +54,8 @@ type Converter struct {
 	// base it was made under.
 	baseGen     uint64
 	metricNames map[metricNameKey]string
-	shape       rowShape
+	shapes      [numShapes]rowShape
+	nextShape   int
 	// Scratch of one histogram or summary point, and its le/quantile text.
 	hBounds   []float64
 	hCounts   []uint64
@@ -94,7 +95,9 @@ func (c *Converter) Reset() {
 	c.resTags, c.baseTags, c.rowTags = c.resTags[:0], c.baseTags[:0], c.rowTags[:0]
 	c.resBuf, c.scopeBuf, c.rowBuf, c.jsonBuf = c.resBuf[:0], c.scopeBuf[:0], c.rowBuf[:0], c.jsonBuf[:0]
 	clear(c.promote)
-	c.shape = rowShape{tags: c.shape.tags[:0]}
+	for i := range c.shapes {
+		c.shapes[i] = rowShape{tags: c.shapes[i].tags[:0]}
+	}
 	c.n = 0
 	if len(c.labels) > maxCacheEntries {
 		clear(c.labels)
