@@ -96,7 +96,9 @@ func (c *Converter) Reset() {
 	c.resBuf, c.scopeBuf, c.rowBuf, c.jsonBuf = c.resBuf[:0], c.scopeBuf[:0], c.rowBuf[:0], c.jsonBuf[:0]
 	clear(c.promote)
 	for i := range c.shapes {
-		c.shapes[i] = rowShape{tags: c.shapes[i].tags[:0]}
+		sh := &c.shapes[i]
+		clear(sh.names[:cap(sh.names)])
+		*sh = rowShape{tags: sh.tags[:0], names: sh.names[:0]}
 	}
 	c.n = 0
 	if len(c.labels) > maxCacheEntries {
