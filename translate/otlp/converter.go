@@ -61,7 +61,12 @@ type Converter struct {
 	hCounts   []uint64
 	quantiles []quantileVal
 	le        []byte
-	trace     traceCtx
+	// leBounds are the bounds whose le texts leText holds, each ending
+	// at its leEnds entry (renderBounds).
+	leBounds []float64
+	leText   []byte
+	leEnds   []int32
+	trace    traceCtx
 
 	n int // items since the last context check
 
