@@ -50,6 +50,9 @@ type Converter struct {
 	tagIdx   map[string]int
 	tagIdxOK bool
 	keyMemo  []keyMemo
+	// kvMemo remembers the attributes of the last point, position by
+	// position (wirePointKV); its views into the request end with it.
+	kvMemo []kvMemo
 	// baseGen counts rebuilds of baseTags, so a key memo entry knows the
 	// base it was made under.
 	baseGen     uint64
@@ -91,6 +94,7 @@ func NewConverter() *Converter {
 // Reset drops per-request state, keeping buffers and the name caches.
 func (c *Converter) Reset() {
 	c.ptRaw, c.ptMemoOK = nil, false
+	clear(c.kvMemo)
 	// Decoded strings view the last request's body: let it go.
 	clear(c.wireKVs[:cap(c.wireKVs)])
 	c.wireKVs = c.wireKVs[:0]

@@ -86,11 +86,9 @@ func (c *Converter) wireHistogramPoint(m *metricCtx, ht *histTables, pb []byte) 
 		}
 		switch num {
 		case fHistAttrs:
-			var kb, key []byte
+			var kb []byte
 			if kb, err = r.lenField(num, wt); err == nil {
-				if key, err = decodeKV(kb, 0, &v); err == nil {
-					err = c.pointTag(m, &pos, bytesView(key), v.attr())
-				}
+				err = c.wirePointKV(m, &pos, kb, &v)
 			}
 		case fNumberStart, fHistMin, fHistMax:
 			_, err = r.u64Field(num, wt)
@@ -183,11 +181,9 @@ func (c *Converter) wireSummaryPoint(m *metricCtx, st *summaryTables, pb []byte)
 		}
 		switch num {
 		case fSummaryAttrs:
-			var kb, key []byte
+			var kb []byte
 			if kb, err = r.lenField(num, wt); err == nil {
-				if key, err = decodeKV(kb, 0, &v); err == nil {
-					err = c.pointTag(m, &pos, bytesView(key), v.attr())
-				}
+				err = c.wirePointKV(m, &pos, kb, &v)
 			}
 		case fNumberStart:
 			_, err = r.u64Field(num, wt)
