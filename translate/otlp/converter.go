@@ -37,6 +37,13 @@ type Converter struct {
 	attrMemoOK        bool
 	// attrLayout is the last log record's attribute keys' JSON layout.
 	attrLayout jsonLayout
+	// recKVs are the last log record's decoded attributes; slot i holds
+	// the decode of recRaw[i] (a view into the request) when that is not
+	// nil. recSame says which slots the record shares with the one
+	// before (logAttrsJSON).
+	recKVs  []wireKV
+	recRaw  [][]byte
+	recSame []bool
 	// ptRaw (a view into the request) is the last number point's
 	// attribute bytes, whose tags are in rowTags while ptMemoOK holds and
 	// the base tags are of generation ptGen; ptDropped is how many of its
@@ -95,6 +102,10 @@ func NewConverter() *Converter {
 func (c *Converter) Reset() {
 	c.ptRaw, c.ptMemoOK = nil, false
 	clear(c.kvMemo)
+	clear(c.recKVs[:cap(c.recKVs)])
+	clear(c.recRaw)
+	c.recKVs = c.recKVs[:0]
+	c.attrLayout.forget()
 	// Decoded strings view the last request's body: let it go.
 	clear(c.wireKVs[:cap(c.wireKVs)])
 	c.wireKVs = c.wireKVs[:0]
