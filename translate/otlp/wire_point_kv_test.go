@@ -91,11 +91,8 @@ func kvMemoMetrics() pmetric.Metrics {
 func dupKeyGauge() []byte {
 	var points []byte
 	for i, attrs := range [][]string{
-		{"k1", "x", "k1", "y"},
-		{"k1", "x", "k1", "y"},
-		{"k1", "y", "k1", "x"},
-		{"k1", "x", "k2", "y"},
-		{"k1", "x", "k1", "y"},
+		{"k1", "x", "k1", "y"}, {"k1", "x", "k1", "y"}, {"k1", "y", "k1", "x"},
+		{"k1", "x", "k2", "y"}, {"k1", "x", "k1", "y"},
 	} {
 		dp := pbF64(pbF64(nil, 3, 1_700_000_000_000_000_000+uint64(i)*1_000_000), 4, 0x3ff0000000000000)
 		for j := 0; j < len(attrs); j += 2 {
