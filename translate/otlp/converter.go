@@ -57,9 +57,6 @@ type Converter struct {
 	tagIdx   map[string]int
 	tagIdxOK bool
 	keyMemo  []keyMemo
-	// kvMemo remembers the attributes of the last point, position by
-	// position (wirePointKV); its views into the request end with it.
-	kvMemo []kvMemo
 	// baseGen counts rebuilds of baseTags, so a key memo entry knows the
 	// base it was made under.
 	baseGen     uint64
@@ -101,7 +98,6 @@ func NewConverter() *Converter {
 // Reset drops per-request state, keeping buffers and the name caches.
 func (c *Converter) Reset() {
 	c.ptRaw, c.ptMemoOK = nil, false
-	clear(c.kvMemo)
 	clear(c.recKVs[:cap(c.recKVs)])
 	clear(c.recRaw)
 	c.recKVs = c.recKVs[:0]

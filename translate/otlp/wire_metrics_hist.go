@@ -86,9 +86,11 @@ func (c *Converter) wireHistogramPoint(m *metricCtx, ht *histTables, pb []byte) 
 		}
 		switch num {
 		case fHistAttrs:
-			var kb []byte
+			var kb, key []byte
 			if kb, err = r.lenField(num, wt); err == nil {
-				err = c.wirePointKV(m, &pos, kb, &v)
+				if key, err = decodeKV(kb, 0, &v); err == nil {
+					err = c.pointTag(m, &pos, bytesView(key), v.attr())
+				}
 			}
 		case fNumberStart, fHistMin, fHistMax:
 			_, err = r.u64Field(num, wt)
@@ -181,9 +183,11 @@ func (c *Converter) wireSummaryPoint(m *metricCtx, st *summaryTables, pb []byte)
 		}
 		switch num {
 		case fSummaryAttrs:
-			var kb []byte
+			var kb, key []byte
 			if kb, err = r.lenField(num, wt); err == nil {
-				err = c.wirePointKV(m, &pos, kb, &v)
+				if key, err = decodeKV(kb, 0, &v); err == nil {
+					err = c.pointTag(m, &pos, bytesView(key), v.attr())
+				}
 			}
 		case fNumberStart:
 			_, err = r.u64Field(num, wt)

@@ -154,7 +154,11 @@ func (c *Converter) wirePointTags(m *metricCtx, span []byte, num int32, split bo
 		if err != nil {
 			return err
 		}
-		if err := c.wirePointKV(m, &pos, kb, &v); err != nil {
+		key, err := decodeKV(kb, 0, &v)
+		if err != nil {
+			return err
+		}
+		if err := c.pointTag(m, &pos, bytesView(key), v.attr()); err != nil {
 			return err
 		}
 	}
