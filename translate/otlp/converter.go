@@ -37,6 +37,13 @@ type Converter struct {
 	attrMemoOK        bool
 	// attrLayout is the last log record's attribute keys' JSON layout.
 	attrLayout jsonLayout
+	// recKVs are the last log record's decoded attributes; slot i holds
+	// the decode of recRaw[i] (a view into the request) when that is not
+	// nil. recSame says which slots the record shares with the one
+	// before (logAttrsJSON).
+	recKVs  []wireKV
+	recRaw  [][]byte
+	recSame []bool
 	// ptRaw (a view into the request) is the last number point's
 	// attribute bytes, whose tags are in rowTags while ptMemoOK holds and
 	// the base tags are of generation ptGen; ptDropped is how many of its
@@ -54,13 +61,19 @@ type Converter struct {
 	// base it was made under.
 	baseGen     uint64
 	metricNames map[metricNameKey]string
-	shape       rowShape
+	shapes      [numShapes]rowShape
+	nextShape   int
 	// Scratch of one histogram or summary point, and its le/quantile text.
 	hBounds   []float64
 	hCounts   []uint64
 	quantiles []quantileVal
 	le        []byte
-	trace     traceCtx
+	// leBounds are the bounds whose le texts leText holds, each ending
+	// at its leEnds entry (renderBounds).
+	leBounds []float64
+	leText   []byte
+	leEnds   []int32
+	trace    traceCtx
 
 	n int // items since the last context check
 
@@ -102,6 +115,10 @@ func NewConverter() *Converter {
 // Reset drops per-request state, keeping buffers and the name caches.
 func (c *Converter) Reset() {
 	c.ptRaw, c.ptMemoOK = nil, false
+	clear(c.recKVs[:cap(c.recKVs)])
+	clear(c.recRaw)
+	c.recKVs = c.recKVs[:0]
+	c.attrLayout.forget()
 	// Decoded strings view the last request's body: let it go.
 	c.wireKVs = emptied(c.wireKVs)
 	c.resTags, c.baseTags, c.rowTags = emptied(c.resTags), emptied(c.baseTags), emptied(c.rowTags)
@@ -110,7 +127,11 @@ func (c *Converter) Reset() {
 	}
 	c.resBuf, c.scopeBuf, c.rowBuf, c.jsonBuf = c.resBuf[:0], c.scopeBuf[:0], c.rowBuf[:0], c.jsonBuf[:0]
 	clear(c.promote)
-	c.shape = rowShape{tags: c.shape.tags[:0]}
+	for i := range c.shapes {
+		sh := &c.shapes[i]
+		clear(sh.names[:cap(sh.names)])
+		*sh = rowShape{tags: sh.tags[:0], names: sh.names[:0]}
+	}
 	c.n = 0
 	// label and legacy stop caching at maxCacheEntries; a full cache is
 	// emptied here so later requests' names are cached again.

@@ -147,15 +147,6 @@ type keyMemo struct {
 	gen      uint64
 }
 
-// rowShape caches the column indexes of the last batch written, so rows of
-// one metric skip the name lookups. Every index is re-checked against the
-// column's name before use, so a stale cache only costs a lookup.
-type rowShape struct {
-	b                *table.Batch
-	tags             []int
-	ts, extra, value int
-}
-
 // column returns the index of column name in b, using *cached when valid.
 func column(b *table.Batch, cached *int, name string, typ table.DataType, sem table.SemanticType) (int, error) {
 	if i := *cached; i >= 0 && i < b.NumColumns() {
@@ -184,10 +175,15 @@ func (c *Converter) writeRow(m *metricCtx, b *table.Batch, tsNano uint64, extraN
 			}
 		}
 	}
-	sh := &c.shape
-	if sh.b != b {
-		sh.b, sh.tags, sh.ts, sh.extra, sh.value = b, sh.tags[:0], -1, -1, -1
+	tsType, ts := table.TimestampMillisecond, int64(tsNano)/1_000_000 // metrics.rs write_timestamp: truncated
+	if m.legacy {
+		tsType, ts = table.TimestampNanosecond, int64(tsNano)
 	}
+	sh := c.shapeFor(b)
+	if sh.fits(b, c.rowTags, tsType, extraName, hasValue) {
+		return sh.writeKnown(b, c.rowTags, ts, extraVal, value)
+	}
+	sh.ok = false
 	for len(sh.tags) < len(c.rowTags) {
 		sh.tags = append(sh.tags, -1)
 	}
@@ -204,10 +200,6 @@ func (c *Converter) writeRow(m *metricCtx, b *table.Batch, tsNano uint64, extraN
 			return fail(err)
 		}
 		b.Col(i).AppendString(t.val)
-	}
-	tsType, ts := table.TimestampMillisecond, int64(tsNano)/1_000_000 // metrics.rs write_timestamp: truncated
-	if m.legacy {
-		tsType, ts = table.TimestampNanosecond, int64(tsNano)
 	}
 	i, err := column(b, &sh.ts, colTimestamp, tsType, table.Timestamp)
 	if err != nil {
@@ -231,6 +223,7 @@ func (c *Converter) writeRow(m *metricCtx, b *table.Batch, tsNano uint64, extraN
 	if err := b.EndRow(); err != nil {
 		return badInput("%v", err)
 	}
+	sh.verified(b, c.rowTags, tsType, extraName, hasValue)
 	return nil
 }
 
