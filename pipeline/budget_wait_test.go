@@ -17,9 +17,10 @@ import (
 // 800 and each needs 400; nothing else runs, so nothing would ever be
 // released but by a wait running out. Waiting while holding, all eight
 // sat out their wait (a minute here, BudgetWait in the bridge) before any
-// was answered. Within the waiting allowance, the first to wait holds its
-// body in line, the others are refused at once and let go of theirs, and
-// the first gets through, all before any time passes.
+// was answered. Within the waiting allowance (a quarter of the budget),
+// the first two to wait hold their bodies in line, the others are refused
+// at once and let go of theirs, and the two get through, all before any
+// time passes.
 func TestBudgetNoHoldAndWait(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const n, body, want = 8, 80, 400
@@ -74,7 +75,7 @@ func TestBudgetNoHoldAndWait(t *testing.T) {
 }
 
 // TestBudgetWaitingAllowance: a request that holds bytes waits for more
-// only while everything held in line fits in an eighth of the budget;
+// only while everything held in line fits in a quarter of the budget;
 // past it, it is refused at once, still holding what it held, and the
 // allowance is given back when a wait ends.
 func TestBudgetWaitingAllowance(t *testing.T) {
@@ -85,16 +86,16 @@ func TestBudgetWaitingAllowance(t *testing.T) {
 		for _, r := range []struct {
 			h *int64
 			n int64
-		}{{&work, 600}, {&first, 100}, {&second, 1}} {
+		}{{&work, 500}, {&first, 200}, {&second, 1}} {
 			if err := b.Resize(ctx, r.h, r.n, 0); err != nil {
 				t.Fatal(err)
 			}
 		}
 		done := make(chan error, 1)
 		go func() { done <- b.Resize(ctx, &first, 300, time.Minute) }()
-		synctest.Wait() // first waits in line, holding its 100
-		if b.Waiting() != 100 {
-			t.Fatalf("waiting %d, want 100", b.Waiting())
+		synctest.Wait() // first waits in line, holding its 200
+		if b.Waiting() != 200 {
+			t.Fatalf("waiting %d, want 200", b.Waiting())
 		}
 		err := b.Resize(ctx, &second, 50, time.Minute)
 		if !errors.Is(err, ErrOverBudget) || second != 1 {

@@ -15,9 +15,10 @@ import (
 // translation reservation: eight requests have read bodies of about 1 MiB
 // of a 10 MiB budget, and each reserves 5 MiB to translate. Holding their
 // bodies while they waited, none could ever fit and all sat out their
-// wait (a minute here) before being answered. Now the first waits in line
-// with its body, the others are answered 503 at once and let go of
-// theirs, and the first gets its reservation, all before any time passes.
+// wait (a minute here) before being answered. Now the first two wait in
+// line with their bodies (a quarter of the budget may be held so), the
+// others are answered 503 at once and let go of theirs, and the two get
+// their reservations, all before any time passes.
 func TestReserveDoesNotHoldAndWait(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const n, size, want = 8, 1<<20 - 100, 5 << 20
