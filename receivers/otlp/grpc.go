@@ -58,7 +58,7 @@ func (r *Receiver) grpcProcess(ctx context.Context, signal string, payload any, 
 		// before decompressing, and true it up once translated.
 		var reserved int64
 		if r.budget != nil {
-			want := min(int64(size)+decodeFactor*int64(size), r.budget.Limit())
+			want := min(int64(size)+decodeFactor*int64(size), r.budget.Largest())
 			if err := r.budget.Acquire(ctx, want, r.cfg.BudgetWait); err != nil {
 				return 0, "", fmt.Errorf("cannot take OTLP %s request: %w", signal, err)
 			}

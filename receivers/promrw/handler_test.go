@@ -307,19 +307,20 @@ func TestBudgetFullIs503(t *testing.T) {
 
 // TestRequestLargerThanBudgetWrittenAlone: a request whose expected peak
 // exceeds the whole budget (though its bytes fit) is not refused for good
-// (Prometheus would drop it on 413): it waits until it can hold the whole
-// budget, alone.
+// (Prometheus would drop it on 413): it waits until it can hold what one
+// request may (pipeline.Budget.Largest), alone.
 func TestRequestLargerThanBudgetWrittenAlone(t *testing.T) {
 	budget := pipeline.NewBudget(16<<10, time.Second)
 	e := setup(t, nil, nil, budget)
 	body := snappy.Encode(nil, rw1(upSeries("a", 50)))
-	if err := budget.Acquire(context.Background(), 1, 0); err != nil {
+	other := budget.Limit() - budget.Largest() + 1
+	if err := budget.Acquire(context.Background(), other, 0); err != nil {
 		t.Fatal(err)
 	}
 	if resp := post(t, e.url+promrw.PathPrometheus, body, v1Headers()); resp.StatusCode != 503 {
 		t.Fatalf("with the budget in use: %d, want 503", resp.StatusCode)
 	}
-	budget.Release(1)
+	budget.Release(other)
 	if resp := post(t, e.url+promrw.PathPrometheus, body, v1Headers()); resp.StatusCode != 204 {
 		t.Fatalf("with the budget free: %d, want 204", resp.StatusCode)
 	}

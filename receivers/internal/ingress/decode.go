@@ -164,7 +164,7 @@ var errShort = errors.New("memory budget short")
 // part while waiting for more would let many large bodies hold the budget
 // between them with none able to finish (each then answered 503 once its
 // wait ends); so the part is given back, the request waits in line for
-// all the body may need (capped at the budget) and decodes again. At most
+// all the body may need (capped at what one request may hold) and decodes again. At most
 // one decode is repeated, and only when the budget is contended.
 func (b *Body) stream(open func() (io.Reader, func(), error), limit int64, enc Encoding, hist func(int64) int64) error {
 	rawLen := int64(len(*b.raw))
@@ -188,7 +188,7 @@ func (b *Body) stream(open func() (io.Reader, func(), error), limit int64, enc E
 		if hist != nil {
 			need += hist(limit + 1)
 		}
-		if err := b.cover(min(need, b.in.budget.Limit())); err != nil {
+		if err := b.cover(min(need, b.in.budget.Largest())); err != nil {
 			return err
 		}
 	}

@@ -185,20 +185,19 @@ func (b *Body) cover(n int64) error {
 	if bud == nil || n <= b.held {
 		return nil
 	}
-	if n > bud.Limit() {
-		return fmt.Errorf("%w: the request occupies more than the whole memory budget of %d bytes", ErrTooLarge, bud.Limit())
+	if n > bud.Largest() {
+		return fmt.Errorf("%w: the request occupies more than the %d bytes one request may hold of the memory budget of %d bytes",
+			ErrTooLarge, bud.Largest(), bud.Limit())
 	}
-	if err := bud.Acquire(b.ctx, n-b.held, b.in.cfg.BudgetWait); err != nil {
-		return err
-	}
-	b.held = n
-	return nil
+	// Resize waits holding what the body holds only within the budget's
+	// waiting allowance (pipeline.Budget): no hold-and-wait pile-up.
+	return bud.Resize(b.ctx, &b.held, n, b.in.cfg.BudgetWait)
 }
 
 // coverStep is cover, or with onlyIfFree, cover without waiting: errShort
 // when the budget has not the bytes free now.
 func (b *Body) coverStep(n int64, onlyIfFree bool) error {
-	if !onlyIfFree || b.in.budget == nil || n <= b.held || n > b.in.budget.Limit() {
+	if !onlyIfFree || b.in.budget == nil || n <= b.held || n > b.in.budget.Largest() {
 		return b.cover(n)
 	}
 	if err := b.in.budget.Acquire(b.ctx, n-b.held, 0); err != nil {
@@ -220,8 +219,11 @@ func (b *Body) Held() int64 { return b.held }
 // Reserve moves the reservation to want bytes, at least what the body's
 // buffers occupy: receivers reserve a translation estimate before they
 // translate and true it up to pipeline.RequestBytes after. An estimate
-// beyond the budget is capped at it, so such a request waits its turn for
-// the whole budget rather than being refused for good.
+// beyond what one request may hold (pipeline.Budget.Largest) is capped at
+// it, so such a request waits its turn rather than being refused for good.
+// It waits holding its body only within the budget's waiting allowance;
+// past it the request is refused at once (503), letting go of the body's
+// reservation, instead of holding it in a line that cannot move.
 func (b *Body) Reserve(want int64) error {
 	if b.in.budget == nil {
 		return nil
