@@ -87,7 +87,13 @@ func startDev(t *testing.T, env ...string) string {
 // given headers and returns the status and body of the answer.
 func postOTLP(t *testing.T, addr, path string, body []byte, header ...string) (int, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	return postOTLPWithin(t, addr, path, body, time.Minute, header...)
+}
+
+// postOTLPWithin is postOTLP with the client's deadline given.
+func postOTLPWithin(t *testing.T, addr, path string, body []byte, within time.Duration, header ...string) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), within)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+path, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/x-protobuf")
@@ -108,7 +114,7 @@ func postOTLP(t *testing.T, addr, path string, body []byte, header ...string) (i
 // columns for metrics and traces) to a fresh bridge, and then the same
 // under the default limits. Issue #11 measured 56 s for the first such
 // request (the writer's duplicate-column check was quadratic); each request
-// must now be answered within a generous minute. The bridge runs as its own
+// must now be answered (its CPU is logged, not asserted). The bridge runs as its own
 // process against the test server in this one, so its CPU time is logged
 // apart from the test server's (unit tests assert no timings; the figures
 // go in the README; TestFirstSightLinear holds the work linear). Under the
@@ -117,11 +123,15 @@ func TestHugeAttributeSetsFirstSight(t *testing.T) {
 	reqs := hugeRequests(200_000)
 	paths := []string{"/v1/metrics", "/v1/logs", "/v1/traces"}
 	srv := greptimetest.StartT(t, greptimetest.Options{})
+	// The in-process test server creating a 200,000-column table under
+	// -race on a loaded CI machine took close to a minute: the insert
+	// timeout and the client's deadline are raised so that only a wrong
+	// answer fails this test, never a slow one.
 	p := startBridgeProc(t, srv.Addr(), "GREPTIME_BRIDGE_LIMITS_SHAPE_MAX_ATTRIBUTES_PER_ITEM=0",
-		"GREPTIME_BRIDGE_TRANSLATE_PROMOTE_ALL_RESOURCE_ATTRIBUTES=true")
+		"GREPTIME_BRIDGE_TRANSLATE_PROMOTE_ALL_RESOURCE_ATTRIBUTES=true", "GREPTIME_BRIDGE_GREPTIMEDB_TIMEOUT=5m")
 	for _, path := range paths {
 		bridge0, self0, start := procCPU(p.pid), cpuTime(), time.Now()
-		if code, body := postOTLP(t, p.addr, path, reqs[path]); code != http.StatusOK {
+		if code, body := postOTLPWithin(t, p.addr, path, reqs[path], 5*time.Minute); code != http.StatusOK {
 			t.Errorf("%s with the limit off: %d %.200q", path, code, body)
 		}
 		t.Logf("%s, 200,000 attributes, first sight: wall %v, bridge process CPU %v, test server (and client) CPU %v", path,
