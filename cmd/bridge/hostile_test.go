@@ -130,8 +130,12 @@ func TestDecompressionBombsStayWithinBudget(t *testing.T) {
 	var mu sync.Mutex
 	got := map[string]map[int]int{}
 	deadline := time.Now().Add(60 * time.Second)
+	// Every bomb's tally exists before any sender starts: a sender that
+	// finishes early must not read got while the loop still writes it.
 	for _, b := range bombs {
 		got[b.name] = map[int]int{}
+	}
+	for _, b := range bombs {
 		for range 6 {
 			wg.Add(1)
 			go func() {
