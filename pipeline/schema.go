@@ -313,22 +313,15 @@ func (s *schemaCache) widen(b *table.Batch) {
 }
 
 // coerce casts BIGINT columns of b that GreptimeDB now holds as DOUBLE
-// (widened after b was translated) to DOUBLE.
-func (s *schemaCache) coerce(b *table.Batch) {
-	// Only BIGINT columns are ever cast; most batches (every Prometheus
-	// one) have none, and skip the look-up.
-	hasInt := false
-	for _, c := range b.Columns() {
-		hasInt = hasInt || c.Type == table.Int64
-	}
-	if !hasInt {
-		return
-	}
+// (widened after b was translated) to DOUBLE, and reports whether it cast
+// any. The caller calls it only for a batch with a BIGINT column
+// (batchFacts.ints), so it does not scan for one again.
+func (s *schemaCache) coerce(b *table.Batch) bool {
 	s.mu.RLock()
 	t, ok := s.tables[tableKey{b.Database, b.Table}]
 	if !ok {
 		s.mu.RUnlock()
-		return
+		return false
 	}
 	var cast []string
 	for _, c := range b.Columns() {
@@ -340,4 +333,5 @@ func (s *schemaCache) coerce(b *table.Batch) {
 	for _, name := range cast {
 		_ = b.CastInt64ToFloat64(name)
 	}
+	return len(cast) > 0
 }

@@ -175,9 +175,11 @@ func (w *worker) add(it item) {
 		}
 	}
 	// A column GreptimeDB widened from BIGINT to DOUBLE after this request
-	// was translated takes the new type.
-	if it.f.ints {
-		w.p.schemas.coerce(it.b)
+	// was translated takes the new type; the batch's layout changes with
+	// it, so its facts are taken again (a stale layout hash would let it
+	// join batches of the old layout, and fail them all when folded).
+	if it.f.ints && w.p.schemas.coerce(it.b) {
+		it.f = w.p.factsOf(it.b)
 	}
 	n, rows := it.f.bytes, it.b.Rows()
 	head := w.pending[k]
