@@ -149,6 +149,9 @@ func (q *Queue) retrier() *drainRetrier {
 	p.MaxAttempts = math.MaxInt
 	r := &drainRetrier{q: q}
 	r.rt = retry.Retrier{Policy: p, Before: func(attempt int, last error, waited time.Duration) {
+		if _, changed := last.(tableChanged); changed {
+			return
+		}
 		q.metrics.drainRetries.Inc()
 		if !r.warned {
 			r.warned = true

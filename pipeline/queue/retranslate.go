@@ -68,7 +68,7 @@ func (q *Queue) rewrite(out *translate.Output, src *translate.Source, seq uint64
 		err := q.next.Consume(ctx, out)
 		if err != nil && stale(err) {
 			if refusals++; refusals < maxStaleRewrites {
-				return stillRetryable{err}
+				return tableChanged{err}
 			}
 		}
 		return keepTrying(err)
@@ -86,3 +86,11 @@ func (q *Queue) rewrite(out *translate.Output, src *translate.Source, seq uint64
 	}
 	return err
 }
+
+// tableChanged is a refusal for a table that changed, retried by
+// translating again like stillRetryable; it is not GreptimeDB failing to
+// take records, so the drainer's retry count and its "did not take" log
+// leave it out (rewrite logs the change once it is written).
+type tableChanged struct{ err error }
+
+func (e tableChanged) Error() string { return e.err.Error() }
