@@ -12,7 +12,7 @@ import (
 // the promoted attributes, nothing dropped in legacy mode.
 func (c *Converter) resourceTags(m *metricCtx, attrs pcommon.Map) error {
 	c.startResourceTags()
-	c.reserveResourceTags(attrs.Len())
+	c.reserveResourceTags(m, attrs.Len())
 	var rs resourceState
 	for k, v := range attrs.All() {
 		if err := c.resourceAttr(m, &rs, k, pdataAttr(v)); err != nil {
@@ -59,17 +59,26 @@ func (c *Converter) resourceAttr(m *metricCtx, rs *resourceState, k string, v at
 }
 
 // reserveResourceTags sizes the resource's tag list and the tag index for
-// n attributes when n is large (a first request of 200,000 attributes
-// would otherwise grow both through every power of two); Reset drops
-// them again.
-func (c *Converter) reserveResourceTags(n int) {
-	if n <= largeRequestColumns {
+// n attributes when n is large and every attribute becomes a tag (legacy
+// mode, promote-all): a first request of 200,000 attributes would
+// otherwise grow both through every power of two. Otherwise only the
+// listed attributes become tags, and sizing for all of them would let a
+// resource of empty attributes reserve some 30 times its wire size for
+// nothing. Reset drops them again.
+func (c *Converter) reserveResourceTags(m *metricCtx, n int) {
+	if n <= largeRequestColumns || !resourceAttrsAllTags(m) {
 		return
 	}
 	c.resTags = slices.Grow(c.resTags, n+2) // + job and instance
 	if len(c.tagIdx) < n {
 		c.tagIdx = make(map[string]int, n+2)
 	}
+}
+
+// resourceAttrsAllTags reports whether every resource attribute of m's
+// request becomes a tag (see resourceAttr).
+func resourceAttrsAllTags(m *metricCtx) bool {
+	return m.legacy || m.opts.PromoteAllResourceAttrs
 }
 
 // endResourceTags appends the job and instance copies.

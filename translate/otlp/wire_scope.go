@@ -5,8 +5,8 @@ package otlp
 // wireResourceTags is resourceTags on a Resource message.
 func (c *Converter) wireResourceTags(m *metricCtx, b []byte) error {
 	c.startResourceTags()
-	if len(b) > largeResourceBytes {
-		c.reserveResourceTags(countFields(b, fResourceAttrs))
+	if len(b) > largeResourceBytes && resourceAttrsAllTags(m) {
+		c.reserveResourceTags(m, countFields(b, fResourceAttrs))
 	}
 	var rs resourceState
 	var v anyVal
