@@ -115,9 +115,7 @@ func NewConverter() *Converter {
 // Reset drops per-request state, keeping buffers and the name caches.
 func (c *Converter) Reset() {
 	c.ptRaw, c.ptMemoOK = nil, false
-	clear(c.recKVs[:cap(c.recKVs)])
-	clear(c.recRaw)
-	c.recKVs = c.recKVs[:0]
+	c.recKVs, c.recRaw = emptied(c.recKVs), emptied(c.recRaw)
 	c.attrLayout.forget()
 	// Decoded strings view the last request's body: let it go.
 	c.wireKVs = emptied(c.wireKVs)
@@ -129,8 +127,7 @@ func (c *Converter) Reset() {
 	clear(c.promote)
 	for i := range c.shapes {
 		sh := &c.shapes[i]
-		clear(sh.names[:cap(sh.names)])
-		*sh = rowShape{tags: sh.tags[:0], names: sh.names[:0]}
+		*sh = rowShape{tags: sh.tags[:0], names: emptied(sh.names)}
 	}
 	c.n = 0
 	// label and legacy stop caching at maxCacheEntries; a full cache is
