@@ -149,7 +149,8 @@ func (q *Queue) retrier() *drainRetrier {
 	p.MaxAttempts = math.MaxInt
 	r := &drainRetrier{q: q}
 	r.rt = retry.Retrier{Policy: p, Before: func(attempt int, last error, waited time.Duration) {
-		if _, changed := last.(tableChanged); changed {
+		var changed tableChanged
+		if errors.As(last, &changed) {
 			return
 		}
 		q.metrics.drainRetries.Inc()
