@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/experimental"
 	"google.golang.org/grpc/keepalive"
 )
 
@@ -64,6 +65,19 @@ func (c *Client) dialOptions() []grpc.DialOption {
 		grpc.MaxCallSendMsgSize(c.cfg.MaxSendMessageSize),
 		grpc.MaxCallRecvMsgSize(c.cfg.MaxRecvMessageSize),
 	}
+	// GreptimeDB compresses a response with an encoding the request's
+	// grpc-accept-encoding lists (servers/src/grpc/builder.rs add_service!
+	// send_compressed; tonic codec/compression.rs
+	// from_accept_encoding_header), which grpc-go fills with every
+	// compressor registered in the process, and decodes it with the
+	// registered one, which another package may have replaced (the
+	// OTLP/gRPC receiver passes gzip and zstd through undecoded). So the
+	// client lists one encoding and decodes it itself (response.go).
+	dc := responseDecompressor{name: string(c.cfg.Compression), max: int64(c.cfg.MaxRecvMessageSize)}
+	if dc.name == "" {
+		dc.name = string(CompressionGzip)
+	}
+	callOpts = append(callOpts, experimental.AcceptCompressors(dc.name))
 	if c.cfg.Compression != CompressionNone {
 		// Every GreptimeDB gRPC service accepts gzip and zstd requests
 		// (servers/src/grpc/builder.rs add_service!).
@@ -72,6 +86,8 @@ func (c *Client) dialOptions() []grpc.DialOption {
 	opts := []grpc.DialOption{
 		grpc.WithTransportCredentials(creds),
 		grpc.WithDefaultCallOptions(callOpts...),
+		//nolint:staticcheck // the one per-connection decompressor grpc-go has; see responseDecompressor
+		grpc.WithDecompressor(dc),
 		grpc.WithConnectParams(grpc.ConnectParams{Backoff: reconnectBackoff, MinConnectTimeout: c.cfg.ConnectTimeout}),
 	}
 	if c.cfg.KeepaliveTime > 0 {

@@ -1,6 +1,6 @@
 package writer
 
-import "github.com/greptime-bridge/greptime-bridge/writer/internal/zstdgrpc"
+import "github.com/greptime-bridge/greptime-bridge/writer/zstdgrpc"
 
 // The zstd transport compression (Config.Compression) comes from the
 // shared compressor, registered without replacing one another library

@@ -6,19 +6,11 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
-	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 
 	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
+	"github.com/greptime-bridge/greptime-bridge/writer/errs"
 )
-
-// RegisterGRPC registers the three OTLP services on s: metrics and logs
-// receive their requests as bytes (grpc_raw.go), traces through pdata.
-func (r *Receiver) RegisterGRPC(s *grpc.Server) {
-	r.registerRawGRPC(s)
-	ptraceotlp.RegisterGRPCServer(s, &tracesServer{r: r})
-}
 
 func mdGetter(ctx context.Context) func(string) string {
 	md, _ := metadata.FromIncomingContext(ctx)
@@ -30,11 +22,27 @@ func mdGetter(ctx context.Context) func(string) string {
 	}
 }
 
-// grpcProcess authenticates, resolves options and writes one payload.
-func (r *Receiver) grpcProcess(ctx context.Context, signal string, payload any, size int) (int64, string, error) {
+// tracesRequest is a protobuf traces request: decoded for translation, and
+// kept as received for the disk queue's source (requeue.go), so it is
+// never encoded again.
+type tracesRequest struct {
+	raw []byte
+	td  ptrace.Traces
+}
+
+// decodeTraces decodes a protobuf traces request.
+func decodeTraces(body []byte) (tracesRequest, error) {
+	td, err := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(body)
+	return tracesRequest{raw: body, td: td}, err
+}
+
+// grpcProcess authenticates, resolves options, decompresses and decodes
+// one message and writes it; received is called once the message is
+// charged to the budget.
+func (r *Receiver) grpcProcess(ctx context.Context, signal string, msg *rawMessage, received func()) (int64, string, error) {
 	start := time.Now()
 	get := mdGetter(ctx)
-	rejected, msg, err := func() (int64, string, error) {
+	rejected, text, err := func() (int64, string, error) {
 		principal, err := r.auth.Authenticate(get("authorization"))
 		if err != nil {
 			return 0, "", err
@@ -52,25 +60,36 @@ func (r *Receiver) grpcProcess(ctx context.Context, signal string, payload any, 
 			return 0, "", fmt.Errorf("cannot take OTLP %s request: %w", signal, err)
 		}
 		defer release()
-		// gRPC has read the message (bounded by the server's maximum
-		// message size; metrics and logs arrive as bytes, not decoded).
-		// Reserve for its translation before translating, as HTTP does
-		// before decompressing, and true it up once translated.
-		var reserved int64
-		if r.budget != nil {
-			want := min(int64(size)+decodeFactor*int64(size), r.budget.Largest())
-			if err := r.budget.Acquire(ctx, want, r.cfg.BudgetWait); err != nil {
-				return 0, "", fmt.Errorf("cannot take OTLP %s request: %w", signal, err)
-			}
-			reserved = want
-			defer func() { r.budget.Release(reserved) }()
+		// The message is charged to the budget before anything else, then
+		// decompressed through ingress as HTTP bodies are (charged as the
+		// output grows, stopped at the message-size limit), then the
+		// decoded request's expected peak is reserved before decoding.
+		size := msg.size()
+		b, err := r.ingress.Message(ctx, size, msg.copyTo, r.cfg.MaxRequestBytes)
+		if err != nil {
+			return 0, "", fmt.Errorf("cannot take OTLP %s message of %d bytes: %w", signal, size, err)
 		}
-		return r.process(ctx, signal, payload, &opts, size, func(want int64) error {
-			if r.budget == nil {
-				return nil
+		defer b.Close()
+		received()
+		body, err := b.Decode(grpcEncoding(recvCompress(ctx)))
+		if err == nil {
+			err = b.Reserve(int64(b.Size()) + decodeFactor*int64(len(body)))
+		}
+		if err != nil {
+			return 0, "", fmt.Errorf("cannot read OTLP %s message of %d bytes: %w", signal, size, err)
+		}
+		var payload any
+		switch signal {
+		case sigMetrics:
+			payload = rawMetrics(body)
+		case sigLogs:
+			payload = rawLogs(body)
+		default:
+			if payload, err = decodeTraces(body); err != nil {
+				return 0, "", errs.NewPermanent(fmt.Errorf("cannot decode OTLP traces request of %d bytes: %w", len(body), err))
 			}
-			return r.budget.Resize(ctx, &reserved, want, r.cfg.BudgetWait)
-		})
+		}
+		return r.process(ctx, signal, payload, &opts, b.Size(), b.Reserve)
 	}()
 	code := "OK"
 	if err != nil {
@@ -80,28 +99,5 @@ func (r *Receiver) grpcProcess(ctx context.Context, signal string, payload any, 
 		return 0, "", st.Err()
 	}
 	r.metrics.observe(signal, "grpc", code, time.Since(start))
-	return rejected, msg, nil
-}
-
-type tracesServer struct {
-	ptraceotlp.UnimplementedGRPCServer
-	r *Receiver
-}
-
-// Export implements the OTLP traces service.
-func (s *tracesServer) Export(ctx context.Context, req ptraceotlp.ExportRequest) (ptraceotlp.ExportResponse, error) {
-	// pdata decoded the message; its encoded size stands in for the wire
-	// size the metrics and logs services see, so traces reserve budget
-	// before translation like them (they reserved nothing while it was 0).
-	td := req.Traces()
-	rejected, msg, err := s.r.grpcProcess(ctx, sigTraces, td, (&ptrace.ProtoMarshaler{}).TracesSize(td))
-	resp := ptraceotlp.NewExportResponse()
-	if err != nil {
-		return resp, err
-	}
-	if rejected > 0 {
-		resp.PartialSuccess().SetRejectedSpans(rejected)
-		resp.PartialSuccess().SetErrorMessage(msg)
-	}
-	return resp, nil
+	return rejected, text, nil
 }

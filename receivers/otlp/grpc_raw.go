@@ -7,20 +7,53 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
+	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/encoding"
+	"google.golang.org/grpc/mem"
 )
 
-// rawMessage carries a message's protobuf bytes undecoded, so the metrics
-// and logs services hand translate's wire decoder the request as it came,
-// without a codec of the bridge's own that would change other services.
-// gRPC's "proto" codec in this process is the one pdata registers
+// rawMessage carries a message's bytes undecoded, so the OTLP services
+// decompress and decode the request themselves, charging the memory budget
+// first. The OTLP server reads it with rawCodec (grpc_codec.go); with any
+// other server, gRPC's "proto" codec in this process is the one pdata registers
 // (collector/pdata internal/otelgrpc/encoding.go, linked with pdata's OTLP
 // services), which passes a message with UnmarshalProto/MarshalProto/
 // SizeProto its bytes. Should that codec go, gRPC's own takes over: it
 // treats rawMessage as a legacy message (Reset/String/ProtoMessage), whose
 // Marshal and Unmarshal methods google.golang.org/protobuf calls directly
 // (internal/impl/legacy_message.go), with the same result.
-type rawMessage struct{ b []byte }
+type rawMessage struct {
+	b  []byte
+	bs mem.BufferSlice // gRPC's buffers, referenced by rawCodec instead of b
+}
+
+// size returns the message's length.
+func (m *rawMessage) size() int {
+	if m.bs != nil {
+		return m.bs.Len()
+	}
+	return len(m.b)
+}
+
+// copyTo copies the message into dst, sized by size, and lets go of
+// gRPC's buffers.
+func (m *rawMessage) copyTo(dst []byte) {
+	if m.bs != nil {
+		m.bs.CopyTo(dst)
+		m.free()
+		return
+	}
+	copy(dst, m.b)
+}
+
+// free lets go of gRPC's buffers.
+func (m *rawMessage) free() {
+	if m.bs != nil {
+		m.bs.Free()
+		m.bs = nil
+	}
+}
 
 // Reset empties the message (legacy protobuf API).
 func (m *rawMessage) Reset() { m.b = m.b[:0] }
@@ -56,10 +89,11 @@ const maxPooledRequest = 4 << 20
 var rawPool = sync.Pool{New: func() any { return new(rawMessage) }}
 
 // The OTLP services' names and methods (opentelemetry-proto
-// collector/{metrics,logs}/v1/*_service.proto).
+// collector/{metrics,logs,trace}/v1/*_service.proto).
 const (
 	metricsService = "opentelemetry.proto.collector.metrics.v1.MetricsService"
 	logsService    = "opentelemetry.proto.collector.logs.v1.LogsService"
+	tracesService  = "opentelemetry.proto.collector.trace.v1.TraceService"
 )
 
 // rawServiceDesc describes an OTLP Export service answered from bytes.
@@ -72,12 +106,18 @@ func rawServiceDesc(service, file string, h grpc.MethodHandler) *grpc.ServiceDes
 	}
 }
 
-// registerRawGRPC registers the metrics and logs services.
-func (r *Receiver) registerRawGRPC(s *grpc.Server) {
-	s.RegisterService(rawServiceDesc(metricsService, "opentelemetry/proto/collector/metrics/v1/metrics_service.proto",
-		r.rawHandler(sigMetrics, "/"+metricsService+"/Export")), r)
-	s.RegisterService(rawServiceDesc(logsService, "opentelemetry/proto/collector/logs/v1/logs_service.proto",
-		r.rawHandler(sigLogs, "/"+logsService+"/Export")), r)
+// RegisterGRPC registers the three OTLP services on s. Each receives its
+// request as bytes, decompresses them through ingress when gRPC passed
+// them on compressed (grpc_compress.go), and decodes them itself: metrics
+// and logs with translate's wire decoders, traces with pdata.
+func (r *Receiver) RegisterGRPC(s *grpc.Server) {
+	for _, svc := range []struct{ signal, service, file string }{
+		{sigMetrics, metricsService, "opentelemetry/proto/collector/metrics/v1/metrics_service.proto"},
+		{sigLogs, logsService, "opentelemetry/proto/collector/logs/v1/logs_service.proto"},
+		{sigTraces, tracesService, "opentelemetry/proto/collector/trace/v1/trace_service.proto"},
+	} {
+		s.RegisterService(rawServiceDesc(svc.service, svc.file, r.rawHandler(svc.signal, "/"+svc.service+"/Export")), r)
+	}
 }
 
 // rawHandler is a unary handler that receives the request as bytes, runs
@@ -86,16 +126,19 @@ func (r *Receiver) rawHandler(signal, method string) grpc.MethodHandler {
 	return func(srv any, ctx context.Context, dec func(any) error, interceptor grpc.UnaryServerInterceptor) (any, error) {
 		in := rawPool.Get().(*rawMessage)
 		defer func() {
+			in.free()
 			if cap(in.b) <= maxPooledRequest {
 				in.b = in.b[:0]
 				rawPool.Put(in)
 			}
 		}()
-		if err := dec(in); err != nil {
+		release, err := r.receive(ctx, signal, dec, in)
+		if err != nil {
 			return nil, err
 		}
+		defer release()
 		handle := func(ctx context.Context, req any) (any, error) {
-			return r.exportRaw(ctx, signal, req.(*rawMessage).b)
+			return r.exportRaw(ctx, signal, req.(*rawMessage), release)
 		}
 		if interceptor == nil {
 			return handle(ctx, in)
@@ -104,29 +147,41 @@ func (r *Receiver) rawHandler(signal, method string) grpc.MethodHandler {
 	}
 }
 
-// exportRaw writes one request and encodes the response.
-func (r *Receiver) exportRaw(ctx context.Context, signal string, body []byte) (any, error) {
-	var payload any = rawMetrics(body)
-	if signal == sigLogs {
-		payload = rawLogs(body)
+// exportRaw writes one request and encodes the response; received is
+// called once the message is charged to the budget.
+func (r *Receiver) exportRaw(ctx context.Context, signal string, msg *rawMessage, received func()) (any, error) {
+	if rc := recvCompress(ctx); rc != "" && rc != encoding.Identity {
+		// Answers go uncompressed: they are a few bytes, and gRPC's
+		// "gzip" and "zstd" in this process only pass bytes through
+		// (grpc_compress.go), so a client in the same process could not
+		// read them compressed.
+		_ = grpc.SetSendCompressor(ctx, encoding.Identity)
 	}
-	rejected, msg, err := r.grpcProcess(ctx, signal, payload, len(body))
+	rejected, text, err := r.grpcProcess(ctx, signal, msg, received)
 	if err != nil {
 		return nil, err
 	}
 	var out []byte
-	if signal == sigLogs {
+	switch signal {
+	case sigLogs:
 		resp := plogotlp.NewExportResponse()
 		if rejected > 0 {
 			resp.PartialSuccess().SetRejectedLogRecords(rejected)
-			resp.PartialSuccess().SetErrorMessage(msg)
+			resp.PartialSuccess().SetErrorMessage(text)
 		}
 		out, err = resp.MarshalProto()
-	} else {
+	case sigTraces:
+		resp := ptraceotlp.NewExportResponse()
+		if rejected > 0 {
+			resp.PartialSuccess().SetRejectedSpans(rejected)
+			resp.PartialSuccess().SetErrorMessage(text)
+		}
+		out, err = resp.MarshalProto()
+	default:
 		resp := pmetricotlp.NewExportResponse()
 		if rejected > 0 {
 			resp.PartialSuccess().SetRejectedDataPoints(rejected)
-			resp.PartialSuccess().SetErrorMessage(msg)
+			resp.PartialSuccess().SetErrorMessage(text)
 		}
 		out, err = resp.MarshalProto()
 	}

@@ -28,10 +28,24 @@ type tapSlot struct{}
 // must run first, such as authentication (auth.Authenticator.GRPCTap),
 // are passed as before: a request they refuse takes no slot.
 func (r *Receiver) GRPCServerOptions(before ...tap.ServerInHandle) []grpc.ServerOption {
-	if len(before) == 0 {
-		return []grpc.ServerOption{grpc.InTapHandle(r.tap)}
+	opts := []grpc.ServerOption{
+		// Messages reach the OTLP services as bytes (grpc_codec.go).
+		grpc.ForceServerCodecV2(rawCodec{}),
+		// A fixed stream window bounds what a stream whose message is not
+		// being read yet holds to 64 KiB (grpc-go's dynamic window grows
+		// to 16 MiB per stream, internal/transport/bdp_estimator.go
+		// bdpLimit); a message being read opens its own window to its
+		// length (flowcontrol.go maybeAdjust). The connection's window
+		// stays at what the dynamic one reaches, so throughput is not
+		// limited: grpc-go returns connection credit as data arrives, not
+		// as it is read, so that window bounds no memory.
+		grpc.StaticStreamWindowSize(streamWindow),
+		grpc.StaticConnWindowSize(connWindow),
 	}
-	return []grpc.ServerOption{grpc.InTapHandle(func(ctx context.Context, info *tap.Info) (context.Context, error) {
+	if len(before) == 0 {
+		return append(opts, grpc.InTapHandle(r.tap))
+	}
+	return append(opts, grpc.InTapHandle(func(ctx context.Context, info *tap.Info) (context.Context, error) {
 		for _, h := range before {
 			var err error
 			if ctx, err = h(ctx, info); err != nil {
@@ -39,8 +53,15 @@ func (r *Receiver) GRPCServerOptions(before ...tap.ServerInHandle) []grpc.Server
 			}
 		}
 		return r.tap(ctx, info)
-	})}
+	}))
 }
+
+// The flow-control windows (see GRPCServerOptions): HTTP/2's initial
+// window, the least grpc-go takes, and grpc-go's bdpLimit.
+const (
+	streamWindow = 64 << 10
+	connWindow   = 16 << 20
+)
 
 func (r *Receiver) tap(ctx context.Context, _ *tap.Info) (context.Context, error) {
 	if !r.inflight.TryAcquire() {
@@ -48,6 +69,11 @@ func (r *Receiver) tap(ctx context.Context, _ *tap.Info) (context.Context, error
 		return ctx, GRPCStatus(err, r.cfg.RetryAfter).Err()
 	}
 	context.AfterFunc(ctx, r.inflight.Release)
+	// The stream's context becomes this one (grpc-go
+	// internal/transport/http2_server.go operateHeaders), and reads of the
+	// message end when it is cancelled: receive cuts a slow message so.
+	ctx, cancel := context.WithCancelCause(ctx)
+	ctx = context.WithValue(ctx, receiveCancel{}, cancel)
 	return context.WithValue(ctx, tapSlot{}, true), nil
 }
 

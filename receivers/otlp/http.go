@@ -168,6 +168,8 @@ func decodeHTTP(signal string, body []byte, isJSON bool) (any, error) {
 		return rawMetrics(body), nil
 	case !isJSON && signal == sigLogs:
 		return rawLogs(body), nil
+	case !isJSON:
+		return decodeTraces(body)
 	}
 	if isJSON {
 		if err := checkJSONDepth(body, maxJSONDepth); err != nil {

@@ -75,8 +75,10 @@ type Receiver struct {
 	metrics  *Metrics
 	inflight *inflight.Limiter
 	ingress  *ingress.Ingress
-	convs    sync.Pool
-	outs     sync.Pool
+	// receiving holds a token per gRPC message being read (grpc_receive.go).
+	receiving chan struct{}
+	convs     sync.Pool
+	outs      sync.Pool
 }
 
 // New returns a receiver writing through next; budget and authn may be nil.
@@ -115,6 +117,9 @@ func New(cfg Config, next Consumer, budget *pipeline.Budget, sel *dbselect.Selec
 			MaxRequestBytes: cfg.MaxRequestBytes, MaxDecompressedBytes: cfg.MaxDecompressedBytes,
 			BudgetWait: cfg.BudgetWait, BodyGrace: cfg.BodyGrace, MinBodyRate: cfg.MinBodyRate,
 		}, budget),
+	}
+	if n := receiveSlots(budget, cfg.MaxRequestBytes); n > 0 {
+		r.receiving = make(chan struct{}, n)
 	}
 	r.convs.New = func() any { return totlp.NewConverter() }
 	r.outs.New = func() any { return new(translate.Output) }
@@ -257,6 +262,8 @@ func (r *Receiver) translate(ctx context.Context, c *totlp.Converter, out *trans
 		err = c.Logs(ctx, p, opts, out)
 	case ptrace.Traces:
 		err = c.Traces(ctx, p, opts, out)
+	case tracesRequest:
+		err = c.Traces(ctx, p.td, opts, out)
 	default:
 		err = fmt.Errorf("unknown payload %T", payload)
 	}

@@ -55,14 +55,16 @@ const (
 	srcPipelineArgs = "pipeline_params"
 )
 
-// newSource keeps payload as protobuf (a body decoded from JSON, or by
-// gRPC, is encoded again) with opts.
+// newSource keeps payload as protobuf (protobuf requests as they came; a
+// body decoded from JSON is encoded again) with opts.
 func newSource(signal string, payload any, opts *totlp.RequestOptions) (*translate.Source, error) {
 	src := &translate.Source{Signal: signal}
 	var err error
 	switch p := payload.(type) {
 	case rawLogs:
 		src.Payload = p
+	case tracesRequest:
+		src.Payload = p.raw
 	case plog.Logs:
 		src.Payload, err = (&plog.ProtoMarshaler{}).MarshalLogs(p)
 	case ptrace.Traces:
@@ -144,11 +146,11 @@ func (r *Receiver) Retranslate(ctx context.Context, src *translate.Source, out *
 	case sigLogs:
 		payload = rawLogs(src.Payload)
 	case sigTraces:
-		td, err := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(src.Payload)
+		req, err := decodeTraces(src.Payload)
 		if err != nil {
 			return errs.NewPermanent(fmt.Errorf("%w: traces payload: %w", errSource, err))
 		}
-		payload = td
+		payload = req
 	default:
 		return errs.NewPermanent(fmt.Errorf("%w: signal %q", errSource, src.Signal))
 	}

@@ -3,7 +3,7 @@ package greptimetest
 import (
 	_ "google.golang.org/grpc/encoding/gzip" // GreptimeDB accepts gzip requests
 
-	"github.com/greptime-bridge/greptime-bridge/writer/internal/zstdgrpc"
+	"github.com/greptime-bridge/greptime-bridge/writer/zstdgrpc"
 )
 
 // GreptimeDB's services accept gzip and zstd transport compression

@@ -31,6 +31,9 @@ const maxSnappyRatio = 22
 func (b *Body) Decode(enc Encoding) ([]byte, error) {
 	raw := *b.raw
 	limit := b.in.cfg.MaxDecompressedBytes
+	if b.maxDecoded > 0 {
+		limit = b.maxDecoded
+	}
 	if enc == Identity {
 		if int64(len(raw)) > limit {
 			return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(raw), limit)

@@ -85,6 +85,9 @@ type Body struct {
 	dec  *[]byte // the body decompressed, when it was compressed
 	// hist is what a decoder holds besides the output (zstd's history).
 	hist int64
+	// maxDecoded bounds Decode's output when set (Message); otherwise the
+	// configuration's MaxDecompressedBytes does.
+	maxDecoded int64
 }
 
 // readStep is the least the reservation grows by, and the most read into a
@@ -152,6 +155,30 @@ func (in *Ingress) Read(w http.ResponseWriter, req *http.Request) (*Body, error)
 		b.Close()
 		return nil, err
 	}
+	return b, nil
+}
+
+// Message takes a request gRPC has read, such as an OTLP/gRPC message:
+// it reserves budget for n bytes before fill copies them into a buffer of
+// that length, so the copy is charged (what gRPC holds until then is bounded by
+// the caller). Decode then bounds its output by maxDecoded: OTLP/gRPC
+// passes the message-size limit, which grpc-go applies after
+// decompression (rpc_util.go decompress), so a compressed message expands
+// no further than an uncompressed one may be sent. On error nothing is
+// held; otherwise the caller must Close the Body.
+func (in *Ingress) Message(ctx context.Context, n int, fill func([]byte), maxDecoded int64) (*Body, error) {
+	b := &Body{in: in, ctx: ctx, raw: bufPool.Get().(*[]byte), maxDecoded: maxDecoded}
+	buf := *b.raw
+	if err := b.cover(int64(n)); err != nil {
+		b.Close()
+		return nil, err
+	}
+	if cap(buf) < n {
+		buf = make([]byte, n)
+	}
+	buf = buf[:n]
+	fill(buf)
+	*b.raw = buf
 	return b, nil
 }
 

@@ -1,5 +1,6 @@
-// Package zstdgrpc is the one zstd transport compressor of the writer and
-// the test server. GreptimeDB's gRPC services accept gzip and zstd
+// Package zstdgrpc is the one zstd transport compressor of the writer, the
+// test server and the bridge's OTLP/gRPC receiver (which compresses with
+// it and decodes zstd itself). GreptimeDB's gRPC services accept gzip and zstd
 // (src/servers/src/grpc/builder.rs add_service!); grpc-go ships only gzip,
 // and its compressors are registered process-wide by name, so this one is
 // registered only when no "zstd" compressor is there already: another
