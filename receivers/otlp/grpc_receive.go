@@ -10,7 +10,6 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/greptime-bridge/greptime-bridge/pipeline"
-	"github.com/greptime-bridge/greptime-bridge/receivers/internal/ingress"
 )
 
 // gRPC reads a message whole once a handler asks for it: grpc-go opens the
@@ -54,9 +53,10 @@ type receiveCancel struct{}
 // reads it; the returned function gives the slot back (once charged to the
 // budget, the message no longer needs it) and may be called again. A
 // message not in hand BodyGrace after reading began has its stream
-// cancelled (the tap made the stream's context cancellable): gRPC has no
-// transfer-rate rule of its own, and an exporter sends a message at once
-// (the Collector's exporters give up on a call after 5 s by default).
+// cancelled (the tap made the stream's context cancellable), which
+// answers it Canceled: gRPC has no transfer-rate rule of its own, and an
+// exporter sends a message at once (the Collector's exporters give up on a
+// call after 5 s by default).
 func (r *Receiver) receive(ctx context.Context, signal string, dec func(any) error, in *rawMessage) (func(), error) {
 	release := func() {}
 	if r.receiving != nil {
@@ -79,11 +79,10 @@ func (r *Receiver) receive(ctx context.Context, signal string, dec func(any) err
 		defer t.Stop()
 	}
 	if err := dec(in); err != nil {
+		// grpc-go has answered the stream itself by now (stream.go
+		// serverStream.RecvMsg writes the status of a failed read): a cut
+		// message gets Canceled, which OTLP senders retry.
 		release()
-		if errors.Is(context.Cause(ctx), errReceiveSlow) {
-			err = fmt.Errorf("%w: OTLP %s message not received %v after reading began", ingress.ErrTooSlow, signal, r.cfg.BodyGrace)
-			return nil, GRPCStatus(err, r.cfg.RetryAfter).Err()
-		}
 		return nil, err
 	}
 	return release, nil
