@@ -17,6 +17,7 @@ import (
 // bridgeProc is the real bridge binary, started for one test.
 type bridgeProc struct {
 	addr string // HTTP listener, 127.0.0.1:port
+	grpc string // gRPC listener when one is configured
 	pid  int
 }
 
@@ -47,10 +48,14 @@ func startBridgeProc(t *testing.T, db string, env ...string) *bridgeProc {
 	})
 	sc := bufio.NewScanner(stderr)
 	re := regexp.MustCompile(`http=(127\.0\.0\.1:\d+)`)
+	grpcRe := regexp.MustCompile(`grpc=(127\.0\.0\.1:\d+)`)
 	p := &bridgeProc{pid: cmd.Process.Pid}
 	for sc.Scan() {
 		if m := re.FindStringSubmatch(sc.Text()); m != nil {
 			p.addr = m[1]
+			if g := grpcRe.FindStringSubmatch(sc.Text()); g != nil {
+				p.grpc = g[1]
+			}
 			break
 		}
 	}
