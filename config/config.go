@@ -82,7 +82,10 @@ type Listen struct {
 type Limits struct {
 	// Shape bounds the labels, series and attributes of one request.
 	Shape Shape `yaml:"shape"`
-	// MaxRequestBytes bounds a compressed request body (413 beyond it).
+	// MaxRequestBytes bounds a request body as sent and an OTLP/gRPC
+	// message, compressed or not (413 / ResourceExhausted beyond it). It
+	// may be at most three quarters of memory_budget_bytes: the most one
+	// request may hold of the budget.
 	MaxRequestBytes int64 `yaml:"max_request_bytes"`
 	// MaxDecompressedBytes bounds a decompressed request body (413).
 	MaxDecompressedBytes int64 `yaml:"max_decompressed_bytes"`

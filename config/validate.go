@@ -72,6 +72,13 @@ func (c *Config) Validate() error {
 	if l.MemoryBudgetBytes < l.MaxDecompressedBytes {
 		bad("limits.memory_budget_bytes", "must be at least limits.max_decompressed_bytes, or no request of the largest allowed size could be taken")
 	}
+	// One request may hold the budget less the quarter kept for requests
+	// waiting in line (pipeline.Budget.Largest, waitingShare); a body as
+	// sent, or an OTLP/gRPC message, is charged before anything else, so
+	// one past that is refused 413 / ResourceExhausted every time.
+	if largest := l.MemoryBudgetBytes - l.MemoryBudgetBytes/4; l.MaxRequestBytes > largest {
+		bad("limits.max_request_bytes", "must be at most three quarters of limits.memory_budget_bytes (%d), the most one request may hold, or a request that large could never be taken", largest)
+	}
 	if l.MaxInflightRequests < 1 {
 		bad("limits.max_inflight_requests", "must be at least 1")
 	}
