@@ -44,6 +44,9 @@ func TestDevModeEndToEnd(t *testing.T) {
 	env := []string{
 		"GREPTIME_BRIDGE_LISTEN_HTTP=127.0.0.1:0", "GREPTIME_BRIDGE_LISTEN_GRPC=127.0.0.1:0",
 		"GREPTIME_BRIDGE_PIPELINE_FLUSH_INTERVAL=10ms",
+		// Taken as none: the embedded server shares gRPC's compressors
+		// with the OTLP receiver, which passes gzip and zstd through.
+		"GREPTIME_BRIDGE_GREPTIMEDB_COMPRESSION=gzip",
 	}
 	go func() { done <- run(ctx, []string{"-dev"}, env, &out, &errb) }()
 	re := regexp.MustCompile(`OTLP/HTTP endpoint:\s+http://(\S+)\n\s+OTLP/gRPC endpoint:\s+(\S+)`)
@@ -92,7 +95,7 @@ func TestDevModeEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	if _, err := pmetricotlp.NewGRPCClient(conn).Export(context.Background(), pmetricotlp.NewExportRequestFromMetrics(md)); err != nil {
+	if _, err := pmetricotlp.NewGRPCClient(conn).Export(context.Background(), pmetricotlp.NewExportRequestFromMetrics(md), grpc.UseCompressor("gzip")); err != nil {
 		t.Fatalf("OTLP gRPC: %v", err)
 	}
 	code, body := get("/debug/tables")

@@ -45,6 +45,14 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 		cfg.GreptimeDB.Endpoints = []string{s.Addr()}
 		cfg.GreptimeDB.Username, cfg.GreptimeDB.Password = "", ""
 		cfg.GreptimeDB.TLS = config.TLS{} // the embedded server is plaintext
+		if cfg.GreptimeDB.Compression != config.CompressionNone {
+			// gRPC's gzip and zstd in this process hand messages on
+			// undecoded for the OTLP receiver (receivers/otlp
+			// grpc_compress.go), so the embedded server could not read
+			// compressed writes.
+			log.Info("dev mode writes to the embedded server uncompressed", "greptimedb.compression", string(cfg.GreptimeDB.Compression))
+			cfg.GreptimeDB.Compression = config.CompressionNone
+		}
 		cfg.Listen.HTTP = loopback(cfg.Listen.HTTP)
 		cfg.Listen.GRPC = loopback(cfg.Listen.GRPC)
 	}
