@@ -1,8 +1,10 @@
 package otlp_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,6 +16,9 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/greptime-bridge/greptime-bridge/receivers/dbselect"
 	"github.com/greptime-bridge/greptime-bridge/receivers/otlp"
@@ -116,6 +121,9 @@ func TestQueuedRequestTranslatesAgainAsItArrived(t *testing.T) {
 		if src == nil {
 			t.Fatalf("request %d came without its source", i)
 		}
+		if i != 1 && !bytes.Equal(src.Payload, []any{logsPB, nil, tracesPB}[i].([]byte)) {
+			t.Errorf("request %d: the protobuf source is not the body as sent", i)
+		}
 		var out translate.Output
 		if err := r.Retranslate(context.Background(), src, &out); err != nil {
 			t.Fatalf("request %d: %v", i, err)
@@ -138,5 +146,45 @@ func TestQueuedRequestTranslatesAgainAsItArrived(t *testing.T) {
 		if err := r.Retranslate(context.Background(), bad, &out); !errs.IsPermanent(err) || errors.Is(err, context.Canceled) {
 			t.Errorf("source %+v: %v, want a permanent error", bad, err)
 		}
+	}
+}
+
+// TestGRPCTracesSourceIsTheMessage: a traces request over gRPC reaches the
+// disk queue's source as the message's bytes, not encoded again from pdata
+// (which would drop a field it does not know, such as the one appended
+// here), and translates again as it arrived.
+func TestGRPCTracesSourceIsTheMessage(t *testing.T) {
+	k := &keeper{}
+	r := otlp.New(otlp.Config{MaxRequestBytes: 1 << 20, MaxDecompressedBytes: 4 << 20}, k, nil,
+		&dbselect.Selector{Default: "public"}, nil, otlp.NewMetrics(prometheus.NewRegistry()), nil)
+	gs := grpc.NewServer(r.GRPCServerOptions()...)
+	r.RegisterGRPC(gs)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = gs.Serve(lis) }()
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.ForceCodecV2(benchBytesCodec{})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = conn.Close(); gs.Stop(); <-done }()
+	msg, _ := ptraceotlp.NewExportRequestFromTraces(traces(2)).MarshalProto()
+	msg = protowire.AppendVarint(protowire.AppendTag(msg, 100, protowire.VarintType), 7)
+	var resp []byte
+	if err := conn.Invoke(context.Background(), "/opentelemetry.proto.collector.trace.v1.TraceService/Export", &msg, &resp, grpc.UseCompressor("gzip")); err != nil {
+		t.Fatal(err)
+	}
+	if len(k.srcs) != 1 || k.srcs[0] == nil || !bytes.Equal(k.srcs[0].Payload, msg) {
+		t.Fatalf("source %v, want the message as sent", k.srcs)
+	}
+	var out translate.Output
+	if err := r.Retranslate(context.Background(), k.srcs[0], &out); err != nil {
+		t.Fatal(err)
+	}
+	if got := dumpOutput(&out); got != k.outs[0] || !strings.Contains(got, "opentelemetry_traces") {
+		t.Errorf("translated again:\n%s\nwant\n%s", got, k.outs[0])
 	}
 }
