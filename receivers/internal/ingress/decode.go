@@ -202,8 +202,10 @@ func (b *Body) stream(open func() (io.Reader, func(), error), limit int64, enc E
 // with onlyIfFree it fails with errShort rather than wait for budget.
 func (b *Body) fill(rd io.Reader, limit int64, enc Encoding, hist func(int64) int64, onlyIfFree bool) error {
 	rawLen := int64(len(*b.raw))
-	// A pooled buffer is used up to a step, reserved like any other.
-	buf := (*b.dec)[:0:min(cap(*b.dec), readStep)]
+	// A pooled buffer is used a step at a time, each reserved like any
+	// other growth; only past its capacity is a larger one allocated.
+	pooled := (*b.dec)[:0]
+	buf := pooled[:0:min(cap(pooled), readStep)]
 	defer func() { *b.dec = buf }()
 	if c := int64(cap(buf)); c > 0 {
 		if err := b.coverStep(rawLen+c, onlyIfFree); err != nil {
@@ -220,9 +222,14 @@ func (b *Body) fill(rd io.Reader, limit int64, enc Encoding, hist func(int64) in
 			if err := b.coverStep(rawLen+end+b.hist, onlyIfFree); err != nil {
 				return err
 			}
-			grown := make([]byte, len(buf), end)
-			copy(grown, buf)
-			buf = grown
+			if end <= int64(cap(pooled)) {
+				// buf is still the start of the pooled buffer.
+				buf = pooled[:len(buf):end]
+			} else {
+				grown := make([]byte, len(buf), end)
+				copy(grown, buf)
+				buf, pooled = grown, nil
+			}
 		}
 		n, err := rd.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
