@@ -232,10 +232,11 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 	// receivers' transfer-rate deadline (receivers/internal/ingress)
 	// replaces it once they start reading a body.
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute}
-	// gRPC reads a message before the handler runs: the message size and
-	// one tap, which refuses a request without valid credentials and then
-	// takes the receiver's in-flight slot when the headers arrive, bound
-	// that memory.
+	// The OTLP receiver's options (codec, windows, and one tap that
+	// refuses a request without valid credentials, then takes its
+	// in-flight slot when the headers arrive) and the message size bound
+	// what gRPC holds before the receiver charges a message to the
+	// budget (receivers/otlp grpc_receive.go).
 	gopts := append(or.GRPCServerOptions(authn.GRPCTap), grpc.MaxRecvMsgSize(int(cfg.Limits.MaxRequestBytes)),
 		grpc.MaxConcurrentStreams(uint32(max(cfg.Limits.MaxInflightRequests, 1))))
 	if listenTLS != nil {

@@ -22,8 +22,8 @@ import (
 // gRPC keeps one registry per process, so every gRPC peer in a process
 // linking this package sees it: the writer decodes GreptimeDB's responses
 // with its own decompressor (writer/response.go), the OTLP services answer
-// uncompressed (grpc.SetSendCompressor), and the bridge refuses to run its
-// in-process test server with compressed writes (cmd/bridge).
+// uncompressed (grpc.SetSendCompressor), and the bridge's -dev mode writes
+// to its in-process test server uncompressed (cmd/bridge serve.go).
 type passThrough struct {
 	real encoding.Compressor // nil: this encoding cannot be sent
 	name string

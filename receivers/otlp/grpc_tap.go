@@ -13,12 +13,13 @@ import (
 // tapSlot marks a context whose RPC took its in-flight slot in the tap.
 type tapSlot struct{}
 
-// GRPCServerOptions returns the options that bound OTLP/gRPC requests
-// before gRPC reads their messages: a tap (grpc.InTapHandle) takes the
-// request's in-flight slot when its headers arrive, so at most
-// MaxInflight messages of up to the server's message-size limit are read
-// at once across all connections (without it, only the concurrent streams
-// of each connection bounded them). A request finding every slot taken is
+// GRPCServerOptions returns the options the OTLP services need and that
+// bound OTLP/gRPC requests before their messages are charged to the
+// budget: the codec that hands them messages as bytes, fixed stream
+// windows, and a tap (grpc.InTapHandle) that takes the request's
+// in-flight slot when its headers arrive, so at most MaxInflight streams
+// are open across all connections, and makes the stream's context one the
+// receiver can cancel (grpc_receive.go). A request finding every slot taken is
 // refused at once with Unavailable and RetryInfo, not made to wait: a tap
 // runs on the connection's reader and must not block (grpc/tap). The slot
 // is returned when the stream's context ends, which gRPC does for every
