@@ -124,6 +124,7 @@ func (r *Receiver) RegisterGRPC(s *grpc.Server) {
 // interceptors as generated handlers do, and answers an ExportResponse.
 func (r *Receiver) rawHandler(signal, method string) grpc.MethodHandler {
 	return func(srv any, ctx context.Context, dec func(any) error, interceptor grpc.UnaryServerInterceptor) (any, error) {
+		defer tapRelease(ctx)()
 		in := rawPool.Get().(*rawMessage)
 		defer func() {
 			in.free()

@@ -3,6 +3,7 @@ package otlp
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/tap"
@@ -10,7 +11,8 @@ import (
 	"github.com/greptime-bridge/greptime-bridge/receivers/internal/inflight"
 )
 
-// tapSlot marks a context whose RPC took its in-flight slot in the tap.
+// tapSlot keys, in the context of an RPC whose in-flight slot the tap
+// took, the function that gives it back.
 type tapSlot struct{}
 
 // GRPCServerOptions returns the options the OTLP services need and that
@@ -69,19 +71,33 @@ func (r *Receiver) tap(ctx context.Context, _ *tap.Info) (context.Context, error
 		err := fmt.Errorf("cannot take OTLP request: %w", inflight.ErrBusy)
 		return ctx, GRPCStatus(err, r.cfg.RetryAfter).Err()
 	}
-	context.AfterFunc(ctx, r.inflight.Release)
+	// The slot goes back when the handler returns, before gRPC sends the
+	// answer, so a sender's next request finds it; or, for a stream no
+	// handler finishes, when its context ends (a goroutine of its own,
+	// after the answer).
+	release := sync.OnceFunc(r.inflight.Release)
+	context.AfterFunc(ctx, release)
 	// The stream's context becomes this one (grpc-go
 	// internal/transport/http2_server.go operateHeaders), and reads of the
 	// message end when it is cancelled: receive cuts a slow message so.
 	ctx, cancel := context.WithCancelCause(ctx)
 	ctx = context.WithValue(ctx, receiveCancel{}, cancel)
-	return context.WithValue(ctx, tapSlot{}, true), nil
+	return context.WithValue(ctx, tapSlot{}, release), nil
+}
+
+// tapRelease returns the function giving back the slot the tap took for
+// the stream of ctx, or a no-op.
+func tapRelease(ctx context.Context) func() {
+	if release, ok := ctx.Value(tapSlot{}).(func()); ok {
+		return release
+	}
+	return func() {}
 }
 
 // acquireSlot takes an in-flight slot for a gRPC request unless the tap
 // took one for it; the returned function gives it back.
 func (r *Receiver) acquireSlot(ctx context.Context) (func(), error) {
-	if held, _ := ctx.Value(tapSlot{}).(bool); held {
+	if _, held := ctx.Value(tapSlot{}).(func()); held {
 		return func() {}, nil
 	}
 	if err := r.inflight.Acquire(ctx); err != nil {
