@@ -225,7 +225,7 @@ func (c *Converter) wireMetric(ctx context.Context, m *metricCtx, b []byte) erro
 	case kindExpHistogram:
 		// Dropped, as metrics.rs leaves them unwritten (MetricsProto sends
 		// the converting option to pdata); pdata still decodes every point.
-		if err := c.wirePoints(ctx, data, checkExpPoint); err != nil {
+		if err := c.wirePoints(ctx, data, 0, checkExpPoint); err != nil {
 			return err
 		}
 		m.out.Drop(DropExponentialHistogram, points)
@@ -239,7 +239,7 @@ func (c *Converter) wireMetric(ctx context.Context, m *metricCtx, b []byte) erro
 		semType = "updown_counter"
 	}
 	tb := c.table(m, meta, tname, semType)
-	err = c.wirePoints(ctx, data, func(pb []byte) error {
+	err = c.wirePoints(ctx, data, points, func(pb []byte) error {
 		return c.wireNumberPoint(m, tb, pb)
 	})
 	if err != nil {

@@ -1,0 +1,50 @@
+package otlp
+
+import "github.com/greptime-bridge/greptime-bridge/writer/table"
+
+// shapeRows is a cached shape's batch and its row count at some moment.
+type shapeRows struct {
+	b    *table.Batch
+	rows int
+}
+
+// shapeRows returns every cached shape's batch and row count.
+func (c *Converter) shapeRows() [numShapes]shapeRows {
+	var s [numShapes]shapeRows
+	for i := range c.shapes {
+		if b := c.shapes[i].b; b != nil {
+			s[i] = shapeRows{b, b.Rows()}
+		}
+	}
+	return s
+}
+
+// reserveRest reserves, in each batch a metric's first point wrote rows
+// into (the shapes it used, before holding their counts until then), as
+// many rows again for each of the rest points. The output's batches are
+// pooled, but the pipeline swaps each one it takes for a pooled batch of
+// any table: under otlp-histogram load the 1,200-row bucket tables mostly
+// got a 100-row sum or count table's buffers and grew them through every
+// doubling, a quarter of the bridge's CPU in a profile (issue #12).
+//
+// Rows past a point's first need at least 8 bytes of the metric's wire
+// data each (a histogram's fixed64 bucket count; a summary's quantile
+// more), so a first point of many buckets followed by empty ones cannot
+// reserve more than points plus an eighth of wireLen rows: what a request
+// of that size may legitimately write.
+func (c *Converter) reserveRest(before *[numShapes]shapeRows, rest, wireLen int) {
+	for i := range c.shapes {
+		b := c.shapes[i].b
+		if b == nil {
+			continue
+		}
+		per := b.Rows()
+		if before[i].b == b {
+			per -= before[i].rows
+		}
+		if per <= 0 {
+			continue
+		}
+		b.ReserveRows(min(per*rest, rest+wireLen/8))
+	}
+}
