@@ -162,6 +162,15 @@ func column(b *table.Batch, cached *int, name string, typ table.DataType, sem ta
 	return i, nil
 }
 
+// rowTime is a row's time index type and value (metrics.rs
+// write_timestamp: milliseconds, truncated; nanoseconds in legacy mode).
+func rowTime(m *metricCtx, tsNano uint64) (table.DataType, int64) {
+	if m.legacy {
+		return table.TimestampNanosecond, int64(tsNano)
+	}
+	return table.TimestampMillisecond, int64(tsNano) / 1_000_000
+}
+
 // writeRow appends one row: the tags, the time index, an optional extra tag
 // (le or quantile, which metrics.rs writes after the timestamp), and the
 // value field (NULL when hasValue is false).
@@ -175,10 +184,7 @@ func (c *Converter) writeRow(m *metricCtx, b *table.Batch, tsNano uint64, extraN
 			}
 		}
 	}
-	tsType, ts := table.TimestampMillisecond, int64(tsNano)/1_000_000 // metrics.rs write_timestamp: truncated
-	if m.legacy {
-		tsType, ts = table.TimestampNanosecond, int64(tsNano)
-	}
+	tsType, ts := rowTime(m, tsNano)
 	sh := c.shapeFor(b)
 	if sh.fits(b, c.rowTags, tsType, extraName, hasValue) {
 		return sh.writeKnown(b, c.rowTags, ts, extraVal, value)
