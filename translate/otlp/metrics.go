@@ -90,8 +90,7 @@ func (c *Converter) Metrics(ctx context.Context, md pmetric.Metrics, db translat
 			}
 		}
 	}
-	m.finish()
-	return nil
+	return m.finish()
 }
 
 // startMetrics prepares the per-request state both decoding paths share.
@@ -113,11 +112,16 @@ func (c *Converter) startMetrics(db translate.DatabaseOptions, opts *RequestOpti
 	return m
 }
 
-// finish reports the request's drop counters.
-func (m *metricCtx) finish() {
+// finish checks the string columns as UTF-8 (checkTagValues) and reports
+// the request's drop counters.
+func (m *metricCtx) finish() error {
+	if err := checkTagValues(m.out); err != nil {
+		return err
+	}
 	m.out.Drop(DropMetricAttributeType, m.droppedAttrs)
 	m.out.Exemplars += m.exemplars
 	m.out.Drop(DropExemplar, m.exemplars)
+	return nil
 }
 
 func kindOf(mt pmetric.Metric) (metricKind, bool) {

@@ -53,8 +53,7 @@ func (c *Converter) metricsWire(ctx context.Context, body []byte, db translate.D
 			return err
 		}
 	}
-	m.finish()
-	return nil
+	return m.finish()
 }
 
 // wireResourceMetrics translates one ResourceMetrics: the resource first,

@@ -1,0 +1,73 @@
+package otlp
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/greptime-bridge/greptime-bridge/translate"
+	"github.com/greptime-bridge/greptime-bridge/writer/errs"
+	"github.com/greptime-bridge/greptime-bridge/writer/table"
+)
+
+// TestPointAttrUTF8 holds point attribute values, now checked as UTF-8
+// per column once the request is translated, to what GreptimeDB's decoder
+// refuses: an invalid value anywhere, also one a later attribute of the
+// same name replaces (never written) or one in a histogram point, is a
+// permanent error naming the attribute, on the wire path as on pdata's;
+// a valid request's string columns come out marked checked, so the writer
+// skips its own pass.
+func TestPointAttrUTF8(t *testing.T) {
+	res := pbLen(nil, 1, pbKV("service.name", "svc"))
+	point := func(kvs ...[]byte) []byte {
+		var p []byte
+		for _, kv := range kvs {
+			p = pbLen(p, 7, kv) // NumberDataPoint.attributes
+		}
+		return pbF64(p, 3, 1_700_000_000_000_000_000) // time_unix_nano
+	}
+	hist := pbMetrics(res, pbLen(pbStr(nil, 1, "h"), 9, pbLen(nil, 1, pbHistPoint(pbLen(nil, 9, pbKV("route", "/a\xff")))))) // Histogram.data_points
+	for _, tc := range []struct {
+		name string
+		body []byte
+		bad  string // the attribute named in the error; "" when valid
+	}{
+		{"valid", pbMetrics(res, pbGauge("up", point(pbKV("route", "/a"), pbKV("code", "200")))), ""},
+		{"invalid value", pbMetrics(res, pbGauge("up", point(pbKV("route", "/a"), pbKV("code", "2\xc3")))), "code"},
+		{"second point", pbMetrics(res, pbLen(pbStr(nil, 1, "up"), 5, pbLen(pbLen(nil, 1, point(pbKV("code", "200"))), 1, point(pbKV("code", "\xed\xa0\x80"))))), "code"}, // Metric.gauge, two data_points
+		{"replaced invalid value", pbMetrics(res, pbGauge("up", point(pbKV("code", "\xff"), pbKV("code", "200")))), "code"},
+		{"histogram point", hist, "route"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := NewConverter()
+			diffMetrics(t, c, tc.body, translate.DefaultDatabaseOptions(), RequestOptions{})
+			c.Reset()
+			out := &translate.Output{}
+			_, err := c.MetricsProto(context.Background(), tc.body, translate.DefaultDatabaseOptions(), &RequestOptions{}, out)
+			if tc.bad != "" {
+				if err == nil || !errs.IsPermanent(err) || !strings.Contains(err.Error(), "utf-8") || !strings.Contains(err.Error(), `"`+tc.bad+`"`) {
+					t.Fatalf("error = %v, want a permanent utf-8 error naming %q", err, tc.bad)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			strs := 0
+			for _, b := range out.Batches {
+				for _, col := range b.Columns() {
+					if col.Type != table.String {
+						continue
+					}
+					strs++
+					if !col.UTF8Checked {
+						t.Errorf("table %s column %s not marked checked", b.Table, col.Name)
+					}
+				}
+			}
+			if strs == 0 {
+				t.Fatal("no string column")
+			}
+		})
+	}
+}
