@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.opentelemetry.io/collector/pdata/plog"
+
 	"github.com/greptime-bridge/greptime-bridge/translate"
 	"github.com/greptime-bridge/greptime-bridge/writer/errs"
 	"github.com/greptime-bridge/greptime-bridge/writer/table"
@@ -69,5 +71,55 @@ func TestPointAttrUTF8(t *testing.T) {
 				t.Fatal("no string column")
 			}
 		})
+	}
+}
+
+// TestLogColumnsMarkedValid: the log table's STRING and JSON columns come
+// out marked UTF8Checked, so the writer skips its scan, and every marked
+// column is valid UTF-8, also where a record's attribute, map key or
+// non-string body carries invalid bytes (rendered as U+FFFD).
+func TestLogColumnsMarkedValid(t *testing.T) {
+	ld := plog.NewLogs()
+	rl := ld.ResourceLogs().AppendEmpty()
+	rl.Resource().Attributes().PutStr("service.name", "svc\xff")
+	sl := rl.ScopeLogs().AppendEmpty()
+	sl.Scope().SetName("scope")
+	r := sl.LogRecords().AppendEmpty()
+	r.SetTimestamp(1_700_000_000_000_000_000)
+	r.Body().SetEmptyMap().PutStr("k\xfe", "v\xff")
+	r.Attributes().PutStr("a", "x\xffy")
+	r.Attributes().PutEmptySlice("s").AppendEmpty().SetStr("\xc3")
+	body, err := (&plog.ProtoMarshaler{}).MarshalLogs(ld)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewConverter()
+	if !diffLogs(t, c, body, RequestOptions{}) {
+		t.Fatal("not on the wire path")
+	}
+	out := &translate.Output{}
+	c.Reset()
+	if _, err := c.LogsProto(context.Background(), body, &RequestOptions{}, out); err != nil {
+		t.Fatal(err)
+	}
+	marked := 0
+	for _, b := range out.Batches {
+		for _, col := range b.Columns() {
+			if col.Type != table.String && col.Type != table.JSON {
+				continue
+			}
+			if !col.UTF8Checked {
+				t.Errorf("column %s not marked", col.Name)
+				continue
+			}
+			marked++
+			if r := col.FirstInvalidUTF8(); r >= 0 {
+				v, _ := col.Binary(r)
+				t.Errorf("column %s marked checked holds invalid %q", col.Name, v)
+			}
+		}
+	}
+	if marked != 11 {
+		t.Errorf("%d columns marked, want the log table's 11 STRING and JSON columns", marked)
 	}
 }
