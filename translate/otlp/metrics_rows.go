@@ -76,10 +76,15 @@ func (c *Converter) pointTag(m *metricCtx, pos *int, k string, v attrVal) error 
 	var val string
 	switch v.typ {
 	case pcommon.ValueTypeStr:
-		// Checked as UTF-8 with the rest of its column once the request
-		// is translated (checkTagValues), or here if a later attribute of
-		// the same name replaces it (putTag).
+		// The wire path checks values as UTF-8 with the rest of their
+		// columns after each metric (checkRowsSince), or here if a later
+		// attribute of the same name replaces one (putTag).
 		val = v.s
+		if !m.wire {
+			if err := checkUTF8Of("attribute", k, val); err != nil {
+				return err
+			}
+		}
 	case pcommon.ValueTypeInt, pcommon.ValueTypeDouble:
 		start := len(c.rowBuf)
 		if v.typ == pcommon.ValueTypeInt {

@@ -12,9 +12,9 @@ import (
 	"github.com/greptime-bridge/greptime-bridge/writer/table"
 )
 
-// TestPointAttrUTF8 holds point attribute values, now checked as UTF-8
-// per column once the request is translated, to what GreptimeDB's decoder
-// refuses: an invalid value anywhere, also one a later attribute of the
+// TestPointAttrUTF8 holds point attribute values, which the wire path
+// checks as UTF-8 per column after each metric, to what GreptimeDB's
+// decoder refuses: an invalid value anywhere, also one a later attribute of the
 // same name replaces (never written) or one in a histogram point, is a
 // permanent error naming the attribute, on the wire path as on pdata's;
 // a valid request's string columns come out marked checked, so the writer
@@ -39,6 +39,8 @@ func TestPointAttrUTF8(t *testing.T) {
 		{"second point", pbMetrics(res, pbLen(pbStr(nil, 1, "up"), 5, pbLen(pbLen(nil, 1, point(pbKV("code", "200"))), 1, point(pbKV("code", "\xed\xa0\x80"))))), "code"}, // Metric.gauge, two data_points
 		{"replaced invalid value", pbMetrics(res, pbGauge("up", point(pbKV("code", "\xff"), pbKV("code", "200")))), "code"},
 		{"histogram point", hist, "route"},
+		{"first of two metrics", pbMetrics(res, pbGauge("up", point(pbKV("code", "\xff"))), pbGauge("down", point(pbKV("code", "200")))), "code"},
+		{"second metric of one table", pbMetrics(res, pbGauge("up", point(pbKV("code", "200"))), pbGauge("up", point(pbKV("code", "2\xff")))), "code"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := NewConverter()

@@ -30,13 +30,11 @@ const (
 
 // wirePoints calls point with each data point of a Gauge, Sum, Histogram
 // or Summary (data_points = 1 in all four), ticking the context. Once the
-// first of points has written its rows, it reserves the rest (reserveRest).
+// first of points has written its rows, it reserves the rest (reserveRest);
+// once all have, it checks their strings (checkRowsSince).
 func (c *Converter) wirePoints(ctx context.Context, data []byte, points int, point func([]byte) error) error {
 	first := points > 1
-	var before [numShapes]shapeRows
-	if first {
-		before = c.shapeRows()
-	}
+	before := c.shapeRows()
 	r := wireReader{b: data}
 	for r.more() {
 		num, wt, err := r.tag()
@@ -64,7 +62,7 @@ func (c *Converter) wirePoints(ctx context.Context, data []byte, points int, poi
 			c.reserveRest(&before, points-1, len(data))
 		}
 	}
-	return nil
+	return c.checkRowsSince(&before)
 }
 
 // wireHistogram is histogram on a Histogram message's points.

@@ -33,6 +33,7 @@ const (
 // metricsWire is Metrics on wire bytes the plan accepted.
 func (c *Converter) metricsWire(ctx context.Context, body []byte, db translate.DatabaseOptions, opts *RequestOptions, out *translate.Output) error {
 	m := c.startMetrics(db, opts, out)
+	m.wire = true
 	r := wireReader{b: body}
 	for r.more() {
 		num, wt, err := r.tag()

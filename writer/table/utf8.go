@@ -14,23 +14,29 @@ import "unicode/utf8"
 // (a Prometheus-shaped table has eight string tags a row). Only when the
 // whole-buffer check fails are the values checked one by one, to name the
 // row.
-func (c *Column) FirstInvalidUTF8() int {
+func (c *Column) FirstInvalidUTF8() int { return c.FirstInvalidUTF8From(0) }
+
+// FirstInvalidUTF8From is FirstInvalidUTF8 for the values from row lo on,
+// for a producer that checks each run of rows it appended while their
+// bytes are still in cache.
+func (c *Column) FirstInvalidUTF8From(lo int) int {
 	n := c.Len()
-	if n == 0 || c.Type.Storage() != StorageBytes {
+	if lo < 0 || lo >= n || c.Type.Storage() != StorageBytes {
 		return -1
 	}
 	offs, data := c.BytesData()
-	data = data[:offs[n]]
+	base := int(offs[lo])
+	data = data[base:offs[n]]
 	ok := utf8.Valid(data)
-	for r := 1; ok && r < n; r++ {
-		if o := offs[r]; int(o) < len(data) && !utf8.RuneStart(data[o]) {
+	for r := lo + 1; ok && r < n; r++ {
+		if o := int(offs[r]) - base; o < len(data) && !utf8.RuneStart(data[o]) {
 			ok = false
 		}
 	}
 	if ok {
 		return -1
 	}
-	for r := 0; r < n; r++ {
+	for r := lo; r < n; r++ {
 		if v, ok := c.Binary(r); ok && !utf8.Valid(v) {
 			return r
 		}
