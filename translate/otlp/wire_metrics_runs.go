@@ -1,5 +1,9 @@
 package otlp
 
+// What wirePoints does around a metric's run of points: reserve the rest of
+// its rows after the first point (reserveRest), check its strings after
+// the last (checkRowsSince).
+
 import "github.com/greptime-bridge/greptime-bridge/writer/table"
 
 // shapeRows is a cached shape's batch and its row count at some moment.

@@ -12,11 +12,11 @@ import (
 )
 
 // TestReserveRestBounded sends a histogram whose first point has 4,000
-// buckets and whose 20,000 others have none: reserving the first point's
-// rows for every other point (which write no bucket row) would be 80
-// million rows, gigabytes; the
-// reservation is held to what the request's bytes can carry, and the
-// translation allocates a small multiple of the body.
+// buckets and whose 20,000 others have none (and write no bucket row):
+// reserving the first point's rows for every other point would be 80
+// million rows, gigabytes; the reservation is held to what the request's
+// bytes can carry, and the translation allocates a small multiple of the
+// body.
 func TestReserveRestBounded(t *testing.T) {
 	md := pmetric.NewMetrics()
 	mt := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics().AppendEmpty()
