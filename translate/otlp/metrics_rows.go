@@ -183,7 +183,11 @@ func (c *Converter) writeRow(m *metricCtx, b *table.Batch, tsNano uint64, extraN
 	if extraName != "" {
 		for i := range c.rowTags {
 			if c.rowTags[i].name == extraName {
-				c.rowTags[i].val = extraVal
+				// An attribute named le or quantile is replaced, never
+				// written: replaceTag checks it as UTF-8.
+				if err := replaceTag(&c.rowTags[i], extraVal); err != nil {
+					return err
+				}
 				extraName = ""
 				break
 			}

@@ -2,6 +2,8 @@ package otlp
 
 import (
 	"context"
+	"encoding/binary"
+	"math"
 	"strings"
 	"testing"
 
@@ -28,6 +30,8 @@ func TestPointAttrUTF8(t *testing.T) {
 		}
 		return pbF64(p, 3, 1_700_000_000_000_000_000) // time_unix_nano
 	}
+	// HistogramDataPoint.bucket_counts (6) and explicit_bounds (7), packed.
+	buckets := pbLen(pbLen(nil, 6, binary.LittleEndian.AppendUint64(binary.LittleEndian.AppendUint64(nil, 1), 2)), 7, binary.LittleEndian.AppendUint64(nil, math.Float64bits(0.5)))
 	hist := pbMetrics(res, pbLen(pbStr(nil, 1, "h"), 9, pbLen(nil, 1, pbHistPoint(pbLen(nil, 9, pbKV("route", "/a\xff")))))) // Histogram.data_points
 	for _, tc := range []struct {
 		name string
@@ -39,6 +43,7 @@ func TestPointAttrUTF8(t *testing.T) {
 		{"second point", pbMetrics(res, pbLen(pbStr(nil, 1, "up"), 5, pbLen(pbLen(nil, 1, point(pbKV("code", "200"))), 1, point(pbKV("code", "\xed\xa0\x80"))))), "code"}, // Metric.gauge, two data_points
 		{"replaced invalid value", pbMetrics(res, pbGauge("up", point(pbKV("code", "\xff"), pbKV("code", "200")))), "code"},
 		{"histogram point", hist, "route"},
+		{"attribute named le", pbMetrics(res, pbLen(pbStr(nil, 1, "h"), 9, pbLen(nil, 1, pbHistPoint(append(buckets, pbLen(nil, 9, pbKV("le", "\xff"))...))))), "le"}, // replaced by each bucket's le
 		{"first of two metrics", pbMetrics(res, pbGauge("up", point(pbKV("code", "\xff"))), pbGauge("down", point(pbKV("code", "200")))), "code"},
 		{"second metric of one table", pbMetrics(res, pbGauge("up", point(pbKV("code", "200"))), pbGauge("up", point(pbKV("code", "2\xff")))), "code"},
 	} {
