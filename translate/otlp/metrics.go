@@ -93,7 +93,8 @@ func (c *Converter) Metrics(ctx context.Context, md pmetric.Metrics, db translat
 			}
 		}
 	}
-	return m.finish()
+	m.finish()
+	return nil
 }
 
 // startMetrics prepares the per-request state both decoding paths share.
@@ -117,12 +118,11 @@ func (c *Converter) startMetrics(db translate.DatabaseOptions, opts *RequestOpti
 
 // finish marks the string columns checked (markTagValuesChecked) and
 // reports the request's drop counters.
-func (m *metricCtx) finish() error {
+func (m *metricCtx) finish() {
 	markTagValuesChecked(m.out)
 	m.out.Drop(DropMetricAttributeType, m.droppedAttrs)
 	m.out.Exemplars += m.exemplars
 	m.out.Drop(DropExemplar, m.exemplars)
-	return nil
 }
 
 func kindOf(mt pmetric.Metric) (metricKind, bool) {

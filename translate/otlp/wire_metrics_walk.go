@@ -54,7 +54,8 @@ func (c *Converter) metricsWire(ctx context.Context, body []byte, db translate.D
 			return err
 		}
 	}
-	return m.finish()
+	m.finish()
+	return nil
 }
 
 // wireResourceMetrics translates one ResourceMetrics: the resource first,
