@@ -1,40 +1,7 @@
 package writer
 
-import (
-	"unicode/utf8"
+import "github.com/greptime-bridge/greptime-bridge/writer/table"
 
-	"github.com/greptime-bridge/greptime-bridge/writer/table"
-)
-
-// firstInvalidUTF8 returns the first non-NULL value of a variable-width
-// column that is not valid UTF-8, or -1. protobuf refuses such a value in
-// a string field, and GreptimeDB's decoder with it the whole request.
-//
-// The column's values are checked as one buffer: when the buffer is valid
-// UTF-8 and every value starts on a character boundary (not on a
-// continuation byte), each value is valid on its own, since a valid
-// buffer splits into whole characters only at such boundaries. That is
-// utf8.Valid's 8-bytes-at-a-time ASCII path instead of one call per value
-// (a Prometheus-shaped table has eight string tags a row). Only when the
-// whole-buffer check fails are the values checked one by one, to name the
-// row.
-func firstInvalidUTF8(c *table.Column) int {
-	n := c.Len()
-	offs, data := c.BytesData()
-	data = data[:offs[n]]
-	ok := utf8.Valid(data)
-	for r := 1; ok && r < n; r++ {
-		if o := offs[r]; int(o) < len(data) && !utf8.RuneStart(data[o]) {
-			ok = false
-		}
-	}
-	if ok {
-		return -1
-	}
-	for r := 0; r < n; r++ {
-		if v, ok := c.Binary(r); ok && !utf8.Valid(v) {
-			return r
-		}
-	}
-	return -1
-}
+// firstInvalidUTF8 is table.Column.FirstInvalidUTF8, which translators
+// that validate their output column by column share.
+func firstInvalidUTF8(c *table.Column) int { return c.FirstInvalidUTF8() }

@@ -120,14 +120,27 @@ func TestInvalidUTF8IsInvalidInput(t *testing.T) {
 	}
 }
 
-// TestUTF8CheckedSkipsOnlyTheValueCheck: a column its producer vouches for
-// is not scanned again, and a column without the mark still is.
+// TestUTF8CheckedSkipsOnlyTheValueCheck: a STRING or JSON column its
+// producer vouches for is not scanned again, and a column without the mark
+// still is.
 func TestUTF8CheckedSkipsOnlyTheValueCheck(t *testing.T) {
 	for _, checked := range []bool{false, true} {
-		b := table.NewSchema("t").Timestamp("ts", table.TimestampMillisecond).Tag("host", table.String).NewBatch("")
+		b := table.NewSchema("t").Timestamp("ts", table.TimestampMillisecond).Tag("host", table.String).JSON("attrs").NewBatch("")
 		b.Col(1).UTF8Checked = checked
-		if err := b.AddRow(table.TimestampMillisecondValue(1), table.StringValue("\xff")); err != nil {
+		b.Col(2).UTF8Checked, b.Col(2).JSONChecked = checked, true
+		if err := b.AddRow(table.TimestampMillisecondValue(1), table.StringValue("\xff"), table.JSONValue("\"\xff\"")); err != nil {
 			t.Fatal(err)
+		}
+		if !checked {
+			// The STRING column fails first; the JSON column alone too.
+			one := table.NewSchema("t").Timestamp("ts", table.TimestampMillisecond).JSON("attrs").NewBatch("")
+			one.Col(1).JSONChecked = true
+			if err := one.AddRow(table.TimestampMillisecondValue(1), table.JSONValue("\"\xff\"")); err != nil {
+				t.Fatal(err)
+			}
+			if err := validateBatch(one); !errors.Is(err, ErrInvalidInput) {
+				t.Errorf("unmarked json column with invalid utf-8 passed: %v", err)
+			}
 		}
 		err := validateBatch(b)
 		if checked && err != nil {

@@ -136,9 +136,12 @@ func validateColumn(b *table.Batch, c *table.Column) error {
 	case table.JSON:
 		// JSON text travels in string_value, so it must be UTF-8 too; then
 		// GreptimeDB parses it to JSONB and fails the whole request with
-		// InvalidJsonFormat otherwise (req_convert/common.rs).
-		if r := firstInvalidUTF8(c); r >= 0 {
-			return bad("row %d: json text is not valid utf-8", r)
+		// InvalidJsonFormat otherwise (req_convert/common.rs). A producer
+		// that renders the text itself vouches for both with the marks.
+		if !c.UTF8Checked {
+			if r := firstInvalidUTF8(c); r >= 0 {
+				return bad("row %d: json text is not valid utf-8", r)
+			}
 		}
 		for r := 0; r < c.Len() && !c.JSONChecked; r++ {
 			if v, ok := c.Binary(r); ok && !json.Valid(v) {

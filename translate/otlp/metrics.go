@@ -55,6 +55,9 @@ type metricCtx struct {
 	droppedAttrs int
 	// exemplars counts exemplars, which GreptimeDB ignores (metrics.rs).
 	exemplars int
+	// wire says point attribute values are checked as UTF-8 in their
+	// columns after each metric (wirePoints), not one by one (pointTag).
+	wire bool
 }
 
 // Metrics translates md into out: one batch per GreptimeDB table, in the
@@ -113,8 +116,10 @@ func (c *Converter) startMetrics(db translate.DatabaseOptions, opts *RequestOpti
 	return m
 }
 
-// finish reports the request's drop counters.
+// finish marks the string columns checked (markTagValuesChecked) and
+// reports the request's drop counters.
 func (m *metricCtx) finish() {
+	markTagValuesChecked(m.out)
 	m.out.Drop(DropMetricAttributeType, m.droppedAttrs)
 	m.out.Exemplars += m.exemplars
 	m.out.Drop(DropExemplar, m.exemplars)

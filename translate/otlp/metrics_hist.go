@@ -60,9 +60,18 @@ func (c *Converter) histTables(m *metricCtx, meta metricMeta, name string) histT
 
 // histogramRows writes one point's rows from c.hBounds and c.hCounts, with
 // the point's tags already in c.rowTags.
+//
+// A point's bucket rows differ only in le and the value: once one has been
+// written through writeRow with le as its extra tag (no attribute named le
+// replaced it), the shape it left fits the rest, and they go straight to
+// writeKnown; checking each against the shape again, and searching the
+// tags for le, was a tenth of the translation's CPU (12 buckets, 12
+// attributes; BenchmarkHistogramWireFresh).
 func (c *Converter) histogramRows(m *metricCtx, ht *histTables, ts uint64, hasSum bool, sum float64, count uint64) error {
 	c.renderBounds()
 	var acc uint64
+	var run *rowShape
+	_, rowTS := rowTime(m, ts)
 	for j, n := range c.hCounts {
 		acc += n
 		extra, le := "le", ""
@@ -78,8 +87,18 @@ func (c *Converter) histogramRows(m *metricCtx, ht *histTables, ts uint64, hasSu
 		default:
 			extra = ""
 		}
-		if err := c.writeRow(m, ht.bucket(), ts, extra, le, float64(acc), true); err != nil {
+		b := ht.bucket()
+		if run != nil && extra != "" {
+			if err := run.writeKnown(b, c.rowTags, rowTS, le, float64(acc)); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := c.writeRow(m, b, ts, extra, le, float64(acc), true); err != nil {
 			return err
+		}
+		if sh := c.shapeFor(b); extra != "" && sh.ok && sh.extraName == extra {
+			run = sh
 		}
 	}
 	if hasSum {

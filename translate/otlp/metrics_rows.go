@@ -76,9 +76,14 @@ func (c *Converter) pointTag(m *metricCtx, pos *int, k string, v attrVal) error 
 	var val string
 	switch v.typ {
 	case pcommon.ValueTypeStr:
+		// The wire path checks values as UTF-8 with the rest of their
+		// columns after each metric (checkRowsSince), or here if a later
+		// attribute of the same name replaces one (putTag).
 		val = v.s
-		if err := checkUTF8Of("attribute", k, val); err != nil {
-			return err
+		if !m.wire {
+			if err := checkUTF8Of("attribute", k, val); err != nil {
+				return err
+			}
 		}
 	case pcommon.ValueTypeInt, pcommon.ValueTypeDouble:
 		start := len(c.rowBuf)
@@ -162,6 +167,15 @@ func column(b *table.Batch, cached *int, name string, typ table.DataType, sem ta
 	return i, nil
 }
 
+// rowTime is a row's time index type and value (metrics.rs
+// write_timestamp: milliseconds, truncated; nanoseconds in legacy mode).
+func rowTime(m *metricCtx, tsNano uint64) (table.DataType, int64) {
+	if m.legacy {
+		return table.TimestampNanosecond, int64(tsNano)
+	}
+	return table.TimestampMillisecond, int64(tsNano) / 1_000_000
+}
+
 // writeRow appends one row: the tags, the time index, an optional extra tag
 // (le or quantile, which metrics.rs writes after the timestamp), and the
 // value field (NULL when hasValue is false).
@@ -169,16 +183,17 @@ func (c *Converter) writeRow(m *metricCtx, b *table.Batch, tsNano uint64, extraN
 	if extraName != "" {
 		for i := range c.rowTags {
 			if c.rowTags[i].name == extraName {
-				c.rowTags[i].val = extraVal
+				// An attribute named le or quantile is replaced, never
+				// written: replaceTag checks it as UTF-8.
+				if err := replaceTag(&c.rowTags[i], extraVal); err != nil {
+					return err
+				}
 				extraName = ""
 				break
 			}
 		}
 	}
-	tsType, ts := table.TimestampMillisecond, int64(tsNano)/1_000_000 // metrics.rs write_timestamp: truncated
-	if m.legacy {
-		tsType, ts = table.TimestampNanosecond, int64(tsNano)
-	}
+	tsType, ts := rowTime(m, tsNano)
 	sh := c.shapeFor(b)
 	if sh.fits(b, c.rowTags, tsType, extraName, hasValue) {
 		return sh.writeKnown(b, c.rowTags, ts, extraVal, value)

@@ -5,26 +5,29 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
-// TestWireLogAttrsReuse holds the wire path, which keeps the previous
-// record's decoded attributes and rendered values where the bytes repeat,
-// to the pdata path on records that repeat, change, reorder, retype, nest
-// and drop their attributes, in two scopes and over two requests with one
-// converter.
-func TestWireLogAttrsReuse(t *testing.T) {
-	fills := []func(pcommon.Map){
-		func(a pcommon.Map) { a.PutStr("k1", "x"); a.PutStr("k2", "y"); a.PutInt("n", 1) },
-		func(a pcommon.Map) { a.PutStr("k1", "x"); a.PutStr("k2", "y"); a.PutInt("n", 2) },
-		func(a pcommon.Map) { a.PutStr("k1", "x"); a.PutStr("k2", "q\"\n"); a.PutInt("n", 2) },
-		func(a pcommon.Map) { a.PutStr("k2", "q\"\n"); a.PutStr("k1", "x"); a.PutInt("n", 2) },
-		func(a pcommon.Map) { a.PutStr("k1", "x"); a.PutDouble("k2", 0.5); a.PutBool("n", true) },
-		func(a pcommon.Map) { a.PutStr("k1", "x"); a.PutEmptyMap("k2").PutStr("in", "v"); a.PutBool("n", true) },
-		func(a pcommon.Map) { a.PutStr("k1", "x"); a.PutEmptySlice("k2").AppendEmpty().SetInt(3) },
-		func(a pcommon.Map) { a.PutStr("k1", "x") },
+// logAttrFills are record attribute sets that repeat, change, reorder,
+// retype, nest and drop attributes; the last repeats the first.
+func logAttrFills(x, y, q string, n int64) []func(pcommon.Map) {
+	return []func(pcommon.Map){
+		func(a pcommon.Map) { a.PutStr("k1", x); a.PutStr("k2", y); a.PutInt("n", n) },
+		func(a pcommon.Map) { a.PutStr("k1", x); a.PutStr("k2", y); a.PutInt("n", n+1) },
+		func(a pcommon.Map) { a.PutStr("k1", x); a.PutStr("k2", q); a.PutInt("n", n+1) },
+		func(a pcommon.Map) { a.PutStr("k2", q); a.PutStr("k1", x); a.PutInt("n", n+1) },
+		func(a pcommon.Map) { a.PutStr("k1", x); a.PutDouble("k2", 0.5); a.PutBool("n", true) },
+		func(a pcommon.Map) { a.PutStr("k1", x); a.PutEmptyMap("k2").PutStr("in", y); a.PutBool("n", true) },
+		func(a pcommon.Map) { a.PutStr("k1", x); a.PutEmptySlice("k2").AppendEmpty().SetInt(n) },
+		func(a pcommon.Map) { a.PutStr("k1", x) },
 		func(pcommon.Map) {},
-		func(a pcommon.Map) { a.PutStr("k1", "x"); a.PutStr("k2", "y"); a.PutInt("n", 1) },
+		func(a pcommon.Map) { a.PutStr("k1", x); a.PutStr("k2", y); a.PutInt("n", n) },
 	}
+}
+
+// logAttrsRequest puts the fills' records in two scopes of one resource.
+func logAttrsRequest(t *testing.T, fills []func(pcommon.Map)) []byte {
+	t.Helper()
 	ld := plog.NewLogs()
 	rl := ld.ResourceLogs().AppendEmpty()
 	rl.Resource().Attributes().PutStr("service.name", "svc")
@@ -46,10 +49,75 @@ func TestWireLogAttrsReuse(t *testing.T) {
 	if _, err := pdataLogs(body, RequestOptions{}); err != nil {
 		t.Fatalf("the reference refuses the request: %v", err)
 	}
+	return body
+}
+
+// TestWireLogAttrsReuse holds the wire path, which keeps the previous
+// record's decoded attributes and rendered values where the bytes repeat,
+// to the pdata path over two requests translated by one converter from
+// one buffer, as the receiver reuses its request buffers: the second
+// request has the first's layout byte for byte but other values of the
+// same lengths, so a slot, a rendered value or an attribute memo kept as
+// a view into the first request (or not forgotten at Reset) would find
+// the second request's bytes where the first's were, equal to a record's
+// of the second, and render the first's values.
+func TestWireLogAttrsReuse(t *testing.T) {
+	first := logAttrsRequest(t, logAttrFills("x", "y", "q\"\n", 1))
+	second := logAttrsRequest(t, logAttrFills("z", "w", "r\"\t", 3))
+	if len(first) != len(second) || string(first) == string(second) {
+		t.Fatalf("the requests must differ in values only: %d and %d bytes", len(first), len(second))
+	}
+	buf := append([]byte(nil), first...)
 	c := NewConverter()
-	for range 2 {
-		if !diffLogs(t, c, body, RequestOptions{}) {
-			t.Fatal("not on the wire path")
+	if !diffLogs(t, c, buf, RequestOptions{}) {
+		t.Fatal("not on the wire path")
+	}
+	copy(buf, second)
+	if !diffLogs(t, c, buf, RequestOptions{}) {
+		t.Fatal("not on the wire path")
+	}
+}
+
+// TestLogAttrsJSONAfterError renders a record's attributes after one
+// whose attributes failed to decode part-way, with the converter not
+// reset in between: the failed record had decoded a changed first
+// attribute into its slot while the layout still held the value rendered
+// before, and the next record, repeating that changed attribute, must not
+// be rendered with the older value. Both a bad KeyValue and a field the
+// reader cannot read are tried.
+func TestLogAttrsJSONAfterError(t *testing.T) {
+	kv := func(k, v string) []byte {
+		s := protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), []byte(v)) // AnyValue.string_value
+		b := protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), []byte(k)) // KeyValue.key
+		return protowire.AppendBytes(protowire.AppendTag(b, 2, protowire.BytesType), s)         // KeyValue.value
+	}
+	attrs := func(fields ...[]byte) []byte {
+		var b []byte
+		for _, f := range fields {
+			b = protowire.AppendBytes(protowire.AppendTag(b, fLogAttrs, protowire.BytesType), f)
 		}
+		return b
+	}
+	badKV := protowire.AppendVarint(protowire.AppendTag(nil, 1, protowire.VarintType), 7) // a key of the wrong wire type
+	for name, failed := range map[string][]byte{
+		"bad KeyValue":    attrs(kv("k1", "changed"), badKV),
+		"truncated field": append(attrs(kv("k1", "changed")), protowire.AppendTag(nil, fLogAttrs, protowire.BytesType)...),
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := NewConverter()
+			render := func(b []byte) (string, error) {
+				j, err := c.logAttrsJSON(&wireRecord{attrs: b}, b)
+				return string(j), err
+			}
+			if got, err := render(attrs(kv("k1", "before"), kv("k2", "b"))); err != nil || got != `{"k1":"before","k2":"b"}` {
+				t.Fatalf("first record: %s, %v", got, err)
+			}
+			if got, err := render(failed); err == nil {
+				t.Fatalf("the failing record rendered %s", got)
+			}
+			if got, err := render(attrs(kv("k1", "changed"), kv("k2", "b"))); err != nil || got != `{"k1":"changed","k2":"b"}` {
+				t.Fatalf("record after the failure: %s, %v", got, err)
+			}
+		})
 	}
 }

@@ -94,7 +94,16 @@ func (c *Converter) decodeLogRecord(b []byte, rec *wireRecord) error {
 // Records often repeat the previous record's attributes byte for byte
 // (telemetrygen's always do); then the previous text is the answer, and
 // decoding them again could not fail either. raw is the whole record.
-func (c *Converter) logAttrsJSON(rec *wireRecord, raw []byte) ([]byte, error) {
+//
+// On an error every slot is forgotten, and every rendered value: slots
+// decoded before the failure hold this record's values while the layout
+// still renders the previous record's, and a later record repeating one
+// of them would otherwise be rendered with the older value. Within a
+// request an error ends the translation (and Reset forgets them too), so
+// this keeps the converter right for any later call, not only pooled use;
+// after decodeLogRecord the reader errors below cannot happen, but the
+// cleanup does not rely on that.
+func (c *Converter) logAttrsJSON(rec *wireRecord, raw []byte) (_ []byte, err error) {
 	if !rec.split && c.attrMemoOK && bytes.Equal(rec.attrs, c.attrRaw) {
 		return c.attrJSON, nil
 	}
@@ -104,7 +113,13 @@ func (c *Converter) logAttrsJSON(rec *wireRecord, raw []byte) ([]byte, error) {
 		span = raw
 	}
 	kvs, same := c.recKVs[:0], c.recSame[:0]
-	defer func() { c.recKVs, c.recSame = kvs, same }()
+	defer func() {
+		c.recKVs, c.recSame = kvs, same
+		if err != nil {
+			clear(c.recRaw)
+			c.attrLayout.forget()
+		}
+	}()
 	r := wireReader{b: span}
 	for r.more() {
 		num, wt, err := r.tag()
@@ -138,9 +153,6 @@ func (c *Converter) logAttrsJSON(rec *wireRecord, raw []byte) ([]byte, error) {
 		kv := &kvs[i]
 		key, err := decodeKV(kb, 0, &kv.v)
 		if err != nil {
-			// The slots no longer match the rendered values.
-			clear(c.recRaw)
-			c.attrLayout.forget()
 			return nil, err
 		}
 		kv.key = bytesView(key)

@@ -29,8 +29,12 @@ const (
 )
 
 // wirePoints calls point with each data point of a Gauge, Sum, Histogram
-// or Summary (data_points = 1 in all four), ticking the context.
-func (c *Converter) wirePoints(ctx context.Context, data []byte, point func([]byte) error) error {
+// or Summary (data_points = 1 in all four), ticking the context. Once the
+// first of points has written its rows, it reserves the rest (reserveRest);
+// once all have, it checks their strings (checkRowsSince).
+func (c *Converter) wirePoints(ctx context.Context, data []byte, points int, point func([]byte) error) error {
+	first := points > 1
+	before := c.shapeRows()
 	r := wireReader{b: data}
 	for r.more() {
 		num, wt, err := r.tag()
@@ -53,14 +57,18 @@ func (c *Converter) wirePoints(ctx context.Context, data []byte, point func([]by
 		if err := point(pb); err != nil {
 			return err
 		}
+		if first {
+			first = false
+			c.reserveRest(&before, points-1, len(data))
+		}
 	}
-	return nil
+	return c.checkRowsSince(&before)
 }
 
 // wireHistogram is histogram on a Histogram message's points.
 func (c *Converter) wireHistogram(ctx context.Context, m *metricCtx, meta metricMeta, name string, data []byte, points int) error {
 	ht := c.histTables(m, meta, name)
-	err := c.wirePoints(ctx, data, func(pb []byte) error {
+	err := c.wirePoints(ctx, data, points, func(pb []byte) error {
 		return c.wireHistogramPoint(m, &ht, pb)
 	})
 	if err != nil {
@@ -158,7 +166,7 @@ func asUint64(x uint64) uint64 { return x }
 // wireSummary is summary (prom mode) on a Summary message's points.
 func (c *Converter) wireSummary(ctx context.Context, m *metricCtx, meta metricMeta, name string, data []byte, points int) error {
 	st := c.summaryTables(m, meta, name)
-	err := c.wirePoints(ctx, data, func(pb []byte) error {
+	err := c.wirePoints(ctx, data, points, func(pb []byte) error {
 		return c.wireSummaryPoint(m, &st, pb)
 	})
 	if err != nil {

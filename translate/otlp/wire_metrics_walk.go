@@ -33,6 +33,7 @@ const (
 // metricsWire is Metrics on wire bytes the plan accepted.
 func (c *Converter) metricsWire(ctx context.Context, body []byte, db translate.DatabaseOptions, opts *RequestOptions, out *translate.Output) error {
 	m := c.startMetrics(db, opts, out)
+	m.wire = true
 	r := wireReader{b: body}
 	for r.more() {
 		num, wt, err := r.tag()
@@ -225,7 +226,7 @@ func (c *Converter) wireMetric(ctx context.Context, m *metricCtx, b []byte) erro
 	case kindExpHistogram:
 		// Dropped, as metrics.rs leaves them unwritten (MetricsProto sends
 		// the converting option to pdata); pdata still decodes every point.
-		if err := c.wirePoints(ctx, data, checkExpPoint); err != nil {
+		if err := c.wirePoints(ctx, data, 0, checkExpPoint); err != nil {
 			return err
 		}
 		m.out.Drop(DropExponentialHistogram, points)
@@ -239,7 +240,7 @@ func (c *Converter) wireMetric(ctx context.Context, m *metricCtx, b []byte) erro
 		semType = "updown_counter"
 	}
 	tb := c.table(m, meta, tname, semType)
-	err = c.wirePoints(ctx, data, func(pb []byte) error {
+	err = c.wirePoints(ctx, data, points, func(pb []byte) error {
 		return c.wireNumberPoint(m, tb, pb)
 	})
 	if err != nil {

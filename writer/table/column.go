@@ -45,8 +45,8 @@ type Column struct {
 	// fails the whole request on invalid JSON. Appending another column
 	// keeps it only when both had it.
 	JSONChecked bool
-	// UTF8Checked says that every value of this STRING column is valid
-	// UTF-8, vouched for by its producer (a translator that validated or
+	// UTF8Checked says that every value of this STRING (or JSON) column
+	// is valid UTF-8, vouched for by its producer (a translator that validated or
 	// repaired each value as it decoded it), so the writer skips a second
 	// pass over the values before sending. Set it only when every value
 	// was checked: GreptimeDB refuses the whole request on an invalid
