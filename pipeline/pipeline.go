@@ -115,6 +115,9 @@ type Pipeline struct {
 	// closed is closed when Shutdown begins, waking senders blocked on a
 	// full worker queue so Shutdown never waits behind them.
 	closed chan struct{}
+	// turn is held by the worker whose shallow flush is being written
+	// (turns.go).
+	turn   chan struct{}
 	clones sync.Pool
 	wg     sync.WaitGroup
 	// inflight counts bulk batches sent and not yet answered.
@@ -150,7 +153,7 @@ func New(cfg Config, rows RowWriter, ddl DDLExecutor, bulk BulkWriter, log *slog
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Pipeline{
 		cfg: cfg, rows: rows, ddl: ddl, bulk: bulk, log: log, schemas: newSchemaCache(),
-		seed: maphash.MakeSeed(), ctx: ctx, cancel: cancel, closed: make(chan struct{}),
+		seed: maphash.MakeSeed(), ctx: ctx, cancel: cancel, closed: make(chan struct{}), turn: make(chan struct{}, 1),
 	}
 	p.clones.New = func() any { return table.New("", "") }
 	for i := 0; i < cfg.Workers; i++ {
@@ -179,28 +182,32 @@ func (p *Pipeline) Consume(ctx context.Context, out *translate.Output) (err erro
 		f    batchFacts
 	}
 	parts := make([]taken, 0, len(out.Batches))
-	// One pass per batch, while its columns are in cache, and the schema
-	// cache's lock taken once for the request rather than per table (a
-	// node-exporter-shaped request is a thousand tables; issue #12).
-	p.schemas.mu.RLock()
+	// One pass per batch over its values, while they are in cache, with
+	// no lock held: the batches are the caller's alone.
 	for i, b := range out.Batches {
 		if b.Rows() == 0 {
 			continue
 		}
 		if err := b.Validate(); err != nil {
-			p.schemas.mu.RUnlock()
 			return errs.NewPermanent(err)
-		}
-		if err := p.schemas.checkLocked(b); err != nil {
-			p.schemas.mu.RUnlock()
-			return err
 		}
 		parts = append(parts, taken{i: i, w: p.workerFor(b), f: p.factsOf(b)})
 	}
-	p.schemas.mu.RUnlock()
 	if len(parts) == 0 {
 		return nil
 	}
+	// Then the schema cache, its lock taken once for the request rather
+	// than per table (a node-exporter-shaped request is a thousand tables;
+	// issue #12), and held over map look-ups and column headers only: a
+	// worker recording what a write created waits for it.
+	p.schemas.mu.RLock()
+	for _, pt := range parts {
+		if err := p.schemas.checkLocked(out.Batches[pt.i]); err != nil {
+			p.schemas.mu.RUnlock()
+			return err
+		}
+	}
+	p.schemas.mu.RUnlock()
 	p.mu.RLock()
 	if p.closing {
 		p.mu.RUnlock()

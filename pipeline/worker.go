@@ -68,8 +68,9 @@ type worker struct {
 	// free holds flushed pendingTables for reuse: a flush under
 	// node-exporter-shaped load has a thousand of them.
 	free []*pendingTable
-	// linger is reused by waitForMore.
-	linger *time.Timer
+	// linger is reused by waitForMore, turnTimer by takeTurn.
+	linger    *time.Timer
+	turnTimer *time.Timer
 }
 
 // workerQueue is how many requests' parts may wait for a worker; a sender
@@ -86,7 +87,8 @@ func newWorker(p *Pipeline) *worker {
 // with load and, when load is light, a request waits about one round trip
 // instead of a fixed interval (a closed-loop sender's throughput is then
 // bounded by GreptimeDB, not by configuration). A positive FlushInterval
-// makes an idle worker linger that long for more rows before writing.
+// makes an idle worker linger that long for more rows before writing, and
+// a shallow flush may wait for another worker's (turns.go).
 func (w *worker) run() {
 	for {
 		if len(w.order) == 0 {
@@ -100,7 +102,12 @@ func (w *worker) run() {
 		if open && w.p.cfg.FlushInterval > 0 && len(w.order) > 0 {
 			open = w.waitForMore(w.p.cfg.FlushInterval)
 		}
+		held := false
+		if open && w.shallow() {
+			held, open = w.takeTurn()
+		}
 		w.flush()
+		w.giveTurn(held)
 		if !open {
 			return
 		}
@@ -295,6 +302,7 @@ func (p *Pipeline) writePartsByRows(ctx context.Context, acc *table.Batch, parts
 			if err == nil {
 				p.schemas.accepted(b)
 				p.stats.RowsByInsert.Add(int64(b.Rows()))
+				p.stats.TablesWritten.Add(1)
 			}
 			p.release(b, b.ByteSize())
 		}
@@ -528,6 +536,7 @@ func (w *worker) rowsWritten(tables []*pendingTable, start time.Time) {
 		rows += pt.rows
 	}
 	p.observe("insert", rows, start)
+	p.stats.TablesWritten.Add(int64(len(tables)))
 	for _, pt := range tables {
 		// more shares acc's columns: acc stands for all.
 		p.schemas.accepted(pt.acc)
@@ -615,6 +624,7 @@ func (w *worker) writeBulk(pt *pendingTable) {
 		cancel()
 		if err == nil {
 			p.stats.RowsByBulk.Add(int64(rows))
+			p.stats.TablesWritten.Add(1)
 			p.observe("bulk", rows, start)
 			for _, pr := range parts {
 				pr.t.resolve(nil)
