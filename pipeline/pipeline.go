@@ -59,6 +59,9 @@ type Config struct {
 	// path ("insert" or "bulk"), the rows written and how long the write
 	// took (retries included); the bridge feeds its metrics from it.
 	Observe func(path string, rows int, took time.Duration)
+	// noTurns turns off turn taking (turns.go), for benchmarks comparing
+	// the policies.
+	noTurns bool
 }
 
 // Mode is how tables are routed between row inserts and bulk streams.

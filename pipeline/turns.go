@@ -3,26 +3,26 @@ package pipeline
 import "time"
 
 // Shallow flushes take turns. Under node-exporter-shaped load a request
-// spreads two or three rows over each of a thousand tables, and most of a
-// flush's cost is fixed per table (its schema and insert head, validation,
-// the schema cache's and the worker's look-ups), so the CPU per row falls
-// with the rows each table carries per flush (issue #12). With every
-// worker writing as soon as its previous write returned, four workers on
-// a fast server flushed about five rows per table. A worker whose pending
-// tables are shallow therefore waits while another worker's shallow write
-// is in progress, coalescing what arrives meanwhile, and writes when that
-// write returns: the workers' shallow writes go one after another rather
-// than side by side, each deeper. Deep flushes (the shape of most remote
-// write, tens of rows per table per request) never wait, so throughput
-// stays spread over every worker where batching already pays.
+// spreads two or three rows over each of a thousand tables, and part of a
+// flush's cost is fixed per table (its schema and insert head, name
+// checks, the schema cache's and the grouping's look-ups) or per write,
+// so it falls with the rows each table carries per flush (issue #12).
+// With every worker writing as soon as its previous write returned, four
+// workers on a fast server flushed about five rows per table. A worker
+// whose pending tables are shallow therefore waits while another worker's
+// shallow write is in progress, coalescing what arrives meanwhile, and
+// writes when that write returns: the workers' shallow writes go one after
+// another rather than side by side on the same cores, each deeper.
+// Deep flushes (the shape of most remote write, tens of rows per table
+// per request) never wait, so throughput stays spread over every worker
+// where batching already pays. BenchmarkConsumeNodeShaped compares the
+// policies; bridge_table_batches_written_total shows the depth.
 
 // shallowDepth is the mean rows per pending table below which a flush is
 // shallow. A Prometheus request of 2,000 series over 100 metric names
 // brings 20 rows per table and never waits; a node-exporter-shaped one
-// (1,000 names) brings 2, and at 16 a table's fixed cost is spread over
-// enough rows that waiting longer buys little (the writer's CPU per row
-// at 16 rows per table is within a fifth of its cost at 64:
-// BenchmarkWriteDepth in the writer package).
+// (1,000 names) brings 2, so even eight coalesced requests (Prometheus's
+// default shards) stay below it.
 const shallowDepth = 16
 
 // maxTurnWait bounds how long a shallow flush waits for the turn: a write

@@ -103,7 +103,7 @@ func (w *worker) run() {
 			open = w.waitForMore(w.p.cfg.FlushInterval)
 		}
 		held := false
-		if open && w.shallow() {
+		if open && !w.p.cfg.noTurns && w.shallow() {
 			held, open = w.takeTurn()
 		}
 		w.flush()
