@@ -59,9 +59,6 @@ type Config struct {
 	// path ("insert" or "bulk"), the rows written and how long the write
 	// took (retries included); the bridge feeds its metrics from it.
 	Observe func(path string, rows int, took time.Duration)
-	// noTurns turns off turn taking (turns.go), for benchmarks comparing
-	// the policies.
-	noTurns bool
 }
 
 // Mode is how tables are routed between row inserts and bulk streams.
@@ -118,9 +115,6 @@ type Pipeline struct {
 	// closed is closed when Shutdown begins, waking senders blocked on a
 	// full worker queue so Shutdown never waits behind them.
 	closed chan struct{}
-	// turn is held by the worker whose shallow flush is being written
-	// (turns.go).
-	turn   chan struct{}
 	clones sync.Pool
 	wg     sync.WaitGroup
 	// inflight counts bulk batches sent and not yet answered.
@@ -156,7 +150,7 @@ func New(cfg Config, rows RowWriter, ddl DDLExecutor, bulk BulkWriter, log *slog
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Pipeline{
 		cfg: cfg, rows: rows, ddl: ddl, bulk: bulk, log: log, schemas: newSchemaCache(),
-		seed: maphash.MakeSeed(), ctx: ctx, cancel: cancel, closed: make(chan struct{}), turn: make(chan struct{}, 1),
+		seed: maphash.MakeSeed(), ctx: ctx, cancel: cancel, closed: make(chan struct{}),
 	}
 	p.clones.New = func() any { return table.New("", "") }
 	for i := 0; i < cfg.Workers; i++ {

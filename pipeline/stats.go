@@ -11,15 +11,11 @@ type Stats struct {
 	Flushes      atomic.Int64
 	// TablesWritten counts table batches written (a table coalesced over
 	// many requests counts once per flush): RowsByInsert + RowsByBulk over
-	// it is the coalescing depth, rows per table per flush, on which the
-	// CPU per row depends (issue #12).
+	// it is the coalescing depth, rows per table per flush (issue #12).
 	TablesWritten atomic.Int64
-	// TurnWaits counts shallow flushes that found another worker's
-	// shallow write in progress and waited (turns.go).
-	TurnWaits atomic.Int64
-	Retries   atomic.Int64
-	Splits    atomic.Int64
-	DDL       atomic.Int64
+	Retries       atomic.Int64
+	Splits        atomic.Int64
+	DDL           atomic.Int64
 	// SchemaLookups counts tables read from GreptimeDB; SchemaLookupErrors
 	// those look-ups that failed.
 	SchemaLookups      atomic.Int64

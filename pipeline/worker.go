@@ -68,9 +68,8 @@ type worker struct {
 	// free holds flushed pendingTables for reuse: a flush under
 	// node-exporter-shaped load has a thousand of them.
 	free []*pendingTable
-	// linger is reused by waitForMore, turnTimer by takeTurn.
-	linger    *time.Timer
-	turnTimer *time.Timer
+	// linger is reused by waitForMore.
+	linger *time.Timer
 }
 
 // workerQueue is how many requests' parts may wait for a worker; a sender
@@ -87,8 +86,7 @@ func newWorker(p *Pipeline) *worker {
 // with load and, when load is light, a request waits about one round trip
 // instead of a fixed interval (a closed-loop sender's throughput is then
 // bounded by GreptimeDB, not by configuration). A positive FlushInterval
-// makes an idle worker linger that long for more rows before writing, and
-// a shallow flush may wait for another worker's (turns.go).
+// makes an idle worker linger that long for more rows before writing.
 func (w *worker) run() {
 	for {
 		if len(w.order) == 0 {
@@ -102,12 +100,7 @@ func (w *worker) run() {
 		if open && w.p.cfg.FlushInterval > 0 && len(w.order) > 0 {
 			open = w.waitForMore(w.p.cfg.FlushInterval)
 		}
-		held := false
-		if open && !w.p.cfg.noTurns && w.shallow() {
-			held, open = w.takeTurn()
-		}
 		w.flush()
-		w.giveTurn(held)
 		if !open {
 			return
 		}
