@@ -72,6 +72,11 @@ func TestCoalescingKeepsSameLayoutBatches(t *testing.T) {
 				t.Error(err)
 			}
 		}
+		// Three writes of table a: the coalesced batches count once each,
+		// so rows over table batches is the depth (7 rows in 3).
+		if n, rows := p.Stats().TablesWritten.Load(), p.Stats().RowsByInsert.Load(); n != 3 || rows != 7 {
+			t.Errorf("%d table batches of %d rows written, want 3 of 7", n, rows)
+		}
 	})
 }
 

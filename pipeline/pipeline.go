@@ -179,28 +179,32 @@ func (p *Pipeline) Consume(ctx context.Context, out *translate.Output) (err erro
 		f    batchFacts
 	}
 	parts := make([]taken, 0, len(out.Batches))
-	// One pass per batch, while its columns are in cache, and the schema
-	// cache's lock taken once for the request rather than per table (a
-	// node-exporter-shaped request is a thousand tables; issue #12).
-	p.schemas.mu.RLock()
+	// One pass per batch over its values, while they are in cache, with
+	// no lock held: the batches are the caller's alone.
 	for i, b := range out.Batches {
 		if b.Rows() == 0 {
 			continue
 		}
 		if err := b.Validate(); err != nil {
-			p.schemas.mu.RUnlock()
 			return errs.NewPermanent(err)
-		}
-		if err := p.schemas.checkLocked(b); err != nil {
-			p.schemas.mu.RUnlock()
-			return err
 		}
 		parts = append(parts, taken{i: i, w: p.workerFor(b), f: p.factsOf(b)})
 	}
-	p.schemas.mu.RUnlock()
 	if len(parts) == 0 {
 		return nil
 	}
+	// Then the schema cache, its lock taken once for the request rather
+	// than per table (a node-exporter-shaped request is a thousand tables;
+	// issue #12), and held over map look-ups and column headers only: a
+	// worker recording what a write created waits for it.
+	p.schemas.mu.RLock()
+	for _, pt := range parts {
+		if err := p.schemas.checkLocked(out.Batches[pt.i]); err != nil {
+			p.schemas.mu.RUnlock()
+			return err
+		}
+	}
+	p.schemas.mu.RUnlock()
 	p.mu.RLock()
 	if p.closing {
 		p.mu.RUnlock()

@@ -9,9 +9,13 @@ type Stats struct {
 	RowsByBulk   atomic.Int64
 	RowsFailed   atomic.Int64
 	Flushes      atomic.Int64
-	Retries      atomic.Int64
-	Splits       atomic.Int64
-	DDL          atomic.Int64
+	// TablesWritten counts table batches written (a table coalesced over
+	// many requests counts once per flush): RowsByInsert + RowsByBulk over
+	// it is the coalescing depth, rows per table per flush (issue #12).
+	TablesWritten atomic.Int64
+	Retries       atomic.Int64
+	Splits        atomic.Int64
+	DDL           atomic.Int64
 	// SchemaLookups counts tables read from GreptimeDB; SchemaLookupErrors
 	// those look-ups that failed.
 	SchemaLookups      atomic.Int64

@@ -295,6 +295,7 @@ func (p *Pipeline) writePartsByRows(ctx context.Context, acc *table.Batch, parts
 			if err == nil {
 				p.schemas.accepted(b)
 				p.stats.RowsByInsert.Add(int64(b.Rows()))
+				p.stats.TablesWritten.Add(1)
 			}
 			p.release(b, b.ByteSize())
 		}
@@ -528,6 +529,7 @@ func (w *worker) rowsWritten(tables []*pendingTable, start time.Time) {
 		rows += pt.rows
 	}
 	p.observe("insert", rows, start)
+	p.stats.TablesWritten.Add(int64(len(tables)))
 	for _, pt := range tables {
 		// more shares acc's columns: acc stands for all.
 		p.schemas.accepted(pt.acc)
@@ -615,6 +617,7 @@ func (w *worker) writeBulk(pt *pendingTable) {
 		cancel()
 		if err == nil {
 			p.stats.RowsByBulk.Add(int64(rows))
+			p.stats.TablesWritten.Add(1)
 			p.observe("bulk", rows, start)
 			for _, pr := range parts {
 				pr.t.resolve(nil)

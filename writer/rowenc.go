@@ -44,10 +44,6 @@ type rowEncoder struct {
 	spans   []insertSpan
 	cols    []colEnc
 	keys    []string // map keys being sorted
-	// same, when set for an encoding, says which batches share the layout
-	// of the batch before them (Write's grouping found it while
-	// validating); unset, the encoder compares layouts itself.
-	same []bool
 	// pool supplies request buffers; nil means gRPC's default pool, the
 	// one its transport and compressors draw from. Tests set their own.
 	pool mem.BufferPool
@@ -64,10 +60,14 @@ type insertSpan struct{ head, body int }
 // table's coalesced requests over this way rather than copying them into
 // one batch (issue #12: that copy was 8% of the bridge's CPU under
 // node-exporter-shaped load).
-func (e *rowEncoder) runEnd(batches []*table.Batch, i int) int {
+//
+// same, when not nil, says which batches share the layout of the batch
+// before them (Write's grouping found it while validating); nil, the
+// layouts are compared here.
+func runEnd(batches []*table.Batch, same []bool, i int) int {
 	j := i + 1
-	if e.same != nil {
-		for j < len(batches) && e.same[j] {
+	if same != nil {
+		for j < len(batches) && same[j] {
 			j++
 		}
 		return j
@@ -87,11 +87,11 @@ func (e *rowEncoder) prepare(b *table.Batch) {
 }
 
 // appendInserts writes every RowInsertRequest's schema and rows to e.body
-// and its head to e.heads.
-func (e *rowEncoder) appendInserts(batches []*table.Batch) error {
+// and its head to e.heads; same is runEnd's.
+func (e *rowEncoder) appendInserts(batches []*table.Batch, same []bool) error {
 	e.body, e.heads, e.spans = e.body[:0], e.heads[:0], e.spans[:0]
 	for i := 0; i < len(batches); {
-		end := e.runEnd(batches, i)
+		end := runEnd(batches, same, i)
 		first := batches[i]
 		start := len(e.body)
 		for _, c := range first.Columns() {
@@ -166,12 +166,10 @@ func (e *rowEncoder) encode(h *gpb.RequestHeader, batches []*table.Batch) (*enco
 // encodeRuns is encode with same[i] telling whether batches[i] has the
 // layout of batches[i-1] (nil: compared here).
 func (e *rowEncoder) encodeRuns(h *gpb.RequestHeader, batches []*table.Batch, same []bool) (*encodedRequest, error) {
-	e.same = same
-	defer func() { e.same = nil }()
 	if err := checkHeaderUTF8(h); err != nil {
 		return nil, err
 	}
-	if err := e.appendInserts(batches); err != nil {
+	if err := e.appendInserts(batches, same); err != nil {
 		return nil, err
 	}
 	// The header and the row_inserts oneof member are always written, even

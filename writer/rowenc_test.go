@@ -52,6 +52,26 @@ func checkEncoding(t testing.TB, e *rowEncoder, h *gpb.RequestHeader, batches []
 	}
 	defer req.release()
 	got := req.buf.ReadOnlyData()
+	// Write's path: the runs come from validation (same), not from the
+	// encoder's own comparison; the bytes must not differ.
+	same := make([]bool, len(batches))
+	for i, b := range batches {
+		var prev *table.Batch
+		if i > 0 {
+			prev = batches[i-1]
+		}
+		if same[i], err = validateBatchAfter(b, prev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	viaRuns, err := e.encodeRuns(h, batches, same)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer viaRuns.release()
+	if !bytes.Equal(viaRuns.buf.ReadOnlyData(), got) {
+		t.Fatal("encoding with the runs validation found differs from encoding that compares layouts itself")
+	}
 	var back gpb.GreptimeRequest
 	if err := proto.Unmarshal(got, &back); err != nil {
 		t.Fatalf("encoded request does not decode: %v", err)

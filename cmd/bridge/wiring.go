@@ -246,6 +246,7 @@ func registerPipelineMetrics(reg prometheus.Registerer, p *pipeline.Pipeline, s 
 	counter("bridge_rows_written_bulk_total", "Rows GreptimeDB acknowledged through bulk streams.", st.RowsByBulk.Load)
 	counter("bridge_rows_failed_total", "Rows that could not be written.", st.RowsFailed.Load)
 	counter("bridge_flushes_total", "Flushes of coalesced tables.", st.Flushes.Load)
+	counter("bridge_table_batches_written_total", "Table batches written (one per table per flush); rows written over it is the coalescing depth.", st.TablesWritten.Load)
 	counter("bridge_write_retries_total", "Retried writes.", st.Retries.Load)
 	counter("bridge_split_writes_total", "Coalesced writes split: by request after a permanent error, by table once retries ran out.", st.Splits.Load)
 	counter("bridge_schema_lookups_total", "Tables whose schema was read from GreptimeDB (first sight, or after a stale-schema answer).", st.SchemaLookups.Load)
