@@ -74,12 +74,6 @@ type Converter struct {
 	last *tableState
 
 	v2 v2State
-
-	// cache remembers remote write 1.0 series across requests; epoch
-	// numbers the requests, so a cached shape bound in an earlier request
-	// is known stale (see seriesShape).
-	cache seriesCache
-	epoch uint64
 }
 
 // NewConverter returns an empty Converter.
@@ -173,10 +167,6 @@ func (t *tableState) reset() {
 // begin prepares the converter for one request.
 func (c *Converter) begin(opts *Options, out *translate.Output, v Version) {
 	c.opts, c.out, c.ver = opts, out, v
-	c.epoch++
-	if v == V1 {
-		c.cache.prepare(opts)
-	}
 }
 
 // database returns the state of the named database; nil db means the

@@ -8,7 +8,6 @@ import (
 	"math"
 
 	"github.com/greptime-bridge/greptime-bridge/writer/errs"
-	"github.com/greptime-bridge/greptime-bridge/writer/table"
 )
 
 // Field numbers of prometheus.WriteRequest and its messages
@@ -85,15 +84,11 @@ func (c *Converter) translateV1(ctx context.Context, b []byte) error {
 
 // seriesV1 decodes one TimeSeries field by field and appends its rows.
 func (c *Converter) seriesV1(b []byte) error {
-	if done, err := c.seriesV1Cached(b); done {
-		return err
-	}
 	c.labels = c.labels[:0]
 	c.ts, c.vals = c.ts[:0], c.vals[:0]
 	var sp specialLabels
 	exemplars := 0
 	i, nlabels := c.canonicalLabelsV1(b, &sp)
-	canon, canonCount := i, nlabels
 	// run is the end of the leading run of label fields keyed 0x0a (see
 	// labelRun), runCount how many it holds.
 	run, runCount := i, nlabels
@@ -159,28 +154,7 @@ func (c *Converter) seriesV1(b []byte) error {
 	// every value is valid UTF-8: one pass over the run replaces a check
 	// per value.
 	c.checked = nlabels == runCount && asciiOnly(b[:run])
-	if err := c.write(sp.metric, sp.hasMetric, sp.db, sp.hasDB, sp.phys, sp.hasPhys); err != nil {
-		return err
-	}
-	if len(c.ts) > 0 && canonCount == nlabels {
-		if cols := c.columnsOf(c.last); cols != nil {
-			c.learnV1(b, canon, &sp, cols)
-		}
-	}
-	return nil
-}
-
-// columnsOf returns the columns write just gave the current series'
-// labels, in order, or nil when they are not one column per label (names
-// that sanitise to one column).
-func (c *Converter) columnsOf(t *tableState) []*table.Column {
-	if c.direct != nil {
-		return c.direct
-	}
-	if t.prevSeq != 0 && len(c.res) == len(c.labels) && len(t.prevCols) == len(c.labels) {
-		return t.prevCols
-	}
-	return nil
+	return c.write(sp.metric, sp.hasMetric, sp.db, sp.hasDB, sp.phys, sp.hasPhys)
 }
 
 // write routes the current series and appends its rows. Special-label
