@@ -109,7 +109,7 @@ func TestShapeLimits(t *testing.T) {
 // first).
 func TestShapeLimitsOneByteBound(t *testing.T) {
 	one := []sample{{1, 1}}
-	long := func(c string, n int) string { return strings.Repeat(c, n) }
+	long := strings.Repeat
 	for _, tc := range []struct {
 		name     string
 		lim      translate.Limits
@@ -117,12 +117,14 @@ func TestShapeLimitsOneByteBound(t *testing.T) {
 		limit    string
 	}{
 		{
-			"value", translate.Limits{MaxLabelValueLength: maxShortLen - 1},
+			"value",
+			translate.Limits{MaxLabelValueLength: maxShortLen - 1},
 			lbl("__name__", "m", "a", long("v", maxShortLen-1)), lbl("__name__", "m", "", long("v", maxShortLen)),
 			translate.LimitLabelValueLength,
 		},
 		{
-			"name", translate.Limits{MaxLabelNameLength: maxShortLen - 1},
+			"name",
+			translate.Limits{MaxLabelNameLength: maxShortLen - 1},
 			lbl("__name__", "m", long("n", maxShortLen-1), ""), lbl("__name__", "m", long("n", maxShortLen), ""),
 			translate.LimitLabelNameLength,
 		},
