@@ -332,6 +332,19 @@ func TestSchemasReportsAcceptedColumns(t *testing.T) {
 	if !ok || len(cols) != 3 || cols[2].Name != "host" || cols[2].Type != table.String || cols[2].Semantic != table.Tag {
 		t.Fatalf("schema %+v %v", cols, ok)
 	}
+	// A second lookup of an unchanged table shares the first answer.
+	again, _ := e.p.Schemas().TableSchema("public", "known")
+	if &again[0] != &cols[0] {
+		t.Error("an unchanged table's schema was copied again")
+	}
+	// A new column gives a new answer and leaves the earlier one intact.
+	if err := e.p.Consume(context.Background(), metricOutput("public", []string{"known"}, 2, 0, map[string]string{"host": "a", "zone": "b"})); err != nil {
+		t.Fatal(err)
+	}
+	wider, ok := e.p.Schemas().TableSchema("public", "known")
+	if !ok || len(wider) != 4 || wider[3].Name != "zone" || len(cols) != 3 || cols[2].Name != "host" {
+		t.Fatalf("after a new column: schema %+v %v, earlier answer %+v", wider, ok, cols)
+	}
 }
 
 func TestServerWithoutBulkFallsBackToRowInserts(t *testing.T) {

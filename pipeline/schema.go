@@ -42,7 +42,12 @@ type cachedTable struct {
 	// is a thousand small tables, each checked on the way in and on every
 	// flush (issue #12). Cleared when a type may change.
 	layout []layoutColumn
-	ddl    bool
+	// known is TableSchema's answer, built on first ask and shared by
+	// every later one until a column is added or its type changes (then
+	// set to nil, never modified in place), so a lookup per request copies
+	// nothing.
+	known []translate.KnownColumn
+	ddl   bool
 	// noBulk is set when the server refused a bulk write as unsupported.
 	noBulk bool
 	// loaded is set once GreptimeDB was asked about the table (whether
@@ -167,6 +172,7 @@ func (s *schemaCache) accepted(b *table.Batch) {
 			k = knownColumn{c.Type, c.Semantic}
 			t.cols[c.Name] = k
 			t.order = append(t.order, c.Name)
+			t.known = nil
 		}
 		consistent = consistent && k == knownColumn{c.Type, c.Semantic}
 	}
@@ -270,23 +276,40 @@ func (s *schemaCache) rowsOnly(k tableKey) bool {
 // TableSchema implements translate.SchemaLookup: the table's columns as
 // GreptimeDB listed them, then those its writes added, in order. A table
 // seen for the first time is read from GreptimeDB first (once, however
-// many requests ask).
+// many requests ask). The answer is a snapshot shared with other callers
+// (translate.SchemaLookup: read-only); it is built once per change of the
+// table's columns, not per request.
 func (s *schemaCache) TableSchema(database, tableName string) ([]translate.KnownColumn, bool) {
-	if k := (tableKey{database, tableName}); !s.loaded(k) {
+	k := tableKey{database, tableName}
+	if !s.loaded(k) {
 		s.load(k)
 	}
 	s.mu.RLock()
-	defer s.mu.RUnlock()
-	t, ok := s.tables[tableKey{database, tableName}]
+	t, ok := s.tables[k]
 	if !ok || len(t.order) == 0 {
+		s.mu.RUnlock()
 		return nil, false
 	}
-	out := make([]translate.KnownColumn, 0, len(t.order))
-	for _, name := range t.order {
-		k := t.cols[name]
-		out = append(out, translate.KnownColumn{Name: name, Type: k.typ, Semantic: k.sem})
+	if known := t.known; known != nil {
+		s.mu.RUnlock()
+		return known, true
 	}
-	return out, true
+	s.mu.RUnlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// Looked up again: the table may have changed or gone meanwhile.
+	if t, ok = s.tables[k]; !ok || len(t.order) == 0 {
+		return nil, false
+	}
+	if t.known == nil {
+		known := make([]translate.KnownColumn, 0, len(t.order))
+		for _, name := range t.order {
+			c := t.cols[name]
+			known = append(known, translate.KnownColumn{Name: name, Type: c.typ, Semantic: c.sem})
+		}
+		t.known = known
+	}
+	return t.known, true
 }
 
 // widens reports whether b carries ALTER statements and c is a BIGINT
@@ -308,6 +331,7 @@ func (s *schemaCache) widen(b *table.Batch) {
 	for _, c := range b.Columns() {
 		if k, ok := t.cols[c.Name]; ok && widens(b, k, c) {
 			t.cols[c.Name] = knownColumn{c.Type, c.Semantic}
+			t.known = nil
 		}
 	}
 }

@@ -162,7 +162,9 @@ type KnownColumn struct {
 // translations whose result depends on it (logs into an existing table,
 // trace attribute coercion: greptimedb-tables.md §7.3, §7.4). The pipeline
 // implements it from the columns GreptimeDB has accepted; ok is false for a
-// table it does not know.
+// table it does not know. cols may be shared with other callers and stay
+// in use by them: the caller reads it and never modifies it (a lookup per
+// request then copies nothing).
 type SchemaLookup interface {
 	TableSchema(database, tableName string) (cols []KnownColumn, ok bool)
 }

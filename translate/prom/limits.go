@@ -56,17 +56,29 @@ func (c *Converter) checkSeriesCount(n int) error {
 	return nil
 }
 
+// maxShortLen is the longest name or value of a label canonicalLabelsV1
+// takes: the whole Label message has a one-byte length (at most 0x7f),
+// two bytes of which are the name's key and length and two the value's.
+const maxShortLen = 0x7f - 4
+
 // checkShape applies the per-series limits to the current series: n labels
 // in all (routing labels included), the names and values in c.labels and
 // the routing values in sp. Every count and length is already at hand, so
-// this costs a comparison or two per label.
-func (c *Converter) checkShape(n int, sp *specialLabels) error {
+// this costs a comparison or two per label. short says that every name and
+// value is at most maxShortLen bytes long (every label came through
+// canonicalLabelsV1): then limits of maxShortLen or more cannot be passed
+// and the per-label pass is skipped, as it is for the label sets senders
+// produce under the default limits.
+func (c *Converter) checkShape(n int, sp *specialLabels, short bool) error {
 	lim := &c.opts.Limits
 	if translate.Over(n, lim.MaxLabelsPerSeries) {
 		return translate.Exceeded(translate.LimitLabelsPerSeries, lim.MaxLabelsPerSeries, n, c.where(sp.metric, sp.hasMetric)+" labels")
 	}
 	maxName, maxValue := lim.MaxLabelNameLength, lim.MaxLabelValueLength
 	if maxName <= 0 && maxValue <= 0 {
+		return nil
+	}
+	if short && (maxName <= 0 || maxName >= maxShortLen) && (maxValue <= 0 || maxValue >= maxShortLen) {
 		return nil
 	}
 	for _, l := range c.labels {

@@ -101,6 +101,49 @@ func TestShapeLimits(t *testing.T) {
 	}
 }
 
+// TestShapeLimitsOneByteBound: limits just under maxShortLen, the longest
+// name or value a canonically encoded label carries and the limit from
+// which remote write 1.0 skips the per-label pass for such labels, still
+// refuse a canonical label one past them. The past labels need an empty
+// name or value to stay canonical (refused later anyway: the limit comes
+// first).
+func TestShapeLimitsOneByteBound(t *testing.T) {
+	one := []sample{{1, 1}}
+	long := strings.Repeat
+	for _, tc := range []struct {
+		name     string
+		lim      translate.Limits
+		at, past []label
+		limit    string
+	}{
+		{
+			"value",
+			translate.Limits{MaxLabelValueLength: maxShortLen - 1},
+			lbl("__name__", "m", "a", long("v", maxShortLen-1)), lbl("__name__", "m", "", long("v", maxShortLen)),
+			translate.LimitLabelValueLength,
+		},
+		{
+			"name",
+			translate.Limits{MaxLabelNameLength: maxShortLen - 1},
+			lbl("__name__", "m", long("n", maxShortLen-1), ""), lbl("__name__", "m", long("n", maxShortLen), ""),
+			translate.LimitLabelNameLength,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := v1opts()
+			opts.Limits = tc.lim
+			if _, err := run(t, opts, request1(0, series1{labels: tc.at, samples: one})); err != nil {
+				t.Fatalf("at the limit: %v", err)
+			}
+			_, err := run(t, opts, request1(0, series1{labels: tc.past, samples: one}))
+			var ex *translate.ExceededError
+			if !errors.As(err, &ex) || ex.Limit != tc.limit || ex.Got != maxShortLen {
+				t.Errorf("past the limit: %v, want %s exceeded with %d", err, tc.limit, maxShortLen)
+			}
+		})
+	}
+}
+
 func encodeAs(v Version, ss []series1) []byte {
 	if v == V1 {
 		return request1(0, ss...)

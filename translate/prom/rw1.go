@@ -89,6 +89,7 @@ func (c *Converter) seriesV1(b []byte) error {
 	var sp specialLabels
 	exemplars := 0
 	i, nlabels := c.canonicalLabelsV1(b, &sp)
+	canonical := nlabels
 	// run is the end of the leading run of label fields keyed 0x0a (see
 	// labelRun), runCount how many it holds.
 	run, runCount := i, nlabels
@@ -143,7 +144,7 @@ func (c *Converter) seriesV1(b []byte) error {
 	if sp.repeated != nil {
 		return errRepeated(V1, sp.repeated)
 	}
-	if err := c.checkShape(nlabels, &sp); err != nil {
+	if err := c.checkShape(nlabels, &sp, canonical == nlabels); err != nil {
 		return err
 	}
 	c.out.Samples += len(c.ts)

@@ -58,7 +58,7 @@ func (c *Converter) labelsV2() (metric, db, phys []byte, hasDB, hasPhys bool, er
 	}
 	metric, db, phys, hasDB, hasPhys = sp.metric, sp.db, sp.phys, sp.hasDB, sp.hasPhys
 	hasMetric := sp.hasMetric
-	if err := c.checkShape(len(s.refs)/2, &sp); err != nil {
+	if err := c.checkShape(len(s.refs)/2, &sp, false); err != nil {
 		return nil, nil, nil, false, false, err
 	}
 	if !hasMetric {

@@ -232,3 +232,42 @@ func TestUTF8CheckedSurvivesOnlyCheckedAppends(t *testing.T) {
 		t.Fatal("a reused column kept the mark")
 	}
 }
+
+// TestAppendAroundNull covers the appends' no-NULL fast path on both sides
+// of a first NULL: values before it stay valid once the bitmap exists, and
+// values after it are marked valid in it.
+func TestAppendAroundNull(t *testing.T) {
+	b := New("public", "t")
+	ts := b.MustColumn("ts", TimestampMillisecond, Timestamp)
+	f := b.MustColumn("f", Float64, Field)
+	s := b.MustColumn("s", String, Tag)
+	for i := range 10 {
+		ts.AppendInt64(int64(i))
+		if i != 3 {
+			f.AppendFloat64(float64(i))
+		}
+		if i != 5 {
+			s.AppendBytes([]byte{'a' + byte(i)})
+		}
+		if err := b.EndRow(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		if v, ok := f.Float64(i); ok != (i != 3) || ok && v != float64(i) {
+			t.Errorf("f[%d] = %v, %v", i, v, ok)
+		}
+		if v, ok := s.String(i); ok != (i != 5) || ok && v != string(rune('a'+i)) {
+			t.Errorf("s[%d] = %q, %v", i, v, ok)
+		}
+		if v, ok := ts.Int64(i); !ok || v != int64(i) {
+			t.Errorf("ts[%d] = %v, %v", i, v, ok)
+		}
+	}
+	if f.NullCount() != 1 || s.NullCount() != 1 || ts.NullCount() != 0 {
+		t.Errorf("null counts %d %d %d", f.NullCount(), s.NullCount(), ts.NullCount())
+	}
+}

@@ -177,6 +177,12 @@ func (c *Column) AppendNull() {
 // days, times, INTERVAL_YEAR_MONTH months, INTERVAL_DAY_TIME) in the column's
 // unit. The caller keeps it within the column type's range.
 func (c *Column) AppendInt64(v int64) {
+	if c.valid == nil && c.Type.Storage() == StorageInt {
+		// No NULL yet, so no bitmap to extend (see AppendBytes).
+		c.ints = append(c.ints, v)
+		c.n++
+		return
+	}
 	if c.Type.Storage() != StorageInt {
 		c.wrong(StorageInt)
 		c.AppendNull()
@@ -202,6 +208,12 @@ func (c *Column) AppendUint64(v uint64) {
 // AppendFloat64 appends a float, keeping its exact bits (NaN payloads such as
 // Prometheus' stale marker included) for FLOAT64 columns.
 func (c *Column) AppendFloat64(v float64) {
+	if c.valid == nil && c.Type.Storage() == StorageFloat {
+		// No NULL yet, so no bitmap to extend (see AppendBytes).
+		c.floats = append(c.floats, v)
+		c.n++
+		return
+	}
 	if c.Type.Storage() != StorageFloat {
 		c.wrong(StorageFloat)
 		c.AppendNull()
@@ -240,6 +252,18 @@ func (c *Column) AppendString(v string) {
 
 // AppendBytes appends a BINARY, STRING, JSON or VECTOR value, copying it.
 func (c *Column) AppendBytes(v []byte) {
+	if c.valid == nil && len(c.offsets) != 0 && c.Type.Storage() == StorageBytes {
+		// The common case, every remote-write tag value: a column without
+		// a NULL so far has no bitmap to extend, and its leading offset is
+		// in place. Skipping the setValid and init calls halved this
+		// method's share of a remote-write translation's CPU (22% to 11%
+		// in BenchmarkTranslate rw1/labels=8/samples=1/metrics=200
+		// profiles; issue #12).
+		c.data = append(c.data, v...)
+		c.offsets = append(c.offsets, int32(len(c.data)))
+		c.n++
+		return
+	}
 	if c.Type.Storage() != StorageBytes {
 		c.wrong(StorageBytes)
 		c.AppendNull()
