@@ -166,10 +166,38 @@ func TestGRPCSlowMessagesCut(t *testing.T) {
 	for _, pw := range writers {
 		pw.Close()
 	}
+	if n := requestsCounted(t, e, "logs", "Canceled"); n != senders {
+		t.Errorf("bridge_otlp_requests_total{status=Canceled} = %v, want %d: cut messages must be counted", n, senders)
+	}
 	if _, err := plogotlp.NewGRPCClient(e.conn).Export(context.Background(), plogotlp.NewExportRequestFromLogs(logs(2))); err != nil {
 		t.Fatalf("ordinary request after the stalled ones: %v", err)
 	}
 	if n := e.srv.RowCount("public", "opentelemetry_logs"); n != 2 {
 		t.Errorf("%d rows, want 2", n)
 	}
+}
+
+// requestsCounted reads bridge_otlp_requests_total for a gRPC signal and
+// status.
+func requestsCounted(t *testing.T, e *env, signal, code string) float64 {
+	t.Helper()
+	fams, err := e.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		if f.GetName() != "bridge_otlp_requests_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			got := map[string]string{}
+			for _, l := range m.GetLabel() {
+				got[l.GetName()] = l.GetValue()
+			}
+			if got["signal"] == signal && got["transport"] == "grpc" && got["status"] == code {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
@@ -11,6 +12,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/mem"
+	"google.golang.org/grpc/status"
 )
 
 // rawMessage carries a message's bytes undecoded, so the OTLP services
@@ -133,8 +135,14 @@ func (r *Receiver) rawHandler(signal, method string) grpc.MethodHandler {
 				rawPool.Put(in)
 			}
 		}()
+		start := time.Now()
 		release, err := r.receive(ctx, signal, dec, in)
 		if err != nil {
+			// A message refused for want of a receive slot, cut for
+			// arriving too slowly or too large for gRPC is answered
+			// here, before grpcProcess: it is counted as every other
+			// answer is, so an operator sees senders being held off.
+			r.metrics.observe(signal, "grpc", status.Code(err).String(), time.Since(start))
 			return nil, err
 		}
 		defer release()
