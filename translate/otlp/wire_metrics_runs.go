@@ -49,7 +49,11 @@ func (c *Converter) reserveRest(before *[numShapes]shapeRows, rest, wireLen int)
 		if per <= 0 {
 			continue
 		}
-		b.ReserveRows(min(per*rest, rest+wireLen/8))
+		// Values are reserved up to the metric's wire bytes per batch: a
+		// point attribute's value is on the wire of every point that has
+		// it, and values beyond that (resource tags repeated per row) grow
+		// the columns as they come.
+		b.ReserveRows(min(per*rest, rest+wireLen/8), wireLen)
 	}
 }
 
