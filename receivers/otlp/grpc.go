@@ -71,7 +71,7 @@ func (r *Receiver) grpcProcess(ctx context.Context, signal string, msg *rawMessa
 		}
 		defer b.Close()
 		received()
-		body, err := b.Decode(grpcEncoding(recvCompress(ctx)))
+		body, err := b.Decode(grpcEncoding(recvCompress(ctx), b.Raw()))
 		if err == nil {
 			err = b.Reserve(int64(b.Size()) + decodeFactor*int64(len(body)))
 		}

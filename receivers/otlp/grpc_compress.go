@@ -1,6 +1,7 @@
 package otlp
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 
@@ -60,12 +61,35 @@ func init() {
 	}
 }
 
-// grpcEncoding returns how a message with grpc-encoding name reaches the
-// handler: Identity when gRPC decoded it (or it was not compressed),
-// otherwise the encoding the handler decodes through ingress.
-func grpcEncoding(name string) ingress.Encoding {
-	if p, ok := encoding.GetCompressor(name).(*passThrough); ok {
-		return p.enc
+// grpcEncoding returns how message msg, sent on a stream with
+// grpc-encoding name, reaches the handler: Identity when gRPC decoded it
+// or it was not compressed, otherwise the encoding the handler decodes
+// through ingress.
+//
+// grpc-encoding names the algorithm of the stream, but each message says
+// with its own Compressed-Flag whether it is compressed (gRPC over HTTP/2,
+// "Length-Prefixed-Message"; grpc-go sends an empty message uncompressed,
+// and a sender may opt a message out). grpc-go calls Decompress only for a
+// flagged message (rpc_util.go recvAndDecompress) and the flag does not
+// reach the handler, so the message's first bytes tell: a gzip member
+// starts 1f 8b, which no protobuf message can (wire type 7 does not
+// exist), and a zstd frame starts with its magic number 28 b5 2f fd, which
+// an OTLP request, whose only field is 1, does not.
+func grpcEncoding(name string, msg []byte) ingress.Encoding {
+	p, ok := encoding.GetCompressor(name).(*passThrough)
+	if !ok {
+		return ingress.Identity
 	}
-	return ingress.Identity
+	switch {
+	case p.enc == ingress.Gzip && bytes.HasPrefix(msg, gzipMagic):
+	case p.enc == ingress.Zstd && bytes.HasPrefix(msg, zstdMagic):
+	default:
+		return ingress.Identity
+	}
+	return p.enc
 }
+
+var (
+	gzipMagic = []byte{0x1f, 0x8b}
+	zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
+)
