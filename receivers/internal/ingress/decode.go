@@ -130,14 +130,20 @@ func (b *Body) unzstd(raw []byte, limit int64) error {
 	if h.SingleSegment {
 		window = h.FrameContentSize
 	}
+	if window > uint64(limit) {
+		return fmt.Errorf("%w: zstd body of %d bytes needs a %d-byte window, limit %d", ErrTooLarge, len(raw), window, limit)
+	}
 	return b.stream(func() (io.Reader, func(), error) {
 		d, _ := b.in.zstd.Get().(*zstd.Decoder)
 		if d == nil {
 			var err error
-			// Synchronous (no goroutines), low-memory, never past the
-			// limit.
+			// Synchronous (no goroutines), low-memory. Decoders are
+			// pooled across bodies of different limits (HTTP bodies,
+			// gRPC messages), and Reset keeps the option, so it is the
+			// largest limit any body has; each body's own is held by the
+			// window check above and by fill.
 			d, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
-				zstd.WithDecoderMaxMemory(uint64(limit)+1))
+				zstd.WithDecoderMaxMemory(uint64(max(limit, b.in.cfg.MaxDecompressedBytes, b.in.cfg.MaxRequestBytes))+1))
 			if err != nil {
 				return nil, nil, err
 			}
