@@ -107,8 +107,17 @@ type Limits struct {
 // n-th byte must have arrived Grace + n/MinBytesPerSecond after reading
 // began, or the request is answered 400 and its in-flight slot and memory
 // budget are freed (a sender trickling bytes cannot hold them).
+//
+// An OTLP/gRPC message's length is known only once it has arrived, so the
+// rate cannot be applied to it: a message must arrive whole within Grace
+// of reading beginning, or its stream is cancelled (Canceled, which OTLP
+// exporters retry), whatever MinBytesPerSecond says; Grace 0 turns that
+// off too, and stalled messages then hold the gRPC receive slots until
+// their senders give up. Set Grace above what the largest message takes
+// on the slowest sender's link (10 s carries 16 MiB at about 13 Mbit/s).
 type BodyRead struct {
-	// Grace is the time every body gets before the rate counts.
+	// Grace is the time every body gets before the rate counts, and the
+	// time an OTLP/gRPC message has to arrive whole.
 	Grace time.Duration `yaml:"grace"`
 	// MinBytesPerSecond is the slowest transfer rate allowed after Grace;
 	// 0 turns the rule off.
