@@ -33,6 +33,10 @@ func (rawCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	if !ok {
 		return encoding.GetCodecV2("proto").Unmarshal(data, v)
 	}
+	// A unary call carries one message; a client that sends a second
+	// makes grpc-go unmarshal it too before refusing the call, into the
+	// same rawMessage: the first's buffers go back rather than leak.
+	m.free()
 	data.Ref()
 	m.bs = data
 	return nil
