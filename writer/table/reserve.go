@@ -25,6 +25,7 @@ func (b *Batch) ReserveRows(n, maxData int) {
 // reserve makes room for n more values and returns the bytes it reserved
 // for variable-length data, at most maxData.
 func (c *Column) reserve(n, maxData int) int {
+	reserved := 0
 	switch c.Type.Storage() {
 	case StorageInt:
 		c.ints = grow(c.ints, n)
@@ -41,15 +42,11 @@ func (c *Column) reserve(n, maxData int) int {
 		c.init()
 		c.offsets = grow(c.offsets, n)
 		// Rounded up, so values a byte longer than the average still fit.
-		want := min((len(c.data)+c.n-1)/c.n*n, maxData)
-		c.data = grow(c.data, want)
-		if c.valid != nil {
-			c.valid = grow(c.valid, (c.n+n+7)>>3-len(c.valid))
-		}
-		return want
+		reserved = min((len(c.data)+c.n-1)/c.n*n, maxData)
+		c.data = grow(c.data, reserved)
 	}
 	if c.valid != nil {
 		c.valid = grow(c.valid, (c.n+n+7)>>3-len(c.valid))
 	}
-	return 0
+	return reserved
 }
