@@ -199,7 +199,7 @@ func (p *Pipeline) Consume(ctx context.Context, out *translate.Output) (err erro
 	// worker recording what a write created waits for it.
 	p.schemas.mu.RLock()
 	for _, pt := range parts {
-		if err := p.schemas.checkLocked(out.Batches[pt.i]); err != nil {
+		if err := p.schemas.checkLocked(out.Batches[pt.i], pt.f.layout); err != nil {
 			p.schemas.mu.RUnlock()
 			return err
 		}

@@ -112,7 +112,7 @@ func (s *schemaCache) store(k tableKey, cols []translate.KnownColumn, found bool
 	defer s.mu.Unlock()
 	t := s.entry(k)
 	prev, prevOrder := t.cols, t.order
-	t.layout, t.known = nil, nil // types may change
+	t.layout, t.layoutSum, t.known = nil, 0, nil // types may change
 	t.cols = make(map[string]knownColumn, len(cols)+len(prevOrder))
 	t.order = t.order[:0:0]
 	for _, c := range cols {

@@ -293,7 +293,7 @@ func (p *Pipeline) writePartsByRows(ctx context.Context, acc *table.Batch, parts
 		if err == nil {
 			err = p.writeRowsRetry(ctx, b)
 			if err == nil {
-				p.schemas.accepted(b)
+				p.schemas.accepted(b, 0)
 				p.stats.RowsByInsert.Add(int64(b.Rows()))
 				p.stats.TablesWritten.Add(1)
 			}
@@ -532,7 +532,7 @@ func (w *worker) rowsWritten(tables []*pendingTable, start time.Time) {
 	p.stats.TablesWritten.Add(int64(len(tables)))
 	for _, pt := range tables {
 		// more shares acc's columns: acc stands for all.
-		p.schemas.accepted(pt.acc)
+		p.schemas.accepted(pt.acc, pt.accFacts.layout)
 		p.stats.RowsByInsert.Add(int64(pt.rows))
 		w.resolveTable(pt, nil)
 		// Released here, while its columns are still in cache from
