@@ -87,17 +87,43 @@ func (e *rowEncoder) prepare(b *table.Batch) {
 }
 
 // appendInserts writes every RowInsertRequest's schema and rows to e.body
-// and its head to e.heads; same is runEnd's.
-func (e *rowEncoder) appendInserts(batches []*table.Batch, same []bool) error {
+// and its head to e.heads; same is runEnd's. With check, the batches have
+// not been validated (groupBy) and each is validated here, just before its
+// rows are written, so its columns are read from memory once rather than
+// once for validation and again, cold, for encoding (issue #12); a run is
+// then the batches validateBatchAfter finds laid out like its first.
+func (e *rowEncoder) appendInserts(batches []*table.Batch, same []bool, check bool) error {
 	e.body, e.heads, e.spans = e.body[:0], e.heads[:0], e.spans[:0]
+	// validated is the batch a run's end already checked in full.
+	validated := -1
 	for i := 0; i < len(batches); {
-		end := runEnd(batches, same, i)
 		first := batches[i]
+		if check && validated != i {
+			if _, err := validateBatchAfter(first, nil); err != nil {
+				return err
+			}
+		}
 		start := len(e.body)
 		for _, c := range first.Columns() {
 			e.body = appendColumnSchema(e.body, c, &e.keys)
 		}
-		for _, bt := range batches[i:end] {
+		end := i + 1
+		if !check {
+			end = runEnd(batches, same, i)
+		}
+		for j := i; j < len(batches) && (check || j < end); j++ {
+			bt := batches[j]
+			if check && j > i {
+				known, err := validateBatchAfter(bt, first)
+				if err != nil {
+					return err
+				}
+				if !known {
+					validated = j
+					break
+				}
+				end = j + 1
+			}
 			var ok bool
 			if e.body, ok = e.appendRows(e.body, bt); !ok {
 				return fmt.Errorf("writer: rows of table %q did not encode to the size measured", bt.Table)
@@ -160,16 +186,18 @@ func sizeVarint(n int) int { return protowire.SizeVarint(uint64(n)) }
 // encode returns the request carrying batches (validated by the caller)
 // under header h, in a buffer from gRPC's pool.
 func (e *rowEncoder) encode(h *gpb.RequestHeader, batches []*table.Batch) (*encodedRequest, error) {
-	return e.encodeRuns(h, batches, nil)
+	return e.encodeRuns(h, batches, nil, false)
 }
 
 // encodeRuns is encode with same[i] telling whether batches[i] has the
-// layout of batches[i-1] (nil: compared here).
-func (e *rowEncoder) encodeRuns(h *gpb.RequestHeader, batches []*table.Batch, same []bool) (*encodedRequest, error) {
+// layout of batches[i-1] (nil: compared here); with check, batches have
+// not been validated and are validated as they are written (an invalid
+// one fails the encoding: nothing is sent).
+func (e *rowEncoder) encodeRuns(h *gpb.RequestHeader, batches []*table.Batch, same []bool, check bool) (*encodedRequest, error) {
 	if err := checkHeaderUTF8(h); err != nil {
 		return nil, err
 	}
-	if err := e.appendInserts(batches, same); err != nil {
+	if err := e.appendInserts(batches, same, check); err != nil {
 		return nil, err
 	}
 	// The header and the row_inserts oneof member are always written, even

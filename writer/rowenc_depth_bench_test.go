@@ -70,7 +70,7 @@ func BenchmarkWriteDepth(b *testing.B) {
 					b.Fatalf("%d groups: %v", len(groups), err)
 				}
 				e := pool.get()
-				req, err := e.encodeRuns(h, groups[0].batches, groups[0].same)
+				req, err := e.encodeRuns(h, groups[0].batches, groups[0].same, !groups[0].checked)
 				if err != nil {
 					b.Fatal(err)
 				}

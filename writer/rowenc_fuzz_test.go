@@ -154,6 +154,13 @@ func FuzzRowEncoder(f *testing.F) {
 		if err != nil {
 			return // an invalid batch (e.g. a FLOAT32 overflow) is refused before encoding
 		}
+		for _, g := range groups {
+			// A call of one request is validated while encoded; checkEncoding
+			// wants valid batches.
+			if !g.checked && g.validate() != nil {
+				return
+			}
+		}
 		e := &rowEncoder{}
 		for _, g := range groups {
 			h := &gpb.RequestHeader{Dbname: g.database, Timezone: src.str()}

@@ -64,13 +64,22 @@ func checkEncoding(t testing.TB, e *rowEncoder, h *gpb.RequestHeader, batches []
 			t.Fatal(err)
 		}
 	}
-	viaRuns, err := e.encodeRuns(h, batches, same)
+	viaRuns, err := e.encodeRuns(h, batches, same, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer viaRuns.release()
 	if !bytes.Equal(viaRuns.buf.ReadOnlyData(), got) {
 		t.Fatal("encoding with the runs validation found differs from encoding that compares layouts itself")
+	}
+	// Write's path for a call of one request: validated while encoded.
+	viaCheck, err := e.encodeRuns(h, batches, nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer viaCheck.release()
+	if !bytes.Equal(viaCheck.buf.ReadOnlyData(), got) {
+		t.Fatal("encoding that validates as it goes differs from encoding validated batches")
 	}
 	var back gpb.GreptimeRequest
 	if err := proto.Unmarshal(got, &back); err != nil {

@@ -34,14 +34,8 @@ func validateBatch(b *table.Batch) error {
 // runs of a few rows each (issue #12). It reports whether b has prev's
 // layout.
 func validateBatchAfter(b, prev *table.Batch) (known bool, err error) {
-	if b == nil {
-		return false, &InvalidInputError{Reason: "nil batch"}
-	}
-	if b.Table == "" {
-		return false, &InvalidInputError{Reason: "empty table name"}
-	}
-	if b.Rows() == 0 {
-		return false, &InvalidInputError{Table: b.Table, Reason: "empty batch: no rows"}
+	if err := checkBatchHead(b); err != nil {
+		return false, err
 	}
 	known = prev != nil && prev.SameLayout(b)
 	if !known {
@@ -81,6 +75,21 @@ func validateBatchAfter(b, prev *table.Batch) (known bool, err error) {
 		return false, &InvalidInputError{Table: b.Table, Reason: "no time-index (timestamp) column"}
 	}
 	return known, nil
+}
+
+// checkBatchHead is the part of validateBatch that reads no column: Write
+// checks it for every batch while grouping.
+func checkBatchHead(b *table.Batch) error {
+	if b == nil {
+		return &InvalidInputError{Reason: "nil batch"}
+	}
+	if b.Table == "" {
+		return &InvalidInputError{Reason: "empty table name"}
+	}
+	if b.Rows() == 0 {
+		return &InvalidInputError{Table: b.Table, Reason: "empty batch: no rows"}
+	}
+	return nil
 }
 
 func validateColumn(b *table.Batch, c *table.Column) error {
