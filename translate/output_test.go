@@ -1,0 +1,77 @@
+package translate
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/greptime-bridge/greptime-bridge/writer/table"
+)
+
+func addRow(t *testing.T, b *table.Batch, v float64) {
+	t.Helper()
+	b.MustColumn("ts", table.TimestampMillisecond, table.Timestamp).AppendInt64(1)
+	b.MustColumn("v", table.Float64, table.Field).AppendFloat64(v)
+	if err := b.EndRow(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestOutputSlots: within a request a table has one batch, in first-seen
+// order; across Reset each table gets its own batch back, emptied; a batch
+// taken by the pipeline leaves the replacement in the table's slot; and a
+// table of an earlier request is not found in a later one.
+func TestOutputSlots(t *testing.T) {
+	var o Output
+	a, b := o.Batch("db", "a"), o.Batch("db", "b")
+	if a == b || o.Batch("db", "a") != a || len(o.Batches) != 2 || o.Batches[0] != a || o.Batches[1] != b {
+		t.Fatalf("batches %v", o.Batches)
+	}
+	if other := o.Batch("db2", "a"); other == a || other.Database != "db2" {
+		t.Fatal("another database shares a table's batch")
+	}
+	addRow(t, a, 1)
+	addRow(t, b, 2)
+	empty := table.New("", "")
+	if got := o.Take(1, empty); got != b || o.Batches[1] != empty || empty.Table != "b" {
+		t.Fatalf("take: got %p, batches %v", got, o.Batches)
+	}
+	o.Reset()
+	if len(o.Batches) != 0 {
+		t.Fatalf("%d batches after reset", len(o.Batches))
+	}
+	if _, ok := o.Lookup("db", "a"); ok {
+		t.Error("a table of the last request found after reset")
+	}
+	b2, a2 := o.Batch("db", "b"), o.Batch("db", "a")
+	if a2 != a || b2 != empty {
+		t.Errorf("tables did not get their own batches back: a %v b %v", a2 == a, b2 == empty)
+	}
+	if a2.Rows() != 0 || a2.NumColumns() != 0 || a2.Table != "a" || a2.Database != "db" {
+		t.Errorf("batch not reset: %d rows, %d columns, %s.%s", a2.Rows(), a2.NumColumns(), a2.Database, a2.Table)
+	}
+	if got, ok := o.Lookup("db", "a"); !ok || got != a2 || o.Batches[0] != b2 || o.Batches[1] != a2 {
+		t.Errorf("lookup or order wrong after reuse: %v %v", ok, o.Batches)
+	}
+}
+
+// TestOutputIdleSlotsBounded: an output that has seen more tables than
+// maxIdleSlots forgets them at Reset and reuses their batches for any
+// table, so a stream of ever new table names does not grow it.
+func TestOutputIdleSlotsBounded(t *testing.T) {
+	var o Output
+	seen := map[*table.Batch]bool{}
+	for i := range maxIdleSlots + 1 {
+		b := o.Batch("db", fmt.Sprintf("t%d", i))
+		addRow(t, b, float64(i))
+		seen[b] = true
+	}
+	o.Reset()
+	if len(o.slots) != 0 || len(o.spare) != maxIdleSlots+1 {
+		t.Fatalf("%d slots, %d spares after reset, want 0 and %d", len(o.slots), len(o.spare), maxIdleSlots+1)
+	}
+	for i := range maxIdleSlots + 1 {
+		if b := o.Batch("db", fmt.Sprintf("new%d", i)); !seen[b] || b.Rows() != 0 {
+			t.Fatalf("table %d got a new or unreset batch", i)
+		}
+	}
+}
