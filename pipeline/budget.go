@@ -187,11 +187,14 @@ const BytesPerCell = 8
 
 // RequestBytes is the memory a translated request holds until it is
 // written: its body, its columnar batches and their encoded row insert
-// (the values again, plus BytesPerCell each).
+// (the values again, plus BytesPerCell each). Its pass over the batches
+// also validates them for Consume (out.Measured), which then need not
+// walk them again.
 func RequestBytes(bodyLen int, out *translate.Output) int64 {
+	m := measure(out)
 	n := int64(bodyLen)
-	for _, b := range out.Batches {
-		n += 2*int64(b.ByteSize()) + int64(b.Rows())*int64(b.NumColumns())*BytesPerCell
+	for i, b := range out.Batches {
+		n += 2*int64(m.facts[i].bytes) + int64(m.rows[i])*int64(b.NumColumns())*BytesPerCell
 	}
 	return n
 }

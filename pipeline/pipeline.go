@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/maphash"
@@ -180,15 +179,18 @@ func (p *Pipeline) Consume(ctx context.Context, out *translate.Output) (err erro
 	}
 	parts := make([]taken, 0, len(out.Batches))
 	// One pass per batch over its values, while they are in cache, with
-	// no lock held: the batches are the caller's alone.
+	// no lock held: the batches are the caller's alone. RequestBytes
+	// usually made it already (measured).
+	m, _ := out.Measured.(*measured)
 	for i, b := range out.Batches {
 		if b.Rows() == 0 {
 			continue
 		}
-		if err := b.Validate(); err != nil {
+		f, err := m.of(i, b)
+		if err != nil {
 			return errs.NewPermanent(err)
 		}
-		parts = append(parts, taken{i: i, w: p.workerFor(b), f: p.factsOf(b)})
+		parts = append(parts, taken{i: i, w: p.workerFor(b), f: f})
 	}
 	if len(parts) == 0 {
 		return nil
@@ -269,52 +271,6 @@ func (p *Pipeline) release(b *table.Batch, size int) {
 // table's coalesced rows) is left to the garbage collector rather than
 // kept idle.
 const maxPooledBatchBytes = 4 << 20
-
-// batchFacts are what the pipeline learns of a batch in one pass over its
-// columns when it takes it over, so the worker does not walk them again.
-type batchFacts struct {
-	bytes int  // ByteSize
-	ints  bool // a BIGINT column (coerce may cast it)
-	json  bool // a JSON column (the row path only)
-	// layout is a hash of the column list (names, types, semantic types,
-	// type extensions, options), so the worker tells whether a request's
-	// batch may join its table's pending batches without walking both
-	// batches' columns again, cold by then. Equal hashes of different
-	// layouts (a 2^-64 chance) cost nothing but a copy: the writer
-	// compares layouts exactly before it sends batches under one schema.
-	layout uint64
-}
-
-func (p *Pipeline) factsOf(b *table.Batch) batchFacts {
-	var f batchFacts
-	var h maphash.Hash
-	h.SetSeed(p.seed)
-	for _, c := range b.Columns() {
-		f.bytes += c.ByteSize()
-		f.ints = f.ints || c.Type == table.Int64
-		f.json = f.json || c.Type == table.JSON
-		h.WriteString(c.Name)
-		var fixed [20]byte
-		binary.LittleEndian.PutUint32(fixed[0:], uint32(c.Type))
-		binary.LittleEndian.PutUint32(fixed[4:], uint32(c.Semantic))
-		binary.LittleEndian.PutUint32(fixed[8:], uint32(c.Precision))
-		binary.LittleEndian.PutUint32(fixed[12:], uint32(c.Scale))
-		binary.LittleEndian.PutUint32(fixed[16:], c.VectorDim)
-		_, _ = h.Write(fixed[:])
-		if len(c.Options) > 0 {
-			// Map order varies: entries are combined order-free.
-			var opts uint64
-			for k, v := range c.Options {
-				opts += maphash.String(p.seed, k) ^ maphash.String(p.seed, v)*31
-			}
-			var ob [8]byte
-			binary.LittleEndian.PutUint64(ob[:], opts)
-			_, _ = h.Write(ob[:])
-		}
-	}
-	f.layout = h.Sum64()
-	return f
-}
 
 func (p *Pipeline) workerFor(b *table.Batch) int {
 	var h maphash.Hash

@@ -179,7 +179,7 @@ func (w *worker) add(it item) {
 	// it, so its facts are taken again (a stale layout hash would let it
 	// join batches of the old layout, and fail them all when folded).
 	if it.f.ints && w.p.schemas.coerce(it.b) {
-		it.f = w.p.factsOf(it.b)
+		it.f = factsOf(it.b)
 	}
 	n, rows := it.f.bytes, it.b.Rows()
 	head := w.pending[k]
@@ -213,7 +213,7 @@ func (w *worker) add(it item) {
 				return
 			}
 			// acc's layout may have changed.
-			pt.accFacts = w.p.factsOf(pt.acc)
+			pt.accFacts = factsOf(pt.acc)
 			w.p.release(it.b, it.f.bytes)
 		}
 		pt.rows += rows

@@ -49,6 +49,13 @@ type Output struct {
 	// Dropped counts items not written, by reason (e.g. "exemplar",
 	// "exponential_histogram", "metadata").
 	Dropped map[string]int
+	// Measured is where the stage that takes the batches over (the
+	// pipeline) keeps what it measured of them in one pass over their
+	// columns before it takes them, for its own later use on the same
+	// request (issue #12: a pass over a thousand cold tables costs as much
+	// as the work done in it). Only that stage sets or reads it; Reset
+	// resets it.
+	Measured Scratch
 
 	// slots keeps each table's slot across Reset, so a table's batch is
 	// found with one map look-up per request: a node-exporter-shaped
@@ -66,6 +73,10 @@ type Output struct {
 }
 
 type outKey struct{ db, table string }
+
+// Scratch is per-request state a later stage keeps in an Output
+// (Output.Measured); Output.Reset calls its Reset.
+type Scratch interface{ Reset() }
 
 // outSlot is a table's place in an Output: its batch, and where it is in
 // Batches when it belongs to the current request (gen).
@@ -180,6 +191,9 @@ func (o *Output) Reset() {
 			}
 			delete(o.slots, k)
 		}
+	}
+	if o.Measured != nil {
+		o.Measured.Reset()
 	}
 	clear(o.Dropped)
 	o.Samples, o.Histograms, o.Exemplars = 0, 0, 0

@@ -1,0 +1,120 @@
+package pipeline
+
+import (
+	"encoding/binary"
+	"hash/maphash"
+
+	"github.com/greptime-bridge/greptime-bridge/translate"
+	"github.com/greptime-bridge/greptime-bridge/writer/table"
+)
+
+// batchFacts are what the pipeline learns of a batch in one pass over its
+// columns when it takes it over, so the worker does not walk them again.
+type batchFacts struct {
+	bytes int  // ByteSize
+	ints  bool // a BIGINT column (coerce may cast it)
+	json  bool // a JSON column (the row path only)
+	// layout is a hash of the column list (names, types, semantic types,
+	// type extensions, options), so the worker tells whether a request's
+	// batch may join its table's pending batches without walking both
+	// batches' columns again, cold by then. Equal hashes of different
+	// layouts (a 2^-64 chance) cost nothing but a copy: the writer
+	// compares layouts exactly before it sends batches under one schema.
+	layout uint64
+}
+
+// layoutSeed seeds batchFacts.layout. It is the process's, not a
+// pipeline's: RequestBytes hashes layouts before the request reaches one.
+var layoutSeed = maphash.MakeSeed()
+
+func factsOf(b *table.Batch) batchFacts {
+	var f batchFacts
+	var h maphash.Hash
+	h.SetSeed(layoutSeed)
+	for _, c := range b.Columns() {
+		f.bytes += c.ByteSize()
+		f.ints = f.ints || c.Type == table.Int64
+		f.json = f.json || c.Type == table.JSON
+		h.WriteString(c.Name)
+		var fixed [20]byte
+		binary.LittleEndian.PutUint32(fixed[0:], uint32(c.Type))
+		binary.LittleEndian.PutUint32(fixed[4:], uint32(c.Semantic))
+		binary.LittleEndian.PutUint32(fixed[8:], uint32(c.Precision))
+		binary.LittleEndian.PutUint32(fixed[12:], uint32(c.Scale))
+		binary.LittleEndian.PutUint32(fixed[16:], c.VectorDim)
+		_, _ = h.Write(fixed[:])
+		if len(c.Options) > 0 {
+			// Map order varies: entries are combined order-free.
+			var opts uint64
+			for k, v := range c.Options {
+				opts += maphash.String(layoutSeed, k) ^ maphash.String(layoutSeed, v)*31
+			}
+			var ob [8]byte
+			binary.LittleEndian.PutUint64(ob[:], opts)
+			_, _ = h.Write(ob[:])
+		}
+	}
+	f.layout = h.Sum64()
+	return f
+}
+
+// measured is what RequestBytes learned of an output's batches, kept in
+// translate.Output.Measured for the Consume of the same request. A pass
+// over a node-exporter-shaped request's columns (a thousand tables of two
+// rows, far more than the processor's cache holds) reads each from
+// memory, and RequestBytes and Consume made one each (issue #12); now
+// RequestBytes validates and measures, and Consume uses what it found.
+type measured struct {
+	// batch and rows are each measured batch and its row count then:
+	// Consume measures again a batch that is not the one measured, or
+	// that gained or lost rows since.
+	batch []*table.Batch
+	rows  []int
+	facts []batchFacts
+	err   []error // Validate's answer
+}
+
+// Reset forgets the measurements (translate.Output.Reset calls it), keeping
+// the slices for the output's next request.
+func (m *measured) Reset() {
+	clear(m.batch)
+	clear(m.err)
+	m.batch, m.rows, m.facts, m.err = m.batch[:0], m.rows[:0], m.facts[:0], m.err[:0]
+}
+
+// measure validates and measures every batch of out and records it in
+// out.Measured.
+func measure(out *translate.Output) *measured {
+	m, ok := out.Measured.(*measured)
+	if !ok {
+		m = &measured{}
+		out.Measured = m
+	}
+	m.Reset()
+	for _, b := range out.Batches {
+		var f batchFacts
+		var err error
+		if b.Rows() > 0 {
+			if err = b.Validate(); err == nil {
+				f = factsOf(b)
+			}
+		}
+		m.batch = append(m.batch, b)
+		m.rows = append(m.rows, b.Rows())
+		m.facts = append(m.facts, f)
+		m.err = append(m.err, err)
+	}
+	return m
+}
+
+// of returns batch i's facts and Validate's answer: the measured ones
+// when b is still the batch measured, with as many rows; m may be nil.
+func (m *measured) of(i int, b *table.Batch) (batchFacts, error) {
+	if m != nil && i < len(m.batch) && m.batch[i] == b && m.rows[i] == b.Rows() {
+		return m.facts[i], m.err[i]
+	}
+	if err := b.Validate(); err != nil {
+		return batchFacts{}, err
+	}
+	return factsOf(b), nil
+}
