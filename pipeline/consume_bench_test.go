@@ -112,6 +112,9 @@ func BenchmarkConsumeNodeShaped(b *testing.B) {
 				go func() {
 					defer wg.Done()
 					nodeRequest(out, seq)
+					// As the receivers do: the memory reservation's measure, then
+					// Consume.
+					RequestBytes(0, out)
 					if err := p.Consume(context.Background(), out); err != nil {
 						b.Error(err)
 					}
