@@ -109,7 +109,7 @@ func (c *Converter) keepLayouts() {
 				tabs = make(map[string]*tagLayout)
 				c.layouts[t.db.name] = tabs
 			}
-			l = &tagLayout{}
+			l = &tagLayout{names: make([]string, 0, len(t.prevCols))}
 			tabs[t.name] = l
 			c.nlayouts++
 		}
