@@ -136,6 +136,9 @@ type dbState struct {
 	name   string
 	opts   translate.DatabaseOptions
 	tables map[string]*tableState
+	// layouts is c.layouts[name], looked up once per request (layoutOf).
+	layouts    map[string]*tagLayout
+	layoutsSet bool
 }
 
 // tableState is the per-request state of one output table.
@@ -159,6 +162,10 @@ type tableState struct {
 	// nil; lazyCols is set while addLayout has left cols empty (colMap).
 	layout   *tagLayout
 	lazyCols bool
+	// layoutUsed is set when addLayout built the columns and no series
+	// with other names followed (remember clears it): the layout is
+	// already what keepLayouts would record.
+	layoutUsed bool
 
 	// remote write 2.0 metadata (v2.rs record_series_metadata).
 	mtype, unit string
@@ -174,7 +181,7 @@ func (t *tableState) reset() {
 	clear(t.prevNames)
 	clear(t.prevCols)
 	t.prevNames, t.prevCols, t.prevSeq = t.prevNames[:0], t.prevCols[:0], 0
-	t.layout, t.lazyCols = nil, false
+	t.layout, t.lazyCols, t.layoutUsed = nil, false, false
 }
 
 // begin prepares the converter for one request.
@@ -215,6 +222,7 @@ func (c *Converter) newDB(name string) *dbState {
 	}
 	d.name = name
 	d.opts = c.opts.dbOptions(name)
+	d.layouts, d.layoutsSet = nil, false
 	c.dbs[name] = d
 	return d
 }
@@ -283,7 +291,7 @@ func (c *Converter) table(d *dbState, name []byte, phys []byte, physSet bool) (*
 			return nil, errs.NewPermanent(fmt.Errorf("remote write %s: table %q: physical table %q is not a valid GreptimeDB table name (%s)", c.ver, t.name, t.phys, tableNamePattern))
 		}
 	}
-	t.layout = c.layoutOf(d.name, t.name)
+	t.layout = c.layoutOf(d, t.name)
 	d.tables[t.name] = t
 	c.active = append(c.active, t)
 	c.last = t

@@ -24,9 +24,12 @@ type tagLayout struct {
 	names []string
 }
 
-// layoutOf returns the layout kept for table name of database db, or nil.
-func (c *Converter) layoutOf(db, name string) *tagLayout {
-	return c.layouts[db][name]
+// layoutOf returns the layout kept for table name of database d, or nil.
+func (c *Converter) layoutOf(d *dbState, name string) *tagLayout {
+	if !d.layoutsSet {
+		d.layouts, d.layoutsSet = c.layouts[d.name], true
+	}
+	return d.layouts[name]
 }
 
 // matches reports whether the current series has exactly the names of l,
@@ -59,7 +62,7 @@ func (c *Converter) addLayout(t *tableState) error {
 		t.prevCols = append(t.prevCols, col)
 	}
 	t.prevSeq = 1
-	t.lazyCols = true
+	t.lazyCols, t.layoutUsed = true, true
 	return nil
 }
 
@@ -82,7 +85,10 @@ func (t *tableState) colMap() map[string]*table.Column {
 // its last series when they map one to one onto columns of the same names.
 func (c *Converter) keepLayouts() {
 	for _, t := range c.active {
-		if t.prevSeq == 0 || len(t.prevCols) != len(t.prevNames) {
+		// Most tables took their layout and kept it; skipping them keeps
+		// this pass from touching every table's names again (in the
+		// bridge, where they are out of cache by now).
+		if t.layoutUsed || t.prevSeq == 0 || len(t.prevCols) != len(t.prevNames) {
 			continue
 		}
 		l := t.layout

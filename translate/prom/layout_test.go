@@ -88,7 +88,7 @@ func TestLayoutUsedAndColumnsFound(t *testing.T) {
 	if err := c.Translate(t.Context(), first, v1opts(), &out); err != nil {
 		t.Fatal(err)
 	}
-	if l := c.layoutOf("", "m"); l == nil || fmt.Sprint(l.names) != "[instance job]" {
+	if l := c.layoutOf(&dbState{}, "m"); l == nil || fmt.Sprint(l.names) != "[instance job]" {
 		t.Fatalf("layout %+v", l)
 	}
 	// A request with the same names takes the layout path, which leaves
@@ -126,7 +126,7 @@ func TestLayoutUsedAndColumnsFound(t *testing.T) {
 		}
 	}
 	// The second request's last series had other names: the layout follows.
-	if l := c.layoutOf("", "m"); fmt.Sprint(l.names) != "[job zone]" {
+	if l := c.layoutOf(&dbState{}, "m"); fmt.Sprint(l.names) != "[job zone]" {
 		t.Fatalf("layout %v", l.names)
 	}
 }

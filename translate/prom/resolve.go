@@ -101,7 +101,7 @@ func (c *Converter) sameNames(t *tableState) bool {
 // request buffer, which outlives the request's series.
 func (c *Converter) remember(t *tableState) {
 	t.prevNames, t.prevCols = t.prevNames[:0], t.prevCols[:0]
-	t.prevSeq = 0
+	t.prevSeq, t.layoutUsed = 0, false
 	if len(c.res) != len(c.labels) {
 		return
 	}
