@@ -73,7 +73,7 @@ func (c *Converter) histogramsV2(d *dbState, metric, phys []byte, hasPhys bool, 
 // leColumn returns the bucket table's le tag column; a series label named
 // le is overridden by the computed bound.
 func (c *Converter) leColumn(t *tableState) (*table.Column, error) {
-	if col, ok := t.cols[labelLE]; ok {
+	if col, ok := t.colMap()[labelLE]; ok {
 		return col, nil
 	}
 	return c.addTag(t, []byte(labelLE))

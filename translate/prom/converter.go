@@ -72,13 +72,21 @@ type Converter struct {
 	// come together (a scrape's exposition order), and a comparison is
 	// cheaper than the map look-up.
 	last *tableState
+	// layouts holds tag layouts across requests by database and table
+	// (layout.go); nlayouts counts them.
+	layouts  map[string]map[string]*tagLayout
+	nlayouts int
 
 	v2 v2State
 }
 
 // NewConverter returns an empty Converter.
 func NewConverter() *Converter {
-	return &Converter{intern: make(map[string]string), dbs: make(map[string]*dbState)}
+	return &Converter{
+		intern:  make(map[string]string),
+		dbs:     make(map[string]*dbState),
+		layouts: make(map[string]map[string]*tagLayout),
+	}
 }
 
 var converterPool = sync.Pool{New: func() any { return NewConverter() }}
@@ -128,6 +136,9 @@ type dbState struct {
 	name   string
 	opts   translate.DatabaseOptions
 	tables map[string]*tableState
+	// layouts is c.layouts[name], looked up once per request (layoutOf).
+	layouts    map[string]*tagLayout
+	layoutsSet bool
 }
 
 // tableState is the per-request state of one output table.
@@ -147,6 +158,14 @@ type tableState struct {
 	prevNames [][]byte
 	prevCols  []*table.Column
 	prevSeq   int32
+	// layout is the table's tag layout kept from an earlier request, or
+	// nil; lazyCols is set while addLayout has left cols empty (colMap).
+	layout   *tagLayout
+	lazyCols bool
+	// layoutUsed is set when addLayout built the columns and no series
+	// with other names followed (remember clears it): the layout is
+	// already what keepLayouts would record.
+	layoutUsed bool
 
 	// remote write 2.0 metadata (v2.rs record_series_metadata).
 	mtype, unit string
@@ -162,6 +181,7 @@ func (t *tableState) reset() {
 	clear(t.prevNames)
 	clear(t.prevCols)
 	t.prevNames, t.prevCols, t.prevSeq = t.prevNames[:0], t.prevCols[:0], 0
+	t.layout, t.lazyCols, t.layoutUsed = nil, false, false
 }
 
 // begin prepares the converter for one request.
@@ -202,6 +222,7 @@ func (c *Converter) newDB(name string) *dbState {
 	}
 	d.name = name
 	d.opts = c.opts.dbOptions(name)
+	d.layouts, d.layoutsSet = nil, false
 	c.dbs[name] = d
 	return d
 }
@@ -270,6 +291,7 @@ func (c *Converter) table(d *dbState, name []byte, phys []byte, physSet bool) (*
 			return nil, errs.NewPermanent(fmt.Errorf("remote write %s: table %q: physical table %q is not a valid GreptimeDB table name (%s)", c.ver, t.name, t.phys, tableNamePattern))
 		}
 	}
+	t.layout = c.layoutOf(d, t.name)
 	d.tables[t.name] = t
 	c.active = append(c.active, t)
 	c.last = t
@@ -286,6 +308,7 @@ func column(b *table.Batch, name string, typ table.DataType, sem table.SemanticT
 
 // finish stamps every written table's options (hints).
 func (c *Converter) finish() {
+	c.keepLayouts()
 	for _, t := range c.active {
 		setHints(t, c.ver)
 	}

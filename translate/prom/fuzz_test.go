@@ -3,6 +3,7 @@ package prom
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/greptime-bridge/greptime-bridge/translate"
@@ -16,7 +17,8 @@ import (
 // and hold a number of rows linear in the input (a packed bucket delta is one
 // byte and becomes one row; an empty histogram of two bytes becomes three:
 // count, sum and the +Inf bucket), so no input amplifies into unbounded work.
-// Each input runs under small shape limits, so the fuzzer reaches every limit
+// A fresh Converter must give what a pooled one (with the state earlier
+// inputs left) gives. Each input runs under small shape limits, so the fuzzer reaches every limit
 // check, and again without them: a limit may only refuse, naming itself.
 // Committed seeds under testdata/fuzz hold Prometheus 2.42's captured
 // requests and client_golang-encoded remote write 2.0 requests.
@@ -38,6 +40,14 @@ func fuzzDecode(f *testing.F, v Version, seeds [][]byte) {
 		// becomes.
 		o.Limits = translate.Limits{}
 		free, ferr := fuzzTranslate(t, raw, &o)
+		// Translate's pooled converters keep state across requests (the
+		// intern table, tag layouts): a fresh converter must agree.
+		fresh := &translate.Output{}
+		if err := NewConverter().Translate(context.Background(), raw, &o, fresh); fmt.Sprint(err) != fmt.Sprint(ferr) {
+			t.Fatalf("pooled converter: %v; fresh converter: %v", ferr, err)
+		} else if err == nil && dump(fresh) != free {
+			t.Fatalf("pooled and fresh converters differ:\n--- pooled\n%s\n--- fresh\n%s", free, dump(fresh))
+		}
 		switch {
 		case lerr == nil && ferr != nil:
 			t.Fatalf("accepted under limits, refused without them: %v", ferr)

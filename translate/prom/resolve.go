@@ -20,7 +20,16 @@ func (c *Converter) resolve(t *tableState) error {
 		clear(t.stamp)
 	}
 	c.res, c.direct = c.res[:0], nil
-	if c.sameNames(t) {
+	same := c.sameNames(t)
+	if !same && t.layout != nil && t.prevSeq == 0 && t.batch.NumColumns() == 2 && t.layout.matches(c.labels) {
+		// The table's first series in this request has the names its
+		// last series had in an earlier one (layout.go).
+		if err := c.addLayout(t); err != nil {
+			return err
+		}
+		same = true
+	}
+	if same {
 		// Same label names as this table's previous series (the common
 		// case: series of one metric share their label set): reuse its
 		// columns and only check the values. Values already known valid
@@ -50,7 +59,7 @@ func (c *Converter) resolve(t *tableState) error {
 		}
 	}
 	for _, l := range c.labels {
-		col, ok := t.cols[string(l.name)]
+		col, ok := t.colMap()[string(l.name)]
 		if !ok {
 			var err error
 			if col, err = c.addTag(t, l.name); err != nil {
@@ -92,7 +101,7 @@ func (c *Converter) sameNames(t *tableState) bool {
 // request buffer, which outlives the request's series.
 func (c *Converter) remember(t *tableState) {
 	t.prevNames, t.prevCols = t.prevNames[:0], t.prevCols[:0]
-	t.prevSeq = 0
+	t.prevSeq, t.layoutUsed = 0, false
 	if len(c.res) != len(c.labels) {
 		return
 	}
@@ -152,6 +161,17 @@ func (c *Converter) addTag(t *tableState, raw []byte) (*table.Column, error) {
 // addColumn adds the tag column name for raw label name key, which the
 // caller has validated.
 func (c *Converter) addColumn(t *tableState, key, name string) (*table.Column, error) {
+	col, err := c.newColumn(t, name)
+	if err != nil {
+		return nil, err
+	}
+	t.colMap()[key] = col
+	return col, nil
+}
+
+// newColumn adds the STRING tag column name, which the caller has
+// validated, to t's batch.
+func (c *Converter) newColumn(t *tableState, name string) (*table.Column, error) {
 	if name == ColTimestamp || name == ColValue {
 		// GreptimeDB would put a string into its own timestamp or value
 		// slot and fail the insert; refuse it up front with a clear message.
@@ -165,7 +185,6 @@ func (c *Converter) addColumn(t *tableState, key, name string) (*table.Column, e
 	// Every value a tag column gets passes checkValue (or the ASCII check
 	// of its series) first, unless the mode stores bytes unchecked.
 	col.UTF8Checked = c.opts.UTF8 != UTF8Unchecked
-	t.cols[key] = col
 	return col, nil
 }
 
