@@ -31,8 +31,9 @@ type Converter struct {
 	jsonBuf                    []byte
 	// wireKVs collects decoded attributes for a JSON column.
 	wireKVs []wireKV
-	// attrRaw and attrJSON are the last log record's attribute bytes and
-	// their JSON, valid while attrMemoOK (logAttrsJSON).
+	// attrRaw (a view into the request) and attrJSON (attrLayout's text)
+	// are the last log record's attribute bytes and their JSON, valid
+	// while attrMemoOK (logAttrsJSON).
 	attrRaw, attrJSON []byte
 	attrMemoOK        bool
 	// attrLayout is the last log record's attribute keys' JSON layout.
@@ -115,6 +116,7 @@ func NewConverter() *Converter {
 // Reset drops per-request state, keeping buffers and the name caches.
 func (c *Converter) Reset() {
 	c.ptRaw, c.ptMemoOK = nil, false
+	c.attrRaw, c.attrMemoOK = nil, false
 	c.recKVs, c.recRaw = emptied(c.recKVs), emptied(c.recRaw)
 	c.attrLayout.forget()
 	// Decoded strings view the last request's body: let it go.

@@ -86,18 +86,7 @@ func TestWireLogAttrsReuse(t *testing.T) {
 // be rendered with the older value. Both a bad KeyValue and a field the
 // reader cannot read are tried.
 func TestLogAttrsJSONAfterError(t *testing.T) {
-	kv := func(k, v string) []byte {
-		s := protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), []byte(v)) // AnyValue.string_value
-		b := protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), []byte(k)) // KeyValue.key
-		return protowire.AppendBytes(protowire.AppendTag(b, 2, protowire.BytesType), s)         // KeyValue.value
-	}
-	attrs := func(fields ...[]byte) []byte {
-		var b []byte
-		for _, f := range fields {
-			b = protowire.AppendBytes(protowire.AppendTag(b, fLogAttrs, protowire.BytesType), f)
-		}
-		return b
-	}
+	kv, attrs := stringKV, recordAttrs
 	badKV := protowire.AppendVarint(protowire.AppendTag(nil, 1, protowire.VarintType), 7) // a key of the wrong wire type
 	for name, failed := range map[string][]byte{
 		"bad KeyValue":    attrs(kv("k1", "changed"), badKV),
@@ -119,5 +108,49 @@ func TestLogAttrsJSONAfterError(t *testing.T) {
 				t.Fatalf("record after the failure: %s, %v", got, err)
 			}
 		})
+	}
+}
+
+// stringKV is a KeyValue holding a string.
+func stringKV(k, v string) []byte {
+	s := protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), []byte(v)) // AnyValue.string_value
+	b := protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), []byte(k)) // KeyValue.key
+	return protowire.AppendBytes(protowire.AppendTag(b, 2, protowire.BytesType), s)         // KeyValue.value
+}
+
+// recordAttrs is a LogRecord's attribute fields holding fields.
+func recordAttrs(fields ...[]byte) []byte {
+	var b []byte
+	for _, f := range fields {
+		b = protowire.AppendBytes(protowire.AppendTag(b, fLogAttrs, protowire.BytesType), f)
+	}
+	return b
+}
+
+// TestLogAttrsJSONSlotPastShorterRecord renders a record whose last
+// attribute repeats, byte for byte, one of a record two before, with a
+// shorter record between: the slot still holds that attribute's decode,
+// but its rendered value was in a text since overwritten, and must be
+// rendered again rather than copied from there.
+func TestLogAttrsJSONSlotPastShorterRecord(t *testing.T) {
+	c := NewConverter()
+	for i, rec := range []struct {
+		fields []string
+		want   string
+	}{
+		{[]string{"k1", "a", "k2", "b", "k3", "c"}, `{"k1":"a","k2":"b","k3":"c"}`},
+		{[]string{"k1", "a longer value", "k2", "b"}, `{"k1":"a longer value","k2":"b"}`},
+		{[]string{"k1", "a", "k2", "b", "k3", "c"}, `{"k1":"a","k2":"b","k3":"c"}`},
+		{[]string{"k1", "x", "k2", "y", "k3", "c"}, `{"k1":"x","k2":"y","k3":"c"}`},
+	} {
+		var kvs [][]byte
+		for j := 0; j < len(rec.fields); j += 2 {
+			kvs = append(kvs, stringKV(rec.fields[j], rec.fields[j+1]))
+		}
+		b := recordAttrs(kvs...)
+		got, err := c.logAttrsJSON(&wireRecord{attrs: b}, b)
+		if err != nil || string(got) != rec.want {
+			t.Errorf("record %d: %s, %v; want %s", i, got, err, rec.want)
+		}
 	}
 }

@@ -158,11 +158,12 @@ func (c *Converter) logAttrsJSON(rec *wireRecord, raw []byte) (_ []byte, err err
 		kv.key = bytesView(key)
 		c.recRaw[i] = kb
 	}
-	c.attrJSON = c.attrLayout.appendJSON(c.attrJSON[:0], kvs, same)
+	c.attrJSON = c.attrLayout.render(kvs, same)
 	if !rec.split {
-		// A copy: the memo outlives the request.
-		c.attrRaw = append(c.attrRaw[:0], rec.attrs...)
-		c.attrMemoOK = true
+		// A view into the request: logsWire drops the memo before each
+		// request (copying it was 1.3% of the CPU under otlp-logs load,
+		// where no record repeats the one before).
+		c.attrRaw, c.attrMemoOK = rec.attrs, true
 	}
 	return c.attrJSON, nil
 }
