@@ -45,6 +45,9 @@ type Converter struct {
 	recKVs  []wireKV
 	recRaw  [][]byte
 	recSame []bool
+	// recFields are the record's attribute KeyValues, views into the
+	// request (decodeLogRecord).
+	recFields [][]byte
 	// ptRaw (a view into the request) is the last number point's
 	// attribute bytes, whose tags are in rowTags while ptMemoOK holds and
 	// the base tags are of generation ptGen; ptDropped is how many of its
@@ -117,7 +120,7 @@ func NewConverter() *Converter {
 func (c *Converter) Reset() {
 	c.ptRaw, c.ptMemoOK = nil, false
 	c.attrRaw, c.attrMemoOK = nil, false
-	c.recKVs, c.recRaw = emptied(c.recKVs), emptied(c.recRaw)
+	c.recKVs, c.recRaw, c.recFields = emptied(c.recKVs), emptied(c.recRaw), emptied(c.recFields)
 	c.attrLayout.forget()
 	// Decoded strings view the last request's body: let it go.
 	c.wireKVs = emptied(c.wireKVs)

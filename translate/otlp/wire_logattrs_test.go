@@ -95,7 +95,7 @@ func TestLogAttrsJSONAfterError(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := NewConverter()
 			render := func(b []byte) (string, error) {
-				j, err := c.logAttrsJSON(&wireRecord{attrs: b}, b)
+				j, err := renderLogAttrs(c, b)
 				return string(j), err
 			}
 			if got, err := render(attrs(kv("k1", "before"), kv("k2", "b"))); err != nil || got != `{"k1":"before","k2":"b"}` {
@@ -148,9 +148,40 @@ func TestLogAttrsJSONSlotPastShorterRecord(t *testing.T) {
 			kvs = append(kvs, stringKV(rec.fields[j], rec.fields[j+1]))
 		}
 		b := recordAttrs(kvs...)
-		got, err := c.logAttrsJSON(&wireRecord{attrs: b}, b)
+		got, err := renderLogAttrs(c, b)
 		if err != nil || string(got) != rec.want {
 			t.Errorf("record %d: %s, %v; want %s", i, got, err, rec.want)
 		}
+	}
+}
+
+// renderLogAttrs decodes rec, a LogRecord, and renders its attributes as
+// wireLogRecord does.
+func renderLogAttrs(c *Converter, rec []byte) ([]byte, error) {
+	var r wireRecord
+	if err := c.decodeLogRecord(rec, &r); err != nil {
+		return nil, err
+	}
+	return c.logAttrsJSON(&r)
+}
+
+// TestWireLogAttrsSplit holds the wire path to pdata on records whose
+// attribute fields are not adjacent (a body between them, a key repeated
+// after it), twice in a row so the second record finds the first's
+// slots, and then a record with them adjacent.
+func TestWireLogAttrsSplit(t *testing.T) {
+	body := protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), []byte("msg")) // AnyValue.string_value
+	split := recordAttrs(stringKV("b", "1"), stringKV("a", "2"))
+	split = protowire.AppendBytes(protowire.AppendTag(split, fLogBody, protowire.BytesType), body)
+	split = append(split, recordAttrs(stringKV("c", "3"), stringKV("b", "4"))...)
+	adjacent := recordAttrs(stringKV("b", "1"), stringKV("a", "2"), stringKV("c", "5"))
+	var scope []byte
+	for _, rec := range [][]byte{split, split, adjacent} {
+		scope = protowire.AppendBytes(protowire.AppendTag(scope, 2, protowire.BytesType), rec) // ScopeLogs.log_records
+	}
+	res := protowire.AppendBytes(protowire.AppendTag(nil, 2, protowire.BytesType), scope) // ResourceLogs.scope_logs
+	req := protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), res)   // ExportLogsServiceRequest.resource_logs
+	if !diffLogs(t, NewConverter(), req, RequestOptions{}) {
+		t.Fatal("not on the wire path")
 	}
 }
