@@ -53,6 +53,7 @@ type Converter struct {
 	// the base tags are of generation ptGen; ptDropped is how many of its
 	// values metric tags could not hold (wirePointTags).
 	ptRaw     []byte
+	ptFields  [][]byte // the point's attribute KeyValues (wirePointTags)
 	ptGen     uint64
 	ptDropped int
 	ptMemoOK  bool
@@ -118,7 +119,7 @@ func NewConverter() *Converter {
 
 // Reset drops per-request state, keeping buffers and the name caches.
 func (c *Converter) Reset() {
-	c.ptRaw, c.ptMemoOK = nil, false
+	c.ptRaw, c.ptMemoOK, c.ptFields = nil, false, emptied(c.ptFields)
 	c.attrRaw, c.attrMemoOK = nil, false
 	c.recKVs, c.recRaw, c.recFields = emptied(c.recKVs), emptied(c.recRaw), emptied(c.recFields)
 	c.attrLayout.forget()

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/greptime-bridge/greptime-bridge/translate"
 )
 
 // TestShortScalarKVMatchesWalk decodes KeyValues whose value the short
@@ -54,5 +56,43 @@ func TestShortScalarKVMatchesWalk(t *testing.T) {
 				t.Errorf("%s (value first %v): key %q value %+v, want %+v", name, valueFirst, k, got, want)
 			}
 		}
+	}
+}
+
+// TestWireNumberPointSplitAttrs holds the wire path to pdata on gauge
+// points whose attribute fields are not adjacent (the value between them,
+// a key repeated after it), twice in a row so the second point meets the
+// first's memo, and then a point with them adjacent.
+func TestWireNumberPointSplitAttrs(t *testing.T) {
+	kv := stringKV
+	attrs := func(b []byte, kvs ...[]byte) []byte {
+		for _, f := range kvs {
+			b = protowire.AppendBytes(protowire.AppendTag(b, fNumberAttrs, protowire.BytesType), f)
+		}
+		return b
+	}
+	point := func(split bool) []byte {
+		b := protowire.AppendFixed64(protowire.AppendTag(nil, fNumberTime, protowire.Fixed64Type), 1_700_000_000_000_000_000)
+		b = attrs(b, kv("b", "1"), kv("a", "2"))
+		if split {
+			b = protowire.AppendFixed64(protowire.AppendTag(b, fNumberDouble, protowire.Fixed64Type), 0x3ff0000000000000)
+		}
+		b = attrs(b, kv("c", "3"), kv("b", "4"))
+		if !split {
+			b = protowire.AppendFixed64(protowire.AppendTag(b, fNumberDouble, protowire.Fixed64Type), 0x4000000000000000)
+		}
+		return b
+	}
+	var gauge []byte
+	for _, p := range [][]byte{point(true), point(true), point(false)} {
+		gauge = protowire.AppendBytes(protowire.AppendTag(gauge, 1, protowire.BytesType), p) // Gauge.data_points
+	}
+	metric := protowire.AppendBytes(protowire.AppendTag(nil, fMetricName, protowire.BytesType), []byte("g"))
+	metric = protowire.AppendBytes(protowire.AppendTag(metric, fMetricGauge, protowire.BytesType), gauge)
+	scope := protowire.AppendBytes(protowire.AppendTag(nil, 2, protowire.BytesType), metric) // ScopeMetrics.metrics
+	res := protowire.AppendBytes(protowire.AppendTag(nil, 2, protowire.BytesType), scope)    // ResourceMetrics.scope_metrics
+	req := protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), res)      // ExportMetricsServiceRequest.resource_metrics
+	if !diffMetrics(t, NewConverter(), req, translate.DefaultDatabaseOptions(), RequestOptions{}) {
+		t.Fatal("not on the wire path")
 	}
 }
