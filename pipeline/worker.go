@@ -47,6 +47,8 @@ type pendingTable struct {
 	next  *pendingTable
 	parts []part
 	bytes int
+	// folded says that acc is from the pipeline's folds (fold).
+	folded bool
 	// detached is set when acc is no longer the worker's to release: a
 	// bulk acknowledgement awaited in the background took it over, or it
 	// was released right after its row insert succeeded.
@@ -252,6 +254,19 @@ func (w *worker) dropPending(pt *pendingTable) {
 // own); the parts' row ranges stay valid. It cannot fail on batches more
 // took (they share acc's layout); an error is permanent.
 func (pt *pendingTable) fold(p *Pipeline) error {
+	if len(pt.more) > 0 && !pt.folded {
+		// The rows are gathered in a batch kept for that, and acc, a
+		// request's batch, goes back to the requests' pool: growing acc
+		// itself left request batches holding a whole flush's capacity.
+		t := p.folds.Get().(*table.Batch)
+		t.Database, t.Table = pt.acc.Database, pt.acc.Table
+		if err := t.AppendBatch(pt.acc); err != nil {
+			p.releaseAcc(t, t.ByteSize(), true)
+			return errs.NewPermanent(err)
+		}
+		p.release(pt.acc, pt.accFacts.bytes)
+		pt.acc, pt.folded = t, true
+	}
 	for i, m := range pt.more {
 		if err := pt.acc.AppendBatch(m.b); err != nil {
 			return errs.NewPermanent(err)
@@ -398,7 +413,7 @@ func (w *worker) recycle(pt *pendingTable) {
 	if pt.detached {
 		return
 	}
-	w.p.release(pt.acc, pt.accFacts.bytes)
+	w.p.releaseAcc(pt.acc, pt.accFacts.bytes, pt.folded)
 	for i, m := range pt.more {
 		w.p.release(m.b, m.f.bytes)
 		pt.more[i] = item{}
@@ -604,14 +619,14 @@ func (w *worker) writeBulk(pt *pendingTable) {
 	}
 	// The acknowledgement is awaited in the background, which now owns
 	// the accumulator: the rows may still have to go through row inserts.
-	acc, parts, rows, size, key := pt.acc, pt.parts, pt.acc.Rows(), pt.accFacts.bytes, pt.key
+	acc, parts, rows, size, key, folded := pt.acc, pt.parts, pt.acc.Rows(), pt.accFacts.bytes, pt.key, pt.folded
 	pt.detached = true
 	// The parts go with the goroutine; pt is reused after the flush.
 	pt.parts = nil
 	p.inflight.Add(1)
 	go func() {
 		defer p.inflight.Done()
-		defer p.release(acc, size)
+		defer p.releaseAcc(acc, size, folded)
 		ctx, cancel := context.WithTimeout(p.ctx, p.cfg.WriteTimeout)
 		err := wait(ctx)
 		cancel()

@@ -31,8 +31,9 @@ type Converter struct {
 	jsonBuf                    []byte
 	// wireKVs collects decoded attributes for a JSON column.
 	wireKVs []wireKV
-	// attrRaw and attrJSON are the last log record's attribute bytes and
-	// their JSON, valid while attrMemoOK (logAttrsJSON).
+	// attrRaw (a view into the request) and attrJSON (attrLayout's text)
+	// are the last log record's attribute bytes and their JSON, valid
+	// while attrMemoOK (logAttrsJSON).
 	attrRaw, attrJSON []byte
 	attrMemoOK        bool
 	// attrLayout is the last log record's attribute keys' JSON layout.
@@ -44,11 +45,15 @@ type Converter struct {
 	recKVs  []wireKV
 	recRaw  [][]byte
 	recSame []bool
+	// recFields are the record's attribute KeyValues, views into the
+	// request (decodeLogRecord).
+	recFields [][]byte
 	// ptRaw (a view into the request) is the last number point's
 	// attribute bytes, whose tags are in rowTags while ptMemoOK holds and
 	// the base tags are of generation ptGen; ptDropped is how many of its
 	// values metric tags could not hold (wirePointTags).
 	ptRaw     []byte
+	ptFields  [][]byte // the point's attribute KeyValues (wirePointTags)
 	ptGen     uint64
 	ptDropped int
 	ptMemoOK  bool
@@ -114,8 +119,9 @@ func NewConverter() *Converter {
 
 // Reset drops per-request state, keeping buffers and the name caches.
 func (c *Converter) Reset() {
-	c.ptRaw, c.ptMemoOK = nil, false
-	c.recKVs, c.recRaw = emptied(c.recKVs), emptied(c.recRaw)
+	c.ptRaw, c.ptMemoOK, c.ptFields = nil, false, emptied(c.ptFields)
+	c.attrRaw, c.attrMemoOK = nil, false
+	c.recKVs, c.recRaw, c.recFields = emptied(c.recKVs), emptied(c.recRaw), emptied(c.recFields)
 	c.attrLayout.forget()
 	// Decoded strings view the last request's body: let it go.
 	c.wireKVs = emptied(c.wireKVs)

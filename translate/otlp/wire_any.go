@@ -170,13 +170,13 @@ func decodeKV(b []byte, depth int, v *anyVal) ([]byte, error) {
 		return nil, errDepth
 	}
 	depth++
-	*v = anyVal{}
 	// The value's AnyValue is one level deeper, and pdata refuses it there.
 	if depth < maxAnyDepth {
-		if key, ok := shortStringKV(b, v); ok {
+		if key, ok := shortScalarKV(b, v); ok {
 			return key, nil
 		}
 	}
+	*v = anyVal{}
 	var key []byte
 	r := wireReader{b: b}
 	for r.more() {
@@ -223,13 +223,15 @@ func (v *anyVal) attr() attrVal {
 	return attrVal{typ: v.typ}
 }
 
-// shortStringKV decodes the usual attribute encodings at once: key (field
-// 1) and value (field 2, holding only string_value, field 1), in either
-// order (protobuf-go writes the key first, pdata's marshaler the value),
-// each under 128 bytes and nothing else. It gives the general walk's
-// result, which handles everything else; per attribute this halves the
-// decoding work.
-func shortStringKV(b []byte, v *anyVal) ([]byte, bool) {
+// shortScalarKV decodes the usual attribute encodings at once: key
+// (field 1) and value (field 2) in either order (protobuf-go writes the
+// key first, pdata's marshaler the value), each under 128 bytes and
+// nothing else, the value holding only a string_value (field 1), a
+// bool_value (2) or an int_value (3). It gives the general walk's result,
+// which handles everything else; per attribute this halves the decoding
+// work, and an HTTP server's status code and error flag are ints and
+// bools (issue #12, otlp-logs and otlp-sum loads).
+func shortScalarKV(b []byte, v *anyVal) ([]byte, bool) {
 	f1, n1, ok := shortLen(b, 0)
 	if !ok {
 		return nil, false
@@ -242,11 +244,30 @@ func shortStringKV(b []byte, v *anyVal) ([]byte, bool) {
 	if f1 == 2 {
 		key, val = val, b[2:2+n1]
 	}
-	sf, sn, ok := shortLen(val, 0)
-	if !ok || sf != 1 || 2+sn != len(val) {
+	if len(val) < 2 {
 		return nil, false
 	}
-	*v = anyVal{typ: pcommon.ValueTypeStr, s: val[2:]}
+	switch val[0] {
+	case 1<<3 | wtLen:
+		sf, sn, ok := shortLen(val, 0)
+		if !ok || sf != 1 || 2+sn != len(val) {
+			return nil, false
+		}
+		*v = anyVal{typ: pcommon.ValueTypeStr, s: val[2:]}
+	case 2<<3 | wtVarint, 3<<3 | wtVarint:
+		r := wireReader{b: val, pos: 1}
+		x, err := r.varint()
+		if err != nil || r.pos != len(val) {
+			return nil, false
+		}
+		if val[0]>>3 == 2 {
+			*v = anyVal{typ: pcommon.ValueTypeBool, b: x != 0}
+		} else {
+			*v = anyVal{typ: pcommon.ValueTypeInt, i: int64(x)}
+		}
+	default:
+		return nil, false
+	}
 	return key, true
 }
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
 	"github.com/greptime-bridge/greptime-bridge/translate"
@@ -117,6 +118,50 @@ func BenchmarkHistogramWireFresh(b *testing.B) {
 		}
 		for i := range out.Batches {
 			out.Take(i, table.New("", ""))
+		}
+		return err
+	})
+}
+
+// loadgenLogs is cmd/loadgen's otlp-logs request: one resource, one scope,
+// 1,000 records with a formatted body, trace and span IDs and loadgenAttrs'
+// 12 attributes, most of whose values change from record to record, so
+// the attribute JSON is rendered afresh for nearly every record.
+func loadgenLogs() []byte {
+	ld := plog.NewLogs()
+	rl := ld.ResourceLogs().AppendEmpty()
+	rl.Resource().Attributes().PutStr("service.name", "checkout")
+	rl.Resource().Attributes().PutStr("service.instance.id", "6f1e2d3c-0001")
+	sl := rl.ScopeLogs().AppendEmpty()
+	sl.Scope().SetName("github.com/example/api/internal/server")
+	sevs := []plog.SeverityNumber{plog.SeverityNumberInfo, plog.SeverityNumberWarn, plog.SeverityNumberError}
+	for i := range 1000 {
+		lr := sl.LogRecords().AppendEmpty()
+		lr.SetTimestamp(pcommon.Timestamp(1_700_000_000_000_000_000))
+		lr.SetObservedTimestamp(pcommon.Timestamp(1_700_000_000_000_000_000))
+		sev := sevs[i%len(sevs)]
+		lr.SetSeverityNumber(sev)
+		lr.SetSeverityText(sev.String())
+		lr.Body().SetStr("request handled method=GET route=/api/v1/resource/" + itoa(i) + " status=200 duration_ms=" + itoa(3+i%250))
+		lr.SetTraceID(pcommon.TraceID{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, byte(i >> 8), byte(i)})
+		lr.SetSpanID(pcommon.SpanID{1, 2, 3, 4, 5, 6, byte(i >> 8), byte(i)})
+		loadgenAttrs(lr.Attributes(), i/100, i%100)
+	}
+	b, err := (&plog.ProtoMarshaler{}).MarshalLogs(ld)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// BenchmarkLogsWireLoadgen translates loadgenLogs into pooled batches.
+func BenchmarkLogsWireLoadgen(b *testing.B) {
+	body := loadgenLogs()
+	ctx := context.Background()
+	benchConvert(b, 1000, "record", func(c *Converter, out *translate.Output) error {
+		wire, err := c.LogsProto(ctx, body, benchOpts, out)
+		if !wire {
+			b.Fatal("not on the wire path")
 		}
 		return err
 	})

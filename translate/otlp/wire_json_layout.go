@@ -14,19 +14,30 @@ type jsonLayout struct {
 	heads []byte  // each member's head, with the separating comma
 	ends  []int32 // end of each member's head in heads
 	ok    bool
-	// vals holds the rendered value of the attribute at each position
-	// while valOK says it renders the value there now (appendJSON).
-	vals  [][]byte
-	valOK []bool
+	// out is the text of the last render and prev the one before, whose
+	// buffer the next render reuses; the value of the attribute at
+	// position k is out[spans[k].start:spans[k].end] while valOK[k].
+	// Values are rendered straight into the text and a repeated one is
+	// copied from the previous text: rendering each into a buffer of its
+	// own and copying it in from there cost a second copy of every value
+	// (issue #12, otlp-logs load, where most values change per record).
+	out, prev []byte
+	spans     []valSpan
+	valOK     []bool
 }
 
-// matches reports whether kvs has the layout's keys in the same order.
-func (l *jsonLayout) matches(kvs []wireKV) bool {
+// valSpan is where a rendered value lies in a layout's text.
+type valSpan struct{ start, end int32 }
+
+// matches reports whether kvs has the layout's keys in the same order;
+// same is render's, and a position holding the previous call's attribute
+// holds its key, which the layout was made for.
+func (l *jsonLayout) matches(kvs []wireKV, same []bool) bool {
 	if !l.ok || len(kvs) != len(l.keys) {
 		return false
 	}
 	for i := range kvs {
-		if kvs[i].key != l.keys[i] {
+		if (i >= len(same) || !same[i]) && kvs[i].key != l.keys[i] {
 			return false
 		}
 	}
@@ -59,35 +70,55 @@ func (l *jsonLayout) build(kvs []wireKV) {
 	l.ok = true
 }
 
-// appendJSON is appendJSONBKVs through the layout, which it rebuilds when
-// kvs does not match it. same[i] says that kvs[i] holds the value it held
-// at the previous call (nil: none does); those values are not rendered
-// again. Records of one call site mostly repeat all but one or two
-// attribute values, and rendering them (string escaping) was 4% of the
-// CPU under otlp-logs load (issue #12).
-func (l *jsonLayout) appendJSON(b []byte, kvs []wireKV, same []bool) []byte {
-	if !l.matches(kvs) {
+// render returns appendJSONBKVs(nil, kvs) through the layout, which it
+// rebuilds when kvs does not match it; the text is the layout's and valid
+// until the next render. same[i] says that kvs[i] holds the attribute (key
+// and value) it held at the previous call (nil: none does); those values
+// are copied from the previous text rather than rendered again. Records
+// of one call site mostly repeat some attribute values, and rendering
+// them (string escaping) was 4% of the CPU under otlp-logs load (issue
+// #12).
+func (l *jsonLayout) render(kvs []wireKV, same []bool) []byte {
+	if !l.matches(kvs, same) {
 		l.build(kvs)
 	}
-	for len(l.vals) < len(kvs) {
-		l.vals, l.valOK = append(l.vals, nil), append(l.valOK, false)
+	for len(l.spans) < len(kvs) {
+		l.spans, l.valOK = append(l.spans, valSpan{}), append(l.valOK, false)
 	}
 	for k := range kvs {
 		if k >= len(same) || !same[k] {
 			l.valOK[k] = false
 		}
 	}
+	// Positions past this list are not in the new text.
+	clear(l.valOK[len(kvs):])
+	b, prev := l.prev[:0], l.out
 	b = append(b, '{')
 	start := int32(0)
 	for m, k := range l.order {
 		b = append(b, l.heads[start:l.ends[m]]...)
 		start = l.ends[m]
-		if !l.valOK[k] {
-			l.vals[k], l.valOK[k] = appendJSONBAny(l.vals[k][:0], &kvs[k].v), true
+		at := int32(len(b))
+		if l.valOK[k] {
+			sp := l.spans[k]
+			b = append(b, prev[sp.start:sp.end]...)
+		} else {
+			b = appendJSONBAny(b, &kvs[k].v)
+			l.valOK[k] = true
 		}
-		b = append(b, l.vals[k]...)
+		l.spans[k] = valSpan{at, int32(len(b))}
 	}
-	return append(b, '}')
+	if len(l.order) < len(kvs) {
+		// A later duplicate key hides the others: their values are not
+		// in the new text.
+		clear(l.valOK[:len(kvs)])
+		for _, k := range l.order {
+			l.valOK[k] = true
+		}
+	}
+	b = append(b, '}')
+	l.out, l.prev = b, prev
+	return b
 }
 
 // forget marks every rendered value stale, for a converter's next request:

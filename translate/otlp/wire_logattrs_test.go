@@ -86,18 +86,7 @@ func TestWireLogAttrsReuse(t *testing.T) {
 // be rendered with the older value. Both a bad KeyValue and a field the
 // reader cannot read are tried.
 func TestLogAttrsJSONAfterError(t *testing.T) {
-	kv := func(k, v string) []byte {
-		s := protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), []byte(v)) // AnyValue.string_value
-		b := protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), []byte(k)) // KeyValue.key
-		return protowire.AppendBytes(protowire.AppendTag(b, 2, protowire.BytesType), s)         // KeyValue.value
-	}
-	attrs := func(fields ...[]byte) []byte {
-		var b []byte
-		for _, f := range fields {
-			b = protowire.AppendBytes(protowire.AppendTag(b, fLogAttrs, protowire.BytesType), f)
-		}
-		return b
-	}
+	kv, attrs := stringKV, recordAttrs
 	badKV := protowire.AppendVarint(protowire.AppendTag(nil, 1, protowire.VarintType), 7) // a key of the wrong wire type
 	for name, failed := range map[string][]byte{
 		"bad KeyValue":    attrs(kv("k1", "changed"), badKV),
@@ -106,7 +95,7 @@ func TestLogAttrsJSONAfterError(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := NewConverter()
 			render := func(b []byte) (string, error) {
-				j, err := c.logAttrsJSON(&wireRecord{attrs: b}, b)
+				j, err := renderLogAttrs(c, b)
 				return string(j), err
 			}
 			if got, err := render(attrs(kv("k1", "before"), kv("k2", "b"))); err != nil || got != `{"k1":"before","k2":"b"}` {
@@ -119,5 +108,80 @@ func TestLogAttrsJSONAfterError(t *testing.T) {
 				t.Fatalf("record after the failure: %s, %v", got, err)
 			}
 		})
+	}
+}
+
+// stringKV is a KeyValue holding a string.
+func stringKV(k, v string) []byte {
+	s := protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), []byte(v)) // AnyValue.string_value
+	b := protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), []byte(k)) // KeyValue.key
+	return protowire.AppendBytes(protowire.AppendTag(b, 2, protowire.BytesType), s)         // KeyValue.value
+}
+
+// recordAttrs is a LogRecord's attribute fields holding fields.
+func recordAttrs(fields ...[]byte) []byte {
+	var b []byte
+	for _, f := range fields {
+		b = protowire.AppendBytes(protowire.AppendTag(b, fLogAttrs, protowire.BytesType), f)
+	}
+	return b
+}
+
+// TestLogAttrsJSONSlotPastShorterRecord renders a record whose last
+// attribute repeats, byte for byte, one of a record two before, with a
+// shorter record between: the slot still holds that attribute's decode,
+// but its rendered value was in a text since overwritten, and must be
+// rendered again rather than copied from there.
+func TestLogAttrsJSONSlotPastShorterRecord(t *testing.T) {
+	c := NewConverter()
+	for i, rec := range []struct {
+		fields []string
+		want   string
+	}{
+		{[]string{"k1", "a", "k2", "b", "k3", "c"}, `{"k1":"a","k2":"b","k3":"c"}`},
+		{[]string{"k1", "a longer value", "k2", "b"}, `{"k1":"a longer value","k2":"b"}`},
+		{[]string{"k1", "a", "k2", "b", "k3", "c"}, `{"k1":"a","k2":"b","k3":"c"}`},
+		{[]string{"k1", "x", "k2", "y", "k3", "c"}, `{"k1":"x","k2":"y","k3":"c"}`},
+	} {
+		var kvs [][]byte
+		for j := 0; j < len(rec.fields); j += 2 {
+			kvs = append(kvs, stringKV(rec.fields[j], rec.fields[j+1]))
+		}
+		b := recordAttrs(kvs...)
+		got, err := renderLogAttrs(c, b)
+		if err != nil || string(got) != rec.want {
+			t.Errorf("record %d: %s, %v; want %s", i, got, err, rec.want)
+		}
+	}
+}
+
+// renderLogAttrs decodes rec, a LogRecord, and renders its attributes as
+// wireLogRecord does.
+func renderLogAttrs(c *Converter, rec []byte) ([]byte, error) {
+	var r wireRecord
+	if err := c.decodeLogRecord(rec, &r); err != nil {
+		return nil, err
+	}
+	return c.logAttrsJSON(&r)
+}
+
+// TestWireLogAttrsSplit holds the wire path to pdata on records whose
+// attribute fields are not adjacent (a body between them, a key repeated
+// after it), twice in a row so the second record finds the first's
+// slots, and then a record with them adjacent.
+func TestWireLogAttrsSplit(t *testing.T) {
+	body := protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), []byte("msg")) // AnyValue.string_value
+	split := recordAttrs(stringKV("b", "1"), stringKV("a", "2"))
+	split = protowire.AppendBytes(protowire.AppendTag(split, fLogBody, protowire.BytesType), body)
+	split = append(split, recordAttrs(stringKV("c", "3"), stringKV("b", "4"))...)
+	adjacent := recordAttrs(stringKV("b", "1"), stringKV("a", "2"), stringKV("c", "5"))
+	var scope []byte
+	for _, rec := range [][]byte{split, split, adjacent} {
+		scope = protowire.AppendBytes(protowire.AppendTag(scope, 2, protowire.BytesType), rec) // ScopeLogs.log_records
+	}
+	res := protowire.AppendBytes(protowire.AppendTag(nil, 2, protowire.BytesType), scope) // ResourceLogs.scope_logs
+	req := protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), res)   // ExportLogsServiceRequest.resource_logs
+	if !diffLogs(t, NewConverter(), req, RequestOptions{}) {
+		t.Fatal("not on the wire path")
 	}
 }

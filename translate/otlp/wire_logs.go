@@ -78,6 +78,11 @@ func (c *Converter) logsWire(ctx context.Context, body []byte, opts *RequestOpti
 	if err != nil {
 		return err
 	}
+	// The attribute memo and slots view the previous request's body, which
+	// may have been reused since (logAttrsJSON).
+	c.attrRaw, c.attrMemoOK = nil, false
+	clear(c.recRaw)
+	c.attrLayout.forget()
 	r := wireReader{b: body}
 	for r.more() {
 		num, wt, err := r.tag()

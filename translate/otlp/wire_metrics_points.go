@@ -63,6 +63,7 @@ func (c *Converter) wireNumberPoint(m *metricCtx, b *table.Batch, pb []byte) err
 	var val float64
 	has := false
 	start, end, split, last := -1, -1, false, int32(0)
+	c.ptFields = c.ptFields[:0]
 	r := wireReader{b: pb}
 	for r.more() {
 		at := r.pos
@@ -72,7 +73,9 @@ func (c *Converter) wireNumberPoint(m *metricCtx, b *table.Batch, pb []byte) err
 		}
 		switch num {
 		case fNumberAttrs:
-			if _, err = r.lenField(num, wt); err == nil {
+			var kb []byte
+			if kb, err = r.lenField(num, wt); err == nil {
+				c.ptFields = append(c.ptFields, kb)
 				switch {
 				case start < 0:
 					start = at
@@ -117,19 +120,22 @@ func (c *Converter) wireNumberPoint(m *metricCtx, b *table.Batch, pb []byte) err
 	if split {
 		attrs = pb
 	}
-	if err := c.wirePointTags(m, attrs, fNumberAttrs, split); err != nil {
+	if err := c.wirePointTags(m, attrs, split); err != nil {
 		return err
 	}
 	return c.writeRow(m, b, ts, "", "", val, has)
 }
 
-// wirePointTags builds a point's tags from its attribute fields (field
-// number num; span holds only them unless split). Points often repeat the
-// previous point's attributes byte for byte; then the tags that point left
-// in c.rowTags are the answer, and decoding again could not fail either.
-// The memo holds a view into the request, valid under the base tags it was
-// made with and until another point rebuilds the tags (startPointTags).
-func (c *Converter) wirePointTags(m *metricCtx, span []byte, num int32, split bool) error {
+// wirePointTags builds a point's tags from its attribute KeyValues in
+// c.ptFields, found by the caller while it decoded the point: walking the
+// point again for them cost a second tag and length read per attribute
+// (issue #12, otlp-sum load). span holds the attribute fields unless
+// split. Points often repeat the previous point's attributes byte for
+// byte; then the tags that point left in c.rowTags are the answer, and
+// decoding again could not fail either. The memo holds a view into the
+// request, valid under the base tags it was made with and until another
+// point rebuilds the tags (startPointTags).
+func (c *Converter) wirePointTags(m *metricCtx, span []byte, split bool) error {
 	if !split && c.ptMemoOK && c.ptGen == c.baseGen && bytes.Equal(span, c.ptRaw) {
 		m.droppedAttrs += c.ptDropped
 		return nil
@@ -138,22 +144,7 @@ func (c *Converter) wirePointTags(m *metricCtx, span []byte, num int32, split bo
 	dropped := m.droppedAttrs
 	pos := 0
 	var v anyVal
-	r := wireReader{b: span}
-	for r.more() {
-		n, wt, err := r.tag()
-		if err != nil {
-			return err
-		}
-		if n != num {
-			if err := r.skip(wt); err != nil {
-				return err
-			}
-			continue
-		}
-		kb, err := r.lenField(n, wt)
-		if err != nil {
-			return err
-		}
+	for _, kb := range c.ptFields {
 		key, err := decodeKV(kb, 0, &v)
 		if err != nil {
 			return err

@@ -238,6 +238,16 @@ func (c *Column) AppendBool(v bool) {
 
 // AppendString appends a STRING (or JSON text) value, copying its bytes.
 func (c *Column) AppendString(v string) {
+	if c.valid == nil && len(c.offsets) != 0 && c.Type.Storage() == StorageBytes {
+		// AppendBytes' common case, here for every OTLP metric tag value:
+		// without it this method was 12.8% of the bridge's CPU under
+		// otlp-sum load, over a third of it in the calls skipped here
+		// (issue #12).
+		c.data = append(c.data, v...)
+		c.offsets = append(c.offsets, int32(len(c.data)))
+		c.n++
+		return
+	}
 	if c.Type.Storage() != StorageBytes {
 		c.wrong(StorageBytes)
 		c.AppendNull()
