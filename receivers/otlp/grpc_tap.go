@@ -20,7 +20,7 @@ type tapSlot struct{}
 // budget: fixed stream windows, and a tap (grpc.InTapHandle) that takes the request's
 // in-flight slot when its headers arrive, so at most MaxInflight streams
 // are open across all connections, and makes the stream's context one the
-// receiver can cancel (grpc_receive.go). A request finding every slot taken is
+// receiver can cancel (the transfer-rate rule, grpc_stream.go). A request finding every slot taken is
 // refused at once with Unavailable and RetryInfo, not made to wait: a tap
 // runs on the connection's reader and must not block (grpc/tap). The slot
 // is returned when the stream's context ends, which gRPC does for every

@@ -1,5 +1,5 @@
-// Package ingress is the one path by which every HTTP receiver turns a
-// request into bytes to decode: Content-Encoding rules, a bounded read
+// Package ingress is the one path by which every receiver turns a request
+// (an HTTP body, an OTLP/gRPC message) into bytes to decode: Content-Encoding rules, a bounded read
 // that slow senders cannot stretch, decompression that stops at the limit
 // instead of after it, and a memory-budget reservation that follows the
 // bytes a request really occupies, from the first byte read to the
