@@ -99,25 +99,22 @@ type Limits struct {
 	MaxInflightRequests int `yaml:"max_inflight_requests"`
 	// RetryAfter is the Retry-After sent with 503 answers.
 	RetryAfter time.Duration `yaml:"retry_after"`
-	// BodyRead is the transfer-rate rule for HTTP request bodies.
+	// BodyRead is the transfer-rate rule for request bodies and
+	// OTLP/gRPC messages.
 	BodyRead BodyRead `yaml:"body_read"`
 }
 
-// BodyRead cuts HTTP request bodies that arrive too slowly: the body's
-// n-th byte must have arrived Grace + n/MinBytesPerSecond after reading
-// began, or the request is answered 400 and its in-flight slot and memory
-// budget are freed (a sender trickling bytes cannot hold them).
-//
-// An OTLP/gRPC message's length is known only once it has arrived, so the
-// rate cannot be applied to it: a message must arrive whole within Grace
-// of reading beginning, or its stream is cancelled (Canceled, which OTLP
-// exporters retry), whatever MinBytesPerSecond says; Grace 0 turns that
-// off too, and stalled messages then hold the gRPC receive slots until
-// their senders give up. Set Grace above what the largest message takes
-// on the slowest sender's link (10 s carries 16 MiB at about 13 Mbit/s).
+// BodyRead cuts request bodies that arrive too slowly: the body's n-th
+// byte must have arrived Grace + n/MinBytesPerSecond after reading began,
+// or the request is answered 400 and its in-flight slot and memory budget
+// are freed (a sender trickling bytes cannot hold them). An OTLP/gRPC
+// message is held to the same rule from its length prefix on, and a cut
+// message is answered Canceled, which OTLP exporters retry. With
+// MinBytesPerSecond 0, an OTLP/gRPC message must arrive whole within
+// Grace (an HTTP body is then bounded by the server's 2-minute read
+// timeout); Grace 0 turns the gRPC rule off.
 type BodyRead struct {
-	// Grace is the time every body gets before the rate counts, and the
-	// time an OTLP/gRPC message has to arrive whole.
+	// Grace is the time every body gets before the rate counts.
 	Grace time.Duration `yaml:"grace"`
 	// MinBytesPerSecond is the slowest transfer rate allowed after Grace;
 	// 0 turns the rule off.

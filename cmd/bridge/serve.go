@@ -232,11 +232,11 @@ func serve(ctx context.Context, cfg config.Config, dev bool, log *slog.Logger, s
 	// receivers' transfer-rate deadline (receivers/internal/ingress)
 	// replaces it once they start reading a body.
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute}
-	// The OTLP receiver's options (codec, windows, and one tap that
+	// The OTLP receiver's options (fixed stream windows, and one tap that
 	// refuses a request without valid credentials, then takes its
-	// in-flight slot when the headers arrive) and the message size bound
-	// what gRPC holds before the receiver charges a message to the
-	// budget (receivers/otlp grpc_receive.go).
+	// in-flight slot when the headers arrive) bound what gRPC holds
+	// before the receiver reads a message into the budget
+	// (receivers/otlp grpc_stream.go).
 	gopts := append(or.GRPCServerOptions(authn.GRPCTap), grpc.MaxRecvMsgSize(int(cfg.Limits.MaxRequestBytes)),
 		grpc.MaxConcurrentStreams(uint32(max(cfg.Limits.MaxInflightRequests, 1))))
 	if listenTLS != nil {

@@ -36,10 +36,9 @@ func decodeTraces(body []byte) (tracesRequest, error) {
 	return tracesRequest{raw: body, td: td}, err
 }
 
-// grpcProcess authenticates, resolves options, decompresses and decodes
-// one message and writes it; received is called once the message is
-// charged to the budget.
-func (r *Receiver) grpcProcess(ctx context.Context, signal string, msg *rawMessage, received func()) (int64, string, error) {
+// grpcProcess authenticates, resolves options, reads, decompresses and
+// decodes one message from ts and writes it.
+func (r *Receiver) grpcProcess(ctx context.Context, signal string, ts transportStream) (int64, string, error) {
 	start := time.Now()
 	get := mdGetter(ctx)
 	rejected, text, err := func() (int64, string, error) {
@@ -60,18 +59,18 @@ func (r *Receiver) grpcProcess(ctx context.Context, signal string, msg *rawMessa
 			return 0, "", fmt.Errorf("cannot take OTLP %s request: %w", signal, err)
 		}
 		defer release()
-		// The message is charged to the budget before anything else, then
-		// decompressed through ingress as HTTP bodies are (charged as the
-		// output grows, stopped at the message-size limit), then the
-		// decoded request's expected peak is reserved before decoding.
-		size := msg.size()
-		b, err := r.ingress.Message(ctx, size, msg.copyTo, r.cfg.MaxRequestBytes)
+		// The message is read into budget-charged buffers as it arrives
+		// (readMessage), then decompressed through ingress as HTTP bodies
+		// are (charged as the output grows, stopped at the message-size
+		// limit), then the decoded request's expected peak is reserved
+		// before decoding.
+		b, enc, err := r.readMessage(ctx, ts)
 		if err != nil {
-			return 0, "", fmt.Errorf("cannot take OTLP %s message of %d bytes: %w", signal, size, err)
+			return 0, "", fmt.Errorf("cannot take OTLP %s message: %w", signal, err)
 		}
 		defer b.Close()
-		received()
-		body, err := b.Decode(grpcEncoding(recvCompress(ctx), b.Raw()))
+		size := b.Size()
+		body, err := b.Decode(enc)
 		if err == nil {
 			err = b.Reserve(int64(b.Size()) + decodeFactor*int64(len(body)))
 		}

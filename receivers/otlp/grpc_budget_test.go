@@ -3,8 +3,10 @@ package otlp_test
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -110,71 +112,147 @@ func TestGRPCDecompressionStopsAtLimit(t *testing.T) {
 	}
 }
 
-// TestGRPCSlowMessagesCut: messages that stop arriving part-way hold a
-// receive slot each while gRPC reads them; once the grace has passed they
-// are cut, answered Canceled (grpc-go answers a failed read itself; OTLP
-// senders retry Canceled), and their slots return, so more of them than there are slots cannot stop
-// other senders for good. Without the cut, each call would wait for the
-// sender for ever.
+// TestGRPCSlowMessagesCut: messages that stop arriving part-way are cut
+// once the transfer-rate rule's deadline passes (the grace, and with a
+// rate, the bytes sent at it after the grace), answered Canceled (OTLP
+// senders retry it) and counted, and what they held is freed: without
+// the cut, each call would wait for its sender for ever.
 func TestGRPCSlowMessagesCut(t *testing.T) {
+	for _, rate := range []int64{0, 1 << 10} {
+		t.Run(fmt.Sprint("rate=", rate), func(t *testing.T) {
+			budget := pipeline.NewBudget(64<<20, time.Second)
+			e := setupBudget(t, func(c *otlp.Config) {
+				c.BodyGrace, c.MinBodyRate, c.BudgetWait = 200*time.Millisecond, rate, 5*time.Second
+			}, budget)
+			const senders = 6
+			client := h2cClient()
+			var calls []stalled
+			for range senders {
+				calls = append(calls, stallCall(client, e, 512<<10, 100))
+			}
+			for _, c := range calls {
+				if a := <-c.answer; a != "1" { // Canceled
+					t.Errorf("stalled message: status %q; want Canceled", a)
+				}
+				c.body.Close()
+			}
+			if n := requestsCounted(t, e, "logs", "Canceled"); n != senders {
+				t.Errorf("bridge_otlp_requests_total{status=Canceled} = %v, want %d: cut messages must be counted", n, senders)
+			}
+			if used := budget.Used(); used != 0 {
+				t.Errorf("%d budget bytes held after the cut", used)
+			}
+			if _, err := plogotlp.NewGRPCClient(e.conn).Export(context.Background(), plogotlp.NewExportRequestFromLogs(logs(2))); err != nil {
+				t.Fatalf("ordinary request after the stalled ones: %v", err)
+			}
+			if n := e.srv.RowCount("public", "opentelemetry_logs"); n != 2 {
+				t.Errorf("%d rows, want 2", n)
+			}
+		})
+	}
+}
+
+// TestGRPCStalledStreamsDoNotLockOut: streams whose senders declare a
+// message, send its first bytes and stall hold only what they sent (each
+// read is reserved as it is asked for), so while sixteen of them wait,
+// over one connection and over connections of their own, ordinary senders
+// are answered at once. Each stalled stream holds its in-flight slot, as
+// a slow HTTP body does, until the rate rule cuts it (a minute here).
+func TestGRPCStalledStreamsDoNotLockOut(t *testing.T) {
 	budget := pipeline.NewBudget(64<<20, time.Second)
-	e := setupBudget(t, func(c *otlp.Config) { c.BodyGrace, c.BudgetWait = 200*time.Millisecond, 5*time.Second }, budget)
-	addr := strings.TrimPrefix(e.conn.Target(), "passthrough:///")
-	var protos http.Protocols
-	protos.SetUnencryptedHTTP2(true)
-	client := &http.Client{Transport: &http.Transport{Protocols: &protos}}
-	const senders = 6 // more than the receiver's slots (at least 4)
-	type answer struct {
-		code string
-		err  error
+	e := setupBudget(t, func(c *otlp.Config) { c.BodyGrace, c.BudgetWait = time.Minute, 200*time.Millisecond }, budget)
+	const stalledCalls = 16
+	shared := h2cClient()
+	var calls []stalled
+	for i := range stalledCalls {
+		client := shared
+		if i%2 == 1 {
+			client = h2cClient()
+		}
+		calls = append(calls, stallCall(client, e, 1<<20, 100))
 	}
-	answers := make(chan answer, senders)
-	writers := make([]*io.PipeWriter, senders)
-	for i := range senders {
-		pr, pw := io.Pipe()
-		writers[i] = pw
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+"/opentelemetry.proto.collector.logs.v1.LogsService/Export", pr)
-			req.Header.Set("Content-Type", "application/grpc")
-			req.Header.Set("TE", "trailers")
-			resp, err := client.Do(req)
-			if err != nil {
-				answers <- answer{err: err}
-				return
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			code := resp.Header.Get("Grpc-Status")
-			if code == "" {
-				code = resp.Trailer.Get("Grpc-Status")
-			}
-			answers <- answer{code: code}
-		}()
-		// A message declaring 512 KiB, of which 100 bytes are sent.
-		prefix := make([]byte, 5, 105)
-		binary.BigEndian.PutUint32(prefix[1:], 512<<10)
-		go func() { _, _ = pw.Write(append(prefix, make([]byte, 100)...)) }()
-	}
-	for range senders {
-		a := <-answers
-		if a.err != nil || a.code != "1" { // Canceled
-			t.Errorf("stalled message: status %q, error %v; want Canceled", a.code, a.err)
+	// Every stalled message is being read once each has its first read
+	// reserved (a 64 KiB step, ingress readStep).
+	waitUntil(t, func() bool { return budget.Used() >= stalledCalls*64<<10 }, "the stalled messages were never read")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for i := range 8 {
+		if _, err := pmetricotlp.NewGRPCClient(e.conn).Export(ctx, pmetricotlp.NewExportRequestFromMetrics(gauges(3))); err != nil {
+			t.Fatalf("metrics export %d beside the stalled streams: %v", i, err)
+		}
+		if _, err := plogotlp.NewGRPCClient(e.conn).Export(ctx, plogotlp.NewExportRequestFromLogs(logs(2))); err != nil {
+			t.Fatalf("logs export %d beside the stalled streams: %v", i, err)
 		}
 	}
-	for _, pw := range writers {
-		pw.Close()
+	if n := e.srv.RowCount("public", "opentelemetry_logs"); n != 16 {
+		t.Errorf("%d log rows, want 16", n)
 	}
-	if n := requestsCounted(t, e, "logs", "Canceled"); n != senders {
-		t.Errorf("bridge_otlp_requests_total{status=Canceled} = %v, want %d: cut messages must be counted", n, senders)
+	for _, c := range calls {
+		c.body.CloseWithError(io.ErrUnexpectedEOF)
+		if a := <-c.answer; a == "0" || a == "" {
+			t.Errorf("stalled message ended short: status %q, want an error", a)
+		}
 	}
-	if _, err := plogotlp.NewGRPCClient(e.conn).Export(context.Background(), plogotlp.NewExportRequestFromLogs(logs(2))); err != nil {
-		t.Fatalf("ordinary request after the stalled ones: %v", err)
+	// A client whose body fails may see its call end before the handler
+	// has let go of the message.
+	waitUntil(t, func() bool { return budget.Used() == 0 }, "budget bytes held after the stalled streams ended")
+}
+
+// waitUntil waits for cond, failing with what after 20 s.
+func waitUntil(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal(what)
+		}
+		runtime.Gosched()
 	}
-	if n := e.srv.RowCount("public", "opentelemetry_logs"); n != 2 {
-		t.Errorf("%d rows, want 2", n)
-	}
+}
+
+// stalled is an Export call whose message is sent by hand: body is the
+// rest of the request, answer its grpc-status once the call ends.
+type stalled struct {
+	body   *io.PipeWriter
+	answer chan string
+}
+
+// h2cClient is an HTTP/2 client without TLS with connections of its own.
+func h2cClient() *http.Client {
+	var protos http.Protocols
+	protos.SetUnencryptedHTTP2(true)
+	return &http.Client{Transport: &http.Transport{Protocols: &protos}}
+}
+
+// stallCall starts a logs Export whose message declares declared bytes
+// and sends sent of them, then nothing until the caller writes or closes
+// the body.
+func stallCall(client *http.Client, e *env, declared, sent int) stalled {
+	addr := strings.TrimPrefix(e.conn.Target(), "passthrough:///")
+	pr, pw := io.Pipe()
+	c := stalled{body: pw, answer: make(chan string, 1)}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+"/opentelemetry.proto.collector.logs.v1.LogsService/Export", pr)
+		req.Header.Set("Content-Type", "application/grpc")
+		req.Header.Set("TE", "trailers")
+		resp, err := client.Do(req)
+		if err != nil {
+			c.answer <- "error: " + err.Error()
+			return
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		code := resp.Header.Get("Grpc-Status")
+		if code == "" {
+			code = resp.Trailer.Get("Grpc-Status")
+		}
+		c.answer <- code
+	}()
+	prefix := binary.BigEndian.AppendUint32([]byte{0}, uint32(declared))
+	go func() { _, _ = pw.Write(append(prefix, make([]byte, sent)...)) }()
+	return c
 }
 
 // requestsCounted reads bridge_otlp_requests_total for a gRPC signal and

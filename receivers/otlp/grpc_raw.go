@@ -3,58 +3,23 @@ package otlp
 import (
 	"context"
 	"fmt"
-	"sync"
-	"time"
 
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/encoding"
-	"google.golang.org/grpc/mem"
-	"google.golang.org/grpc/status"
 )
 
-// rawMessage carries a message's bytes undecoded, so the OTLP services
-// decompress and decode the request themselves, charging the memory budget
-// first. The OTLP server reads it with rawCodec (grpc_codec.go); with any
-// other server, gRPC's "proto" codec in this process is the one pdata registers
-// (collector/pdata internal/otelgrpc/encoding.go, linked with pdata's OTLP
-// services), which passes a message with UnmarshalProto/MarshalProto/
-// SizeProto its bytes. Should that codec go, gRPC's own takes over: it
-// treats rawMessage as a legacy message (Reset/String/ProtoMessage), whose
-// Marshal and Unmarshal methods google.golang.org/protobuf calls directly
-// (internal/impl/legacy_message.go), with the same result.
+// rawMessage carries an ExportResponse's bytes to gRPC, which encodes it
+// with the process's registered "proto" codec: pdata's (collector/pdata
+// internal/otelgrpc/encoding.go, linked with pdata's OTLP services), which
+// passes a message with MarshalProto/SizeProto its bytes; should that codec
+// go, gRPC's own takes over and treats rawMessage as a legacy message
+// (Reset/String/ProtoMessage), whose Marshal method google.golang.org/protobuf
+// calls directly (internal/impl/legacy_message.go), with the same result.
 type rawMessage struct {
-	b  []byte
-	bs mem.BufferSlice // gRPC's buffers, referenced by rawCodec instead of b
-}
-
-// size returns the message's length.
-func (m *rawMessage) size() int {
-	if m.bs != nil {
-		return m.bs.Len()
-	}
-	return len(m.b)
-}
-
-// copyTo copies the message into dst, sized by size, and lets go of
-// gRPC's buffers.
-func (m *rawMessage) copyTo(dst []byte) {
-	if m.bs != nil {
-		m.bs.CopyTo(dst)
-		m.free()
-		return
-	}
-	copy(dst, m.b)
-}
-
-// free lets go of gRPC's buffers.
-func (m *rawMessage) free() {
-	if m.bs != nil {
-		m.bs.Free()
-		m.bs = nil
-	}
+	b []byte
 }
 
 // Reset empties the message (legacy protobuf API).
@@ -84,12 +49,6 @@ func (m *rawMessage) SizeProto() int { return len(m.b) }
 // MarshalProto writes the bytes into b, sized by SizeProto.
 func (m *rawMessage) MarshalProto(b []byte) int { return copy(b, m.b) }
 
-// maxPooledRequest keeps exceptionally large request buffers out of the
-// pool, so one burst does not pin its memory.
-const maxPooledRequest = 4 << 20
-
-var rawPool = sync.Pool{New: func() any { return new(rawMessage) }}
-
 // The OTLP services' names and methods (opentelemetry-proto
 // collector/{metrics,logs,trace}/v1/*_service.proto).
 const (
@@ -98,67 +57,40 @@ const (
 	tracesService  = "opentelemetry.proto.collector.trace.v1.TraceService"
 )
 
-// rawServiceDesc describes an OTLP Export service answered from bytes.
-func rawServiceDesc(service, file string, h grpc.MethodHandler) *grpc.ServiceDesc {
+// serviceDesc describes an OTLP Export service whose handler reads its
+// message itself (grpc_stream.go): a stream handler, called before gRPC
+// reads anything. On the wire it is the unary call OTLP defines (one
+// message each way). It is described as client-streaming so that the
+// server's stream interceptors run around it (grpc-go calls a stream
+// handler that neither side streams without them, server.go
+// processStreamingRPC); unary interceptors cannot, as they take the
+// decoded request, which the handler reads only once it has charged it.
+func serviceDesc(service, file string, h grpc.StreamHandler) *grpc.ServiceDesc {
 	return &grpc.ServiceDesc{
 		ServiceName: service,
 		HandlerType: (*any)(nil),
-		Methods:     []grpc.MethodDesc{{MethodName: "Export", Handler: h}},
+		Streams:     []grpc.StreamDesc{{StreamName: "Export", Handler: h, ClientStreams: true}},
 		Metadata:    file,
 	}
 }
 
-// RegisterGRPC registers the three OTLP services on s. Each receives its
-// request as bytes, decompresses them through ingress when gRPC passed
-// them on compressed (grpc_compress.go), and decodes them itself: metrics
-// and logs with translate's wire decoders, traces with pdata.
+// RegisterGRPC registers the three OTLP services on s. Each reads its
+// request from the stream into budget-charged buffers as it arrives,
+// decompresses it through ingress, and decodes it itself: metrics and
+// logs with translate's wire decoders, traces with pdata. The server
+// needs GRPCServerOptions.
 func (r *Receiver) RegisterGRPC(s *grpc.Server) {
 	for _, svc := range []struct{ signal, service, file string }{
 		{sigMetrics, metricsService, "opentelemetry/proto/collector/metrics/v1/metrics_service.proto"},
 		{sigLogs, logsService, "opentelemetry/proto/collector/logs/v1/logs_service.proto"},
 		{sigTraces, tracesService, "opentelemetry/proto/collector/trace/v1/trace_service.proto"},
 	} {
-		s.RegisterService(rawServiceDesc(svc.service, svc.file, r.rawHandler(svc.signal, "/"+svc.service+"/Export")), r)
+		s.RegisterService(serviceDesc(svc.service, svc.file, r.streamHandler(svc.signal)), r)
 	}
 }
 
-// rawHandler is a unary handler that receives the request as bytes, runs
-// interceptors as generated handlers do, and answers an ExportResponse.
-func (r *Receiver) rawHandler(signal, method string) grpc.MethodHandler {
-	return func(srv any, ctx context.Context, dec func(any) error, interceptor grpc.UnaryServerInterceptor) (any, error) {
-		defer tapRelease(ctx)()
-		in := rawPool.Get().(*rawMessage)
-		defer func() {
-			in.free()
-			if cap(in.b) <= maxPooledRequest {
-				in.b = in.b[:0]
-				rawPool.Put(in)
-			}
-		}()
-		start := time.Now()
-		release, err := r.receive(ctx, signal, dec, in)
-		if err != nil {
-			// A message refused for want of a receive slot, cut for
-			// arriving too slowly or too large for gRPC is answered
-			// here, before grpcProcess: it is counted as every other
-			// answer is, so an operator sees senders being held off.
-			r.metrics.observe(signal, "grpc", status.Code(err).String(), time.Since(start))
-			return nil, err
-		}
-		defer release()
-		handle := func(ctx context.Context, req any) (any, error) {
-			return r.exportRaw(ctx, signal, req.(*rawMessage), release)
-		}
-		if interceptor == nil {
-			return handle(ctx, in)
-		}
-		return interceptor(ctx, in, &grpc.UnaryServerInfo{Server: srv, FullMethod: method}, handle)
-	}
-}
-
-// exportRaw writes one request and encodes the response; received is
-// called once the message is charged to the budget.
-func (r *Receiver) exportRaw(ctx context.Context, signal string, msg *rawMessage, received func()) (any, error) {
+// export reads one request from ts, writes it and encodes the response.
+func (r *Receiver) export(ctx context.Context, signal string, ts transportStream) (*rawMessage, error) {
 	if rc := recvCompress(ctx); rc != "" && rc != encoding.Identity {
 		// Answers go uncompressed: they are a few bytes, and gRPC's
 		// "gzip" and "zstd" in this process only pass bytes through
@@ -166,7 +98,7 @@ func (r *Receiver) exportRaw(ctx context.Context, signal string, msg *rawMessage
 		// read them compressed.
 		_ = grpc.SetSendCompressor(ctx, encoding.Identity)
 	}
-	rejected, text, err := r.grpcProcess(ctx, signal, msg, received)
+	rejected, text, err := r.grpcProcess(ctx, signal, ts)
 	if err != nil {
 		return nil, err
 	}

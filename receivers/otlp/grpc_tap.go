@@ -17,11 +17,10 @@ type tapSlot struct{}
 
 // GRPCServerOptions returns the options the OTLP services need and that
 // bound OTLP/gRPC requests before their messages are charged to the
-// budget: the codec that hands them messages as bytes, fixed stream
-// windows, and a tap (grpc.InTapHandle) that takes the request's
+// budget: fixed stream windows, and a tap (grpc.InTapHandle) that takes the request's
 // in-flight slot when its headers arrive, so at most MaxInflight streams
 // are open across all connections, and makes the stream's context one the
-// receiver can cancel (grpc_receive.go). A request finding every slot taken is
+// receiver can cancel (the transfer-rate rule, grpc_stream.go). A request finding every slot taken is
 // refused at once with Unavailable and RetryInfo, not made to wait: a tap
 // runs on the connection's reader and must not block (grpc/tap). The slot
 // is returned when the stream's context ends, which gRPC does for every
@@ -32,13 +31,12 @@ type tapSlot struct{}
 // are passed as before: a request they refuse takes no slot.
 func (r *Receiver) GRPCServerOptions(before ...tap.ServerInHandle) []grpc.ServerOption {
 	opts := []grpc.ServerOption{
-		// Messages reach the OTLP services as bytes (grpc_codec.go).
-		grpc.ForceServerCodecV2(rawCodec{}),
-		// A fixed stream window bounds what a stream whose message is not
-		// being read yet holds to 64 KiB (grpc-go's dynamic window grows
-		// to 16 MiB per stream, internal/transport/bdp_estimator.go
-		// bdpLimit); a message being read opens its own window to its
-		// length (flowcontrol.go maybeAdjust). The connection's window
+		// A fixed stream window bounds what a stream holds beyond what its
+		// handler asked for to 64 KiB (grpc-go's dynamic window grows to
+		// 16 MiB per stream, internal/transport/bdp_estimator.go
+		// bdpLimit); each read the handler makes opens the window by what
+		// it asks for, which it has reserved (flowcontrol.go maybeAdjust,
+		// grpc_stream.go). The connection's window
 		// stays at what the dynamic one reaches, so throughput is not
 		// limited: grpc-go returns connection credit as data arrives, not
 		// as it is read, so that window bounds no memory.

@@ -75,10 +75,8 @@ type Receiver struct {
 	metrics  *Metrics
 	inflight *inflight.Limiter
 	ingress  *ingress.Ingress
-	// receiving holds a token per gRPC message being read (grpc_receive.go).
-	receiving chan struct{}
-	convs     sync.Pool
-	outs      sync.Pool
+	convs    sync.Pool
+	outs     sync.Pool
 }
 
 // New returns a receiver writing through next; budget and authn may be nil.
@@ -117,9 +115,6 @@ func New(cfg Config, next Consumer, budget *pipeline.Budget, sel *dbselect.Selec
 			MaxRequestBytes: cfg.MaxRequestBytes, MaxDecompressedBytes: cfg.MaxDecompressedBytes,
 			BudgetWait: cfg.BudgetWait, BodyGrace: cfg.BodyGrace, MinBodyRate: cfg.MinBodyRate,
 		}, budget),
-	}
-	if n := receiveSlots(budget, cfg.MaxRequestBytes); n > 0 {
-		r.receiving = make(chan struct{}, n)
 	}
 	r.convs.New = func() any { return totlp.NewConverter() }
 	r.outs.New = func() any { return new(translate.Output) }

@@ -138,19 +138,19 @@ func (c *countingConsumer) Consume(_ context.Context, out *translate.Output) err
 	return nil
 }
 
-// TestRawServicesRunInterceptors: the byte-level services go through the
-// server's unary interceptors like generated ones, with the OTLP method
-// names.
+// TestRawServicesRunInterceptors: the services, which read their messages
+// themselves, go through the server's stream interceptors, with the OTLP
+// method names.
 func TestRawServicesRunInterceptors(t *testing.T) {
 	cons := &countingConsumer{}
 	r := otlp.New(otlp.Config{}, cons, nil, &dbselect.Selector{Default: "public"}, nil, nil, nil)
 	var mu sync.Mutex
 	var methods []string
-	gs := grpc.NewServer(grpc.UnaryInterceptor(func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+	gs := grpc.NewServer(grpc.StreamInterceptor(func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
 		mu.Lock()
 		methods = append(methods, info.FullMethod)
 		mu.Unlock()
-		return h(ctx, req)
+		return h(srv, ss)
 	}))
 	r.RegisterGRPC(gs)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")

@@ -1,5 +1,5 @@
-// Package ingress is the one path by which every HTTP receiver turns a
-// request into bytes to decode: Content-Encoding rules, a bounded read
+// Package ingress is the one path by which every receiver turns a request
+// (an HTTP body, an OTLP/gRPC message) into bytes to decode: Content-Encoding rules, a bounded read
 // that slow senders cannot stretch, decompression that stops at the limit
 // instead of after it, and a memory-budget reservation that follows the
 // bytes a request really occupies, from the first byte read to the
@@ -85,7 +85,7 @@ type Body struct {
 	dec  *[]byte // the body decompressed, when it was compressed
 	// hist is what a decoder holds besides the output (zstd's history).
 	hist int64
-	// maxDecoded bounds Decode's output when set (Message); otherwise the
+	// maxDecoded bounds Decode's output when set (ReadMessage); otherwise the
 	// configuration's MaxDecompressedBytes does.
 	maxDecoded int64
 }
@@ -106,17 +106,45 @@ var bufPool = sync.Pool{New: func() any { return new([]byte) }}
 // to the transfer-rate rule through w's read deadline. On error nothing is
 // held; otherwise the caller must Close the Body.
 func (in *Ingress) Read(w http.ResponseWriter, req *http.Request) (*Body, error) {
-	limit := in.cfg.MaxRequestBytes
-	if req.ContentLength > limit {
-		return nil, fmt.Errorf("%w: %d bytes declared, limit %d", ErrTooLarge, req.ContentLength, limit)
+	if req.ContentLength > in.cfg.MaxRequestBytes {
+		return nil, fmt.Errorf("%w: %d bytes declared, limit %d", ErrTooLarge, req.ContentLength, in.cfg.MaxRequestBytes)
 	}
-	// A declared length only lowers what is reserved ahead of the bytes
-	// (one byte past it, to see the end): a claim never raises it.
-	if req.ContentLength >= 0 {
-		limit = req.ContentLength
-	}
-	b := &Body{in: in, ctx: req.Context(), raw: bufPool.Get().(*[]byte)}
 	rc := http.NewResponseController(w)
+	// ErrNotSupported (a recorder in tests) leaves the server's own
+	// ReadTimeout in charge.
+	deadline := func(t time.Time) { _ = rc.SetReadDeadline(t) }
+	return in.read(req.Context(), req.Body, req.ContentLength, 0, deadline)
+}
+
+// ReadMessage reads a message of n bytes from src as Read reads a body,
+// reserving budget as its bytes arrive and holding the sender to the
+// transfer-rate rule: deadline(t) must make src's reads fail with
+// os.ErrDeadlineExceeded from t on (the zero time lifts it). An
+// OTLP/gRPC message read from its stream is one: it arrives only as the
+// reads ask for it (grpc-go opens the stream's flow-control window by what
+// a read asks for, internal/transport/flowcontrol.go maybeAdjust), so
+// what a sender has in flight is never more than what is reserved, plus
+// the stream's window. Decode then bounds its output by maxDecoded: for
+// OTLP/gRPC the message-size limit, which grpc-go applies after
+// decompression (rpc_util.go decompress). On error nothing is held;
+// otherwise the caller must Close the Body.
+func (in *Ingress) ReadMessage(ctx context.Context, src io.Reader, n, maxDecoded int64, deadline func(time.Time)) (*Body, error) {
+	if n > in.cfg.MaxRequestBytes {
+		return nil, fmt.Errorf("%w: a message of %d bytes, limit %d", ErrTooLarge, n, in.cfg.MaxRequestBytes)
+	}
+	return in.read(ctx, src, n, maxDecoded, deadline)
+}
+
+// read reads src to its end, reserving budget ahead of each read and
+// holding it to the transfer-rate rule through deadline. declared is the
+// length the sender gave (-1: none); it only lowers what is reserved ahead
+// of the bytes (one byte past it, to see the end): a claim never raises it.
+func (in *Ingress) read(ctx context.Context, src io.Reader, declared, maxDecoded int64, deadline func(time.Time)) (*Body, error) {
+	limit := in.cfg.MaxRequestBytes
+	if declared >= 0 {
+		limit = declared
+	}
+	b := &Body{in: in, ctx: ctx, raw: bufPool.Get().(*[]byte), maxDecoded: maxDecoded}
 	start := time.Now()
 	buf := (*b.raw)[:0]
 	var err error
@@ -126,12 +154,10 @@ func (in *Ingress) Read(w http.ResponseWriter, req *http.Request) (*Body, error)
 			break
 		}
 		if in.cfg.MinBodyRate > 0 {
-			// ErrNotSupported (a recorder in tests) leaves the server's
-			// own ReadTimeout in charge.
-			_ = rc.SetReadDeadline(start.Add(in.cfg.BodyGrace + time.Duration(float64(len(buf))/float64(in.cfg.MinBodyRate)*float64(time.Second))))
+			deadline(start.Add(in.cfg.BodyGrace + time.Duration(float64(len(buf))/float64(in.cfg.MinBodyRate)*float64(time.Second))))
 		}
 		var n int
-		n, err = req.Body.Read(buf[len(buf):cap(buf)])
+		n, err = src.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		if int64(len(buf)) > limit {
 			err = fmt.Errorf("%w: more than %d bytes sent, limit %d", ErrTooLarge, limit, in.cfg.MaxRequestBytes)
@@ -149,36 +175,12 @@ func (in *Ingress) Read(w http.ResponseWriter, req *http.Request) (*Body, error)
 	}
 	*b.raw = buf
 	if in.cfg.MinBodyRate > 0 {
-		_ = rc.SetReadDeadline(time.Time{})
+		deadline(time.Time{})
 	}
 	if !errors.Is(err, io.EOF) {
 		b.Close()
 		return nil, err
 	}
-	return b, nil
-}
-
-// Message takes a request gRPC has read, such as an OTLP/gRPC message:
-// it reserves budget for n bytes before fill copies them into a buffer of
-// that length, so the copy is charged (what gRPC holds until then is bounded by
-// the caller). Decode then bounds its output by maxDecoded: OTLP/gRPC
-// passes the message-size limit, which grpc-go applies after
-// decompression (rpc_util.go decompress), so a compressed message expands
-// no further than an uncompressed one may be sent. On error nothing is
-// held; otherwise the caller must Close the Body.
-func (in *Ingress) Message(ctx context.Context, n int, fill func([]byte), maxDecoded int64) (*Body, error) {
-	b := &Body{in: in, ctx: ctx, raw: bufPool.Get().(*[]byte), maxDecoded: maxDecoded}
-	buf := *b.raw
-	if err := b.cover(int64(n)); err != nil {
-		b.Close()
-		return nil, err
-	}
-	if cap(buf) < n {
-		buf = make([]byte, n)
-	}
-	buf = buf[:n]
-	fill(buf)
-	*b.raw = buf
 	return b, nil
 }
 

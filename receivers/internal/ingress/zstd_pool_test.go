@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"testing"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -28,7 +29,7 @@ func TestZstdPooledDecoderKeepsNoLimit(t *testing.T) {
 		return buf.Bytes()
 	}
 	decode := func(raw []byte, maxDecoded int64) (int, error) {
-		b, err := in.Message(context.Background(), len(raw), func(d []byte) { copy(d, raw) }, maxDecoded)
+		b, err := in.ReadMessage(context.Background(), bytes.NewReader(raw), int64(len(raw)), maxDecoded, func(time.Time) {})
 		if err != nil {
 			return 0, err
 		}
