@@ -15,25 +15,43 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// FuzzOTLPGRPCRaw sends arbitrary message bytes, framed as gRPC frames a
-// message, through the OTLP services' reading and handling of a metrics,
-// logs or traces message (grpc_stream.go, grpc_raw.go). The
-// handler must never panic; it answers OK with an ExportResponse that
-// decodes, or InvalidArgument, ResourceExhausted, or Unavailable carrying
-// RetryInfo (OTLP spec "Failures": only Unavailable-like codes are
-// retried, and a retry needs the delay); OK only when the next stage stored
-// every row; and the memory budget is entirely released afterwards.
+// FuzzOTLPGRPCRaw sends arbitrary bytes through the OTLP services' reading
+// and handling of a metrics, logs or traces call (grpc_stream.go,
+// grpc_raw.go): either one message, framed as gRPC frames it, or a whole
+// client stream, framing included. The handler must never panic; it
+// answers OK with an ExportResponse that decodes, or InvalidArgument,
+// ResourceExhausted, Internal (broken framing, as grpc-go answers it; never
+// for a framed message), or Unavailable carrying RetryInfo (OTLP spec
+// "Failures": only Unavailable-like codes are retried, and a retry needs
+// the delay); OK only when the next stage stored every row; and the memory
+// budget is entirely released afterwards.
 func FuzzOTLPGRPCRaw(f *testing.F) {
 	f.Add([]byte{0x0a, 0x02, 0x12, 0x00}, uint8(1), uint8(0x10))
+	// Whole streams: two messages, a short prefix, a compressed flag.
+	f.Add([]byte{0, 0, 0, 0, 2, 0x0a, 0x00, 0, 0, 0, 0, 0}, uint8(4), uint8(0))
+	f.Add([]byte{0, 0, 0}, uint8(3), uint8(0))
+	f.Add([]byte{1, 0, 0, 0, 1, 0}, uint8(5), uint8(0))
 	sink := &fuzzSink{}
 	r, budget := newFuzzReceiver(sink)
 	f.Fuzz(func(t *testing.T, raw []byte, sel, mode uint8) {
 		sink.reset(t, mode)
 		signal := []string{sigMetrics, sigLogs, sigTraces}[sel%3]
-		frame := binary.BigEndian.AppendUint32([]byte{0}, uint32(len(raw)))
-		resp, err := r.export(context.Background(), signal, &bytesStream{b: append(frame, raw...)})
+		// Framed: raw is one message, framed as a client frames it.
+		// Otherwise raw is the whole stream, framing included.
+		framed := sel/3%2 == 0
+		stream := raw
+		if framed {
+			stream = append(binary.BigEndian.AppendUint32([]byte{0}, uint32(len(raw))), raw...)
+		}
+		resp, err := r.export(context.Background(), signal, &bytesStream{b: stream})
 		st := status.Convert(err)
 		switch st.Code() {
+		case codes.Internal:
+			// grpc-go's answer to broken framing: a framed message has
+			// none.
+			if framed || sink.called {
+				t.Fatalf("framed message answered %v, or broken framing reached the next stage (%v)", err, sink.called)
+			}
 		case codes.OK:
 			out := resp.b
 			var derr error
@@ -69,24 +87,40 @@ func FuzzOTLPGRPCRaw(f *testing.F) {
 	})
 }
 
-// bytesStream is a transport stream holding b: what a client sent.
-type bytesStream struct{ b []byte }
+// bytesStream is a transport stream holding b, what a client sent before
+// it ended its side, answering reads as grpc-go's does
+// (internal/transport transport.go Stream.ReadMessageHeader, Stream.read):
+// io.EOF at the end, io.ErrUnexpectedEOF when it comes inside a read, and
+// after that the same error for every read.
+type bytesStream struct {
+	b   []byte
+	err error
+}
 
 func (s *bytesStream) ReadMessageHeader(h []byte) error {
-	if len(s.b) < len(h) {
-		s.b = nil
-		return io.ErrUnexpectedEOF
-	}
-	s.b = s.b[copy(h, s.b):]
-	return nil
+	_, err := s.take(len(h), h)
+	return err
 }
 
 func (s *bytesStream) Read(n int) (mem.BufferSlice, error) {
-	if len(s.b) < n {
-		s.b = nil
-		return nil, io.ErrUnexpectedEOF
+	out := make([]byte, n)
+	if _, err := s.take(n, out); err != nil {
+		return nil, err
 	}
-	out := mem.BufferSlice{mem.SliceBuffer(s.b[:n])}
+	return mem.BufferSlice{mem.SliceBuffer(out)}, nil
+}
+
+func (s *bytesStream) take(n int, into []byte) (int, error) {
+	switch {
+	case s.err != nil:
+		return 0, s.err
+	case len(s.b) == 0 && n > 0:
+		return 0, io.EOF
+	case len(s.b) < n:
+		s.b, s.err = nil, io.ErrUnexpectedEOF
+		return 0, s.err
+	}
+	copy(into, s.b[:n])
 	s.b = s.b[n:]
-	return out, nil
+	return n, nil
 }

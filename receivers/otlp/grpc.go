@@ -2,11 +2,13 @@ package otlp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
 	"github.com/greptime-bridge/greptime-bridge/receivers/auth"
 	"github.com/greptime-bridge/greptime-bridge/writer/errs"
@@ -93,6 +95,9 @@ func (r *Receiver) grpcProcess(ctx context.Context, signal string, ts transportS
 	code := "OK"
 	if err != nil {
 		st := GRPCStatus(err, r.cfg.RetryAfter)
+		if se := (*statusError)(nil); errors.As(err, &se) {
+			st = status.New(se.code, err.Error())
+		}
 		code = st.Code().String()
 		r.metrics.observe(signal, "grpc", code, time.Since(start))
 		return 0, "", st.Err()

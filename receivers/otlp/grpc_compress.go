@@ -3,7 +3,7 @@ package otlp
 import (
 	// grpc-go's gzip compressor, registered: grpc-go serves a stream only
 	// when a compressor of its grpc-encoding is registered (server.go
-	// processStreamingRPC), though the OTLP services decompress messages
+	// processRPC), though the OTLP services decompress messages
 	// themselves, through ingress (grpc_stream.go).
 	_ "google.golang.org/grpc/encoding/gzip"
 

@@ -37,7 +37,8 @@ func (m *rawMessage) Marshal() ([]byte, error) { return m.b, nil }
 // Unmarshal copies b (legacy protobuf API).
 func (m *rawMessage) Unmarshal(b []byte) error { return m.UnmarshalProto(b) }
 
-// UnmarshalProto copies b: the codec frees its buffer on return.
+// UnmarshalProto copies b (rawMessage only carries answers now; the
+// requests are read from the stream, grpc_stream.go).
 func (m *rawMessage) UnmarshalProto(b []byte) error {
 	m.b = append(m.b[:0], b...)
 	return nil
@@ -63,7 +64,7 @@ const (
 // message each way). It is described as client-streaming so that the
 // server's stream interceptors run around it (grpc-go calls a stream
 // handler that neither side streams without them, server.go
-// processStreamingRPC); unary interceptors cannot, as they take the
+// processRPC); unary interceptors cannot, as they take the
 // decoded request, which the handler reads only once it has charged it.
 func serviceDesc(service, file string, h grpc.StreamHandler) *grpc.ServiceDesc {
 	return &grpc.ServiceDesc{
@@ -92,10 +93,7 @@ func (r *Receiver) RegisterGRPC(s *grpc.Server) {
 // export reads one request from ts, writes it and encodes the response.
 func (r *Receiver) export(ctx context.Context, signal string, ts transportStream) (*rawMessage, error) {
 	if rc := recvCompress(ctx); rc != "" && rc != encoding.Identity {
-		// Answers go uncompressed: they are a few bytes, and gRPC's
-		// "gzip" and "zstd" in this process only pass bytes through
-		// (grpc_compress.go), so a client in the same process could not
-		// read them compressed.
+		// Answers go uncompressed: they are a few bytes.
 		_ = grpc.SetSendCompressor(ctx, encoding.Identity)
 	}
 	rejected, text, err := r.grpcProcess(ctx, signal, ts)

@@ -69,40 +69,61 @@ type message struct {
 	encoding ingress.Encoding // how the message is compressed
 }
 
+// statusError is a failure grpc-go's own reading answers with a code of
+// its own (rpc_util.go recvMsg and checkRecvPayload, stream.go
+// serverStream.RecvMsg): malformed framing is Internal, not a bad request
+// to classify, and a stream the client ended is answered as it ended.
+type statusError struct {
+	code codes.Code
+	err  error
+}
+
+func (e *statusError) Error() string { return e.err.Error() }
+func (e *statusError) Unwrap() error { return e.err }
+
+func internalError(text string) error {
+	return &statusError{code: codes.Internal, err: errors.New(text)}
+}
+
 // openMessage reads a message's length prefix (gRPC over HTTP/2,
 // "Length-Prefixed-Message": a Compressed-Flag byte, then the length as 4
 // bytes big-endian) and refuses what grpc-go's own reading refuses, with
 // its status codes (rpc_util.go recvMsg, checkRecvPayload): a length over
 // the limit (ResourceExhausted), a compressed message on a stream without
-// an encoding, or an unknown flag (Internal). The stream's grpc-encoding
-// is one grpc-go has a compressor for (it answers Unimplemented otherwise
-// before the handler runs, server.go processStreamingRPC); the handler
-// decompresses gzip and zstd through ingress.
+// an encoding, or an unknown flag (Internal); a stream that ends before a
+// message (Internal, stream.go serverStream.RecvMsg). The stream's
+// grpc-encoding is one grpc-go has a compressor for (it answers
+// Unimplemented otherwise before the handler runs, server.go processRPC);
+// the handler decompresses gzip and zstd through ingress.
 func openMessage(ctx context.Context, ts transportStream, limit int64) (*message, error) {
 	var prefix [5]byte
 	if err := ts.ReadMessageHeader(prefix[:]); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, internalError("cardinality violation: received no request message from non-client-streaming RPC")
+		}
 		return nil, readError(ctx, err)
+	}
+	// Compared before it becomes an int, which may be 32 bits.
+	if n := int64(binary.BigEndian.Uint32(prefix[1:])); n > limit {
+		return nil, fmt.Errorf("%w: a message of %d bytes, limit %d", ingress.ErrTooLarge, n, limit)
 	}
 	n := int(binary.BigEndian.Uint32(prefix[1:]))
 	m := &message{ts: ts, ctx: ctx, size: n, left: n}
-	if int64(m.left) > limit {
-		return nil, fmt.Errorf("%w: a message of %d bytes, limit %d", ingress.ErrTooLarge, m.left, limit)
-	}
 	switch prefix[0] {
 	case 0:
 	case 1:
 		switch name := recvCompress(ctx); name {
 		case "", encoding.Identity:
-			return nil, errs.NewPermanent(errors.New("compressed flag set with identity or empty encoding"))
+			return nil, internalError("grpc: compressed flag set with identity or empty encoding")
 		case "gzip":
 			m.encoding = ingress.Gzip
 		case "zstd":
 			m.encoding = ingress.Zstd
 		default:
-			return nil, errs.NewPermanent(fmt.Errorf("grpc-encoding %q is not accepted: send gzip, zstd or none", name))
+			return nil, &statusError{code: codes.Unimplemented, err: fmt.Errorf("grpc-encoding %q is not accepted: send gzip, zstd or none", name)}
 		}
 	default:
-		return nil, errs.NewPermanent(fmt.Errorf("unexpected payload format %d", prefix[0]))
+		return nil, internalError(fmt.Sprintf("grpc: received unexpected payload format %d", prefix[0]))
 	}
 	return m, nil
 }
@@ -127,15 +148,38 @@ func (m *message) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// end waits for the client's side of the stream to end after its message:
+// Export is unary, and grpc-go answers a second message with Internal
+// (stream.go serverStream.RecvMsg, "cardinality violation") rather than
+// writing the first. A unary client ends its side with its message, so
+// this costs it nothing; the rate rule's deadline still holds meanwhile.
+func (m *message) end() error {
+	var prefix [5]byte
+	err := m.ts.ReadMessageHeader(prefix[:])
+	switch {
+	case errors.Is(err, io.EOF):
+		return nil
+	case err == nil:
+		return internalError("cardinality violation: received multiple request messages for non-client-streaming RPC")
+	}
+	return readError(m.ctx, err)
+}
+
 // readError is a failed read's error: the rate rule's cut reads as a
 // passed deadline (os.ErrDeadlineExceeded, as an HTTP body's does), so
-// ingress answers it as a slow body.
+// ingress answers it as a slow body; a stream that ends inside a message
+// is Internal, as grpc-go answers it (rpc_util.go toRPCErr); and a stream
+// the client cancelled, or whose grpc-timeout passed, keeps the status
+// the transport gave it (Canceled, DeadlineExceeded).
 func readError(ctx context.Context, err error) error {
 	if errors.Is(context.Cause(ctx), errReceiveSlow) {
 		return fmt.Errorf("%w: %w", os.ErrDeadlineExceeded, err)
 	}
-	if errors.Is(err, io.EOF) {
-		return io.ErrUnexpectedEOF
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return &statusError{code: codes.Internal, err: io.ErrUnexpectedEOF}
+	}
+	if st, ok := status.FromError(err); ok {
+		return &statusError{code: st.Code(), err: err}
 	}
 	return err
 }
@@ -201,13 +245,21 @@ func (r *Receiver) readMessage(ctx context.Context, ts transportStream) (*ingres
 	if r.cfg.BodyGrace > 0 {
 		c.cancel, _ = ctx.Value(receiveCancel{}).(context.CancelCauseFunc)
 	}
-	c.set(time.Now().Add(r.cfg.BodyGrace))
+	start := time.Now()
+	c.set(start.Add(r.cfg.BodyGrace))
 	m, err := openMessage(ctx, ts, r.cfg.MaxRequestBytes)
 	var b *ingress.Body
 	if err == nil {
-		// ingress moves the deadline read by read when there is a rate;
-		// without one, the grace set above holds to the end.
-		b, err = r.ingress.ReadMessage(ctx, m, int64(m.left), r.cfg.MaxRequestBytes, c.set)
+		// ingress moves the deadline read by read when there is a rate,
+		// and leaves it at the last read's for the wait for the stream's
+		// end; without one, the grace set above holds to the end.
+		b, err = r.ingress.ReadMessage(ctx, m, int64(m.size), r.cfg.MaxRequestBytes, start, c.set)
+	}
+	if err == nil {
+		if err = m.end(); err != nil {
+			b.Close()
+			b = nil
+		}
 	}
 	// A cut that fires after the last read but before stop cancels a
 	// message in hand: it is answered Canceled below or, if err is nil,
@@ -250,7 +302,7 @@ func (r *Receiver) streamHandler(signal string) grpc.StreamHandler {
 // recvCompress returns the stream's grpc-encoding. grpc-go keeps it out of
 // the incoming metadata (internal/transport/http2_server.go
 // operateHeaders) and exposes it on the transport stream it puts in the
-// handler's context (server.go processStreamingRPC,
+// handler's context (server.go processRPC,
 // grpc.ServerTransportStreamFromContext).
 func recvCompress(ctx context.Context) string {
 	if s, ok := grpc.ServerTransportStreamFromContext(ctx).(interface{ RecvCompress() string }); ok {

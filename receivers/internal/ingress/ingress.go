@@ -113,51 +113,98 @@ func (in *Ingress) Read(w http.ResponseWriter, req *http.Request) (*Body, error)
 	// ErrNotSupported (a recorder in tests) leaves the server's own
 	// ReadTimeout in charge.
 	deadline := func(t time.Time) { _ = rc.SetReadDeadline(t) }
-	return in.read(req.Context(), req.Body, req.ContentLength, 0, deadline)
+	return in.read(req.Context(), req.Body, reading{declared: req.ContentLength, start: time.Now(), deadline: deadline})
 }
 
 // ReadMessage reads a message of n bytes from src as Read reads a body,
 // reserving budget as its bytes arrive and holding the sender to the
-// transfer-rate rule: deadline(t) must make src's reads fail with
+// transfer-rate rule from start (when the message began: its length
+// prefix counts) on: deadline(t) must make src's reads fail with
 // os.ErrDeadlineExceeded from t on (the zero time lifts it). An
 // OTLP/gRPC message read from its stream is one: it arrives only as the
 // reads ask for it (grpc-go opens the stream's flow-control window by what
 // a read asks for, internal/transport/flowcontrol.go maybeAdjust), so
 // what a sender has in flight is never more than what is reserved, plus
-// the stream's window. Decode then bounds its output by maxDecoded: for
-// OTLP/gRPC the message-size limit, which grpc-go applies after
-// decompression (rpc_util.go decompress). On error nothing is held;
-// otherwise the caller must Close the Body.
-func (in *Ingress) ReadMessage(ctx context.Context, src io.Reader, n, maxDecoded int64, deadline func(time.Time)) (*Body, error) {
+// the stream's window.
+//
+// src gathers each read whole in buffers of its own before handing it
+// over (grpc-go's Stream.read returns once all n bytes are in), so a
+// read's bytes are reserved twice while it is asked for, once in the
+// Body's buffer and once in src's, and its deadline is the one of its last
+// byte. The deadline is left at the last read's when ReadMessage returns,
+// so the caller can wait for the stream's end under it and then lift it.
+// Decode then bounds its output by maxDecoded: for OTLP/gRPC the
+// message-size limit, which grpc-go applies after decompression
+// (rpc_util.go decompress). On error nothing is held; otherwise the caller
+// must Close the Body.
+func (in *Ingress) ReadMessage(ctx context.Context, src io.Reader, n, maxDecoded int64, start time.Time, deadline func(time.Time)) (*Body, error) {
 	if n > in.cfg.MaxRequestBytes {
 		return nil, fmt.Errorf("%w: a message of %d bytes, limit %d", ErrTooLarge, n, in.cfg.MaxRequestBytes)
 	}
-	return in.read(ctx, src, n, maxDecoded, deadline)
+	return in.read(ctx, src, reading{declared: n, maxDecoded: maxDecoded, start: start, gathers: true, deadline: deadline})
+}
+
+// reading is how read reads one body.
+type reading struct {
+	// declared is the length the sender gave (-1: none); it only lowers
+	// what is reserved ahead of the bytes (one byte past it, to see the
+	// end): a claim never raises it.
+	declared   int64
+	maxDecoded int64
+	// start is when the body began, from which the rate rule counts.
+	start time.Time
+	// gathers: the source returns a read only once it is whole (see
+	// ReadMessage).
+	gathers  bool
+	deadline func(time.Time)
 }
 
 // read reads src to its end, reserving budget ahead of each read and
-// holding it to the transfer-rate rule through deadline. declared is the
-// length the sender gave (-1: none); it only lowers what is reserved ahead
-// of the bytes (one byte past it, to see the end): a claim never raises it.
-func (in *Ingress) read(ctx context.Context, src io.Reader, declared, maxDecoded int64, deadline func(time.Time)) (*Body, error) {
+// holding it to the transfer-rate rule through rd.deadline: the n-th byte
+// is due BodyGrace + n/MinBodyRate after rd.start, not counting the time
+// the body waited for budget (the sender is held by flow control then).
+func (in *Ingress) read(ctx context.Context, src io.Reader, rd reading) (*Body, error) {
 	limit := in.cfg.MaxRequestBytes
-	if declared >= 0 {
-		limit = declared
+	if rd.declared >= 0 {
+		limit = rd.declared
 	}
-	b := &Body{in: in, ctx: ctx, raw: bufPool.Get().(*[]byte), maxDecoded: maxDecoded}
-	start := time.Now()
+	rate := in.cfg.MinBodyRate
+	b := &Body{in: in, ctx: ctx, raw: bufPool.Get().(*[]byte), maxDecoded: rd.maxDecoded}
 	buf := (*b.raw)[:0]
+	var waited time.Duration
 	var err error
 	for {
+		if rd.gathers && rate > 0 {
+			// The source's deadline is a timer (a cut stream), which
+			// must not fire while the body waits for budget.
+			rd.deadline(time.Time{})
+		}
+		began := time.Now()
 		buf, err = b.room(buf, limit, 0)
 		if err != nil {
 			break
 		}
-		if in.cfg.MinBodyRate > 0 {
-			deadline(start.Add(in.cfg.BodyGrace + time.Duration(float64(len(buf))/float64(in.cfg.MinBodyRate)*float64(time.Second))))
+		p := buf[len(buf):cap(buf)]
+		held := b.held
+		if rd.gathers {
+			if p, err = b.holdRead(cap(buf), p); err != nil {
+				break
+			}
+		}
+		waited += time.Since(began)
+		if rate > 0 {
+			due := len(buf)
+			if rd.gathers {
+				due += len(p)
+			}
+			rd.deadline(rd.start.Add(waited + in.cfg.BodyGrace + time.Duration(float64(due)/float64(rate)*float64(time.Second))))
 		}
 		var n int
-		n, err = src.Read(buf[len(buf):cap(buf)])
+		n, err = src.Read(p)
+		if rd.gathers && b.in.budget != nil {
+			// The source's copy is gone once the read returns.
+			_ = b.in.budget.Resize(ctx, &b.held, held, 0)
+		}
 		buf = buf[:len(buf)+n]
 		if int64(len(buf)) > limit {
 			err = fmt.Errorf("%w: more than %d bytes sent, limit %d", ErrTooLarge, limit, in.cfg.MaxRequestBytes)
@@ -166,7 +213,7 @@ func (in *Ingress) read(ctx context.Context, src io.Reader, declared, maxDecoded
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				err = fmt.Errorf("%w: %d bytes in %v, below %d bytes/s after a %v grace",
-					ErrTooSlow, len(buf), time.Since(start).Round(time.Millisecond), in.cfg.MinBodyRate, in.cfg.BodyGrace)
+					ErrTooSlow, len(buf), time.Since(rd.start).Round(time.Millisecond), rate, in.cfg.BodyGrace)
 			} else if !errors.Is(err, io.EOF) {
 				err = errs.NewPermanent(fmt.Errorf("cannot read request body after %d bytes: %w", len(buf), err))
 			}
@@ -174,14 +221,33 @@ func (in *Ingress) read(ctx context.Context, src io.Reader, declared, maxDecoded
 		}
 	}
 	*b.raw = buf
-	if in.cfg.MinBodyRate > 0 {
-		deadline(time.Time{})
+	if rate > 0 && !rd.gathers {
+		rd.deadline(time.Time{})
 	}
 	if !errors.Is(err, io.EOF) {
 		b.Close()
 		return nil, err
 	}
 	return b, nil
+}
+
+// holdRead reserves, beside the Body's buffer of capacity c, the read p
+// about to be asked of a gathering source, which holds those bytes in
+// buffers of its own until the last of them arrives. Where that would pass
+// what one request may hold, it asks for a step at most and reserves up to
+// that bound: the source then holds at most a step beyond the reservation.
+func (b *Body) holdRead(c int, p []byte) ([]byte, error) {
+	bud := b.in.budget
+	if bud == nil {
+		return p, nil
+	}
+	want := int64(c) + int64(len(p))
+	if want > bud.Largest() {
+		p = p[:min(len(p), readStep)]
+		want = int64(c) + int64(len(p))
+	}
+	// Resize caps want at Largest.
+	return p, bud.Resize(b.ctx, &b.held, want, b.in.cfg.BudgetWait)
 }
 
 // room makes room in buf for the next read: when buf is full it grows by

@@ -29,7 +29,7 @@ func TestZstdPooledDecoderKeepsNoLimit(t *testing.T) {
 		return buf.Bytes()
 	}
 	decode := func(raw []byte, maxDecoded int64) (int, error) {
-		b, err := in.ReadMessage(context.Background(), bytes.NewReader(raw), int64(len(raw)), maxDecoded, func(time.Time) {})
+		b, err := in.ReadMessage(context.Background(), bytes.NewReader(raw), int64(len(raw)), maxDecoded, time.Now(), func(time.Time) {})
 		if err != nil {
 			return 0, err
 		}
