@@ -153,19 +153,25 @@ func TestGRPCSlowMessagesCut(t *testing.T) {
 }
 
 // TestGRPCStalledStreamsDoNotLockOut: streams whose senders declare a
-// message, send its first bytes and stall hold only what they sent (each
-// read is reserved as it is asked for), so while sixteen of them wait,
-// over one connection and over connections of their own, ordinary senders
-// are answered at once. Each stalled stream holds its in-flight slot, as
-// a slow HTTP body does, until the rate rule cuts it (a minute here).
+// message, send its first bytes and stall hold only a first read (each
+// read is reserved as it is asked for, twice while grpc-go gathers it), so
+// while sixteen of them wait, over one connection and over connections of
+// their own, ordinary senders are answered at once, though what the
+// sixteen declare is twice the budget. Each stalled stream holds its
+// in-flight slot, as a slow HTTP body does, until the rate rule cuts it
+// (a minute here).
 func TestGRPCStalledStreamsDoNotLockOut(t *testing.T) {
 	budget := pipeline.NewBudget(64<<20, time.Second)
-	e := setupBudget(t, func(c *otlp.Config) { c.BodyGrace, c.BudgetWait = time.Minute, 200*time.Millisecond }, budget)
-	const stalledCalls = 16
-	// Each stalled message's first read reserves a 64 KiB step, or less
-	// when ingress reuses a smaller pooled buffer left by earlier tests;
-	// two collections empty the pool (sync.Pool keeps a victim cache for
-	// one), so the wait below can count the steps.
+	e := setupBudget(t, func(c *otlp.Config) {
+		c.MaxRequestBytes, c.MaxDecompressedBytes = 8<<20, 8<<20
+		c.BodyGrace, c.BudgetWait = time.Minute, 200*time.Millisecond
+	}, budget)
+	const stalledCalls, declared = 16, 8 << 20
+	// A stalled message's first read is a 64 KiB step (ingress readStep),
+	// reserved twice: less when ingress reuses a smaller pooled buffer
+	// left by earlier tests. Two collections empty the pool (sync.Pool
+	// keeps a victim cache for one), so the wait below can count them.
+	const firstRead = 2 * 64 << 10
 	runtime.GC()
 	runtime.GC()
 	shared := h2cClient()
@@ -175,11 +181,12 @@ func TestGRPCStalledStreamsDoNotLockOut(t *testing.T) {
 		if i%2 == 1 {
 			client = h2cClient()
 		}
-		calls = append(calls, stallCall(client, e, 1<<20, 100))
+		calls = append(calls, stallCall(client, e, declared, 100))
 	}
-	// Every stalled message is being read once each has its first read
-	// reserved (ingress readStep).
-	waitUntil(t, func() bool { return budget.Used() >= stalledCalls*64<<10 }, "the stalled messages were never read")
+	waitUntil(t, func() bool { return budget.Used() >= stalledCalls*firstRead }, "the stalled messages were never read")
+	if used := budget.Used(); used > stalledCalls*firstRead {
+		t.Fatalf("%d budget bytes held by %d stalled messages of %d bytes, want at most a first read each (%d)", used, stalledCalls, declared, firstRead)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	for i := range 8 {
@@ -208,11 +215,13 @@ func TestGRPCStalledStreamsDoNotLockOut(t *testing.T) {
 func waitUntil(t *testing.T, cond func() bool, what string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatal(what)
 		}
-		runtime.Gosched()
+		<-tick.C
 	}
 }
 

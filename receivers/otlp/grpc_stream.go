@@ -30,13 +30,19 @@ import (
 // message in its buffer pool before any handler could charge it; a bound
 // on such reads would have to count messages, which senders that stall
 // after the length prefix could hold for nothing. Read a piece at a time,
-// a stream never has more in flight than its reservation plus its window
+// a stream never has more in flight than its reservation (which counts a
+// read twice while grpc-go gathers it in its buffers) plus its window
 // (fixed at 64 KiB by GRPCServerOptions), and a stalled one holds only
-// the bytes it sent.
+// its first read.
 //
 // The OTLP Export methods are therefore registered as stream handlers
 // (grpc_raw.go): grpc-go calls a stream handler before reading anything,
 // and a unary call is, on the wire, a stream of one message each way.
+// What grpc-go's reading would give besides the message is not given:
+// stats handlers see no InPayload, and channelz counts each read as a
+// message received (transport ServerStream.Read). The bound holds under
+// grpc.Server.Serve, whose transport reads a stream only as asked; the
+// ServeHTTP transport reads bodies eagerly, and the bridge does not use it.
 
 // transportStream is what the handler reads a message from: grpc-go's
 // server transport stream (internal/transport ServerStream, which
