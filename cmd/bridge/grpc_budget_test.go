@@ -48,10 +48,12 @@ func bigLogsRequest(t *testing.T, records int) []byte {
 // the budget plus a slack of the budget again (garbage under the soft
 // memory limit, memlimit.go), one 64 KiB stream window per call that gRPC
 // holds beyond what the receiver reserved (receivers/otlp grpc_stream.go)
-// and 96 MiB (decoder state, pooled buffers, stacks). Measured on a 2-core
-// machine at load average 15: 164 MiB (uncompressed) and 163 MiB (gzip)
-// of growth; before messages were charged to the budget, 645 MiB and
-// 754 MiB: gRPC read and decompressed them all before any handler ran.
+// and 128 MiB (decoder state, pooled buffers, stacks, and garbage the
+// collector has not caught up with on a loaded machine). Measured on a
+// 2-core machine: 164 MiB (uncompressed) and 163 MiB (gzip) of growth at
+// load average 15, 206 and 154 MiB at 20; before messages were charged to
+// the budget, 645 MiB and 754 MiB: gRPC read and decompressed them all
+// before any handler ran.
 func TestGRPCMessagesStayWithinBudget(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the bridge binary")
@@ -63,7 +65,7 @@ func TestGRPCMessagesStayWithinBudget(t *testing.T) {
 
 func grpcWithinBudget(t *testing.T, enc string) {
 	const records, conns, perConn = 31, 4, 4
-	const budget, slack = 64 << 20, 64<<20 + conns*perConn*64<<10 + 96<<20
+	const budget, slack = 64 << 20, 64<<20 + conns*perConn*64<<10 + 128<<20
 	srv := greptimetest.StartT(t, greptimetest.Options{CountOnly: true})
 	p := startBridgeProc(t, srv.Addr(),
 		fmt.Sprint("GREPTIME_BRIDGE_LIMITS_MEMORY_BUDGET_BYTES=", budget),
