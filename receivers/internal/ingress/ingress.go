@@ -168,8 +168,19 @@ func (in *Ingress) read(ctx context.Context, src io.Reader, rd reading) (*Body, 
 	if rd.declared >= 0 {
 		limit = rd.declared
 	}
-	rate := in.cfg.MinBodyRate
 	b := &Body{in: in, ctx: ctx, raw: bufPool.Get().(*[]byte), maxDecoded: rd.maxDecoded}
+	if err := b.readRaw(src, limit, rd); err != nil {
+		b.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+// readRaw reads src to its end into the body's raw buffer, whose capacity
+// (a pooled buffer's) it uses before growing it; see read.
+func (b *Body) readRaw(src io.Reader, limit int64, rd reading) error {
+	in := b.in
+	rate := in.cfg.MinBodyRate
 	buf := (*b.raw)[:0]
 	var waited time.Duration
 	var err error
@@ -180,14 +191,15 @@ func (in *Ingress) read(ctx context.Context, src io.Reader, rd reading) (*Body, 
 			rd.deadline(time.Time{})
 		}
 		began := time.Now()
-		buf, err = b.room(buf, limit, 0)
+		var step int
+		buf, step, err = b.room(buf, limit, 0)
 		if err != nil {
 			break
 		}
-		p := buf[len(buf):cap(buf)]
+		p := buf[len(buf):step]
 		held := b.held
 		if rd.gathers {
-			if p, err = b.holdRead(cap(buf), p); err != nil {
+			if p, err = b.holdRead(step, p); err != nil {
 				break
 			}
 		}
@@ -203,7 +215,7 @@ func (in *Ingress) read(ctx context.Context, src io.Reader, rd reading) (*Body, 
 		n, err = src.Read(p)
 		if rd.gathers && b.in.budget != nil {
 			// The source's copy is gone once the read returns.
-			_ = b.in.budget.Resize(ctx, &b.held, held, 0)
+			_ = b.in.budget.Resize(b.ctx, &b.held, held, 0)
 		}
 		buf = buf[:len(buf)+n]
 		if int64(len(buf)) > limit {
@@ -225,13 +237,13 @@ func (in *Ingress) read(ctx context.Context, src io.Reader, rd reading) (*Body, 
 		rd.deadline(time.Time{})
 	}
 	if !errors.Is(err, io.EOF) {
-		b.Close()
-		return nil, err
+		return err
 	}
-	return b, nil
+	return nil
 }
 
-// holdRead reserves, beside the Body's buffer of capacity c, the read p
+// holdRead reserves, beside the Body's buffer up to c (what room
+// reserved), the read p
 // about to be asked of a gathering source, which holds those bytes in
 // buffers of its own until the last of them arrives. Where that would pass
 // what one request may hold, it asks for a step at most and reserves up to
@@ -250,27 +262,34 @@ func (b *Body) holdRead(c int, p []byte) ([]byte, error) {
 	return p, bud.Resize(b.ctx, &b.held, want, b.in.cfg.BudgetWait)
 }
 
-// room makes room in buf for the next read: when buf is full it grows by
-// a quarter (at least readStep), reserving budget for the new capacity
-// first, so a reservation never trails the bytes. extra is what the Body
-// holds besides buf. Past limit it leaves one byte of room, so an
-// oversized body is seen without reading all of it.
-func (b *Body) room(buf []byte, limit, extra int64) ([]byte, error) {
+// room makes room in buf for the next read, which goes into
+// buf[len(buf):step]: what is left of buf's capacity (a pooled buffer, or
+// the last growth) is used a step at a time, and when buf is full it grows
+// by a quarter (at least readStep); either way the budget covers the step
+// before it is read into, so a reservation never trails the bytes. extra
+// is what the Body holds besides buf. Past limit it leaves one byte of
+// room, so an oversized body is seen without reading all of it.
+//
+// buf keeps its whole capacity between calls (the step is returned, not
+// cut into buf's capacity): handing out the pooled buffer as a slice
+// capped at the step left it used for the first step only, and every
+// OTLP/gRPC message of a few hundred KiB was read into new buffers grown
+// a quarter at a time; that was 79% of the bytes the bridge allocated
+// under otlp-sum load and 41% under otlp-logs (issue #12).
+func (b *Body) room(buf []byte, limit, extra int64) ([]byte, int, error) {
 	end := min(int64(len(buf))+int64(max(readStep, len(buf)/4)), limit+1)
 	if c := min(int64(cap(buf)), end); c > int64(len(buf)) {
-		// Room left (a pooled buffer, or the last growth), used a step at
-		// a time and reserved before it is read into.
 		if err := b.cover(extra + c); err != nil {
-			return buf, err
+			return buf, 0, err
 		}
-		return buf[:len(buf):c], nil
+		return buf, int(c), nil
 	}
 	if err := b.cover(extra + end); err != nil {
-		return buf, err
+		return buf, 0, err
 	}
 	grown := make([]byte, len(buf), end)
 	copy(grown, buf)
-	return grown, nil
+	return grown, int(end), nil
 }
 
 // cover makes the reservation at least n bytes. Callers step ahead by a
