@@ -44,8 +44,8 @@ type rowEncoder struct {
 	spans   []insertSpan
 	cols    []colEnc
 	keys    []string // map keys being sorted
-	// pool supplies request buffers; nil means gRPC's default pool, the
-	// one its transport and compressors draw from. Tests set their own.
+	// pool supplies request buffers; nil means defaultRequestPool. Tests
+	// set their own.
 	pool mem.BufferPool
 }
 
@@ -206,7 +206,7 @@ func (e *rowEncoder) encodeRuns(h *gpb.RequestHeader, batches []*table.Batch, sa
 	n := sizeBytesField(headerSize(h)) + sizeBytesField(inserts)
 	pool := e.pool
 	if pool == nil {
-		pool = mem.DefaultBufferPool()
+		pool = defaultRequestPool
 	}
 	var p *[]byte
 	if mem.IsBelowBufferPoolingThreshold(n) {
