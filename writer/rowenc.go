@@ -44,8 +44,8 @@ type rowEncoder struct {
 	spans   []insertSpan
 	cols    []colEnc
 	keys    []string // map keys being sorted
-	// pool supplies request buffers; nil means gRPC's default pool, the
-	// one its transport and compressors draw from. Tests set their own.
+	// pool supplies request buffers; nil means defaultRequestPool. Tests
+	// set their own.
 	pool mem.BufferPool
 }
 
@@ -206,7 +206,7 @@ func (e *rowEncoder) encodeRuns(h *gpb.RequestHeader, batches []*table.Batch, sa
 	n := sizeBytesField(headerSize(h)) + sizeBytesField(inserts)
 	pool := e.pool
 	if pool == nil {
-		pool = mem.DefaultBufferPool()
+		pool = defaultRequestPool
 	}
 	var p *[]byte
 	if mem.IsBelowBufferPoolingThreshold(n) {
@@ -271,23 +271,47 @@ func (p *encoderPool) get() *rowEncoder {
 }
 
 // maxPooledRows bounds the row scratch an idle encoder keeps (8 bytes a
-// row), maxPooledBody its body scratch: a flush of Prometheus tables
-// encodes to a few hundred kilobytes, and an encoder grown past either by
-// an unusually large call is left to the garbage collector, so idle
-// encoders hold at most maxIdleEncoders × 4 MiB.
+// row), maxPooledBody the body scratch every idle encoder may keep: a
+// flush of Prometheus tables encodes to a few hundred kilobytes.
+//
+// A flush larger than maxPooledBody (OTLP logs flushes of tens of
+// thousands of records are) used to cost its encoder, and the next flush
+// grew a body from nothing again, doubling through a dozen fresh
+// allocations: 12–15% of the bridge's CPU under OTLP logs load (issue
+// #12). So up to maxLargeEncoders idle encoders may keep a body of up to
+// maxLargeBody, enough for the pipeline's default 32 MiB batch limit with
+// room for the encoding's overhead; only a body beyond that, or one more
+// large encoder than that, goes to the garbage collector. Idle encoders
+// thus hold at most maxIdleEncoders × 4 MiB + maxLargeEncoders × 64 MiB,
+// and only after flushes that large: while they are being written the
+// same memory is in use anyway.
 const (
-	maxPooledRows = 1 << 20
-	maxPooledBody = 4 << 20
+	maxPooledRows    = 1 << 20
+	maxPooledBody    = 4 << 20
+	maxLargeBody     = 64 << 20
+	maxLargeEncoders = 2
 )
 
 func (p *encoderPool) put(e *rowEncoder) {
-	if cap(e.rowLens) > maxPooledRows || cap(e.body) > maxPooledBody {
+	if cap(e.rowLens) > maxPooledRows || cap(e.body) > maxLargeBody {
 		return
 	}
 	e.reset()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if len(p.idle) < maxIdleEncoders {
-		p.idle = append(p.idle, e)
+	if len(p.idle) >= maxIdleEncoders {
+		return
 	}
+	if cap(e.body) > maxPooledBody {
+		large := 0
+		for _, o := range p.idle {
+			if cap(o.body) > maxPooledBody {
+				large++
+			}
+		}
+		if large >= maxLargeEncoders {
+			return
+		}
+	}
+	p.idle = append(p.idle, e)
 }

@@ -112,3 +112,22 @@ func reportCPU(b *testing.B, rowsPerOp int) func() {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/row")
 	}
 }
+
+// BenchmarkEncodeLargeFlush encodes flushes larger than maxPooledBody (as
+// OTLP logs flushes are) through the encoder pool, as Client does.
+func BenchmarkEncodeLargeFlush(b *testing.B) {
+	h := &gpb.RequestHeader{Dbname: "public"}
+	batches := []*table.Batch{benchBatch(30_000)}
+	b.ReportAllocs()
+	var pool encoderPool
+	for b.Loop() {
+		e := pool.get()
+		req, err := e.encode(h, batches)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(int64(req.buf.Len()))
+		req.release()
+		pool.put(e)
+	}
+}
