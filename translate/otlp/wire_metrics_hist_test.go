@@ -18,7 +18,8 @@ import (
 // point. Reserving the metric's wire bytes once let the tag columns grow
 // through every doubling: 6.9 MB allocated for 3.0 MB of values, the
 // surplus left as capacity the memory budget does not count
-// (pipeline.RequestBytes measures values) and as garbage.
+// (pipeline.RequestBytes measures values) and as garbage. Now 3.7 MB
+// (6.9 MB against 8.9 MB before under the race detector, growAllocFactor).
 func TestHistogramBucketValuesReserved(t *testing.T) {
 	body := loadgenHistograms()
 	c := NewConverter()
@@ -39,7 +40,7 @@ func TestHistogramBucketValuesReserved(t *testing.T) {
 	if out.Rows() != 14_000 {
 		t.Fatalf("%d rows, want 14000", out.Rows())
 	}
-	if limit := uint64(values) * 3 / 2; alloc > limit {
+	if limit := uint64(float64(values) * 1.5 * growAllocFactor); alloc > limit {
 		t.Fatalf("translating %d points allocated %d bytes for %d bytes of values, more than %d", 1000, alloc, values, limit)
 	}
 }
