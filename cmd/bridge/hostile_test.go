@@ -84,8 +84,8 @@ func snappyClaim(n uint64) []byte {
 // that lies past what snappy can expand to), each sender retrying on 503
 // as senders do while the bombs queue for budget, and that the bridge's
 // peak RSS grows by no more than the memory budget plus a slack of the
-// budget again and 32 MiB: the runtime's soft memory limit is twice the
-// budget (memlimit.go), so garbage not yet collected may take the heap
+// budget again and 32 MiB: the runtime's soft memory limit is twice a
+// budget this small (memlimit.go), so garbage not yet collected may take the heap
 // that far, and decoder state and goroutine stacks sit beside it. Measured
 // on a 2-core machine under load: 111 to 135 MiB of growth for a 64 MiB
 // budget. Before decompression was charged to the budget, one 9.4 KiB

@@ -48,8 +48,8 @@ func runLoadgen(t *testing.T, bin string, p *bridgeProc, senders int, warmup, wi
 // overload is certain whatever the machine's speed. Measured with
 // cmd/loadgen, which reads the bridge's VmHWM:
 //   - peak RSS stays within the budget plus a stated slack of 160 MiB (the
-//     runtime's soft memory limit lets the heap reach twice the budget,
-//     memlimit.go; beside it sit a baseline of about 30 MiB, the writer's
+//     runtime's soft memory limit lets the heap reach twice a budget this
+//     small, memlimit.go; beside it sit a baseline of about 30 MiB, the writer's
 //     pooled encoders and gRPC buffers, goroutine stacks of 96
 //     connections);
 //   - what does not fit is answered 503 with Retry-After, nothing else,

@@ -59,7 +59,7 @@ func (c *Converter) wirePoints(ctx context.Context, data []byte, points int, poi
 		}
 		if first {
 			first = false
-			c.reserveRest(&before, points-1, len(data))
+			c.reserveRest(&before, points-1, len(data), len(data)-r.pos)
 		}
 	}
 	return c.checkRowsSince(&before)

@@ -35,8 +35,10 @@ func (c *Converter) shapeRows() [numShapes]shapeRows {
 // data each (a histogram's fixed64 bucket count; a summary's quantile
 // more), so a first point of many buckets followed by empty ones cannot
 // reserve more than points plus an eighth of wireLen rows: what a request
-// of that size may legitimately write.
-func (c *Converter) reserveRest(before *[numShapes]shapeRows, rest, wireLen int) {
+// of that size may legitimately write. restWire is the metric's wire
+// bytes after the first point: a first point's large attribute is not
+// copied into the rows of later points that do not carry it.
+func (c *Converter) reserveRest(before *[numShapes]shapeRows, rest, wireLen, restWire int) {
 	for i := range c.shapes {
 		b := c.shapes[i].b
 		if b == nil {
@@ -52,10 +54,24 @@ func (c *Converter) reserveRest(before *[numShapes]shapeRows, rest, wireLen int)
 		// Values are reserved up to the metric's wire bytes per batch: a
 		// point attribute's value is on the wire of every point that has
 		// it, and values beyond that (resource tags repeated per row) grow
-		// the columns as they come.
-		b.ReserveRows(min(per*rest, rest+wireLen/8), wireLen)
+		// the columns as they come. A point that writes several rows into
+		// a batch (a histogram's bucket rows) copies its tags into each,
+		// so that many times the rest points' wire bytes may be needed.
+		maxData := max(wireLen, min(per, maxRowsPerPointReserved)*restWire)
+		b.ReserveRows(min(per*rest, rest+wireLen/8), maxData)
 	}
 }
+
+// maxRowsPerPointReserved bounds the rows per point whose values
+// reserveRest reserves beyond the metric's wire bytes: 14 in a bucket
+// table and one each in the sum and count tables keep a histogram metric's
+// reservation within the 16 times its wire bytes that receivers/otlp
+// reserves in the budget before decoding (decodeFactor). Reserving the
+// wire bytes once left the 12 bucket rows of cmd/loadgen's 11-bound points
+// to grow their tag columns through every doubling: translating one
+// 1,000-point request allocated 6.9 MB for 3.0 MB of values
+// (TestHistogramBucketValuesReserved, BenchmarkHistogramWireFresh).
+const maxRowsPerPointReserved = 14
 
 // checkRowsSince checks as UTF-8 the string values a metric's points wrote
 // into the batches of the cached shapes (before holding their row counts

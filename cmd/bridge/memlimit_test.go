@@ -1,0 +1,40 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"runtime/debug"
+	"testing"
+)
+
+// TestMemoryLimitFromBudget: without GOMEMLIMIT the soft memory limit is
+// the budget plus the budget again, at most 256 MiB more, so a large
+// budget no longer lets garbage take RSS to twice it (the default 512 MiB
+// budget gave a 1 GiB limit, and the otlp-histogram load reached
+// 1,011 MiB); with GOMEMLIMIT the operator's limit stands.
+func TestMemoryLimitFromBudget(t *testing.T) {
+	old := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(old) })
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for _, c := range []struct{ budget, want int64 }{
+		{64 << 20, 128 << 20},
+		{256 << 20, 512 << 20},
+		{512 << 20, 768 << 20},
+		{4 << 30, 4<<30 + 256<<20},
+	} {
+		t.Setenv("GOMEMLIMIT", "")
+		if got := setMemoryLimit(c.budget, log); got != c.want {
+			t.Errorf("budget %d MiB: limit %d MiB, want %d MiB", c.budget>>20, got>>20, c.want>>20)
+		}
+		if got := debug.SetMemoryLimit(-1); got != c.want {
+			t.Errorf("budget %d MiB: runtime limit %d MiB, want %d MiB", c.budget>>20, got>>20, c.want>>20)
+		}
+	}
+	// GOMEMLIMIT is read by the runtime at start; the bridge reports the
+	// limit in force and leaves it alone.
+	debug.SetMemoryLimit(900 << 20)
+	t.Setenv("GOMEMLIMIT", "900MiB")
+	if got := setMemoryLimit(512<<20, log); got != 900<<20 {
+		t.Errorf("with GOMEMLIMIT: limit %d MiB, want 900 MiB", got>>20)
+	}
+}
