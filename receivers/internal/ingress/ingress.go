@@ -243,11 +243,11 @@ func (b *Body) readRaw(src io.Reader, limit int64, rd reading) error {
 }
 
 // holdRead reserves, beside the Body's buffer up to c (what room
-// reserved), the read p
-// about to be asked of a gathering source, which holds those bytes in
-// buffers of its own until the last of them arrives. Where that would pass
-// what one request may hold, it asks for a step at most and reserves up to
-// that bound: the source then holds at most a step beyond the reservation.
+// reserved), the read p about to be asked of a gathering source, which
+// holds those bytes in buffers of its own until the last of them arrives.
+// Where that would pass what one request may hold, it asks for a step at
+// most and reserves up to that bound: the source then holds at most a step
+// beyond the reservation.
 func (b *Body) holdRead(c int, p []byte) ([]byte, error) {
 	bud := b.in.budget
 	if bud == nil {
