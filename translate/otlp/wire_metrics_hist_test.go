@@ -1,14 +1,10 @@
 package otlp
 
 import (
-	"context"
-	"runtime"
 	"strings"
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/pmetric"
-
-	"github.com/greptime-bridge/greptime-bridge/translate"
 )
 
 // TestHistogramBucketValuesReserved: translating cmd/loadgen's histogram
@@ -21,16 +17,7 @@ import (
 // (pipeline.RequestBytes measures values) and as garbage. Now 3.7 MB
 // (6.9 MB against 8.9 MB before under the race detector, growAllocFactor).
 func TestHistogramBucketValuesReserved(t *testing.T) {
-	body := loadgenHistograms()
-	c := NewConverter()
-	out := &translate.Output{}
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	if _, err := c.MetricsProto(context.Background(), body, translate.DefaultDatabaseOptions(), benchOpts, out); err != nil {
-		t.Fatal(err)
-	}
-	runtime.ReadMemStats(&after)
-	alloc := after.TotalAlloc - before.TotalAlloc
+	out, alloc := translateBodyMeasured(t, loadgenHistograms())
 	values := 0
 	for _, b := range out.Batches {
 		for _, col := range b.Columns() {

@@ -81,6 +81,15 @@ func translateMeasured(t *testing.T, md pmetric.Metrics) (*translate.Output, []b
 	if err != nil {
 		t.Fatal(err)
 	}
+	out, alloc := translateBodyMeasured(t, body)
+	return out, body, alloc
+}
+
+// translateBodyMeasured translates a metrics request's bytes on the wire
+// path with a new converter and returns the output and what translating
+// them allocated.
+func translateBodyMeasured(t *testing.T, body []byte) (*translate.Output, uint64) {
+	t.Helper()
 	c := NewConverter()
 	out := &translate.Output{}
 	var before, after runtime.MemStats
@@ -89,5 +98,5 @@ func translateMeasured(t *testing.T, md pmetric.Metrics) (*translate.Output, []b
 		t.Fatal(err)
 	}
 	runtime.ReadMemStats(&after)
-	return out, body, after.TotalAlloc - before.TotalAlloc
+	return out, after.TotalAlloc - before.TotalAlloc
 }
