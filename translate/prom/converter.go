@@ -78,6 +78,8 @@ type Converter struct {
 	nlayouts int
 
 	v2 v2State
+	// group orders a remote write 1.0 request's series by metric (groupV1).
+	group groupState
 }
 
 // NewConverter returns an empty Converter.

@@ -38,6 +38,20 @@ func wireErr(v Version, what string, err error) error {
 
 // translateV1 decodes a prometheus.WriteRequest.
 func (c *Converter) translateV1(ctx context.Context, b []byte) error {
+	if c.groupV1(b) {
+		// Every field is a TimeSeries, within the series limit.
+		for _, s := range c.group.order {
+			sp := c.group.spans[s]
+			if err := c.seriesV1(b[sp.start:sp.end]); err != nil {
+				return err
+			}
+			if err := c.checkCtx(ctx); err != nil {
+				return err
+			}
+		}
+		c.finish()
+		return nil
+	}
 	metadata := 0
 	for i := 0; i < len(b); {
 		num, typ, next, err := tag(b, i)
