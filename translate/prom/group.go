@@ -100,7 +100,11 @@ func (c *Converter) groupV1(b []byte) bool {
 		g.counts[k] = next
 		next += n
 	}
-	g.order = append(g.order[:0], make([]int32, len(g.spans))...)
+	if n := len(g.spans); cap(g.order) >= n {
+		g.order = g.order[:n]
+	} else {
+		g.order = make([]int32, n)
+	}
 	for s, k := range g.group {
 		g.order[g.counts[k]] = int32(s)
 		g.counts[k]++
