@@ -184,7 +184,8 @@ func (e *rowEncoder) appendRows(b []byte, bt *table.Batch) ([]byte, bool) {
 func sizeVarint(n int) int { return protowire.SizeVarint(uint64(n)) }
 
 // encode returns the request carrying batches (validated by the caller)
-// under header h, in a buffer from gRPC's pool.
+// under header h, in a buffer from the encoder's requestPool (gRPC frees
+// it back there once it has sent it: encodedRequest).
 func (e *rowEncoder) encode(h *gpb.RequestHeader, batches []*table.Batch) (*encodedRequest, error) {
 	return e.encodeRuns(h, batches, nil, false)
 }
@@ -210,8 +211,8 @@ func (e *rowEncoder) encodeRuns(h *gpb.RequestHeader, batches []*table.Batch, sa
 	}
 	var p *[]byte
 	if mem.IsBelowBufferPoolingThreshold(n) {
-		// gRPC does not pool buffers this small (mem.NewBuffer makes them
-		// plain slices), so neither does the encoder.
+		// gRPC does not pool buffers of 1 KiB or less (mem.NewBuffer
+		// makes them plain slices), so neither does the encoder.
 		s := make([]byte, n)
 		p, pool = &s, nil
 	} else {

@@ -19,8 +19,10 @@ import (
 //     gRPC's jump from 32 KiB to 1 MiB and then to a pool of any size: a
 //     flush of a few hundred kilobytes took, and cleared, a 1 MiB buffer.
 //
-// Buffers below minPooledRequest are not pooled (gRPC does not pool small
-// ones either), nor above maxPooledRequest; sync.Pool lets the garbage
+// Buffers below minPooledRequest are not pooled, as gRPC does not pool
+// them (grpc-go internal/mem/buffer_pool.go BufferPoolingThreshold, 1 KiB:
+// mem.NewBuffer makes smaller ones plain slices), nor above
+// maxPooledRequest; sync.Pool lets the garbage
 // collector drop idle ones, so the pool holds memory only while flushes
 // need it.
 type requestPool struct {
@@ -28,7 +30,7 @@ type requestPool struct {
 }
 
 const (
-	minRequestShift = 16 // 64 KiB
+	minRequestShift = 10 // 1 KiB, gRPC's pooling threshold
 	// fineRequestShift is the largest power-of-two class (4 MiB); above
 	// it each power of two is split in four (requestClass).
 	fineRequestShift = 22

@@ -1,6 +1,9 @@
 package writer
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 // TestRequestPoolClasses: Get returns exactly the length asked for, in a
 // buffer of the class above it (a power of two up to 4 MiB, a quarter of
@@ -88,23 +91,29 @@ func TestRequestClassEdges(t *testing.T) {
 
 // TestRequestPoolReusesWithoutClearing: a buffer put back comes out of
 // Get again at the new length, with its old bytes left in place for the
-// encoder to overwrite. sync.Pool may drop a buffer (the race detector
-// drops a quarter of them on purpose, a collection empties it), so the
-// test tries a bounded number of times and needs one reuse.
+// encoder to overwrite, small requests (a flush of a few tables, above
+// gRPC's 1 KiB pooling threshold) as large ones. sync.Pool may drop a
+// buffer (the race detector drops a quarter of them on purpose, a
+// collection empties it), so the test tries a bounded number of times and
+// needs one reuse.
 func TestRequestPoolReusesWithoutClearing(t *testing.T) {
-	var p requestPool
-	for range 100 {
-		b := p.Get(100 << 10)
-		(*b)[0] = 0xAB
-		p.Put(b)
-		got := p.Get(70 << 10)
-		if got != b {
-			continue
-		}
-		if len(*got) != 70<<10 || (*got)[0] != 0xAB {
-			t.Fatalf("reused buffer: len %d first byte %#x, want %d and 0xab", len(*got), (*got)[0], 70<<10)
-		}
-		return
+	for _, sz := range []struct{ put, get int }{{100 << 10, 70 << 10}, {3 << 10, 2<<10 + 1}} {
+		t.Run(fmt.Sprint(sz.put), func(t *testing.T) {
+			var p requestPool
+			for range 100 {
+				b := p.Get(sz.put)
+				(*b)[0] = 0xAB
+				p.Put(b)
+				got := p.Get(sz.get)
+				if got != b {
+					continue
+				}
+				if len(*got) != sz.get || (*got)[0] != 0xAB {
+					t.Fatalf("reused buffer: len %d first byte %#x, want %d and 0xab", len(*got), (*got)[0], sz.get)
+				}
+				return
+			}
+			t.Fatal("no buffer came back from the pool in 100 tries")
+		})
 	}
-	t.Fatal("no buffer came back from the pool in 100 tries")
 }
