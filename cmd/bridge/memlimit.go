@@ -2,6 +2,7 @@ package main
 
 import (
 	"log/slog"
+	"math"
 	"os"
 	"runtime/debug"
 )
@@ -26,10 +27,25 @@ import (
 // live heap of a full budget, where the collector would run continuously.
 const maxMemoryLimitSlack = 256 << 20
 
+// minMemoryLimit is the least soft memory limit derived from a budget.
+// An idle bridge's heap holds about 30 MiB (the baseline above), and the
+// collector runs whenever the heap reaches the limit: a limit at or below
+// the baseline, as a budget of a few MiB would give, makes it run
+// continuously. 64 MiB lets the baseline double before a collection, as the
+// default GOGC of 100 would.
+const minMemoryLimit = 64 << 20
+
 // memoryLimit is the soft memory limit for a budget of budget bytes: the
-// budget plus the budget again, at most maxMemoryLimitSlack more.
+// budget plus the budget again, at most maxMemoryLimitSlack more, and at
+// least minMemoryLimit. The sum saturates at math.MaxInt64 (no limit)
+// rather than wrap to a negative limit, which SetMemoryLimit would take as
+// "leave the limit alone".
 func memoryLimit(budget int64) int64 {
-	return budget + min(budget, maxMemoryLimitSlack)
+	slack := min(budget, maxMemoryLimitSlack)
+	if budget > math.MaxInt64-slack {
+		return math.MaxInt64
+	}
+	return max(budget+slack, minMemoryLimit)
 }
 
 // setMemoryLimit applies the soft memory limit derived from the budget,

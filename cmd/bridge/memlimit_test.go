@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"log/slog"
+	"math"
 	"runtime/debug"
 	"testing"
 )
@@ -36,5 +37,26 @@ func TestMemoryLimitFromBudget(t *testing.T) {
 	t.Setenv("GOMEMLIMIT", "900MiB")
 	if got := setMemoryLimit(512<<20, log); got != 900<<20 {
 		t.Errorf("with GOMEMLIMIT: limit %d MiB, want 900 MiB", got>>20)
+	}
+}
+
+// TestMemoryLimitFloorAndSaturation: a tiny budget still gets a limit
+// above the idle process's heap (a 1 MiB budget gave 2 MiB, and the
+// collector ran continuously), and a budget near math.MaxInt64 does not
+// wrap the sum to a negative limit.
+func TestMemoryLimitFloorAndSaturation(t *testing.T) {
+	for _, c := range []struct{ budget, want int64 }{
+		{0, minMemoryLimit},
+		{1 << 20, minMemoryLimit},
+		{minMemoryLimit / 2, minMemoryLimit},
+		{minMemoryLimit/2 + 1, minMemoryLimit + 2},
+		{math.MaxInt64 - maxMemoryLimitSlack, math.MaxInt64},
+		{math.MaxInt64 - maxMemoryLimitSlack + 1, math.MaxInt64},
+		{math.MaxInt64, math.MaxInt64},
+		{math.MaxInt64 - maxMemoryLimitSlack - 1, math.MaxInt64 - 1},
+	} {
+		if got := memoryLimit(c.budget); got != c.want {
+			t.Errorf("memoryLimit(%d) = %d, want %d", c.budget, got, c.want)
+		}
 	}
 }
