@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"math"
 	"runtime/debug"
+	"slices"
 	"testing"
 )
 
@@ -57,6 +58,24 @@ func TestMemoryLimitFloorAndSaturation(t *testing.T) {
 	} {
 		if got := memoryLimit(c.budget); got != c.want {
 			t.Errorf("memoryLimit(%d) = %d, want %d", c.budget, got, c.want)
+		}
+	}
+}
+
+// TestBridgeEnvDropsGCSettings: the bridges the tests start
+// (startBridgeProc) do not inherit GOMEMLIMIT or GOGC from the developer's
+// environment, keep the rest of it, and take them from the test's own env.
+func TestBridgeEnvDropsGCSettings(t *testing.T) {
+	t.Setenv("GOMEMLIMIT", "16MiB")
+	t.Setenv("GOGC", "off")
+	t.Setenv("GREPTIME_BRIDGE_TEST_KEEP", "1")
+	env := bridgeEnv("127.0.0.1:4001", "GOGC=50")
+	if !slices.Contains(env, "GREPTIME_BRIDGE_TEST_KEEP=1") || !slices.Contains(env, "GOGC=50") {
+		t.Errorf("the rest of the environment or the test's own was dropped: %q", env)
+	}
+	for _, kv := range env {
+		if kv == "GOMEMLIMIT=16MiB" || kv == "GOGC=off" {
+			t.Errorf("a started bridge inherits %s", kv)
 		}
 	}
 }
