@@ -54,10 +54,20 @@ func memoryLimit(budget int64) int64 {
 // the heap nears it instead of letting it reach twice the live data (the
 // default GOGC): without one, the histogram load above reached 2.9 GiB RSS
 // with 326 MiB of budget in use.
+//
+// A GOMEMLIMIT below the budget is taken but warned about: requests may
+// hold the whole budget live, and with the heap past the limit the
+// collector runs continuously (the runtime caps it at about half the CPU)
+// while the budget still lets requests in.
 func setMemoryLimit(budget int64, log *slog.Logger) int64 {
 	if v, ok := os.LookupEnv("GOMEMLIMIT"); ok && v != "" {
 		limit := debug.SetMemoryLimit(-1)
 		log.Info("memory limit from GOMEMLIMIT", "bytes", limit)
+		if limit < budget {
+			log.Warn("GOMEMLIMIT is below the memory budget: once requests hold the budget the garbage collector runs continuously; "+
+				"raise GOMEMLIMIT above limits.memory_budget_bytes, or unset it and the bridge derives the limit from the budget",
+				"gomemlimit_bytes", limit, "budget_bytes", budget, "derived_bytes", memoryLimit(budget))
+		}
 		return limit
 	}
 	limit := memoryLimit(budget)

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"io"
 	"log/slog"
 	"math"
 	"runtime/debug"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -76,6 +79,29 @@ func TestBridgeEnvDropsGCSettings(t *testing.T) {
 	for _, kv := range env {
 		if kv == "GOMEMLIMIT=16MiB" || kv == "GOGC=off" {
 			t.Errorf("a started bridge inherits %s", kv)
+		}
+	}
+}
+
+// TestGOMEMLIMITBelowBudgetWarns: an operator's GOMEMLIMIT stands, but
+// one below the budget is logged as a warning (the collector would run
+// continuously with the budget full); one above it is not.
+func TestGOMEMLIMITBelowBudgetWarns(t *testing.T) {
+	old := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(old) })
+	for _, c := range []struct {
+		limit int64
+		warn  bool
+	}{{256 << 20, true}, {512<<20 - 1, true}, {512 << 20, false}, {900 << 20, false}} {
+		var out bytes.Buffer
+		log := slog.New(slog.NewTextHandler(&out, nil))
+		debug.SetMemoryLimit(c.limit)
+		t.Setenv("GOMEMLIMIT", strconv.FormatInt(c.limit, 10))
+		if got := setMemoryLimit(512<<20, log); got != c.limit {
+			t.Errorf("GOMEMLIMIT %d: limit %d, want it to stand", c.limit, got)
+		}
+		if warned := strings.Contains(out.String(), "level=WARN"); warned != c.warn {
+			t.Errorf("GOMEMLIMIT %d MiB with a 512 MiB budget: warned %v, want %v:\n%s", c.limit>>20, warned, c.warn, out.String())
 		}
 	}
 }
