@@ -64,7 +64,7 @@ func (r *chargedReader) Read(p []byte) (int, error) {
 // message arrives in one read or in several pieces.
 func TestReadUsesWholePooledBuffer(t *testing.T) {
 	const size = 600_000
-	for _, gathers := range []bool{false} {
+	for _, gathers := range []bool{false, true} {
 		for _, piece := range []int{0, 100_000} {
 			t.Run(fmt.Sprintf("gathers=%v/piece=%d", gathers, piece), func(t *testing.T) {
 				budget := pipeline.NewBudget(64<<20, time.Second)
