@@ -260,4 +260,12 @@ func checkResources(t *testing.T, c corev1.Container, cfg config.Config) {
 	if need := resource.NewQuantity(cfg.Limits.MemoryBudgetBytes*3/2, resource.BinarySI); lim.Cmp(*need) < 0 {
 		t.Errorf("memory limit %v is below 1.5 × the memory budget (%v)", lim, need)
 	}
+	// The bridge derives its soft memory limit from the budget (cmd/bridge
+	// memlimit.go); GOMEMLIMIT would replace it with a figure that does
+	// not follow the budget (900MiB was above the derived 768 MiB).
+	for _, e := range c.Env {
+		if e.Name == "GOMEMLIMIT" {
+			t.Errorf("the manifest sets GOMEMLIMIT=%s, replacing the limit the bridge derives from its budget", e.Value)
+		}
+	}
 }

@@ -15,12 +15,14 @@ import (
 //   - it does not zero a buffer it hands out: gRPC's pool clears the whole
 //     capacity on every Get (grpc-go mem/buffer_pool.go sizedBufferPool),
 //     3% of the bridge's CPU under Prometheus-shaped load (issue #12);
-//   - its size classes are powers of two, where gRPC's jump from 32 KiB to
-//     1 MiB and then to a pool of any size: a flush of a few hundred
-//     kilobytes took, and cleared, a 1 MiB buffer.
+//   - its size classes follow the sizes asked for (requestClass), where
+//     gRPC's jump from 32 KiB to 1 MiB and then to a pool of any size: a
+//     flush of a few hundred kilobytes took, and cleared, a 1 MiB buffer.
 //
-// Buffers below minPooledRequest are not pooled (gRPC does not pool small
-// ones either), nor above maxPooledRequest; sync.Pool lets the garbage
+// Buffers below minPooledRequest are not pooled, as gRPC does not pool
+// them (grpc-go internal/mem/buffer_pool.go BufferPoolingThreshold, 1 KiB:
+// mem.NewBuffer makes smaller ones plain slices), nor above
+// maxPooledRequest; sync.Pool lets the garbage
 // collector drop idle ones, so the pool holds memory only while flushes
 // need it.
 type requestPool struct {
@@ -28,9 +30,13 @@ type requestPool struct {
 }
 
 const (
-	minRequestShift  = 16 // 64 KiB
-	maxRequestShift  = 26 // 64 MiB, the largest body an encoder keeps (maxLargeBody)
-	requestClasses   = maxRequestShift - minRequestShift + 1
+	minRequestShift = 10 // 1 KiB, gRPC's pooling threshold
+	// fineRequestShift is the largest power-of-two class (4 MiB); above
+	// it each power of two is split in four (requestClass).
+	fineRequestShift = 22
+	maxRequestShift  = 26 // 64 MiB, the largest body an encoder uses (maxLargeBody)
+	coarseClasses    = fineRequestShift - minRequestShift + 1
+	requestClasses   = coarseClasses + 4*(maxRequestShift-fineRequestShift)
 	minPooledRequest = 1 << minRequestShift
 	maxPooledRequest = 1 << maxRequestShift
 )
@@ -39,12 +45,35 @@ const (
 // default pool is.
 var defaultRequestPool = &requestPool{}
 
-// class returns the size class holding buffers of capacity ≥ n, or -1.
+// requestClass returns the index of the size class whose buffers hold n
+// bytes with the least capacity, or -1 when n is not pooled. Up to 4 MiB
+// the classes are the powers of two; above, four classes split each power
+// of two (5, 6, 7, 8 MiB; 10, 12, 14, 16 MiB; …), so a large buffer is at
+// most a quarter larger than the request it carries, where a power-of-two
+// class could be twice its size: a 33 MiB flush held a 64 MiB buffer.
+// Below 4 MiB the doubling costs at most 4 MiB per buffer.
 func requestClass(n int) int {
 	if n < minPooledRequest || n > maxPooledRequest {
 		return -1
 	}
-	return bits.Len(uint(n-1)) - minRequestShift
+	s := bits.Len(uint(n - 1)) // 2^(s-1) < n ≤ 2^s
+	if s <= fineRequestShift {
+		return s - minRequestShift
+	}
+	base := 1 << (s - 1)
+	quarter := base >> 2
+	k := (n - base + quarter - 1) / quarter // 1 to 4 quarters above base
+	return coarseClasses + 4*(s-1-fineRequestShift) + k - 1
+}
+
+// requestClassCap returns the capacity of class c's buffers.
+func requestClassCap(c int) int {
+	if c < coarseClasses {
+		return 1 << (c + minRequestShift)
+	}
+	c -= coarseClasses
+	s := fineRequestShift + c/4
+	return 1<<s + (c%4+1)<<(s-2)
 }
 
 // Get returns a buffer of length n whose contents are undefined.
@@ -58,7 +87,7 @@ func (p *requestPool) Get(n int) *[]byte {
 		*b = (*b)[:n]
 		return b
 	}
-	b := make([]byte, n, 1<<(c+minRequestShift))
+	b := make([]byte, n, requestClassCap(c))
 	return &b
 }
 
@@ -66,7 +95,7 @@ func (p *requestPool) Get(n int) *[]byte {
 // dropped.
 func (p *requestPool) Put(b *[]byte) {
 	c := requestClass(cap(*b))
-	if c < 0 || cap(*b) != 1<<(c+minRequestShift) {
+	if c < 0 || cap(*b) != requestClassCap(c) {
 		return
 	}
 	p.classes[c].Put(b)

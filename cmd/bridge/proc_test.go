@@ -21,6 +21,25 @@ type bridgeProc struct {
 	pid  int
 }
 
+// bridgeEnv is the environment startBridgeProc gives the bridge: the
+// test's, less GOMEMLIMIT and GOGC, which would replace the memory limit
+// the bridge derives from its budget and the collector's pacing, so a
+// developer's shell would change what the memory tests measure; then the
+// bridge's defaults for tests and env. A test that wants GOMEMLIMIT or
+// GOGC passes them in env.
+func bridgeEnv(db string, env ...string) []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "GOMEMLIMIT=") || strings.HasPrefix(kv, "GOGC=") {
+			continue
+		}
+		out = append(out, kv)
+	}
+	out = append(out, "GREPTIME_BRIDGE_GREPTIMEDB_ENDPOINTS="+db,
+		"GREPTIME_BRIDGE_LISTEN_HTTP=127.0.0.1:0", "GREPTIME_BRIDGE_LISTEN_GRPC=")
+	return append(out, env...)
+}
+
 // startBridge builds the bridge, starts it against a GreptimeDB at db with
 // env (GREPTIME_BRIDGE_… settings) on top of the defaults, waits for its
 // HTTP address and stops it when the test ends.
@@ -32,9 +51,7 @@ func startBridgeProc(t *testing.T, db string, env ...string) *bridgeProc {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, bin)
-	cmd.Env = append(os.Environ(), "GREPTIME_BRIDGE_GREPTIMEDB_ENDPOINTS="+db,
-		"GREPTIME_BRIDGE_LISTEN_HTTP=127.0.0.1:0", "GREPTIME_BRIDGE_LISTEN_GRPC=")
-	cmd.Env = append(cmd.Env, env...)
+	cmd.Env = bridgeEnv(db, env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -41,10 +41,9 @@ func (b *Body) Decode(enc Encoding) ([]byte, error) {
 		}
 		return raw, nil
 	}
-	if b.dec == nil {
-		b.dec = bufPool.Get().(*[]byte)
+	if b.dec != nil {
+		*b.dec = (*b.dec)[:0]
 	}
-	*b.dec = (*b.dec)[:0]
 	var err error
 	switch enc {
 	case Snappy:
@@ -71,7 +70,9 @@ func (b *Body) Decode(enc Encoding) ([]byte, error) {
 	}
 	b.hist = 0
 	if err != nil {
-		*b.dec = (*b.dec)[:0]
+		if b.dec != nil {
+			*b.dec = (*b.dec)[:0]
+		}
 		if errors.Is(err, zstd.ErrWindowSizeExceeded) || errors.Is(err, zstd.ErrDecoderSizeExceeded) {
 			// The frame needs more memory than the limit allows.
 			err = fmt.Errorf("%w: zstd body of %d bytes needs more than %d bytes to decode: %w", ErrTooLarge, len(raw), limit, err)
@@ -98,12 +99,11 @@ func (b *Body) unsnappy(raw []byte, limit int64) error {
 		return fmt.Errorf("it claims %d bytes, more than snappy can expand to", n)
 	}
 	// A snappy block's length is exact: decoding writes those bytes and no
-	// more, so they are reserved before the buffer is made.
-	if err := b.cover(int64(len(raw) + n)); err != nil {
-		return err
-	}
-	if cap(*b.dec) < n {
-		*b.dec = make([]byte, n)
+	// more, so a buffer that holds them is reserved and taken.
+	if b.dec == nil || cap(*b.dec) < n {
+		if err := b.grow(&b.dec, int64(n), false); err != nil {
+			return err
+		}
 	}
 	out, err := s2.Decode((*b.dec)[:n], raw)
 	if err != nil {
@@ -176,7 +176,6 @@ var errShort = errors.New("memory budget short")
 // all the body may need (capped at what one request may hold) and decodes again. At most
 // one decode is repeated, and only when the budget is contended.
 func (b *Body) stream(open func() (io.Reader, func(), error), limit int64, enc Encoding, hist func(int64) int64) error {
-	rawLen := int64(len(*b.raw))
 	for retried := false; ; retried = true {
 		rd, done, err := open()
 		if err != nil {
@@ -187,13 +186,15 @@ func (b *Body) stream(open func() (io.Reader, func(), error), limit int64, enc E
 		if !errors.Is(err, errShort) {
 			return err
 		}
-		*b.dec, b.hist = nil, 0
+		putBuf(b.dec)
+		b.dec, b.hist = nil, 0
 		if b.in.budget == nil {
 			return err
 		}
-		b.in.budget.Release(b.held - rawLen)
-		b.held = rawLen
-		need := rawLen + limit + 1
+		rawCap := int64(cap(*b.raw))
+		b.in.budget.Release(b.held - rawCap)
+		b.held = rawCap
+		need := rawCap + int64(bufCap(int(limit+1)))
 		if hist != nil {
 			need += hist(limit + 1)
 		}
@@ -203,43 +204,38 @@ func (b *Body) stream(open func() (io.Reader, func(), error), limit int64, enc E
 	}
 }
 
-// fill reads rd into the output buffer a step at a time, reserving each
-// step (and what hist says the decoder holds) before reading into it;
-// with onlyIfFree it fails with errShort rather than wait for budget.
+// fill reads rd into the output buffer, using its whole capacity and then
+// moving it into a pooled buffer a quarter larger (at least readStep), each
+// reserved whole (and what hist says the decoder holds) before it is
+// taken; with onlyIfFree it fails with errShort rather than wait for
+// budget.
 func (b *Body) fill(rd io.Reader, limit int64, enc Encoding, hist func(int64) int64, onlyIfFree bool) error {
-	rawLen := int64(len(*b.raw))
-	// A pooled buffer is used a step at a time, each reserved like any
-	// other growth; only past its capacity is a larger one allocated.
-	pooled := (*b.dec)[:0]
-	buf := pooled[:0:min(cap(pooled), readStep)]
-	defer func() { *b.dec = buf }()
-	if c := int64(cap(buf)); c > 0 {
-		if err := b.coverStep(rawLen+c, onlyIfFree); err != nil {
-			return err
-		}
+	rawLen := len(*b.raw)
+	// A buffer left by an earlier Decode is still charged, unless a
+	// contended decode gave the budget back (stream): charge it again.
+	if err := b.coverStep(b.occupied(), onlyIfFree); err != nil {
+		return err
 	}
 	for {
-		if len(buf) == cap(buf) {
-			// Grow by a quarter (at least a step), reserved first.
-			end := min(int64(len(buf))+int64(max(readStep, len(buf)/4)), limit+1)
+		if b.dec == nil || len(*b.dec) == cap(*b.dec) {
+			var n int
+			if b.dec != nil {
+				n = len(*b.dec)
+			}
+			end := min(int64(n)+int64(max(readStep, n/4)), limit+1)
 			if hist != nil {
 				b.hist = hist(end)
 			}
-			if err := b.coverStep(rawLen+end+b.hist, onlyIfFree); err != nil {
+			if err := b.grow(&b.dec, end, onlyIfFree); err != nil {
 				return err
 			}
-			if end <= int64(cap(pooled)) {
-				// buf is still the start of the pooled buffer.
-				buf = pooled[:len(buf):end]
-			} else {
-				grown := make([]byte, len(buf), end)
-				copy(grown, buf)
-				buf, pooled = grown, nil
-			}
 		}
-		n, err := rd.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if int64(len(buf)) > limit {
+		buf := *b.dec
+		// Up to one byte past limit, enough to see the output is too
+		// large: the buffer's class may hold more.
+		n, err := rd.Read(buf[len(buf):min(cap(buf), int(limit)+1)])
+		*b.dec = buf[:len(buf)+n]
+		if int64(len(*b.dec)) > limit {
 			return fmt.Errorf("%w: %s body of %d bytes decodes past %d bytes", ErrTooLarge, enc, rawLen, limit)
 		}
 		if err == io.EOF {

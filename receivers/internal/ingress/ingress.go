@@ -81,8 +81,8 @@ type Body struct {
 	in   *Ingress
 	ctx  context.Context
 	held int64   // bytes reserved in the budget
-	raw  *[]byte // the body as sent
-	dec  *[]byte // the body decompressed, when it was compressed
+	raw  *[]byte // the body as sent, in a pooled buffer (bufpool.go)
+	dec  *[]byte // the body decompressed, when it was compressed; nil before
 	// hist is what a decoder holds besides the output (zstd's history).
 	hist int64
 	// maxDecoded bounds Decode's output when set (ReadMessage); otherwise the
@@ -90,16 +90,10 @@ type Body struct {
 	maxDecoded int64
 }
 
-// readStep is the least the reservation grows by, and the most read into a
-// buffer before the reservation covers it: small enough that the budget
-// follows the bytes, large enough that a 32 MiB body takes few turns.
+// readStep is the least a body's buffer, and so its reservation, grows by
+// (room, fill): small enough that the budget follows the bytes, large
+// enough that a 32 MiB body takes few turns.
 const readStep = 64 << 10
-
-// maxPooled keeps exceptionally large buffers out of the pools, so one
-// burst does not pin its memory.
-const maxPooled = 4 << 20
-
-var bufPool = sync.Pool{New: func() any { return new([]byte) }}
 
 // Read reads req's body, reserving budget for the bytes as they arrive
 // rather than for the length the request declares, and holding the sender
@@ -168,7 +162,7 @@ func (in *Ingress) read(ctx context.Context, src io.Reader, rd reading) (*Body, 
 	if rd.declared >= 0 {
 		limit = rd.declared
 	}
-	b := &Body{in: in, ctx: ctx, raw: bufPool.Get().(*[]byte), maxDecoded: rd.maxDecoded}
+	b := &Body{in: in, ctx: ctx, raw: new([]byte), maxDecoded: rd.maxDecoded}
 	if err := b.readRaw(src, limit, rd); err != nil {
 		b.Close()
 		return nil, err
@@ -176,12 +170,12 @@ func (in *Ingress) read(ctx context.Context, src io.Reader, rd reading) (*Body, 
 	return b, nil
 }
 
-// readRaw reads src to its end into the body's raw buffer, whose capacity
-// (a pooled buffer's) it uses before growing it; see read.
+// readRaw reads src to its end into the body's raw buffer, whose whole
+// capacity it uses before growing it; see read.
 func (b *Body) readRaw(src io.Reader, limit int64, rd reading) error {
 	in := b.in
 	rate := in.cfg.MinBodyRate
-	buf := (*b.raw)[:0]
+	*b.raw = (*b.raw)[:0]
 	var waited time.Duration
 	var err error
 	for {
@@ -192,14 +186,17 @@ func (b *Body) readRaw(src io.Reader, limit int64, rd reading) error {
 		}
 		began := time.Now()
 		var step int
-		buf, step, err = b.room(buf, limit, 0)
-		if err != nil {
+		if step, err = b.room(limit); err != nil {
 			break
 		}
+		buf := *b.raw
+		// The read stops at the step: one byte past limit is enough to
+		// see an oversized body, and a gathering source holds in its
+		// own buffers as much as it is asked for (holdRead).
 		p := buf[len(buf):step]
 		held := b.held
 		if rd.gathers {
-			if p, err = b.holdRead(step, p); err != nil {
+			if p, err = b.holdRead(int64(cap(buf)), p); err != nil {
 				break
 			}
 		}
@@ -218,6 +215,7 @@ func (b *Body) readRaw(src io.Reader, limit int64, rd reading) error {
 			_ = b.in.budget.Resize(b.ctx, &b.held, held, 0)
 		}
 		buf = buf[:len(buf)+n]
+		*b.raw = buf
 		if int64(len(buf)) > limit {
 			err = fmt.Errorf("%w: more than %d bytes sent, limit %d", ErrTooLarge, limit, in.cfg.MaxRequestBytes)
 			break
@@ -232,7 +230,6 @@ func (b *Body) readRaw(src io.Reader, limit int64, rd reading) error {
 			break
 		}
 	}
-	*b.raw = buf
 	if rate > 0 && !rd.gathers {
 		rd.deadline(time.Time{})
 	}
@@ -242,54 +239,72 @@ func (b *Body) readRaw(src io.Reader, limit int64, rd reading) error {
 	return nil
 }
 
-// holdRead reserves, beside the Body's buffer up to c (what room
-// reserved), the read p about to be asked of a gathering source, which
-// holds those bytes in buffers of its own until the last of them arrives.
-// Where that would pass what one request may hold, it asks for a step at
-// most and reserves up to that bound: the source then holds at most a step
-// beyond the reservation.
-func (b *Body) holdRead(c int, p []byte) ([]byte, error) {
+// holdRead reserves, beside the Body's buffer of capacity c (reserved
+// whole by room), the read p about to be asked of a gathering source,
+// which holds those bytes in buffers of its own until the last of them
+// arrives. Where that would pass what one request may hold, it asks for a
+// step at most and reserves up to that bound: the source then holds at
+// most a step beyond the reservation.
+func (b *Body) holdRead(c int64, p []byte) ([]byte, error) {
 	bud := b.in.budget
 	if bud == nil {
 		return p, nil
 	}
-	want := int64(c) + int64(len(p))
+	want := c + int64(len(p))
 	if want > bud.Largest() {
 		p = p[:min(len(p), readStep)]
-		want = int64(c) + int64(len(p))
+		want = c + int64(len(p))
 	}
 	// Resize caps want at Largest.
 	return p, bud.Resize(b.ctx, &b.held, want, b.in.cfg.BudgetWait)
 }
 
-// room makes room in buf for the next read, which goes into
-// buf[len(buf):step]: what is left of buf's capacity (a pooled buffer, or
-// the last growth) is used a step at a time, and when buf is full it grows
-// by a quarter (at least readStep); either way the budget covers the step
-// before it is read into, so a reservation never trails the bytes. extra
-// is what the Body holds besides buf. Past limit it leaves one byte of
-// room, so an oversized body is seen without reading all of it.
+// room makes room in the raw buffer for the next read, which goes into
+// buf[len(buf):step]. What is left of the buffer's capacity is used first;
+// when it is full the body moves into a pooled buffer a quarter larger (at
+// least readStep more), reserved whole before it is taken (grow). Past
+// limit it leaves one byte of room, so an oversized body is seen without
+// reading all of it.
 //
-// buf keeps its whole capacity between calls (the step is returned, not
-// cut into buf's capacity): handing out the pooled buffer as a slice
-// capped at the step left it used for the first step only, and every
-// OTLP/gRPC message of a few hundred KiB was read into new buffers grown
-// a quarter at a time; that was 79% of the bytes the bridge allocated
-// under otlp-sum load and 41% under otlp-logs (issue #12).
-func (b *Body) room(buf []byte, limit, extra int64) ([]byte, int, error) {
-	end := min(int64(len(buf))+int64(max(readStep, len(buf)/4)), limit+1)
-	if c := min(int64(cap(buf)), end); c > int64(len(buf)) {
-		if err := b.cover(extra + c); err != nil {
-			return buf, 0, err
+// The step runs to the buffer's capacity, not to the quarter: a body
+// handed out a step at a time used its buffer for the first step only, and
+// every OTLP/gRPC message of a few hundred KiB was read into new buffers
+// grown a quarter at a time; that was 79% of the bytes the bridge
+// allocated under otlp-sum load and 41% under otlp-logs (issue #12).
+func (b *Body) room(limit int64) (int, error) {
+	buf := *b.raw
+	if len(buf) == cap(buf) {
+		end := min(int64(len(buf))+int64(max(readStep, len(buf)/4)), limit+1)
+		if err := b.grow(&b.raw, end, false); err != nil {
+			return 0, err
 		}
-		return buf, int(c), nil
+		buf = *b.raw
+	} else if err := b.cover(b.occupied()); err != nil {
+		return 0, err // a buffer handed in with capacity (tests)
 	}
-	if err := b.cover(extra + end); err != nil {
-		return buf, 0, err
+	return int(min(int64(cap(buf)), limit+1)), nil
+}
+
+// grow moves the buffer *bp points to (the raw or the decoded one) into a
+// pooled one that holds at least n bytes, charging the budget for the new
+// buffer whole first (coverStep: onlyIfFree is its), and gives the old one
+// back to its pool.
+func (b *Body) grow(bp **[]byte, n int64, onlyIfFree bool) error {
+	old := *bp
+	var oldCap int
+	if old != nil {
+		oldCap = cap(*old)
 	}
-	grown := make([]byte, len(buf), end)
-	copy(grown, buf)
-	return grown, int(end), nil
+	if err := b.coverStep(b.occupied()-int64(oldCap)+int64(bufCap(int(n))), onlyIfFree); err != nil {
+		return err
+	}
+	nb := getBuf(int(n))
+	if old != nil {
+		*nb = append(*nb, *old...)
+		putBuf(old)
+	}
+	*bp = nb
+	return nil
 }
 
 // cover makes the reservation at least n bytes. Callers step ahead by a
@@ -346,12 +361,13 @@ func (b *Body) Reserve(want int64) error {
 	return b.in.budget.Resize(b.ctx, &b.held, want, b.in.cfg.BudgetWait)
 }
 
-// Size returns the bytes the body's buffers hold, as sent and decompressed:
-// what a true-up counts beside the translated batches.
+// Size returns the memory the body's buffers hold, as sent and
+// decompressed: their capacities, which is what a true-up counts beside
+// the translated batches (the bytes in them are Raw and Decode's).
 func (b *Body) Size() int {
-	n := len(*b.raw)
+	n := cap(*b.raw)
 	if b.dec != nil {
-		n += len(*b.dec)
+		n += cap(*b.dec)
 	}
 	return n
 }
@@ -367,15 +383,4 @@ func (b *Body) Close() {
 	putBuf(b.raw)
 	putBuf(b.dec)
 	b.raw, b.dec = nil, nil
-}
-
-func putBuf(bp *[]byte) {
-	if bp == nil {
-		return
-	}
-	if cap(*bp) > maxPooled {
-		return
-	}
-	*bp = (*bp)[:0]
-	bufPool.Put(bp)
 }
