@@ -77,7 +77,8 @@ func (e *rowEncoder) grow(b []byte, n int) []byte {
 	}
 	pool := e.requests()
 	p := pool.Get(min(max(want, e.lastLarge), maxLargeBody))
-	grown := append((*p)[:0], b...)
+	grown := (*p)[:len(b)]
+	copy(grown, b)
 	if e.large != nil {
 		// b was in the previous pooled buffer: copied, it is free.
 		pool.Put(e.large)
