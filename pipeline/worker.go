@@ -72,6 +72,8 @@ type worker struct {
 	free []*pendingTable
 	// linger is reused by waitForMore.
 	linger *time.Timer
+	// prefetched keeps what prefetch read, so the reads stay.
+	prefetched int
 }
 
 // workerQueue is how many requests' parts may wait for a worker; a sender
@@ -277,6 +279,16 @@ func (pt *pendingTable) fold(p *Pipeline) error {
 	}
 	pt.more = pt.more[:0]
 	return nil
+}
+
+// prefetch reads a word of every column of the table's batches
+// (table.Batch.Prefetch).
+func (pt *pendingTable) prefetch() int {
+	s := pt.acc.Prefetch()
+	for _, m := range pt.more {
+		s += m.b.Prefetch()
+	}
+	return s
 }
 
 // batches appends the table's batches, acc first.
@@ -545,7 +557,12 @@ func (w *worker) rowsWritten(tables []*pendingTable, start time.Time) {
 	}
 	p.observe("insert", rows, start)
 	p.stats.TablesWritten.Add(int64(len(tables)))
-	for _, pt := range tables {
+	for i, pt := range tables {
+		if i+1 < len(tables) {
+			// The next table's batches are fetched meanwhile
+			// (table.Batch.Prefetch).
+			w.prefetched += tables[i+1].prefetch()
+		}
 		// more shares acc's columns: acc stands for all.
 		p.schemas.accepted(pt.acc, pt.accFacts.layout)
 		p.stats.RowsByInsert.Add(int64(pt.rows))

@@ -87,41 +87,6 @@ func runEnd(batches []*table.Batch, same []bool, i int) int {
 	return j
 }
 
-// touch reads a word of every column of b, header and first values, and
-// returns a number made of them. appendInserts calls it on the next batch
-// before it validates and encodes the current one, so the processor
-// fetches the next batch's memory while it works on this one's: a
-// node-exporter-shaped flush is thousands of two-row batches of ten
-// columns, each column's header and values somewhere else in a heap far
-// larger than the cache, and encoding them one after another waited for
-// each in turn (issue #12). BenchmarkWriteDepth cpu-ns/row, four
-// alternated runs each on 2 cores at load average 5-7: 16 two-row shares
-// per table 758-809 -> 656-722, 4 shares 357-529 -> 349-422, one batch
-// per table unchanged; BenchmarkRemoteWritePath names=1000 (six alternated
-// runs, the test server's CPU included) median cpu-ns/sample 4,590 ->
-// 4,440.
-func touch(b *table.Batch) int {
-	s := b.Rows()
-	for _, c := range b.Columns() {
-		s += c.Len()
-		switch c.Type.Storage() {
-		case table.StorageBytes:
-			if offs, data := c.BytesData(); len(offs) > 1 && len(data) > 0 {
-				s += int(offs[1]) + int(data[0])
-			}
-		case table.StorageInt:
-			if v := c.Int64s(); len(v) > 0 {
-				s += int(v[0])
-			}
-		case table.StorageFloat:
-			if v := c.Float64s(); len(v) > 0 {
-				s += int(v[0])
-			}
-		}
-	}
-	return s
-}
-
 // prepare fills e.cols with b's columns.
 func (e *rowEncoder) prepare(b *table.Batch) {
 	e.cols = append(e.cols[:0], make([]colEnc, b.NumColumns())...)
@@ -158,7 +123,8 @@ func (e *rowEncoder) appendInserts(batches []*table.Batch, same []bool, check bo
 		for j := i; j < len(batches) && (check || j < end); j++ {
 			bt := batches[j]
 			if j+1 < len(batches) {
-				e.touched += touch(batches[j+1])
+				// Its memory is fetched while this one is worked on (Prefetch).
+				e.touched += batches[j+1].Prefetch()
 			}
 			if check && j > i {
 				known, err := validateBatchAfter(bt, first)
