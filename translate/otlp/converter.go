@@ -64,7 +64,12 @@ type Converter struct {
 	keyMemo  []keyMemo
 	// baseGen counts rebuilds of baseTags, so a key memo entry knows the
 	// base it was made under.
-	baseGen     uint64
+	baseGen uint64
+	// memoEpoch counts changes to keyMemo's entries, and rowPure says
+	// that every point attribute of the tags being built took pointTag's
+	// memoised path: together they sign the row's names (rowSig).
+	memoEpoch   uint64
+	rowPure     bool
 	metricNames map[metricNameKey]string
 	shapes      [numShapes]rowShape
 	nextShape   int

@@ -63,7 +63,7 @@ func (c *Converter) pointTags(m *metricCtx, attrs pcommon.Map) error {
 
 // startPointTags begins a point's tags from the resource and scope tags.
 func (c *Converter) startPointTags() {
-	c.ptMemoOK = false
+	c.ptMemoOK, c.rowPure = false, true
 	c.rowTags = append(c.rowTags[:0], c.baseTags...)
 	c.rowBuf = c.rowBuf[:0]
 	c.tagIdxOK = false
@@ -113,6 +113,7 @@ func (c *Converter) pointTag(m *metricCtx, pos *int, k string, v attrVal) error 
 		}
 		return c.putPointTag(e, val)
 	}
+	c.rowPure = false
 	if err := checkUTF8("attribute key", k); err != nil {
 		return err
 	}
@@ -132,6 +133,10 @@ func (c *Converter) pointTag(m *metricCtx, pos *int, k string, v attrVal) error 
 // putPointTag adds a memoised tag through putTag and records whether it
 // was new in the row.
 func (c *Converter) putPointTag(e *keyMemo, val string) error {
+	// The entry changes: rows built from the memo before are told apart
+	// from those after (rowSig).
+	c.rowPure = false
+	c.memoEpoch++
 	n := len(c.rowTags)
 	if err := c.putTag(&c.rowTags, e.name, val); err != nil {
 		return err
@@ -195,7 +200,8 @@ func (c *Converter) writeRow(m *metricCtx, b *table.Batch, tsNano uint64, extraN
 	}
 	tsType, ts := rowTime(m, tsNano)
 	sh := c.shapeFor(b)
-	if sh.fits(b, c.rowTags, tsType, extraName, hasValue) {
+	sig := rowSig{epoch: c.memoEpoch, gen: c.baseGen, n: len(c.rowTags), ok: c.rowPure}
+	if sh.fits(b, c.rowTags, sig, tsType, extraName, hasValue) {
 		return sh.writeKnown(b, c.rowTags, ts, extraVal, value)
 	}
 	sh.ok = false
@@ -238,7 +244,7 @@ func (c *Converter) writeRow(m *metricCtx, b *table.Batch, tsNano uint64, extraN
 	if err := b.EndRow(); err != nil {
 		return badInput("%v", err)
 	}
-	sh.verified(b, c.rowTags, tsType, extraName, hasValue)
+	sh.verified(b, c.rowTags, sig, tsType, extraName, hasValue)
 	return nil
 }
 

@@ -24,6 +24,24 @@ type rowShape struct {
 	tsType    table.DataType
 	extraName string
 	hasValue  bool
+	// sig is the signature of names when they were built from the key
+	// memo alone (see rowSig); then a row of the same signature has the
+	// same names, and fits skips comparing them.
+	sig rowSig
+}
+
+// rowSig identifies the tag names of a point's row when every point
+// attribute took pointTag's memoised path: the names are then the base
+// tags of generation gen followed by the names of the first n-len(base)
+// key memo entries as of memo epoch epoch, so two rows with one signature
+// have the same names. ok is false for any other row. Comparing the
+// names one by one was 2.7% of the bridge's CPU under otlp-sum load
+// (18 names a row, a memequal call each; issue #12, profile of main
+// 00a30f8 with bench prof.sh).
+type rowSig struct {
+	epoch, gen uint64
+	n          int
+	ok         bool
 }
 
 // numShapes is how many batches' shapes the converter keeps: a histogram
@@ -57,16 +75,20 @@ func (c *Converter) shapeFor(b *table.Batch) *rowShape {
 // reads one small slice instead of every column's header: the header
 // checks were 6% of the CPU under histogram load (issue #12), where each
 // point writes twelve bucket rows with the same tags.
-func (sh *rowShape) fits(b *table.Batch, tags []tag, tsType table.DataType, extraName string, hasValue bool) bool {
+func (sh *rowShape) fits(b *table.Batch, tags []tag, sig rowSig, tsType table.DataType, extraName string, hasValue bool) bool {
 	if !sh.ok || b.NumColumns() != sh.ncols || b.Rows() < sh.rows || b.Table != sh.table || len(tags) != len(sh.names) ||
 		tsType != sh.tsType || extraName != sh.extraName || hasValue != sh.hasValue {
 		return false
+	}
+	if sig.ok && sig == sh.sig {
+		return true
 	}
 	for j := range tags {
 		if tags[j].name != sh.names[j] {
 			return false
 		}
 	}
+	sh.sig = sig
 	return true
 }
 
@@ -93,11 +115,12 @@ func (sh *rowShape) writeKnown(b *table.Batch, tags []tag, ts int64, extraVal st
 
 // verified records that a row of these tags was just written through the
 // shape with every index checked.
-func (sh *rowShape) verified(b *table.Batch, tags []tag, tsType table.DataType, extraName string, hasValue bool) {
+func (sh *rowShape) verified(b *table.Batch, tags []tag, sig rowSig, tsType table.DataType, extraName string, hasValue bool) {
 	sh.names = sh.names[:0]
 	for _, t := range tags {
 		sh.names = append(sh.names, t.name)
 	}
 	sh.table, sh.ncols, sh.rows = b.Table, b.NumColumns(), b.Rows()
 	sh.tsType, sh.extraName, sh.hasValue, sh.ok = tsType, extraName, hasValue, true
+	sh.sig = sig
 }

@@ -1,7 +1,11 @@
 package otlp
 
 import (
+	"context"
 	"testing"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
 
 	"github.com/greptime-bridge/greptime-bridge/translate"
 	"github.com/greptime-bridge/greptime-bridge/writer/table"
@@ -117,4 +121,70 @@ func TestWriteRowShape(t *testing.T) {
 	writeShapeRows(t, c, m, b, again)
 	writeShapeRows(t, c, m, b, again)
 	checkShapeRows(t, b, append(again, again...), 0)
+}
+
+// TestWriteRowSignature writes points whose attribute keys change while
+// their count stays, so the key memo is rewritten under rows of the same
+// length, within a metric and between two metrics of one table (a name
+// repeated in the request) with another metric's points in between: a row
+// must be laid out by its own names, never by a signature left by rows of
+// other names, on the wire path and the pdata path alike.
+func TestWriteRowSignature(t *testing.T) {
+	md := pmetric.NewMetrics()
+	rm := md.ResourceMetrics().AppendEmpty()
+	rm.Resource().Attributes().PutStr("service.name", "svc")
+	sm := rm.ScopeMetrics().AppendEmpty()
+	want := map[string][]shapeRow{}
+	ts := map[string]int{}
+	for _, mk := range []struct {
+		name string
+		keys [][]string
+	}{
+		{"g", [][]string{{"a", "b"}, {"a", "b"}, {"a", "c"}, {"a", "c"}, {"a", "b"}, {"c", "b"}, {"c", "b"}, {"a", "b"}, {"a", "b"}}},
+		{"h", [][]string{{"a", "c"}, {"a", "c"}}},
+		{"g", [][]string{{"a", "c"}, {"a", "c"}}},
+	} {
+		g := sm.Metrics().AppendEmpty()
+		g.SetName(mk.name)
+		dps := g.SetEmptyGauge().DataPoints()
+		for _, ks := range mk.keys {
+			i := ts[mk.name]
+			ts[mk.name]++
+			dp := dps.AppendEmpty()
+			dp.SetTimestamp(pcommon.Timestamp(int64(i) * 1_000_000))
+			dp.SetDoubleValue(float64(i))
+			r := shapeRow{tags: []tag{{"service_name", "svc"}, {"job", "svc"}}, value: float64(i), has: true}
+			for j, k := range ks {
+				v := itoa(i*10 + j)
+				dp.Attributes().PutStr(k, v)
+				r.tags = append(r.tags, tag{k, v})
+			}
+			want[mk.name] = append(want[mk.name], r)
+		}
+	}
+	body, err := (&pmetric.ProtoMarshaler{}).MarshalMetrics(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, wire := range []bool{false, true} {
+		c := NewConverter()
+		out := &translate.Output{}
+		if wire {
+			if ok, err := c.MetricsProto(context.Background(), body, translate.DefaultDatabaseOptions(), &RequestOptions{}, out); err != nil || !ok {
+				t.Fatalf("wire: %v, %v", ok, err)
+			}
+		} else if err := c.Metrics(context.Background(), md, translate.DefaultDatabaseOptions(), &RequestOptions{}, out); err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Batches) != len(want) {
+			t.Fatalf("wire %v: %d batches, want %d", wire, len(out.Batches), len(want))
+		}
+		for _, b := range out.Batches {
+			rows := want[b.Table]
+			if b.Rows() != len(rows) {
+				t.Fatalf("wire %v: table %s has %d rows, want %d", wire, b.Table, b.Rows(), len(rows))
+			}
+			checkShapeRows(t, b, rows, 0)
+		}
+	}
 }
