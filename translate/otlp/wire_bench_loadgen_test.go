@@ -166,3 +166,25 @@ func BenchmarkLogsWireLoadgen(b *testing.B) {
 		return err
 	})
 }
+
+// BenchmarkShapeCheckLoadgen is the limit check every protobuf export
+// passes before it is decoded, over cmd/loadgen's otlp-sum and otlp-logs
+// requests at the default limits.
+func BenchmarkShapeCheckLoadgen(b *testing.B) {
+	lim := translate.DefaultLimits()
+	for _, tc := range []struct {
+		name string
+		body []byte
+		root *shapeNode
+	}{{"sum", loadgenSums(), shapeMetrics}, {"logs", loadgenLogs(), shapeLogs}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := checkShapeProto(tc.body, tc.root, "logs", &lim); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1000, "ns/item")
+		})
+	}
+}
