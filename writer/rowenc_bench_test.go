@@ -158,3 +158,60 @@ func BenchmarkEncodeLargeFlush(b *testing.B) {
 		})
 	}
 }
+
+// logsFlush is one flush of OTLP logs as the bridge's translator lays them
+// out (translate/otlp logs.go: opentelemetry_logs), rows records of
+// cmd/loadgen's shape: IDs in hex, twelve attributes as JSON text, the
+// resource's six as JSON text repeated on every row.
+func logsFlush(rows int) []*table.Batch {
+	s := table.NewSchema("opentelemetry_logs").Timestamp("timestamp", table.TimestampNanosecond).
+		Field("trace_id", table.String).Field("span_id", table.String).
+		Field("severity_text", table.String).Field("severity_number", table.Int32).
+		Field("body", table.String).JSON("log_attributes").Field("trace_flags", table.Uint32).
+		Tag("scope_name", table.String).Field("scope_version", table.String).
+		JSON("scope_attributes").Field("scope_schema_url", table.String).
+		JSON("resource_attributes").Field("resource_schema_url", table.String)
+	b := s.NewBatch("public")
+	res := `{"host.name":"ip-10-0-0-7.ec2.internal","k8s.deployment.name":"checkout","k8s.namespace.name":"shop","k8s.pod.name":"checkout-2f1c3b4a-00007","service.instance.id":"9e3779b1-0007","service.name":"checkout"}`
+	for r := 0; r < rows; r++ {
+		cols := b.Columns()
+		cols[0].AppendInt64(1_764_000_000_000_000_000 + int64(r))
+		cols[1].AppendString(fmt.Sprintf("%032x", r*2654435761))
+		cols[2].AppendString(fmt.Sprintf("%016x", r*40503))
+		cols[3].AppendString("INFO")
+		cols[4].AppendInt64(9)
+		cols[5].AppendString(fmt.Sprintf("GET /api/v1/resource/%d served in %d ms", r, r%97))
+		cols[6].AppendString(fmt.Sprintf(`{"attr_10":"value-%d","attr_11":"value-%d","attr_6":"value-%d","attr_7":"value-%d","attr_8":"value-%d","attr_9":"value-%d","error":false,"http.request.method":"GET","http.response.status_code":200,"http.route":"/api/v1/resource/%d","network.peer.address":"10.0.%d.%d","server.address":"api.internal"}`,
+			r%13, (r+1)%13, (r+2)%13, (r+3)%13, (r+4)%13, (r+5)%13, r, r>>8&255, r&255))
+		cols[7].AppendUint64(0)
+		cols[8].AppendString("go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp")
+		cols[9].AppendString("0.63.0")
+		cols[10].AppendString("{}")
+		cols[11].AppendString("")
+		cols[12].AppendString(res)
+		cols[13].AppendString("")
+		if err := b.EndRow(); err != nil {
+			panic(err)
+		}
+	}
+	return []*table.Batch{b}
+}
+
+// BenchmarkEncodeLogsFlush encodes a flush of 10,000 log records through
+// the encoder pool, as Client does.
+func BenchmarkEncodeLogsFlush(b *testing.B) {
+	h := &gpb.RequestHeader{Dbname: "public"}
+	batches := logsFlush(10_000)
+	b.ReportAllocs()
+	defer reportCPU(b, batches[0].Rows())()
+	var pool encoderPool
+	for b.Loop() {
+		e := pool.get()
+		req, err := e.encode(h, batches)
+		if err != nil {
+			b.Fatal(err)
+		}
+		req.release()
+		pool.put(e)
+	}
+}
