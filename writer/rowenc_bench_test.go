@@ -149,7 +149,7 @@ func BenchmarkEncodeLargeFlush(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				b.SetBytes(int64(req.buf.Len()))
+				b.SetBytes(int64(req.len()))
 				req.release()
 				pool.put(e)
 				cpu += processCPU() - start
