@@ -101,7 +101,7 @@ func openBulkStream(ctx context.Context, bi *BulkInserter, conv *arrowConverter,
 func (bi *BulkInserter) doPut(ctx context.Context) (flight.FlightService_DoPutClient, context.CancelFunc, int, error) {
 	conn, idx := bi.c.conn()
 	sctx, cancel := context.WithCancel(bi.outgoingMetadata(ctx))
-	stream, err := flight.NewFlightServiceClient(conn).DoPut(sctx)
+	stream, err := flight.NewFlightServiceClient(conn).DoPut(sctx, bi.c.codec.callOption())
 	if err != nil {
 		cancel()
 		return nil, nil, idx, NewServerError(err, nil)
