@@ -18,7 +18,7 @@ func RequestOf(msg any) *gpb.GreptimeRequest {
 		return m
 	case *encodedRequest:
 		var req gpb.GreptimeRequest
-		if proto.Unmarshal(m.bytes(), &req) != nil {
+		if proto.Unmarshal(m.buf.ReadOnlyData(), &req) != nil {
 			return nil
 		}
 		return &req

@@ -27,9 +27,7 @@ import (
 // columns are in cache, into the encoder's scratch body, one insert after
 // another; the short heads of the inserts, whose lengths are known only
 // once their rows are written, are kept apart. The request is then
-// assembled in a buffer of exactly its size with one copy of the body, or,
-// when its inserts are large, sent as the heads and views of the body
-// itself (handOff).
+// assembled in a buffer of exactly its size with one copy of the body.
 // Sizing every batch first and writing in a second pass read each column
 // twice, and under node-exporter-shaped load (a thousand tables of a few
 // rows per flush) the columns are cold again by the second pass; the copy
@@ -219,9 +217,6 @@ func (e *rowEncoder) encodeRuns(h *gpb.RequestHeader, batches []*table.Batch, sa
 	inserts := len(e.heads) + len(e.body)
 	n := sizeBytesField(headerSize(h)) + sizeBytesField(inserts)
 	pool := e.requests()
-	if e.large != nil && len(e.body) >= handOffBytes*len(e.spans) {
-		return e.handOff(h, n, inserts, pool), nil
-	}
 	var p *[]byte
 	if mem.IsBelowBufferPoolingThreshold(n) {
 		// gRPC does not pool buffers of 1 KiB or less (mem.NewBuffer
@@ -248,45 +243,5 @@ func (e *rowEncoder) encodeRuns(h *gpb.RequestHeader, batches []*table.Batch, sa
 		}
 		return nil, fmt.Errorf("writer: row insert encoded to %d bytes, sized %d", len(out), n)
 	}
-	return &encodedRequest{bufs: mem.BufferSlice{mem.NewBuffer(p, pool)}}, nil
-}
-
-// handOffBytes is the body an insert must average for the encoder to
-// hand its body to gRPC rather than copy it (handOff): a view costs a
-// buffer object and its reference counting, some 100 ns, which the copy
-// of a few kilobytes costs too.
-const handOffBytes = 4 << 10
-
-// handOff returns the request as pieces: a buffer of the request's head
-// and the inserts' heads, and views of the encoder's body, which the
-// request takes over with the pooled buffer it is in (a body past
-// maxPooledBody, grow); the encoder goes back to its own small body, and
-// its next large flush takes another pooled buffer sized from this one
-// (lastLarge). Copying such a body into one buffer of the request's size
-// was 2% of the bridge's CPU under otlp-logs load (0.14 s of 6.76 s,
-// profile of main 00a30f8), where a flush writes megabytes into a few
-// inserts. A body the encoder keeps (up to maxPooledBody) is copied: it
-// stays with the encoder for its next flush.
-func (e *rowEncoder) handOff(h *gpb.RequestHeader, n, inserts int, pool mem.BufferPool) *encodedRequest {
-	head := make([]byte, 0, n-len(e.body))
-	head = appendLen(head, tagRequestHeader, headerSize(h))
-	head = appendHeader(head, h, &e.keys)
-	head = appendLen(head, tagRowInserts, inserts)
-	at := len(head)
-	head = append(head, e.heads...)
-	// body is in the pooled buffer *e.large from its start (grow); the
-	// request frees the buffer when gRPC is done with it.
-	*e.large = e.body
-	root := mem.NewBuffer(e.large, pool)
-	pieces := make(mem.BufferSlice, 0, 2*len(e.spans))
-	from, bs := 0, 0
-	for _, sp := range e.spans {
-		pieces = append(pieces, mem.SliceBuffer(head[from:at+sp.head]), root.Slice(bs, sp.body))
-		from, bs = at+sp.head, sp.body
-	}
-	root.Free()
-	e.lastLarge = len(e.body)
-	e.large = nil
-	e.body, e.small = e.small, nil
-	return &encodedRequest{bufs: pieces}
+	return &encodedRequest{buf: mem.NewBuffer(p, pool)}, nil
 }

@@ -149,7 +149,7 @@ func BenchmarkEncodeLargeFlush(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				b.SetBytes(int64(req.len()))
+				b.SetBytes(int64(req.buf.Len()))
 				req.release()
 				pool.put(e)
 				cpu += processCPU() - start

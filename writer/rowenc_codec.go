@@ -10,35 +10,27 @@ import (
 )
 
 // encodedRequest is a GreptimeRequest already in wire form, handed to
-// gRPC as it is by rowInsertCodec: one buffer, or for a large flush the
-// pieces rowEncoder.handOff made. It holds one reference to each piece for
-// the writer; each Marshal takes another for gRPC, which frees it when it
-// has written (or dropped) the message. A buffer goes back to the pool
-// only when the last reference to it is freed, so a buffer that gRPC's
+// gRPC as it is by rowInsertCodec. It holds one reference to its buffer
+// for the writer; each Marshal takes another for gRPC, which frees it when
+// it has written (or dropped) the message. The buffer goes back to the
+// pool only when the last reference is freed, so a buffer that gRPC's
 // transport still reads after the call returned (an early status from the
 // server, a frame still queued) is never reused under it.
 type encodedRequest struct {
-	bufs mem.BufferSlice
+	buf mem.Buffer
 }
 
 // slice returns the request for one send, with a reference of its own.
 func (r *encodedRequest) slice() mem.BufferSlice {
-	out := make(mem.BufferSlice, len(r.bufs))
-	for i, b := range r.bufs {
-		b.Ref()
-		out[i] = b
-	}
-	return out
+	r.buf.Ref()
+	return mem.BufferSlice{r.buf}
 }
 
 // release drops the writer's reference; r must not be sent afterwards.
 func (r *encodedRequest) release() {
-	r.bufs.Free()
-	r.bufs = nil
+	r.buf.Free()
+	r.buf = nil
 }
-
-// len returns the request's size in bytes.
-func (r *encodedRequest) len() int { return r.bufs.Len() }
 
 // rowInsertCodec sends an encodedRequest's bytes as they are, marshals a
 // bulk write's FlightData into a buffer of the request pool, and leaves

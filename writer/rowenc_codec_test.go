@@ -54,7 +54,7 @@ func TestEncodedBufferReturnsOnlyAfterLastReference(t *testing.T) {
 	if g, _ := pool.counts(); g != 1 {
 		t.Fatalf("%d buffers taken from the pool, want 1", g)
 	}
-	want := bytes.Clone(req.bytes())
+	want := bytes.Clone(req.buf.ReadOnlyData())
 	codec := newRowInsertCodec()
 	first, err := codec.Marshal(req) // one try
 	if err != nil {
@@ -88,7 +88,7 @@ func TestSmallRequestsBypassThePool(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := req.len(); !mem.IsBelowBufferPoolingThreshold(n) {
+	if n := req.buf.Len(); !mem.IsBelowBufferPoolingThreshold(n) {
 		t.Fatalf("test request of %d bytes is not small", n)
 	}
 	s, _ := newRowInsertCodec().Marshal(req)
@@ -127,68 +127,6 @@ func TestCodecLeavesOtherMessagesToProto(t *testing.T) {
 	}
 	if _, err := codec.Marshal(struct{}{}); err == nil {
 		t.Fatal("a non-proto value was marshalled")
-	}
-}
-
-// bytes returns the request's bytes in one slice.
-func (r *encodedRequest) bytes() []byte { return r.bufs.Materialize() }
-
-// TestLargeBodyHandedOff: a flush whose body outgrew the encoder's own
-// (maxPooledBody, so it is in a pooled buffer) and whose inserts average
-// handOffBytes or more is sent as pieces that view the body, which the
-// request then owns: the bytes are the reference encoding's, the
-// encoder's next encoding does not write over a request still held, and
-// the body goes back to the pool only after the last reference to it is
-// freed. A body the encoder keeps is copied into one buffer.
-func TestLargeBodyHandedOff(t *testing.T) {
-	pool := &countingPool{}
-	e := &rowEncoder{pool: pool}
-	h := &gpb.RequestHeader{Dbname: "public"}
-	small := append(logsFlush(200), logsFlush(300)...)
-	small[1].Table = "other"
-	req, err := e.encode(h, small)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(req.bufs) != 1 {
-		t.Fatalf("a %d-byte body the encoder keeps was sent in %d pieces, want 1", req.len(), len(req.bufs))
-	}
-	req.release()
-	e.reset()
-	// About 6.4 MB in two inserts: past maxPooledBody.
-	batches := append(logsFlush(4000), logsFlush(4000)...)
-	batches[1].Table = "other" // two inserts
-	want, err := proto.MarshalOptions{Deterministic: true}.Marshal(refRequest(t, h, batches))
-	if err != nil {
-		t.Fatal(err)
-	}
-	first, err := e.encode(h, batches)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(first.bufs) != 4 {
-		t.Fatalf("request in %d pieces, want 4 (two heads, two bodies)", len(first.bufs))
-	}
-	if !bytes.Equal(first.bytes(), want) {
-		t.Fatal("handed-off request differs from the reference encoding")
-	}
-	sent, err := newRowInsertCodec().Marshal(first)
-	if err != nil {
-		t.Fatal(err)
-	}
-	first.release()
-	second, err := e.encode(h, batches[1:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer second.release()
-	if !bytes.Equal(sent.Materialize(), want) {
-		t.Fatal("the encoder's next encoding wrote over a request gRPC still holds")
-	}
-	_, puts := pool.counts()
-	sent.Free()
-	if _, p := pool.counts(); p != puts+1 {
-		t.Fatalf("%d buffers returned after the last reference, want %d", p, puts+1)
 	}
 }
 

@@ -179,8 +179,8 @@ func TestEncodeIntoPoisonedBuffers(t *testing.T) {
 			if poison.gets == 0 {
 				t.Fatal("no buffer was taken from the poisoned pool")
 			}
-			if !bytes.Equal(got.bufs.Materialize(), fresh.bufs.Materialize()) {
-				t.Fatalf("encoded into poisoned buffers: %d bytes differ from a fresh encode's %d", got.len(), fresh.len())
+			if !bytes.Equal(got.buf.ReadOnlyData(), fresh.buf.ReadOnlyData()) {
+				t.Fatalf("encoded into poisoned buffers: %d bytes differ from a fresh encode's %d", got.buf.Len(), fresh.buf.Len())
 			}
 		})
 	}

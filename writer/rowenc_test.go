@@ -51,7 +51,7 @@ func checkEncoding(t testing.TB, e *rowEncoder, h *gpb.RequestHeader, batches []
 		t.Fatal(err)
 	}
 	defer req.release()
-	got := req.bytes()
+	got := req.buf.ReadOnlyData()
 	// Write's path: the runs come from validation (same), not from the
 	// encoder's own comparison; the bytes must not differ.
 	same := make([]bool, len(batches))
@@ -69,7 +69,7 @@ func checkEncoding(t testing.TB, e *rowEncoder, h *gpb.RequestHeader, batches []
 		t.Fatal(err)
 	}
 	defer viaRuns.release()
-	if !bytes.Equal(viaRuns.bytes(), got) {
+	if !bytes.Equal(viaRuns.buf.ReadOnlyData(), got) {
 		t.Fatal("encoding with the runs validation found differs from encoding that compares layouts itself")
 	}
 	// Write's path for a call of one request: validated while encoded.
@@ -78,7 +78,7 @@ func checkEncoding(t testing.TB, e *rowEncoder, h *gpb.RequestHeader, batches []
 		t.Fatal(err)
 	}
 	defer viaCheck.release()
-	if !bytes.Equal(viaCheck.bytes(), got) {
+	if !bytes.Equal(viaCheck.buf.ReadOnlyData(), got) {
 		t.Fatal("encoding that validates as it goes differs from encoding validated batches")
 	}
 	var back gpb.GreptimeRequest
@@ -193,7 +193,7 @@ func TestEncoderMergesRunsOfOneLayout(t *testing.T) {
 			}
 			defer req.release()
 			var back gpb.GreptimeRequest
-			if err := proto.Unmarshal(req.bytes(), &back); err != nil {
+			if err := proto.Unmarshal(req.buf.ReadOnlyData(), &back); err != nil {
 				t.Fatal(err)
 			}
 			var got []int
