@@ -3,6 +3,7 @@ package writer
 import (
 	"fmt"
 	"slices"
+	"sync"
 
 	gpb "github.com/GreptimeTeam/greptime-proto/go/greptime/v1"
 	"google.golang.org/grpc/mem"
@@ -44,18 +45,9 @@ type rowEncoder struct {
 	spans   []insertSpan
 	cols    []colEnc
 	keys    []string // map keys being sorted
-	// pool supplies request buffers, and bodies that outgrow
-	// maxPooledBody (grow); nil means defaultRequestPool. Tests set their
-	// own.
+	// pool supplies request buffers; nil means defaultRequestPool. Tests
+	// set their own.
 	pool mem.BufferPool
-	// large is the pool's buffer body is in once a flush outgrew
-	// maxPooledBody, small the encoder's own body, kept meanwhile; lastLarge
-	// is how large the last such body grew (grow).
-	large     *[]byte
-	small     []byte
-	lastLarge int
-	// idle is what the encoder counts for in encoderPool's idle bytes.
-	idle int
 }
 
 // insertSpan is where one RowInsertRequest's head and body end in the
@@ -165,10 +157,12 @@ func (e *rowEncoder) appendRows(b []byte, bt *table.Batch) ([]byte, bool) {
 		total += sizeBytesField(n)
 	}
 	if cap(b)-len(b) < total {
-		b = e.grow(b, total)
+		// Doubled rather than grown by append's quarter for large
+		// slices: a flush's body is built in a thousand small steps.
+		b = slices.Grow(b, max(total, cap(b)))
 	}
 	// Lay out the rows' heads, then fill their bodies column by column.
-	e.pos = slices.Grow(e.pos[:0], len(e.rowLens))
+	e.pos = e.pos[:0]
 	start := len(b)
 	for _, n := range e.rowLens {
 		b = appendLen(b, tagRowsRow, n)
@@ -216,7 +210,10 @@ func (e *rowEncoder) encodeRuns(h *gpb.RequestHeader, batches []*table.Batch, sa
 	// when empty.
 	inserts := len(e.heads) + len(e.body)
 	n := sizeBytesField(headerSize(h)) + sizeBytesField(inserts)
-	pool := e.requests()
+	pool := e.pool
+	if pool == nil {
+		pool = defaultRequestPool
+	}
 	var p *[]byte
 	if mem.IsBelowBufferPoolingThreshold(n) {
 		// gRPC does not pool buffers of 1 KiB or less (mem.NewBuffer
@@ -244,4 +241,83 @@ func (e *rowEncoder) encodeRuns(h *gpb.RequestHeader, batches []*table.Batch, sa
 		return nil, fmt.Errorf("writer: row insert encoded to %d bytes, sized %d", len(out), n)
 	}
 	return &encodedRequest{buf: mem.NewBuffer(p, pool)}, nil
+}
+
+func (e *rowEncoder) reset() {
+	clear(e.cols)
+	e.cols = e.cols[:0]
+	e.rowLens, e.pos = e.rowLens[:0], e.pos[:0]
+	e.body, e.heads, e.spans = e.body[:0], e.heads[:0], e.spans[:0]
+}
+
+// encoderPool recycles encoders between calls of one client. It keeps a
+// few idle encoders in a list rather than a sync.Pool, which the garbage
+// collector empties: the scratch body of an encoder dropped that way is
+// built again, growing from nothing, by the next flush.
+type encoderPool struct {
+	mu   sync.Mutex
+	idle []*rowEncoder
+}
+
+// maxIdleEncoders is how many encoders a client keeps between calls: one
+// per concurrent writer (the bridge's pipeline has four by default) with
+// room to spare.
+const maxIdleEncoders = 8
+
+func (p *encoderPool) get() *rowEncoder {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.idle); n > 0 {
+		e := p.idle[n-1]
+		p.idle[n-1] = nil
+		p.idle = p.idle[:n-1]
+		return e
+	}
+	return &rowEncoder{}
+}
+
+// maxPooledRows bounds the row scratch an idle encoder keeps (8 bytes a
+// row), maxPooledBody the body scratch every idle encoder may keep: a
+// flush of Prometheus tables encodes to a few hundred kilobytes.
+//
+// A flush larger than maxPooledBody (OTLP logs flushes of tens of
+// thousands of records are) used to cost its encoder, and the next flush
+// grew a body from nothing again, doubling through a dozen fresh
+// allocations: 12–15% of the bridge's CPU under OTLP logs load (issue
+// #12). So up to maxLargeEncoders idle encoders may keep a body of up to
+// maxLargeBody, enough for the pipeline's default 32 MiB batch limit with
+// room for the encoding's overhead; only a body beyond that, or one more
+// large encoder than that, goes to the garbage collector. Idle encoders
+// thus hold at most maxIdleEncoders × 4 MiB + maxLargeEncoders × 64 MiB,
+// and only after flushes that large: while they are being written the
+// same memory is in use anyway.
+const (
+	maxPooledRows    = 1 << 20
+	maxPooledBody    = 4 << 20
+	maxLargeBody     = 64 << 20
+	maxLargeEncoders = 2
+)
+
+func (p *encoderPool) put(e *rowEncoder) {
+	if cap(e.rowLens) > maxPooledRows || cap(e.body) > maxLargeBody {
+		return
+	}
+	e.reset()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.idle) >= maxIdleEncoders {
+		return
+	}
+	if cap(e.body) > maxPooledBody {
+		large := 0
+		for _, o := range p.idle {
+			if cap(o.body) > maxPooledBody {
+				large++
+			}
+		}
+		if large >= maxLargeEncoders {
+			return
+		}
+	}
+	p.idle = append(p.idle, e)
 }

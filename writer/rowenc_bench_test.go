@@ -2,9 +2,7 @@ package writer
 
 import (
 	"fmt"
-	"runtime"
 	"testing"
-	"time"
 
 	gpb "github.com/GreptimeTeam/greptime-proto/go/greptime/v1"
 	"google.golang.org/protobuf/proto"
@@ -116,46 +114,21 @@ func reportCPU(b *testing.B, rowsPerOp int) func() {
 }
 
 // BenchmarkEncodeLargeFlush encodes flushes larger than maxPooledBody (as
-// OTLP logs flushes are: 30,000 rows, 5.8 MB) through the encoder pool, as
-// Client does. "steady" encodes one flush after another; "collected" runs
-// two garbage collections before each flush, which empty every sync.Pool
-// (the worst case for buffers the collector may drop). cpu-ns/row is the
-// process's CPU during the encodes, the collector's share included.
-//
-//	go test -run '^$' -bench EncodeLargeFlush -count 6 ./writer/
+// OTLP logs flushes are) through the encoder pool, as Client does.
 func BenchmarkEncodeLargeFlush(b *testing.B) {
 	h := &gpb.RequestHeader{Dbname: "public"}
-	const rows = 30_000
-	batches := []*table.Batch{benchBatch(rows)}
-	for _, collect := range []bool{false, true} {
-		name := "steady"
-		if collect {
-			name = "collected"
+	batches := []*table.Batch{benchBatch(30_000)}
+	b.ReportAllocs()
+	var pool encoderPool
+	for b.Loop() {
+		e := pool.get()
+		req, err := e.encode(h, batches)
+		if err != nil {
+			b.Fatal(err)
 		}
-		b.Run(name, func(b *testing.B) {
-			b.ReportAllocs()
-			var pool encoderPool
-			var cpu time.Duration
-			for b.Loop() {
-				if collect {
-					b.StopTimer()
-					runtime.GC()
-					runtime.GC()
-					b.StartTimer()
-				}
-				start := processCPU()
-				e := pool.get()
-				req, err := e.encode(h, batches)
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.SetBytes(int64(req.buf.Len()))
-				req.release()
-				pool.put(e)
-				cpu += processCPU() - start
-			}
-			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*rows), "cpu-ns/row")
-		})
+		b.SetBytes(int64(req.buf.Len()))
+		req.release()
+		pool.put(e)
 	}
 }
 

@@ -206,3 +206,32 @@ func TestEncoderMergesRunsOfOneLayout(t *testing.T) {
 		})
 	}
 }
+
+// TestEncoderPoolKeepsLargeBodies: an encoder whose body grew past
+// maxPooledBody comes back from the pool with that body (the next large
+// flush must not grow one from nothing), but no more than
+// maxLargeEncoders of them, and none past maxLargeBody.
+func TestEncoderPoolKeepsLargeBodies(t *testing.T) {
+	var pool encoderPool
+	withBody := func(n int) *rowEncoder { return &rowEncoder{body: make([]byte, 0, n)} }
+	for range maxLargeEncoders + 1 {
+		pool.put(withBody(maxPooledBody + 1))
+	}
+	pool.put(withBody(maxLargeBody + 1))
+	pool.put(withBody(maxPooledBody))
+	if got, want := len(pool.idle), maxLargeEncoders+1; got != want {
+		t.Fatalf("%d idle encoders, want %d", got, want)
+	}
+	large := 0
+	for range len(pool.idle) {
+		if c := cap(pool.get().body); c > maxPooledBody {
+			if c > maxLargeBody {
+				t.Errorf("kept a body of %d bytes, past maxLargeBody", c)
+			}
+			large++
+		}
+	}
+	if large != maxLargeEncoders {
+		t.Errorf("%d large bodies kept, want %d", large, maxLargeEncoders)
+	}
+}

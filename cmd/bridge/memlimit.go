@@ -10,15 +10,15 @@ import (
 // maxMemoryLimitSlack caps what the soft memory limit allows above the
 // request memory budget when GOMEMLIMIT is not set; below it the slack is
 // the budget again. The budget bounds the data requests hold; beside it the
-// heap holds a baseline of about 30 MiB, the writer's idle row encoders (at
-// most 16 MiB per client: writer maxIdleBytes), buffers pooled between
-// requests (the writer's request buffers and large encoder bodies, the
-// receivers' read buffers, batches: sync.Pools, which the collector
-// empties once no request needs them), gRPC's transport buffers, and
+// heap holds a baseline of about 30 MiB, the writer's idle row encoders
+// (at most eight per client with bodies of up to 4 MiB, two of them up to
+// 64 MiB: writer maxIdleEncoders, maxPooledBody, maxLargeBody), buffers
+// pooled between requests (sync.Pools the collector empties once no
+// request needs them), gRPC's transport buffers, pooled batches, and
 // garbage not yet collected. Those do not grow with the budget (they
-// follow the load, the streams and the connections), so past 256 MiB of
-// budget, twice the budget (the limit before) only let garbage pile up:
-// 32 OTLP senders of 1,000-point histograms
+// follow the load, the streams and the connections), so
+// past 256 MiB of budget, twice the budget (the limit before) only let
+// garbage pile up: 32 OTLP senders of 1,000-point histograms
 // (bench/compare.sh otlp-histogram, default 512 MiB budget) took the
 // process to 931–1,011 MiB RSS with at most 582–615 MiB live after a
 // collection; with the limit at 768 MiB, 754 MiB RSS and 520 MiB live,
