@@ -19,7 +19,18 @@ type groupState struct {
 	groups map[string]int32
 }
 
+// maxKeptSpans bounds the series a pooled Converter keeps scratch for
+// between requests (16 bytes each): a request of half a million series
+// (the default limit) would otherwise leave 8 MB with it.
+const maxKeptSpans = 1 << 16
+
 func (g *groupState) reset() {
+	if cap(g.spans) > maxKeptSpans {
+		g.spans, g.group, g.order = nil, nil, nil
+	}
+	if len(g.groups) > maxKeptSpans {
+		g.groups, g.counts = nil, nil
+	}
 	g.spans, g.group, g.order, g.counts = g.spans[:0], g.group[:0], g.order[:0], g.counts[:0]
 	clear(g.groups)
 }

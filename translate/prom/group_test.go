@@ -138,3 +138,36 @@ func TestGroupFallsBack(t *testing.T) {
 		t.Fatal("a request over the series limit was grouped")
 	}
 }
+
+// TestGroupScratchIsBounded checks a pooled Converter lets go of the
+// grouping scratch of a very large request instead of keeping it.
+func TestGroupScratchIsBounded(t *testing.T) {
+	ss := make([]series1, maxKeptSpans+10)
+	for i := range ss {
+		ss[i] = series1{labels: []label{{"__name__", fmt.Sprintf("m_%d", i%2)}}, samples: []sample{{v: 1, ts: 1}}}
+	}
+	o := DefaultOptions()
+	o.Limits = translate.DefaultLimits()
+	c := NewConverter()
+	c.opts = &o
+	if !c.groupV1(request1(0, ss...)) {
+		t.Fatal("the request was not grouped")
+	}
+	if cap(c.group.spans) <= maxKeptSpans {
+		t.Fatalf("spans capacity %d, want past %d", cap(c.group.spans), maxKeptSpans)
+	}
+	c.Reset()
+	c.group.reset()
+	if cap(c.group.spans) != 0 || cap(c.group.order) != 0 || cap(c.group.group) != 0 {
+		t.Fatalf("scratch kept after reset: spans %d, order %d, group %d", cap(c.group.spans), cap(c.group.order), cap(c.group.group))
+	}
+	// A small request keeps its scratch.
+	c.opts = &o
+	if !c.groupV1(request1(0, ss[:100]...)) {
+		t.Fatal("the small request was not grouped")
+	}
+	c.group.reset()
+	if cap(c.group.spans) == 0 {
+		t.Fatal("a small request's scratch was dropped")
+	}
+}
