@@ -116,6 +116,7 @@ func (c *Converter) Reset() {
 	c.checked = false
 	c.last = nil
 	c.v2.reset()
+	c.group.reset()
 	if len(c.intern) > internLimit {
 		c.intern = make(map[string]string)
 		c.sanitized = nil

@@ -156,8 +156,7 @@ func TestGroupScratchIsBounded(t *testing.T) {
 	if cap(c.group.spans) <= maxKeptSpans {
 		t.Fatalf("spans capacity %d, want past %d", cap(c.group.spans), maxKeptSpans)
 	}
-	c.Reset()
-	c.group.reset()
+	c.Reset() // as the pool's Translate does before it puts a Converter back
 	if cap(c.group.spans) != 0 || cap(c.group.order) != 0 || cap(c.group.group) != 0 {
 		t.Fatalf("scratch kept after reset: spans %d, order %d, group %d", cap(c.group.spans), cap(c.group.order), cap(c.group.group))
 	}
