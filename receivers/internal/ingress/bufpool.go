@@ -15,8 +15,9 @@ import (
 //
 // The classes are a quarter of a power of two apart (1 KiB, then 1.25,
 // 1.5, 1.75, 2, 2.5 KiB, … up to maxPooled), so a buffer is at most a
-// quarter larger than what the body needs of it, as room and fill grow a
-// body by a quarter at a time.
+// quarter larger than what it was asked for: room doubles a raw body's
+// buffer up to its declared length, fill grows a decoded one by a quarter
+// at a time.
 const (
 	minBufShift = 10 // 1 KiB: the smallest buffer a body takes
 	maxBufShift = 22 // maxPooled, 4 MiB
