@@ -37,7 +37,8 @@ import (
 // rowEncoder holds the scratch space of one encoding; it is reused through
 // encoderPool.
 type rowEncoder struct {
-	touched int   // Touch results (experiment)
+	// touched keeps what Prefetch read, so the reads are not optimised away.
+	touched int
 	rowLens []int // size of each Row message of the batch being written
 	pos     []int // where each row of the batch is being written
 	body    []byte

@@ -91,13 +91,7 @@ func BenchmarkEncodeRowInserts(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			e := pool.get()
-			req, err := e.encode(h, batches)
-			if err != nil {
-				b.Fatal(err)
-			}
-			req.release()
-			pool.put(e)
+			encodeFromPool(b, &pool, h, batches)
 		}
 	})
 }
@@ -121,14 +115,7 @@ func BenchmarkEncodeLargeFlush(b *testing.B) {
 	b.ReportAllocs()
 	var pool encoderPool
 	for b.Loop() {
-		e := pool.get()
-		req, err := e.encode(h, batches)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.SetBytes(int64(req.buf.Len()))
-		req.release()
-		pool.put(e)
+		b.SetBytes(int64(encodeFromPool(b, &pool, h, batches)))
 	}
 }
 
@@ -179,12 +166,20 @@ func BenchmarkEncodeLogsFlush(b *testing.B) {
 	defer reportCPU(b, batches[0].Rows())()
 	var pool encoderPool
 	for b.Loop() {
-		e := pool.get()
-		req, err := e.encode(h, batches)
-		if err != nil {
-			b.Fatal(err)
-		}
-		req.release()
-		pool.put(e)
+		encodeFromPool(b, &pool, h, batches)
 	}
+}
+
+// encodeFromPool encodes batches once with an encoder of pool, as Client
+// does, and returns the request's size.
+func encodeFromPool(b *testing.B, pool *encoderPool, h *gpb.RequestHeader, batches []*table.Batch) int {
+	e := pool.get()
+	req, err := e.encode(h, batches)
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := req.buf.Len()
+	req.release()
+	pool.put(e)
+	return n
 }
