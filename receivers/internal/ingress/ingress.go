@@ -276,11 +276,11 @@ func (b *Body) holdRead(c int64, p []byte) ([]byte, error) {
 // reserved; while it is read that may be twice what has arrived (a
 // quarter more before).
 //
-// The step runs to the buffer's capacity, not to the quarter: a body
-// handed out a step at a time used its buffer for the first step only, and
-// every OTLP/gRPC message of a few hundred KiB was read into new buffers
-// grown a quarter at a time; that was 79% of the bytes the bridge
-// allocated under otlp-sum load and 41% under otlp-logs (issue #12).
+// The step runs to the buffer's capacity, not a readStep: a body handed
+// out a step at a time used its buffer for the first step only, and every
+// OTLP/gRPC message of a few hundred KiB was read into new buffers; that
+// was 79% of the bytes the bridge allocated under otlp-sum load and 41%
+// under otlp-logs (issue #12).
 func (b *Body) room(limit int64) (int, error) {
 	buf := *b.raw
 	if len(buf) == cap(buf) {
