@@ -80,3 +80,39 @@ func TestShutdownKeepsItsDeadline(t *testing.T) {
 	}
 	e.srv.SetLatency(0)
 }
+
+// TestConsumedOutputDrawsFromThePool: Consume takes a request's batches
+// without leaving replacements in the output, and sets the output's Empty
+// so that its tables' next batches come from the pool written batches
+// return to; what it gives is empty and named for the table asked for.
+func TestConsumedOutputDrawsFromThePool(t *testing.T) {
+	e := setup(t, pipeline.Config{Workers: 2, FlushInterval: 5 * time.Millisecond}, false)
+	out := metricOutput("public", []string{"pooled_a", "pooled_b"}, 3, 0, map[string]string{"host": "h"})
+	if out.Empty != nil {
+		t.Fatal("a new output has Empty set")
+	}
+	if err := e.p.Consume(context.Background(), out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Empty == nil {
+		t.Fatal("Consume did not set Empty")
+	}
+	if out.Rows() != 0 {
+		t.Fatalf("%d rows left in the output after Consume", out.Rows())
+	}
+	pool, drawn := out.Empty, 0
+	out.Empty = func() *table.Batch { drawn++; return pool() }
+	out.Reset()
+	for _, name := range []string{"pooled_b", "pooled_a"} {
+		b := out.Batch("public", name)
+		if b.Rows() != 0 || b.NumColumns() != 0 || b.Table != name || b.Database != "public" {
+			t.Fatalf("%s: drawn batch holds %d rows, %d columns, named %s.%s", name, b.Rows(), b.NumColumns(), b.Database, b.Table)
+		}
+	}
+	if drawn != 2 {
+		t.Fatalf("Empty called %d times for the 2 taken tables", drawn)
+	}
+	if got := len(e.srv.Rows("public", "pooled_a")) + len(e.srv.Rows("public", "pooled_b")); got != 6 {
+		t.Fatalf("%d rows written, want 6", got)
+	}
+}

@@ -232,8 +232,14 @@ func (p *Pipeline) Consume(ctx context.Context, out *translate.Output) (err erro
 	for wi, n := range counts {
 		envs[wi], all = all[:0:n], all[n:]
 	}
+	// The batches are taken without a replacement: the output's next
+	// request gets its tables' batches from the pool that written ones
+	// return to (translate.Output.Take).
+	if out.Empty == nil {
+		out.Empty = p.empty
+	}
 	for _, pt := range parts {
-		b := out.Take(pt.i, p.clones.Get().(*table.Batch))
+		b := out.Take(pt.i, nil)
 		envs[pt.w] = append(envs[pt.w], item{b: b, t: t, f: pt.f})
 	}
 	for wi, env := range envs {
@@ -261,6 +267,10 @@ func (p *Pipeline) Consume(ctx context.Context, out *translate.Output) (err erro
 	p.stats.requests.Add(1)
 	return t.wait(ctx)
 }
+
+// empty is translate.Output.Empty for the outputs Consume takes from: a
+// released batch, reset, or a new one.
+func (p *Pipeline) empty() *table.Batch { return p.clones.Get().(*table.Batch) }
 
 // release returns a queued batch to the pool once its part is resolved;
 // size is its ByteSize, known to the caller (another pass over the

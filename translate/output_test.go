@@ -75,3 +75,54 @@ func TestOutputIdleSlotsBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestOutputTakeWithoutReplacement: a batch taken with Take(i, nil) leaves
+// a batch of no rows in Batches and no batch in its table's slot, so the
+// table's next request takes one from Empty; a table whose batch was not
+// taken keeps its own, and Empty is not called for it.
+func TestOutputTakeWithoutReplacement(t *testing.T) {
+	var o Output
+	var given []*table.Batch
+	o.Empty = func() *table.Batch {
+		b := table.New("", "")
+		given = append(given, b)
+		return b
+	}
+	a, b, c := o.Batch("db", "a"), o.Batch("db", "b"), o.Batch("db", "c")
+	if len(given) != 3 {
+		t.Fatalf("Empty called %d times for 3 new tables", len(given))
+	}
+	addRow(t, a, 1)
+	addRow(t, b, 2)
+	addRow(t, c, 3)
+	if got := o.Take(0, nil); got != a {
+		t.Fatal("take returned another batch")
+	}
+	if got := o.Take(2, nil); got != c {
+		t.Fatal("take returned another batch")
+	}
+	if o.Rows() != 1 || o.Batches[0].Rows() != 0 || o.Batches[2].Rows() != 0 || o.Batches[1] != b {
+		t.Fatalf("after take: %d rows, batches %v", o.Rows(), o.Batches)
+	}
+	o.Reset()
+	if a.Rows() != 1 || c.Rows() != 1 {
+		t.Fatal("Reset emptied a batch that was taken")
+	}
+	b2, a2, c2 := o.Batch("db", "b"), o.Batch("db", "a"), o.Batch("db", "c")
+	if b2 != b {
+		t.Error("a table whose batch was not taken did not get it back")
+	}
+	if len(given) != 5 || a2 != given[3] || c2 != given[4] {
+		t.Errorf("taken tables' next batches: Empty called %d times, want 5, in their order", len(given))
+	}
+	if a2 == a || c2 == c || a2.Table != "a" || a2.Database != "db" || c2.Table != "c" {
+		t.Errorf("next batches: %s.%s, %s.%s", a2.Database, a2.Table, c2.Database, c2.Table)
+	}
+	// Without Empty, a taken table's next batch is a new one.
+	o.Empty = nil
+	o.Take(0, nil)
+	o.Reset()
+	if d := o.Batch("db", "b"); d == nil || d == b || d.Rows() != 0 {
+		t.Error("no new batch for a taken table without Empty")
+	}
+}

