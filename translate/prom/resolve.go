@@ -194,8 +194,11 @@ func (c *Converter) emit(t *tableState, ts []int64, vals []float64) error {
 		t.ts.AppendInt64(ts[i])
 		t.val.AppendFloat64(vals[i])
 		if c.direct != nil {
-			for k, l := range c.labels {
-				c.direct[k].AppendBytes(l.value)
+			// Indexed rather than ranged by value: a labelRef is 48
+			// bytes, and only its value is read.
+			labels, direct := c.labels, c.direct[:len(c.labels)]
+			for k := range labels {
+				direct[k].AppendBytes(labels[k].value)
 			}
 		}
 		for _, r := range c.res {
