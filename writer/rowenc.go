@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"github.com/greptime-bridge/greptime-bridge/writer/internal/bufpool"
 	"github.com/greptime-bridge/greptime-bridge/writer/table"
 )
 
@@ -46,7 +47,7 @@ type rowEncoder struct {
 	spans   []insertSpan
 	cols    []colEnc
 	keys    []string // map keys being sorted
-	// pool supplies request buffers; nil means defaultRequestPool. Tests
+	// pool supplies request buffers; nil means bufpool.Default. Tests
 	// set their own.
 	pool mem.BufferPool
 }
@@ -190,8 +191,9 @@ func (e *rowEncoder) appendRows(b []byte, bt *table.Batch) ([]byte, bool) {
 func sizeVarint(n int) int { return protowire.SizeVarint(uint64(n)) }
 
 // encode returns the request carrying batches (validated by the caller)
-// under header h, in a buffer from the encoder's requestPool (gRPC frees
-// it back there once it has sent it: encodedRequest).
+// under header h, in a buffer from the encoder's pool (bufpool.Default
+// unless a test sets another; gRPC frees it back there once it has sent
+// it: encodedRequest).
 func (e *rowEncoder) encode(h *gpb.RequestHeader, batches []*table.Batch) (*encodedRequest, error) {
 	return e.encodeRuns(h, batches, nil, false)
 }
@@ -213,7 +215,7 @@ func (e *rowEncoder) encodeRuns(h *gpb.RequestHeader, batches []*table.Batch, sa
 	n := sizeBytesField(headerSize(h)) + sizeBytesField(inserts)
 	pool := e.pool
 	if pool == nil {
-		pool = defaultRequestPool
+		pool = bufpool.Default
 	}
 	var p *[]byte
 	if mem.IsBelowBufferPoolingThreshold(n) {

@@ -7,6 +7,8 @@ import (
 	"google.golang.org/grpc/encoding/proto"
 	"google.golang.org/grpc/mem"
 	protov2 "google.golang.org/protobuf/proto"
+
+	"github.com/greptime-bridge/greptime-bridge/writer/internal/bufpool"
 )
 
 // encodedRequest is a GreptimeRequest already in wire form, handed to
@@ -40,7 +42,7 @@ func (r *encodedRequest) release() {
 // change the codec of every other gRPC user in the program.
 type rowInsertCodec struct {
 	proto encoding.CodecV2
-	// pool supplies FlightData buffers; nil means defaultRequestPool.
+	// pool supplies FlightData buffers; nil means bufpool.Default.
 	// Tests set their own.
 	pool mem.BufferPool
 }
@@ -97,7 +99,7 @@ func (c rowInsertCodec) marshalFlightData(m *flight.FlightData) (mem.BufferSlice
 	}
 	pool := c.pool
 	if pool == nil {
-		pool = defaultRequestPool
+		pool = bufpool.Default
 	}
 	p := pool.Get(size)
 	b, err := protov2.MarshalOptions{UseCachedSize: true}.MarshalAppend((*p)[:0], m)

@@ -8,6 +8,8 @@ import (
 	"google.golang.org/grpc/encoding"
 	protocodec "google.golang.org/grpc/encoding/proto"
 	"google.golang.org/grpc/mem"
+
+	"github.com/greptime-bridge/greptime-bridge/writer/internal/bufpool"
 )
 
 // loadCodec is the load mode's gRPC codec, set on the test server's own
@@ -31,7 +33,7 @@ func (c loadCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	if !ok {
 		return c.proto.Unmarshal(data, v)
 	}
-	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
+	buf := data.MaterializeToBuffer(bufpool.Default)
 	defer buf.Free()
 	return lr.decode(buf.ReadOnlyData())
 }

@@ -1,4 +1,8 @@
-package writer
+// Package bufpool is the writer's pool of gRPC message buffers that are
+// not cleared before use: the row-insert encoder writes every byte of the
+// buffers it takes, and the test server's load mode (writer/greptimetest)
+// reads whole received messages into them.
+package bufpool
 
 import (
 	"math/bits"
@@ -7,7 +11,8 @@ import (
 	"google.golang.org/grpc/mem"
 )
 
-// requestPool supplies the buffers encoded requests are written into. It
+// Pool is the gRPC buffer pool (mem.BufferPool) encoded requests are
+// written into, and received ones read into. It
 // differs from gRPC's default pool (mem.DefaultBufferPool) in two ways
 // that matter for row inserts, whose every byte the encoder writes
 // (encodeRuns refuses a request that does not fill its buffer exactly):
@@ -25,7 +30,7 @@ import (
 // maxPooledRequest; sync.Pool lets the garbage
 // collector drop idle ones, so the pool holds memory only while flushes
 // need it.
-type requestPool struct {
+type Pool struct {
 	classes [requestClasses]sync.Pool
 }
 
@@ -41,9 +46,9 @@ const (
 	maxPooledRequest = 1 << maxRequestShift
 )
 
-// defaultRequestPool is shared by every client of the process, as gRPC's
-// default pool is.
-var defaultRequestPool = &requestPool{}
+// Default is shared by every client and server of the process that uses
+// it, as gRPC's default pool is.
+var Default = &Pool{}
 
 // requestClass returns the index of the size class whose buffers hold n
 // bytes with the least capacity, or -1 when n is not pooled. Up to 4 MiB
@@ -77,7 +82,7 @@ func requestClassCap(c int) int {
 }
 
 // Get returns a buffer of length n whose contents are undefined.
-func (p *requestPool) Get(n int) *[]byte {
+func (p *Pool) Get(n int) *[]byte {
 	c := requestClass(n)
 	if c < 0 {
 		b := make([]byte, n)
@@ -93,7 +98,7 @@ func (p *requestPool) Get(n int) *[]byte {
 
 // Put takes back a buffer Get returned; one of another capacity is
 // dropped.
-func (p *requestPool) Put(b *[]byte) {
+func (p *Pool) Put(b *[]byte) {
 	c := requestClass(cap(*b))
 	if c < 0 || cap(*b) != requestClassCap(c) {
 		return
@@ -101,4 +106,4 @@ func (p *requestPool) Put(b *[]byte) {
 	p.classes[c].Put(b)
 }
 
-var _ mem.BufferPool = (*requestPool)(nil)
+var _ mem.BufferPool = (*Pool)(nil)
