@@ -346,6 +346,12 @@ func consumeTag(b []byte) (protowire.Number, protowire.Type, int) {
 func consumeLongTag(b []byte) (protowire.Number, protowire.Type, int) {
 	if len(b) > 1 && b[0] >= 0x80 && b[1] < 0x80 {
 		v := uint64(b[0]&0x7f) | uint64(b[1])<<7
+		if v>>3 == 0 {
+			// Field number 0 written in two bytes (0x80 0x00 and the
+			// like): protobuf-go refuses it as it does the one-byte form
+			// (found by FuzzLoadDifferential).
+			return 0, 0, -1
+		}
 		return protowire.Number(v >> 3), protowire.Type(v & 7), 2
 	}
 	num, typ, n := protowire.ConsumeTag(b)
