@@ -1,7 +1,6 @@
 package greptimetest
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -63,7 +62,7 @@ func preprocessRows(rows *gpb.Rows) error {
 			if !ok {
 				return jsonNotString()
 			}
-			if !json.Valid([]byte(str.StringValue)) {
+			if !validJSON([]byte(str.StringValue)) {
 				return invalidJSONText(str.StringValue)
 			}
 			v.ValueData = &gpb.Value_BinaryValue{BinaryValue: []byte(str.StringValue)}
