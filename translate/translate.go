@@ -215,6 +215,10 @@ func (o *Output) Reset() {
 		}
 		o.Batches[i] = nil
 	}
+	if o.hollow != nil && (o.hollow.Rows() > 0 || o.hollow.NumColumns() > 0) {
+		// Only a caller breaking Take's rule writes to it.
+		o.hollow.Reset(false)
+	}
 	clear(o.slotOf)
 	o.slotOf = o.slotOf[:0]
 	o.Batches = o.Batches[:0]
