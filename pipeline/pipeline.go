@@ -114,6 +114,9 @@ type Pipeline struct {
 	// closed is closed when Shutdown begins, waking senders blocked on a
 	// full worker queue so Shutdown never waits behind them.
 	closed chan struct{}
+	// clones holds released batches, reset: request outputs take their
+	// tables' batches from it (empty), and so do the batches a coalesced
+	// table is split into (partBatch).
 	clones sync.Pool
 	// folds holds the batches fold gathers a table's coalesced rows in,
 	// apart from clones: released into clones, their capacity (often
@@ -175,10 +178,12 @@ func New(cfg Config, rows RowWriter, ddl DDLExecutor, bulk BulkWriter, log *slog
 // tables' workers and waits until GreptimeDB acknowledged every row or a
 // part failed. A batch that can never be written fails the call with a
 // permanent error before anything is taken. The pipeline owns what it
-// queues: each batch it takes is replaced in out by an empty one
-// (translate.Output.Take), so the caller may reset and reuse out as soon
-// as Consume returns, even when its context ended while the rows are
-// still being written, and no row is copied on the way.
+// queues: it takes each batch out of out (translate.Output.Take), so the
+// caller may reset and reuse out as soon as Consume returns, even when its
+// context ended while the rows are still being written, and no row is
+// copied on the way. out must be Reset before it is used again. Consume
+// sets out.Empty, if unset, to the pipeline's pool of released batches:
+// from then on out's tables get their batches from there.
 func (p *Pipeline) Consume(ctx context.Context, out *translate.Output) (err error) {
 	type taken struct {
 		i, w int
@@ -232,14 +237,13 @@ func (p *Pipeline) Consume(ctx context.Context, out *translate.Output) (err erro
 	for wi, n := range counts {
 		envs[wi], all = all[:0:n], all[n:]
 	}
-	// The batches are taken without a replacement: the output's next
-	// request gets its tables' batches from the pool that written ones
-	// return to (translate.Output.Take).
+	// The output's next request gets its tables' batches from the pool
+	// that written ones return to (translate.Output.Take).
 	if out.Empty == nil {
 		out.Empty = p.empty
 	}
 	for _, pt := range parts {
-		b := out.Take(pt.i, nil)
+		b := out.Take(pt.i)
 		envs[pt.w] = append(envs[pt.w], item{b: b, t: t, f: pt.f})
 	}
 	for wi, env := range envs {

@@ -291,7 +291,7 @@ func (pt *pendingTable) batches(to []*table.Batch) []*table.Batch {
 // partBatch copies one request's rows out of a coalesced batch, for writing
 // them on their own; the caller releases it.
 func (p *Pipeline) partBatch(acc *table.Batch, pr part) (*table.Batch, error) {
-	b := p.clones.Get().(*table.Batch)
+	b := p.empty()
 	b.Database, b.Table = acc.Database, acc.Table
 	if err := b.AppendRows(acc, pr.lo, pr.hi); err != nil {
 		p.release(b, b.ByteSize())
@@ -550,16 +550,16 @@ func (w *worker) rowsWritten(tables []*pendingTable, start time.Time) {
 		p.schemas.accepted(pt.acc, pt.accFacts.layout)
 		p.stats.RowsByInsert.Add(int64(pt.rows))
 		w.resolveTable(pt, nil)
-		// Released here, while its columns are still in cache from
-		// accepted, rather than in a later pass over the flush: under
-		// node-exporter-shaped load a flush holds hundreds of small
-		// tables and every pass over them misses the cache (issue #12).
-		// Nothing here reads the columns once the table's layout is
-		// known (release moves them to the batch's spares unread), so
-		// they are not fetched ahead as the encoder does: reading the
-		// next table's columns cost 9% of the bridge's CPU under the
-		// node-exporter-shaped load (2.40 -> 2.18 us per sample without
-		// it, 4 alternating rounds) and nothing measurable at rw-10k-8l.
+		// Released here rather than in a later pass over the flush:
+		// under node-exporter-shaped load a flush holds hundreds of
+		// small tables and every pass over them misses the cache (issue
+		// #12). Release touches only the batch's header and its list of
+		// column pointers, and accepted reads the columns only for a
+		// layout it does not know yet, so the next table's columns are
+		// not fetched ahead as the encoder does: that read cost 9% of the
+		// bridge's CPU under the node-exporter-shaped load (2.40 -> 2.18
+		// us per sample without it, 4 alternating rounds) and nothing
+		// measurable at rw-10k-8l.
 		w.recycle(pt)
 		pt.detached = true
 	}

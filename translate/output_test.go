@@ -17,8 +17,7 @@ func addRow(t *testing.T, b *table.Batch, v float64) {
 }
 
 // TestOutputSlots: within a request a table has one batch, in first-seen
-// order; across Reset each table gets its own batch back, emptied; a batch
-// taken by the pipeline leaves the replacement in the table's slot; and a
+// order; across Reset each table gets its own batch back, emptied; and a
 // table of an earlier request is not found in a later one.
 func TestOutputSlots(t *testing.T) {
 	var o Output
@@ -31,10 +30,6 @@ func TestOutputSlots(t *testing.T) {
 	}
 	addRow(t, a, 1)
 	addRow(t, b, 2)
-	empty := table.New("", "")
-	if got := o.Take(1, empty); got != b || o.Batches[1] != empty || empty.Table != "b" {
-		t.Fatalf("take: got %p, batches %v", got, o.Batches)
-	}
 	o.Reset()
 	if len(o.Batches) != 0 {
 		t.Fatalf("%d batches after reset", len(o.Batches))
@@ -43,8 +38,8 @@ func TestOutputSlots(t *testing.T) {
 		t.Error("a table of the last request found after reset")
 	}
 	b2, a2 := o.Batch("db", "b"), o.Batch("db", "a")
-	if a2 != a || b2 != empty {
-		t.Errorf("tables did not get their own batches back: a %v b %v", a2 == a, b2 == empty)
+	if a2 != a || b2 != b {
+		t.Errorf("tables did not get their own batches back: a %v b %v", a2 == a, b2 == b)
 	}
 	if a2.Rows() != 0 || a2.NumColumns() != 0 || a2.Table != "a" || a2.Database != "db" {
 		t.Errorf("batch not reset: %d rows, %d columns, %s.%s", a2.Rows(), a2.NumColumns(), a2.Database, a2.Table)
@@ -76,11 +71,12 @@ func TestOutputIdleSlotsBounded(t *testing.T) {
 	}
 }
 
-// TestOutputTakeWithoutReplacement: a batch taken with Take(i, nil) leaves
-// a batch of no rows in Batches and no batch in its table's slot, so the
-// table's next request takes one from Empty; a table whose batch was not
-// taken keeps its own, and Empty is not called for it.
-func TestOutputTakeWithoutReplacement(t *testing.T) {
+// TestOutputTake: a taken batch leaves a batch of no rows in Batches and
+// no batch in its table's slot, so the table's next request takes one from
+// Empty; a table whose batch was not taken keeps its own, and Empty is not
+// called for it. A taken table asked for again before Reset gets a batch
+// of its own, not the stand-in.
+func TestOutputTake(t *testing.T) {
 	var o Output
 	var given []*table.Batch
 	o.Empty = func() *table.Batch {
@@ -95,14 +91,17 @@ func TestOutputTakeWithoutReplacement(t *testing.T) {
 	addRow(t, a, 1)
 	addRow(t, b, 2)
 	addRow(t, c, 3)
-	if got := o.Take(0, nil); got != a {
+	if got := o.Take(0); got != a {
 		t.Fatal("take returned another batch")
 	}
-	if got := o.Take(2, nil); got != c {
+	if got := o.Take(2); got != c {
 		t.Fatal("take returned another batch")
 	}
 	if o.Rows() != 1 || o.Batches[0].Rows() != 0 || o.Batches[2].Rows() != 0 || o.Batches[1] != b {
 		t.Fatalf("after take: %d rows, batches %v", o.Rows(), o.Batches)
+	}
+	if _, ok := o.Lookup("db", "a"); ok {
+		t.Error("Lookup found a taken table")
 	}
 	o.Reset()
 	if a.Rows() != 1 || c.Rows() != 1 {
@@ -118,11 +117,24 @@ func TestOutputTakeWithoutReplacement(t *testing.T) {
 	if a2 == a || c2 == c || a2.Table != "a" || a2.Database != "db" || c2.Table != "c" {
 		t.Errorf("next batches: %s.%s, %s.%s", a2.Database, a2.Table, c2.Database, c2.Table)
 	}
+	// Asked for again after Take, before Reset (against Take's rule): the
+	// table gets a batch of its own, named for it, not the shared stand-in.
+	o.Take(1) // a2
+	o.Take(2) // c2
+	a3, c3 := o.Batch("db", "a"), o.Batch("db", "c")
+	if a3 == c3 || a3 == a2 || a3.Table != "a" || c3.Table != "c" || o.Batches[1] != a3 || o.Batches[2] != c3 {
+		t.Errorf("taken tables asked for again share or misname a batch: %s, %s", a3.Table, c3.Table)
+	}
+	if got, ok := o.Lookup("db", "a"); !ok || got != a3 {
+		t.Error("Lookup does not find the table's new batch")
+	}
 	// Without Empty, a taken table's next batch is a new one.
-	o.Empty = nil
-	o.Take(0, nil)
 	o.Reset()
-	if d := o.Batch("db", "b"); d == nil || d == b || d.Rows() != 0 {
+	o.Empty = nil
+	o.Batch("db", "b")
+	o.Take(0)
+	o.Reset()
+	if d := o.Batch("db", "b"); d == nil || d == b || d.Rows() != 0 || d.Table != "b" {
 		t.Error("no new batch for a taken table without Empty")
 	}
 }

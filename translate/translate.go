@@ -38,8 +38,8 @@ func DefaultDatabaseOptions() DatabaseOptions {
 }
 
 // Output collects the batches of one translated request. It is reusable:
-// Reset keeps its batches' buffers for the next request, so an Output can
-// live in a sync.Pool.
+// Reset keeps the buffers of the batches it still holds (those not taken)
+// for the next request, so an Output can live in a sync.Pool.
 type Output struct {
 	// Batches holds one batch per (database, table), in first-seen order.
 	Batches []*table.Batch
@@ -70,14 +70,14 @@ type Output struct {
 	// reset batch kept for its table's next request.
 	gen   uint64
 	spare []*table.Batch
-	// hollow stands in Batches for the batches taken with Take(i, nil).
+	// hollow stands in Batches for the batches taken with Take.
 	hollow *table.Batch
 
 	// Empty, when set, gives Batch an empty batch for a table whose slot
-	// has none, e.g. after Take(i, nil); nil makes a new one. What it
-	// returns must be reset (Batch.Reset(false)) and owned by no one else.
-	// The stage that takes the batches over with Take(i, nil) sets it to
-	// its pool of released batches.
+	// has none (after Take); nil makes a new one. What it returns must be
+	// reset (Batch.Reset(false)) and owned by no one else. The stage that
+	// takes the batches over with Take sets it to its pool of released
+	// batches.
 	Empty func() *table.Batch
 }
 
@@ -96,7 +96,8 @@ type outSlot struct {
 }
 
 // maxIdleSlots bounds the slots an Output keeps for tables its last
-// request did not write (their reset batches and buffers): past it,
+// request did not write (their reset batches and buffers, or nothing for
+// a batch that was taken): past it,
 // Reset files them all as spares for any table. A Prometheus sender's
 // requests cover a few thousand metric names.
 const maxIdleSlots = 4096
@@ -106,7 +107,15 @@ func (o *Output) Batch(database, tableName string) *table.Batch {
 	k := outKey{database, tableName}
 	sl, ok := o.slots[k]
 	if ok && sl.gen == o.gen {
-		return o.Batches[sl.i]
+		if b := o.Batches[sl.i]; b != o.hollow {
+			return b
+		}
+		// Taken earlier in this request, against Take's rule that the
+		// output is Reset first: a batch of the table's own takes the
+		// stand-in's place rather than several tables sharing it.
+		b := o.emptyBatch(database, tableName)
+		o.Batches[sl.i], sl.b = b, b
+		return b
 	}
 	if !ok {
 		if o.slots == nil {
@@ -117,16 +126,7 @@ func (o *Output) Batch(database, tableName string) *table.Batch {
 	}
 	b := sl.b
 	if b == nil {
-		switch n := len(o.spare); {
-		case n > 0:
-			b = o.spare[n-1]
-			o.spare[n-1] = nil
-			o.spare = o.spare[:n-1]
-		case o.Empty != nil:
-			b = o.Empty()
-		default:
-			b = table.New(database, tableName)
-		}
+		b = o.emptyBatch(database, tableName)
 		sl.b = b
 	}
 	b.Database, b.Table = database, tableName
@@ -136,35 +136,44 @@ func (o *Output) Batch(database, tableName string) *table.Batch {
 	return b
 }
 
-// Take hands batch i over to the caller. With a non-nil empty (reset by
-// Batch.Reset(false) and owned by no one else), empty takes its place under
-// the same database and table and stays in the table's slot for its next
-// request. With nil, the slot is left without a batch and the table's next
-// request takes one from Empty: the pipeline passes nil, so that the
-// batches it releases after writing go round through its pool, the most
-// recently used first, instead of every pooled output keeping an idle
-// batch for each table it has seen (issue #12: under node-exporter-shaped
-// load, a thousand tables a request, that reservoir was what kept every
-// pass over a request's batches reading from memory;
-// BenchmarkRemoteWritePath names=1000 went from a median of 4,214 to 3,664
-// cpu-ns/sample, names=100 from 1,257 to 1,134). Either way Batches[i]
-// then holds a batch of no rows, and the output must be Reset before it
-// is used again.
-func (o *Output) Take(i int, empty *table.Batch) *table.Batch {
-	b := o.Batches[i]
-	var keep *table.Batch
-	if empty != nil {
-		empty.Database, empty.Table = b.Database, b.Table
-		keep = empty
-	} else {
-		if o.hollow == nil {
-			o.hollow = table.New("", "")
-		}
-		empty = o.hollow
+// emptyBatch returns an empty batch for a table without one: a spare, one
+// from Empty, or a new one.
+func (o *Output) emptyBatch(database, tableName string) *table.Batch {
+	var b *table.Batch
+	switch n := len(o.spare); {
+	case n > 0:
+		b = o.spare[n-1]
+		o.spare[n-1] = nil
+		o.spare = o.spare[:n-1]
+	case o.Empty != nil:
+		b = o.Empty()
+	default:
+		return table.New(database, tableName)
 	}
-	o.Batches[i] = empty
+	b.Database, b.Table = database, tableName
+	return b
+}
+
+// Take hands batch i over to the caller, leaving the table's slot
+// without a batch: the table's next request takes one from Empty. The
+// pipeline takes the batches it queues this way, so that the batches it
+// releases after writing go round through its pool, the most recently
+// used first, instead of every pooled output keeping an idle batch for
+// each table it has seen (issue #12: under node-exporter-shaped load, a
+// thousand tables a request, that reservoir was what kept every pass over
+// a request's batches reading from memory; BenchmarkRemoteWritePath
+// names=1000 went from a median of 4,214 to 3,664 cpu-ns/sample, names=100
+// from 1,257 to 1,134). Batches[i] then holds a stand-in of no rows
+// shared by the taken batches, and the output must be Reset before it is
+// used again.
+func (o *Output) Take(i int) *table.Batch {
+	b := o.Batches[i]
+	if o.hollow == nil {
+		o.hollow = table.New("", "")
+	}
+	o.Batches[i] = o.hollow
 	if i < len(o.slotOf) {
-		o.slotOf[i].b = keep
+		o.slotOf[i].b = nil
 	}
 	return b
 }
@@ -172,7 +181,7 @@ func (o *Output) Take(i int, empty *table.Batch) *table.Batch {
 // Lookup returns the batch for database and table if one exists.
 func (o *Output) Lookup(database, tableName string) (*table.Batch, bool) {
 	sl, ok := o.slots[outKey{database, tableName}]
-	if !ok || sl.gen != o.gen {
+	if !ok || sl.gen != o.gen || o.Batches[sl.i] == o.hollow {
 		return nil, false
 	}
 	return o.Batches[sl.i], true
@@ -203,7 +212,7 @@ func (o *Output) Rows() int {
 func (o *Output) Reset() {
 	for i, b := range o.Batches {
 		if b == o.hollow {
-			// Taken by Take(i, nil): the slot stays without a batch.
+			// Taken by Take: the slot stays without a batch.
 			o.Batches[i] = nil
 			continue
 		}

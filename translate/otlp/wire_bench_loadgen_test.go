@@ -9,7 +9,6 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
 	"github.com/greptime-bridge/greptime-bridge/translate"
-	"github.com/greptime-bridge/greptime-bridge/writer/table"
 )
 
 // loadgenAttrs gives point i of metric k cmd/loadgen's 12 attributes: an
@@ -117,7 +116,7 @@ func BenchmarkHistogramWireFresh(b *testing.B) {
 			b.Fatal("not on the wire path")
 		}
 		for i := range out.Batches {
-			out.Take(i, table.New("", ""))
+			out.Take(i)
 		}
 		return err
 	})

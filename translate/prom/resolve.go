@@ -190,13 +190,14 @@ func (c *Converter) newColumn(t *tableState, name string) (*table.Column, error)
 
 // emit appends one row per sample of the current series.
 func (c *Converter) emit(t *tableState, ts []int64, vals []float64) error {
+	labels, direct := c.labels, c.direct
 	for i := range ts {
 		t.ts.AppendInt64(ts[i])
 		t.val.AppendFloat64(vals[i])
-		if c.direct != nil {
+		if direct != nil {
 			// Indexed rather than ranged by value: a labelRef is 48
-			// bytes, and only its value is read.
-			labels, direct := c.labels, c.direct[:len(c.labels)]
+			// bytes, and only its value is read. direct has a column
+			// per label (sameNames); direct[k] is bounds-checked.
 			for k := range labels {
 				direct[k].AppendBytes(labels[k].value)
 			}

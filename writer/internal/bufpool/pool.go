@@ -12,24 +12,30 @@ import (
 )
 
 // Pool is the gRPC buffer pool (mem.BufferPool) encoded requests are
-// written into, and received ones read into. It
-// differs from gRPC's default pool (mem.DefaultBufferPool) in two ways
-// that matter for row inserts, whose every byte the encoder writes
-// (encodeRuns refuses a request that does not fill its buffer exactly):
+// written into, and received ones read into. It differs from gRPC's
+// default pool (mem.DefaultBufferPool) in two ways:
 //
 //   - it does not zero a buffer it hands out: gRPC's pool clears the whole
-//     capacity on every Get (grpc-go mem/buffer_pool.go sizedBufferPool),
-//     3% of the bridge's CPU under Prometheus-shaped load (issue #12);
+//     capacity on every Get (grpc-go internal/mem/buffer_pool.go
+//     sizedBufferPool), 3% of the bridge's CPU under Prometheus-shaped
+//     load and 6% of the test server's load mode (issue #12);
 //   - its size classes follow the sizes asked for (requestClass), where
 //     gRPC's jump from 32 KiB to 1 MiB and then to a pool of any size: a
 //     flush of a few hundred kilobytes took, and cleared, a 1 MiB buffer.
 //
+// Not zeroing is safe because every user writes each byte it later reads.
+// The row encoder fills its buffer exactly (encodeRuns refuses a request
+// that does not). On the receiving side (grpc-go v1.85), the transport
+// reads each DATA frame whole into a buffer of the frame's length
+// (internal/transport/http_util.go readDataFrame, io.ReadFull), and
+// MaterializeToBuffer, mem.ReadAll and mem.Copy expose only the bytes they
+// copied or read.
+//
 // Buffers below minPooledRequest are not pooled, as gRPC does not pool
 // them (grpc-go internal/mem/buffer_pool.go BufferPoolingThreshold, 1 KiB:
 // mem.NewBuffer makes smaller ones plain slices), nor above
-// maxPooledRequest; sync.Pool lets the garbage
-// collector drop idle ones, so the pool holds memory only while flushes
-// need it.
+// maxPooledRequest; sync.Pool lets the garbage collector drop idle ones,
+// so the pool holds memory only while flushes need it.
 type Pool struct {
 	classes [requestClasses]sync.Pool
 }
@@ -39,7 +45,7 @@ const (
 	// fineRequestShift is the largest power-of-two class (4 MiB); above
 	// it each power of two is split in four (requestClass).
 	fineRequestShift = 22
-	maxRequestShift  = 26 // 64 MiB, the largest body an encoder uses (maxLargeBody)
+	maxRequestShift  = 26 // 64 MiB, the largest body an encoder uses (writer's maxLargeBody)
 	coarseClasses    = fineRequestShift - minRequestShift + 1
 	requestClasses   = coarseClasses + 4*(maxRequestShift-fineRequestShift)
 	minPooledRequest = 1 << minRequestShift
