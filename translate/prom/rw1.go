@@ -262,7 +262,7 @@ func (c *Converter) canonicalLabelsV1(b []byte, sp *specialLabels) (int, int) {
 		}
 		name, value := lb[2:k], lb[k+2:]
 		if !maybeSpecial(name) || !sp.take(name, value) {
-			c.labels = append(c.labels, labelRef{name: name, value: value})
+			c.pushLabel(name, value)
 		}
 		i, n = end, n+1
 	}
