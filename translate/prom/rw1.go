@@ -130,7 +130,7 @@ func (c *Converter) seriesV1(b []byte) error {
 				run, runCount = end, runCount+1
 			}
 			if !maybeSpecial(name) || !sp.take(name, value) {
-				c.labels = append(c.labels, labelRef{name: name, value: value})
+				c.pushLabel(name, value)
 			}
 		case num == v1TSSamples && typ == wireLen:
 			start, end, err := lenField(b, i)

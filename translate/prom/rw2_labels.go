@@ -46,14 +46,14 @@ func (c *Converter) labelsV2() (metric, db, phys []byte, hasDB, hasPhys bool, er
 		}
 		prev = name
 		if !maybeSpecial(name) {
-			c.labels = append(c.labels, labelRef{name: name, value: value})
+			c.pushLabel(name, value)
 			continue
 		}
 		if string(name) == internalHistogramColumn {
 			return nil, nil, nil, false, false, v2Err("label %q conflicts with an internal native histogram label", name)
 		}
 		if !sp.take(name, value) {
-			c.labels = append(c.labels, labelRef{name: name, value: value})
+			c.pushLabel(name, value)
 		}
 	}
 	metric, db, phys, hasDB, hasPhys = sp.metric, sp.db, sp.phys, sp.hasDB, sp.hasPhys
