@@ -34,7 +34,7 @@ type labelRef struct {
 // appending a labelRef literal built it on the stack with 8-byte stores
 // and copied it with 16-byte loads, which the processor cannot forward
 // from those stores, and that one store was 8.5% of the bridge's CPU under
-// rw-10k-8l (perf annotate: the MOVUPS into c.labels; issue #12).
+// rw-10k-8l (pprof -disasm: the MOVUPS into c.labels; issue #12).
 func (c *Converter) pushLabel(name, value []byte) {
 	n := len(c.labels)
 	if n < cap(c.labels) {
@@ -50,6 +50,19 @@ func (c *Converter) pushLabel(name, value []byte) {
 type resolved struct {
 	col   *table.Column
 	value []byte
+}
+
+// pushRes appends a resolved label to c.res, writing its fields in place
+// for the reason pushLabel does.
+func (c *Converter) pushRes(col *table.Column, value []byte) {
+	n := len(c.res)
+	if n < cap(c.res) {
+		c.res = c.res[:n+1]
+	} else {
+		c.res = append(c.res, resolved{})
+	}
+	r := &c.res[n]
+	r.col, r.value = col, value
 }
 
 // Converter decodes remote-write requests into table batches. It keeps its

@@ -47,7 +47,7 @@ func (c *Converter) resolve(t *tableState) error {
 					return err
 				}
 			}
-			c.res = append(c.res, resolved{col: t.prevCols[k], value: v})
+			c.pushRes(t.prevCols[k], v)
 		}
 		return nil
 	}
@@ -76,7 +76,7 @@ func (c *Converter) resolve(t *tableState) error {
 		if c.duplicate(t, col, v, len(c.labels) > dupScanMax) {
 			continue
 		}
-		c.res = append(c.res, resolved{col: col, value: v})
+		c.pushRes(col, v)
 	}
 	c.remember(t)
 	return nil
