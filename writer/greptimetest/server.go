@@ -126,6 +126,10 @@ func StartT(t testing.TB, opts Options) *Server {
 	return s
 }
 
+// greptimeWindow is the HTTP/2 flow-control window GreptimeDB's gRPC
+// server grants (see serve).
+const greptimeWindow = 1 << 20
+
 func (s *Server) serve(addr string) error {
 	lis, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -139,6 +143,13 @@ func (s *Server) serve(addr string) error {
 	sopts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(maxMessageSize), grpc.MaxSendMsgSize(maxMessageSize),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: time.Second, PermitWithoutStream: true}),
+		// Flow control as GreptimeDB's server grants it: tonic leaves the
+		// windows unset, so hyper's h2 server defaults apply, 1 MiB per
+		// stream and per connection with no adaptive window
+		// (hyper src/proto/h2/server.rs DEFAULT_STREAM_WINDOW,
+		// DEFAULT_CONN_WINDOW). Setting them also turns off grpc-go's BDP
+		// estimation, which hyper's adaptive_window false matches.
+		grpc.InitialWindowSize(greptimeWindow), grpc.InitialConnWindowSize(greptimeWindow),
 	}
 	if s.opts.Load {
 		// Received frames and messages go into the writer's buffer pool,
