@@ -63,7 +63,9 @@ func factsOf(b *table.Batch) batchFacts {
 // over a node-exporter-shaped request's columns (a thousand tables of two
 // rows, far more than the processor's cache holds) reads each from
 // memory, and RequestBytes and Consume made one each (issue #12); now
-// RequestBytes validates and measures, and Consume uses what it found.
+// RequestBytes validates and measures, and Consume uses what it found. A
+// translator that finishes its tables one after another hands each over
+// as it finishes (Seal), and RequestBytes keeps those measurements.
 type measured struct {
 	// batch and rows are each measured batch and its row count then:
 	// Consume measures again a batch that is not the one measured, or
@@ -83,28 +85,62 @@ func (m *measured) Reset() {
 }
 
 // measure validates and measures every batch of out and records it in
-// out.Measured.
+// out.Measured, keeping what Seal recorded of a batch still as it was.
 func measure(out *translate.Output) *measured {
 	m, ok := out.Measured.(*measured)
 	if !ok {
 		m = &measured{}
 		out.Measured = m
 	}
-	m.Reset()
-	for _, b := range out.Batches {
-		var f batchFacts
-		var err error
-		if b.Rows() > 0 {
-			if err = b.Validate(); err == nil {
-				f = factsOf(b)
-			}
+	for i, b := range out.Batches {
+		if i < len(m.batch) && m.batch[i] == b && m.rows[i] == b.Rows() {
+			continue
+		}
+		f, err := measureOne(b)
+		if i < len(m.batch) {
+			m.batch[i], m.rows[i], m.facts[i], m.err[i] = b, b.Rows(), f, err
+			continue
 		}
 		m.batch = append(m.batch, b)
 		m.rows = append(m.rows, b.Rows())
 		m.facts = append(m.facts, f)
 		m.err = append(m.err, err)
 	}
+	n := len(out.Batches)
+	clear(m.batch[n:])
+	clear(m.err[n:])
+	m.batch, m.rows, m.facts, m.err = m.batch[:n], m.rows[:n], m.facts[:n], m.err[:n]
 	return m
+}
+
+// measureOne validates and measures one batch.
+func measureOne(b *table.Batch) (f batchFacts, err error) {
+	if b.Rows() > 0 {
+		if err = b.Validate(); err == nil {
+			f = factsOf(b)
+		}
+	}
+	return f, err
+}
+
+// Seal measures b when it is the next batch of o in order
+// (translate.Sealer): the translator has just written it, so its columns
+// are read from the cache rather than from memory. Under node-exporter-
+// shaped remote write (a thousand tables of two rows a request, far more
+// column headers than the cache holds by the time RequestBytes runs) this
+// took the bridge from 2.56-2.76 to 2.34-2.70 µs of CPU per sample (4
+// alternating rounds of compare.sh's rw-node-1000names; issue #12). A
+// batch sealed out of order is left for measure.
+func (m *measured) Seal(o *translate.Output, b *table.Batch) {
+	i := len(m.batch)
+	if i >= len(o.Batches) || o.Batches[i] != b {
+		return
+	}
+	f, err := measureOne(b)
+	m.batch = append(m.batch, b)
+	m.rows = append(m.rows, b.Rows())
+	m.facts = append(m.facts, f)
+	m.err = append(m.err, err)
 }
 
 // of returns batch i's facts and Validate's answer: the measured ones

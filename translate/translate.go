@@ -87,6 +87,24 @@ type outKey struct{ db, table string }
 // (Output.Measured); Output.Reset calls its Reset.
 type Scratch interface{ Reset() }
 
+// Sealer is a Scratch that wants to see each batch as soon as its
+// translator is done with it (Output.Seal).
+type Sealer interface {
+	Seal(o *Output, b *table.Batch)
+}
+
+// Seal tells the stage that keeps Measured that the translator will add
+// nothing more to b for this request, while b's columns are still in the
+// processor's cache. A translator that writes a table's rows in one run
+// (remote write groups a request's series by metric) calls it when the
+// run ends; calling it is optional, and a batch changed after it is
+// measured again.
+func (o *Output) Seal(b *table.Batch) {
+	if s, ok := o.Measured.(Sealer); ok {
+		s.Seal(o, b)
+	}
+}
+
 // outSlot is a table's place in an Output: its batch, and where it is in
 // Batches when it belongs to the current request (gen).
 type outSlot struct {

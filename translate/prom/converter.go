@@ -107,8 +107,10 @@ type Converter struct {
 	nlayouts int
 
 	v2 v2State
-	// group orders a remote write 1.0 request's series by metric (groupV1).
-	group groupState
+	// group orders a remote write 1.0 request's series by metric (groupV1);
+	// grouped is set while a request is translated in that order.
+	group   groupState
+	grouped bool
 }
 
 // NewConverter returns an empty Converter.
@@ -142,7 +144,7 @@ func (c *Converter) Reset() {
 	c.scratch = c.scratch[:0]
 	c.ts, c.vals = c.ts[:0], c.vals[:0]
 	c.series = 0
-	c.checked = false
+	c.checked, c.grouped = false, false
 	c.last = nil
 	c.v2.reset()
 	c.group.reset()
@@ -267,6 +269,11 @@ func (c *Converter) table(d *dbState, name []byte, phys []byte, physSet bool) (*
 	if t := c.last; t != nil && t.db == d && t.name == string(name) {
 		return t, nil
 	}
+	if c.last != nil && c.grouped {
+		// In a grouped request the previous table's run has ended: it is
+		// measured while its columns are in cache (translate.Output.Seal).
+		c.out.Seal(c.last.batch)
+	}
 	if t, ok := d.tables[string(name)]; ok {
 		c.last = t
 		return t, nil
@@ -340,6 +347,9 @@ func column(b *table.Batch, name string, typ table.DataType, sem table.SemanticT
 
 // finish stamps every written table's options (hints).
 func (c *Converter) finish() {
+	if c.last != nil && c.grouped {
+		c.out.Seal(c.last.batch)
+	}
 	c.keepLayouts()
 	for _, t := range c.active {
 		setHints(t, c.ver)

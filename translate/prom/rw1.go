@@ -40,6 +40,7 @@ func wireErr(v Version, what string, err error) error {
 func (c *Converter) translateV1(ctx context.Context, b []byte) error {
 	if c.groupV1(b) {
 		// Every field is a TimeSeries, within the series limit.
+		c.grouped = true
 		for _, s := range c.group.order {
 			sp := c.group.spans[s]
 			if err := c.seriesV1(b[sp.start:sp.end]); err != nil {
