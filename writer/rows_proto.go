@@ -1,10 +1,11 @@
 package writer
 
 import (
-	"encoding/json"
 	"fmt"
 
 	gpb "github.com/GreptimeTeam/greptime-proto/go/greptime/v1"
+
+	"github.com/greptime-bridge/greptime-bridge/writer/internal/jsontext"
 )
 
 // validateRequests checks a caller-built RowInsertRequests the way
@@ -85,7 +86,7 @@ func validateRowInsert(ins *gpb.RowInsertRequest) error {
 func checkProtoPayload(cs *gpb.ColumnSchema, v *gpb.Value) string {
 	switch cs.GetDatatype() {
 	case gpb.ColumnDataType_JSON:
-		if sv, ok := v.GetValueData().(*gpb.Value_StringValue); ok && !json.Valid([]byte(sv.StringValue)) {
+		if sv, ok := v.GetValueData().(*gpb.Value_StringValue); ok && !jsontext.Valid([]byte(sv.StringValue)) {
 			return "value is not valid json text"
 		}
 	case gpb.ColumnDataType_VECTOR:

@@ -1,11 +1,11 @@
 package writer
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"unicode/utf8"
 
+	"github.com/greptime-bridge/greptime-bridge/writer/internal/jsontext"
 	"github.com/greptime-bridge/greptime-bridge/writer/table"
 )
 
@@ -153,7 +153,7 @@ func validateColumn(b *table.Batch, c *table.Column) error {
 			}
 		}
 		for r := 0; r < c.Len() && !c.JSONChecked; r++ {
-			if v, ok := c.Binary(r); ok && !json.Valid(v) {
+			if v, ok := c.Binary(r); ok && !jsontext.Valid(v) {
 				return bad("row %d: value is not valid json text", r)
 			}
 		}

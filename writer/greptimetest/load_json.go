@@ -6,6 +6,7 @@ import (
 	gpb "github.com/GreptimeTeam/greptime-proto/go/greptime/v1"
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"github.com/greptime-bridge/greptime-bridge/writer/internal/jsontext"
 	"github.com/greptime-bridge/greptime-bridge/writer/table"
 )
 
@@ -49,7 +50,7 @@ func (lr *loadRequest) prepareJSON() {
 // row by row within each, skipping NULLs and rows too short to reach the
 // column. A value that is not a string is Unexpected; a string that is
 // not JSON text is InvalidJsonFormat (encode_string_to_jsonb_binary). The
-// text is checked with validJSON, as preprocessRows does in the other
+// text is checked with jsontext.Valid, as preprocessRows does in the other
 // modes. raw is the RowInsertRequest's bytes; kinds its values' variants.
 func firstJSONError(raw []byte, cols []int32, kinds []uint8) *Error {
 	// The walk is row-major; the first error in column-major order is the
@@ -94,7 +95,7 @@ func firstJSONError(raw []byte, cols []int32, kinds []uint8) *Error {
 				s := lastString(v)
 				switch {
 				case valid[x] != nil && bytes.Equal(s, valid[x]):
-				case validJSON(s):
+				case jsontext.Valid(s):
 					valid[x] = s
 				default:
 					best, bestErr = col, invalidJSONText(string(s))

@@ -8,6 +8,7 @@ import (
 
 	gpb "github.com/GreptimeTeam/greptime-proto/go/greptime/v1"
 
+	"github.com/greptime-bridge/greptime-bridge/writer/internal/jsontext"
 	"github.com/greptime-bridge/greptime-bridge/writer/table"
 )
 
@@ -62,7 +63,7 @@ func preprocessRows(rows *gpb.Rows) error {
 			if !ok {
 				return jsonNotString()
 			}
-			if !validJSON([]byte(str.StringValue)) {
+			if !jsontext.Valid([]byte(str.StringValue)) {
 				return invalidJSONText(str.StringValue)
 			}
 			v.ValueData = &gpb.Value_BinaryValue{BinaryValue: []byte(str.StringValue)}

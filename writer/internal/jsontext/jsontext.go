@@ -1,12 +1,16 @@
-package greptimetest
+// Package jsontext checks JSON text for the writer and its test server:
+// the writer refuses a JSON column value GreptimeDB would refuse before
+// sending it, and the test server checks the values it receives.
+package jsontext
 
-// validJSON reports whether b is JSON text, as the server checks a JSON
-// column's string values before storing them (GreptimeDB parses them with
+// Valid reports whether b is JSON text, as GreptimeDB checks a JSON
+// column's string values before storing them (it parses them with
 // jsonb::parse_value in operator/src/req_convert/common.rs
-// encode_string_to_jsonb_binary; FIDELITY.md). It accepts exactly what
-// encoding/json.Valid accepts, the test server's model of that parser:
+// encode_string_to_jsonb_binary; writer/greptimetest/FIDELITY.md). It
+// accepts exactly what encoding/json.Valid accepts, the writer's and the
+// test server's model of that parser:
 // RFC 8259 text, strings not checked for UTF-8, at most maxJSONDepth
-// nested arrays and objects (TestValidJSONAgrees, FuzzValidJSONAgrees).
+// nested arrays and objects (TestValidAgrees, FuzzValidAgrees).
 //
 // It is written here rather than taken from a library: json.Valid was half
 // the load mode's CPU under OTLP-logs-shaped load (perf, issue #12), the
@@ -15,8 +19,8 @@ package greptimetest
 // writer's packages allow (STYLE.md), recurse without a depth limit (so a
 // deep enough text overflows the stack) and accept deeper nesting than
 // encoding/json; arrow-go's goccy/go-json is slower than json.Valid
-// (3,593 ns). This one: BenchmarkValidJSON.
-func validJSON(b []byte) bool {
+// (3,593 ns). This one: BenchmarkValid.
+func Valid(b []byte) bool {
 	// kinds has a bit per open container: set for an object.
 	var kinds [maxJSONDepth/8 + 1]byte
 	depth := 0

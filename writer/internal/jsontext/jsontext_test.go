@@ -1,4 +1,4 @@
-package greptimetest
+package jsontext
 
 import (
 	"encoding/json"
@@ -27,37 +27,37 @@ func jsonSeeds() []string {
 	return s
 }
 
-// TestValidJSONAgrees: validJSON accepts and refuses what encoding/json
+// TestValidAgrees: Valid accepts and refuses what encoding/json
 // does on the grammar's edges, nesting depth included.
-func TestValidJSONAgrees(t *testing.T) {
+func TestValidAgrees(t *testing.T) {
 	for _, s := range jsonSeeds() {
-		if got, want := validJSON([]byte(s)), json.Valid([]byte(s)); got != want {
-			t.Errorf("%.40q (%d bytes): validJSON %v, encoding/json %v", s, len(s), got, want)
+		if got, want := Valid([]byte(s)), json.Valid([]byte(s)); got != want {
+			t.Errorf("%.40q (%d bytes): Valid %v, encoding/json %v", s, len(s), got, want)
 		}
 	}
 	// Far past the limit the walk stays bounded: no recursion.
-	if validJSON([]byte(strings.Repeat("[", 10<<20))) {
+	if Valid([]byte(strings.Repeat("[", 10<<20))) {
 		t.Error("10 Mi open brackets are valid")
 	}
 }
 
-// FuzzValidJSONAgrees: on any input validJSON answers as encoding/json.Valid.
-func FuzzValidJSONAgrees(f *testing.F) {
+// FuzzValidAgrees: on any input Valid answers as encoding/json.Valid.
+func FuzzValidAgrees(f *testing.F) {
 	for _, s := range jsonSeeds() {
 		if len(s) < 1000 {
 			f.Add([]byte(s))
 		}
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if got, want := validJSON(b), json.Valid(b); got != want {
-			t.Fatalf("%q: validJSON %v, encoding/json %v", b, got, want)
+		if got, want := Valid(b), json.Valid(b); got != want {
+			t.Fatalf("%q: Valid %v, encoding/json %v", b, got, want)
 		}
 	})
 }
 
-// BenchmarkValidJSON checks a log record's attributes rendered as a JSON
-// object (14 keys), with validJSON and with encoding/json.
-func BenchmarkValidJSON(b *testing.B) {
+// BenchmarkValid checks a log record's attributes rendered as a JSON
+// object (14 keys), with Valid and with encoding/json.
+func BenchmarkValid(b *testing.B) {
 	m := map[string]any{"n": 12345.5, "b": true}
 	for i := 0; i < 12; i++ {
 		m[fmt.Sprintf("attribute.key.%d", i)] = fmt.Sprintf("value-%d-abcdefghij", i*7919)
@@ -69,7 +69,7 @@ func BenchmarkValidJSON(b *testing.B) {
 	for _, v := range []struct {
 		name  string
 		valid func([]byte) bool
-	}{{"validJSON", validJSON}, {"encoding-json", json.Valid}} {
+	}{{"jsontext", Valid}, {"encoding-json", json.Valid}} {
 		b.Run(v.name, func(b *testing.B) {
 			b.SetBytes(int64(len(doc)))
 			b.ReportAllocs()
