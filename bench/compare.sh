@@ -20,6 +20,12 @@
 #   LOADGEN_FLAGS="..." extra flags for every `loadgen run`, e.g. "-rate 40000"
 #                     to measure latency at a fixed load instead of full speed
 #   SMOKE=1           the CI form: one short run of two small workloads
+#   BASELINE=dir      a directory with another build's bridge and greptimetest
+#                     (go build -o dir ./cmd/bridge ./cmd/greptimetest at an
+#                     older commit), run as target "baseline" in alternation
+#                     with the bridge: before/after figures, with a
+#                     "bridge / baseline" row among the ratios
+#   SKIP_PEER=1       leave the peer out (with BASELINE: two builds only)
 #   PEERS_ONLY=1      only find the peers, print them, exit 0 (1 if one is missing)
 #   VMAGENT, OTELCOL  peer binaries (default: PATH, $(go env GOPATH)/bin,
 #                     ~/.cache/greptime-bridge-e2e/otelcol; .ci/install puts them there)
@@ -79,6 +85,11 @@ if [ "${PEERS_ONLY:-}" = "1" ]; then
 	OTELCOL="$(find_peer otelcol-e2e OTELCOL)"
 	printf 'vmagent=%s\notelcol=%s\n' "$VMAGENT" "$OTELCOL"
 	exit 0
+fi
+
+if [ -n "${BASELINE:-}" ] && { [ ! -x "$BASELINE/bridge" ] || [ ! -x "$BASELINE/greptimetest" ]; }; then
+	echo "BASELINE=$BASELINE: want a directory with the executables bridge and greptimetest" >&2
+	exit 2
 fi
 
 WORK="$(mktemp -d -t bridge-compare-XXXXXX)"
@@ -203,13 +214,14 @@ EOF
 	TARGET="127.0.0.1:$p"
 }
 
-# start_bridge KIND: greptimetest in its cheap mode as a separate process,
-# and the bridge with its default configuration but its addresses.
+# start_bridge KIND [BINDIR]: greptimetest in its cheap mode as a separate
+# process, and the bridge with its default configuration but its
+# addresses, both from BINDIR (default: this checkout's build).
 start_bridge() {
-	local g h r
+	local g h r bin="${2:-$WORK/bin}"
 	read -r g h r <<<"$("$LOADGEN" ports 3 | tr "\n" " ")"
 	# shellcheck disable=SC2086 # SINK_FLAG may hold several flags
-	start sink "$RUN_DIR/greptimetest.log" "$WORK/bin/greptimetest" -addr "127.0.0.1:$g" $SINK_FLAG
+	start sink "$RUN_DIR/greptimetest.log" "$bin/greptimetest" -addr "127.0.0.1:$g" $SINK_FLAG
 	cat >"$RUN_DIR/bridge.yaml" <<EOF
 greptimedb:
   endpoints: ["127.0.0.1:$g"]
@@ -218,7 +230,7 @@ listen:
   grpc: 127.0.0.1:$r
 EOF
 	"$LOADGEN" wait pid="$PID_sink" "127.0.0.1:$g"
-	start target "$RUN_DIR/bridge.log" "$WORK/bin/bridge" -config "$RUN_DIR/bridge.yaml"
+	start target "$RUN_DIR/bridge.log" "$bin/bridge" -config "$RUN_DIR/bridge.yaml"
 	"$LOADGEN" wait pid="$PID_sink" pid="$PID_target" "127.0.0.1:$h" "127.0.0.1:$r"
 	if [ "$1" = "vmagent" ]; then
 		TARGET="http://127.0.0.1:$h/api/v1/write"
@@ -237,6 +249,7 @@ one_run() {
 	vmagent) start_vmagent ;;
 	otelcol) start_otelcol ;;
 	bridge) start_bridge "$peer"; sinkname=greptimetest ;;
+	baseline) start_bridge "$peer" "$BASELINE"; sinkname=greptimetest ;;
 	esac
 	log "$w: $target, run $run"
 	# shellcheck disable=SC2154 # PID_target and PID_sink are set by start
@@ -264,7 +277,10 @@ for w in $WORKLOADS; do
 	for run in $(seq "$RUNS"); do
 		# Alternate which target goes first, so a drift in the machine's
 		# load does not always favour the same one.
-		if [ $((run % 2)) -eq 1 ]; then order="$peer bridge"; else order="bridge $peer"; fi
+		targets="bridge"
+		if [ "${SKIP_PEER:-}" != "1" ]; then targets="$peer $targets"; fi
+		if [ -n "${BASELINE:-}" ]; then targets="$targets baseline"; fi
+		if [ $((run % 2)) -eq 1 ]; then order="$targets"; else order="$(echo "$targets" | tr ' ' '\n' | tac | tr '\n' ' ')"; fi
 		for target in $order; do
 			one_run "$w" "$peer" "$target" "$run" "${flags[@]}"
 		done
