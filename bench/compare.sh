@@ -20,17 +20,21 @@
 #   LOADGEN_FLAGS="..." extra flags for every `loadgen run`, e.g. "-rate 40000"
 #                     to measure latency at a fixed load instead of full speed
 #   SMOKE=1           the CI form: one short run of two small workloads
-#   BASELINE=dir      a directory with another build's bridge and greptimetest
-#                     (go build -o dir ./cmd/bridge ./cmd/greptimetest at an
-#                     older commit), run as target "baseline" in alternation
-#                     with the bridge: before/after figures, with a
-#                     "bridge / baseline" row among the ratios
+#   BASELINE=dir      a directory with another build's bridge (go build -o dir
+#                     ./cmd/bridge ./cmd/greptimetest at an older commit), run
+#                     as target "baseline" in alternation with the bridge, in
+#                     front of this checkout's greptimetest: before/after
+#                     figures, with a "bridge / baseline" row among the ratios
+#   BASELINE_SINK=1   the baseline writes to its own build's greptimetest
 #   SKIP_PEER=1       leave the peer out (with BASELINE: two builds only)
 #   PEERS_ONLY=1      only find the peers, print them, exit 0 (1 if one is missing)
 #   VMAGENT, OTELCOL  peer binaries (default: PATH, $(go env GOPATH)/bin,
 #                     ~/.cache/greptime-bridge-e2e/otelcol; .ci/install puts them there)
 # Run it niced on a shared machine:  nice -n 10 bash bench/compare.sh
 set -eEuo pipefail
+if [ -n "${BASELINE:-}" ]; then
+	BASELINE="$(cd "$BASELINE" && pwd)" # relative to the caller, not the checkout
+fi
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin:$(go env GOPATH)/bin"
 
@@ -87,8 +91,8 @@ if [ "${PEERS_ONLY:-}" = "1" ]; then
 	exit 0
 fi
 
-if [ -n "${BASELINE:-}" ] && { [ ! -x "$BASELINE/bridge" ] || [ ! -x "$BASELINE/greptimetest" ]; }; then
-	echo "BASELINE=$BASELINE: want a directory with the executables bridge and greptimetest" >&2
+if [ -n "${BASELINE:-}" ] && { [ ! -x "$BASELINE/bridge" ] || { [ "${BASELINE_SINK:-}" = "1" ] && [ ! -x "$BASELINE/greptimetest" ]; }; }; then
+	echo "BASELINE=$BASELINE: want a directory with the executable bridge (and greptimetest with BASELINE_SINK=1)" >&2
 	exit 2
 fi
 
@@ -143,6 +147,9 @@ for w in $WORKLOADS; do
 	otelcol) need_otelcol=1 ;;
 	esac
 done
+if [ "${SKIP_PEER:-}" = "1" ]; then
+	need_vmagent=0 need_otelcol=0
+fi
 [ "$need_vmagent" = 1 ] && VMAGENT="$(find_peer vmagent VMAGENT)"
 [ "$need_otelcol" = 1 ] && OTELCOL="$(find_peer otelcol-e2e OTELCOL)"
 
@@ -152,6 +159,9 @@ done
 	echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "$(go version); vmagent: ${VMAGENT:-none}; otelcol: ${OTELCOL:-none}"
 	echo "runs $RUNS, warm-up $WARMUP, measured window $DURATION, greptimetest $SINK_FLAG"
+	if [ -n "${BASELINE:-}" ]; then
+		echo "baseline: $BASELINE (its own greptimetest: ${BASELINE_SINK:-0}); bridge: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	fi
 } >"$OUT/machine.txt"
 cat "$OUT/machine.txt" >&2
 
@@ -214,14 +224,15 @@ EOF
 	TARGET="127.0.0.1:$p"
 }
 
-# start_bridge KIND [BINDIR]: greptimetest in its cheap mode as a separate
-# process, and the bridge with its default configuration but its
-# addresses, both from BINDIR (default: this checkout's build).
+# start_bridge KIND [BINDIR [SINKDIR]]: greptimetest in its cheap mode as a
+# separate process, from SINKDIR, and the bridge with its default
+# configuration but its addresses, from BINDIR (default for both: this
+# checkout's build).
 start_bridge() {
-	local g h r bin="${2:-$WORK/bin}"
+	local g h r bin="${2:-$WORK/bin}" sinkbin="${3:-$WORK/bin}"
 	read -r g h r <<<"$("$LOADGEN" ports 3 | tr "\n" " ")"
 	# shellcheck disable=SC2086 # SINK_FLAG may hold several flags
-	start sink "$RUN_DIR/greptimetest.log" "$bin/greptimetest" -addr "127.0.0.1:$g" $SINK_FLAG
+	start sink "$RUN_DIR/greptimetest.log" "$sinkbin/greptimetest" -addr "127.0.0.1:$g" $SINK_FLAG
 	cat >"$RUN_DIR/bridge.yaml" <<EOF
 greptimedb:
   endpoints: ["127.0.0.1:$g"]
@@ -249,7 +260,10 @@ one_run() {
 	vmagent) start_vmagent ;;
 	otelcol) start_otelcol ;;
 	bridge) start_bridge "$peer"; sinkname=greptimetest ;;
-	baseline) start_bridge "$peer" "$BASELINE"; sinkname=greptimetest ;;
+	baseline)
+		if [ "${BASELINE_SINK:-}" = "1" ]; then start_bridge "$peer" "$BASELINE" "$BASELINE"; else start_bridge "$peer" "$BASELINE"; fi
+		sinkname=greptimetest
+		;;
 	esac
 	log "$w: $target, run $run"
 	# shellcheck disable=SC2154 # PID_target and PID_sink are set by start
@@ -277,10 +291,17 @@ for w in $WORKLOADS; do
 	for run in $(seq "$RUNS"); do
 		# Alternate which target goes first, so a drift in the machine's
 		# load does not always favour the same one.
-		targets="bridge"
-		if [ "${SKIP_PEER:-}" != "1" ]; then targets="$peer $targets"; fi
-		if [ -n "${BASELINE:-}" ]; then targets="$targets baseline"; fi
-		if [ $((run % 2)) -eq 1 ]; then order="$targets"; else order="$(echo "$targets" | tr ' ' '\n' | tac | tr '\n' ' ')"; fi
+		targets=(bridge)
+		if [ "${SKIP_PEER:-}" != "1" ]; then targets=("$peer" "${targets[@]}"); fi
+		if [ -n "${BASELINE:-}" ]; then targets+=(baseline); fi
+		order=""
+		for ((i = 0; i < ${#targets[@]}; i++)); do
+			if [ $((run % 2)) -eq 1 ]; then
+				order="$order ${targets[$i]}"
+			else
+				order="$order ${targets[${#targets[@]} - 1 - i]}"
+			fi
+		done
 		for target in $order; do
 			one_run "$w" "$peer" "$target" "$run" "${flags[@]}"
 		done

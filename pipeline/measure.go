@@ -67,11 +67,12 @@ func factsOf(b *table.Batch) batchFacts {
 // translator that finishes its tables one after another hands each over
 // as it finishes (Seal), and RequestBytes keeps those measurements.
 type measured struct {
-	// batch and rows are each measured batch and its row count then:
-	// Consume measures again a batch that is not the one measured, or
-	// that gained or lost rows since.
+	// batch, rows and cols are each measured batch and its row and
+	// column counts then: Consume measures again a batch that is not the
+	// one measured, or that gained or lost rows or columns since.
 	batch []*table.Batch
 	rows  []int
+	cols  []int
 	facts []batchFacts
 	err   []error // Validate's answer
 }
@@ -81,7 +82,7 @@ type measured struct {
 func (m *measured) Reset() {
 	clear(m.batch)
 	clear(m.err)
-	m.batch, m.rows, m.facts, m.err = m.batch[:0], m.rows[:0], m.facts[:0], m.err[:0]
+	m.batch, m.rows, m.cols, m.facts, m.err = m.batch[:0], m.rows[:0], m.cols[:0], m.facts[:0], m.err[:0]
 }
 
 // measure validates and measures every batch of out and records it in
@@ -93,23 +94,20 @@ func measure(out *translate.Output) *measured {
 		out.Measured = m
 	}
 	for i, b := range out.Batches {
-		if i < len(m.batch) && m.batch[i] == b && m.rows[i] == b.Rows() {
+		if m.holds(i, b) {
 			continue
 		}
 		f, err := measureOne(b)
 		if i < len(m.batch) {
-			m.batch[i], m.rows[i], m.facts[i], m.err[i] = b, b.Rows(), f, err
+			m.batch[i], m.rows[i], m.cols[i], m.facts[i], m.err[i] = b, b.Rows(), b.NumColumns(), f, err
 			continue
 		}
-		m.batch = append(m.batch, b)
-		m.rows = append(m.rows, b.Rows())
-		m.facts = append(m.facts, f)
-		m.err = append(m.err, err)
+		m.record(b, f, err)
 	}
 	n := len(out.Batches)
 	clear(m.batch[n:])
 	clear(m.err[n:])
-	m.batch, m.rows, m.facts, m.err = m.batch[:n], m.rows[:n], m.facts[:n], m.err[:n]
+	m.batch, m.rows, m.cols, m.facts, m.err = m.batch[:n], m.rows[:n], m.cols[:n], m.facts[:n], m.err[:n]
 	return m
 }
 
@@ -137,16 +135,27 @@ func (m *measured) Seal(o *translate.Output, b *table.Batch) {
 		return
 	}
 	f, err := measureOne(b)
+	m.record(b, f, err)
+}
+
+// record appends b's measurement.
+func (m *measured) record(b *table.Batch, f batchFacts, err error) {
 	m.batch = append(m.batch, b)
 	m.rows = append(m.rows, b.Rows())
+	m.cols = append(m.cols, b.NumColumns())
 	m.facts = append(m.facts, f)
 	m.err = append(m.err, err)
+}
+
+// holds reports whether record i is of b as it is now.
+func (m *measured) holds(i int, b *table.Batch) bool {
+	return i < len(m.batch) && m.batch[i] == b && m.rows[i] == b.Rows() && m.cols[i] == b.NumColumns()
 }
 
 // of returns batch i's facts and Validate's answer: the measured ones
 // when b is still the batch measured, with as many rows; m may be nil.
 func (m *measured) of(i int, b *table.Batch) (batchFacts, error) {
-	if m != nil && i < len(m.batch) && m.batch[i] == b && m.rows[i] == b.Rows() {
+	if m != nil && m.holds(i, b) {
 		return m.facts[i], m.err[i]
 	}
 	if err := b.Validate(); err != nil {

@@ -44,8 +44,8 @@ func checkMeasured(t *testing.T, out *translate.Output) {
 }
 
 // TestSealedMeasurements checks measure against what Seal recorded: kept
-// when the batch is unchanged, taken again when it gained rows, ignored
-// when sealed out of order, and reset with the output.
+// when the batch is unchanged, taken again when it gained rows or columns,
+// ignored when sealed out of order, and reset with the output.
 func TestSealedMeasurements(t *testing.T) {
 	out := sealOutput(3, 2)
 	m := out.Measured.(*measured)
@@ -69,6 +69,19 @@ func TestSealedMeasurements(t *testing.T) {
 	checkMeasured(t, out)
 	if err := measure(out).err[0]; !errors.Is(err, table.ErrInvalid) {
 		t.Fatalf("a batch grown invalid after its seal: %v, want ErrInvalid", err)
+	}
+
+	// A column added after the seal (NULL for the rows there are) changes
+	// the layout without changing the row count: measured again.
+	out = sealOutput(3, 2)
+	out.Seal(out.Batches[0])
+	sealedLayout := out.Measured.(*measured).facts[0].layout
+	if _, err := out.Batches[0].AddColumn("extra", table.String, table.Tag); err != nil {
+		t.Fatal(err)
+	}
+	checkMeasured(t, out)
+	if measure(out).facts[0].layout == sealedLayout {
+		t.Fatal("a column added after the seal kept the sealed layout")
 	}
 
 	// Out of order: the second batch sealed first is not recorded.

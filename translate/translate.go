@@ -97,8 +97,9 @@ type Sealer interface {
 // nothing more to b for this request, while b's columns are still in the
 // processor's cache. A translator that writes a table's rows in one run
 // (remote write groups a request's series by metric) calls it when the
-// run ends; calling it is optional, and a batch changed after it is
-// measured again.
+// run ends; calling it is optional. After Seal the translator may add rows
+// to b (a table met again later in the request), and such a batch is
+// measured again, but must not change b's columns or values in place.
 func (o *Output) Seal(b *table.Batch) {
 	if s, ok := o.Measured.(Sealer); ok {
 		s.Seal(o, b)
