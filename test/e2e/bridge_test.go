@@ -78,7 +78,16 @@ func launchBridge(t testing.TB, dev bool, env []string) *bridge {
 		args = append(args, "-dev")
 	}
 	cmd := exec.Command(bridgeBin, args...)
-	cmd.Env = append(os.Environ(), "GREPTIME_BRIDGE_LISTEN_HTTP=127.0.0.1:0", "GREPTIME_BRIDGE_LISTEN_GRPC=127.0.0.1:0")
+	// GOMEMLIMIT and GOGC from the developer's shell would replace the
+	// memory limit the bridge derives from its budget and the collector's
+	// pacing (as in cmd/bridge's bridgeEnv); a test that wants them passes
+	// them in env.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "GOMEMLIMIT=") && !strings.HasPrefix(kv, "GOGC=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "GREPTIME_BRIDGE_LISTEN_HTTP=127.0.0.1:0", "GREPTIME_BRIDGE_LISTEN_GRPC=127.0.0.1:0")
 	cmd.Env = append(cmd.Env, env...)
 	stdout := &lockedBuffer{}
 	b := &bridge{cmd: cmd, stderr: &lockedBuffer{}}
