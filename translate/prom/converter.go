@@ -269,11 +269,7 @@ func (c *Converter) table(d *dbState, name []byte, phys []byte, physSet bool) (*
 	if t := c.last; t != nil && t.db == d && t.name == string(name) {
 		return t, nil
 	}
-	if c.last != nil && c.grouped {
-		// In a grouped request the previous table's run has ended: it is
-		// measured while its columns are in cache (translate.Output.Seal).
-		c.out.Seal(c.last.batch)
-	}
+	c.sealLast()
 	if t, ok := d.tables[string(name)]; ok {
 		c.last = t
 		return t, nil
@@ -345,11 +341,18 @@ func column(b *table.Batch, name string, typ table.DataType, sem table.SemanticT
 	return b.Col(i), nil
 }
 
-// finish stamps every written table's options (hints).
-func (c *Converter) finish() {
+// sealLast hands the previous table's batch over while its columns are
+// in cache (translate.Output.Seal) when the request is read grouped by
+// metric: its run of series has ended.
+func (c *Converter) sealLast() {
 	if c.last != nil && c.grouped {
 		c.out.Seal(c.last.batch)
 	}
+}
+
+// finish stamps every written table's options (hints).
+func (c *Converter) finish() {
+	c.sealLast()
 	c.keepLayouts()
 	for _, t := range c.active {
 		setHints(t, c.ver)
